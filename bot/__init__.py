@@ -1,0 +1,1 @@
+"""Guichet: the conversational one-stop shop for local elected officials."""

@@ -1,0 +1,37 @@
+"""Composition root: builds settings, knowledge, store and engine once, and hands them to a channel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.config import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    kb: "object"
+    store: "object"
+    engine: "object"
+
+    @classmethod
+    async def start(cls, settings: Settings | None = None) -> "App":
+        """Load the knowledge base, open (and migrate) the database, build the engine."""
+        import asyncio
+
+        from bot.dialogue.engine import Engine
+        from bot.store.repository import Store
+        from knowledge.base import KnowledgeBase
+
+        settings = settings or load_settings()
+        kb = await asyncio.to_thread(KnowledgeBase.load, settings.departement)
+        store = await Store.open(settings.database_url)
+        engine = Engine(kb=kb, store=store, settings=settings)
+        log.info("guichet ready (departement=%s)", settings.departement)
+        return cls(settings=settings, kb=kb, store=store, engine=engine)
+
+    async def close(self) -> None:
+        await self.store.close()  # type: ignore[attr-defined]

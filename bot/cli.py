@@ -1,0 +1,141 @@
+"""The ``guichet`` command line. Thin: each command parses its flags and calls the module that owns the work.
+
+Command names, flags and JSON shapes are a contract used by other tools: keep them exactly, add freely.
+Heavy modules are imported inside the commands so that ``guichet --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    name="guichet",
+    help="Guichet: the one-stop shop through which local elected officials reach the State's help.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+kb_app = typer.Typer(help="Knowledge base: check and export.", no_args_is_help=True)
+db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(db_app, name="db")
+
+
+# --- knowledge -----------------------------------------------------------------------------------------------------
+@app.command()
+def match(
+    text: Optional[str] = typer.Argument(None, help="The need, in free French text."),
+    commune: Optional[str] = typer.Option(None, "--commune", help="INSEE code (or SIREN of an EPCI) for eligibility."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    stdin: bool = typer.Option(False, "--stdin", help="One query per line on stdin, one JSON object per line out."),
+) -> None:
+    """Rank the offers that fit a need, with reasons and warnings."""
+    from knowledge.cli import run_match
+
+    raise typer.Exit(run_match(text, commune=commune, json_out=json_out, stdin=stdin))
+
+
+@app.command()
+def faq(
+    text: Optional[str] = typer.Argument(None, help="A question."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    stdin: bool = typer.Option(False, "--stdin", help="One question per line on stdin, one JSON object per line out."),
+) -> None:
+    """Answer a question from the FAQ, or nothing when not confident."""
+    from knowledge.cli import run_faq
+
+    raise typer.Exit(run_faq(text, json_out=json_out, stdin=stdin))
+
+
+@app.command()
+def commune(
+    text: Optional[str] = typer.Argument(None, help="A commune or EPCI as typed: name, INSEE code, postal code."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    stdin: bool = typer.Option(False, "--stdin", help="One query per line on stdin, one JSON object per line out."),
+) -> None:
+    """Resolve a commune or an EPCI in the official referential."""
+    from knowledge.cli import run_commune
+
+    raise typer.Exit(run_commune(text, json_out=json_out, stdin=stdin))
+
+
+@kb_app.command("check")
+def kb_check() -> None:
+    """Validate every offer and FAQ entry; report each problem with file and field; non-zero exit on any."""
+    from knowledge.cli import run_kb_check
+
+    raise typer.Exit(run_kb_check())
+
+
+@kb_app.command("export")
+def kb_export(json_out: bool = typer.Option(True, "--json", help="Print JSON (the only format).")) -> None:
+    """Export all offers and FAQ entries as JSON, for other tools."""
+    from knowledge.cli import run_kb_export
+
+    raise typer.Exit(run_kb_export())
+
+
+# --- conversation and storage ---------------------------------------------------------------------------------------
+@app.command()
+def chat(
+    user: Optional[str] = typer.Option(None, "--user", help="User id of this terminal conversation (default: your login)."),
+) -> None:
+    """Talk to the assistant in the terminal (same engine and database as Telegram)."""
+    from bot.channels.console import run_console
+
+    raise typer.Exit(run_console(user))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the latest (the application also does it on start)."""
+    from bot.store.db import run_upgrade_cli
+
+    raise typer.Exit(run_upgrade_cli())
+
+
+@app.command()
+def export(
+    format: str = typer.Option("json", "--format", help="json or csv"),
+    status: Optional[str] = typer.Option(None, "--status", help="Only requests with this status."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only requests created on or after this date (YYYY-MM-DD)."),
+) -> None:
+    """Export requests as JSON or CSV (UTF-8 with BOM) to standard output."""
+    from bot.store.export import run_export_cli
+
+    raise typer.Exit(run_export_cli(format=format, status=status, since=since))
+
+
+@app.command()
+def stats() -> None:
+    """Counts of requests by status, theme, commune and month."""
+    from bot.store.export import run_stats_cli
+
+    raise typer.Exit(run_stats_cli())
+
+
+@app.command()
+def purge(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be purged, change nothing."),
+) -> None:
+    """Apply the retention rules (personal data of closed requests, stale unfinished conversations)."""
+    from bot.store.retention import run_purge_cli
+
+    raise typer.Exit(run_purge_cli(dry_run=dry_run))
+
+
+@app.command()
+def run() -> None:
+    """Run the Telegram bot (polling, or webhook when GUICHET_WEBHOOK_URL is set)."""
+    from bot.channels.telegram.runner import run_telegram
+
+    raise typer.Exit(run_telegram())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

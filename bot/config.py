@@ -1,0 +1,90 @@
+"""Settings, read from ``GUICHET_*`` environment variables when the application starts.
+
+Nothing here runs at import time: call :func:`load_settings` from the composition root (``bot.app``) or the CLI.
+The environment variable names are a contract used by other tools; keep them exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Per-user data directory (XDG on Linux, sensible fallbacks elsewhere)."""
+    base = os.environ.get("XDG_DATA_HOME")
+    if base:
+        return Path(base) / "guichet"
+    if os.name == "nt":  # pragma: no cover - not our deployment target
+        return Path(os.environ.get("APPDATA", Path.home())) / "guichet"
+    return Path.home() / ".local" / "share" / "guichet"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'guichet.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUICHET_", extra="ignore", case_sensitive=False)
+
+    # Deployment
+    departement: str = Field("90", description="INSEE code of the deployment's département")
+    database_url: str = Field(default_factory=default_database_url)
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    staff_chat_id: int | None = None
+    staff_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Personal data (RGPD)
+    controller: str = "Préfecture du Territoire de Belfort"
+    controller_contact: str = "la préfecture du Territoire de Belfort (délégation territoriale de l'ANCT)"
+    privacy_url: str = "https://agence-cohesion-territoires.gouv.fr/donnees-personnelles"
+    retention_closed_months: int = 24
+    retention_unfinished_days: int = 30
+
+    # Follow-up
+    reminder_after_hours: int = 24
+    digest_waiting_days: int = 3
+    digest_hour: int = 8
+    timezone: str = "Europe/Paris"
+
+    # Abuse
+    flood_max_messages: int = 20
+    flood_window_seconds: int = 60
+
+    log_level: str = "INFO"
+
+    @field_validator("staff_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("departement")
+    @classmethod
+    def _dep(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value.isdigit() and len(value) == 1:
+            value = "0" + value
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment now (never at import)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

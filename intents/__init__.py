@@ -1,0 +1,1 @@
+"""Understanding French text: normalisation, intents, entities. No dependency on telegram or bot."""

@@ -1,0 +1,1 @@
+"""What the assistant knows: offers, FAQ, territory, matching. No dependency on telegram or bot."""
