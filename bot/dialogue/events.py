@@ -1,0 +1,51 @@
+"""Transport-free events (what a person did) and replies (what the assistant says back).
+
+Channels (Telegram, terminal) translate their updates into :class:`Event` and render :class:`Reply`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+EventKind = Literal["text", "button", "contact", "command", "unsupported"]
+
+MAX_BUTTON_DATA_BYTES = 64
+
+
+@dataclass
+class Event:
+    channel: str
+    user_id: str
+    chat_id: str
+    kind: EventKind
+    text: str | None = None
+    data: str | None = None
+    phone: str | None = None
+    command: str | None = None
+    update_key: str | None = None
+    user_name: str | None = None
+
+
+@dataclass
+class Button:
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode("utf-8")) > MAX_BUTTON_DATA_BYTES:
+            raise ValueError(f"button data over {MAX_BUTTON_DATA_BYTES} bytes: {self.data!r}")
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    request_contact: bool = False
+    remove_keyboard: bool = False
+
+    def button_labels(self) -> list[str]:
+        return [b.label for row in self.buttons for b in row]
+
+    def button_data(self) -> list[str]:
+        return [b.data for row in self.buttons for b in row]

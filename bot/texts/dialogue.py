@@ -1,0 +1,340 @@
+"""User-facing French of the conversation (vouvoiement, short messages for a phone screen).
+
+Every sentence the intake engine says lives here. Functions take plain values (no ORM, no settings object) so that
+the texts stay easy to review and to change.
+"""
+
+from __future__ import annotations
+
+# --- welcome and privacy ------------------------------------------------------------------------------------------
+WELCOME = (
+    "Bonjour et bienvenue sur le Guichet des services de l'État pour les collectivités.\n\n"
+    "Élu(e) ou agent d'une commune ou d'une intercommunalité, vous pouvez ici :\n"
+    "• déposer une demande d'accompagnement pour un projet (ANCT, Ademe, Anah, ANRU, Banque des Territoires, "
+    "Cerema…) ;\n"
+    "• poser une question sur un programme ;\n"
+    "• suivre vos demandes."
+)
+
+
+def privacy_short(controller: str, privacy_url: str, retention_closed_months: int, retention_unfinished_days: int) -> str:
+    return (
+        "🔒 Vos données personnelles\n"
+        f"Responsable : {controller}. Finalité : traiter vos demandes d'accompagnement, "
+        "dans le cadre d'une mission d'intérêt public. "
+        "Destinataires : les services de l'État et les opérateurs vers qui votre demande est orientée. "
+        f"Conservation : {retention_closed_months} mois après la clôture de la demande ; "
+        f"{retention_unfinished_days} jours pour une demande non terminée. "
+        "Vous pouvez consulter (/mesdonnees) ou effacer (/supprimer) vos données. "
+        f"Texte complet : /aide ou {privacy_url}"
+    )
+
+
+def privacy_full(
+    controller: str,
+    controller_contact: str,
+    privacy_url: str,
+    retention_closed_months: int,
+    retention_unfinished_days: int,
+) -> str:
+    return (
+        "🔒 Protection de vos données personnelles\n\n"
+        f"Responsable du traitement : {controller}.\n\n"
+        "Finalité : recevoir, instruire et suivre les demandes d'accompagnement des collectivités, et répondre à "
+        "leurs questions.\n\n"
+        "Base légale : l'exécution d'une mission d'intérêt public (article 6-1-e du RGPD).\n\n"
+        "Données : votre nom, votre fonction, votre collectivité, votre téléphone, votre e-mail, le contenu de "
+        "votre demande et vos échanges avec le guichet.\n\n"
+        "Destinataires : les services de l'État (préfecture, délégation territoriale de l'ANCT) et, si votre "
+        "demande leur est orientée, les opérateurs concernés (Ademe, Anah, ANRU, Banque des Territoires, Cerema, "
+        "services de l'État).\n\n"
+        f"Durée de conservation : vos coordonnées sont anonymisées {retention_closed_months} mois après la clôture "
+        f"de la demande ; une demande non terminée est effacée après {retention_unfinished_days} jours sans "
+        "activité. La demande elle-même reste, sans données personnelles, comme trace de l'action publique.\n\n"
+        "Vos droits : accès, rectification, effacement, limitation et opposition. Ici : /mesdonnees pour tout voir, "
+        f"/supprimer pour effacer vos coordonnées. Contact : {controller_contact}. Vous pouvez aussi saisir la CNIL "
+        "(cnil.fr).\n\n"
+        f"Texte complet : {privacy_url}"
+    )
+
+
+HELP_COMMANDS = (
+    "Ce que vous pouvez faire :\n"
+    "/demande — déposer une demande\n"
+    "/question — poser une question\n"
+    "/mesdemandes — suivre vos demandes\n"
+    "/agent — parler à un agent\n"
+    "/annuler — abandonner la demande en cours\n"
+    "/recommencer — reprendre la demande au début\n"
+    "/mesdonnees — voir vos données\n"
+    "/supprimer — effacer vos données"
+)
+
+MENU_PROMPT = "Que souhaitez-vous faire ?"
+MENU_FILE = "Déposer une demande"
+MENU_QUESTION = "Poser une question"
+MENU_TRACK = "Suivre mes demandes"
+MENU_BACK = "Menu"
+MENU_HINT = "Je n'ai pas bien compris. Choisissez une action ci-dessous."
+
+# --- generic ------------------------------------------------------------------------------------------------------
+YES = "Oui"
+NO = "Non"
+SKIP = "Passer"
+VALIDATE = "Valider"
+CONTINUE = "Continuer"
+STALE_BUTTON = "Ce bouton n'est plus valable. Voici la question en cours :"
+UNSUPPORTED = "Je ne peux lire ni les photos, ni les messages vocaux, ni les fichiers. Répondez par écrit, s'il vous plaît."
+EMPTY_OR_UNREADABLE = "Je n'ai pas pu lire votre message. Répondez avec des mots, s'il vous plaît."
+USE_BUTTONS = "Choisissez une réponse avec les boutons ci-dessous (ou tapez son numéro)."
+UNAVAILABLE = "Le service est momentanément indisponible, réessayez dans un instant."
+INTERNAL_ERROR = "Désolé, un problème est survenu de notre côté. Réessayez dans un instant."
+FLOOD = "Vous envoyez beaucoup de messages d'un coup. Patientez une minute, puis reprenez : je vous lis."
+CONTACT_NOT_EXPECTED = "Merci, mais je n'ai pas besoin de votre numéro pour l'instant."
+RESUME = "Reprenons votre demande :"
+TOO_LONG_TRUNCATED = "Votre message était très long : j'en ai gardé le début (environ 3 000 caractères)."
+
+# --- questions at any step --------------------------------------------------------------------------------------
+def faq_answer(text: str, source: str) -> str:
+    return f"{text}\n\nSource : {source}"
+
+
+FAQ_UNSURE = "Je ne suis pas sûr de la réponse ; voulez-vous parler à un agent ?"
+FAQ_ASK_AGENT = "Parler à un agent"
+QUESTION_MODE_PROMPT = "Posez votre question, je réponds à partir des fiches des programmes."
+QUESTION_MODE_NEXT = "Une autre question ? Écrivez-la, ou choisissez une action."
+
+# --- agent handoff --------------------------------------------------------------------------------------------
+AGENT_DONE = (
+    "C'est noté : un agent de la préfecture a été prévenu et vous répondra ici, dans cette conversation, "
+    "dès que possible (jours ouvrés)."
+)
+AGENT_ASK_MESSAGE = "Vous pouvez écrire votre message pour l'agent ci-dessous, il lui sera transmis."
+
+# --- cancel / restart -------------------------------------------------------------------------------------------
+CANCEL_CONFIRM = "Abandonner la demande en cours ? Les réponses déjà données seront effacées."
+CANCEL_YES = "Oui, abandonner"
+CANCEL_NO = "Non, continuer"
+CANCELLED = "Demande abandonnée. Rien n'a été envoyé."
+NOTHING_TO_CANCEL = "Il n'y a pas de demande en cours."
+RESTARTED = "D'accord, reprenons depuis le début."
+
+# --- intake: commune ------------------------------------------------------------------------------------------
+ASK_COMMUNE = "Pour quelle collectivité ? Écrivez le nom de la commune ou de l'intercommunalité (ex. : Giromagny, Grand Belfort)."
+COMMUNE_NOT_FOUND = "Je ne trouve pas cette collectivité. Vérifiez l'orthographe ou donnez le code postal (ex. : Delle ou 90100)."
+COMMUNE_PICK = "Plusieurs collectivités correspondent. Laquelle ?"
+COMMUNE_NONE_OF_THESE = "Aucune de celles-ci"
+
+
+def commune_confirm(name: str, departement: str, population: int | None, epci_name: str | None) -> str:
+    parts = [f"{name} ({departement})"]
+    if population:
+        parts.append(f"{population:,} hab.".replace(",", "\u202f"))
+    if epci_name:
+        parts.append(epci_name)
+    return ", ".join(parts) + " ?"
+
+
+def commune_outside(name: str, departement: str, home: str) -> str:
+    return (
+        f"{name} est dans le département {departement}, hors du périmètre de ce guichet ({home}). "
+        "Votre demande sera transmise, mais l'accompagnement dépend d'une autre préfecture. "
+        "Confirmez-vous cette collectivité ?"
+    )
+
+
+COMMUNE_OTHER = "Une autre"
+COMMUNE_RETRY = "D'accord. Quelle collectivité alors ?"
+
+# --- intake: role ----------------------------------------------------------------------------------------------
+ASK_ROLE = "Quelle est votre fonction ?"
+ROLES: dict[str, str] = {
+    "maire": "Maire",
+    "adjoint": "Adjoint(e)",
+    "president-epci": "Président(e) d'EPCI",
+    "conseiller": "Conseiller(ère)",
+    "agent": "Agent (DGS, secrétaire de mairie)",
+    "autre": "Autre",
+}
+ROLE_REASK = "Choisissez votre fonction dans la liste."
+
+# --- intake: need ----------------------------------------------------------------------------------------------
+ASK_NEED = "Décrivez votre projet ou votre besoin en quelques phrases : quoi, où, pourquoi."
+NEED_MORE = "Pouvez-vous en dire un peu plus ? Par exemple : le lieu, l'objectif, ce qui bloque."
+NEED_UNREADABLE = "Je n'ai pas compris. Décrivez votre projet en français, en quelques phrases."
+
+
+def themes_understood(labels: list[str]) -> str:
+    if not labels:
+        return "Je n'ai pas reconnu de thème précis. Choisissez-en un ou plusieurs :"
+    if len(labels) == 1:
+        joined = labels[0]
+    else:
+        joined = ", ".join(labels[:-1]) + " et " + labels[-1]
+    return f"J'ai compris : {joined}. C'est bien ça ?"
+
+
+THEMES_FIX = "Corriger"
+THEMES_EDIT = "Choisissez les thèmes de votre projet (touchez pour cocher ou décocher), puis Valider."
+THEMES_NEED_ONE = "Choisissez au moins un thème."
+
+# --- intake: stage and help -----------------------------------------------------------------------------------
+ASK_STAGE = "Où en est le projet ?"
+STAGES: dict[str, str] = {
+    "idee": "Idée",
+    "etude": "Étude",
+    "projet-defini": "Projet défini",
+    "pret": "Prêt à démarrer",
+}
+ASK_HELP = "Quelle aide souhaitez-vous ? Plusieurs choix possibles, puis Valider."
+HELP_KINDS: dict[str, str] = {
+    "ingenierie": "Ingénierie (étude, conseil)",
+    "financement": "Financement",
+    "mise-en-relation": "Mise en relation",
+    "information": "Information",
+}
+HELP_NEED_ONE = "Choisissez au moins un type d'aide."
+
+# --- intake: budget and calendar ----------------------------------------------------------------------------
+ASK_BUDGET = "Quel est l'ordre de grandeur du budget ? (ex. : 150 000 €, 1,2 M€) — facultatif."
+BUDGET_INVALID = "Je n'ai pas reconnu de montant. Écrivez par exemple « 200 000 € » ou « 1,5 M€ », ou passez."
+ASK_TIMING = "Quel calendrier envisagez-vous ? (ex. : travaux en 2027) — facultatif."
+TIMING_INVALID = "Je n'ai pas compris. Écrivez une période (ex. : « début 2027 »), ou passez."
+
+# --- intake: contact ------------------------------------------------------------------------------------------
+ASK_NAME = "Votre nom et prénom ?"
+NAME_INVALID = "Écrivez votre nom et prénom, en lettres (80 caractères au plus)."
+ASK_PHONE = "Votre numéro de téléphone ? Tapez-le (ex. : 06 12 34 56 78) ou partagez-le avec le bouton."
+ASK_PHONE_TYPED = "Votre numéro de téléphone ? (ex. : 06 12 34 56 78)"
+SHARE_PHONE = "📞 Partager mon numéro"
+PHONE_INVALID = "Ce numéro ne semble pas valide. Écrivez un numéro français à 10 chiffres (ex. : 03 84 12 34 56)."
+PHONE_SKIP_EMAIL_REQUIRED = "Passer le téléphone"
+ASK_EMAIL = "Votre adresse e-mail ?"
+ASK_EMAIL_OPTIONAL = "Votre adresse e-mail ? (facultatif, vous pouvez passer)"
+EMAIL_INVALID = "Cette adresse ne semble pas valide (ex. : mairie@commune.fr)."
+EMAIL_REQUIRED = "Sans téléphone, l'e-mail est nécessaire pour vous recontacter."
+
+# --- intake: offers ---------------------------------------------------------------------------------------------
+OFFERS_INTRO = "Voici les dispositifs qui semblent correspondre à votre projet :"
+OFFERS_NONE = "Je n'ai pas trouvé de dispositif qui corresponde clairement : l'équipe de la préfecture regardera votre demande."
+OFFERS_OUTRO = "L'équipe confirmera ce qui s'applique vraiment à votre cas."
+
+
+def offer_line(rank: int, name: str, reason: str | None, warning: str | None) -> str:
+    line = f"{rank}. {name}"
+    if reason:
+        line += f" — {reason}"
+    if warning:
+        line += f"\n   ⚠️ {warning}"
+    return line
+
+
+def offer_details_button(rank: int) -> str:
+    return f"Détails {rank}"
+
+
+def offer_details(name: str, summary: str, eligibility: str, how_to_apply: str, url: str, uncertain: bool) -> str:
+    text = f"{name}\n\n{summary}\n\nQui peut en bénéficier : {eligibility}\n\nComment faire : {how_to_apply}"
+    if uncertain:
+        text += "\n\n⚠️ Certaines informations sont incertaines ou peuvent avoir changé : à vérifier avec l'équipe."
+    return text + f"\n\nSource : {url}"
+
+
+# --- intake: recap, consent, duplicates -------------------------------------------------------------------------
+RECAP_TITLE = "Récapitulatif de votre demande :"
+RECAP_LABELS = {
+    "commune": "Collectivité",
+    "role": "Fonction",
+    "need": "Besoin",
+    "themes": "Thèmes",
+    "stage": "Étape",
+    "help": "Aide souhaitée",
+    "budget": "Budget",
+    "timing": "Calendrier",
+    "name": "Nom",
+    "phone": "Téléphone",
+    "email": "E-mail",
+    "offers": "Dispositifs repérés",
+}
+NOT_GIVEN = "non précisé"
+EDIT_BUTTONS = {
+    "commune": "Modifier la commune",
+    "role": "Modifier la fonction",
+    "need": "Modifier le besoin",
+    "stage": "Modifier l'étape",
+    "help": "Modifier l'aide",
+    "budget": "Modifier budget/calendrier",
+    "contact": "Modifier le contact",
+}
+SEND = "Envoyer la demande"
+CONSENT = (
+    "Avant l'envoi : vos réponses et vos coordonnées seront transmises à l'équipe de la préfecture et, si besoin, "
+    "à l'opérateur compétent, pour traiter votre demande (mission d'intérêt public). Détails : /aide."
+)
+CONSENT_YES = "J'accepte et j'envoie"
+CONSENT_BACK = "Revenir au récapitulatif"
+
+
+def duplicate_found(reference: str, commune: str, date: str) -> str:
+    return (
+        f"Une demande proche est déjà ouverte pour {commune} : {reference} (du {date}). "
+        "Voulez-vous y ajouter votre message, ou déposer une nouvelle demande ?"
+    )
+
+
+DUPLICATE_ADD = "Ajouter à cette demande"
+DUPLICATE_NEW = "Déposer une nouvelle demande"
+
+
+def appended(reference: str) -> str:
+    return f"C'est ajouté à la demande {reference}. L'équipe de la préfecture en est informée."
+
+
+def filed(reference: str) -> str:
+    return (
+        f"✅ Demande envoyée. Votre référence : {reference}\n\n"
+        "L'équipe de la préfecture l'examine et vous recontacte ; vous serez prévenu à chaque étape. "
+        "Suivez-la avec /mesdemandes."
+    )
+
+
+# --- my requests --------------------------------------------------------------------------------------------------
+MY_REQUESTS_NONE = "Vous n'avez pas encore de demande."
+MY_REQUESTS_TITLE = "Vos demandes :"
+STATUS_WORDS = {
+    "nouvelle": "reçue, en attente de prise en charge",
+    "en_cours": "prise en charge",
+    "orientee": "orientée",
+    "en_attente": "en attente de vos précisions",
+    "traitee": "traitée",
+    "close_sans_suite": "close sans suite",
+}
+
+
+def status_words(status: str, operator: str | None = None) -> str:
+    if status == "orientee" and operator:
+        return f"orientée vers {operator}"
+    return STATUS_WORDS.get(status, status)
+
+
+def my_request_line(reference: str, date: str, commune: str | None, status: str) -> str:
+    where = f" · {commune}" if commune else ""
+    return f"• {reference} du {date}{where} : {status}"
+
+
+# --- answers awaited by staff -------------------------------------------------------------------------------------
+def answer_received(reference: str) -> str:
+    return f"Merci, votre réponse a été transmise à l'équipe pour la demande {reference}."
+
+
+# --- personal data ------------------------------------------------------------------------------------------------
+MY_DATA_TITLE = "Voici les données que nous détenons sur vous :"
+MY_DATA_NONE = "Nous ne détenons aucune donnée personnelle vous concernant, en dehors de cette conversation."
+ERASE_CONFIRM = (
+    "Effacer vos données ? Vos coordonnées (nom, téléphone, e-mail) seront effacées de vos demandes et "
+    "la conversation en cours supprimée. Les demandes restent, sans données personnelles."
+)
+ERASE_YES = "Oui, effacer"
+ERASE_NO = "Non"
+ERASED = "Vos données personnelles ont été effacées."
+ERASE_KEPT = "D'accord, rien n'a été effacé."
