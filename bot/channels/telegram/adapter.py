@@ -1,0 +1,242 @@
+"""Mayor side: Telegram updates of private chats → engine :class:`Event`; engine :class:`Reply` → Telegram messages.
+
+Plain text is sent without parse mode, so whatever a person typed never becomes formatting, a link or a mention.
+Long texts are split below Telegram's 4,096-character limit (counted in UTF-16 code units, as Telegram does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, AsyncIterator, Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType
+
+from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Event, Reply
+from bot.texts import telegram as T
+
+if TYPE_CHECKING:  # pragma: no cover
+    from telegram import Bot
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+#: Below Telegram's 4,096 limit, with room for a status line added by staff edits.
+MAX_TEXT = 4000
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split ``text`` in chunks of at most ``limit`` UTF-16 units, on paragraph, line or word boundaries."""
+    text = text if text.strip() else "…"
+    chunks: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        # Largest prefix that fits
+        lo, hi = 0, len(rest)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if utf16_len(rest[:mid]) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        cut = lo
+        window = rest[:cut]
+        for sep in ("\n\n", "\n", " "):
+            pos = window.rfind(sep)
+            if pos > cut // 2:
+                cut = pos + len(sep)
+                break
+        piece = rest[:cut].rstrip()
+        if piece:
+            chunks.append(piece)
+        rest = rest[cut:].lstrip("\n ") if rest[cut:].strip() else ""
+    if rest.strip():
+        chunks.append(rest)
+    return chunks or ["…"]
+
+
+def inline_keyboard(buttons: Sequence[Sequence[Any]]) -> InlineKeyboardMarkup | None:
+    """Rows of :class:`Button` (or ``{"label", "data"}`` dicts) → inline keyboard; oversize data is dropped."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for row in buttons or []:
+        out_row = []
+        for button in row:
+            label = button["label"] if isinstance(button, dict) else button.label
+            data = button["data"] if isinstance(button, dict) else button.data
+            if not label or not data or len(data.encode("utf-8")) > MAX_BUTTON_DATA_BYTES:
+                log.warning("dropping a button with invalid callback data (%d bytes)", len((data or "").encode()))
+                continue
+            out_row.append(InlineKeyboardButton(label[:64], callback_data=data))
+        if out_row:
+            rows.append(out_row)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def send_reply(bot: "Bot", chat_id: int | str, reply: Reply) -> list[Message]:
+    """Send one engine reply (split if long); markup goes on the last chunk."""
+    sent: list[Message] = []
+    chunks = split_text(reply.text)
+    markup: Any = None
+    if reply.buttons:
+        markup = inline_keyboard(reply.buttons)
+    elif reply.request_contact:
+        markup = ReplyKeyboardMarkup(
+            [[KeyboardButton(T.CONTACT_BUTTON, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    elif reply.remove_keyboard:
+        markup = ReplyKeyboardRemove()
+    if reply.remove_keyboard and reply.buttons:
+        # One markup per message: close the phone keyboard first, then show the inline buttons.
+        sent.append(await bot.send_message(chat_id, T.KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove()))
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup if last else None))
+    return sent
+
+
+async def send_replies(bot: "Bot", chat_id: int | str, replies: Sequence[Reply]) -> list[Message]:
+    sent: list[Message] = []
+    for reply in replies:
+        sent.extend(await send_reply(bot, chat_id, reply))
+    return sent
+
+
+def parse_command(text: str, bot_username: str | None) -> tuple[str, str] | None:
+    """``"/demande@bot args"`` → ``("demande", "args")``; None when not a command (or one for another bot)."""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text.partition(" ")
+    name, _, target = head[1:].partition("@")
+    if target and bot_username and target.lower() != bot_username.lower():
+        return None
+    if not name:
+        return None
+    return name.lower(), rest.strip()
+
+
+def to_event(update: Update, bot_username: str | None = None) -> Event | None:
+    """Map a private-chat update to an engine event; None for updates that are not a person's action."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return None
+    base = dict(
+        channel=CHANNEL,
+        user_id=str(user.id),
+        chat_id=str(chat.id),
+        update_key=f"tg:{update.update_id}",
+        user_name=user.first_name or None,
+    )
+    query = update.callback_query
+    if query is not None:
+        return Event(kind="button", data=query.data or "", **base)
+    message = update.message
+    if message is None:
+        return None  # edited messages, reactions, etc.: ignored
+    if message.contact is not None:
+        return Event(kind="contact", phone=message.contact.phone_number, **base)
+    if message.text is not None:
+        parsed = parse_command(message.text, bot_username)
+        if parsed is not None:
+            name, args = parsed
+            return Event(kind="command", command=name, text=args or None, **base)
+        return Event(kind="text", text=message.text, **base)
+    return Event(kind="unsupported", **base)
+
+
+class ChatLocks:
+    """One asyncio lock per chat, created on demand and dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock2, users2 = self._locks[key]
+            if users2 <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock2, users2 - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class LastReplies:
+    """The last replies sent to each chat (bounded), to ask the question again after an error."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._data: OrderedDict[str, list[Reply]] = OrderedDict()
+        self._size = size
+
+    def set(self, chat_id: str, replies: list[Reply]) -> None:
+        if not replies:
+            return
+        self._data[chat_id] = replies
+        self._data.move_to_end(chat_id)
+        while len(self._data) > self._size:
+            self._data.popitem(last=False)
+
+    def get(self, chat_id: str) -> list[Reply]:
+        return self._data.get(chat_id, [])
+
+
+class MayorHandler:
+    """Handles every update of a private chat: one chat at a time, in order."""
+
+    def __init__(self, engine: Any, locks: ChatLocks, last: LastReplies) -> None:
+        self.engine = engine
+        self.locks = locks
+        self.last = last
+
+    async def handle(self, update: Update, bot: "Bot") -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        query = update.callback_query
+        event = to_event(update, bot.username if bot else None)
+        if event is None:
+            if query is not None:
+                await _answer(query, update.update_id)
+            return
+        # Take the chat's lock before the first await, so that one chat's updates keep their order.
+        async with self.locks.hold(event.chat_id):
+            if query is not None:
+                # Always answer, even stale or forged data: the engine validates the data against the state.
+                await _answer(query, update.update_id)
+            replies = await self.engine.handle(event)
+            if replies:
+                self.last.set(event.chat_id, list(replies))
+            await send_replies(bot, chat.id, replies or [])
+
+
+async def _answer(query: Any, update_id: int, text: str | None = None, alert: bool = False) -> None:
+    try:
+        await query.answer(text=text, show_alert=alert)
+    except Exception as exc:  # noqa: BLE001 - an expired query must not stop the action
+        log.info("answerCallbackQuery failed for update %s: %s", update_id, type(exc).__name__)

@@ -1,0 +1,191 @@
+"""The outbox sender: delivers the messages that matter (staff notifications, status messages, relays, reminders).
+
+Rows are written by the engine and the staff service in the same transaction as the change that causes them; this
+task claims due rows (a lease, so another worker does not take them meanwhile), sends them, and records the result:
+
+* success → ``mark_sent`` with the Telegram ``message_id`` (and for a new request in the staff group,
+  ``set_staff_message`` so that the group message is tied to its request);
+* ``RetryAfter`` (429) → retried after the ``retry_after`` Telegram asked for;
+* a network error *before* the request reached Telegram (connection refused, connect/pool timeout) or a 5xx answer
+  → retried with exponential backoff (capped), forever: an outage loses nothing;
+* ``Forbidden`` / ``BadRequest`` (blocked bot, chat not found…) → failed, with the error kept;
+* an *ambiguous* error (the request was sent but no answer came back: read timeout, connection dropped) → the row is
+  considered delivered (``sent_message_id`` unknown) and an ``outbox_uncertain`` event is logged: we prefer the rare
+  risk of a lost message to a visible duplicate. See docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.channels.telegram.adapter import inline_keyboard, split_text
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_CHANNEL = "telegram"
+STAFF_CHANNEL = "staff"
+MAX_BACKOFF = 300.0
+NO_STAFF_CHAT_DELAY = 300.0
+#: Kinds whose group message is the request's staff message (buttons act on it).
+STAFF_REQUEST_KINDS = frozenset({"staff_new_request"})
+
+_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after ``attempts`` failed ones: 2, 4, 8… capped at 5 minutes."""
+    return min(MAX_BACKOFF, 2.0 ** max(1, attempts + 1))
+
+
+def is_ambiguous(err: BaseException) -> bool:
+    """True when the request may have reached Telegram (so a resend could duplicate the message)."""
+    if not isinstance(err, NetworkError) or isinstance(err, (RetryAfter, BadRequest, ChatMigrated)):
+        return False
+    cause = err.__cause__
+    if isinstance(cause, _NOT_SENT_CAUSES):
+        return False
+    if isinstance(err, TimedOut):
+        # PTB raises TimedOut without an httpx cause for a pool timeout ("Request was *not* sent").
+        return cause is not None or "not* sent" not in str(err)
+    if isinstance(cause, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return True
+    return False
+
+
+class OutboxSender:
+    def __init__(self, bot: Any, store: Any, settings: Any, *, interval: float = 1.0, batch: int = 50,
+                 read_timeout: float = 20.0, lease: timedelta = timedelta(seconds=120)) -> None:
+        self.bot = bot
+        self.store = store
+        self.settings = settings
+        self.interval = interval
+        self.batch = batch
+        self.read_timeout = read_timeout
+        self.lease = lease
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.sent_count = 0
+
+    # -- loop --------------------------------------------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        log.info("outbox sender started")
+        while not self._stopping:
+            try:
+                more = await self.deliver_due()
+            except Exception as exc:  # noqa: BLE001 - the database may be down: try again later
+                log.warning("outbox pass failed: %s", type(exc).__name__)
+                more = False
+            if more and not self._stopping:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+        log.info("outbox sender stopped")
+
+    async def deliver_due(self, now: datetime | None = None) -> bool:
+        """One pass: claim and send due rows. Returns True when a full batch was handled (more may be due)."""
+        rows = await self.store.claim_due_outbox(now or utcnow(), self.batch, self.lease)
+        mine = [r for r in rows if r.channel in (TELEGRAM_CHANNEL, STAFF_CHANNEL)]
+        for row in mine:
+            if self._stopping:
+                # Leave it: the lease expires and the row is taken again at the next start.
+                break
+            await self.deliver(row)
+        return len(rows) >= self.batch and bool(mine)
+
+    # -- one row -----------------------------------------------------------------------------------------------------
+    def _target_chat(self, row: Any) -> int | None:
+        if row.channel == STAFF_CHANNEL:
+            return self.settings.staff_chat_id
+        try:
+            return int(row.chat_id)
+        except (TypeError, ValueError):
+            return None
+
+    async def deliver(self, row: Any) -> str:
+        """Send one row and record the outcome: ``"sent" | "retry" | "failed" | "uncertain"``."""
+        chat_id = self._target_chat(row)
+        if chat_id is None:
+            if row.channel == STAFF_CHANNEL:
+                await self.store.mark_retry(row.id, "GUICHET_STAFF_CHAT_ID not set",
+                                            utcnow() + timedelta(seconds=NO_STAFF_CHAT_DELAY))
+                return "retry"
+            await self.store.mark_failed(row.id, "invalid chat id")
+            return "failed"
+        try:
+            message_id = await self._send(chat_id, row)
+        except RetryAfter as err:
+            delay = _seconds(err.retry_after)
+            log.info("outbox %s: 429, retry after %ss", row.id, delay)
+            await self.store.mark_retry(row.id, "429 retry_after", utcnow() + timedelta(seconds=delay))
+            return "retry"
+        except (Forbidden, BadRequest, InvalidToken, ChatMigrated) as err:
+            log.warning("outbox %s (%s) failed for good: %s", row.id, row.kind, type(err).__name__)
+            await self.store.mark_failed(row.id, f"{type(err).__name__}: {err}")
+            return "failed"
+        except NetworkError as err:
+            if is_ambiguous(err):
+                log.warning("outbox %s (%s): no answer after sending (%s); counted as delivered",
+                            row.id, row.kind, type(err).__name__)
+                await self.store.mark_sent(row.id, None)
+                await self._log(row, "outbox_uncertain", {"outbox_id": row.id, "error": type(err).__name__})
+                return "uncertain"
+            delay = backoff(row.attempts)
+            log.info("outbox %s: %s, retry in %.0fs", row.id, type(err).__name__, delay)
+            await self.store.mark_retry(row.id, f"{type(err).__name__}: {err}", utcnow() + timedelta(seconds=delay))
+            return "retry"
+        await self.store.mark_sent(row.id, message_id)
+        if row.kind in STAFF_REQUEST_KINDS and row.reference:
+            await self.store.set_staff_message(row.reference, message_id)
+        self.sent_count += 1
+        return "sent"
+
+    async def _send(self, chat_id: int, row: Any) -> int:
+        chunks = split_text(row.text or "…")
+        markup = inline_keyboard(row.buttons or [])
+        first_id: int | None = None
+        last_id = 0
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            message = await self.bot.send_message(
+                chat_id, chunk, reply_markup=markup if last else None, read_timeout=self.read_timeout,
+            )
+            first_id = first_id if first_id is not None else message.message_id
+            last_id = message.message_id
+        # The message carrying the buttons is the one staff act on and reply to.
+        return last_id or (first_id or 0)
+
+    async def _log(self, row: Any, kind: str, data: dict) -> None:
+        try:
+            async with self.store.unit() as uow:
+                await uow.log_event(row.reference, "system", kind, data)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not log %s: %s", kind, type(exc).__name__)
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 1.0

@@ -1,0 +1,297 @@
+"""``guichet run``: the Telegram bot (polling by default, webhook when ``GUICHET_WEBHOOK_URL`` is set).
+
+Everything is built through :meth:`bot.app.App.start` (the composition root). No PTB persistence: the state of every
+conversation is in our database. Background work (outbox sender, reminders, digest) runs as asyncio tasks started at
+``post_init`` and stopped at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.telegram.adapter import ChatLocks, LastReplies, MayorHandler, send_replies
+from bot.config import Settings, load_settings
+from bot.texts import telegram as T
+
+log = logging.getLogger(__name__)
+
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+# --- logging: nothing secret ever reaches a log -----------------------------------------------------------------------
+class _Redactor:
+    """A log-record factory wrapper that removes every registered secret from messages, arguments and tracebacks."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.previous = logging.getLogRecordFactory()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.previous(*args, **kwargs)
+        if not self.secrets:
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string must not hide the record
+            message = str(record.msg)
+        clean = self.redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, ()
+        if record.exc_info and record.exc_info[0] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redact(text)
+        return record
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret and secret in text:
+                text = text.replace(secret, "[REDACTED]")
+        return text
+
+
+_redactor: _Redactor | None = None
+
+
+def protect_logs(*secrets: str | None) -> None:
+    """Register secrets to redact from every log record (idempotent); quiet the HTTP client's URL logging."""
+    global _redactor
+    if _redactor is None:
+        _redactor = _Redactor()
+        logging.setLogRecordFactory(_redactor)
+    for secret in secrets:
+        if secret:
+            _redactor.secrets.add(secret)
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def redact(text: str) -> str:
+    return _redactor.redact(text) if _redactor else text
+
+
+# --- the channel ------------------------------------------------------------------------------------------------------
+class TelegramChannel:
+    """The PTB application plus our background tasks, around one :class:`bot.app.App`."""
+
+    def __init__(
+        self,
+        guichet: Any,
+        *,
+        rate_limiter: bool = True,
+        outbox_interval: float = 1.0,
+        jobs_interval: float = 60.0,
+        concurrency: int = 64,
+        run_jobs: bool = True,
+    ) -> None:
+        from bot.channels.telegram.jobs import Jobs
+        from bot.channels.telegram.outbox import OutboxSender
+        from bot.channels.telegram.staff import StaffHandler
+
+        self.guichet = guichet
+        self.settings: Settings = guichet.settings
+        token = self.settings.telegram_token.get_secret_value() if self.settings.telegram_token else ""
+        if not token:
+            raise ValueError("GUICHET_TELEGRAM_TOKEN is not set")
+        self._token = token
+        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        protect_logs(token, secret)
+        api = self.settings.telegram_api_url.rstrip("/")
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .concurrent_updates(concurrency)
+            .persistence(None)
+            .post_init(self._post_init)
+            .post_shutdown(self._post_shutdown)
+            .connection_pool_size(max(8, concurrency // 2))
+            .pool_timeout(10.0)
+        )
+        if rate_limiter:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        self.application: Application = builder.build()
+        self.locks = ChatLocks()
+        self.last = LastReplies()
+        self.mayor = MayorHandler(guichet.engine, self.locks, self.last)
+        self.staff = StaffHandler(guichet, self.locks)
+        self.outbox = OutboxSender(self.application.bot, guichet.store, self.settings, interval=outbox_interval)
+        self.jobs = Jobs(guichet.store, self.settings, interval=jobs_interval) if run_jobs else None
+        self._tasks: list[asyncio.Task] = []
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+
+    # -- dispatch ----------------------------------------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        staff_chat = self.settings.staff_chat_id
+        if chat.type == "private":
+            if self.staff.is_staff_command(update):
+                await self.staff.refuse_command(update, context.bot, where="private")
+                return
+            await self.mayor.handle(update, context.bot)
+            self.outbox.wake()
+        elif staff_chat is not None and chat.id == staff_chat:
+            await self.staff.handle(update, context.bot)
+            self.outbox.wake()
+        else:
+            await self.staff.foreign_group(update, context.bot)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        err = context.error
+        update_id = getattr(update, "update_id", None)
+        chat = getattr(update, "effective_chat", None)
+        log.error(
+            "error while handling update %s (chat %s): %s",
+            update_id,
+            getattr(chat, "id", None),
+            type(err).__name__,
+            exc_info=(type(err), err, err.__traceback__) if err is not None and log.isEnabledFor(logging.DEBUG) else None,
+        )
+        if not isinstance(update, Update) or chat is None or chat.type != "private":
+            return
+        try:
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer()
+                except Exception:  # noqa: BLE001
+                    pass
+            again = self.last.get(str(chat.id))
+            if again:
+                await context.bot.send_message(chat.id, T.ERROR_APOLOGY)
+                await send_replies(context.bot, chat.id, again[-1:])
+            else:
+                await context.bot.send_message(chat.id, T.ERROR_APOLOGY_SHORT)
+        except Exception as exc:  # noqa: BLE001 - the apology itself failed: log and give up
+            log.warning("could not send the apology for update %s: %s", update_id, type(exc).__name__)
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------------
+    async def _post_init(self, application: Application) -> None:
+        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in T.COMMANDS])
+        self.start_background()
+
+    async def _post_shutdown(self, application: Application) -> None:
+        await self.stop_background()
+
+    def start_background(self) -> None:
+        if self._tasks:
+            return
+        self._tasks.append(asyncio.create_task(self.outbox.run(), name="guichet-outbox"))
+        if self.jobs is not None:
+            self._tasks.append(asyncio.create_task(self.jobs.run(), name="guichet-jobs"))
+
+    async def stop_background(self) -> None:
+        self.outbox.stop()
+        if self.jobs is not None:
+            self.jobs.stop()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            try:
+                await asyncio.wait_for(task, timeout=15)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                task.cancel()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("background task ended with %s", type(exc).__name__)
+
+    async def start_polling(self, poll_timeout: int = 10) -> None:
+        """Start in the current event loop (tests, benchmarks): initialize, post_init, start, poll."""
+        await self.application.initialize()
+        await self._post_init(self.application)
+        await self.application.start()
+        await self.application.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
+
+    async def start_webhook(self, listen: str, port: int, url_path: str, webhook_url: str,
+                            secret_token: str | None) -> None:
+        await self.application.initialize()
+        await self._post_init(self.application)
+        await self.application.start()
+        await self.application.updater.start_webhook(
+            listen=listen, port=port, url_path=url_path, webhook_url=webhook_url, secret_token=secret_token,
+            drop_pending_updates=False,
+        )
+
+    async def stop(self) -> None:
+        """Stop polling/webhook, let handlers in hand finish, stop the background tasks."""
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.stop_background()
+        await self.application.shutdown()
+
+
+def webhook_parts(settings: Settings) -> tuple[str, str]:
+    """(local URL path, public URL). The bot listens on ``/<webhook_path>``; the public URL is registered as is."""
+    url = (settings.webhook_url or "").strip()
+    return settings.webhook_path.strip("/"), url
+
+
+def run_telegram() -> int:
+    """Entry point of ``guichet run``. Returns the process exit code."""
+    settings = load_settings()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    if not token.strip():
+        print(
+            "error: GUICHET_TELEGRAM_TOKEN is not set. Create a bot with @BotFather, then run:\n"
+            "  GUICHET_TELEGRAM_TOKEN=<token> guichet run",
+            file=sys.stderr,
+        )
+        return 2
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    protect_logs(token, secret)
+    if settings.webhook_url:
+        if not secret or not _SECRET_RE.match(secret):
+            print(
+                "error: webhook mode needs GUICHET_WEBHOOK_SECRET (1-256 characters: letters, digits, _ and -).",
+                file=sys.stderr,
+            )
+            return 2
+    if settings.staff_chat_id is None:
+        log.warning("GUICHET_STAFF_CHAT_ID is not set: staff notifications will wait in the outbox")
+
+    from bot.app import App
+
+    async def _start() -> Any:
+        return await App.start(settings)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        guichet = loop.run_until_complete(_start())
+    except Exception as exc:  # noqa: BLE001 - report and exit, without secrets
+        print(f"error: could not start: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    channel = TelegramChannel(guichet)
+    try:
+        if settings.webhook_url:
+            path, url = webhook_parts(settings)
+            log.info("starting in webhook mode on %s:%s/%s", settings.webhook_listen, settings.webhook_port, path)
+            channel.application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=path,
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                close_loop=False,
+            )
+        else:
+            log.info("starting in polling mode")
+            channel.application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    finally:
+        loop.run_until_complete(guichet.close())
+        loop.close()
+    return 0
