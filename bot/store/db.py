@@ -1,0 +1,191 @@
+"""Database engine: URL mapping to async drivers, SQLite pragmas and transaction start, alembic upgrade.
+
+``GUICHET_DATABASE_URL`` is a plain SQLAlchemy URL (``sqlite:///path/guichet.db``, ``postgresql://user@host/db``);
+the async driver is chosen here (``sqlite+aiosqlite``, ``postgresql+asyncpg``). Already-async URLs are accepted.
+
+SQLite: WAL, a busy timeout, foreign keys; SQLAlchemy emits the ``BEGIN`` itself (the sqlite3 driver's legacy
+transaction control is disabled), ``BEGIN IMMEDIATE`` by default so that writers serialise at the start of a unit
+instead of failing on lock upgrade; read-only units use a deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Execution option read by the SQLite ``begin`` hook: "IMMEDIATE" (default) or "DEFERRED".
+BEGIN_MODE_OPTION = "guichet_sqlite_begin"
+#: Key of the PostgreSQL advisory lock taken around migrations (any constant bigint).
+MIGRATION_LOCK_KEY = 0x6775696368657401  # "guichet" + 1
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL is not one we can use."""
+
+
+def to_async_url(url: str | URL) -> URL:
+    """Map a plain SQLAlchemy URL to its async driver; accept already-async URLs."""
+    try:
+        parsed = make_url(str(url)) if not isinstance(url, URL) else url
+    except Exception as exc:  # noqa: BLE001 - sqlalchemy raises ArgumentError; message is what matters
+        raise DatabaseUrlError(f"invalid database URL: {exc}") from None
+    backend = parsed.get_backend_name()
+    driver = parsed.get_driver_name()
+    if backend == "sqlite":
+        if driver != "aiosqlite":
+            parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend == "postgresql":
+        if driver != "asyncpg":
+            parsed = parsed.set(drivername="postgresql+asyncpg")
+    else:
+        raise DatabaseUrlError(f"unsupported database backend {backend!r} (use sqlite or postgresql)")
+    return parsed
+
+
+def redact(url: str | URL) -> str:
+    """The URL without its password, for logs."""
+    try:
+        return (make_url(str(url)) if not isinstance(url, URL) else url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "<invalid url>"
+
+
+def _sqlite_path(url: URL) -> Path | None:
+    db = url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(db).expanduser()
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine for ``url`` with the per-backend settings (see module doc)."""
+    async_url = to_async_url(url)
+    if async_url.get_backend_name() == "sqlite":
+        path = _sqlite_path(async_url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            async_url = async_url.set(database=str(path))
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_timeout", 60)
+        engine = create_async_engine(async_url, connect_args=connect_args, **kwargs)
+        _install_sqlite_hooks(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_timeout", 60)
+    return create_async_engine(async_url, **kwargs)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # pragma: no branch
+        # Let SQLAlchemy emit BEGIN (see module doc); sqlite3 still emits COMMIT/ROLLBACK.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(BEGIN_MODE_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+# --- migrations -----------------------------------------------------------------------------------------------------
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Any = None) -> Any:
+    """An alembic ``Config`` for the packaged migrations (works from an installed wheel)."""
+    from alembic.config import Config
+
+    cfg = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade_sync(connection: Any, revision: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(connection), revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` in one transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock serialises processes that start at once (the second one waits,
+    then finds the schema at head). SQLite: ``BEGIN IMMEDIATE`` does the same.
+    """
+    async with engine.begin() as conn:
+        if is_postgres(engine):
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        await conn.run_sync(_upgrade_sync, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    def _get(sync_conn: Any) -> str | None:
+        return MigrationContext.configure(sync_conn).get_current_revision()
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(_get)
+
+
+def run_upgrade_cli() -> int:
+    """``guichet db upgrade``: migrate the configured database to the latest revision."""
+    from bot.config import load_settings
+
+    try:
+        settings = load_settings()
+    except Exception as exc:  # noqa: BLE001 - bad environment: say it, don't trace back
+        print(f"invalid configuration: {exc}", file=sys.stderr)
+        return 2
+
+    async def _go() -> str | None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        rev = asyncio.run(_go())
+    except DatabaseUrlError as exc:
+        print(f"GUICHET_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001
+        print(f"migration failed ({redact(settings.database_url)}): {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"database at revision {rev} ({redact(settings.database_url)})")
+    return 0

@@ -1,0 +1,646 @@
+"""The async repository: ``Store`` (engine, migrations, store-level helpers) and ``UnitOfWork`` (one transaction).
+
+    store = await Store.open(url)                  # alembic upgrade to head (advisory lock on PostgreSQL)
+    async with store.unit() as uow:                # commits on exit, rolls back on exception
+        if not await uow.mark_update_handled(key): return
+        conv = await uow.get_conversation(channel, chat_id)     # row locked (FOR UPDATE) on PostgreSQL
+        ...
+        await uow.save_conversation(conv)
+    await store.close()
+
+Concurrency: on PostgreSQL, ``get_conversation`` and ``get_request(for_update=True)``/``set_status`` lock the row, so
+two workers handling one chat serialise; on SQLite every writing unit starts with ``BEGIN IMMEDIATE`` (writers
+serialise; readers don't wait in WAL mode). ``save_conversation`` also checks the ``version`` it was given
+(optimistic check), so a stale state can never overwrite a newer one on either backend.
+
+Errors: :class:`RequestNotFound`, :class:`IllegalTransition`, :class:`ConcurrentUpdate` (all :class:`StoreError`);
+a database that cannot be reached or stays locked raises :class:`StoreUnavailable` out of ``unit()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.store import db
+from bot.store.models import (
+    CLOSED_STATUSES,
+    NOUVELLE,
+    OPEN_STATUSES,
+    OUTBOX_FAILED,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    STATUSES,
+    ConversationState,
+    EventRecord,
+    OutboxMessage,
+    RequestDraft,
+    RequestRecord,
+    can_transition,
+)
+from bot.store.tables import (
+    conversation_t,
+    counter_t,
+    event_t,
+    handled_update_t,
+    outbox_t,
+    request_t,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 1000
+
+
+class StoreError(Exception):
+    """Base class of the repository's own errors."""
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached, or stayed locked: tell the person to try again in a moment."""
+
+
+class RequestNotFound(StoreError):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"unknown request reference {reference!r}")
+        self.reference = reference
+
+
+class IllegalTransition(StoreError):
+    def __init__(self, reference: str, current: str, new: str) -> None:
+        super().__init__(f"request {reference}: cannot go from {current!r} to {new!r}")
+        self.reference = reference
+        self.current = current
+        self.new = new
+
+
+class ConcurrentUpdate(StoreError):
+    """The conversation changed since it was read (stale ``version``); the unit is rolled back."""
+
+
+def as_utc_datetime(value: datetime | date | None) -> datetime | None:
+    """``date`` → midnight UTC; naive ``datetime`` → assumed UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.combine(value, time.min, tzinfo=timezone.utc)
+
+
+def _request(row: Any) -> RequestRecord:
+    return RequestRecord.model_validate(dict(row._mapping))
+
+
+def _conversation(row: Any) -> ConversationState:
+    return ConversationState.model_validate(dict(row._mapping))
+
+
+def _event(row: Any) -> EventRecord:
+    return EventRecord.model_validate(dict(row._mapping))
+
+
+def _outbox(row: Any) -> OutboxMessage:
+    return OutboxMessage.model_validate(dict(row._mapping))
+
+
+_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
+
+
+class Store:
+    """Owns the engine. Create with :meth:`open`; one per process."""
+
+    def __init__(self, engine: AsyncEngine, departement: str = "90", timezone_name: str = "Europe/Paris") -> None:
+        self.engine = engine
+        self.departement = departement
+        self.tz = ZoneInfo(timezone_name)
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        departement: str | None = None,
+        *,
+        timezone_name: str | None = None,
+        migrate: bool = True,
+        **engine_kwargs: Any,
+    ) -> "Store":
+        """Create the engine for ``url`` and upgrade the schema to head.
+
+        ``departement`` (for references) and ``timezone_name`` (for the reference's year) default to the settings
+        read now (``GUICHET_DEPARTEMENT``, ``GUICHET_TIMEZONE``).
+        """
+        if departement is None or timezone_name is None:
+            from bot.config import load_settings
+
+            settings = load_settings()
+            departement = departement or settings.departement
+            timezone_name = timezone_name or settings.timezone
+        engine = db.make_engine(url, **engine_kwargs)
+        store = cls(engine, departement=departement, timezone_name=timezone_name)
+        if migrate:
+            try:
+                await db.upgrade(engine)
+            except _UNAVAILABLE as exc:
+                await engine.dispose()
+                raise StoreUnavailable(f"database unavailable ({db.redact(url)}): {type(exc).__name__}") from exc
+            except BaseException:
+                await engine.dispose()
+                raise
+        log.info("store open (%s, %s)", engine.dialect.name, db.redact(url))
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def unit(self, readonly: bool = False) -> AsyncIterator["UnitOfWork"]:
+        """One transaction. Commits when the block exits normally, rolls back on any exception.
+
+        ``readonly=True`` on SQLite starts a deferred transaction (does not take the write lock).
+        """
+        try:
+            async with self.engine.connect() as conn:
+                if readonly and self.dialect == "sqlite":
+                    conn = await conn.execution_options(**{db.BEGIN_MODE_OPTION: "DEFERRED"})
+                async with conn.begin():
+                    yield UnitOfWork(conn, self)
+        except _UNAVAILABLE as exc:
+            if isinstance(exc, sa_exc.DBAPIError) and not _is_unavailable(exc):
+                raise
+            raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+
+    # --- store-level helpers (each opens its own unit) -----------------------------------------------------------
+    async def get_request(self, reference: str) -> RequestRecord | None:
+        async with self.unit(readonly=True) as uow:
+            return await uow.get_request(reference)
+
+    async def list_requests(self, **filters: Any) -> list[RequestRecord]:
+        async with self.unit(readonly=True) as uow:
+            return await uow.list_requests(**filters)
+
+    async def history(self, reference: str) -> list[EventRecord]:
+        async with self.unit(readonly=True) as uow:
+            return await uow.history(reference)
+
+    async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:
+        async with self.unit(readonly=True) as uow:
+            return await uow.due_outbox(now, limit)
+
+    async def claim_due_outbox(
+        self, now: datetime | None = None, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+    ) -> list[OutboxMessage]:
+        async with self.unit() as uow:
+            return await uow.claim_due_outbox(now, limit, lease)
+
+    async def mark_sent(self, outbox_id: int, message_id: str | int | None) -> None:
+        async with self.unit() as uow:
+            await uow.mark_sent(outbox_id, message_id)
+
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        async with self.unit() as uow:
+            await uow.mark_retry(outbox_id, error, next_attempt_at)
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        async with self.unit() as uow:
+            await uow.mark_failed(outbox_id, error)
+
+    async def conversations_needing_reminder(
+        self, older_than: datetime, exclude_steps: Iterable[str] = ()
+    ) -> list[ConversationState]:
+        async with self.unit(readonly=True) as uow:
+            return await uow.conversations_needing_reminder(older_than, exclude_steps)
+
+    async def requests_waiting(self, longer_than: timedelta, now: datetime | None = None) -> list[RequestRecord]:
+        async with self.unit(readonly=True) as uow:
+            return await uow.requests_waiting(longer_than, now)
+
+    async def set_staff_message(self, reference: str, message_id: str | int) -> None:
+        async with self.unit() as uow:
+            await uow.set_staff_message(reference, message_id)
+
+
+def _is_unavailable(exc: sa_exc.DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return True
+    return False
+
+
+class UnitOfWork:
+    """Repository operations inside one transaction (see :meth:`Store.unit`)."""
+
+    def __init__(self, conn: AsyncConnection, store: Store) -> None:
+        self.conn = conn
+        self.store = store
+        self._pg = store.dialect == "postgresql"
+
+    # --- helpers --------------------------------------------------------------------------------------------------
+    def _insert(self, table: sa.Table) -> Any:
+        return pg_insert(table) if self._pg else sqlite_insert(table)
+
+    def _lock(self, stmt: Any) -> Any:
+        return stmt.with_for_update() if self._pg else stmt
+
+    # --- updates --------------------------------------------------------------------------------------------------
+    async def mark_update_handled(self, key: str) -> bool:
+        """Record that an update was handled. False if it already was (then do nothing)."""
+        stmt = (
+            self._insert(handled_update_t)
+            .values(key=str(key)[:200], at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await self.conn.execute(stmt)
+        return result.rowcount == 1
+
+    # --- conversations --------------------------------------------------------------------------------------------
+    async def get_conversation(self, channel: str, chat_id: str | int) -> ConversationState | None:
+        stmt = sa.select(conversation_t).where(
+            conversation_t.c.channel == channel, conversation_t.c.chat_id == str(chat_id)
+        )
+        row = (await self.conn.execute(self._lock(stmt))).first()
+        return _conversation(row) if row else None
+
+    async def save_conversation(self, state: ConversationState) -> ConversationState:
+        """Insert (``version == 0``) or update (``version`` must match the stored one); returns the saved state.
+
+        Raises :class:`ConcurrentUpdate` if the row changed since it was read (or exists when inserting).
+        """
+        now = utcnow()
+        values = {
+            "user_id": str(state.user_id),
+            "step": state.step,
+            "data": state.data,
+            "updated_at": now,
+            "reminder_sent_at": state.reminder_sent_at,
+        }
+        if state.version == 0:
+            created = state.created_at or now
+            stmt = (
+                self._insert(conversation_t)
+                .values(channel=state.channel, chat_id=str(state.chat_id), created_at=created, version=1, **values)
+                .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+            )
+            result = await self.conn.execute(stmt)
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(f"conversation {state.channel}/{state.chat_id} already exists")
+            return state.model_copy(update={"version": 1, "created_at": created, "updated_at": now})
+        stmt = (
+            sa.update(conversation_t)
+            .where(
+                conversation_t.c.channel == state.channel,
+                conversation_t.c.chat_id == str(state.chat_id),
+                conversation_t.c.version == state.version,
+            )
+            .values(version=state.version + 1, **values)
+        )
+        result = await self.conn.execute(stmt)
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"conversation {state.channel}/{state.chat_id} changed since it was read")
+        return state.model_copy(update={"version": state.version + 1, "updated_at": now})
+
+    async def delete_conversation(self, channel: str, chat_id: str | int) -> bool:
+        result = await self.conn.execute(
+            sa.delete(conversation_t).where(
+                conversation_t.c.channel == channel, conversation_t.c.chat_id == str(chat_id)
+            )
+        )
+        return result.rowcount > 0
+
+    async def mark_reminder_sent(self, channel: str, chat_id: str | int, at: datetime | None = None) -> None:
+        await self.conn.execute(
+            sa.update(conversation_t)
+            .where(conversation_t.c.channel == channel, conversation_t.c.chat_id == str(chat_id))
+            .values(reminder_sent_at=at or utcnow())
+        )
+
+    async def conversations_needing_reminder(
+        self, older_than: datetime, exclude_steps: Iterable[str] = ()
+    ) -> list[ConversationState]:
+        """Conversations idle since before ``older_than`` that got no reminder yet (minus ``exclude_steps``)."""
+        stmt = sa.select(conversation_t).where(
+            conversation_t.c.updated_at < as_utc_datetime(older_than),
+            conversation_t.c.reminder_sent_at.is_(None),
+        )
+        steps = list(exclude_steps)
+        if steps:
+            stmt = stmt.where(conversation_t.c.step.not_in(steps))
+        rows = (await self.conn.execute(stmt.order_by(conversation_t.c.updated_at))).all()
+        return [_conversation(r) for r in rows]
+
+    # --- requests -------------------------------------------------------------------------------------------------
+    async def _next_reference(self, departement: str, now: datetime) -> str:
+        year = now.astimezone(self.store.tz).year
+        scope = f"{departement}-{year}"
+        stmt = (
+            self._insert(counter_t)
+            .values(scope=scope, value=1)
+            .on_conflict_do_update(index_elements=["scope"], set_={"value": counter_t.c.value + 1})
+            .returning(counter_t.c.value)
+        )
+        seq = (await self.conn.execute(stmt)).scalar_one()
+        return f"{scope}-{seq:04d}"
+
+    async def create_request(self, draft: RequestDraft, actor: str | None = None) -> RequestRecord:
+        """File a request: allocates the reference (``90-2026-0042``) in this transaction; logs ``created``."""
+        now = utcnow()
+        departement = draft.departement or self.store.departement
+        reference = await self._next_reference(departement, now)
+        values = draft.model_dump(exclude={"departement"})
+        values.update(
+            reference=reference,
+            status=NOUVELLE,
+            created_at=now,
+            updated_at=now,
+            user_id=str(draft.user_id),
+            chat_id=str(draft.chat_id),
+        )
+        await self.conn.execute(sa.insert(request_t).values(**values))
+        await self.log_event(
+            reference,
+            actor or f"{draft.channel}:{draft.user_id}",
+            "created",
+            {"status": NOUVELLE, "channel": draft.channel, "themes": list(draft.themes), "matches": list(draft.matches)},
+        )
+        record = await self.get_request(reference)
+        assert record is not None
+        return record
+
+    async def get_request(self, reference: str, for_update: bool = False) -> RequestRecord | None:
+        stmt = sa.select(request_t).where(request_t.c.reference == (reference or "").strip().upper())
+        if for_update:
+            stmt = self._lock(stmt)
+        row = (await self.conn.execute(stmt)).first()
+        return _request(row) if row else None
+
+    async def _require(self, reference: str, for_update: bool = True) -> RequestRecord:
+        record = await self.get_request(reference, for_update=for_update)
+        if record is None:
+            raise RequestNotFound(reference)
+        return record
+
+    async def list_requests(
+        self,
+        channel: str | None = None,
+        user_id: str | int | None = None,
+        status: str | Sequence[str] | None = None,
+        since: datetime | date | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[RequestRecord]:
+        stmt = sa.select(request_t)
+        if channel is not None:
+            stmt = stmt.where(request_t.c.channel == channel)
+        if user_id is not None:
+            stmt = stmt.where(request_t.c.user_id == str(user_id))
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            stmt = stmt.where(request_t.c.status.in_(statuses))
+        if since is not None:
+            stmt = stmt.where(request_t.c.created_at >= as_utc_datetime(since))
+        order = request_t.c.id.desc() if newest_first else request_t.c.id.asc()
+        stmt = stmt.order_by(order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_request(r) for r in (await self.conn.execute(stmt)).all()]
+
+    async def find_similar_open(
+        self, commune_code: str | None, themes: Iterable[str], since: datetime | date
+    ) -> list[RequestRecord]:
+        """Open requests of the same commune, created since ``since``, sharing at least one theme (newest first)."""
+        if not commune_code:
+            return []
+        wanted = set(themes)
+        stmt = (
+            sa.select(request_t)
+            .where(
+                request_t.c.commune_code == commune_code,
+                request_t.c.status.in_(sorted(OPEN_STATUSES)),
+                request_t.c.created_at >= as_utc_datetime(since),
+            )
+            .order_by(request_t.c.id.desc())
+        )
+        rows = (await self.conn.execute(stmt)).all()
+        return [rec for rec in map(_request, rows) if wanted & set(rec.themes or [])]
+
+    async def _touch(self, reference: str, **values: Any) -> None:
+        await self.conn.execute(
+            sa.update(request_t).where(request_t.c.reference == reference).values(updated_at=utcnow(), **values)
+        )
+
+    async def append_to_request(
+        self, reference: str, text: str, actor: str, attachments: list[dict[str, Any]] | None = None
+    ) -> EventRecord:
+        """Attach a text (and optional attachment descriptors) to a request, as an ``appended`` event."""
+        record = await self._require(reference)
+        data: dict[str, Any] = {"text": text}
+        if attachments:
+            data["attachments"] = attachments
+        await self._touch(record.reference)
+        return await self.log_event(record.reference, actor, "appended", data)
+
+    async def set_status(
+        self,
+        reference: str,
+        status: str,
+        actor: str,
+        note: str | None = None,
+        operator: str | None = None,
+        assigned_to: str | None = None,
+    ) -> RequestRecord:
+        """Change the status (validated against :data:`bot.store.models.TRANSITIONS`), log a ``status`` event."""
+        record = await self._require(reference)
+        if status not in STATUSES or not can_transition(record.status, status):
+            raise IllegalTransition(record.reference, record.status, status)
+        now = utcnow()
+        values: dict[str, Any] = {"status": status}
+        if operator is not None:
+            values["operator"] = operator
+        if assigned_to is not None:
+            values["assigned_to"] = assigned_to
+        if status in CLOSED_STATUSES:
+            values["closed_at"] = now
+        await self._touch(record.reference, **values)
+        data: dict[str, Any] = {"from": record.status, "to": status}
+        if note:
+            data["note"] = note
+        if operator is not None:
+            data["operator"] = operator
+        if assigned_to is not None:
+            data["assigned_to"] = assigned_to
+        await self.log_event(record.reference, actor, "status", data)
+        updated = await self.get_request(record.reference)
+        assert updated is not None
+        return updated
+
+    async def set_staff_message(self, reference: str, message_id: str | int) -> None:
+        await self.conn.execute(
+            sa.update(request_t).where(request_t.c.reference == reference).values(staff_message_id=str(message_id))
+        )
+
+    async def find_request_by_staff_message(self, message_id: str | int) -> RequestRecord | None:
+        stmt = sa.select(request_t).where(request_t.c.staff_message_id == str(message_id)).limit(1)
+        row = (await self.conn.execute(stmt)).first()
+        return _request(row) if row else None
+
+    async def requests_waiting(self, longer_than: timedelta, now: datetime | None = None) -> list[RequestRecord]:
+        """Open requests not updated for ``longer_than`` (oldest first): the staff's morning digest."""
+        cutoff = as_utc_datetime(now or utcnow()) - longer_than  # type: ignore[operator]
+        stmt = (
+            sa.select(request_t)
+            .where(request_t.c.status.in_(sorted(OPEN_STATUSES)), request_t.c.updated_at < cutoff)
+            .order_by(request_t.c.updated_at)
+        )
+        return [_request(r) for r in (await self.conn.execute(stmt)).all()]
+
+    # --- events ---------------------------------------------------------------------------------------------------
+    async def log_event(
+        self, reference: str | None, actor: str, kind: str, data: dict[str, Any] | None = None
+    ) -> EventRecord:
+        at = utcnow()
+        stmt = (
+            sa.insert(event_t)
+            .values(at=at, reference=reference, actor=str(actor)[:200], kind=kind, data=data or {})
+            .returning(event_t.c.id)
+        )
+        event_id = (await self.conn.execute(stmt)).scalar_one()
+        return EventRecord(id=event_id, at=at, reference=reference, actor=str(actor)[:200], kind=kind, data=data or {})
+
+    async def history(self, reference: str) -> list[EventRecord]:
+        stmt = sa.select(event_t).where(event_t.c.reference == reference).order_by(event_t.c.id)
+        return [_event(r) for r in (await self.conn.execute(stmt)).all()]
+
+    async def count_events(self, reference: str, kind: str) -> int:
+        stmt = sa.select(sa.func.count()).select_from(event_t).where(
+            event_t.c.reference == reference, event_t.c.kind == kind
+        )
+        return int((await self.conn.execute(stmt)).scalar_one())
+
+    # --- outbox ---------------------------------------------------------------------------------------------------
+    async def enqueue(
+        self,
+        kind: str,
+        channel: str,
+        chat_id: str | int,
+        text: str,
+        buttons: list[list[dict[str, str]]] | None = None,
+        reference: str | None = None,
+        *,
+        dedup_key: str,
+        meta: dict[str, Any] | None = None,
+        not_before: datetime | None = None,
+    ) -> int | None:
+        """Queue a message, written with the change that causes it. Idempotent on ``dedup_key``: returns the new
+        row id, or None when a message with this key already exists (nothing is queued twice)."""
+        now = utcnow()
+        stmt = (
+            self._insert(outbox_t)
+            .values(
+                kind=kind,
+                channel=channel,
+                chat_id=str(chat_id),
+                text=text,
+                buttons=buttons,
+                meta=meta or {},
+                reference=reference,
+                dedup_key=dedup_key[:255],
+                status=OUTBOX_PENDING,
+                attempts=0,
+                next_attempt_at=as_utc_datetime(not_before) or now,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(outbox_t.c.id)
+        )
+        return (await self.conn.execute(stmt)).scalar_one_or_none()
+
+    async def get_outbox(self, outbox_id: int) -> OutboxMessage | None:
+        row = (await self.conn.execute(sa.select(outbox_t).where(outbox_t.c.id == outbox_id))).first()
+        return _outbox(row) if row else None
+
+    async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:
+        """Pending messages whose time has come, oldest first."""
+        stmt = (
+            sa.select(outbox_t)
+            .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.next_attempt_at <= as_utc_datetime(now or utcnow()))
+            .order_by(outbox_t.c.id)
+            .limit(limit)
+        )
+        return [_outbox(r) for r in (await self.conn.execute(stmt)).all()]
+
+    async def claim_due_outbox(
+        self, now: datetime | None = None, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+    ) -> list[OutboxMessage]:
+        """Like :meth:`due_outbox`, but pushes the claimed rows' ``next_attempt_at`` by ``lease`` so that another
+        worker does not take them meanwhile (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+        now = as_utc_datetime(now or utcnow())
+        stmt = (
+            sa.select(outbox_t)
+            .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.next_attempt_at <= now)
+            .order_by(outbox_t.c.id)
+            .limit(limit)
+        )
+        if self._pg:
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = [_outbox(r) for r in (await self.conn.execute(stmt)).all()]
+        if rows:
+            await self.conn.execute(
+                sa.update(outbox_t)
+                .where(outbox_t.c.id.in_([m.id for m in rows]))
+                .values(next_attempt_at=now + lease)  # type: ignore[operator]
+            )
+        return rows
+
+    async def mark_sent(self, outbox_id: int, message_id: str | int | None) -> None:
+        await self.conn.execute(
+            sa.update(outbox_t)
+            .where(outbox_t.c.id == outbox_id)
+            .values(
+                status=OUTBOX_SENT,
+                sent_at=utcnow(),
+                sent_message_id=None if message_id is None else str(message_id),
+                attempts=outbox_t.c.attempts + 1,
+            )
+        )
+
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+        await self.conn.execute(
+            sa.update(outbox_t)
+            .where(outbox_t.c.id == outbox_id, outbox_t.c.status == OUTBOX_PENDING)
+            .values(
+                attempts=outbox_t.c.attempts + 1,
+                last_error=str(error)[:MAX_ERROR_CHARS],
+                next_attempt_at=as_utc_datetime(next_attempt_at),
+            )
+        )
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        await self.conn.execute(
+            sa.update(outbox_t)
+            .where(outbox_t.c.id == outbox_id)
+            .values(status=OUTBOX_FAILED, attempts=outbox_t.c.attempts + 1, last_error=str(error)[:MAX_ERROR_CHARS])
+        )
+
+    async def find_outbox_by_sent_message(self, channel: str, message_id: str | int) -> OutboxMessage | None:
+        """The message we sent as ``message_id`` on ``channel`` (e.g. a relay in the staff group a staff member
+        replied to: its ``meta`` says whom to relay the reply to)."""
+        stmt = (
+            sa.select(outbox_t)
+            .where(outbox_t.c.channel == channel, outbox_t.c.sent_message_id == str(message_id))
+            .order_by(outbox_t.c.id.desc())
+            .limit(1)
+        )
+        row = (await self.conn.execute(stmt)).first()
+        return _outbox(row) if row else None

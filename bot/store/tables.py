@@ -1,0 +1,168 @@
+"""Database tables (sqlmodel, ``table=True``). Only the repository and the migrations use them.
+
+Times are stored as naive UTC (``UTCDateTime``) on both backends and come back timezone-aware (UTC).
+JSON columns are JSON on SQLite and JSONB on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes in, UTC-aware out; stored as naive UTC (portable between SQLite and PostgreSQL)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RequestRow(SQLModel, table=True):
+    __tablename__ = "request"
+    __table_args__ = (
+        sa.Index("ix_request_channel_user", "channel", "user_id"),
+        sa.Index("ix_request_status", "status"),
+        sa.Index("ix_request_commune", "commune_code"),
+        sa.Index("ix_request_created_at", "created_at"),
+        sa.Index("ix_request_staff_message", "staff_message_id"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    reference: str = Field(sa_column=sa.Column(sa.String(32), nullable=False, unique=True))
+    status: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    user_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    chat_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    commune_code: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    commune_name: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    epci_code: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    role: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    contact_name: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    phone: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    email: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(320)))
+    description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    themes: list = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
+    stage: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    help_kinds: list = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
+    budget: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    timing: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    matches: list = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
+    assigned_to: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    operator: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    staff_message_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    consent_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    anonymised_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    closed_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class ConversationRow(SQLModel, table=True):
+    __tablename__ = "conversation"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "chat_id", name="uq_conversation_channel_chat"),
+        sa.Index("ix_conversation_updated_at", "updated_at"),
+        sa.Index("ix_conversation_channel_user", "channel", "user_id"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    chat_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    user_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    step: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    data: dict = Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    reminder_sent_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    version: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class EventRow(SQLModel, table=True):
+    """Append-only audit trail and history."""
+
+    __tablename__ = "event"
+    __table_args__ = (sa.Index("ix_event_reference", "reference", "id"), sa.Index("ix_event_at", "at"))
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    reference: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    actor: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    data: dict = Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+
+
+class HandledUpdateRow(SQLModel, table=True):
+    __tablename__ = "handled_update"
+
+    key: str = Field(sa_column=sa.Column(sa.String(200), primary_key=True))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_sent_message", "channel", "sent_message_id"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    chat_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    buttons: Optional[list] = Field(default=None, sa_column=sa.Column(JSONType))
+    meta: dict = Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+    reference: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    dedup_key: str = Field(sa_column=sa.Column(sa.String(255), nullable=False, unique=True))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    next_attempt_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    last_error: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text))
+    sent_message_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    sent_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class CounterRow(SQLModel, table=True):
+    """Sequence per scope (``"{departement}-{year}"``), incremented by an upsert inside the caller's transaction."""
+
+    __tablename__ = "counter"
+
+    scope: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    value: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+metadata = SQLModel.metadata
+request_t: sa.Table = RequestRow.__table__  # type: ignore[assignment]
+conversation_t: sa.Table = ConversationRow.__table__  # type: ignore[assignment]
+event_t: sa.Table = EventRow.__table__  # type: ignore[assignment]
+handled_update_t: sa.Table = HandledUpdateRow.__table__  # type: ignore[assignment]
+outbox_t: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
+counter_t: sa.Table = CounterRow.__table__  # type: ignore[assignment]

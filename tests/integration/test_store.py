@@ -1,0 +1,360 @@
+"""The repository on SQLite and PostgreSQL: migrations, transactions, idempotence, references, statuses, outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from bot.store import db
+from bot.store.models import ConversationState, RequestDraft
+from bot.store.repository import (
+    ConcurrentUpdate,
+    IllegalTransition,
+    RequestNotFound,
+    Store,
+    StoreUnavailable,
+)
+
+
+def draft(**kw: object) -> RequestDraft:
+    base: dict[str, object] = dict(
+        channel="telegram",
+        user_id="1001",
+        chat_id="1001",
+        commune_code="90010",
+        commune_name="Belfort",
+        epci_code="200069052",
+        role="maire",
+        contact_name="Jeanne Martin",
+        phone="+33612345678",
+        email="jeanne.martin@example.org",
+        description="Rénover l'école et son chauffage",
+        themes=["energie-batiments", "education-jeunesse"],
+        stage="etude",
+        help_kinds=["financement"],
+        matches=["fonds-vert", "dsil", "detr"],
+    )
+    base.update(kw)
+    return RequestDraft(**base)  # type: ignore[arg-type]
+
+
+async def table_names(store: Store) -> set[str]:
+    async with store.engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: sa.inspect(c).get_table_names()))
+
+
+async def count(store: Store, table: str) -> int:
+    async with store.unit(readonly=True) as uow:
+        return int((await uow.conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+# --- URLs and migrations ---------------------------------------------------------------------------------------------
+def test_url_mapping() -> None:
+    assert db.to_async_url("sqlite:///x/guichet.db").drivername == "sqlite+aiosqlite"
+    assert db.to_async_url("sqlite+aiosqlite:///x.db").drivername == "sqlite+aiosqlite"
+    assert db.to_async_url("postgresql://u@h/d").drivername == "postgresql+asyncpg"
+    assert db.to_async_url("postgresql+psycopg://u@h/d").drivername == "postgresql+asyncpg"
+    assert db.to_async_url("postgresql+asyncpg://u@h/d").drivername == "postgresql+asyncpg"
+    with pytest.raises(db.DatabaseUrlError):
+        db.to_async_url("mysql://u@h/d")
+    with pytest.raises(db.DatabaseUrlError):
+        db.to_async_url("not a url")
+    assert "secret" not in db.redact("postgresql://u:secret@h/d")
+
+
+async def test_migrations_from_empty(database_url: str) -> None:
+    store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        names = await table_names(store)
+        assert {"request", "conversation", "event", "handled_update", "outbox", "counter", "alembic_version"} <= names
+        assert await db.current_revision(store.engine) == "0001"
+    finally:
+        await store.close()
+    # Opening again is a no-op upgrade.
+    store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    await store.close()
+
+
+async def test_concurrent_opens_migrate_once(database_url: str) -> None:
+    stores = await asyncio.gather(
+        *(Store.open(database_url, departement="90", timezone_name="Europe/Paris") for _ in range(3))
+    )
+    try:
+        assert await db.current_revision(stores[0].engine) == "0001"
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_sqlite_pragmas(sqlite_url: str) -> None:
+    store = await Store.open(sqlite_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        async with store.unit(readonly=True) as uow:
+            mode = (await uow.conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
+            busy = (await uow.conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+            fks = (await uow.conn.exec_driver_sql("PRAGMA foreign_keys")).scalar_one()
+        assert (mode, busy, fks) == ("wal", 5000, 1)
+    finally:
+        await store.close()
+
+
+async def test_unreachable_database_is_store_unavailable() -> None:
+    with pytest.raises(StoreUnavailable):
+        await Store.open(
+            "postgresql://nobody@127.0.0.1:9/none", departement="90", timezone_name="Europe/Paris", pool_timeout=2
+        )
+
+
+# --- units -----------------------------------------------------------------------------------------------------------
+async def test_unit_commits_on_exit(store: Store) -> None:
+    async with store.unit() as uow:
+        rec = await uow.create_request(draft())
+    assert (await store.get_request(rec.reference)) is not None
+
+
+async def test_unit_rolls_back_on_exception(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.unit() as uow:
+            await uow.mark_update_handled("tg:1")
+            await uow.create_request(draft())
+            await uow.save_conversation(ConversationState(channel="telegram", chat_id="1001", user_id="1001"))
+            await uow.enqueue("status", "telegram", "1001", "x", dedup_key="k1")
+            raise RuntimeError("boom")
+    for table in ("request", "event", "handled_update", "conversation", "outbox", "counter"):
+        assert await count(store, table) == 0, table
+    # The reference sequence did not advance either.
+    async with store.unit() as uow:
+        rec = await uow.create_request(draft())
+    assert rec.reference.endswith("-0001")
+
+
+async def test_mark_update_handled_twice(store: Store) -> None:
+    async with store.unit() as uow:
+        assert await uow.mark_update_handled("telegram:42") is True
+    async with store.unit() as uow:
+        assert await uow.mark_update_handled("telegram:42") is False
+        assert await uow.mark_update_handled("telegram:43") is True
+    assert await count(store, "handled_update") == 2
+
+
+async def test_mark_update_handled_concurrently(store: Store) -> None:
+    async def one() -> bool:
+        async with store.unit() as uow:
+            return await uow.mark_update_handled("telegram:7")
+
+    results = await asyncio.gather(*(one() for _ in range(10)))
+    assert sorted(results) == [False] * 9 + [True]
+
+
+# --- conversations -----------------------------------------------------------------------------------------------------
+async def test_conversation_round_trip_and_version(store: Store) -> None:
+    async with store.unit() as uow:
+        assert await uow.get_conversation("telegram", "5") is None
+        saved = await uow.save_conversation(
+            ConversationState(channel="telegram", chat_id="5", user_id="5", step="commune", data={"a": [1, "é"]})
+        )
+        assert saved.version == 1
+    async with store.unit() as uow:
+        conv = await uow.get_conversation("telegram", "5")
+        assert conv is not None and conv.data == {"a": [1, "é"]} and conv.step == "commune"
+        conv.step = "role"
+        assert (await uow.save_conversation(conv)).version == 2
+    # A stale state (version 1) cannot overwrite the newer one; the unit rolls back.
+    with pytest.raises(ConcurrentUpdate):
+        async with store.unit() as uow:
+            await uow.save_conversation(conv.model_copy(update={"step": "stale"}))
+    with pytest.raises(ConcurrentUpdate):
+        async with store.unit() as uow:
+            await uow.save_conversation(ConversationState(channel="telegram", chat_id="5", user_id="5"))
+    async with store.unit() as uow:
+        conv2 = await uow.get_conversation("telegram", "5")
+        assert conv2 is not None and conv2.step == "role" and conv2.version == 2
+        assert await uow.delete_conversation("telegram", "5") is True
+        assert await uow.get_conversation("telegram", "5") is None
+
+
+async def test_concurrent_units_on_one_conversation_serialise(store: Store) -> None:
+    """Read-modify-write of a counter in the conversation data by 20 concurrent units: no lost update."""
+    async with store.unit() as uow:
+        await uow.save_conversation(ConversationState(channel="telegram", chat_id="9", user_id="9", data={"n": 0}))
+
+    async def bump() -> None:
+        async with store.unit() as uow:
+            conv = await uow.get_conversation("telegram", "9")
+            assert conv is not None
+            await asyncio.sleep(0)  # let the others run while we hold the row
+            conv.data = {"n": conv.data["n"] + 1}
+            await uow.save_conversation(conv)
+
+    await asyncio.gather(*(bump() for _ in range(20)))
+    async with store.unit() as uow:
+        conv = await uow.get_conversation("telegram", "9")
+    assert conv is not None and conv.data == {"n": 20} and conv.version == 21
+
+
+async def test_reminders(store: Store) -> None:
+    async with store.unit() as uow:
+        await uow.save_conversation(ConversationState(channel="telegram", chat_id="1", user_id="1", step="need"))
+        await uow.save_conversation(ConversationState(channel="telegram", chat_id="2", user_id="2", step="done"))
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    found = await store.conversations_needing_reminder(later, exclude_steps=["done"])
+    assert [c.chat_id for c in found] == ["1"]
+    assert await store.conversations_needing_reminder(datetime.now(timezone.utc) - timedelta(hours=1)) == []
+    async with store.unit() as uow:
+        await uow.mark_reminder_sent("telegram", "1")
+    assert await store.conversations_needing_reminder(later, exclude_steps=["done"]) == []
+
+
+# --- requests ----------------------------------------------------------------------------------------------------------
+async def test_create_request_fields_and_reference(store: Store) -> None:
+    async with store.unit() as uow:
+        a = await uow.create_request(draft())
+        b = await uow.create_request(draft(departement="2A"))
+        c = await uow.create_request(draft())
+    year = datetime.now(timezone.utc).year
+    assert a.reference == f"90-{year}-0001" and c.reference == f"90-{year}-0002"
+    assert b.reference == f"2A-{year}-0001"
+    assert a.status == "nouvelle" and a.matches == ["fonds-vert", "dsil", "detr"]
+    assert a.created_at.tzinfo is not None
+    got = await store.get_request(a.reference.lower())
+    assert got is not None and got.email == "jeanne.martin@example.org"
+    hist = await store.history(a.reference)
+    assert [e.kind for e in hist] == ["created"]
+    assert "jeanne" not in str(hist[0].data).lower()
+
+
+async def test_references_unique_under_concurrency(store: Store) -> None:
+    async def one(i: int) -> str:
+        async with store.unit() as uow:
+            return (await uow.create_request(draft(user_id=str(i), chat_id=str(i)))).reference
+
+    refs = await asyncio.gather(*(one(i) for i in range(50)))
+    assert len(set(refs)) == 50
+    seqs = sorted(int(r.rsplit("-", 1)[1]) for r in refs)
+    assert seqs == list(range(1, 51))
+
+
+async def test_list_requests_filters(store: Store) -> None:
+    async with store.unit() as uow:
+        a = await uow.create_request(draft(user_id="1"))
+        await uow.create_request(draft(user_id="2"))
+        await uow.create_request(draft(user_id="1", channel="console"))
+        await uow.set_status(a.reference, "en_cours", "staff:1")
+    mine = await store.list_requests(channel="telegram", user_id="1")
+    assert [r.reference for r in mine] == [a.reference]
+    assert len(await store.list_requests()) == 3
+    assert len(await store.list_requests(status="nouvelle")) == 2
+    assert len(await store.list_requests(status=["nouvelle", "en_cours"], limit=2)) == 2
+    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date()
+    assert await store.list_requests(since=tomorrow) == []
+    newest = await store.list_requests()
+    assert newest[0].created_at >= newest[-1].created_at
+
+
+async def test_find_similar_open(store: Store) -> None:
+    async with store.unit() as uow:
+        a = await uow.create_request(draft(themes=["eau", "risques"]))
+        closed = await uow.create_request(draft(themes=["eau"]))
+        await uow.set_status(closed.reference, "close_sans_suite", "staff:1")
+        await uow.create_request(draft(themes=["sante"]))
+        await uow.create_request(draft(commune_code="90001", themes=["eau"]))
+    since = datetime.now(timezone.utc) - timedelta(days=30)
+    async with store.unit(readonly=True) as uow:
+        found = await uow.find_similar_open("90010", ["eau"], since)
+        assert [r.reference for r in found] == [a.reference]
+        assert await uow.find_similar_open("90010", ["mobilite"], since) == []
+        assert await uow.find_similar_open(None, ["eau"], since) == []
+        assert await uow.find_similar_open("90010", ["eau"], datetime.now(timezone.utc) + timedelta(days=1)) == []
+
+
+async def test_status_transitions_and_events(store: Store) -> None:
+    async with store.unit() as uow:
+        ref = (await uow.create_request(draft())).reference
+    async with store.unit() as uow:
+        r = await uow.set_status(ref, "en_cours", "staff:10", assigned_to="Agent A")
+        assert r.status == "en_cours" and r.assigned_to == "Agent A"
+        r = await uow.set_status(ref, "orientee", "staff:10", operator="Ademe")
+        assert r.operator == "Ademe"
+        r = await uow.set_status(ref, "en_attente", "staff:11", note="précisions")
+        r = await uow.set_status(ref, "en_cours", "telegram:1001")
+        r = await uow.set_status(ref, "traitee", "staff:10")
+        assert r.closed_at is not None and not r.is_open
+    with pytest.raises(IllegalTransition) as info:
+        async with store.unit() as uow:
+            await uow.set_status(ref, "en_cours", "staff:10")
+    assert info.value.current == "traitee"
+    with pytest.raises(IllegalTransition):
+        async with store.unit() as uow:
+            await uow.set_status(ref, "bogus", "staff:10")
+    with pytest.raises(RequestNotFound):
+        async with store.unit() as uow:
+            await uow.set_status("90-1999-9999", "en_cours", "staff:10")
+    hist = await store.history(ref)
+    statuses = [(e.data["from"], e.data["to"], e.actor) for e in hist if e.kind == "status"]
+    assert statuses == [
+        ("nouvelle", "en_cours", "staff:10"),
+        ("en_cours", "orientee", "staff:10"),
+        ("orientee", "en_attente", "staff:11"),
+        ("en_attente", "en_cours", "telegram:1001"),
+        ("en_cours", "traitee", "staff:10"),
+    ]
+    assert all(e.at.tzinfo is not None for e in hist)
+    assert [e.data.get("note") for e in hist if e.kind == "status"][2] == "précisions"
+
+
+async def test_append_and_waiting(store: Store) -> None:
+    async with store.unit() as uow:
+        ref = (await uow.create_request(draft())).reference
+        await uow.append_to_request(ref, "Le devis est de 80 000 €", "telegram:1001", attachments=[{"type": "photo"}])
+        await uow.set_staff_message(ref, 555)
+        assert (await uow.find_request_by_staff_message("555")).reference == ref  # type: ignore[union-attr]
+    with pytest.raises(RequestNotFound):
+        async with store.unit() as uow:
+            await uow.append_to_request("90-2000-0001", "x", "a")
+    hist = await store.history(ref)
+    assert hist[-1].kind == "appended" and hist[-1].data["text"] == "Le devis est de 80 000 €"
+    assert await store.requests_waiting(timedelta(days=3)) == []
+    waiting = await store.requests_waiting(timedelta(days=3), now=datetime.now(timezone.utc) + timedelta(days=4))
+    assert [r.reference for r in waiting] == [ref]
+
+
+# --- outbox ------------------------------------------------------------------------------------------------------------
+async def test_outbox_dedup_and_lifecycle(store: Store) -> None:
+    async with store.unit() as uow:
+        first = await uow.enqueue(
+            "status", "telegram", "1001", "Bonjour", [[{"label": "OK", "data": "ok"}]], "90-2026-0001", dedup_key="s:1"
+        )
+        again = await uow.enqueue("status", "telegram", "1001", "Bonjour", dedup_key="s:1")
+        other = await uow.enqueue("status", "telegram", "1001", "Deux", dedup_key="s:2", meta={"to": "x"})
+    assert first is not None and again is None and other is not None
+    async with store.unit() as uow:  # another transaction, same key: still nothing
+        assert await uow.enqueue("status", "telegram", "1001", "Bonjour", dedup_key="s:1") is None
+    due = await store.due_outbox()
+    assert [m.dedup_key for m in due] == ["s:1", "s:2"]
+    assert due[0].buttons == [[{"label": "OK", "data": "ok"}]] and due[1].meta == {"to": "x"}
+    await store.mark_retry(first, "timeout", datetime.now(timezone.utc) + timedelta(minutes=5))
+    assert [m.id for m in await store.due_outbox()] == [other]
+    later = datetime.now(timezone.utc) + timedelta(minutes=6)
+    assert [m.id for m in await store.due_outbox(later)] == [first, other]
+    await store.mark_sent(first, 9001)
+    await store.mark_failed(other, "403 Forbidden")
+    assert await store.due_outbox(later) == []
+    async with store.unit(readonly=True) as uow:
+        sent = await uow.get_outbox(first)
+        assert sent is not None and sent.status == "sent" and sent.sent_message_id == "9001" and sent.attempts == 2
+        assert (await uow.find_outbox_by_sent_message("telegram", 9001)).id == first  # type: ignore[union-attr]
+        failed = await uow.get_outbox(other)
+        assert failed is not None and failed.status == "failed" and failed.last_error == "403 Forbidden"
+
+
+async def test_outbox_claim(store: Store) -> None:
+    async with store.unit() as uow:
+        for i in range(5):
+            await uow.enqueue("k", "telegram", "1", f"m{i}", dedup_key=f"c{i}")
+    a, b = await asyncio.gather(store.claim_due_outbox(limit=3), store.claim_due_outbox(limit=3))
+    ids = [m.id for m in a] + [m.id for m in b]
+    assert len(ids) == len(set(ids)) == 5
+    assert await store.claim_due_outbox() == []
