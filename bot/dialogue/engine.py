@@ -59,6 +59,12 @@ def _db_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover
         pass
     try:
+        from bot.store.repository import ConcurrentUpdate, StoreUnavailable
+
+        errors += [StoreUnavailable, ConcurrentUpdate]
+    except ImportError:  # pragma: no cover
+        pass
+    try:
         import sqlite3
 
         errors += [sqlite3.OperationalError]
@@ -1016,11 +1022,11 @@ class Turn:
         return str(self.s.staff_chat_id) if self.s.staff_chat_id is not None else "staff"
 
     async def _enqueue_staff(self, kind: str, text: str, dedup_key: str, reference: str | None,
-                             buttons: Any = None) -> None:
-        payload: dict[str, Any] = {"text": text, "channel": "staff", "reference": reference}
-        if buttons is not None:
-            payload["buttons"] = buttons
-        await self.uow.enqueue(kind, self._staff_chat(), payload, dedup_key)
+                             buttons: Any = None, meta: dict[str, Any] | None = None) -> None:
+        from bot.store.models import STAFF_CHANNEL
+
+        await self.uow.enqueue(kind, STAFF_CHANNEL, self._staff_chat(), text, buttons, reference,
+                               dedup_key=dedup_key, meta=meta or {})
 
     async def file_request(self) -> list[Reply]:
         record = await self.uow.create_request(self._request_draft())
@@ -1055,10 +1061,10 @@ class Turn:
             lines.append(f"Personne : {self.ev.user_name}")
         if text:
             lines.append(f"Message : {v.truncate(text, 1000)[0]}")
-        payload = {"text": "\n".join(lines), "channel": "staff", "reply_channel": self.ev.channel,
-                   "reply_chat_id": str(self.ev.chat_id), "user_id": str(self.ev.user_id)}
+        meta = {"reply_channel": self.ev.channel, "reply_chat_id": str(self.ev.chat_id),
+                "user_id": str(self.ev.user_id)}
         key = f"agent:{self.ev.channel}:{self.ev.chat_id}:{self.ev.update_key or self.e._now().isoformat()}"
-        await self.uow.enqueue("agent_request", self._staff_chat(), payload, key)
+        await self._enqueue_staff("agent_request", "\n".join(lines), key, None, meta=meta)
         out = [Reply(T.AGENT_DONE)]
         if self.in_intake():
             out += self.prompt()

@@ -338,3 +338,9 @@ ERASE_YES = "Oui, effacer"
 ERASE_NO = "Non"
 ERASED = "Vos données personnelles ont été effacées."
 ERASE_KEPT = "D'accord, rien n'a été effacé."
+
+# --- terminal chat (guichet chat) ---------------------------------------------------------------------------------
+CONSOLE_HINT = "Guichet — conversation dans le terminal. Écrivez votre message ; tapez le numéro d'un choix ; Ctrl-D pour quitter."
+CONSOLE_PHONE_HINT = "(tapez votre numéro de téléphone)"
+CONSOLE_NOTIFICATION = "📬 Message du guichet :"
+CONSOLE_UNAVAILABLE = "Le service est momentanément indisponible, réessayez dans un instant."
