@@ -123,7 +123,9 @@ class TelegramChannel:
         self.mayor = MayorHandler(guichet.engine, self.locks, self.last)
         self.staff = StaffHandler(guichet, self.locks)
         self.outbox = OutboxSender(self.application.bot, guichet.store, self.settings, interval=outbox_interval)
-        self.jobs = Jobs(guichet.store, self.settings, interval=jobs_interval) if run_jobs else None
+        self.jobs = (
+            Jobs(guichet.store, self.settings, interval=jobs_interval, on_queued=self.outbox.wake) if run_jobs else None
+        )
         self._tasks: list[asyncio.Task] = []
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
