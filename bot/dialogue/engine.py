@@ -756,12 +756,12 @@ class Turn:
         return out + self.prompt()
 
     async def step_budget(self, text: str) -> list[Reply]:
-        value = _parse_budget(text)
+        value = _parse_budget(text[:500])
         if value is None:
             if self._is_question(text):
                 return await self.answer_question(text, reprompt=True)
             return [Reply(T.BUDGET_INVALID)] + self.prompt()
-        self.draft["budget"] = v.format_euros(value)
+        self.draft["budget"] = value
         self.goto("timing")
         return self.prompt()
 
@@ -1187,18 +1187,26 @@ def _guess_stage(norm: str) -> str | None:
     return None
 
 
-def _parse_budget(text: str) -> int | None:
+def _parse_budget(text: str) -> str | None:
+    """The budget as shown and stored ("300 000 €", "entre 1 M€ et 2 M€"), or None when no amount is found."""
     try:
         from intents.entities import parse_budget
 
-        value = parse_budget(text)
-        if value is not None:
-            value = getattr(value, "amount", value)
-            value = int(value)
-            return value if value > 0 else None
-    except Exception:
-        pass
-    return v.parse_budget_fallback(text)
+        b = parse_budget(text)
+    except Exception:  # noqa: BLE001
+        b = None
+    if b is not None:
+        low, high = getattr(b, "low", None), getattr(b, "high", None)
+        if low and high and low != high:
+            return T.budget_range(v.format_euros(low), v.format_euros(high))
+        if low and not high:
+            return T.budget_more_than(v.format_euros(low))
+        if high and not low:
+            return T.budget_less_than(v.format_euros(high))
+        if low:
+            return v.format_euros(low)
+    value = v.parse_budget_fallback(text)
+    return v.format_euros(value) if value else None
 
 
 def _fmt_date(value: Any) -> str:

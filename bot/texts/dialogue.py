@@ -165,6 +165,7 @@ NEED_UNREADABLE = "Je n'ai pas compris. Décrivez votre projet en français, en 
 
 
 def themes_understood(labels: list[str]) -> str:
+    labels = [lbl[:1].lower() + lbl[1:] if lbl[1:2].islower() else lbl for lbl in labels]
     if not labels:
         return "Je n'ai pas reconnu de thème précis. Choisissez-en un ou plusieurs :"
     if len(labels) == 1:
@@ -199,6 +200,18 @@ HELP_NEED_ONE = "Choisissez au moins un type d'aide."
 ASK_BUDGET = "Quel est l'ordre de grandeur du budget ? (ex. : 150 000 €, 1,2 M€) — facultatif."
 BUDGET_INVALID = "Je n'ai pas reconnu de montant. Écrivez par exemple « 200 000 € » ou « 1,5 M€ », ou passez."
 ASK_TIMING = "Quel calendrier envisagez-vous ? (ex. : travaux en 2027) — facultatif."
+def budget_range(low: str, high: str) -> str:
+    return f"entre {low} et {high}"
+
+
+def budget_more_than(amount: str) -> str:
+    return f"plus de {amount}"
+
+
+def budget_less_than(amount: str) -> str:
+    return f"moins de {amount}"
+
+
 TIMING_INVALID = "Je n'ai pas compris. Écrivez une période (ex. : « début 2027 »), ou passez."
 
 # --- intake: contact ------------------------------------------------------------------------------------------
