@@ -313,6 +313,11 @@ class Turn:
     async def on_button(self, data: str) -> list[Reply]:
         if data == AGENT_DATA:
             return await self.handoff(None)
+        # Buttons of the reminder sent by the Telegram jobs (bot.channels.telegram.jobs), valid at any step.
+        if data == "reminder:resume":
+            return self.start_or_resume_intake()
+        if data == "reminder:drop":
+            return self.ask_cancel()
         if not isinstance(data, str) or data not in (self.st.get("buttons") or []):
             return [Reply(T.STALE_BUTTON)] + self.prompt()
         return await self.on_choice(data)
