@@ -41,6 +41,11 @@ COMMANDS = {
     "start", "demande", "question", "mesdemandes", "agent", "aide", "annuler", "recommencer", "mesdonnees", "supprimer",
 }
 DUPLICATE_WINDOW = dt.timedelta(days=30)
+#: Steps without an intake in progress (no reminder is sent for them).
+IDLE_STEPS: tuple[str, ...] = ("start", "menu", "question", "erase_confirm")
+#: Buttons of the reminder message queued by the Telegram jobs (valid whatever the step).
+REMINDER_RESUME = "reminder:resume"
+REMINDER_DROP = "reminder:drop"
 MAX_CANDIDATE_BUTTONS = 6
 
 
@@ -314,10 +319,16 @@ class Turn:
         if data == AGENT_DATA:
             return await self.handoff(None)
         # Buttons of the reminder sent by the Telegram jobs (bot.channels.telegram.jobs), valid at any step.
-        if data == "reminder:resume":
-            return self.start_or_resume_intake()
-        if data == "reminder:drop":
-            return self.ask_cancel()
+        if data == REMINDER_RESUME:
+            if self.in_intake() or self.st.get("resume_step") in INTAKE_STEPS:
+                return self.start_or_resume_intake()
+            return self.menu()
+        if data == REMINDER_DROP:
+            if self.in_intake() or self.st.get("resume_step"):
+                if not self.in_intake():
+                    self.goto(self.st.pop("resume_step"))
+                return self.ask_cancel()
+            return self.menu()
         if not isinstance(data, str) or data not in (self.st.get("buttons") or []):
             return [Reply(T.STALE_BUTTON)] + self.prompt()
         return await self.on_choice(data)
