@@ -22,8 +22,8 @@ STAFF_CHAT = "group"
 #: Button data of the reminder. The engine understands them (``bot.dialogue``); keep in sync.
 RESUME_DATA = "reminder:resume"
 DROP_DATA = "reminder:drop"
-#: Conversation steps that are not an unfinished intake (nothing to remind).
-IDLE_STEPS = ("start", "menu", "idle", "done", "filed", "question", "cancelled", "welcome", "track")
+#: Conversation steps that are not an unfinished intake (nothing to remind); only intake steps get a reminder.
+IDLE_STEPS = ("start", "menu", "question", "cancel_confirm", "erase_confirm")
 #: The digest is sent once a day, from ``digest_hour`` to this many hours later (a later start skips the day).
 DIGEST_WINDOW_HOURS = 4
 
@@ -36,17 +36,13 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _idle_steps() -> tuple[str, ...]:
-    """Steps without an intake in progress; the engine may publish its own list as ``IDLE_STEPS``."""
+def _intake_steps() -> frozenset[str] | None:
     try:
-        from bot.dialogue import engine as engine_mod
+        from bot.dialogue.steps import INTAKE_STEPS
 
-        steps = getattr(engine_mod, "IDLE_STEPS", None)
-        if steps:
-            return tuple(steps)
-    except Exception:  # noqa: BLE001 - the engine is optional for this job
-        pass
-    return IDLE_STEPS
+        return frozenset(INTAKE_STEPS)
+    except ImportError:  # pragma: no cover
+        return None
 
 
 async def send_reminders(store: Any, settings: Any, now: datetime | None = None) -> int:
@@ -57,10 +53,13 @@ async def send_reminders(store: Any, settings: Any, now: datetime | None = None)
     """
     now = _aware(now or utcnow())
     older_than = now - timedelta(hours=settings.reminder_after_hours)
-    convs = await store.conversations_needing_reminder(older_than, exclude_steps=_idle_steps())
+    convs = await store.conversations_needing_reminder(older_than, exclude_steps=IDLE_STEPS)
+    intake = _intake_steps()
     queued = 0
     for conv in convs:
         if conv.channel != TELEGRAM_CHANNEL:
+            continue
+        if intake is not None and conv.step not in intake:
             continue
         if conv.data.get("reminder_opt_out"):
             continue

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import sys
+from collections import OrderedDict
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -127,11 +128,31 @@ class TelegramChannel:
             Jobs(guichet.store, self.settings, interval=jobs_interval, on_queued=self.outbox.wake) if run_jobs else None
         )
         self._tasks: list[asyncio.Task] = []
+        self._handled: OrderedDict[int, None] = OrderedDict()
+        self._handled_cond = asyncio.Condition()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
     # -- dispatch ----------------------------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self._dispatch(update, context)
+        finally:
+            await self._mark_handled(update.update_id)
+
+    async def _mark_handled(self, update_id: int) -> None:
+        async with self._handled_cond:
+            self._handled[update_id] = None
+            while len(self._handled) > 10_000:
+                self._handled.popitem(last=False)
+            self._handled_cond.notify_all()
+
+    async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the update ``update_id`` went through our handler (tests, benchmarks)."""
+        async with self._handled_cond:
+            await asyncio.wait_for(self._handled_cond.wait_for(lambda: update_id in self._handled), timeout)
+
+    async def _dispatch(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is None:
             return

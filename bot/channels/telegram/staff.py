@@ -319,13 +319,13 @@ class StaffHandler:
         reference = (row.reference if row is not None else None) or (record.reference if record else None)
         chat_id = None
         if row is not None:
-            chat_id = row.meta.get("chat_id") or row.meta.get("mayor_chat_id")
+            chat_id = row.meta.get("reply_chat_id") or row.meta.get("chat_id")
         if reference is None and chat_id is None:
             await message.reply_text(T.STAFF_REPLY_UNKNOWN)
             return
         try:
             await service.relay_to_mayor(self.store, reference=reference, chat_id=chat_id, text=text, actor=actor,
-                                         channel=(row.meta.get("channel") if row is not None else None))
+                                         channel=(row.meta.get("reply_channel") if row is not None else None))
         except Exception as exc:  # noqa: BLE001
             log.info("relay to mayor impossible (%s): %s", reference, type(exc).__name__)
             await message.reply_text(T.STAFF_ACTION_IMPOSSIBLE)

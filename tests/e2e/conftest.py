@@ -1,0 +1,158 @@
+"""End-to-end fixtures: the real PTB client (our Telegram channel) against the fake Bot API server on loopback.
+
+Waiting is event-based: ``TelegramChannel.wait_handled(update_id)`` (our handler finished with that update) and
+``FakeBotApi.wait_for(...)`` (the server saw something). No sleep is an assertion.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.fakebotapi import FakeBotApi, SentMessage  # noqa: E402
+
+STAFF_CHAT = -1001234567890
+STAFF_USERS = (111, 112)
+OUTSIDER = 999
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+def make_settings(fake: FakeBotApi, database_url: str, **overrides: Any) -> Any:
+    from bot.config import load_settings
+
+    values: dict[str, Any] = dict(
+        telegram_token=fake.token,
+        telegram_api_url=fake.url,
+        database_url=database_url,
+        staff_chat_id=STAFF_CHAT,
+        staff_user_ids=list(STAFF_USERS),
+        departement="90",
+        flood_max_messages=1000,
+    )
+    values.update(overrides)
+    return load_settings(**values)
+
+
+class Running:
+    """A started bot (App + TelegramChannel) bound to a fake server."""
+
+    def __init__(self, fake: FakeBotApi, guichet: Any, channel: Any) -> None:
+        self.fake = fake
+        self.guichet = guichet
+        self.channel = channel
+        self.store = guichet.store
+        self.settings = guichet.settings
+
+    async def push(self, update: dict, timeout: float = 15.0) -> None:
+        await self.channel.wait_handled(update["update_id"], timeout)
+
+    async def outbox_idle(self, timeout: float = 15.0) -> None:
+        """Wait until no outbox row of ours is pending and due."""
+        import asyncio
+
+        async def check() -> bool:
+            rows = await self.store.due_outbox(limit=1000)
+            return not [r for r in rows if r.channel in ("telegram", "staff")]
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            self.channel.outbox.wake()
+            if await check():
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("outbox still has due rows")
+            # Wait for the server to record another call instead of spinning.
+            n = len(self.fake.calls)
+            try:
+                await self.fake.wait_for(lambda: len(self.fake.calls) > n, timeout=0.5, what="outbox progress")
+            except AssertionError:
+                pass
+
+
+async def start_bot(fake: FakeBotApi, settings: Any, **channel_kwargs: Any) -> Running:
+    from bot.app import App
+    from bot.channels.telegram.runner import TelegramChannel
+
+    guichet = await App.start(settings)
+    channel_kwargs.setdefault("outbox_interval", 0.2)
+    channel_kwargs.setdefault("run_jobs", False)
+    channel = TelegramChannel(guichet, **channel_kwargs)
+    await channel.start_polling(poll_timeout=1)
+    return Running(fake, guichet, channel)
+
+
+async def stop_bot(running: Running) -> None:
+    await running.channel.stop()
+    await running.guichet.close()
+
+
+@pytest.fixture
+async def bot(fake: FakeBotApi, database_url: str) -> AsyncIterator[Running]:
+    running = await start_bot(fake, make_settings(fake, database_url))
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+class Person:
+    """Someone writing to the bot: a mayor in their private chat, or staff in the group."""
+
+    def __init__(self, running: Running, user_id: int, chat_id: int | None = None, name: str = "Test") -> None:
+        self.r = running
+        self.fake = running.fake
+        self.user = {"id": user_id, "is_bot": False, "first_name": name, "language_code": "fr"}
+        self.chat_id = chat_id if chat_id is not None else user_id
+
+    def seen(self) -> int:
+        return len(self.fake.messages_to(self.chat_id))
+
+    async def _do(self, update: dict) -> list[SentMessage]:
+        before = self.seen()
+        await self.r.push(update)
+        return self.fake.messages_to(self.chat_id)[before:]
+
+    async def say(self, text: str, reply_to: int | None = None) -> list[SentMessage]:
+        return await self._do(self.fake.push_text(self.user, self.chat_id, text, reply_to=reply_to))
+
+    async def press_data(self, message_id: int, data: str) -> list[SentMessage]:
+        return await self._do(self.fake.push_callback(self.user, self.chat_id, message_id, data))
+
+    def last_with_button(self, label_part: str) -> SentMessage:
+        for m in reversed(self.fake.messages_to(self.chat_id)):
+            if m.deleted:
+                continue
+            try:
+                m.button_data(label_part)
+                return m
+            except KeyError:
+                continue
+        raise AssertionError(f"no message with a button containing {label_part!r}: "
+                             f"{[(m.text, m.buttons) for m in self.fake.messages_to(self.chat_id)[-3:]]}")
+
+    async def press(self, label_part: str) -> list[SentMessage]:
+        m = self.last_with_button(label_part)
+        return await self.press_data(m.message_id, m.button_data(label_part))
+
+    async def share_contact(self, phone: str) -> list[SentMessage]:
+        return await self._do(self.fake.push_contact(self.user, self.chat_id, phone=phone,
+                                                     first_name=self.user["first_name"]))
+
+    async def send_photo(self) -> list[SentMessage]:
+        return await self._do(self.fake.push_photo(self.user, self.chat_id))
+
+
+def texts(messages: list[SentMessage]) -> str:
+    return "\n".join((m.text or m.caption or "") for m in messages)
