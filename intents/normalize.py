@@ -60,8 +60,8 @@ def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
 
 
 # --- stop words ----------------------------------------------------------------------------------------------------
-# Compact list, accent-free (compared after normalisation). Words that carry meaning for a need (pas, sans, plus,
-# moins, entre) are kept out on purpose.
+# Compact list, accent-free (compared after normalisation). Words that carry meaning for a need (pas, sans,
+# moins, entre) are kept out on purpose; "plus" is in ("nous n'avons plus de médecin").
 STOP_WORDS: frozenset[str] = frozenset(
     """
     a ai aie aient aies ait al alors as au aucun aucune aupres aura aurai auraient aurais aurait aux avaient avais avait
@@ -71,7 +71,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     j je jusqu l la le les leur leurs lui m ma madame mais me meme merci mes moi mon monsieur n ne ni nos notre nous o on
     ont ou par parce peu peut peux pour pourquoi pourrais pourrait pouvez pouvons puis qu quand que quel quelle quelles
     quels qui quoi s sa salut se ses si sil soit son sont sous soyez suis sur svp t ta te tes toi ton tous tout toute
-    toutes tres tu un une unes uns voici voila vos votre vous vu y etc ok oui
+    toutes tres tu un une unes uns voici voila vos votre vous vu y etc ok oui plus aussi avons avez fait faire
     """.split()
 )
 

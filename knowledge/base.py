@@ -1,0 +1,98 @@
+"""``KnowledgeBase``: everything the assistant knows, loaded once, behind one object.
+
+>>> kb = KnowledgeBase.load(departement="90")
+>>> kb.match("rénover l'école", commune_code="90052")[0].id   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from intents.normalize import normalize
+from knowledge.faq import FaqAnswer, FaqIndex
+from knowledge.loader import load_faq, load_offers, load_themes
+from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
+from knowledge.search import Match, Matcher
+
+
+def _clean_dep(value: object) -> str:
+    dep = str(value or "90").strip().upper()
+    if dep.isdigit() and len(dep) == 1:
+        dep = "0" + dep
+    return dep
+
+
+@dataclass
+class KnowledgeBase:
+    departement: str
+    offers: dict[str, Offer]
+    faq: list[FaqEntry]
+    themes: dict[ThemeId, Theme]
+    territory: Any
+    matcher: Matcher
+    faq_index: FaqIndex
+    vocabulary: set[str] = field(default_factory=set)
+    load_seconds: float = 0.0
+
+    @classmethod
+    def load(cls, departement: str = "90", data_dir: str | Path | None = None, territory: Any = None) -> "KnowledgeBase":
+        """Load offers, FAQ, themes and the territory referential once (< 1 s), and build the indexes.
+
+        ``data_dir``: a knowledge data directory (``offers/``, ``faq.yaml``, ``themes.yaml``; default: the shipped
+        one). ``territory``: an already loaded ``Territory`` (tests share one); loaded here when not given.
+        """
+        start = time.perf_counter()
+        dep = _clean_dep(departement)
+        offers = load_offers(data_dir)
+        faq = load_faq(data_dir)
+        themes = load_themes(data_dir)
+        if territory is None:
+            from knowledge.territory import Territory
+
+            territory = Territory.load(dep)
+        matcher = Matcher(offers, themes, territory=territory, departement=dep)
+        faq_index = FaqIndex(faq, offers)
+        vocabulary: set[str] = set()
+        for offer in offers.values():
+            vocabulary.add(offer.name)
+            if offer.acronym:
+                vocabulary.add(offer.acronym)
+            for keyword in offer.keywords:  # distinctive keywords: acronyms and the programme's other names
+                if keyword.isupper() and len(keyword) >= 2 and len(normalize(keyword)) >= 2:
+                    vocabulary.add(keyword)
+        for word in ("ANCT", "Ademe", "Anah", "ANRU", "Cerema", "Banque des Territoires", "Caisse des dépôts"):
+            vocabulary.add(word)
+        return cls(
+            departement=dep,
+            offers=offers,
+            faq=faq,
+            themes=themes,
+            territory=territory,
+            matcher=matcher,
+            faq_index=faq_index,
+            vocabulary=vocabulary,
+            load_seconds=time.perf_counter() - start,
+        )
+
+    # --- facade ----------------------------------------------------------------------------------------------------
+    def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
+        return self.matcher.match(text, commune_code=commune_code, limit=limit)
+
+    def answer(self, text: str) -> FaqAnswer | None:
+        return self.faq_index.answer(text)
+
+    def resolve(self, text: str) -> Any:
+        return self.territory.resolve(text)
+
+    def place(self, code: str) -> Any:
+        return self.territory.place(code) if isinstance(code, str) else None
+
+    def detect_themes(self, text: str) -> list[ThemeId]:
+        return self.matcher.detect_themes(text)
+
+    def eligibility(self, offer_id: str, commune_code: str | None) -> tuple[bool | None, list[str], list[str]]:
+        """(eligible, reasons, warnings) of one offer for one commune, e.g. for an offer's details."""
+        return self.matcher.eligibility(offer_id, commune_code)

@@ -1,0 +1,229 @@
+"""Bodies of the knowledge commands of ``guichet`` (``match``, ``faq``, ``commune``, ``kb check``, ``kb export``).
+
+``bot.cli`` parses the flags and calls these functions; they return the process exit code. The JSON shapes are a
+contract:
+
+* match   → ``{"query", "results": [{"id", "name", "score", "reasons": [...], "warnings": [...]}]}``
+* faq     → ``{"query", "answer": {"id", "programme", "text", "source"} | null}``
+* commune → ``{"query", "resolved": code | null, "candidates": [{"code", "name", "kind", "departement", "score"}]}``
+
+``--stdin``: one query per line in, one JSON object per line out, same order, data loaded once. The deployment's
+département is read from ``GUICHET_DEPARTEMENT`` when a command runs (this package may not import ``bot``).
+Each command loads only what it needs (``commune`` does not read the offers, ``faq`` not the territory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Callable, Iterable, TextIO
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+# Console wording (French: shown to the people who run the commands).
+_T = {
+    "no_text": "Donnez un texte, ou --stdin pour lire une requête par ligne.",
+    "no_result": "Aucune offre ne correspond.",
+    "no_answer": "Pas de réponse sûre dans la FAQ.",
+    "no_commune": "Aucune collectivité trouvée.",
+    "resolved": "Trouvé : {name} ({kind}, {code}, département {dep})",
+    "ambiguous": "Plusieurs possibilités :",
+    "outside": "(hors du département {dep})",
+    "bad_commune": "Collectivité inconnue : {commune}",
+    "source": "Source : {url}",
+    "eligible_no": "non éligible",
+    "eligible_unknown": "à vérifier",
+}
+
+
+def _departement() -> str:
+    dep = os.environ.get("GUICHET_DEPARTEMENT", "90").strip().upper() or "90"
+    if dep.isdigit() and len(dep) == 1:
+        dep = "0" + dep
+    return dep
+
+
+def _utf8(stream: TextIO) -> None:
+    try:
+        if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # pragma: no cover - not a real text stream (tests, pipes)
+        pass
+
+
+def _emit(obj: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _lines(stream: TextIO) -> Iterable[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _run(
+    text: str | None,
+    json_out: bool,
+    stdin: bool,
+    compute: Callable[[str], dict[str, Any]],
+    show: Callable[[dict[str, Any], TextIO], None],
+) -> int:
+    out = sys.stdout
+    _utf8(out)
+    if stdin:
+        _utf8(sys.stdin)
+        for line in _lines(sys.stdin):
+            try:
+                _emit(compute(line), out)
+            except Exception as exc:  # noqa: BLE001 - one bad line must not stop the stream
+                print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+                _emit({"query": line, "error": type(exc).__name__}, out)
+        return EXIT_OK
+    if text is None:
+        print(_T["no_text"], file=sys.stderr)
+        return EXIT_USAGE
+    result = compute(text)
+    if json_out:
+        _emit(result, out)
+    else:
+        show(result, out)
+    return EXIT_OK
+
+
+# --- match ---------------------------------------------------------------------------------------------------------
+def _load_matcher(dep: str) -> tuple[Any, Any]:
+    from knowledge.loader import load_offers, load_themes
+    from knowledge.search import Matcher
+    from knowledge.territory import Territory
+
+    territory = Territory.load(dep)
+    return Matcher(load_offers(), load_themes(), territory=territory, departement=dep), territory
+
+
+def _resolve_commune(commune: str | None, territory: Any) -> tuple[str | None, bool]:
+    """(code, ok): an INSEE code or SIREN as given, or a name resolved in the referential."""
+    if commune is None or not commune.strip():
+        return None, True
+    code = commune.strip().upper()
+    if territory.place(code) is not None:
+        return code, True
+    resolution = territory.resolve(commune)
+    if resolution.resolved:
+        return resolution.resolved, True
+    return None, False
+
+
+def run_match(text: str | None, commune: str | None = None, json_out: bool = False, stdin: bool = False) -> int:
+    dep = _departement()
+    if text is None and not stdin:
+        print(_T["no_text"], file=sys.stderr)
+        return EXIT_USAGE
+    matcher, territory = _load_matcher(dep)
+    code, ok = _resolve_commune(commune, territory)
+    if not ok:
+        print(_T["bad_commune"].format(commune=commune), file=sys.stderr)
+        return EXIT_USAGE
+
+    def compute(query: str) -> dict[str, Any]:
+        results = matcher.match(query, commune_code=code, limit=10)
+        return {
+            "query": query,
+            "results": [
+                {"id": m.id, "name": m.name, "score": m.score, "reasons": list(m.reasons), "warnings": list(m.warnings)}
+                for m in results
+            ],
+        }
+
+    def show(result: dict[str, Any], out: TextIO) -> None:
+        if not result["results"]:
+            out.write(_T["no_result"] + "\n")
+            return
+        for rank, r in enumerate(result["results"], 1):
+            out.write(f"{rank:>2}. {r['name']} [{r['id']}]  {r['score']:.2f}\n")
+            for reason in r["reasons"]:
+                out.write(f"      + {reason}\n")
+            for warning in r["warnings"]:
+                out.write(f"      ! {warning}\n")
+
+    return _run(text, json_out, stdin, compute, show)
+
+
+# --- faq -----------------------------------------------------------------------------------------------------------
+def run_faq(text: str | None, json_out: bool = False, stdin: bool = False) -> int:
+    if text is None and not stdin:
+        print(_T["no_text"], file=sys.stderr)
+        return EXIT_USAGE
+    from knowledge.faq import FaqIndex
+    from knowledge.loader import load_faq, load_offers
+
+    index = FaqIndex(load_faq(), load_offers())
+
+    def compute(query: str) -> dict[str, Any]:
+        a = index.answer(query)
+        answer = None if a is None else {"id": a.id, "programme": a.programme, "text": a.text, "source": a.source}
+        return {"query": query, "answer": answer}
+
+    def show(result: dict[str, Any], out: TextIO) -> None:
+        a = result["answer"]
+        if a is None:
+            out.write(_T["no_answer"] + "\n")
+            return
+        label = f"[{a['id']}" + (f" · {a['programme']}]" if a["programme"] else "]")
+        out.write(f"{label}\n{a['text']}\n{_T['source'].format(url=a['source'])}\n")
+
+    return _run(text, json_out, stdin, compute, show)
+
+
+# --- commune -------------------------------------------------------------------------------------------------------
+def run_commune(text: str | None, json_out: bool = False, stdin: bool = False) -> int:
+    if text is None and not stdin:
+        print(_T["no_text"], file=sys.stderr)
+        return EXIT_USAGE
+    from knowledge.territory import Territory
+
+    dep = _departement()
+    territory = Territory.load(dep)
+
+    def compute(query: str) -> dict[str, Any]:
+        r = territory.resolve(query)
+        return {
+            "query": query,
+            "resolved": r.resolved,
+            "candidates": [
+                {"code": c.code, "name": c.name, "kind": c.kind, "departement": c.departement, "score": c.score}
+                for c in r.candidates
+            ],
+        }
+
+    def show(result: dict[str, Any], out: TextIO) -> None:
+        cands = result["candidates"]
+        if not cands:
+            out.write(_T["no_commune"] + "\n")
+            return
+        if result["resolved"]:
+            c = next((c for c in cands if c["code"] == result["resolved"]), cands[0])
+            line = _T["resolved"].format(name=c["name"], kind=c["kind"], code=c["code"], dep=c["departement"])
+            if c["departement"] != dep:
+                line += " " + _T["outside"].format(dep=dep)
+            out.write(line + "\n")
+            return
+        out.write(_T["ambiguous"] + "\n")
+        for c in cands:
+            out.write(f"  - {c['name']} ({c['kind']}, {c['code']}, {c['departement']})  {c['score']:.2f}\n")
+
+    return _run(text, json_out, stdin, compute, show)
+
+
+# --- kb ------------------------------------------------------------------------------------------------------------
+def run_kb_check() -> int:
+    from knowledge.loader import run_kb_check as _check
+
+    return _check()
+
+
+def run_kb_export() -> int:
+    from knowledge.loader import run_kb_export as _export
+
+    return _export()

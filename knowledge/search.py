@@ -1,0 +1,666 @@
+"""Need → offers matcher: a weighted lexical index over the offers, theme detection, and eligibility checks.
+
+How a query is scored (everything that can be is computed once, in ``Matcher.__init__``):
+
+1. The text is normalised and stemmed (``intents.normalize``). A word unknown to the index is corrected with
+   rapidfuzz against the index's word vocabulary (typos: "renovasion" → "renovation"); acronyms and synonyms add
+   words with a lower weight ("MSP" → "maison de santé pluriprofessionnelle").
+2. BM25F-like relevance: each offer is one document whose fields carry weights (name and acronym > keywords >
+   what it provides > summary > local text); term frequencies are summed with these weights and saturated.
+3. Phrase bonus: a multi-word keyword, the name or the acronym found as a whole in the query.
+4. Theme bonus: the themes detected in the query (themes' keywords) favour the offers filed under them.
+5. Eligibility for a commune (``Place``): population bounds, commune or EPCI, memberships (PVD, ACV, QPV…), closed
+   lists of laureates, rural only (approximated from the population, and said so), départements. An offer the
+   commune cannot get is demoted (never dropped) with a warning; uncertain rules only warn.
+
+``Match.score`` is in [0, 1]: ``raw / (raw + SCALE)`` of the final raw score.
+
+User-facing wording: the short French phrases of reasons and warnings are all in ``WORDING`` below (the knowledge
+package may not import ``bot.texts``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Mapping, Protocol, Sequence
+
+from rapidfuzz import fuzz, process
+
+from intents.normalize import ACRONYMS, STOP_WORDS, SYNONYMS, normalize, stem
+from knowledge.schema import Offer, Theme, ThemeId
+
+# --- wording (French, shown to mayors) -----------------------------------------------------------------------------
+WORDING: dict[str, str] = {
+    "words": "mots reconnus : {words}",
+    "theme": "thème : {label}",
+    "laureate_commune": "{name} est lauréate {programme}",
+    "laureate_epci": "{name} fait partie des lauréats {programme}",
+    "laureate_via_epci": "{epci} (dont fait partie {name}) est lauréat {programme}",
+    "member": "{name} : {membership}",
+    "population_ok": "{name} ({population} habitants) remplit la condition de population",
+    "pop_max": "Réservé aux {kind} de moins de {limit} habitants ({name} en compte {population}).",
+    "pop_max_incl": "Réservé aux {kind} de {limit} habitants au plus ({name} en compte {population}).",
+    "pop_min": "Réservé aux {kind} d'au moins {limit} habitants ({name} en compte {population}).",
+    "pop_max_nocommune": "Réservé aux {kind} de moins de {limit} habitants.",
+    "pop_max_incl_nocommune": "Réservé aux {kind} de {limit} habitants au plus.",
+    "pop_min_nocommune": "Réservé aux {kind} d'au moins {limit} habitants.",
+    "epci_pop_max": "Réservé aux intercommunalités de moins de {limit} habitants ({name} en compte {population}).",
+    "kind_commune": "Réservé aux communes : c'est à la commune de le demander, pas à l'intercommunalité.",
+    "kind_epci": "Porté par l'intercommunalité ({epci}), pas par la commune.",
+    "kind_epci_noname": "Porté par l'intercommunalité, pas par la commune.",
+    "requires_any": "Réservé aux territoires {memberships} ; {name} n'en fait pas partie d'après nos données.",
+    "requires_any_nocommune": "Réservé aux territoires {memberships}.",
+    "closed_list": "Liste fermée : {name} n'en fait pas partie d'après nos données.",
+    "closed_list_uncertain": "Liste fermée, et notre liste locale peut être incomplète : à vérifier auprès de la préfecture.",
+    "closed_list_nocommune": "Liste fermée : seules les collectivités déjà retenues en bénéficient.",
+    "closed_list_unknown": "Liste fermée : nous ne connaissons pas les lauréats de ce département, à vérifier.",
+    "rural_no": "Réservé aux communes rurales ; {name} ({population} habitants) ne l'est pas.",
+    "rural_maybe": "Réservé aux communes rurales : {name} l'est sans doute (estimation d'après la population, à confirmer).",
+    "rural_unsure": "Réservé aux communes rurales : à vérifier pour {name} (nous l'estimons d'après la population).",
+    "rural_nocommune": "Réservé aux communes rurales.",
+    "departements": "Réservé à certains départements ({departements}).",
+    "uncertain": "Conditions d'accès incertaines : à vérifier.",
+    "status_ferme": "Pas d'appel ouvert en ce moment.",
+    "status_incertain": "Calendrier incertain : à vérifier avant de compter dessus.",
+}
+
+MEMBERSHIP_LABELS: dict[str, str] = {
+    "acv": "Action cœur de ville",
+    "pvd": "Petites villes de demain",
+    "villages-d-avenir": "Villages d'avenir",
+    "qpv": "avec un quartier prioritaire (QPV)",
+    "france-services": "avec une France services",
+    "montagne": "de montagne",
+    "ti": "Territoires d'industrie",
+}
+MEMBERSHIP_REASONS: dict[str, str] = {
+    "acv": "est une ville Action cœur de ville",
+    "pvd": "est lauréate Petites villes de demain",
+    "villages-d-avenir": "est lauréate Villages d'avenir",
+    "qpv": "compte un quartier prioritaire (QPV)",
+    "france-services": "a une France services",
+    "montagne": "est en zone de montagne",
+    "ti": "est dans un Territoire d'industrie",
+}
+#: Offers whose laureates are also given by a membership of the ``Place`` (territory referential).
+OFFER_MEMBERSHIP: dict[str, str] = {
+    "action-coeur-de-ville": "acv",
+    "petites-villes-de-demain": "pvd",
+    "villages-d-avenir": "villages-d-avenir",
+    "territoires-d-industrie": "ti",
+    "france-services": "france-services",
+    "politique-de-la-ville": "qpv",
+}
+
+# --- tuning --------------------------------------------------------------------------------------------------------
+FIELD_WEIGHTS = {
+    "name": 3.0,
+    "acronym": 3.0,
+    "keyword": 2.0,
+    "provides": 1.0,
+    "summary": 0.7,
+    "theme_label": 0.5,
+    "operator": 0.6,
+    "local": 0.4,
+}
+K1 = 1.2
+B = 0.5
+EXPANSION_WEIGHT = 0.6
+FUZZY_MIN_RATIO = 82
+FUZZY_MIN_LEN = 5
+PHRASE_BONUS_PER_STEM = 1.0
+NAME_BONUS = 4.0
+THEME_BONUS = 1.2
+THEME_SECONDARY = 0.6
+INELIGIBLE_FACTOR = 0.5
+MEMBER_FACTOR = 1.15
+SCALE = 6.0
+MAX_WORDS = 300
+_EN_STOP = frozenset("the and to of is are we our i want need for with my in on this that please would like".split())
+
+
+class PlaceLike(Protocol):
+    code: str
+    name: str
+    kind: str
+    departement: str
+    population: int | None
+    epci_code: str | None
+    epci_name: str | None
+    memberships: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    name: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    themes: list[ThemeId] = field(default_factory=list)
+    eligible: bool | None = None
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+def _fmt_int(n: int | float | None) -> str:
+    if n is None:
+        return "?"
+    return f"{int(n):,}".replace(",", " ")
+
+
+def _pop_max_wording(population_max: int) -> tuple[str, str]:
+    """"moins de 3 500" for an inclusive bound of 3 499; "20 000 au plus" for a bound of 20 000."""
+    if (population_max + 1) % 100 == 0:
+        return "pop_max", _fmt_int(population_max + 1)
+    return "pop_max_incl", _fmt_int(population_max)
+
+
+def _stems(text: str) -> list[str]:
+    return [stem(w) for w in normalize(text).split() if w not in STOP_WORDS]
+
+
+_EXPANSIONS: dict[str, list[str]] = {}
+for _table in (SYNONYMS, ACRONYMS):
+    for _k, _v in _table.items():
+        _EXPANSIONS[normalize(_k)] = [w for w in normalize(_v).split() if w not in STOP_WORDS]
+_MAX_EXP = max(len(k.split()) for k in _EXPANSIONS)
+_SURFACE_RE = re.compile(r"[^\W_]+")
+_ELISION_SURFACE = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu|quoiqu)['\u2019\u02bc]", re.IGNORECASE)
+
+
+def _surface_words(text: str, words: list[str]) -> list[str]:
+    """The query's words as typed (accents kept), aligned with the normalised ``words``; falls back to them."""
+    try:
+        raw = _ELISION_SURFACE.sub(" ", text[: len(text) if len(text) < 8000 else 8000].lower())
+        surface = _SURFACE_RE.findall(raw)
+        if len(surface) >= len(words):
+            out: list[str] = []
+            j = 0
+            for w in words:
+                while j < len(surface) and normalize(surface[j]) != w:
+                    j += 1
+                if j >= len(surface):
+                    return words
+                out.append(surface[j])
+                j += 1
+            return out
+    except Exception:  # noqa: BLE001 - display nicety only
+        pass
+    return words
+
+
+@dataclass
+class _Item:
+    stem: str
+    weight: float
+    source: tuple[int, ...]  # indexes of the query words it comes from
+
+
+@dataclass
+class _Query:
+    words: list[str]
+    items: list[_Item]
+    sequences: list[tuple[list[str], list[tuple[int, ...]], float]]  # stem sequences for phrase matching
+
+
+@dataclass
+class _OfferIndex:
+    offer: Offer
+    tf: dict[str, float]
+    length: float
+    phrases_weighted: list[tuple[tuple[str, ...], float]]
+
+
+class Matcher:
+    """Ranks offers for a need. Thread-safe after construction (read-only)."""
+
+    def __init__(
+        self,
+        offers: Mapping[str, Offer] | Iterable[Offer],
+        themes: Mapping[ThemeId, Theme] | Iterable[Theme],
+        territory: Any = None,
+        departement: str = "90",
+    ) -> None:
+        offer_list = list(offers.values()) if isinstance(offers, Mapping) else list(offers)
+        theme_list = list(themes.values()) if isinstance(themes, Mapping) else list(themes)
+        self.offers: dict[str, Offer] = {o.id: o for o in offer_list}
+        self.themes: dict[ThemeId, Theme] = {t.id: t for t in theme_list}
+        self.territory = territory
+        self.departement = departement
+        self._build()
+
+    # --- index -----------------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self._docs: dict[str, _OfferIndex] = {}
+        postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        df: dict[str, int] = defaultdict(int)
+        words: set[str] = set()
+        # phrase index: first stem -> list of (stems, offer id, bonus kind)
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = defaultdict(list)
+        theme_labels = {t.id: t.label for t in self.themes.values()}
+        for offer in self.offers.values():
+            tf: dict[str, float] = defaultdict(float)
+            length = 0.0
+            fields: list[tuple[str, float]] = [(offer.name, FIELD_WEIGHTS["name"])]
+            if offer.acronym:
+                fields.append((offer.acronym, FIELD_WEIGHTS["acronym"]))
+            fields += [(k, FIELD_WEIGHTS["keyword"]) for k in offer.keywords]
+            fields += [(p, FIELD_WEIGHTS["provides"]) for p in offer.provides]
+            fields.append((offer.summary, FIELD_WEIGHTS["summary"]))
+            fields += [(op, FIELD_WEIGHTS["operator"]) for op in offer.operators]
+            fields += [(theme_labels.get(t, ""), FIELD_WEIGHTS["theme_label"]) for t in offer.themes]
+            local = offer.local.get(self.departement)
+            if local and local.text:
+                fields.append((local.text, FIELD_WEIGHTS["local"]))
+            for text, weight in fields:
+                norm = normalize(text)
+                words.update(w for w in norm.split() if w not in STOP_WORDS and not w.isdigit())
+                stems = [stem(w) for w in norm.split() if w not in STOP_WORDS]
+                for s in stems:
+                    tf[s] += weight
+                length += weight * len(stems)
+            for s, value in tf.items():
+                postings[s].append((offer.id, value))
+                df[s] += 1
+            # phrases: name, acronym (strong), keywords of two stems or more (bonus per stem)
+            strong = [offer.name] + ([offer.acronym] if offer.acronym else [])
+            seen: set[tuple[str, ...]] = set()
+            for text in strong:
+                st = tuple(_stems(text))
+                if st and st not in seen:
+                    seen.add(st)
+                    self._phrases[st[0]].append((st, offer.id, NAME_BONUS))
+            for text in offer.keywords:
+                st = tuple(_stems(text))
+                if len(st) >= 2 and st not in seen:
+                    seen.add(st)
+                    self._phrases[st[0]].append((st, offer.id, PHRASE_BONUS_PER_STEM * len(st)))
+                elif len(st) == 1 and text.isupper() and len(text) <= 6 and st not in seen:
+                    # an acronym among the keywords ("VDA", "MSP"): as strong as the offer's own acronym, halved
+                    seen.add(st)
+                    self._phrases[st[0]].append((st, offer.id, NAME_BONUS / 2))
+            self._docs[offer.id] = _OfferIndex(offer, dict(tf), length, [])
+        n = max(1, len(self._docs))
+        self._avg_len = sum(d.length for d in self._docs.values()) / n if self._docs else 1.0
+        self._idf = {s: math.log(1 + (n - c + 0.5) / (c + 0.5)) for s, c in df.items()}
+        # precomputed BM25 contribution of each (stem, offer), idf excluded
+        self._postings: dict[str, list[tuple[str, float]]] = {}
+        for s, plist in postings.items():
+            out = []
+            for oid, tfw in plist:
+                norm_len = 1 - B + B * self._docs[oid].length / self._avg_len
+                out.append((oid, tfw * (K1 + 1) / (tfw + K1 * norm_len)))
+            self._postings[s] = out
+        self._word_vocab = sorted(words | {w for k in _EXPANSIONS for w in k.split()})
+        self._stem_vocab = set(self._postings)
+        # themes: phrase index over their keywords (and labels)
+        self._theme_phrases: dict[str, list[tuple[tuple[str, ...], ThemeId]]] = defaultdict(list)
+        for theme in self.themes.values():
+            seen_t: set[tuple[str, ...]] = set()
+            for text in [*theme.keywords]:
+                st = tuple(_stems(text))
+                if st and st not in seen_t:
+                    seen_t.add(st)
+                    self._theme_phrases[st[0]].append((st, theme.id))
+            for w in normalize(" ".join(theme.keywords)).split():
+                if w not in STOP_WORDS and not w.isdigit():
+                    self._word_vocab.append(w)
+        self._word_vocab = sorted(set(self._word_vocab))
+        self._word_set = frozenset(self._word_vocab)
+        self._theme_stems = {s for plist in self._theme_phrases.values() for st, _ in plist for s in st}
+        self._fuzzy = lru_cache(maxsize=20000)(self._fuzzy_uncached)
+
+    def _fuzzy_uncached(self, word: str) -> tuple[str, float] | None:
+        if len(word) < FUZZY_MIN_LEN or word.isdigit():
+            return None
+        best = process.extractOne(word, self._word_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO)
+        if not best:
+            return None
+        return best[0], best[1] / 100.0
+
+    # --- query -----------------------------------------------------------------------------------------------------
+    def _parse(self, text: object) -> _Query | None:
+        if not isinstance(text, str):
+            return None
+        norm = normalize(text)
+        if not norm:
+            return None
+        words = norm.split()[:MAX_WORDS]
+        english = sum(1 for w in words if w in _EN_STOP)
+        french = sum(1 for w in words if w in STOP_WORDS)
+        if english >= 2 and english > french:
+            return None  # another language: we do not guess
+        items: list[_Item] = []
+        main_seq: list[str] = []
+        main_src: list[tuple[int, ...]] = []
+        for i, w in enumerate(words):
+            if w in STOP_WORDS:
+                continue
+            s = stem(w)
+            weight = 1.0
+            if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
+                fixed = self._fuzzy(w)
+                if fixed:
+                    s, ratio = stem(fixed[0]), fixed[1]
+                    weight = 0.8 * ratio
+                elif w.isdigit():
+                    continue
+            items.append(_Item(s, weight, (i,)))
+            main_seq.append(s)
+            main_src.append((i,))
+        sequences = [(main_seq, main_src, 1.0)]
+        n = len(words)
+        for i in range(n):
+            for size in range(1, _MAX_EXP + 1):
+                if i + size > n:
+                    break
+                key = " ".join(words[i : i + size])
+                exp = _EXPANSIONS.get(key)
+                if not exp:
+                    continue
+                src = tuple(range(i, i + size))
+                seq = [stem(w) for w in exp]
+                for s in seq:
+                    items.append(_Item(s, EXPANSION_WEIGHT, src))
+                sequences.append((seq, [src] * len(seq), EXPANSION_WEIGHT + 0.2))
+        if not items:
+            return None
+        return _Query(words, items, sequences)
+
+    def detect_themes(self, text: str) -> list[ThemeId]:
+        """Themes understood in a need, best first (only themes whose keywords appear in the text)."""
+        query = self._parse(text)
+        if query is None:
+            return []
+        scores = self._theme_scores(query)
+        return [t for t, _ in sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0].value))]
+
+    def _theme_scores(self, query: _Query) -> dict[ThemeId, tuple[float, set[int]]]:
+        scores: dict[ThemeId, tuple[float, set[int]]] = {}
+        for seq, src, weight in query.sequences:
+            for i, s in enumerate(seq):
+                for st, tid in self._theme_phrases.get(s, ()):
+                    if tuple(seq[i : i + len(st)]) == st:
+                        old, words = scores.get(tid, (0.0, set()))
+                        used = {k for x in src[i : i + len(st)] for k in x}
+                        scores[tid] = (old + weight * len(st), words | used)
+        return scores
+
+    def _relevance(self, query: _Query) -> dict[str, tuple[float, dict[int, float]]]:
+        """Raw relevance per offer and the contribution of each query word."""
+        best_item: dict[str, _Item] = {}
+        for item in query.items:
+            prev = best_item.get(item.stem)
+            if prev is None or item.weight > prev.weight:
+                best_item[item.stem] = item
+        scores: dict[str, float] = defaultdict(float)
+        contrib: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for s, item in best_item.items():
+            plist = self._postings.get(s)
+            if not plist:
+                continue
+            idf = self._idf[s]
+            for oid, part in plist:
+                value = item.weight * idf * part
+                scores[oid] += value
+                for k in item.source:
+                    contrib[oid][k] += value / len(item.source)
+        # phrases
+        for seq, src, weight in query.sequences:
+            matched: set[tuple[str, tuple[str, ...]]] = set()
+            for i, s in enumerate(seq):
+                for st, oid, bonus in self._phrases.get(s, ()):
+                    if (oid, st) in matched:
+                        continue
+                    if tuple(seq[i : i + len(st)]) == st:
+                        matched.add((oid, st))
+                        value = bonus * weight
+                        scores[oid] += value
+                        for x in src[i : i + len(st)]:
+                            for k in x:
+                                contrib[oid][k] += value / max(1, len(st))
+        return {oid: (v, contrib[oid]) for oid, v in scores.items()}
+
+    def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
+        """Offers that fit the need ``text``, best first; eligibility checked for ``commune_code`` if given."""
+        try:
+            return self._match(text, commune_code, limit)
+        except RecursionError:  # pragma: no cover - defensive: bad input never crashes the caller
+            return []
+
+    def _match(self, text: str, commune_code: str | None, limit: int) -> list[Match]:
+        query = self._parse(text)
+        if query is None or limit <= 0:
+            return []
+        relevance = self._relevance(query)
+        theme_scores = self._theme_scores(query)
+        top_theme = max((v[0] for v in theme_scores.values()), default=0.0)
+        place = self._place(commune_code)
+        surface = _surface_words(text, query.words)
+        ranked: list[tuple[float, str, Match]] = []
+        for oid, offer in self.offers.items():
+            raw, contrib = relevance.get(oid, (0.0, {}))
+            theme_bonus = 0.0
+            matched_themes: list[ThemeId] = []
+            for pos, tid in enumerate(offer.themes):
+                if tid in theme_scores:
+                    share = theme_scores[tid][0] / top_theme
+                    theme_bonus += THEME_BONUS * share * (1.0 if pos == 0 else THEME_SECONDARY)
+                    matched_themes.append(tid)
+            if raw <= 0 and theme_bonus <= 0:
+                continue
+            total = raw + theme_bonus
+            reasons: list[str] = []
+            words_shown = self._reason_words(contrib, surface)
+            if words_shown:
+                reasons.append(WORDING["words"].format(words=", ".join(words_shown)))
+            if matched_themes:
+                best = max(matched_themes, key=lambda t: theme_scores[t][0])
+                label = self.themes[best].label if best in self.themes else best.value
+                reasons.append(WORDING["theme"].format(label=label[:1].lower() + label[1:]))
+            eligible, why, warnings = self._eligibility(offer, place)
+            reasons.extend(why)
+            if eligible is False:
+                total *= INELIGIBLE_FACTOR
+            elif eligible is True and why:
+                total *= MEMBER_FACTOR
+            score = total / (total + SCALE)
+            ranked.append(
+                (
+                    score,
+                    oid,
+                    Match(
+                        id=oid,
+                        name=offer.name,
+                        score=round(score, 4),
+                        reasons=reasons,
+                        warnings=warnings,
+                        themes=list(offer.themes),
+                        eligible=eligible,
+                    ),
+                )
+            )
+        ranked.sort(key=lambda r: (-r[0], r[1]))
+        return [m for _, _, m in ranked[:limit]]
+
+    @staticmethod
+    def _reason_words(contrib: Mapping[int, float], surface: Sequence[str], top: int = 4) -> list[str]:
+        if not contrib:
+            return []
+        best = sorted(contrib.items(), key=lambda kv: -kv[1])[:top]
+        keep = sorted(k for k, v in best if v > 0)
+        out: list[str] = []
+        for k in keep:
+            if k < len(surface) and surface[k] not in out:
+                out.append(surface[k])
+        return out
+
+    # --- eligibility -----------------------------------------------------------------------------------------------
+    def _place(self, code: str | None) -> PlaceLike | None:
+        if not code or self.territory is None:
+            return None
+        try:
+            return self.territory.place(str(code).strip().upper())
+        except Exception:  # noqa: BLE001 - an unknown code is not an error here
+            return None
+
+    def _epci_population(self, place: PlaceLike) -> int | None:
+        if place.kind == "epci":
+            return place.population
+        if not place.epci_code or self.territory is None:
+            return None
+        try:
+            epci = self.territory.place(place.epci_code)
+        except Exception:  # noqa: BLE001
+            return None
+        return getattr(epci, "population", None) if epci else None
+
+    def eligibility(self, offer_id: str, commune_code: str | None) -> tuple[bool | None, list[str], list[str]]:
+        """(eligible, reasons, warnings) of one offer for one commune or EPCI (public for the dialogue's details)."""
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return None, [], []
+        return self._eligibility(offer, self._place(commune_code))
+
+    def _eligibility(self, offer: Offer, place: PlaceLike | None) -> tuple[bool | None, list[str], list[str]]:
+        rules = offer.eligibility
+        reasons: list[str] = []
+        warnings: list[str] = []
+        failures: list[str] = []
+        unknown = False
+        local = offer.local.get(self.departement)
+        kind_word = "communes" if (rules.kinds or ["commune"]) == ["commune"] else (
+            "intercommunalités" if rules.kinds == ["epci"] else "collectivités"
+        )
+        if offer.status == "ferme":
+            warnings.append(WORDING["status_ferme"])
+        elif offer.status == "incertain":
+            warnings.append(WORDING["status_incertain"])
+
+        if place is None:
+            if rules.population_max is not None:
+                key, limit = _pop_max_wording(rules.population_max)
+                warnings.append(WORDING[key + "_nocommune"].format(kind=kind_word, limit=limit))
+            if rules.population_min is not None:
+                warnings.append(WORDING["pop_min_nocommune"].format(kind=kind_word, limit=_fmt_int(rules.population_min)))
+            if rules.requires_any:
+                warnings.append(
+                    WORDING["requires_any_nocommune"].format(
+                        memberships=" ou ".join(MEMBERSHIP_LABELS.get(m, m) for m in rules.requires_any)
+                    )
+                )
+            if rules.laureates_only:
+                warnings.append(WORDING["closed_list_nocommune"])
+            if rules.rural_only:
+                warnings.append(WORDING["rural_nocommune"])
+            if rules.uncertain:
+                warnings.append(WORDING["uncertain"].format(text=rules.text))
+            return None, reasons, warnings
+
+        name = place.name
+        population = place.population
+        memberships = set(getattr(place, "memberships", ()) or ())
+        # départements
+        if rules.departements and place.departement not in rules.departements:
+            failures.append(WORDING["departements"].format(departements=", ".join(rules.departements)))
+        # kinds
+        if rules.kinds and place.kind not in rules.kinds:
+            if place.kind == "commune" and rules.kinds == ["epci"]:
+                epci = getattr(place, "epci_name", None)
+                # a commune can still go through its EPCI: a warning, not an exclusion
+                warnings.append(WORDING["kind_epci"].format(epci=epci) if epci else WORDING["kind_epci_noname"])
+            else:
+                failures.append(WORDING["kind_commune"])
+        # population
+        if population is not None:
+            if rules.population_max is not None and (not rules.kinds or place.kind in rules.kinds):
+                if population > rules.population_max:
+                    key, limit = _pop_max_wording(rules.population_max)
+                    failures.append(
+                        WORDING[key].format(kind=kind_word, limit=limit, name=name, population=_fmt_int(population))
+                    )
+            if rules.population_min is not None and (not rules.kinds or place.kind in rules.kinds):
+                if population < rules.population_min:
+                    failures.append(
+                        WORDING["pop_min"].format(
+                            kind=kind_word, limit=_fmt_int(rules.population_min), name=name, population=_fmt_int(population)
+                        )
+                    )
+        elif rules.population_max is not None or rules.population_min is not None:
+            unknown = True
+        if rules.epci_population_max is not None:
+            epci_pop = self._epci_population(place)
+            if epci_pop is not None and epci_pop > rules.epci_population_max:
+                epci_name = place.name if place.kind == "epci" else (getattr(place, "epci_name", None) or "l'EPCI")
+                failures.append(
+                    WORDING["epci_pop_max"].format(
+                        limit=_fmt_int(rules.epci_population_max + 1), name=epci_name, population=_fmt_int(epci_pop)
+                    )
+                )
+        # memberships
+        if rules.requires_any:
+            have = [m for m in rules.requires_any if m in memberships]
+            if have:
+                reasons.append(f"{name} {MEMBERSHIP_REASONS.get(have[0], have[0])}")
+            else:
+                failures.append(
+                    WORDING["requires_any"].format(
+                        memberships=" ou ".join(MEMBERSHIP_LABELS.get(m, m) for m in rules.requires_any), name=name
+                    )
+                )
+        # closed list of laureates
+        membership_key = OFFER_MEMBERSHIP.get(offer.id)
+        laureates = set(local.laureates) if local else set()
+        is_laureate = place.code in laureates or (membership_key is not None and membership_key in memberships)
+        via_epci = (
+            not is_laureate and place.kind == "commune" and place.epci_code is not None and place.epci_code in laureates
+        )
+        if is_laureate or via_epci:
+            programme = offer.name
+            if is_laureate:
+                key = "laureate_commune" if place.kind == "commune" else "laureate_epci"
+                text = WORDING[key].format(name=name, programme=programme)
+            else:
+                text = WORDING["laureate_via_epci"].format(epci=place.epci_name or place.epci_code, name=name, programme=programme)
+            if text not in reasons and not (rules.requires_any and membership_key in (rules.requires_any or [])):
+                reasons.append(text)
+        elif rules.laureates_only:
+            if local is None or (not local.laureates and place.departement == self.departement):
+                warnings.append(WORDING["closed_list_unknown"])
+                unknown = True
+            elif place.departement != self.departement:
+                warnings.append(WORDING["closed_list_unknown"])
+                unknown = True
+            elif local.uncertain:
+                warnings.append(WORDING["closed_list_uncertain"])
+                unknown = True
+            else:
+                failures.append(WORDING["closed_list"].format(name=name))
+        # rural (approximation from population: we have no density grid)
+        if rules.rural_only and place.kind == "commune":
+            if population is None:
+                warnings.append(WORDING["rural_unsure"].format(name=name))
+                unknown = True
+            elif population >= 10000:
+                failures.append(WORDING["rural_no"].format(name=name, population=_fmt_int(population)))
+            elif population < 2000:
+                warnings.append(WORDING["rural_maybe"].format(name=name))
+            else:
+                warnings.append(WORDING["rural_unsure"].format(name=name))
+                unknown = True
+
+        if rules.uncertain:
+            # uncertain rules never exclude: failures become warnings
+            warnings.extend(failures)
+            if not failures:
+                warnings.append(WORDING["uncertain"].format(text=rules.text))
+            return None, reasons, warnings
+        if failures:
+            return False, reasons, failures + warnings
+        if unknown:
+            return None, reasons, warnings
+        return True, reasons, warnings
