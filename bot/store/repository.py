@@ -45,6 +45,8 @@ from bot.store.models import (
     EventRecord,
     OutboxMessage,
     RequestDraft,
+    STAFF_CHANNEL,
+    STAFF_CHAT,
     RequestRecord,
     can_transition,
 )
@@ -246,6 +248,7 @@ class UnitOfWork:
         self.conn = conn
         self.store = store
         self._pg = store.dialect == "postgresql"
+        self._deleted_conversations: set[tuple[str, str]] = set()
 
     # --- helpers --------------------------------------------------------------------------------------------------
     def _insert(self, table: sa.Table) -> Any:
@@ -277,8 +280,12 @@ class UnitOfWork:
         """Insert (``version == 0``) or update (``version`` must match the stored one); returns the saved state.
 
         Raises :class:`ConcurrentUpdate` if the row changed since it was read (or exists when inserting).
+        A conversation deleted earlier in this same unit (e.g. by ``erase_personal_data``) is saved anew (version 1).
         """
         now = utcnow()
+        key = (state.channel, str(state.chat_id))
+        if state.version and key in self._deleted_conversations:
+            state = state.model_copy(update={"version": 0, "created_at": None})
         values = {
             "user_id": str(state.user_id),
             "step": state.step,
@@ -296,6 +303,7 @@ class UnitOfWork:
             result = await self.conn.execute(stmt)
             if result.rowcount != 1:
                 raise ConcurrentUpdate(f"conversation {state.channel}/{state.chat_id} already exists")
+            self._deleted_conversations.discard(key)
             return state.model_copy(update={"version": 1, "created_at": created, "updated_at": now})
         stmt = (
             sa.update(conversation_t)
@@ -317,7 +325,19 @@ class UnitOfWork:
                 conversation_t.c.channel == channel, conversation_t.c.chat_id == str(chat_id)
             )
         )
+        self._deleted_conversations.add((channel, str(chat_id)))
         return result.rowcount > 0
+
+    async def delete_conversations_of_user(self, channel: str, user_id: str | int) -> int:
+        rows = (
+            await self.conn.execute(
+                sa.delete(conversation_t)
+                .where(conversation_t.c.channel == channel, conversation_t.c.user_id == str(user_id))
+                .returning(conversation_t.c.chat_id)
+            )
+        ).all()
+        self._deleted_conversations.update((channel, r.chat_id) for r in rows)
+        return len(rows)
 
     async def mark_reminder_sent(self, channel: str, chat_id: str | int, at: datetime | None = None) -> None:
         await self.conn.execute(
@@ -459,8 +479,10 @@ class UnitOfWork:
         note: str | None = None,
         operator: str | None = None,
         assigned_to: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> RequestRecord:
-        """Change the status (validated against :data:`bot.store.models.TRANSITIONS`), log a ``status`` event."""
+        """Change the status (validated against :data:`bot.store.models.TRANSITIONS`), log a ``status`` event
+        (``{"from", "to", "note"?, "operator"?, "assigned_to"?}`` plus ``extra``)."""
         record = await self._require(reference)
         if status not in STATUSES or not can_transition(record.status, status):
             raise IllegalTransition(record.reference, record.status, status)
@@ -480,6 +502,8 @@ class UnitOfWork:
             data["operator"] = operator
         if assigned_to is not None:
             data["assigned_to"] = assigned_to
+        if extra:
+            data.update({k: v for k, v in extra.items() if k not in data})
         await self.log_event(record.reference, actor, "status", data)
         updated = await self.get_request(record.reference)
         assert updated is not None
@@ -538,12 +562,30 @@ class UnitOfWork:
         buttons: list[list[dict[str, str]]] | None = None,
         reference: str | None = None,
         *,
-        dedup_key: str,
+        dedup_key: str | None = None,
         meta: dict[str, Any] | None = None,
         not_before: datetime | None = None,
     ) -> int | None:
         """Queue a message, written with the change that causes it. Idempotent on ``dedup_key``: returns the new
         row id, or None when a message with this key already exists (nothing is queued twice)."""
+        if isinstance(chat_id, dict):
+            # Legacy form enqueue(kind, chat_id, payload, dedup_key) of an earlier version of the interface.
+            payload = dict(chat_id)
+            target_chat, dedup_key = channel, text
+            channel = str(payload.pop("channel", "telegram"))
+            text = str(payload.pop("text", ""))
+            buttons = payload.pop("buttons", buttons)
+            reference = payload.pop("reference", reference)
+            chat_id = STAFF_CHAT if channel == STAFF_CHANNEL else target_chat
+            if "reply_chat_id" in payload:
+                payload["relay_to"] = {
+                    "channel": payload.get("reply_channel", "telegram"),
+                    "chat_id": str(payload["reply_chat_id"]),
+                    "user_id": str(payload.get("user_id", "")),
+                }
+            meta = {**payload, **(meta or {})}
+        if not dedup_key:
+            raise ValueError("enqueue needs a dedup_key")
         now = utcnow()
         stmt = (
             self._insert(outbox_t)

@@ -1,0 +1,577 @@
+"""Staff actions, transport-free.
+
+Each action is one transaction that changes the request, logs the event (who and when) and enqueues the mayor's
+notification and the refreshed staff-group message, with deterministic ``dedup_key``s: a double tap or a redelivered
+update does nothing twice. Actions never raise to the caller: an unknown reference, an illegal transition, an unknown
+operator or an unavailable database come back as a :class:`StaffResult` with ``ok=False`` and a French message for the
+staff group.
+
+Two layers:
+
+* module functions taking a unit of work (``await take_charge(uow, ref, actor)``), to compose inside a transaction
+  the caller already holds (the dialogue engine calls :func:`mayor_answer` this way);
+* :class:`StaffService` (``StaffService(store).take_charge(ref, actor, update_key=...)``) which opens the unit,
+  marks the update handled in the same transaction, and maps store errors to results.
+
+Outbox rows written here: ``staff_update`` (the request's group message refreshed; ``meta.edit_message_id`` is the
+message to edit when known), ``status_notice`` (to the mayor), ``staff_question`` (to the mayor; ``meta.awaiting``),
+``mayor_answer`` (to the group), ``relay_to_staff`` (to the group; ``meta.relay_to`` = whom a reply goes to),
+``relay_to_mayor`` (to the mayor).
+
+Callback data of the group message's buttons (<= 64 bytes): ``st:take:REF``, ``st:route:REF`` (opens the operator
+choice), ``st:op:REF:KEY``, ``st:ask:REF``, ``st:close:REF`` (opens the outcome choice), ``st:cl:REF:t|s``,
+``st:back:REF``. Parse with :func:`parse_callback`; never trust it further than that (the action re-checks the state).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from bot.store.models import (
+    CLOSE_SANS_SUITE,
+    CLOSED_STATUSES,
+    EN_ATTENTE,
+    EN_COURS,
+    ORIENTEE,
+    STAFF_CHANNEL,
+    STAFF_CHAT,
+    TRAITEE,
+    ConversationState,
+    EventRecord,
+    RequestRecord,
+)
+from bot.store.repository import ConcurrentUpdate, IllegalTransition, RequestNotFound, StoreError, StoreUnavailable
+from bot.texts import staff as T
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_MAX_CHARS = 4096
+#: Room kept for the summary's own lines when the need is truncated.
+SUMMARY_BUDGET = 4000
+CALLBACK_PREFIX = "st"
+MAX_RELAY_CHARS = 3500
+#: Step given to a mayor's conversation created only to await an answer (the engine's main menu).
+AWAIT_STEP = "menu"
+
+
+# --- results ----------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StaffResult:
+    ok: bool
+    code: str  # ok | unchanged | unknown_reference | illegal_transition | unknown_operator | empty_text |
+    #            unknown_outcome | no_target | already_handled | unavailable
+    message: str  # French, for the staff group
+    record: RequestRecord | None = None
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def _fail(code: str, message: str, record: RequestRecord | None = None) -> StaffResult:
+    return StaffResult(ok=False, code=code, message=message, record=record)
+
+
+# --- operators and outcomes -------------------------------------------------------------------------------------------
+def _fold(value: str) -> str:
+    value = unicodedata.normalize("NFKD", value or "")
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return " ".join(value.lower().replace("-", " ").replace("_", " ").split())
+
+
+_OPERATOR_ALIASES: dict[str, str] = {}
+for _key, _label in T.OPERATORS.items():
+    _OPERATOR_ALIASES[_fold(_key)] = _key
+    _OPERATOR_ALIASES[_fold(_label)] = _key
+_OPERATOR_ALIASES.update({"banque des territoires": "bdt", "cdc": "bdt", "anct": "anct", "autre": "autre"})
+
+
+def resolve_operator(value: str) -> tuple[str, str] | None:
+    """``"Ademe"``, ``"ademe"``, ``"bdt"``, ``"Banque des Territoires"`` → ``(key, label)``; None if unknown."""
+    key = _OPERATOR_ALIASES.get(_fold(value))
+    return (key, T.OPERATORS[key]) if key else None
+
+
+def resolve_outcome(value: str) -> str | None:
+    v = _fold(value)
+    if v in {"traitee", "t", "done", "traite", "ok"}:
+        return TRAITEE
+    if v in {"close sans suite", "sans suite", "s", "drop", "close", "abandon"}:
+        return CLOSE_SANS_SUITE
+    return None
+
+
+# --- the staff-group message ------------------------------------------------------------------------------------------
+class StaffSummary(str):
+    """The text of a request's staff-group message (a ``str``), with its ``buttons`` attached."""
+
+    buttons: list[list[dict[str, str]]]
+
+    def __new__(cls, text: str, buttons: list[list[dict[str, str]]]) -> "StaffSummary":
+        obj = super().__new__(cls, text)
+        obj.buttons = buttons
+        return obj
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+
+def _fmt_when(ev: EventRecord) -> str:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ev.at.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y %H:%M")
+    except Exception:  # noqa: BLE001
+        return ev.at.strftime("%d/%m/%Y %H:%M UTC")
+
+
+def staff_summary(
+    record: RequestRecord,
+    *,
+    last_event: EventRecord | None = None,
+    theme_labels: dict[str, str] | None = None,
+    offer_names: dict[str, str] | None = None,
+    max_chars: int = SUMMARY_BUDGET,
+) -> StaffSummary:
+    """The staff-group message of a request: commune, person and role, need, themes, best offers, reference, status
+    and who acted last. Plain text (send without parse mode); the need is truncated so the whole fits ``max_chars``
+    (below Telegram's 4 096)."""
+    theme_labels = theme_labels or {}
+    offer_names = offer_names or {}
+    commune = record.commune_name or T.UNKNOWN_COMMUNE
+    if record.commune_code:
+        commune += f" ({record.commune_code})"
+    role = T.ROLE_LABELS.get(record.role or "", record.role or "")
+    person = ", ".join(p for p in (record.contact_name, role) if p) or "—"
+    details: list[str] = []
+    contact = " · ".join(p for p in (record.phone, record.email) if p)
+    if contact:
+        details.append(T.detail_line(T.DETAIL_CONTACT, contact))
+    if record.stage:
+        details.append(T.detail_line(T.DETAIL_STAGE, T.STAGE_LABELS.get(record.stage, record.stage)))
+    if record.help_kinds:
+        details.append(T.detail_line(T.DETAIL_HELP, ", ".join(T.HELP_LABELS.get(h, h) for h in record.help_kinds)))
+    if record.budget:
+        details.append(T.detail_line(T.DETAIL_BUDGET, record.budget))
+    if record.timing:
+        details.append(T.detail_line(T.DETAIL_TIMING, record.timing))
+    if record.assigned_to:
+        details.append(T.detail_line(T.DETAIL_ASSIGNED, record.assigned_to))
+    themes = ", ".join(theme_labels.get(t, t) for t in record.themes)
+    offers = ", ".join(offer_names.get(o, o) for o in record.matches[:3])
+    last = None
+    if last_event is not None:
+        who = str(last_event.data.get("by") or last_event.actor)
+        last = T.last_action(who, _fmt_when(last_event))
+    fields = dict(
+        reference=record.reference,
+        commune=commune,
+        person=person,
+        themes=themes,
+        offers=offers,
+        details=[d[:300] for d in details],
+        status=T.status_label(record.status, record.operator),
+        last_action=last,
+    )
+    need = _clean(record.description)
+    text = T.summary(need=need, **fields)
+    if len(text) > max_chars:
+        room = max_chars - len(T.summary(need="", **fields)) - len(T.TRUNCATED) - 2
+        text = T.summary(need=need[: max(0, room)].rstrip() + "\n" + T.TRUNCATED, **fields)
+    return StaffSummary(text[:max_chars], staff_buttons(record))
+
+
+def _clean(text: str | None) -> str:
+    """Drop control characters (keep newlines and tabs) from text typed by a mayor."""
+    if not text:
+        return ""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
+
+
+def _cb(action: str, reference: str, arg: str | None = None) -> str:
+    data = f"{CALLBACK_PREFIX}:{action}:{reference}" + (f":{arg}" if arg else "")
+    assert len(data.encode()) <= 64
+    return data
+
+
+def staff_buttons(record: RequestRecord) -> list[list[dict[str, str]]]:
+    """The action buttons of a request's group message (none once it is closed)."""
+    if record.status in CLOSED_STATUSES:
+        return []
+    ref = record.reference
+    return [
+        [{"label": T.BTN_TAKE, "data": _cb("take", ref)}, {"label": T.BTN_ROUTE, "data": _cb("route", ref)}],
+        [{"label": T.BTN_ASK, "data": _cb("ask", ref)}, {"label": T.BTN_CLOSE, "data": _cb("close", ref)}],
+    ]
+
+
+def operator_buttons(reference: str) -> list[list[dict[str, str]]]:
+    items = [{"label": label, "data": _cb("op", reference, key)} for key, label in T.OPERATORS.items()]
+    rows = [items[i : i + 2] for i in range(0, len(items), 2)]
+    rows.append([{"label": T.BTN_BACK, "data": _cb("back", reference)}])
+    return rows
+
+
+def close_buttons(reference: str) -> list[list[dict[str, str]]]:
+    return [
+        [{"label": T.BTN_CLOSE_DONE, "data": _cb("cl", reference, "t")},
+         {"label": T.BTN_CLOSE_DROP, "data": _cb("cl", reference, "s")}],
+        [{"label": T.BTN_BACK, "data": _cb("back", reference)}],
+    ]
+
+
+@dataclass(frozen=True)
+class StaffCallback:
+    action: str  # take | route | op | ask | close | cl | back
+    reference: str
+    arg: str | None = None
+
+
+_CALLBACK_ACTIONS = {"take": 0, "route": 0, "ask": 0, "close": 0, "back": 0, "op": 1, "cl": 1}
+
+
+def parse_callback(data: str | None) -> StaffCallback | None:
+    """Parse a staff button's data; None for anything that is not exactly one of ours."""
+    if not data or len(data.encode("utf-8", "ignore")) > 64:
+        return None
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != CALLBACK_PREFIX or parts[1] not in _CALLBACK_ACTIONS:
+        return None
+    action, ref, rest = parts[1], parts[2], parts[3:]
+    if len(rest) != _CALLBACK_ACTIONS[action] or not _looks_like_reference(ref):
+        return None
+    arg = rest[0] if rest else None
+    if action == "op" and arg not in T.OPERATORS:
+        return None
+    if action == "cl" and arg not in ("t", "s"):
+        return None
+    return StaffCallback(action, ref, arg)
+
+
+def _looks_like_reference(ref: str) -> bool:
+    parts = ref.split("-")
+    return (
+        len(parts) == 3
+        and 2 <= len(parts[0]) <= 3
+        and parts[0].isalnum()
+        and parts[1].isdigit()
+        and len(parts[1]) == 4
+        and parts[2].isdigit()
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------------
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+async def _refresh_staff_message(uow: Any, record: RequestRecord, event: EventRecord, by: str | None) -> int | None:
+    """Queue the refreshed group message of ``record`` after ``event``."""
+    if by:
+        event = event.model_copy(update={"data": {**event.data, "by": by}})
+    summary = staff_summary(record, last_event=event)
+    meta: dict[str, Any] = {}
+    if record.staff_message_id:
+        meta["edit_message_id"] = record.staff_message_id
+    return await uow.enqueue(
+        "staff_update", STAFF_CHANNEL, STAFF_CHAT, summary.text, summary.buttons or None, record.reference,
+        dedup_key=f"staff-update:{record.reference}:{event.id}", meta=meta,
+    )
+
+
+async def _notify_mayor(uow: Any, record: RequestRecord, kind: str, text: str, key: str,
+                        meta: dict[str, Any] | None = None) -> int | None:
+    return await uow.enqueue(
+        kind, record.channel, record.chat_id, text, None, record.reference, dedup_key=key, meta=meta or {},
+    )
+
+
+async def _change_status(
+    uow: Any,
+    reference: str,
+    status: str,
+    actor: str,
+    *,
+    by: str | None,
+    note: str | None = None,
+    operator: str | None = None,
+    assigned_to: str | None = None,
+    mayor_kind: str = "status_notice",
+    mayor_text: Callable[[RequestRecord], str],
+    done_text: Callable[[RequestRecord], str],
+) -> StaffResult:
+    try:
+        record = await uow.set_status(
+            reference, status, actor, note=note, operator=operator, assigned_to=assigned_to,
+            extra={"by": by} if by else None,
+        )
+    except RequestNotFound:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    except IllegalTransition as exc:
+        current = await uow.get_request(reference)
+        return _fail("illegal_transition", T.illegal_transition(exc.reference, exc.current, exc.new), current)
+    event = (await uow.history(record.reference))[-1]
+    ids = []
+    n = await uow.count_events(record.reference, "status")
+    mid = await _notify_mayor(uow, record, mayor_kind, mayor_text(record), f"notify:{record.reference}:{n}:{status}")
+    sid = await _refresh_staff_message(uow, record, event, by)
+    ids = [i for i in (mid, sid) if i is not None]
+    return StaffResult(True, "ok", done_text(record), record, ids)
+
+
+def _who(actor: str, by: str | None) -> str:
+    return by or actor
+
+
+# --- actions on a unit of work ----------------------------------------------------------------------------------------
+async def take_charge(uow: Any, reference: str, actor: str, actor_name: str | None = None) -> StaffResult:
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status == EN_COURS:
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    who = _who(actor, actor_name)
+    return await _change_status(
+        uow, current.reference, EN_COURS, actor, by=actor_name, assigned_to=who,
+        mayor_text=lambda r: T.mayor_taken(r.reference),
+        done_text=lambda r: T.done_taken(r.reference, who),
+    )
+
+
+async def route(uow: Any, reference: str, operator: str, actor: str, actor_name: str | None = None) -> StaffResult:
+    resolved = resolve_operator(operator)
+    if resolved is None:
+        return _fail("unknown_operator", T.unknown_operator(operator))
+    _key, label = resolved
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status == ORIENTEE and current.operator == label:
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    who = _who(actor, actor_name)
+    return await _change_status(
+        uow, current.reference, ORIENTEE, actor, by=actor_name, operator=label,
+        mayor_text=lambda r: T.mayor_routed(r.reference, label),
+        done_text=lambda r: T.done_routed(r.reference, label, who),
+    )
+
+
+async def ask_details(uow: Any, reference: str, question: str, actor: str, actor_name: str | None = None) -> StaffResult:
+    """Status ``en_attente``; the question is relayed to the mayor, whose conversation then awaits the answer
+    (``data["awaiting"] = {"reference", "question"}``, read by the dialogue engine)."""
+    question = _clean(question).strip()[:MAX_RELAY_CHARS]
+    if not question:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status in CLOSED_STATUSES:
+        return _fail("illegal_transition", T.illegal_transition(current.reference, current.status, EN_ATTENTE), current)
+    key = f"ask:{current.reference}:{_digest(question)}"
+    mid = await uow.enqueue(
+        "staff_question", current.channel, current.chat_id, T.mayor_question(current.reference, question), None,
+        current.reference, dedup_key=key, meta={"awaiting": current.reference},
+    )
+    if mid is None:  # the same question was already sent: a double tap
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    event = await uow.log_event(current.reference, actor, "question", {"text": question, **({"by": actor_name} if actor_name else {})})
+    record = current
+    if current.status != EN_ATTENTE:
+        record = await uow.set_status(current.reference, EN_ATTENTE, actor, extra={"by": actor_name} if actor_name else None)
+        event = (await uow.history(record.reference))[-1]
+    await _await_answer(uow, record, question)
+    sid = await _refresh_staff_message(uow, record, event, actor_name)
+    ids = [i for i in (mid, sid) if i is not None]
+    return StaffResult(True, "ok", T.done_asked(record.reference, _who(actor, actor_name)), record, ids)
+
+
+async def _await_answer(uow: Any, record: RequestRecord, question: str) -> None:
+    """Mark the mayor's conversation as awaiting an answer for ``record`` (created if absent)."""
+    for _ in range(2):
+        conv = await uow.get_conversation(record.channel, record.chat_id)
+        if conv is None:
+            conv = ConversationState(channel=record.channel, chat_id=record.chat_id, user_id=record.user_id,
+                                     step=AWAIT_STEP, data={})
+        data = dict(conv.data or {})
+        data["awaiting"] = {"reference": record.reference, "question": question[:500]}
+        try:
+            await uow.save_conversation(conv.model_copy(update={"data": data}))
+            return
+        except ConcurrentUpdate:  # pragma: no cover - created meanwhile on PostgreSQL; read it again
+            continue
+
+
+async def mayor_answer(uow: Any, reference: str, text: str, actor: str | None = None) -> StaffResult:
+    """The mayor's answer: attached to the request, relayed to the staff group, status back to ``en_cours``."""
+    text = _clean(text).strip()[:MAX_RELAY_CHARS]
+    if not text:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    actor = actor or f"{current.channel}:{current.user_id}"
+    event = await uow.append_to_request(current.reference, text, actor)
+    record = current
+    if current.status == EN_ATTENTE:
+        record = await uow.set_status(current.reference, EN_COURS, actor, note="réponse de l'élu(e)")
+        event = (await uow.history(record.reference))[-1]
+    sid = await uow.enqueue(
+        "mayor_answer", STAFF_CHANNEL, STAFF_CHAT, T.staff_mayor_answer(record.reference, record.commune_name, text),
+        None, record.reference, dedup_key=f"answer:{record.reference}:{event.id}",
+        meta={"relay_to": {"channel": record.channel, "chat_id": record.chat_id, "user_id": record.user_id},
+              "reply_to_message_id": record.staff_message_id},
+    )
+    rid = await _refresh_staff_message(uow, record, event, None)
+    return StaffResult(True, "ok", T.done_relayed(record.reference), record, [i for i in (sid, rid) if i is not None])
+
+
+async def close(uow: Any, reference: str, outcome: str, actor: str, note: str | None = None,
+                actor_name: str | None = None) -> StaffResult:
+    status = resolve_outcome(outcome)
+    if status is None:
+        return _fail("unknown_outcome", T.UNKNOWN_OUTCOME)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status == status:
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    note = _clean(note).strip()[:1000] or None if note else None
+    who = _who(actor, actor_name)
+    text = T.mayor_closed_done if status == TRAITEE else T.mayor_closed_dropped
+    return await _change_status(
+        uow, current.reference, status, actor, by=actor_name, note=note,
+        mayor_text=lambda r: text(r.reference, note),
+        done_text=lambda r: T.done_closed(r.reference, status, who),
+    )
+
+
+async def relay_to_staff(
+    uow: Any,
+    channel: str,
+    chat_id: str | int,
+    user_id: str | int,
+    text: str,
+    *,
+    name: str | None = None,
+    commune: str | None = None,
+    reference: str | None = None,
+    dedup_key: str | None = None,
+) -> StaffResult:
+    """A mayor's ``/agent`` message, relayed to the staff group; a staff reply to it goes back (``meta.relay_to``)."""
+    text = _clean(text).strip()[:MAX_RELAY_CHARS]
+    if not text:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    actor = f"{channel}:{user_id}"
+    event = await uow.log_event(reference, actor, "relay_to_staff", {"channel": channel, "chars": len(text)})
+    key = dedup_key or f"relay-staff:{channel}:{chat_id}:{event.id}"
+    oid = await uow.enqueue(
+        "relay_to_staff", STAFF_CHANNEL, STAFF_CHAT,
+        T.staff_relay_from_mayor(T.staff_relay_who(name, commune, reference), text), None, reference,
+        dedup_key=key, meta={"relay_to": {"channel": channel, "chat_id": str(chat_id), "user_id": str(user_id)}},
+    )
+    return StaffResult(True, "ok" if oid else "unchanged", T.done_relayed(reference), None, [oid] if oid else [])
+
+
+async def relay_to_mayor(
+    uow: Any,
+    text: str,
+    actor: str,
+    *,
+    reply_to_message_id: str | int | None = None,
+    reference: str | None = None,
+    dedup_key: str | None = None,
+) -> StaffResult:
+    """A staff message to a mayor: the target is the author of the group message replied to (a relay, a mayor's
+    answer, or a request's message), or the request ``reference``."""
+    text = _clean(text).strip()[:MAX_RELAY_CHARS]
+    if not text:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    target: dict[str, str] | None = None
+    record: RequestRecord | None = None
+    if reply_to_message_id is not None:
+        row = await uow.find_outbox_by_sent_message(STAFF_CHANNEL, reply_to_message_id)
+        if row is not None and isinstance(row.meta.get("relay_to"), dict):
+            target = row.meta["relay_to"]
+            reference = reference or row.reference
+        if target is None:
+            record = await uow.find_request_by_staff_message(reply_to_message_id)
+    if target is None and record is None and reference:
+        record = await uow.get_request(reference)
+        if record is None:
+            return _fail("unknown_reference", T.unknown_reference(reference))
+    if record is not None:
+        target = {"channel": record.channel, "chat_id": record.chat_id, "user_id": record.user_id}
+        reference = record.reference
+    if not target or not target.get("chat_id"):
+        return _fail("no_target", T.NO_RELAY_TARGET)
+    event = await uow.log_event(reference, actor, "relay_to_mayor",
+                                {"channel": target.get("channel"), "chars": len(text)})
+    key = dedup_key or f"relay-mayor:{target.get('channel')}:{target['chat_id']}:{event.id}"
+    oid = await uow.enqueue(
+        "relay_to_mayor", str(target.get("channel") or "telegram"), str(target["chat_id"]),
+        T.mayor_message_from_staff(text), None, reference, dedup_key=key,
+    )
+    return StaffResult(True, "ok" if oid else "unchanged", T.done_relayed(reference), record, [oid] if oid else [])
+
+
+# --- the service: one unit per action ---------------------------------------------------------------------------------
+class StaffService:
+    """Opens one unit per action (with the update mark when given) and never raises to the caller."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    async def _run(self, update_key: str | None, fn: Callable[..., Awaitable[StaffResult]], *args: Any,
+                   **kwargs: Any) -> StaffResult:
+        try:
+            async with self.store.unit() as uow:
+                if update_key is not None and not await uow.mark_update_handled(update_key):
+                    return StaffResult(True, "already_handled", T.ALREADY_DONE)
+                return await fn(uow, *args, **kwargs)
+        except StoreUnavailable:
+            return _fail("unavailable", T.UNAVAILABLE)
+        except StoreError as exc:
+            log.warning("staff action %s failed: %s", getattr(fn, "__name__", fn), type(exc).__name__)
+            return _fail("unavailable", T.UNAVAILABLE)
+
+    async def take_charge(self, reference: str, actor: str, actor_name: str | None = None, *,
+                          update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, take_charge, reference, actor, actor_name)
+
+    async def route(self, reference: str, operator: str, actor: str, actor_name: str | None = None, *,
+                    update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, route, reference, operator, actor, actor_name)
+
+    async def ask_details(self, reference: str, question: str, actor: str, actor_name: str | None = None, *,
+                          update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, ask_details, reference, question, actor, actor_name)
+
+    async def mayor_answer(self, reference: str, text: str, actor: str | None = None, *,
+                           update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, mayor_answer, reference, text, actor)
+
+    async def close(self, reference: str, outcome: str, actor: str, note: str | None = None,
+                    actor_name: str | None = None, *, update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, close, reference, outcome, actor, note, actor_name)
+
+    async def relay_to_staff(self, channel: str, chat_id: str | int, user_id: str | int, text: str, *,
+                             update_key: str | None = None, **kwargs: Any) -> StaffResult:
+        return await self._run(update_key, relay_to_staff, channel, chat_id, user_id, text, **kwargs)
+
+    async def relay_to_mayor(self, text: str, actor: str, *, update_key: str | None = None,
+                             **kwargs: Any) -> StaffResult:
+        return await self._run(update_key, relay_to_mayor, text, actor, **kwargs)
+
+    async def summary(self, reference: str, **labels: Any) -> StaffSummary | None:
+        """The current group message of a request (with its last event), or None if unknown."""
+        try:
+            async with self.store.unit(readonly=True) as uow:
+                record = await uow.get_request(reference)
+                if record is None:
+                    return None
+                history = await uow.history(record.reference)
+        except StoreError:
+            return None
+        return staff_summary(record, last_event=history[-1] if history else None, **labels)

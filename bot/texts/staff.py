@@ -1,0 +1,200 @@
+"""French texts of the staff group's messages and of the mayor's status notifications.
+
+Staff-group texts are sent as plain text (no parse mode): what a mayor typed never becomes formatting.
+"""
+
+from __future__ import annotations
+
+# --- operators a request can be routed to (key -> label) ---------------------------------------------------------------
+OPERATORS: dict[str, str] = {
+    "ddt": "DDT",
+    "ademe": "Ademe",
+    "anah": "Anah",
+    "anru": "ANRU",
+    "bdt": "Banque des Territoires",
+    "cerema": "Cerema",
+    "anct": "ANCT national",
+    "autre": "autre",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    "nouvelle": "Nouvelle",
+    "en_cours": "Prise en charge",
+    "orientee": "Orientée",
+    "en_attente": "En attente de précisions",
+    "traitee": "Traitée",
+    "close_sans_suite": "Close sans suite",
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "maire": "Maire",
+    "adjoint": "Adjoint(e)",
+    "president-epci": "Président(e) d'EPCI",
+    "conseiller": "Conseiller(ère)",
+    "agent": "Agent (DGS, secrétaire de mairie)",
+    "autre": "Autre",
+}
+
+STAGE_LABELS: dict[str, str] = {
+    "idee": "idée",
+    "etude": "étude",
+    "projet-defini": "projet défini",
+    "pret": "prêt à démarrer",
+}
+
+HELP_LABELS: dict[str, str] = {
+    "ingenierie": "ingénierie",
+    "financement": "financement",
+    "mise-en-relation": "mise en relation",
+    "information": "information",
+}
+
+# --- buttons of the staff message -------------------------------------------------------------------------------------
+BTN_TAKE = "Prendre en charge"
+BTN_ROUTE = "Orienter vers…"
+BTN_ASK = "Demander des précisions"
+BTN_CLOSE = "Clore"
+BTN_CLOSE_DONE = "Traitée"
+BTN_CLOSE_DROP = "Sans suite"
+BTN_BACK = "Retour"
+
+
+def status_label(status: str, operator: str | None = None) -> str:
+    label = STATUS_LABELS.get(status, status)
+    if status == "orientee" and operator:
+        return f"{label} vers {operator}"
+    return label
+
+
+# --- the staff-group message of a request -----------------------------------------------------------------------------
+def summary(
+    *,
+    reference: str,
+    commune: str,
+    person: str,
+    need: str,
+    themes: str,
+    offers: str,
+    details: list[str],
+    status: str,
+    last_action: str | None,
+) -> str:
+    lines = [f"Demande {reference}", f"Collectivité : {commune}", f"Demandeur : {person}"]
+    lines += details
+    lines.append(f"Thèmes : {themes or '—'}")
+    lines.append(f"Dispositifs proposés : {offers or '—'}")
+    lines.append(f"Statut : {status}" + (f" ({last_action})" if last_action else ""))
+    lines.append("")
+    lines.append("Besoin :")
+    lines.append(need or "—")
+    return "\n".join(lines)
+
+
+def detail_line(label: str, value: str) -> str:
+    return f"{label} : {value}"
+
+
+DETAIL_STAGE = "Stade"
+DETAIL_HELP = "Aide souhaitée"
+DETAIL_BUDGET = "Budget"
+DETAIL_TIMING = "Calendrier"
+DETAIL_CONTACT = "Contact"
+DETAIL_ASSIGNED = "Suivie par"
+TRUNCATED = "[…] (texte tronqué, voir l'export)"
+UNKNOWN_COMMUNE = "non précisée"
+
+
+def last_action(who: str, when: str) -> str:
+    return f"par {who}, le {when}"
+
+
+# --- the mayor's notifications (plain words) --------------------------------------------------------------------------
+def mayor_taken(reference: str) -> str:
+    return f"Votre demande {reference} a été prise en charge par la préfecture."
+
+
+def mayor_routed(reference: str, operator: str) -> str:
+    if operator == OPERATORS["autre"]:
+        return f"Votre demande {reference} a été transmise au service compétent, qui reviendra vers vous."
+    return f"Votre demande {reference} a été transmise à : {operator}, qui reviendra vers vous."
+
+
+def mayor_question(reference: str, question: str) -> str:
+    return (
+        f"La préfecture a une question sur votre demande {reference} :\n\n{question}\n\n"
+        "Répondez simplement par un message ici."
+    )
+
+
+def mayor_closed_done(reference: str, note: str | None) -> str:
+    text = f"Votre demande {reference} est traitée."
+    return text + (f"\n\n{note}" if note else "")
+
+
+def mayor_closed_dropped(reference: str, note: str | None) -> str:
+    text = f"Votre demande {reference} a été close sans suite."
+    return text + (f"\n\n{note}" if note else "") + "\n\nVous pouvez déposer une nouvelle demande à tout moment."
+
+
+def mayor_message_from_staff(text: str) -> str:
+    return f"Message de la préfecture :\n\n{text}"
+
+
+# --- relays to the staff group ----------------------------------------------------------------------------------------
+def staff_mayor_answer(reference: str, commune: str | None, text: str) -> str:
+    where = f" ({commune})" if commune else ""
+    return f"Réponse de l'élu(e) pour la demande {reference}{where} :\n\n{text}"
+
+
+def staff_relay_from_mayor(who: str, text: str) -> str:
+    return f"Message de {who} :\n\n{text}\n\n(Répondez à ce message pour lui écrire.)"
+
+
+def staff_relay_who(name: str | None, commune: str | None, reference: str | None) -> str:
+    parts = [p for p in (name, commune, reference) if p]
+    return " · ".join(parts) if parts else "un(e) élu(e)"
+
+
+# --- results of staff actions (shown in the group) --------------------------------------------------------------------
+def done_taken(reference: str, who: str) -> str:
+    return f"{reference} : prise en charge par {who}."
+
+
+def done_routed(reference: str, operator: str, who: str) -> str:
+    return f"{reference} : orientée vers {operator} par {who}."
+
+
+def done_asked(reference: str, who: str) -> str:
+    return f"{reference} : question transmise à l'élu(e) par {who}."
+
+
+def done_closed(reference: str, status: str, who: str) -> str:
+    return f"{reference} : {STATUS_LABELS.get(status, status).lower()} par {who}."
+
+
+def done_relayed(reference: str | None) -> str:
+    return f"Message transmis à l'élu(e){f' ({reference})' if reference else ''}."
+
+
+def unknown_reference(reference: str) -> str:
+    return f"Je ne trouve pas la demande « {reference} »."
+
+
+def illegal_transition(reference: str, current: str, wanted: str) -> str:
+    return (
+        f"Impossible : la demande {reference} est « {STATUS_LABELS.get(current, current)} », "
+        f"elle ne peut pas passer à « {STATUS_LABELS.get(wanted, wanted)} »."
+    )
+
+
+def unknown_operator(value: str) -> str:
+    return f"Opérateur inconnu : « {value} ». Choisissez parmi : {', '.join(OPERATORS.values())}."
+
+
+EMPTY_TEXT = "Le message est vide : rien n'a été envoyé."
+UNKNOWN_OUTCOME = "Précisez comment clore : traitée ou sans suite."
+UNAVAILABLE = "La base de données ne répond pas ; réessayez dans un instant."
+ALREADY_DONE = "C'est déjà fait."
+NO_RELAY_TARGET = "Je ne sais pas à qui transmettre ce message (répondez à un message d'un(e) élu(e))."
+ASK_QUESTION_PROMPT = "Écrivez votre question pour l'élu(e) en réponse à ce message."
+NOT_STAFF = "Désolé, seuls les agents habilités peuvent agir sur les demandes."
