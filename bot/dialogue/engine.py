@@ -740,9 +740,12 @@ class Turn:
         if not words:
             return [Reply(T.NEED_UNREADABLE)] + self.prompt()
         if text.rstrip().endswith("?") and len(words) < 12:
+            # A short question is a question; a longer one may be the need itself, phrased as a question.
             ans = self._faq(text)
             if ans is not None:
                 return [Reply(T.faq_answer(ans.text, str(ans.source)))] + self.prompt()
+            if len(words) < 8 and not self.st.get("need_partial"):
+                return await self.answer_question(text, reprompt=True)
         partial = self.st.get("need_partial")
         if partial:
             text = partial + "\n" + text

@@ -3,7 +3,7 @@
 A story is a list of steps. Each step does one thing, as the person would:
 
 * ``say: text`` — a typed message; ``command: /start`` — a command; ``press: label`` — the button with this label
-  among the last replies (fails when absent); ``press_data: raw`` — a button with raw (possibly forged) data;
+  (or whose label starts with it) among the last replies (fails when absent); ``press_data: raw`` — a button with raw (possibly forged) data;
   ``contact: "+33…"`` — the platform's contact share; ``photo: true`` — unsupported content;
 * ``as: user-id`` (optional) — who acts (default ``user`` of the story, or ``mayor``);
 * ``repeat_last: true`` — deliver the previous event again with the same update key (a redelivery);
@@ -73,11 +73,13 @@ class StoryRunner:
             return self._event(user, "command", command=name, text=args or None)
         if "press" in step:
             wanted = _fold(str(step["press"]))
-            for reply in self.last.get(user, []):
-                for row in reply.buttons:
-                    for b in row:
-                        if _fold(_label(b.label)) == wanted:
-                            return self._event(user, "button", data=b.data)
+            offered_buttons = [b for r in self.last.get(user, []) for row in r.buttons for b in row]
+            for b in offered_buttons:  # exact label first, then a label starting with the words given
+                if _fold(_label(b.label)) == wanted:
+                    return self._event(user, "button", data=b.data)
+            for b in offered_buttons:
+                if _fold(_label(b.label)).startswith(wanted):
+                    return self._event(user, "button", data=b.data)
             offered = [b.label for r in self.last.get(user, []) for row in r.buttons for b in row]
             raise AssertionError(f"no button {step['press']!r} offered; offered: {offered}")
         if "press_data" in step:
@@ -112,9 +114,10 @@ class StoryRunner:
             assert _fold(str(want)) in folded, f"{where}: expected {want!r} in:\n{text}"
         for unwanted in step.get("expect_not", []) or []:
             assert _fold(str(unwanted)) not in folded, f"{where}: did not expect {unwanted!r} in:\n{text}"
-        labels = [_fold(_label(b.label)) for r in replies for row in r.buttons for b in row]
+        raw = [_fold(b.label) for r in replies for row in r.buttons for b in row]
+        labels = raw + [_fold(_label(b.label)) for r in replies for row in r.buttons for b in row]
         for label in step.get("expect_buttons", []) or []:
-            assert _fold(str(label)) in labels, f"{where}: expected button {label!r}, got {labels}"
+            assert _fold(str(label)) in labels, f"{where}: expected button {label!r}, got {raw}"
         if step.get("expect_contact_request"):
             assert any(r.request_contact for r in replies), f"{where}: expected a request for the phone number"
         if step.get("expect_silent"):

@@ -185,4 +185,4 @@ def format_euros(value: int) -> str:
         m = value / 1_000_000
         s = f"{m:.1f}".rstrip("0").rstrip(".").replace(".", ",")
         return f"{s} M€"
-    return f"{value:,}".replace(",", "\u202f") + " €"
+    return f"{value:,}".replace(",", " ") + " €"
