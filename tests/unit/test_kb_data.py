@@ -1,0 +1,330 @@
+"""The shipped knowledge base is valid, and ``check_all`` reports broken data with file and field."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge import loader
+from knowledge.loader import (
+    REQUIRED_OFFER_IDS,
+    KnowledgeDataError,
+    Problem,
+    check_all,
+    data_dir,
+    export_all,
+    load_faq,
+    load_offers,
+    load_themes,
+    run_kb_check,
+    run_kb_export,
+)
+from knowledge.schema import Confidence, ThemeId
+
+# --- the real data --------------------------------------------------------------------------------------------------
+
+
+def test_shipped_data_has_no_problem():
+    problems = check_all()
+    assert problems == [], "\n".join(str(p) for p in problems)
+
+
+def test_required_ids_exist():
+    offers = load_offers()
+    missing = [offer_id for offer_id in REQUIRED_OFFER_IDS if offer_id not in offers]
+    assert missing == []
+    assert len(REQUIRED_OFFER_IDS) == 30
+
+
+def test_every_offer_has_at_least_three_ways_of_asking():
+    offers = load_offers()
+    faq = load_faq()
+    for offer_id in offers:
+        questions = [q for e in faq if e.programme == offer_id for q in e.questions]
+        assert len(questions) >= 3, offer_id
+
+
+def test_faq_answers_are_short_and_sourced():
+    faq = load_faq()
+    assert len(faq) >= 50
+    ids = [e.id for e in faq]
+    assert len(ids) == len(set(ids))
+    for entry in faq:
+        assert len(entry.answer) <= 600, entry.id
+        assert str(entry.source).startswith("http"), entry.id
+        assert len(entry.questions) >= 3, entry.id
+
+
+def test_general_faq_entries_cover_the_guichet_and_personal_data():
+    general = {e.id: e for e in load_faq() if e.programme is None}
+    for needed in ("anct-quoi", "guichet-quoi", "guichet-qui-lit", "donnees-personnelles", "donnees-droits",
+                   "prefet-delegue", "clct", "parler-agent"):
+        assert needed in general, needed
+    privacy = general["donnees-personnelles"].answer
+    assert "24 mois" in privacy and "30 jours" in privacy
+    assert "/mesdonnees" in general["donnees-droits"].answer and "/supprimer" in general["donnees-droits"].answer
+    assert "/agent" in general["parler-agent"].answer
+    assert "meilleurs délais" in general["guichet-qui-lit"].answer
+
+
+def test_one_theme_per_theme_id_with_label_and_keywords():
+    themes = load_themes()
+    assert set(themes) == set(ThemeId)
+    for theme in themes.values():
+        assert theme.label.strip()
+        assert 10 <= len(theme.keywords) <= 25, theme.id
+
+
+def test_offers_keywords_sources_and_eligibility_rules():
+    offers = load_offers()
+    for offer in offers.values():
+        assert 15 <= len(offer.keywords) <= 40, offer.id
+        assert offer.sources, offer.id
+    pvd = offers["petites-villes-de-demain"].eligibility
+    assert pvd.population_max == 19999 and pvd.laureates_only
+    vda = offers["villages-d-avenir"].eligibility
+    assert vda.population_max == 3499 and vda.rural_only
+    for offer_id in ("politique-de-la-ville", "cites-educatives", "anru-npnru"):
+        assert offers[offer_id].eligibility.requires_any == ["qpv"], offer_id
+    # the cost rule of the ANCT engineering is not an exclusion
+    assert offers["ingenierie-sur-mesure"].eligibility.population_max is None
+
+
+def test_local_facts_of_the_90():
+    offers = load_offers()
+    assert offers["action-coeur-de-ville"].local["90"].laureates == ["90010"]
+    assert set(offers["petites-villes-de-demain"].local["90"].laureates) == {"90052", "90033", "90009", "90053"}
+    assert set(offers["politique-de-la-ville"].local["90"].laureates) == {"90010", "90008", "90075", "90099"}
+    assert set(offers["crte"].local["90"].laureates) == {"200069052", "249000241", "200069060"}
+    assert offers["villages-d-avenir"].local["90"].uncertain  # partial list
+
+
+def test_uncertain_facts_are_marked():
+    offers = load_offers()
+    # the press-only or partial facts must not look sure
+    assert offers["avenir-montagnes"].eligibility.uncertain
+    assert offers["petites-villes-de-demain"].local["90"].uncertain
+    weak = [s for o in offers.values() for s in o.sources if s.confidence is not Confidence.SURE]
+    assert weak, "secondary and uncertain sources are tagged"
+
+
+def test_no_invented_contact():
+    """Every phone number or e-mail in the data is one of those given by the fact base's sources."""
+    allowed_phones = {"03 84 57 00 07", "03 84 58 86 00", "0970 808 809"}
+    allowed_emails = {"ddt@territoire-de-belfort.gouv.fr"}
+    for offer in load_offers().values():
+        contacts = list(offer.contacts) + [c for local in offer.local.values() for c in local.contacts]
+        for contact in contacts:
+            assert contact.phone is None or contact.phone in allowed_phones, (offer.id, contact.phone)
+            assert contact.email is None or contact.email in allowed_emails, (offer.id, contact.email)
+
+
+def test_export_is_json_ready():
+    data = export_all()
+    assert set(data) == {"offers", "faq", "themes"}
+    text = json.dumps(data, ensure_ascii=False)
+    back = json.loads(text)
+    assert len(back["offers"]) == len(load_offers())
+    assert len(back["themes"]) == len(ThemeId)
+    assert {o["id"] for o in back["offers"]} >= set(REQUIRED_OFFER_IDS)
+
+
+def test_run_kb_check_and_export_on_real_data(capsys):
+    assert run_kb_check() == 0
+    out = capsys.readouterr().out
+    assert "OK" in out
+    assert run_kb_export() == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["offers"]
+
+
+def test_data_dir_is_inside_the_package():
+    path = data_dir()
+    assert (path / "offers").is_dir()
+    assert (path / "faq.yaml").is_file()
+    assert path.parent == Path(loader.__file__).parent
+
+
+# --- broken data ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped data."""
+    target = tmp_path / "data"
+    shutil.copytree(data_dir(), target, ignore=shutil.ignore_patterns("territory"))
+    return target
+
+
+def _offer(kb: Path, offer_id: str) -> dict:
+    return yaml.safe_load((kb / "offers" / f"{offer_id}.yaml").read_text(encoding="utf-8"))
+
+
+def _write(path: Path, data: object) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _has(problems: list[Problem], file: str, field: str, word: str = "") -> bool:
+    return any(p.file == file and p.field.startswith(field) and word in p.message for p in problems)
+
+
+def test_the_copy_is_clean(kb_copy: Path):
+    assert check_all(kb_copy) == []
+
+
+def test_bad_id(kb_copy: Path):
+    data = _offer(kb_copy, "detr")
+    data["id"] = "DETR Rurale"
+    _write(kb_copy / "offers" / "detr.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/detr.yaml", "id", "slug")
+
+
+def test_id_differs_from_file_name(kb_copy: Path):
+    data = _offer(kb_copy, "dsil")
+    data["id"] = "dsil-bis"
+    _write(kb_copy / "offers" / "dsil.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/dsil.yaml", "id", "file name")
+
+
+def test_missing_field(kb_copy: Path):
+    data = _offer(kb_copy, "cerema")
+    del data["summary"]
+    _write(kb_copy / "offers" / "cerema.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/cerema.yaml", "summary", "missing")
+
+
+def test_unknown_theme(kb_copy: Path):
+    data = _offer(kb_copy, "papi")
+    data["themes"] = ["risques-naturels", "meteo"]
+    _write(kb_copy / "offers" / "papi.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/papi.yaml", "themes[1]", "meteo")
+
+
+def test_nested_field_path(kb_copy: Path):
+    data = _offer(kb_copy, "petites-villes-de-demain")
+    data["eligibility"]["population_max"] = "beaucoup"
+    data["local"]["90"]["laureates"].append("Giromagny")
+    _write(kb_copy / "offers" / "petites-villes-de-demain.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/petites-villes-de-demain.yaml", "eligibility.population_max")
+
+
+def test_bad_laureate_code(kb_copy: Path):
+    data = _offer(kb_copy, "petites-villes-de-demain")
+    data["local"]["90"]["laureates"].append("Giromagny")
+    _write(kb_copy / "offers" / "petites-villes-de-demain.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/petites-villes-de-demain.yaml", "local.90.laureates[4]", "INSEE")
+
+
+def test_duplicate_id(kb_copy: Path):
+    data = _offer(kb_copy, "fonds-vert")
+    _write(kb_copy / "offers" / "fonds-vert-copie.yaml", data)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/fonds-vert.yaml", "id", "duplicate") or _has(
+        problems, "offers/fonds-vert-copie.yaml", "id", "duplicate"
+    )
+
+
+def test_yaml_syntax_error(kb_copy: Path):
+    (kb_copy / "offers" / "cerema.yaml").write_text("id: cerema\nname: [unclosed\n", encoding="utf-8")
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/cerema.yaml", "", "YAML syntax error")
+
+
+def test_dangling_faq_programme_and_offer_without_faq(kb_copy: Path):
+    faq = yaml.safe_load((kb_copy / "faq.yaml").read_text(encoding="utf-8"))
+    for entry in faq:
+        if entry["programme"] == "cerema":
+            entry["programme"] = "cerema-inconnu"
+    _write(kb_copy / "faq.yaml", faq)
+    problems = check_all(kb_copy)
+    assert any(p.file == "faq.yaml" and p.field.endswith(".programme") and "cerema-inconnu" in p.message for p in problems)
+    assert _has(problems, "offers/cerema.yaml", "faq", "no FAQ entry")
+
+
+def test_faq_answer_too_long_and_duplicate_id(kb_copy: Path):
+    faq = yaml.safe_load((kb_copy / "faq.yaml").read_text(encoding="utf-8"))
+    faq[0]["answer"] = "Trop long. " * 80
+    faq.append(dict(faq[1]))
+    _write(kb_copy / "faq.yaml", faq)
+    problems = check_all(kb_copy)
+    assert any(p.file == "faq.yaml" and p.field.startswith("[0]") and p.field.endswith("answer") for p in problems)
+    assert any(p.file == "faq.yaml" and p.field.endswith(".id") and "duplicate" in p.message for p in problems)
+
+
+def test_too_few_ways_of_asking(kb_copy: Path):
+    faq = yaml.safe_load((kb_copy / "faq.yaml").read_text(encoding="utf-8"))
+    for entry in faq:
+        if entry["programme"] == "cerema":
+            entry["questions"] = entry["questions"][:1]
+    _write(kb_copy / "faq.yaml", faq)
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/cerema.yaml", "faq", "at least 3")
+
+
+def test_theme_without_label_and_missing_theme(kb_copy: Path):
+    themes = yaml.safe_load((kb_copy / "themes.yaml").read_text(encoding="utf-8"))
+    themes[0]["label"] = "  "
+    themes = [t for t in themes if t["id"] != "sante"]
+    _write(kb_copy / "themes.yaml", themes)
+    problems = check_all(kb_copy)
+    assert any(p.file == "themes.yaml" and p.field.endswith(".label") for p in problems)
+    assert any(p.file == "themes.yaml" and "'sante'" in p.message for p in problems)
+
+
+def test_required_id_missing(kb_copy: Path):
+    (kb_copy / "offers" / "papi.yaml").unlink()
+    faq = yaml.safe_load((kb_copy / "faq.yaml").read_text(encoding="utf-8"))
+    _write(kb_copy / "faq.yaml", [e for e in faq if e["programme"] != "papi"])
+    problems = check_all(kb_copy)
+    assert _has(problems, "offers/papi.yaml", "id", "required")
+
+
+def test_every_problem_is_reported_not_only_the_first(kb_copy: Path):
+    for offer_id in ("detr", "dsil", "cerema"):
+        data = _offer(kb_copy, offer_id)
+        del data["url"]
+        _write(kb_copy / "offers" / f"{offer_id}.yaml", data)
+    problems = check_all(kb_copy)
+    files = {p.file for p in problems if p.field == "url"}
+    assert files == {"offers/detr.yaml", "offers/dsil.yaml", "offers/cerema.yaml"}
+
+
+def test_garbage_files_do_not_crash(kb_copy: Path):
+    (kb_copy / "offers" / "vide.yaml").write_text("", encoding="utf-8")
+    (kb_copy / "offers" / "liste.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    (kb_copy / "offers" / "binaire.yaml").write_bytes(b"\xff\xfe\x00\x01")
+    (kb_copy / "faq.yaml").write_text("id: pas-une-liste\n", encoding="utf-8")
+    problems = check_all(kb_copy)
+    files = {p.file for p in problems}
+    assert {"offers/vide.yaml", "offers/liste.yaml", "offers/binaire.yaml", "faq.yaml"} <= files
+
+
+def test_load_functions_raise_a_clear_error(kb_copy: Path):
+    data = _offer(kb_copy, "cerema")
+    del data["summary"]
+    _write(kb_copy / "offers" / "cerema.yaml", data)
+    with pytest.raises(KnowledgeDataError) as info:
+        load_offers(kb_copy)
+    assert "offers/cerema.yaml: summary" in str(info.value)
+    assert info.value.problems
+
+
+def test_run_kb_check_prints_file_field_message(kb_copy: Path, capsys):
+    data = _offer(kb_copy, "cerema")
+    del data["summary"]
+    _write(kb_copy / "offers" / "cerema.yaml", data)
+    assert run_kb_check(kb_copy) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "offers/cerema.yaml: summary: required field is missing" in out
+    assert "problem" in out[-1]
+    assert run_kb_export(kb_copy) == 1
