@@ -262,7 +262,8 @@ class Turn:
         if name == "mesdemandes":
             return await self.my_requests()
         if name == "agent":
-            return await self.handoff(None)
+            # "/agent <message>": the message is relayed with the handoff
+            return await self.handoff(v.clean_text(self.ev.text) if self.ev.kind == "command" and self.ev.text else None)
         if name == "aide":
             full = T.privacy_full(self.s.controller, self.s.controller_contact, self.s.privacy_url,
                                   self.s.retention_closed_months, self.s.retention_unfinished_days)
@@ -1081,7 +1082,10 @@ class Turn:
         if text:
             lines.append(f"Message : {v.truncate(text, 1000)[0]}")
         meta = {"reply_channel": self.ev.channel, "reply_chat_id": str(self.ev.chat_id),
-                "user_id": str(self.ev.user_id)}
+                "user_id": str(self.ev.user_id),
+                # read by bot.staff.service.relay_to_mayor: a staff reply to this message goes back to this person
+                "relay_to": {"channel": self.ev.channel, "chat_id": str(self.ev.chat_id),
+                             "user_id": str(self.ev.user_id)}}
         key = f"agent:{self.ev.channel}:{self.ev.chat_id}:{self.ev.update_key or self.e._now().isoformat()}"
         await self._enqueue_staff("agent_request", "\n".join(lines), key, None, meta=meta)
         out = [Reply(T.AGENT_DONE)]
