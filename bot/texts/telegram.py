@@ -32,76 +32,66 @@ REMINDER = (
 REMINDER_RESUME = "Reprendre"
 REMINDER_DROP = "Abandonner"
 
-# --- staff group: buttons -------------------------------------------------------------------------------------------
-STAFF_TAKE = "✋ Prendre en charge"
-STAFF_ROUTE = "➡️ Orienter vers…"
-STAFF_ASK = "❓ Demander des précisions"
-STAFF_CLOSE = "✅ Clore"
-STAFF_CLOSE_DONE = "Traitée"
-STAFF_CLOSE_NO_FOLLOW_UP = "Sans suite"
-STAFF_BACK = "↩️ Retour"
-
-#: Operators a request can be routed to: (code used in callback data, label). Codes are short and ASCII.
-OPERATORS: list[tuple[str, str]] = [
-    ("ddt", "DDT"),
-    ("ademe", "Ademe"),
-    ("anah", "Anah"),
-    ("anru", "ANRU"),
-    ("bdt", "Banque des Territoires"),
-    ("cerema", "Cerema"),
-    ("anct", "ANCT national"),
-    ("autre", "Autre"),
-]
-
-
-def operator_label(code: str) -> str | None:
-    return dict(OPERATORS).get(code)
-
-
-# --- staff group: answers -------------------------------------------------------------------------------------------
-STAFF_NOT_ALLOWED = "Seuls les agents habilités peuvent traiter les demandes. Votre tentative a été enregistrée."
+# --- staff group (button labels and action results are in staff.py) --------------------------------------------------
 STAFF_COMMAND_REFUSED = "Cette commande est réservée aux agents, dans le groupe de l'équipe."
 STAFF_UNKNOWN_ACTION = "Action inconnue ou périmée."
-STAFF_ACTION_DONE = "C'est fait."
-STAFF_ACTION_IMPOSSIBLE = "Impossible pour cette demande dans son état actuel."
-STAFF_REQUEST_NOT_FOUND = "Demande introuvable."
-STAFF_ASK_PROMPT_SUFFIX = "Répondez à ce message avec votre question pour le demandeur."
-
-
-def staff_ask_prompt(reference: str) -> str:
-    return f"❓ Précisions pour la demande {reference}. {STAFF_ASK_PROMPT_SUFFIX}"
-
-
-def staff_question_sent(reference: str) -> str:
-    return f"Question transmise au demandeur ({reference})."
-
-
-def staff_reply_sent(reference: str | None) -> str:
-    return f"Réponse transmise au demandeur ({reference})." if reference else "Réponse transmise au demandeur."
-
-
-STAFF_REPLY_UNKNOWN = "Je ne sais pas à quel demandeur renvoyer cette réponse."
-STAFF_EMPTY_REPLY = "Votre réponse est vide : écrivez du texte en réponse au message."
-
-
-def staff_status_line(status_label: str, who: str) -> str:
-    return f"\n\n— {status_label} · par {who}"
-
-
 STAFF_REQUESTS_NONE = "Aucune demande."
 STAFF_REQUESTS_USAGE = "Usage : /demandes [statut]. Statuts : {statuses}."
 STAFF_REQUEST_USAGE = "Usage : /demande RÉFÉRENCE (par exemple /demande 90-2026-0042)."
-STAFF_EXPORT_CAPTION = "Export des demandes (CSV)."
-STAFF_EXPORT_EMPTY = "Aucune demande à exporter."
+STAFF_EXPORT_CAPTION = "Export des demandes (CSV, UTF-8)."
+STAFF_HISTORY_TITLE = "Historique :"
 
 
 def staff_requests_header(count: int, status: str | None) -> str:
-    suffix = f" ({status})" if status else ""
+    suffix = f" ({status})" if status else " ouvertes"
     return f"{count} demande(s){suffix} :"
 
 
+def staff_request_line(reference: str, commune: str, status: str, date: str) -> str:
+    return f"• {reference} — {commune} — {status} — {date}"
+
+
 def staff_requests_truncated(shown: int, total: int) -> str:
-    return f"… {total - shown} autre(s) : utilisez /export."
+    return f"… et {total - shown} autre(s) : utilisez /export."
+
+
+_EVENT_LABELS = {
+    "created": "demande déposée",
+    "status": "statut changé",
+    "question": "précisions demandées",
+    "appended": "complément reçu",
+    "relay_to_mayor": "message envoyé à l'élu(e)",
+    "relay_to_staff": "message de l'élu(e)",
+}
+
+
+def event_label(kind: str, data: dict) -> str:
+    label = _EVENT_LABELS.get(kind, kind.replace("_", " "))
+    new = data.get("new") or data.get("status") if isinstance(data, dict) else None
+    if kind == "status" and new:
+        from bot.texts.staff import status_label
+
+        label = f"{label} : {status_label(str(new), data.get('operator'))}"
+    return label
+
+
+def staff_history_line(when: str, what: str, who: str) -> str:
+    return f"• {when} — {what} ({who})"
+
+
+def stats_text(stats: dict) -> str:
+    """``{"by_status": {...}, "by_theme": {...}, "by_commune": {...}, "by_month": {...}, "total": n}`` → text."""
+    titles = {"by_status": "Par statut", "by_theme": "Par thème", "by_commune": "Par commune", "by_month": "Par mois"}
+    lines = [f"📊 {stats.get('total', 0)} demande(s)"]
+    for key, title in titles.items():
+        counts = stats.get(key) or {}
+        if not counts:
+            continue
+        lines.append("")
+        lines.append(f"{title} :")
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:20]:
+            lines.append(f"• {name} : {n}")
+    return "\n".join(lines)
 
 
 # --- digest ---------------------------------------------------------------------------------------------------------

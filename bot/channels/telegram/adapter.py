@@ -92,17 +92,17 @@ async def send_reply(bot: "Bot", chat_id: int | str, reply: Reply) -> list[Messa
     sent: list[Message] = []
     chunks = split_text(reply.text)
     markup: Any = None
-    if reply.buttons:
+    if reply.request_contact:
+        # A reply keyboard: the contact button, then the reply's choices as plain-text buttons (their labels are
+        # understood by the engine when typed, e.g. "Passer").
+        rows = [[KeyboardButton(T.CONTACT_BUTTON, request_contact=True)]]
+        rows += [[KeyboardButton(b.label[:64]) for b in row] for row in reply.buttons or [] if row]
+        markup = ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    elif reply.buttons:
         markup = inline_keyboard(reply.buttons)
-    elif reply.request_contact:
-        markup = ReplyKeyboardMarkup(
-            [[KeyboardButton(T.CONTACT_BUTTON, request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
     elif reply.remove_keyboard:
         markup = ReplyKeyboardRemove()
-    if reply.remove_keyboard and reply.buttons:
+    if reply.remove_keyboard and reply.buttons and not reply.request_contact:
         # One markup per message: close the phone keyboard first, then show the inline buttons.
         sent.append(await bot.send_message(chat_id, T.KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove()))
     for i, chunk in enumerate(chunks):
@@ -229,10 +229,27 @@ class MayorHandler:
             if query is not None:
                 # Always answer, even stale or forged data: the engine validates the data against the state.
                 await _answer(query, update.update_id)
-            replies = await self.engine.handle(event)
+            replies = list(await self.engine.handle(event) or [])
             if replies:
-                self.last.set(event.chat_id, list(replies))
-            await send_replies(bot, chat.id, replies or [])
+                self.last.set(event.chat_id, replies)
+            if query is not None and replies and await self._edit_in_place(bot, query, replies[0]):
+                replies = replies[1:]
+            await send_replies(bot, chat.id, replies)
+
+    async def _edit_in_place(self, bot: "Bot", query: Any, reply: Reply) -> bool:
+        """A multi-choice step answered with the same question: update the pressed message's buttons instead of
+        sending the question again."""
+        message = query.message
+        if (message is None or not reply.buttons or reply.request_contact or reply.remove_keyboard
+                or not message.text or message.text != reply.text or utf16_len(reply.text) > MAX_TEXT):
+            return False
+        markup = inline_keyboard(reply.buttons)
+        try:
+            await bot.edit_message_reply_markup(message.chat.id, message.message_id, reply_markup=markup)
+        except Exception as exc:  # noqa: BLE001 - e.g. message too old: send it again instead
+            log.info("could not edit the pressed message: %s", type(exc).__name__)
+            return False
+        return True
 
 
 async def _answer(query: Any, update_id: int, text: str | None = None, alert: bool = False) -> None:

@@ -34,6 +34,8 @@ MAX_BACKOFF = 300.0
 NO_STAFF_CHAT_DELAY = 300.0
 #: Kinds whose group message is the request's staff message (buttons act on it).
 STAFF_REQUEST_KINDS = frozenset({"staff_new_request"})
+#: Kinds applied by editing the request's group message (sent as a new message when there is none).
+EDIT_KINDS = frozenset({"staff_update"})
 
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -160,19 +162,49 @@ class OutboxSender:
         return "sent"
 
     async def _send(self, chat_id: int, row: Any) -> int:
-        chunks = split_text(row.text or "…")
         markup = inline_keyboard(row.buttons or [])
-        first_id: int | None = None
+        if row.kind in EDIT_KINDS:
+            edited = await self._edit(chat_id, row, markup)
+            if edited is not None:
+                return edited
+        reply_to = (row.meta or {}).get("reply_to_message_id")
+        chunks = split_text(row.text or "…")
         last_id = 0
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
             message = await self.bot.send_message(
                 chat_id, chunk, reply_markup=markup if last else None, read_timeout=self.read_timeout,
+                reply_to_message_id=int(reply_to) if reply_to and i == 0 and str(reply_to).isdigit() else None,
+                allow_sending_without_reply=True,
             )
-            first_id = first_id if first_id is not None else message.message_id
             last_id = message.message_id
-        # The message carrying the buttons is the one staff act on and reply to.
-        return last_id or (first_id or 0)
+        if row.kind in EDIT_KINDS and row.reference:
+            # No group message to edit (unknown or deleted): the one just sent becomes the request's message.
+            await self.store.set_staff_message(row.reference, last_id)
+        # The message carrying the buttons (the last chunk) is the one staff act on and reply to.
+        return last_id
+
+    async def _edit(self, chat_id: int, row: Any, markup: Any) -> int | None:
+        """Apply a ``staff_update`` by editing the request's group message; None when there is none to edit."""
+        target = (row.meta or {}).get("edit_message_id")
+        if row.reference:
+            # The freshest known message id wins (the row may have been queued before the first message was sent).
+            record = await self.store.get_request(row.reference)
+            if record is not None and record.staff_message_id:
+                target = record.staff_message_id
+        if not target or not str(target).isdigit():
+            return None
+        text = split_text(row.text or "…")[0]
+        try:
+            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=int(target), reply_markup=markup,
+                                             read_timeout=self.read_timeout)
+        except BadRequest as err:
+            if "not modified" in str(err).lower():
+                return int(target)
+            if "not found" in str(err).lower() or "can't be edited" in str(err).lower():
+                return None
+            raise
+        return int(target)
 
     async def _log(self, row: Any, kind: str, data: dict) -> None:
         try:
