@@ -20,11 +20,15 @@ _INVISIBLE = {
 }
 
 
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|[@-Z\\\\-_])")
+
+
 def clean_text(text: str | None) -> str:
     """NFC, without control/invisible characters, whitespace collapsed per line, stripped."""
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
+    text = _ANSI.sub("", text)
     out = []
     for ch in text:
         if ch in ("\n", "\t"):
