@@ -376,8 +376,10 @@ class Turn:
             return await self.handoff(text)
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
         awaiting = self.st.get("awaiting")
-        if awaiting and not self.in_intake() and self.step not in ("cancel_confirm", "erase_confirm"):
-            return await self.deliver_answer(awaiting, text)
+        if awaiting and self.step not in FREE_TEXT_STEPS and self.step not in ("cancel_confirm", "erase_confirm"):
+            replies = await self.deliver_answer(awaiting, text)
+            if replies:
+                return replies
         # A typed button label.
         data = self._typed_choice(norm)
         if data is not None:
@@ -636,6 +638,18 @@ class Turn:
 
             return [t.value for t in ThemeId]
 
+    def _theme_labels(self) -> dict[str, str]:
+        try:
+            return {_value(k): t.label for k, t in self.kb.themes.items()}
+        except Exception:
+            return {}
+
+    def _offer_names(self) -> dict[str, str]:
+        try:
+            return {oid: o.name for oid, o in self.kb.offers.items()}
+        except Exception:
+            return {}
+
     def _theme_label(self, tid: str) -> str:
         try:
             for key, theme in self.kb.themes.items():
@@ -790,7 +804,7 @@ class Turn:
             ans = self._faq(text)
             if ans is not None:
                 return [Reply(T.faq_answer(ans.text, str(ans.source)))] + self.prompt()
-        if not (v.has_latin_letters(text) or any(c.isdigit() for c in text)):
+        if not (v.meaningful_words(text) or re.search(r"\b\d{1,4}\b", text)):
             return [Reply(T.TIMING_INVALID)] + self.prompt()
         value, _ = v.truncate(text.replace("\n", " "), 200)
         self.draft["timing"] = value
@@ -1051,7 +1065,7 @@ class Turn:
     async def file_request(self) -> list[Reply]:
         record = await self.uow.create_request(self._request_draft())
         ref = record.reference
-        text, buttons = _staff_summary(record)
+        text, buttons = _staff_summary(record, self._theme_labels(), self._offer_names())
         await self._enqueue_staff("staff_new_request", text, f"new:{ref}", ref, buttons)
         self.clear_draft()
         return self.menu(T.filed(ref) + "\n\n" + T.MENU_PROMPT)
@@ -1095,23 +1109,25 @@ class Turn:
 
     # --- answers awaited by staff ----------------------------------------------------------------------------
     async def deliver_answer(self, awaiting: Any, text: str) -> list[Reply]:
+        """The person's text is the answer to a staff question (``data["awaiting"]`` set by the staff service).
+        Returns nothing when the request is gone (then the text is handled as usual)."""
         ref = awaiting.get("reference") if isinstance(awaiting, dict) else str(awaiting)
-        text, _ = v.truncate(text, v.NEED_MAX_CHARS)
-        done = False
-        try:
-            from bot.staff import service as staff_service
-
-            fn = getattr(staff_service, "mayor_answer", None)
-            if fn is not None:
-                await _call_mayor_answer(fn, self.uow, ref, text, self.actor)
-                done = True
-        except ImportError:
-            pass
-        if not done:
-            await self.uow.append_to_request(ref, text, self.actor)
-            await self._enqueue_staff("mayor_answer", f"{ref} : réponse de l'élu(e).\n\n{text}",
-                                      f"answer:{ref}:{self.ev.update_key or self.e._now().isoformat()}", ref)
         self.st.pop("awaiting", None)
+        if not ref:
+            return []
+        text, _ = v.truncate(text, v.NEED_MAX_CHARS)
+        try:
+            from bot.staff.service import mayor_answer
+        except ImportError:  # pragma: no cover - the staff service ships with the bot
+            mayor_answer = None  # type: ignore[assignment]
+        if mayor_answer is not None:
+            result = await _call_mayor_answer(mayor_answer, self.uow, ref, text, self.actor)
+            if result is not None and getattr(result, "ok", True) is False:
+                return []
+        else:  # pragma: no cover
+            if await self.uow.get_request(ref) is None:
+                return []
+            await self.uow.append_to_request(ref, text, self.actor)
         return [Reply(T.answer_received(ref))] + self.prompt()
 
     # --- my requests and my data --------------------------------------------------------------------------------
@@ -1240,14 +1256,17 @@ def _fmt_date(value: Any) -> str:
     return str(value or "")
 
 
-def _staff_summary(record: Any) -> tuple[str, Any]:
+def _staff_summary(record: Any, theme_labels: dict[str, str], offer_names: dict[str, str]) -> tuple[str, Any]:
     """Text (and buttons) of the staff notification, from the staff service when it provides them."""
     try:
         from bot.staff.service import staff_summary
     except ImportError:
         staff_summary = None  # type: ignore[assignment]
     if staff_summary is not None:
-        result = staff_summary(record)
+        try:
+            result = staff_summary(record, theme_labels=theme_labels, offer_names=offer_names)
+        except TypeError:
+            result = staff_summary(record)
         if isinstance(result, tuple):
             return result[0], result[1]
         text = getattr(result, "text", result)
@@ -1258,7 +1277,7 @@ def _staff_summary(record: Any) -> tuple[str, Any]:
     return "\n".join(lines), None
 
 
-async def _call_mayor_answer(fn: Any, uow: Any, ref: str, text: str, actor: str) -> None:
+async def _call_mayor_answer(fn: Any, uow: Any, ref: str, text: str, actor: str) -> Any:
     import inspect
 
     params = list(inspect.signature(fn).parameters)
@@ -1267,7 +1286,8 @@ async def _call_mayor_answer(fn: Any, uow: Any, ref: str, text: str, actor: str)
     else:
         result = fn(ref, text)
     if inspect.isawaitable(result):
-        await result
+        result = await result
+    return result
 
 
 def _render_personal_data(data: Any) -> str:
