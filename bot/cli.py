@@ -108,11 +108,11 @@ def export(
 
 
 @app.command()
-def stats() -> None:
+def stats(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Counts of requests by status, theme, commune and month."""
     from bot.store.export import run_stats_cli
 
-    raise typer.Exit(run_stats_cli())
+    raise typer.Exit(run_stats_cli(json_out=json_out))
 
 
 @app.command()

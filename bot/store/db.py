@@ -164,11 +164,12 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def run_upgrade_cli() -> int:
     """``guichet db upgrade``: migrate the configured database to the latest revision."""
     from bot.config import load_settings
+    from bot.texts import staff as T
 
     try:
         settings = load_settings()
     except Exception as exc:  # noqa: BLE001 - bad environment: say it, don't trace back
-        print(f"invalid configuration: {exc}", file=sys.stderr)
+        print(T.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
         return 2
 
     async def _go() -> str | None:
@@ -182,10 +183,10 @@ def run_upgrade_cli() -> int:
     try:
         rev = asyncio.run(_go())
     except DatabaseUrlError as exc:
-        print(f"GUICHET_DATABASE_URL: {exc}", file=sys.stderr)
+        print(T.CLI_BAD_URL.format(error=exc), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001
-        print(f"migration failed ({redact(settings.database_url)}): {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(T.CLI_MIGRATION_FAILED.format(url=redact(settings.database_url), error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return 1
-    print(f"database at revision {rev} ({redact(settings.database_url)})")
+    print(T.CLI_DB_UPGRADED.format(url=redact(settings.database_url), revision=rev))
     return 0

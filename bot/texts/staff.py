@@ -198,3 +198,48 @@ ALREADY_DONE = "C'est déjà fait."
 NO_RELAY_TARGET = "Je ne sais pas à qui transmettre ce message (répondez à un message d'un(e) élu(e))."
 ASK_QUESTION_PROMPT = "Écrivez votre question pour l'élu(e) en réponse à ce message."
 NOT_STAFF = "Désolé, seuls les agents habilités peuvent agir sur les demandes."
+
+
+# --- command line (export, stats, purge, db upgrade): shown to the people who run the commands ---------------------------
+CLI_BAD_FORMAT = "Format inconnu : « {value} ». Utilisez --format json ou --format csv."
+CLI_BAD_STATUS = "Statut inconnu : « {value} ». Statuts possibles : {choices}."
+CLI_BAD_SINCE = "Date invalide : « {value} ». Écrivez-la AAAA-MM-JJ (ex. : 2026-01-31)."
+CLI_BAD_CONFIG = "Configuration invalide : {error}"
+CLI_BAD_URL = "GUICHET_DATABASE_URL invalide : {error}"
+CLI_DB_UNAVAILABLE = "La base de données ne répond pas ({url}) : {error}"
+CLI_DB_UPGRADED = "Base de données à jour ({url}), révision {revision}."
+CLI_MIGRATION_FAILED = "Échec de la migration ({url}) : {error}"
+
+
+def stats_text(stats: dict) -> str:
+    """``guichet stats`` and the staff group's /stats: counts by status, theme, commune and month."""
+    lines = [f"Demandes : {stats.get('total', 0)}"]
+
+    def block(title: str, counts: dict, labels: dict | None = None, limit: int | None = None) -> None:
+        lines.append("")
+        lines.append(title)
+        items = list(counts.items())
+        if not items:
+            lines.append("  —")
+        shown = items if limit is None else items[:limit]
+        for key, value in shown:
+            lines.append(f"  {(labels or {}).get(key, key)} : {value}")
+        if limit is not None and len(items) > limit:
+            lines.append(f"  … et {len(items) - limit} autres")
+
+    block("Par statut :", stats.get("by_status", {}), STATUS_LABELS)
+    block("Par thème :", stats.get("by_theme", {}))
+    block("Par commune :", stats.get("by_commune", {}), limit=30)
+    block("Par mois :", stats.get("by_month", {}))
+    return "\n".join(lines)
+
+
+def purge_text(report: dict, dry_run: bool) -> str:
+    head = "Simulation (rien n'a été modifié) :" if dry_run else "Purge effectuée :"
+    return "\n".join([
+        head,
+        f"  demandes closes anonymisées : {report.get('requests_anonymised', 0)}",
+        f"  conversations inachevées supprimées : {report.get('conversations_deleted', 0)}",
+        f"  identifiants de mises à jour anciens supprimés : {report.get('handled_updates_deleted', 0)}",
+        f"  messages envoyés anciens supprimés : {report.get('outbox_deleted', 0)}",
+    ])

@@ -1,0 +1,289 @@
+"""Personal data: what we hold about a person, erasure on request, and the retention purge.
+
+Each function takes either a unit of work (to act inside the caller's transaction, as the dialogue engine does for
+``/mesdonnees`` and ``/supprimer``) or a :class:`~bot.store.repository.Store` (it then opens its own unit).
+
+Erasure and purge anonymise the contact data of requests (name, phone, e-mail): the requests stay as the public
+record, without personal data. The same values are also blanked out of the free texts we keep about those requests
+(appended texts, relayed messages, queued messages), the person's conversation state is deleted, and an event
+records that it was done, without the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, AsyncIterator
+
+import sqlalchemy as sa
+
+from bot.store.models import CLOSED_STATUSES, OUTBOX_PENDING
+from bot.store.tables import conversation_t, event_t, handled_update_t, outbox_t, request_t, utcnow
+
+REDACTED = "[supprimé]"
+#: Handled-update marks and delivered outbox rows are kept this long (enough to absorb any redelivery).
+HOUSEKEEPING_DAYS = 30
+
+
+@asynccontextmanager
+async def _unit(target: Any) -> AsyncIterator[Any]:
+    if hasattr(target, "unit"):
+        async with target.unit() as uow:
+            yield uow
+    else:
+        yield target
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# --- what we hold ------------------------------------------------------------------------------------------------------
+async def personal_data(target: Any, channel: str, user_id: str | int) -> dict[str, Any]:
+    """Everything held about the person ``channel:user_id``: requests (with history), conversation state, and the
+    events they caused outside a request. JSON-friendly."""
+    user_id = str(user_id)
+    async with _unit(target) as uow:
+        requests = await uow.list_requests(channel=channel, user_id=user_id, newest_first=False)
+        out_requests = []
+        for r in requests:
+            item = r.model_dump(mode="json", exclude={"staff_message_id"})
+            item["history"] = [
+                {"at": e.at.isoformat(), "kind": e.kind, **_jsonable(e.data)} for e in await uow.history(r.reference)
+            ]
+            out_requests.append(item)
+        convs = (
+            await uow.conn.execute(
+                sa.select(conversation_t).where(
+                    conversation_t.c.channel == channel, conversation_t.c.user_id == user_id
+                )
+            )
+        ).all()
+        conversations = [
+            {"chat_id": c.chat_id, "step": c.step, "data": _jsonable(c.data), "created_at": c.created_at.isoformat(),
+             "updated_at": c.updated_at.isoformat()}
+            for c in convs
+        ]
+        events = (
+            await uow.conn.execute(
+                sa.select(event_t)
+                .where(event_t.c.actor == f"{channel}:{user_id}", event_t.c.reference.is_(None))
+                .order_by(event_t.c.id)
+            )
+        ).all()
+    return {
+        "channel": channel,
+        "user_id": user_id,
+        "requests": out_requests,
+        "conversations": conversations,
+        "events": [{"at": e.at.isoformat(), "kind": e.kind, **_jsonable(e.data)} for e in events],
+    }
+
+
+# --- anonymisation -----------------------------------------------------------------------------------------------------
+def _scrub(text: str, secrets: set[str]) -> str:
+    for s in sorted(secrets, key=len, reverse=True):
+        if s and s in text:
+            text = text.replace(s, REDACTED)
+    return text
+
+
+def _scrub_json(value: Any, secrets: set[str]) -> Any:
+    if isinstance(value, str):
+        return _scrub(value, secrets)
+    if isinstance(value, dict):
+        return {k: _scrub_json(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_json(v, secrets) for v in value]
+    return value
+
+
+def _secrets_of(rows: list[Any]) -> set[str]:
+    out: set[str] = set()
+    for r in rows:
+        for v in (r.contact_name, r.phone, r.email):
+            if v and len(v.strip()) >= 3:
+                out.add(v.strip())
+    return out
+
+
+async def _anonymise(uow: Any, rows: list[Any], actor: str, reason: str, extra_chats: set[tuple[str, str]] = frozenset()) -> None:  # type: ignore[assignment]
+    """Blank the contact data of ``rows`` (request rows) and their traces in texts; log one event per request."""
+    if not rows and not extra_chats:
+        return
+    now = utcnow()
+    refs = [r.reference for r in rows]
+    secrets = _secrets_of(rows)
+    conn = uow.conn
+    if refs:
+        await conn.execute(
+            sa.update(request_t)
+            .where(request_t.c.reference.in_(refs))
+            .values(contact_name=None, phone=None, email=None, anonymised_at=now)
+        )
+    if secrets:
+        chats = {(r.channel, r.chat_id) for r in rows} | set(extra_chats)
+        ev_rows = (
+            await conn.execute(sa.select(event_t.c.id, event_t.c.data).where(event_t.c.reference.in_(refs)))
+        ).all() if refs else []
+        for ev in ev_rows:
+            scrubbed = _scrub_json(ev.data, secrets)
+            if scrubbed != ev.data:
+                await conn.execute(sa.update(event_t).where(event_t.c.id == ev.id).values(data=scrubbed))
+        conds = [outbox_t.c.reference.in_(refs)] if refs else []
+        for ch, chat in chats:
+            conds.append(sa.and_(outbox_t.c.channel == ch, outbox_t.c.chat_id == chat))
+        conds.append(outbox_t.c.channel == "staff")  # relays and summaries in the staff group
+        ob_rows = (
+            await conn.execute(sa.select(outbox_t.c.id, outbox_t.c.text, outbox_t.c.meta).where(sa.or_(*conds)))
+        ).all()
+        for ob in ob_rows:
+            text = _scrub(ob.text, secrets)
+            if text != ob.text:
+                await conn.execute(sa.update(outbox_t).where(outbox_t.c.id == ob.id).values(text=text))
+    for ref in refs:
+        await uow.log_event(ref, actor, "personal_data_anonymised", {"reason": reason})
+
+
+async def erase_personal_data(target: Any, channel: str, user_id: str | int, actor: str = "system") -> dict[str, int]:
+    """``/supprimer``: contact data of the person's requests anonymised, their conversation state deleted.
+
+    Returns counts ``{"requests": n, "conversations": m}``. A conversation saved again later in the same unit
+    starts afresh (see ``UnitOfWork.save_conversation``)."""
+    user_id = str(user_id)
+    async with _unit(target) as uow:
+        rows = (
+            await uow.conn.execute(
+                sa.select(request_t).where(request_t.c.channel == channel, request_t.c.user_id == user_id)
+            )
+        ).all()
+        chats = {
+            (channel, r.chat_id)
+            for r in (
+                await uow.conn.execute(
+                    sa.select(conversation_t.c.chat_id).where(
+                        conversation_t.c.channel == channel, conversation_t.c.user_id == user_id
+                    )
+                )
+            ).all()
+        }
+        await _anonymise(uow, list(rows), actor, "erasure_request", chats)
+        deleted = await uow.delete_conversations_of_user(channel, user_id)
+        await uow.log_event(None, actor, "personal_data_erased",
+                            {"channel": channel, "requests": len(rows), "conversations": deleted})
+    return {"requests": len(rows), "conversations": deleted}
+
+
+# --- retention purge ---------------------------------------------------------------------------------------------------
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    requests_anonymised: int = 0
+    conversations_deleted: int = 0
+    handled_updates_deleted: int = 0
+    outbox_deleted: int = 0
+    references: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (clamped to the month's last day)."""
+    import calendar
+
+    y, m = divmod(moment.year * 12 + (moment.month - 1) - months, 12)
+    day = min(moment.day, calendar.monthrange(y, m + 1)[1])
+    return moment.replace(year=y, month=m + 1, day=day)
+
+
+async def purge(
+    target: Any,
+    now: datetime | None = None,
+    closed_months: int = 24,
+    unfinished_days: int = 30,
+    dry_run: bool = False,
+) -> PurgeReport:
+    """Apply retention: contact data of requests closed more than ``closed_months`` ago anonymised; conversations
+    idle for ``unfinished_days`` deleted; old handled-update marks and delivered outbox rows deleted."""
+    now = now or datetime.now(timezone.utc)
+    closed_cutoff = months_before(now, closed_months)
+    idle_cutoff = now - timedelta(days=unfinished_days)
+    house_cutoff = now - timedelta(days=max(HOUSEKEEPING_DAYS, 1))
+    report = PurgeReport(dry_run=dry_run)
+    async with _unit(target) as uow:
+        conn = uow.conn
+        closed_at = sa.func.coalesce(request_t.c.closed_at, request_t.c.updated_at)
+        rows = (
+            await conn.execute(
+                sa.select(request_t).where(
+                    request_t.c.status.in_(sorted(CLOSED_STATUSES)),
+                    closed_at < closed_cutoff,
+                    request_t.c.anonymised_at.is_(None),
+                ).order_by(request_t.c.id)
+            )
+        ).all()
+        report.requests_anonymised = len(rows)
+        report.references = [r.reference for r in rows]
+        idle = sa.and_(conversation_t.c.updated_at < idle_cutoff)
+        old_marks = handled_update_t.c.at < house_cutoff
+        old_outbox = sa.and_(outbox_t.c.status != OUTBOX_PENDING, outbox_t.c.created_at < house_cutoff)
+        if dry_run:
+            report.conversations_deleted = await _count(conn, conversation_t, idle)
+            report.handled_updates_deleted = await _count(conn, handled_update_t, old_marks)
+            report.outbox_deleted = await _count(conn, outbox_t, old_outbox)
+            return report
+        await _anonymise(uow, list(rows), "system:purge", "retention")
+        report.conversations_deleted = (await conn.execute(sa.delete(conversation_t).where(idle))).rowcount
+        report.handled_updates_deleted = (await conn.execute(sa.delete(handled_update_t).where(old_marks))).rowcount
+        report.outbox_deleted = (await conn.execute(sa.delete(outbox_t).where(old_outbox))).rowcount
+        await uow.log_event(None, "system:purge", "purge", {k: v for k, v in report.to_dict().items() if k != "references"})
+    return report
+
+
+async def _count(conn: Any, table: sa.Table, cond: Any) -> int:
+    return int((await conn.execute(sa.select(sa.func.count()).select_from(table).where(cond))).scalar_one())
+
+
+def run_purge_cli(dry_run: bool = False) -> int:
+    """``guichet purge [--dry-run]`` with the retention settings (``GUICHET_RETENTION_*``)."""
+    from bot.config import load_settings
+    from bot.store.db import DatabaseUrlError, redact
+    from bot.store.repository import Store, StoreUnavailable
+    from bot.texts import staff as T
+
+    try:
+        settings = load_settings()
+    except Exception as exc:  # noqa: BLE001
+        print(T.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
+        return 2
+
+    async def go() -> PurgeReport:
+        store = await Store.open(settings.database_url, settings.departement, timezone_name=settings.timezone)
+        try:
+            return await purge(store, closed_months=settings.retention_closed_months,
+                               unfinished_days=settings.retention_unfinished_days, dry_run=dry_run)
+        finally:
+            await store.close()
+
+    try:
+        report = asyncio.run(go())
+    except DatabaseUrlError as exc:
+        print(T.CLI_BAD_URL.format(error=exc), file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:
+        print(T.CLI_DB_UNAVAILABLE.format(url=redact(settings.database_url), error=exc), file=sys.stderr)
+        return 1
+    print(T.purge_text(report.to_dict(), dry_run))
+    if report.references:
+        print(", ".join(report.references))
+    return 0
