@@ -328,3 +328,59 @@ def test_run_kb_check_prints_file_field_message(kb_copy: Path, capsys):
     assert "offers/cerema.yaml: summary: required field is missing" in out
     assert "problem" in out[-1]
     assert run_kb_export(kb_copy) == 1
+
+
+# --- held-out evaluation sets (their format and references; their scores are measured elsewhere) --------------------
+
+HELDOUT = Path(__file__).resolve().parent.parent / "data" / "heldout"
+
+
+def _heldout(name: str) -> list[dict]:
+    return yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
+
+
+def test_heldout_needs_reference_existing_offers():
+    offers = load_offers()
+    needs = _heldout("needs.yaml")
+    assert len(needs) >= 60
+    for need in needs:
+        assert set(need) == {"text", "commune", "acceptable", "best"}, need
+        assert need["text"].strip()
+        assert need["commune"] is None or (isinstance(need["commune"], str) and need["commune"].isdigit())
+        assert need["best"] and set(need["best"]) <= set(need["acceptable"]), need["text"]
+        assert set(need["acceptable"]) <= set(offers), need["text"]
+
+
+def test_heldout_faq_references_existing_entries():
+    offers = load_offers()
+    entries = {e.id: e for e in load_faq()}
+    questions = _heldout("faq.yaml")
+    assert len(questions) >= 50
+    assert sum(q["out_of_scope"] for q in questions) >= 15
+    for q in questions:
+        assert set(q) == {"text", "programme", "entry", "out_of_scope"}, q
+        if q["out_of_scope"]:
+            assert q["entry"] is None and q["programme"] is None
+        else:
+            assert q["entry"] in entries, q
+            assert entries[q["entry"]].programme == q["programme"], q
+            assert q["programme"] is None or q["programme"] in offers
+
+
+def test_heldout_communes_format():
+    rows = _heldout("communes.yaml")
+    assert len(rows) >= 40
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"commune", "epci", "ambiguous", "outside"}
+    for r in rows:
+        assert set(r) == {"text", "expected", "kind"}, r
+        if r["kind"] == "ambiguous":
+            assert r["expected"] is None
+        else:
+            assert isinstance(r["expected"], str) and r["expected"].isdigit(), r
+        if r["kind"] == "commune":
+            assert r["expected"].startswith("90") and len(r["expected"]) == 5
+        if r["kind"] == "epci":
+            assert len(r["expected"]) == 9
+        if r["kind"] == "outside":
+            assert not r["expected"].startswith("90")
