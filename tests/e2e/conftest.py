@@ -156,3 +156,55 @@ class Person:
 
 def texts(messages: list[SentMessage]) -> str:
     return "\n".join((m.text or m.caption or "") for m in messages)
+
+
+REF_RE = __import__("re").compile(r"\b(\d{2}[0-9AB]?-\d{4}-\d{4,6})\b")
+
+
+async def file_request(mayor: Person, commune: str = "Giromagny",
+                       need: str = "Nous voulons créer une maison de santé pluriprofessionnelle dans le centre "
+                                   "bourg pour garder des médecins",
+                       name: str = "Claire Martin", phone: str = "+33612345678",
+                       email: str = "claire.martin@example.org") -> str:
+    """Drive a whole intake from the menu, answering whatever the bot asks; returns the request's reference."""
+    out = await mayor.say("/demande")
+    for _ in range(40):
+        last = out[-1] if out else mayor.fake.messages_to(mayor.chat_id)[-1]
+        text = (last.text or "").lower()
+        labels = [label for label, _ in last.buttons]
+        m = REF_RE.search(last.text or "")
+        if m and ("envoy" in text or "référence" in text):
+            return m.group(1)
+        if text.startswith("récapitulatif"):
+            out = await mayor.press("Envoyer")
+        elif text.startswith("avant l'envoi"):
+            out = await mayor.press("accepte")
+        elif "dispositifs" in text:
+            out = await mayor.press("Continuer")
+        elif "quelle collectivité" in text:
+            out = await mayor.say(commune)
+        elif "fonction" in text:
+            out = await mayor.press("Maire")
+        elif "décrivez" in text or "dites-m'en plus" in text:
+            out = await mayor.say(need)
+        elif "compris" in text and labels:
+            out = await mayor.press("Oui")
+        elif "où en est" in text:
+            out = await mayor.press("Idée")
+        elif "quelle aide" in text:
+            out = await mayor.press("Valider" if any(lbl.startswith("✅") for lbl in labels) else "Ingénierie")
+            if not out:  # the pressed message was edited in place
+                out = [mayor.fake.message(mayor.chat_id, last.message_id)]
+        elif "budget" in text or "calendrier" in text:
+            out = await mayor.press("Passer")
+        elif "nom et prénom" in text:
+            out = await mayor.say(name)
+        elif "téléphone" in text:
+            out = await mayor.share_contact(phone)
+        elif "e-mail" in text:
+            out = await mayor.say(email)
+        elif "oui" in [lbl.lower() for lbl in labels]:
+            out = await mayor.press("Oui")
+        else:
+            raise AssertionError(f"unexpected prompt during the intake: {last.text!r} {labels!r}")
+    raise AssertionError("the intake did not end")
