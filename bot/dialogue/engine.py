@@ -237,20 +237,25 @@ class Turn:
 
     def menu(self, text: str = T.MENU_PROMPT) -> list[Reply]:
         self.goto("menu")
-        buttons = [[Button(T.MENU_FILE, "m:file")], [Button(T.MENU_QUESTION, "m:question")],
-                   [Button(T.MENU_TRACK, "m:track")]]
-        self.st["buttons"] = ["m:file", "m:question", "m:track"]
+        buttons = self._set_buttons([[Button(T.MENU_FILE, "m:file")], [Button(T.MENU_QUESTION, "m:question")],
+                                     [Button(T.MENU_TRACK, "m:track")]])
         return [Reply(text, buttons)]
 
     def _set_buttons(self, rows: list[list[Button]]) -> list[list[Button]]:
+        """Offer these buttons: only their data is valid from now on (labels kept to understand a typed label)."""
         self.st["buttons"] = [b.data for row in rows for b in row]
+        self.st["labels"] = {b.data: _strip_mark(b.label) for row in rows for b in row}
         return rows
+
+    def _no_buttons(self) -> None:
+        self.st["buttons"] = []
+        self.st["labels"] = {}
 
     # --- commands -------------------------------------------------------------------------------------------
     async def on_command(self) -> list[Reply]:
         name = self._command_name()
         if name is None:
-            return [Reply(T.HELP_COMMANDS)] + self.prompt()
+            return [Reply(T.UNKNOWN_COMMAND)] + self.prompt()
         if name == "start":
             if self.in_intake():
                 self.st["resume_step"] = self.step
@@ -478,12 +483,7 @@ class Turn:
         fn = getattr(self, f"prompt_{self.step}", None)
         if fn is None:
             return self.menu()
-        self.st.pop("labels", None)
-        replies = fn() if not again else fn(again=True)  # type: ignore[call-arg]
-        labels = {b.data: b.label for r in replies for row in r.buttons for b in row}
-        valid = set(self.st.get("buttons") or [])
-        self.st["labels"] = {k: _strip_mark(lbl) for k, lbl in labels.items() if k in valid}
-        return replies
+        return fn() if not again else fn(again=True)  # type: ignore[call-arg]
 
     def prompt_start(self) -> list[Reply]:
         return self.menu()
@@ -505,7 +505,7 @@ class Turn:
         return [Reply(T.ERASE_CONFIRM, rows)]
 
     def prompt_commune(self) -> list[Reply]:
-        self.st["buttons"] = []
+        self._no_buttons()
         return [Reply(T.ASK_COMMUNE)]
 
     def prompt_commune_confirm(self) -> list[Reply]:
@@ -534,7 +534,7 @@ class Turn:
         return [Reply(T.ASK_ROLE, self._set_buttons(rows))]
 
     def prompt_need(self) -> list[Reply]:
-        self.st["buttons"] = []
+        self._no_buttons()
         if self.st.get("need_partial"):
             return [Reply(T.NEED_MORE)]
         return [Reply(T.ASK_NEED)]
@@ -569,7 +569,7 @@ class Turn:
         return [Reply(T.ASK_TIMING, self._set_buttons([[Button(T.SKIP, "skip")]]))]
 
     def prompt_name(self) -> list[Reply]:
-        self.st["buttons"] = []
+        self._no_buttons()
         return [Reply(T.ASK_NAME)]
 
     def prompt_phone(self) -> list[Reply]:
@@ -579,7 +579,7 @@ class Turn:
     def prompt_email(self) -> list[Reply]:
         if self.draft.get("phone"):
             return [Reply(T.ASK_EMAIL_OPTIONAL, self._set_buttons([[Button(T.SKIP, "skip")]]), remove_keyboard=True)]
-        self.st["buttons"] = []
+        self._no_buttons()
         return [Reply(T.ASK_EMAIL, remove_keyboard=True)]
 
     def prompt_offers(self) -> list[Reply]:

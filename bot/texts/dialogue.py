@@ -70,6 +70,7 @@ HELP_COMMANDS = (
     "/supprimer — effacer vos données"
 )
 
+UNKNOWN_COMMAND = "Je ne connais pas cette commande. Tapez /aide pour voir la liste."
 MENU_PROMPT = "Que souhaitez-vous faire ?"
 MENU_FILE = "Déposer une demande"
 MENU_QUESTION = "Poser une question"
