@@ -26,11 +26,16 @@ from rapidfuzz import fuzz, process
 from intents.normalize import ACRONYMS, SYNONYMS, normalize, stem
 from knowledge.schema import FaqEntry, Offer
 
-THRESHOLD = 0.42
+THRESHOLD = 0.5
 MARGIN = 0.06
 PROGRAMME_BONUS = 0.18
 OTHER_PROGRAMME_PENALTY = 0.2
 MIN_EVIDENCE = 1.6  # summed idf of the recognised, specific stems
+MIN_COVERAGE = 0.6  # share of the question's specific words known to the FAQ or the offers (no programme named)
+EXPANSION_WEIGHT = 0.3
+NEAR_EXACT = 0.9  # token-sort similarity with one way of asking that passes the gates
+MIN_EXPLAINED = 0.5  # share of the specific words the answering entry (or its offer) must account for
+W_COS, W_COV, W_FUZZ, W_TOPIC = 0.4, 0.3, 0.2, 0.2
 
 # Stop words for FAQ questions: only grammatical glue. Interrogatives (qui, quoi, comment, combien, quand, ou…) stay.
 _FAQ_STOP = frozenset(
@@ -47,7 +52,8 @@ _GENERIC = frozenset(
     qui quoi comment combien quand ou pourquoi quel quelle quels quelles que qu peut peux puis pouvez dois doit faut
     faire fait est sont etre avoir commune communes mairie maire ville village collectivite collectivites projet
     projets aide aides question savoir besoin obtenir demande demander dossier temps belfort territoire france
-    national nationale etat public publique quoi sert servir signifie veut dire explique expliquer definition
+    national nationale etat public publique quoi sert servir signifie veut dire explique expliquer definition koi kesako cest beaucoup tres trop bien bon oui non ok plus moins
+    tout tous toute rien chose aller venir voir vouloir veux voudrais voudrait pouvoir sais savez connaitre
     """.split()
 )
 _EXPANSIONS = {normalize(k): normalize(v).split() for table in (SYNONYMS, ACRONYMS) for k, v in table.items()}
@@ -84,41 +90,67 @@ class FaqIndex:
                 words = _faq_words(q)
                 vocab_words.update(w for w in words if not w.isdigit())
                 docs.append((i, [stem(w) for w in words]))
+        # offer "topic" documents: name, acronym, keywords (the programme's words, beyond the FAQ's phrasings)
+        topics: dict[str, list[str]] = {}
+        for offer in self.offers.values():
+            texts = [offer.name] + ([offer.acronym] if offer.acronym else []) + list(offer.keywords)
+            words = [w for t in texts for w in _faq_words(t)]
+            vocab_words.update(w for w in words if not w.isdigit())
+            topics[offer.id] = [stem(w) for w in words]
         df: dict[str, int] = defaultdict(int)
-        for _, stems in docs:
+        for stems in [d for _, d in docs] + list(topics.values()):
             for s in set(stems):
                 df[s] += 1
-        n = max(1, len(docs))
+        n = max(1, len(docs) + len(topics))
         self._idf = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
         self._default_idf = math.log((n + 1) / 0.5)
-        self._docs: list[tuple[int, dict[str, float], float, str]] = []
+        self._entry_stems: list[set[str]] = [set() for _ in self.entries]
+        for i, stems in docs:
+            self._entry_stems[i].update(stems)
+        self._docs: list[tuple[int, dict[str, float], float]] = []
         for i, stems in docs:
             vec = self._vector(stems)
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            self._docs.append((i, vec, norm, ""))
+            self._docs.append((i, vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0))
+        self._topics: dict[str, tuple[dict[str, float], float]] = {}
+        for oid, stems in topics.items():
+            vec = {s: self._idf.get(s, self._default_idf) for s in set(stems)}  # binary: keyword lists repeat words
+            self._topics[oid] = (vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0)
         # normalised question texts for the fuzzy similarity, grouped by entry
         self._texts: list[tuple[int, str]] = []
         for i, entry in enumerate(self.entries):
             for q in entry.questions:
                 self._texts.append((i, " ".join(_faq_words(q))))
         # programme mentions: name, acronym, multi-word or upper-case keywords -> offer id
-        self._mentions: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        mentions: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for offer in self.offers.values():
-            names = [offer.name] + ([offer.acronym] if offer.acronym else [])
-            names += [k for k in offer.keywords if len(normalize(k).split()) >= 2 or (k.isupper() and len(k) >= 2)]
+            names = [offer.name, offer.name.split("(")[0]] + ([offer.acronym] if offer.acronym else [])
             for text in names:
                 st = tuple(stem(w) for w in _faq_words(text))
-                if st:
-                    self._mentions[st].add(offer.id)
-                vocab_words.update(w for w in _faq_words(text) if not w.isdigit())
-        # a phrase naming several offers (e.g. "chef de projet") says nothing about which one
-        self._mentions = {k: v for k, v in self._mentions.items() if len(v) == 1}
+                if st and (len(st) >= 2 or st[0] not in _GENERIC):
+                    mentions[st].add(offer.id)
+            keywords = [k for k in offer.keywords if len(normalize(k).split()) >= 2 or (k.isupper() and len(k) >= 2)]
+            for text in keywords:
+                st = tuple(stem(w) for w in _faq_words(text))
+                if st and any(s not in _GENERIC for s in st):
+                    mentions[st].add(offer.id)
+        # A phrase naming several offers ("chef de projet"), or used in questions about something else ("ANCT" in
+        # the general entries), says nothing about which offer is meant.
+        question_stems = [(self.entries[i].programme, " " + " ".join(stems) + " ") for i, stems in docs]
+        self._mentions: dict[tuple[str, ...], set[str]] = {}
+        for st, ids in mentions.items():
+            if len(ids) != 1:
+                continue
+            (oid,) = ids
+            needle = " " + " ".join(st) + " "
+            if any(needle in text for programme, text in question_stems if programme != oid):
+                continue
+            self._mentions[st] = ids
         self._mention_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for st in self._mentions:
             self._mention_first[st[0]].append(st)
         self._vocab_words = sorted(vocab_words)
         self._vocab_set = frozenset(vocab_words)
-        self._known_stems = set(self._idf) | {s for st in self._mentions for s in st}
+        self._known_stems = set(self._idf)
         self._fix = lru_cache(maxsize=20000)(self._fix_uncached)
 
     def _vector(self, stems: list[str]) -> dict[str, float]:
@@ -126,6 +158,16 @@ class FaqIndex:
         for s in stems:
             vec[s] += self._idf.get(s, self._default_idf)
         return vec
+
+    def _canon(self, s: str) -> str:
+        """A stem unknown to the index mapped to its longest known prefix of 4+ letters ("dernier" → "derni": the
+        stemmer does not always give the masculine and feminine forms the same stem)."""
+        if s in self._idf or len(s) <= 4:
+            return s
+        for n in range(len(s) - 1, 3, -1):
+            if s[:n] in self._idf:
+                return s[:n]
+        return s
 
     def _fix_uncached(self, word: str) -> str:
         if len(word) < 5 or word.isdigit() or word in self._vocab_set:
@@ -143,64 +185,108 @@ class FaqIndex:
         return found
 
     def ranked(self, text: object) -> list[tuple[float, FaqEntry]]:
-        """Every entry with its confidence, best first (for evaluation and debugging)."""
+        """Every entry with its confidence, best first (for evaluation and debugging); empty when the question is
+        not about anything the FAQ knows."""
+        return [(conf, entry) for conf, entry, _ in self._score(text)]
+
+    def _score(self, text: object) -> list[tuple[float, FaqEntry, bool]]:
+        """(confidence, entry, grounded) best first. ``grounded``: the entry explains most of the question's
+        specific words (or the question names its programme, or nearly repeats one of its ways of asking)."""
         if not isinstance(text, str):
             return []
         words = _faq_words(text)[:200]
         if not words:
             return []
-        fixed = [self._fix(w) if stem(w) not in self._known_stems else w for w in words]
-        stems = [stem(w) for w in fixed]
-        extra = [stem(x) for k, v in _EXPANSIONS.items() if k in f" {' '.join(fixed)} " for x in v]
+        fixed: list[str] = []
+        guessed: set[str] = set()  # stems that come from a typo correction
+        stems: list[str] = []
+        for w in words:
+            s = self._canon(stem(w))
+            if s in self._known_stems:
+                fixed.append(w)
+                stems.append(s)
+                continue
+            f = self._fix(w)
+            fixed.append(f)
+            stems.append(self._canon(stem(f)))
+            if f != w:
+                guessed.add(stems[-1])
+        padded = f" {' '.join(fixed)} "
+        extra = [stem(x) for k, v in _EXPANSIONS.items() if f" {k} " in padded for x in v if x not in _FAQ_STOP]
         all_stems = stems + [s for s in extra if s not in stems]
         programmes = self._programmes(stems) | self._programmes(all_stems)
-        evidence = sum(self._idf.get(s, 0.0) for s in set(all_stems) if s in self._idf and s not in _GENERIC)
-        if programmes:
-            evidence += 2.0
-        if evidence < MIN_EVIDENCE:
-            return []
-        qvec = self._vector([s for s in all_stems if s in self._idf])
+        query_text = " ".join(fixed)
+        fuzzy_all = [(i, fuzz.token_sort_ratio(query_text, qtext) / 100.0) for i, qtext in self._texts]
+        near_exact = {i for i, v in fuzzy_all if v >= NEAR_EXACT}
+        # Is this question about what we know at all? Its specific words must be known, and most of them.
+        content = {s for s in stems if s not in _GENERIC and len(s) >= 2 and not s.isdigit()}
+        expandable = {stem(k) for k in _EXPANSIONS if " " not in k and f" {k} " in padded}
+        known_weight = sum(0.5 if s in guessed else 1.0 for s in content if s in self._idf or s in expandable)
+        evidence = sum(self._idf[s] for s in {s for s in content if s in self._idf and s not in guessed})
+        evidence += sum(EXPANSION_WEIGHT * self._idf[s] for s in set(extra) if s in self._idf and s not in _GENERIC)
+        if not programmes and not near_exact:
+            if evidence < MIN_EVIDENCE or (content and known_weight / len(content) < MIN_COVERAGE):
+                return []
+        qvec = self._vector([s for s in stems if s in self._idf])
+        for s in set(all_stems) - set(stems):  # acronym/synonym expansions count less than the words typed
+            if s in self._idf:
+                qvec[s] = qvec.get(s, 0.0) + EXPANSION_WEIGHT * self._idf[s]
         qnorm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
+        q_total = sum(qvec.values()) or 1.0
+        specific = {s: w for s, w in qvec.items() if s not in _GENERIC}
+        specific_total = sum(specific.values())
         best_cos: dict[int, float] = defaultdict(float)
-        for i, vec, norm, _ in self._docs:
+        for i, vec, norm in self._docs:
             dot = sum(w * vec.get(s, 0.0) for s, w in qvec.items())
             if dot:
                 cos = dot / (qnorm * norm)
                 if cos > best_cos[i]:
                     best_cos[i] = cos
-        query_text = " ".join(fixed)
         best_fz: dict[int, float] = defaultdict(float)
-        for i, qtext in self._texts:
-            if i in best_cos or programmes:
-                value = fuzz.token_set_ratio(query_text, qtext) / 100.0
-                if value > best_fz[i]:
-                    best_fz[i] = value
-        out: list[tuple[float, FaqEntry]] = []
+        for i, value in fuzzy_all:
+            if value > best_fz[i]:
+                best_fz[i] = value
+        topic_cache: dict[str, float] = {}
+        out: list[tuple[float, int, FaqEntry, bool]] = []
         for i, entry in enumerate(self.entries):
-            if i not in best_cos and i not in best_fz:
+            if i not in best_cos and i not in near_exact and not (programmes and entry.programme in programmes):
                 continue
-            conf = 0.65 * best_cos.get(i, 0.0) + 0.35 * best_fz.get(i, 0.0)
+            topic = 0.0
+            if entry.programme in self._topics:
+                if entry.programme not in topic_cache:
+                    # share of the question's specific words found in the offer's own words
+                    vec, _ = self._topics[entry.programme]
+                    found = sum(w for s, w in specific.items() if s in vec)
+                    topic_cache[entry.programme] = found / specific_total if specific_total else 0.0
+                topic = topic_cache[entry.programme]
+            coverage = sum(w for s, w in qvec.items() if s in self._entry_stems[i]) / q_total
+            conf = W_COS * best_cos.get(i, 0.0) + W_COV * coverage + W_FUZZ * best_fz.get(i, 0.0) + W_TOPIC * topic
             if programmes:
                 if entry.programme in programmes:
                     conf += PROGRAMME_BONUS
                 elif entry.programme is not None:
                     conf -= OTHER_PROGRAMME_PENALTY
-            out.append((max(0.0, min(1.0, conf)), entry))
-        out.sort(key=lambda t: (-t[0], t[1].id))
-        return out
+            explained = 1.0
+            if specific_total:
+                own = self._entry_stems[i] | (set(self._topics[entry.programme][0]) if entry.programme in self._topics else set())
+                explained = sum(w for s, w in specific.items() if s in own) / specific_total
+            grounded = i in near_exact or entry.programme in programmes or explained >= MIN_EXPLAINED
+            out.append((conf, i, entry, grounded))
+        out.sort(key=lambda t: (-t[0], t[1]))  # ties: the order of the FAQ file (an offer's first entry is general)
+        return [(max(0.0, min(1.0, conf)), entry, grounded) for conf, _, entry, grounded in out]
 
     def answer(self, text: object) -> FaqAnswer | None:
         """The answer to ``text``, or ``None`` when not confident enough (threshold and margin)."""
         try:
-            ranked = self.ranked(text)
+            scored = self._score(text)
         except RecursionError:  # pragma: no cover - defensive
             return None
-        if not ranked:
+        if not scored:
             return None
-        conf, best = ranked[0]
-        if conf < THRESHOLD:
+        conf, best, grounded = scored[0]
+        if conf < THRESHOLD or not grounded:
             return None
-        rival = next((c for c, e in ranked[1:] if e.programme != best.programme or e.programme is None), 0.0)
+        rival = next((c for c, e, _ in scored[1:] if e.programme != best.programme or e.programme is None), 0.0)
         if conf - rival < MARGIN:
             return None
         return FaqAnswer(

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Quality figures of the knowledge side on the labelled sets, and ``docs/quality.md``.
+
+Usage::
+
+    .venv/bin/python scripts/eval_quality.py            # print the table, write docs/quality.md
+    .venv/bin/python scripts/eval_quality.py --no-write # print only
+    .venv/bin/python scripts/eval_quality.py --show-errors   # dev misses only: never tune on the held-out set
+
+Sets: ``tests/data/dev/`` (tuned on) and ``tests/data/heldout/`` (never tuned on), each with ``needs.yaml``,
+``faq.yaml`` and, where present, ``communes.yaml``.
+
+Definitions
+-----------
+* needs top-1: the first result is in ``best`` when ``best`` is given, else in ``acceptable``.
+* needs top-3: one of the first three results is in ``acceptable``.
+* FAQ right offer (in scope): an answer is given and it is about the expected programme (``programme``), or, for a
+  general question (``programme`` null), it is the expected ``entry``.
+* FAQ right entry: an answer is given and it is the expected ``entry`` (questions where an entry is given).
+* FAQ in-scope wrong answers: an answer is given but it is not right (the share of in-scope questions); refusals
+  are not wrong answers.
+* FAQ out-of-scope refused: no answer for a question labelled ``out_of_scope``.
+* communes resolved: ``resolved`` equals the expected code; for a query labelled ambiguous/unknown (expected
+  null), no resolution and, when ``candidates`` are listed, each of them among the candidates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SETS = {"dev": ROOT / "tests" / "data" / "dev", "held-out": ROOT / "tests" / "data" / "heldout"}
+TARGETS = {
+    "needs_top1": 0.75,
+    "needs_top3": 0.95,
+    "faq_right_offer": 0.90,
+    "faq_oos_refused": 0.80,
+    "communes": 0.95,
+}
+
+
+@dataclass
+class Figures:
+    name: str
+    needs_n: int = 0
+    needs_top1: float | None = None
+    needs_top3: float | None = None
+    faq_in_n: int = 0
+    faq_oos_n: int = 0
+    faq_right_offer: float | None = None
+    faq_right_entry: float | None = None
+    faq_wrong: float | None = None
+    faq_oos_refused: float | None = None
+    communes_n: int = 0
+    communes: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if isinstance(data, dict):  # tolerate {items: [...]} or {needs: [...]}
+        for value in data.values():
+            if isinstance(value, list):
+                return value
+        return []
+    return list(data)
+
+
+def _ids(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def eval_needs(kb: Any, items: list[dict[str, Any]], errors: list[str] | None = None) -> tuple[float, float, int]:
+    top1 = top3 = 0
+    for item in items:
+        text = str(item.get("text", ""))
+        commune = item.get("commune")
+        acceptable = set(_ids(item.get("acceptable")))
+        best = set(_ids(item.get("best"))) or acceptable
+        results = [m.id for m in kb.match(text, commune_code=str(commune) if commune else None, limit=10)]
+        ok1 = bool(results) and results[0] in best
+        ok3 = any(r in acceptable for r in results[:3])
+        top1 += ok1
+        top3 += ok3
+        if errors is not None and not (ok1 and ok3):
+            errors.append(f"need  {'top1' if not ok1 else 'top3'} miss: {text[:70]!r} -> {results[:3]} (best {sorted(best)})")
+    n = len(items)
+    return (top1 / n if n else 0.0), (top3 / n if n else 0.0), n
+
+
+def eval_faq(kb: Any, items: list[dict[str, Any]], errors: list[str] | None = None) -> dict[str, Any]:
+    in_scope = [i for i in items if not i.get("out_of_scope")]
+    oos = [i for i in items if i.get("out_of_scope")]
+    right_offer = right_entry = entry_n = wrong = 0
+    for item in in_scope:
+        a = kb.answer(str(item.get("text", "")))
+        programme, entry = item.get("programme"), item.get("entry")
+        if programme:
+            ok = a is not None and a.programme == programme
+        else:
+            ok = a is not None and a.programme is None and (entry is None or a.id == entry)
+        right_offer += ok
+        if entry:
+            entry_n += 1
+            right_entry += a is not None and a.id == entry
+        if a is not None and not ok:
+            wrong += 1
+        if errors is not None and not ok:
+            got = None if a is None else f"{a.id} ({a.programme})"
+            errors.append(f"faq   {'refused' if a is None else 'WRONG'}: {item.get('text')!r} -> {got} (want {programme or entry})")
+    refused = 0
+    for item in oos:
+        a = kb.answer(str(item.get("text", "")))
+        refused += a is None
+        if errors is not None and a is not None:
+            errors.append(f"faq   out of scope answered: {item.get('text')!r} -> {a.id}")
+    return {
+        "in_n": len(in_scope),
+        "oos_n": len(oos),
+        "right_offer": right_offer / len(in_scope) if in_scope else None,
+        "right_entry": right_entry / entry_n if entry_n else None,
+        "wrong": wrong / len(in_scope) if in_scope else None,
+        "oos_refused": refused / len(oos) if oos else None,
+    }
+
+
+def _expected_code(item: dict[str, Any]) -> Any:
+    for key in ("code", "expected", "resolved", "insee", "siren"):
+        if key in item:
+            return item[key]
+    return None
+
+
+def eval_communes(kb: Any, items: list[dict[str, Any]], errors: list[str] | None = None) -> tuple[float, int]:
+    ok_n = 0
+    for item in items:
+        text = str(item.get("text", item.get("query", "")))
+        expected = _expected_code(item)
+        r = kb.resolve(text)
+        if expected:
+            ok = r.resolved == str(expected)
+        else:
+            wanted = set(_ids(item.get("candidates")))
+            got = {c.code for c in r.candidates}
+            ok = r.resolved is None and wanted <= got
+        ok_n += ok
+        if errors is not None and not ok:
+            errors.append(f"commune miss: {text!r} -> {r.resolved} {[c.code for c in r.candidates[:3]]} (want {expected})")
+    n = len(items)
+    return (ok_n / n if n else 0.0), n
+
+
+def evaluate(kb: Any, name: str, directory: Path) -> Figures:
+    fig = Figures(name)
+    needs = _load(directory / "needs.yaml")
+    if needs:
+        fig.needs_top1, fig.needs_top3, fig.needs_n = eval_needs(kb, needs, fig.errors)
+    faq = _load(directory / "faq.yaml")
+    if faq:
+        r = eval_faq(kb, faq, fig.errors)
+        fig.faq_in_n, fig.faq_oos_n = r["in_n"], r["oos_n"]
+        fig.faq_right_offer, fig.faq_right_entry = r["right_offer"], r["right_entry"]
+        fig.faq_wrong, fig.faq_oos_refused = r["wrong"], r["oos_refused"]
+    communes = _load(directory / "communes.yaml")
+    if communes:
+        fig.communes, fig.communes_n = eval_communes(kb, communes, fig.errors)
+    return fig
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def _mark(value: float | None, key: str) -> str:
+    if value is None:
+        return ""
+    return " ✓" if value >= TARGETS[key] else " ✗"
+
+
+def table(figs: list[Figures]) -> str:
+    head = "| figure | target | " + " | ".join(f"{f.name}" for f in figs) + " |"
+    sep = "|---|---|" + "---|" * len(figs)
+    rows = [
+        ("needs → offers, top-1", "≥ 75 %", lambda f: _pct(f.needs_top1) + _mark(f.needs_top1, "needs_top1")),
+        ("needs → offers, top-3", "≥ 95 %", lambda f: _pct(f.needs_top3) + _mark(f.needs_top3, "needs_top3")),
+        ("needs (count)", "", lambda f: str(f.needs_n)),
+        ("FAQ: right offer (in scope)", "≥ 90 %", lambda f: _pct(f.faq_right_offer) + _mark(f.faq_right_offer, "faq_right_offer")),
+        ("FAQ: right entry (where labelled)", "", lambda f: _pct(f.faq_right_entry)),
+        ("FAQ: wrong answers (in scope)", "low", lambda f: _pct(f.faq_wrong)),
+        ("FAQ: out of scope refused", "≥ 80 %", lambda f: _pct(f.faq_oos_refused) + _mark(f.faq_oos_refused, "faq_oos_refused")),
+        ("FAQ (in scope / out of scope)", "", lambda f: f"{f.faq_in_n} / {f.faq_oos_n}"),
+        ("communes/EPCI resolved", "≥ 95 %", lambda f: _pct(f.communes) + _mark(f.communes, "communes")),
+        ("communes (count)", "", lambda f: str(f.communes_n)),
+    ]
+    lines = [head, sep]
+    for label, target, fn in rows:
+        lines.append(f"| {label} | {target} | " + " | ".join(fn(f) for f in figs) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-write", action="store_true", help="print only, do not write docs/quality.md")
+    parser.add_argument("--show-errors", action="store_true", help="list every miss of the dev set")
+    parser.add_argument(
+        "--show-heldout-errors", action="store_true", help="also list the held-out misses (looking at them is tuning on them)"
+    )
+    parser.add_argument("--out", default=str(ROOT / "docs" / "quality.md"))
+    args = parser.parse_args(argv)
+
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.load(departement=os.environ.get("GUICHET_DEPARTEMENT", "90"))
+    figs = [evaluate(kb, name, path) for name, path in SETS.items() if path.exists()]
+    text = table(figs)
+    print(text)
+    if args.show_errors:
+        for f in figs:
+            if f.name == "held-out" and not args.show_heldout_errors:
+                continue
+            print(f"\n## {f.name}: {len(f.errors)} miss(es)")
+            for e in f.errors:
+                print("  " + e)
+    if not args.no_write:
+        write_doc(Path(args.out), text, figs, kb)
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+def write_doc(path: Path, text: str, figs: list[Figures], kb: Any) -> None:
+    today = dt.date.today().isoformat()
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    marker_start, marker_end = "<!-- figures:start -->", "<!-- figures:end -->"
+    block = (
+        f"{marker_start}\n"
+        f"Measured on {today} ({platform.python_implementation()} {platform.python_version()}, "
+        f"{len(kb.offers)} offers, {len(kb.faq)} FAQ entries, département {kb.departement}).\n\n"
+        f"{text}\n\n"
+        "Reproduce: `.venv/bin/python scripts/eval_quality.py` (add `--show-errors` to list every miss).\n"
+        f"{marker_end}"
+    )
+    if marker_start in existing and marker_end in existing:
+        before = existing.split(marker_start)[0]
+        after = existing.split(marker_end, 1)[1]
+        path.write_text(before + block + after, encoding="utf-8")
+    else:
+        path.write_text(block + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
