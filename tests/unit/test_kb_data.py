@@ -107,7 +107,8 @@ def test_uncertain_facts_are_marked():
     offers = load_offers()
     # the press-only or partial facts must not look sure
     assert offers["avenir-montagnes"].eligibility.uncertain
-    assert offers["petites-villes-de-demain"].local["90"].uncertain
+    assert offers["villages-d-avenir"].local["90"].uncertain
+    assert offers["territoires-d-industrie"].local["90"].uncertain
     weak = [s for o in offers.values() for s in o.sources if s.confidence is not Confidence.SURE]
     assert weak, "secondary and uncertain sources are tagged"
 
