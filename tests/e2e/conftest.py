@@ -58,27 +58,9 @@ class Running:
     async def push(self, update: dict, timeout: float = 15.0) -> None:
         await self.channel.wait_handled(update["update_id"], timeout)
 
-    async def outbox_idle(self, timeout: float = 15.0) -> None:
-        """Wait until no outbox row of ours is pending and due."""
-        import asyncio
-
-        async def check() -> bool:
-            rows = await self.store.due_outbox(limit=1000)
-            return not [r for r in rows if r.channel in ("telegram", "staff")]
-
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            self.channel.outbox.wake()
-            if await check():
-                return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("outbox still has due rows")
-            # Wait for the server to record another call instead of spinning.
-            n = len(self.fake.calls)
-            try:
-                await self.fake.wait_for(lambda: len(self.fake.calls) > n, timeout=0.5, what="outbox progress")
-            except AssertionError:
-                pass
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until the outbox sender finished a whole pass started now (every due row was tried)."""
+        await self.channel.outbox.settle(timeout)
 
 
 async def start_bot(fake: FakeBotApi, settings: Any, **channel_kwargs: Any) -> Running:

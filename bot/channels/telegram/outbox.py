@@ -77,6 +77,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._stopping = False
         self.sent_count = 0
+        self.passes = 0
+        self._pass_done = asyncio.Condition()
 
     # -- loop --------------------------------------------------------------------------------------------------------
     def wake(self) -> None:
@@ -94,6 +96,9 @@ class OutboxSender:
             except Exception as exc:  # noqa: BLE001 - the database may be down: try again later
                 log.warning("outbox pass failed: %s", type(exc).__name__)
                 more = False
+            async with self._pass_done:
+                self.passes += 1
+                self._pass_done.notify_all()
             if more and not self._stopping:
                 continue
             try:
@@ -102,6 +107,13 @@ class OutboxSender:
                 pass
             self._wake.clear()
         log.info("outbox sender stopped")
+
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until a whole pass started after this call has finished (tests, benchmarks)."""
+        async with self._pass_done:
+            target = self.passes + 2  # the pass in progress may have started before the call
+            self.wake()
+            await asyncio.wait_for(self._pass_done.wait_for(lambda: self.passes >= target), timeout)
 
     async def deliver_due(self, now: datetime | None = None) -> bool:
         """One pass: claim and send due rows. Returns True when a full batch was handled (more may be due)."""
