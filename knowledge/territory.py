@@ -42,7 +42,7 @@ MEMBERSHIPS = ("acv", "pvd", "villages-d-avenir", "qpv", "france-services", "mon
 
 # --- tuning (see tests/unit/test_territory.py and scripts/eval_communes.py) ----------------------------------------
 RESOLVE_MIN = 0.80  # the best candidate must score at least this
-RESOLVE_MARGIN = 0.06  # ... and beat the second by at least this
+RESOLVE_MARGIN = 0.05  # ... and beat the second by at least this
 DEPLOYMENT_BONUS = 0.06  # added to candidates of the deployment's département
 MAX_SPAN = 7  # longest name looked up, in words
 SHORT_QUERY = 5  # a core of at most this many words is an answer naming a place, not a sentence
@@ -516,7 +516,7 @@ class Territory:
                 code_hits[code] = 1.0
             postal = self._postal.get(code, ())
             for c in postal:
-                code_hits[c] = max(code_hits.get(c, 0.0), 1.0 if len(postal) == 1 else 0.95)
+                code_hits[c] = max(code_hits.get(c, 0.0), 1.0 if len(postal) == 1 else 0.97)
         for siren in _SIREN.findall(raw):
             if siren in self._epcis:
                 code_hits[siren] = 1.0
@@ -553,10 +553,11 @@ class Territory:
         for code, score in hits.items():
             kind = self._kind(code)
             in_dep = self._in_dep(code, kind, dep)
+            # scores may exceed 1 here (a homonym in the deployment beats the same name elsewhere); shown clipped
             if hint_dep:
-                score = min(1.0, score + 0.1) if self._in_dep(code, kind, hint_dep) else score - 0.25
+                score = score + 0.1 if self._in_dep(code, kind, hint_dep) else score - 0.25
             if in_dep:
-                score = min(1.0, score + DEPLOYMENT_BONUS)
+                score += DEPLOYMENT_BONUS
             if score < 0.5:
                 continue
             pop = self._communes[code][3] if kind == "commune" else self._epcis[code][3]
@@ -647,12 +648,14 @@ class Territory:
         # anchors: positions right after "maire de", "commune de"… (strong) or "à", "pour"… (weak)
         strong: set[int] = {lo}
         weak: set[int] = set()
+        triggered: set[int] = set()  # anchors after a real trigger phrase (lo is an anchor by position only)
         for i, tok in enumerate(tokens):
             if tok in _TRIGGER_HEADS:
                 j = i + 1
                 while j < n and tokens[j] in _TRIGGER_LINKS:
                     j += 1
                 strong.add(j)
+                triggered.add(j)
             elif tok in _WEAK_ANCHORS:
                 weak.add(i + 1)
         weak -= strong
@@ -669,26 +672,29 @@ class Territory:
                     continue
                 whole = i == lo and j == hi
                 single = j - i == 1
+                # the first word of a long message is an anchor by position only: weaker than after "maire de"
+                by_position = i == lo and not short_query and i not in triggered
+                anchored = whole or (i in strong and not by_position)
                 if whole:
                     factor = 1.0
-                elif i in strong:
+                elif anchored:
                     factor = 0.9 if short_query else 0.97
-                elif i in weak:
+                elif i in weak or by_position:
                     factor = 0.88
                 else:
-                    if single and (tokens[i] in _STOP_NAMES or len(tokens[i]) <= 3):
-                        continue
                     factor = 0.85
+                if not anchored and single and (tokens[i] in _STOP_NAMES or len(tokens[i]) <= 3):
+                    continue
                 for code, kind, weight, anchored_only in entries:
-                    if anchored_only and not (whole or i in strong):
+                    if anchored_only and not anchored:
                         continue
                     in_dep = self._in_dep(code, kind, dep)
-                    if not whole and i not in strong and single and not in_dep:
+                    if not anchored and single and not in_dep and i not in weak:
                         continue  # a lone word in a sentence naming a place elsewhere: most likely a common word
                     hits.append(_Hit(code, kind, weight * factor, i, j))
                     if whole and in_dep:
                         whole_in_dep = True
-                    if (whole or (i in strong and not short_query)) and weight * factor >= 0.9:
+                    if (whole or (anchored and not short_query)) and weight * factor >= 0.9:
                         strong_exact = True
         hits = _drop_nested(hits)
         if whole_in_dep or (strong_exact and not short_query):
@@ -700,9 +706,10 @@ class Territory:
         spans: list[tuple[int, int, float]] = []
         if short_query:
             spans.append((lo, hi, 1.0))
+        real_strong = strong if short_query else strong - ({lo} - triggered)
         for s in sorted(strong | weak):
             if lo <= s < hi:
-                f = 0.97 if s in strong else 0.9
+                f = 0.97 if s in real_strong else 0.9
                 for j in range(s + 1, min(hi, s + (MAX_SPAN if short_query else 5)) + 1):
                     if (s, j) != (lo, hi):
                         spans.append((s, j, f))

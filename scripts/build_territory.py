@@ -22,7 +22,7 @@ Output (deterministic: same input, same bytes):
   each postal code to the communes it serves (saves building it at load).
 * ``epci.json.gz``: ``{"fields": [...], "rows": [[siren, name, type, departement, population, "member codes",
   "départements of members", main_commune], ...]}``; ``departement`` is the département of most members (ties: the
-  one with more inhabitants, then the lower code); ``main_commune`` is the most populated member (for "agglo de X").
+  one with more inhabitants, then the lower code); ``population`` is the sum of the members'; ``main_commune`` is the most populated member (for "agglo de X").
   ``homonyms`` in communes.json.gz lists the normalised names shared by several communes.
 * ``LICENCE.md``: the source's MIT notice, version and build date.
 """
@@ -135,7 +135,9 @@ def build(communes: list[dict], epcis: list[dict], departements: list[dict]) -> 
             count[c["departement"]] += 1
             pop[c["departement"]] += int(c.get("population") or 0)
         dep = min(count, key=lambda d: (-count[d], -pop[d], d)) if count else ""
-        population = int(e.get("populationMunicipale") or sum(int(m.get("populationMunicipale") or 0) for m in e["membres"]))
+        # the sum of the members' populations, so that communes and EPCI figures share one vintage (the source's
+        # EPCI file carries figures of another year)
+        population = sum(pop.values())
         seat = max((m for m in members if m in current), key=lambda m: (int(current[m].get("population") or 0), m), default="")
         epci_rows.append([e["code"], e["nom"], e["type"], dep, population, " ".join(members), " ".join(sorted(count)), seat])
     epci_out = {
