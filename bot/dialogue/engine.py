@@ -1011,7 +1011,7 @@ class Turn:
         if similar:
             rec = similar[0]
             self.st["dup_ref"] = {"reference": rec.reference, "commune": rec.commune_name or d.get("commune_name"),
-                                  "date": _fmt_date(rec.created_at)}
+                                  "date": _fmt_date(rec.created_at, self.s.timezone)}
             self.goto("duplicate")
             return self.prompt()
         return await self.file_request()
@@ -1140,7 +1140,7 @@ class Turn:
             return self.menu(T.MY_REQUESTS_NONE + "\n\n" + T.MENU_PROMPT)
         lines = [T.MY_REQUESTS_TITLE]
         for r in sorted(records, key=lambda r: r.created_at, reverse=True)[:20]:
-            lines.append(T.my_request_line(r.reference, _fmt_date(r.created_at), r.commune_name,
+            lines.append(T.my_request_line(r.reference, _fmt_date(r.created_at, self.s.timezone), r.commune_name,
                                            T.status_words(r.status, getattr(r, "operator", None))))
         return [Reply("\n".join(lines))] + self.menu()
 
@@ -1248,8 +1248,16 @@ def _parse_budget(text: str) -> str | None:
     return v.format_euros(value) if value else None
 
 
-def _fmt_date(value: Any) -> str:
+def _fmt_date(value: Any, tz: str = "Europe/Paris") -> str:
     if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        try:
+            from zoneinfo import ZoneInfo
+
+            value = value.astimezone(ZoneInfo(tz))
+        except Exception:  # noqa: BLE001 - unknown zone: the date as stored
+            pass
         return value.strftime("%d/%m/%Y")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
