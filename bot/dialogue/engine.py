@@ -232,7 +232,7 @@ class Turn:
 
     def welcome(self) -> list[Reply]:
         notice = T.privacy_short(self.s.controller, self.s.privacy_url, self.s.retention_closed_months,
-                                 self.s.retention_unfinished_days)
+                                 self.s.retention_unfinished_days, self.s.controller_contact)
         return [Reply(T.WELCOME), Reply(notice)] + self.menu()
 
     def menu(self, text: str = T.MENU_PROMPT) -> list[Reply]:

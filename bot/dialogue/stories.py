@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from bot.dialogue.events import Event, Reply
+from bot.texts import dialogue as T
 
 CHANNEL = "test"
 _counter = itertools.count(1)
@@ -126,6 +127,7 @@ class StoryRunner:
             assert replies, f"{where}: no reply"
             for r in replies:
                 assert r.text.strip(), f"{where}: empty reply"
+                assert r.text not in (T.INTERNAL_ERROR, T.UNAVAILABLE), f"{where}: {r.text}"
                 assert len(r.text) <= 4096, f"{where}: reply too long ({len(r.text)})"
                 for row in r.buttons:
                     for b in row:

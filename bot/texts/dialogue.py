@@ -17,16 +17,18 @@ WELCOME = (
 )
 
 
-def privacy_short(controller: str, privacy_url: str, retention_closed_months: int, retention_unfinished_days: int) -> str:
+def privacy_short(controller: str, privacy_url: str, retention_closed_months: int, retention_unfinished_days: int,
+                  controller_contact: str | None = None) -> str:
+    contact = f" ; contact : {controller_contact}" if controller_contact else ""
     return (
         "🔒 Vos données personnelles\n"
-        f"Responsable : {controller}. Finalité : traiter vos demandes d'accompagnement, "
-        "dans le cadre d'une mission d'intérêt public. "
-        "Destinataires : les services de l'État et les opérateurs vers qui votre demande est orientée. "
-        f"Conservation : {retention_closed_months} mois après la clôture de la demande ; "
-        f"{retention_unfinished_days} jours pour une demande non terminée. "
-        "Vous pouvez consulter (/mesdonnees) ou effacer (/supprimer) vos données. "
-        f"Texte complet : /aide ou {privacy_url}"
+        f"• Responsable : {controller}\n"
+        "• Pourquoi : traiter vos demandes d'accompagnement (mission d'intérêt public)\n"
+        "• Destinataires : les services de l'État et les opérateurs vers qui votre demande est orientée\n"
+        f"• Durée : {retention_closed_months} mois après la clôture de la demande ; "
+        f"{retention_unfinished_days} jours pour une demande non terminée\n"
+        f"• Vos droits : accès (/mesdonnees), effacement (/supprimer), rectification{contact}\n"
+        f"• Texte complet : /aide ou {privacy_url}"
     )
 
 

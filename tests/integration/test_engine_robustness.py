@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.dialogue.events import Event, Reply
+from bot.texts import dialogue as T
 
 CHANNEL = "test"
 FRENCH_WORDS = frozenset("vous votre vos je ce cette ces pas ne n choisissez pour de du des le la les un une est et "
@@ -108,6 +109,7 @@ def assert_short_french(replies: list[Reply], where: str) -> None:
     assert replies, f"{where}: no reply"
     first = replies[0].text
     assert 0 < len(first) <= 300, f"{where}: first reply not short: {first!r}"
+    assert first not in (T.INTERNAL_ERROR, T.UNAVAILABLE), f"{where}: {first}"
     words = set(re.findall(r"[a-zà-ÿ]+", first.lower()))
     assert len(words & FRENCH_WORDS) >= 2, f"{where}: not French? {first!r}"
     for r in replies:
