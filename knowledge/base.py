@@ -58,10 +58,13 @@ class KnowledgeBase:
         vocabulary: set[str] = set()
         for offer in offers.values():
             vocabulary.add(offer.name)
+            short = offer.name.split("(")[0].strip()  # "Fonds vert (fonds d'accélération …)" -> "Fonds vert"
+            if short:
+                vocabulary.add(short)
             if offer.acronym:
                 vocabulary.add(offer.acronym)
-            for keyword in offer.keywords:  # distinctive keywords: acronyms and the programme's other names
-                if keyword.isupper() and len(keyword) >= 2 and len(normalize(keyword)) >= 2:
+            for keyword in offer.keywords:  # distinctive keywords: the programme's acronyms
+                if keyword.isupper() and keyword.isalpha() and len(normalize(keyword)) >= 3:
                     vocabulary.add(keyword)
         for word in ("ANCT", "Ademe", "Anah", "ANRU", "Cerema", "Banque des Territoires", "Caisse des dépôts"):
             vocabulary.add(word)

@@ -172,7 +172,8 @@ class FaqIndex:
     def _fix_uncached(self, word: str) -> str:
         if len(word) < 5 or word.isdigit() or word in self._vocab_set:
             return word
-        best = process.extractOne(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=84)
+        choices = [w for w in self._vocab_words if w[0] == word[0]]  # a typo seldom changes the first letter
+        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=84)
         return best[0] if best else word
 
     # --- query -----------------------------------------------------------------------------------------------------

@@ -114,13 +114,35 @@ FUZZY_MIN_RATIO = 82
 FUZZY_MIN_LEN = 5
 PHRASE_BONUS_PER_STEM = 1.0
 NAME_BONUS = 4.0
-THEME_BONUS = 1.2
-THEME_SECONDARY = 0.6
+THEME_BONUS = 2.0
+THEME_SECONDARY = 0.8
 INELIGIBLE_FACTOR = 0.5
-MEMBER_FACTOR = 1.15
+LAUREATE_FACTOR = 1.3  # the commune is in the programme: its team is the first door to knock on
+MEMBER_FACTOR = 1.1  # the commune holds the membership an offer requires
+STATUS_FACTOR = {"ferme": 0.6, "incertain": 0.9}
+UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 SCALE = 6.0
 MAX_WORDS = 300
-_EN_STOP = frozenset("the and to of is are we our i want need for with my in on this that please would like".split())
+# Words of a request that say nothing about its subject ("nous voudrions de l'aide pour…").
+NEED_FILLERS = frozenset(
+    """
+    voudrais voudrait voudrions voudraient voulons voulez veut veux vouloir souhaite souhaitons souhaiterions
+    souhaiterais souhaitez souhaitent aimerions aimerait aimerais aimerions cherche cherchons cherchez recherche
+    recherchons besoin besoins aide aider aides aidez merci bonjour madame monsieur maire adjoint commune communes
+    notre nos mon ma mes projet projets svp possible comment quoi quel quelle quels quelles faudrait faut peut
+    pouvons pourrions pourriez serait sera envisage envisageons prevoit prevoyons
+    """.split()
+)
+# Function words of other languages (none of them a French word): a query made of them is not French, and we do
+# not guess what it means.
+_FOREIGN_STOP = frozenset(
+    """
+    the and to of is are we our i want need for with my in on this that please would like have has what how
+    der die das und wir ich mit fur zu ein eine einen nicht ist sind haben brauchen unsere unser mochten bitte
+    el los las por para con una es esta queremos necesitamos nuestro nuestra
+    della gli per che sono vogliamo abbiamo bisogno nostro nostra
+    """.split()
+)
 
 
 class PlaceLike(Protocol):
@@ -311,13 +333,30 @@ class Matcher:
                     self._word_vocab.append(w)
         self._word_vocab = sorted(set(self._word_vocab))
         self._word_set = frozenset(self._word_vocab)
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for w in self._word_vocab:
+            by_initial[w[0]].append(w)
+        self._word_vocab_by_initial = dict(by_initial)
         self._theme_stems = {s for plist in self._theme_phrases.values() for st, _ in plist for s in st}
         self._fuzzy = lru_cache(maxsize=20000)(self._fuzzy_uncached)
+
+    def _canon(self, s: str) -> str:
+        """An unknown stem mapped to its longest known prefix of 5+ letters: the stemmer does not always give the
+        singular and the plural, or the masculine and the feminine, the same stem ("maraichers", "maraicher")."""
+        if len(s) <= 5:
+            return s
+        for n in range(len(s) - 1, 4, -1):
+            p = s[:n]
+            if p in self._stem_vocab or p in self._theme_stems:
+                return p
+        return s
 
     def _fuzzy_uncached(self, word: str) -> tuple[str, float] | None:
         if len(word) < FUZZY_MIN_LEN or word.isdigit():
             return None
-        best = process.extractOne(word, self._word_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO)
+        # A typo seldom changes the first letter: "plantation" is not a typo of "implantation".
+        choices = self._word_vocab_by_initial.get(word[0], ())
+        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO)
         if not best:
             return None
         return best[0], best[1] / 100.0
@@ -330,18 +369,20 @@ class Matcher:
         if not norm:
             return None
         words = norm.split()[:MAX_WORDS]
-        english = sum(1 for w in words if w in _EN_STOP)
+        foreign = sum(1 for w in words if w in _FOREIGN_STOP)
         french = sum(1 for w in words if w in STOP_WORDS)
-        if english >= 2 and english > french:
+        if foreign >= 2 and foreign > french:
             return None  # another language: we do not guess
         items: list[_Item] = []
         main_seq: list[str] = []
         main_src: list[tuple[int, ...]] = []
         for i, w in enumerate(words):
-            if w in STOP_WORDS:
+            if w in STOP_WORDS or w in NEED_FILLERS:
                 continue
             s = stem(w)
             weight = 1.0
+            if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
+                s = self._canon(s)
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
                 fixed = self._fuzzy(w)
                 if fixed:
@@ -462,12 +503,9 @@ class Matcher:
                 best = max(matched_themes, key=lambda t: theme_scores[t][0])
                 label = self.themes[best].label if best in self.themes else best.value
                 reasons.append(WORDING["theme"].format(label=label[:1].lower() + label[1:]))
-            eligible, why, warnings = self._eligibility(offer, place)
+            eligible, why, warnings, factor = self._eligibility(offer, place)
             reasons.extend(why)
-            if eligible is False:
-                total *= INELIGIBLE_FACTOR
-            elif eligible is True and why:
-                total *= MEMBER_FACTOR
+            total *= factor * STATUS_FACTOR.get(offer.status, 1.0)
             score = total / (total + SCALE)
             ranked.append(
                 (
@@ -524,9 +562,13 @@ class Matcher:
         offer = self.offers.get(offer_id)
         if offer is None:
             return None, [], []
-        return self._eligibility(offer, self._place(commune_code))
+        eligible, reasons, warnings, _ = self._eligibility(offer, self._place(commune_code))
+        return eligible, reasons, warnings
 
-    def _eligibility(self, offer: Offer, place: PlaceLike | None) -> tuple[bool | None, list[str], list[str]]:
+    def _eligibility(
+        self, offer: Offer, place: PlaceLike | None
+    ) -> tuple[bool | None, list[str], list[str], float]:
+        """(eligible, reasons, warnings, ranking factor)."""
         rules = offer.eligibility
         reasons: list[str] = []
         warnings: list[str] = []
@@ -559,7 +601,7 @@ class Matcher:
                 warnings.append(WORDING["rural_nocommune"])
             if rules.uncertain:
                 warnings.append(WORDING["uncertain"].format(text=rules.text))
-            return None, reasons, warnings
+            return None, reasons, warnings, (UNCERTAIN_FACTOR if rules.uncertain else 1.0)
 
         name = place.name
         population = place.population
@@ -658,9 +700,11 @@ class Matcher:
             warnings.extend(failures)
             if not failures:
                 warnings.append(WORDING["uncertain"].format(text=rules.text))
-            return None, reasons, warnings
+            return None, reasons, warnings, UNCERTAIN_FACTOR * (MEMBER_FACTOR if reasons else 1.0)
         if failures:
-            return False, reasons, failures + warnings
+            return False, reasons, failures + warnings, INELIGIBLE_FACTOR
+        direct = is_laureate and (not rules.kinds or place.kind in rules.kinds)
+        boost = LAUREATE_FACTOR if direct else (MEMBER_FACTOR if reasons else 1.0)
         if unknown:
-            return None, reasons, warnings
-        return True, reasons, warnings
+            return None, reasons, warnings, UNCERTAIN_FACTOR * boost
+        return True, reasons, warnings, boost
