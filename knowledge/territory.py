@@ -45,6 +45,7 @@ RESOLVE_MIN = 0.80  # the best candidate must score at least this
 RESOLVE_MARGIN = 0.05  # ... and beat the second by at least this
 DEPLOYMENT_BONUS = 0.06  # added to candidates of the deployment's département
 MAX_SPAN = 7  # longest name looked up, in words
+SUB_SPAN = 0.85  # a name found in part of a short answer ("Belfort centre") scores at most this
 SHORT_QUERY = 5  # a core of at most this many words is an answer naming a place, not a sentence
 MAX_CHARS = 2000  # longer input is cut
 MAX_TOKENS = 120
@@ -312,11 +313,11 @@ class Territory:
         index: dict[str, list[_Entry]] = {}
         self._index = index
         for key in [k for k in self._cname if k.startswith(_ARTICLE_PREFIXES)]:
-            self._add(key.split(" ", 1)[1], (self._cname[key], "commune", 0.97, False))
+            self._add(key.split(" ", 1)[1], (self._cname[key], "commune", 0.93, False))
         for key, codes in self._cmulti.items():
             if key.startswith(_ARTICLE_PREFIXES):
                 for code in codes:
-                    self._add(key.split(" ", 1)[1], (code, "commune", 0.97, False))
+                    self._add(key.split(" ", 1)[1], (code, "commune", 0.93, False))
         for alias in commune_aliases:
             name, code, why = alias[0], alias[1], alias[2]
             key = alias[3] if len(alias) > 3 else norm(name)
@@ -339,9 +340,10 @@ class Territory:
                 key = norm(n)
                 if key:
                     self._add(key, (alias.code, kind, 0.98, False))
-        self._keys_by_len: dict[int, list[str]] | None = None
+        self._keys_by_initial: dict[tuple[str, int], list[str]] | None = None
         self._dep_cache: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
-        self._deployment(self.departement)  # warm the deployment's indexes now, not at the first query
+        self._deployment(self.departement)  # warm the indexes now, not at the first query
+        self._fuzzy_all("a")
 
     def _add(self, key: str, entry: _Entry) -> None:
         bucket = self._index.get(key)
@@ -529,8 +531,14 @@ class Territory:
         tokens = norm_tokens(raw)[:MAX_TOKENS]
         if tokens and hint_dep is None:
             hint_dep = self._trailing_dep_hint(raw, tokens)
-        if hint_dep and tokens and tokens[-1] == hint_dep.lower():
-            tokens = tokens[:-1]
+        if hint_dep and tokens:
+            # drop the hint itself: "Fontaine (38)", "Fontaine 90", "Fontaine, Isère"
+            if tokens[-1] == hint_dep.lower():
+                tokens = tokens[:-1]
+            else:
+                dep_tokens = norm_tokens(self.departement_names.get(hint_dep, ""))
+                if dep_tokens and len(tokens) > len(dep_tokens) and tokens[-len(dep_tokens):] == dep_tokens:
+                    tokens = tokens[: -len(dep_tokens)]
         name_hits: dict[str, float] = {}
         for h in self._name_hits(tokens, dep):
             if h.score > name_hits.get(h.code, 0.0):
@@ -662,54 +670,69 @@ class Territory:
 
         hits: list[_Hit] = []
         whole_in_dep = False
+        whole_any = False
         strong_exact = False
-        for i in range(lo, hi):
+        # filler words next to the core may belong to the name ("Le Chemin", "Chaudenay-la-Ville", "Ville-la-Grand"):
+        # spans that cover the core and some of them are whole answers too
+        covering = [
+            (i, j) for i in range(max(0, hi - MAX_SPAN), lo + 1) for j in range(hi, min(n, i + MAX_SPAN) + 1)
+            if (i, j) != (lo, hi) and not tokens[i].isdigit()
+        ]
+        for i, j in covering + [(i, j) for i in range(lo, hi) for j in range(i + 1, min(hi, i + MAX_SPAN) + 1)]:
             if tokens[i].isdigit():
                 continue
-            for j in range(i + 1, min(hi, i + MAX_SPAN) + 1):
-                entries = self._lookup(tokens, i, j)
-                if not entries:
+            entries = self._lookup(tokens, i, j)
+            if not entries:
+                continue
+            whole = i <= lo and j >= hi
+            single = j - i == 1
+            # the first word of a long message is an anchor by position only: weaker than after "maire de"
+            by_position = i == lo and not short_query and i not in triggered
+            anchored = whole or (i in strong and not by_position)
+            if whole:
+                factor = 1.0
+            elif anchored:
+                factor = SUB_SPAN if short_query else 0.97
+            elif i in weak or by_position:
+                factor = 0.88
+            else:
+                factor = 0.85
+            if not anchored and single and (tokens[i] in _STOP_NAMES or len(tokens[i]) <= 3):
+                continue
+            for code, kind, weight, anchored_only in entries:
+                if anchored_only and not anchored:
                     continue
-                whole = i == lo and j == hi
-                single = j - i == 1
-                # the first word of a long message is an anchor by position only: weaker than after "maire de"
-                by_position = i == lo and not short_query and i not in triggered
-                anchored = whole or (i in strong and not by_position)
+                in_dep = self._in_dep(code, kind, dep)
+                if not anchored and single and not in_dep and i not in weak:
+                    continue  # a lone word in a sentence naming a place elsewhere: most likely a common word
+                hits.append(_Hit(code, kind, weight * factor, i, j))
                 if whole:
-                    factor = 1.0
-                elif anchored:
-                    factor = 0.9 if short_query else 0.97
-                elif i in weak or by_position:
-                    factor = 0.88
-                else:
-                    factor = 0.85
-                if not anchored and single and (tokens[i] in _STOP_NAMES or len(tokens[i]) <= 3):
-                    continue
-                for code, kind, weight, anchored_only in entries:
-                    if anchored_only and not anchored:
-                        continue
-                    in_dep = self._in_dep(code, kind, dep)
-                    if not anchored and single and not in_dep and i not in weak:
-                        continue  # a lone word in a sentence naming a place elsewhere: most likely a common word
-                    hits.append(_Hit(code, kind, weight * factor, i, j))
-                    if whole and in_dep:
-                        whole_in_dep = True
-                    if (whole or (anchored and not short_query)) and weight * factor >= 0.9:
-                        strong_exact = True
+                    whole_any = True
+                    whole_in_dep = whole_in_dep or in_dep
+                if (whole or (anchored and not short_query)) and weight * factor >= 0.9:
+                    strong_exact = True
         hits = _drop_nested(hits)
         if whole_in_dep or (strong_exact and not short_query):
             return hits
+        if whole_any:
+            # the whole answer is a place elsewhere: only a longer name of the deployment that starts with it
+            # ("Saint-Germain" → Saint-Germain-le-Châtelet) is worth offering beside it
+            _keys, partial = self._deployment(dep)
+            key = " ".join(tokens[lo:hi])
+            return hits + [_Hit(code, "commune", 0.9, lo, hi) for code in partial.get(key, ())]
 
         # partial and fuzzy matching: the deployment's names first, then the whole country only when needed
         dep_keys, partial = self._deployment(dep)
-        index = self._index
+        first = lo - 1 if lo > 0 and tokens[lo - 1] in ("le", "la", "les") else lo
+        wholes = [(lo, hi)] + ([(first, hi)] if first < lo else [])
         spans: list[tuple[int, int, float]] = []
         if short_query:
-            spans.append((lo, hi, 1.0))
+            spans.extend((a, b, 1.0) for a, b in wholes)
         real_strong = strong if short_query else strong - ({lo} - triggered)
         for s in sorted(strong | weak):
             if lo <= s < hi:
-                f = 0.97 if s in real_strong else 0.9
+                # in a short answer, a part of it is a weaker match than the whole ("Belfort centre")
+                f = SUB_SPAN if short_query else (0.97 if s in real_strong else 0.9)
                 for j in range(s + 1, min(hi, s + (MAX_SPAN if short_query else 5)) + 1):
                     if (s, j) != (lo, hi):
                         spans.append((s, j, f))
@@ -734,11 +757,16 @@ class Territory:
                         for code, kind, weight, anchored_only in self._dep_entries(k, dep):
                             if not anchored_only:
                                 fuzzy.append(_Hit(code, kind, weight * 0.85 * _fuzzy_score(ratio, key, k), i, j))
+        best_whole = max((h.score for h in fuzzy if (h.start, h.end) in wholes), default=0.0)
         best = max([h.score for h in hits] + [h.score for h in fuzzy], default=0.0)
-        if best < 0.88:
-            for s, j, f in spans:
-                if f < 0.97 and (s, j) != (lo, hi):
-                    continue
+        if (short_query and best_whole < 0.9) or best < 0.88:
+            # nationwide: the whole answer, and what follows "maire de"… (a few calls at most: each scans thousands)
+            national: list[tuple[int, int, float]] = [(a, b, 1.0) for a, b in wholes] if short_query else []
+            for s in sorted(triggered):
+                if lo <= s < hi:
+                    ends = [hi] if short_query else range(s + 1, min(hi, s + 3) + 1)
+                    national.extend((s, j, 0.97) for j in ends if (s, j) not in wholes)
+            for s, j, f in national[:4]:
                 key = " ".join(tokens[s:j])
                 if len(key) < 4 or key.isdigit():
                     continue
@@ -756,24 +784,25 @@ class Territory:
         return out
 
     def _fuzzy_all(self, key: str, cutoff: float = 85.0, limit: int = 8) -> list[tuple[str, float]]:
-        """Nationwide fuzzy search, only over names whose length allows a ratio above the cutoff."""
-        if self._keys_by_len is None:
-            by_len: dict[int, list[str]] = defaultdict(list)
+        """Nationwide fuzzy search over the names that start with the same letter and whose length allows a ratio
+        above the cutoff (a typo on the first letter of a place outside the deployment is not recovered)."""
+        if self._keys_by_initial is None:
+            groups: dict[tuple[str, int], list[str]] = defaultdict(list)
             for keys in (self._cname, self._cmulti, self._index):
                 for k in keys:
-                    by_len[len(k)].append(k)
-            self._keys_by_len = dict(by_len)
+                    groups[(k[0], len(k))].append(k)
+            self._keys_by_initial = dict(groups)
         n = len(key)
         c = cutoff / 100.0
         lo = int(n * c / (2 - c))
         hi = int(n * (2 - c) / c) + 1
-        found: list[tuple[str, float]] = []
+        initial = key[0]
+        choices: list[str] = []
         for length in range(max(1, lo), hi + 1):
-            keys = self._keys_by_len.get(length)
-            if keys:
-                found.extend((k, r) for k, r, _ in process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit))
-        found.sort(key=lambda kr: -kr[1])
-        return found[:limit]
+            choices.extend(self._keys_by_initial.get((initial, length), ()))
+        if not choices:
+            return []
+        return [(k, r) for k, r, _ in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)]
 
 
 def _fuzzy_score(ratio: float, query: str, key: str) -> float:
