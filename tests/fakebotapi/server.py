@@ -225,6 +225,18 @@ class FakeBotApi:
         message = self._user_message(user, chat, reply_to=reply_to, **content)
         return self._push_update({"message": message})
 
+    def build_text_update(self, user: int | dict, chat: int | dict | None = None, text: str = "",
+                          update_id: int | None = None) -> dict:
+        """An update body as Telegram would POST it to a webhook (not queued for getUpdates)."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split()[0]) if text.split() else 1
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(text[:length])}]
+        message = self._user_message(user, chat, **content)
+        with self.cond:
+            uid = update_id if update_id is not None else next(self._update_ids)
+        return {"update_id": uid, "message": message}
+
     def push_command(self, user: int | dict, chat: int | dict | None, command: str) -> dict:
         return self.push_text(user, chat, command if command.startswith("/") else "/" + command)
 
