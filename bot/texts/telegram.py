@@ -40,6 +40,20 @@ STAFF_REQUESTS_USAGE = "Usage : /demandes [statut]. Statuts : {statuses}."
 STAFF_REQUEST_USAGE = "Usage : /demande RÉFÉRENCE (par exemple /demande 90-2026-0042)."
 STAFF_EXPORT_CAPTION = "Export des demandes (CSV, UTF-8)."
 STAFF_HISTORY_TITLE = "Historique :"
+#: The "Demander des précisions" prompt starts with this mark (staff answer it with a Telegram reply).
+STAFF_ASK_MARK = "❓ "
+
+
+def staff_ask_prompt(reference: str) -> str:
+    from bot.texts.staff import ASK_QUESTION_PROMPT
+
+    return f"{STAFF_ASK_MARK}{reference} — {ASK_QUESTION_PROMPT}"
+
+
+def is_staff_ask_prompt(text: str) -> bool:
+    from bot.texts.staff import ASK_QUESTION_PROMPT
+
+    return text.startswith(STAFF_ASK_MARK) and ASK_QUESTION_PROMPT in text
 
 
 def staff_requests_header(count: int, status: str | None) -> str:

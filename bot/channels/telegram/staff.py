@@ -32,7 +32,6 @@ STAFF_CHANNEL = "staff"
 #: Commands that only staff may use, and only in the staff group.
 STAFF_COMMANDS = frozenset({"demandes", "demande", "export", "stats"})
 REF_RE = re.compile(r"\b([0-9]{2}[0-9AB]?-[0-9]{4}-[0-9]{3,6})\b", re.IGNORECASE)
-ASK_MARK = "❓ "
 
 
 def who(user: Any) -> str:
@@ -157,7 +156,7 @@ class StaffHandler:
             chat_id = message.chat.id if message is not None else self.settings.staff_chat_id
             await bot.send_message(
                 chat_id,
-                f"{ASK_MARK}{cb.reference} — {ST.ASK_QUESTION_PROMPT}",
+                T.staff_ask_prompt(cb.reference),
                 reply_markup=ForceReply(selective=True, input_field_placeholder=cb.reference),
                 reply_to_message_id=message.message_id if message is not None else None,
                 allow_sending_without_reply=True,
@@ -197,7 +196,7 @@ class StaffHandler:
         text = (message.text or "").strip()
         actor, name, key = actor_id(user), who(user), f"tg:{update.update_id}"
         replied_text = replied.text or ""
-        if replied_text.startswith(ASK_MARK) and ST.ASK_QUESTION_PROMPT in replied_text:
+        if T.is_staff_ask_prompt(replied_text):
             # The question typed in answer to a "Demander des précisions" prompt
             m = REF_RE.search(replied_text)
             if m is None:
