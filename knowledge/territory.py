@@ -341,6 +341,7 @@ class Territory:
                 if key:
                     self._add(key, (alias.code, kind, 0.98, False))
         self._keys_by_initial: dict[tuple[str, int], list[str]] | None = None
+        self._dep_phrases: dict[tuple[str, ...], str] | None = None
         self._dep_cache: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
         self._deployment(self.departement)  # warm the indexes now, not at the first query
         self._fuzzy_all("a")
@@ -531,6 +532,9 @@ class Territory:
         tokens = norm_tokens(raw)[:MAX_TOKENS]
         if tokens and hint_dep is None:
             hint_dep = self._trailing_dep_hint(raw, tokens)
+        tokens, named_dep = self._mask_departement_names(tokens)
+        if hint_dep is None:
+            hint_dep = named_dep
         if hint_dep and tokens:
             # drop the hint itself: "Fontaine (38)", "Fontaine 90", "Fontaine, Isère"
             if tokens[-1] == hint_dep.lower():
@@ -578,7 +582,8 @@ class Territory:
         top = max(scored, key=lambda r: (r[0], r[1], r[2]))
         second = max((r[0] for r in scored if r is not top), default=0.0)
         resolved = None
-        if top[0] >= RESOLVE_MIN and top[0] - second >= RESOLVE_MARGIN:
+        hint_ok = hint_dep is None or self._in_dep(top[3], self._kind(top[3]), hint_dep)
+        if top[0] >= RESOLVE_MIN and top[0] - second >= RESOLVE_MARGIN and hint_ok:
             resolved = top[3]
             if candidates[0].code != resolved:
                 candidates = [self._candidate(resolved, top[0])] + [c for c in candidates if c.code != resolved][: limit - 1]
@@ -587,6 +592,35 @@ class Territory:
         else:
             outside = all(not self._in_dep(c.code, c.kind, dep) for c in candidates)
         return Resolution(query=query, resolved=resolved, candidates=candidates, outside=outside)
+
+    def _mask_departement_names(self, tokens: list[str]) -> tuple[list[str], str | None]:
+        """A département named in several words ("Territoire de Belfort", "Haute-Saône") is not a place to resolve
+        (else "Territoire de Belfort" would give the town of Belfort): its words become filler, and it hints."""
+        if self._dep_phrases is None:
+            self._dep_phrases = {}
+            for code, name in self.departement_names.items():
+                toks = tuple(norm_tokens(name))
+                if len(toks) >= 2:
+                    self._dep_phrases[toks] = code
+        found: str | None = None
+        if len(tokens) < 2:
+            return tokens, None
+        out = list(tokens)
+        n = len(out)
+        for toks, code in self._dep_phrases.items():
+            k = len(toks)
+            for i in range(0, n - k + 1):
+                if tuple(out[i:i + k]) != toks:
+                    continue
+                # not when the words are, or belong to, a place name ("Saint-Martin", "Saint-Martin-du-Tilleul")
+                longer = any(
+                    self._entries(" ".join(tokens[a:b]))
+                    for a in range(max(0, i - 4), i + 1) for b in range(i + k, min(n, i + k + 4) + 1)
+                )
+                if not longer:
+                    out[i:i + k] = ["de"] * k
+                    found = found or code
+        return out, found
 
     def _trailing_dep_hint(self, raw: str, tokens: list[str]) -> str | None:
         """ "Fontaine, Isère" / "Fontaine (Isère)" / "Fontaine 90": a département named after the place."""

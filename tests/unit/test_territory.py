@@ -218,6 +218,15 @@ def test_homonym_in_the_deployment_wins(t90: Territory) -> None:
     assert r.resolved == "38169" and r.outside
 
 
+def test_a_departement_is_not_a_commune(t90: Territory) -> None:
+    r = t90.resolve("Territoire de Belfort")
+    assert r.resolved is None and r.candidates == []  # not the town of Belfort
+    assert t90.resolve("Valdoie, Territoire de Belfort").resolved == "90099"
+    # a hint naming another département is never overridden by the deployment's homonym
+    assert t90.resolve("Fontaine (Haute-Saône)").resolved is None
+    assert t90.resolve("Saint-Martin-du-Tilleul").resolved == "27569"  # "Saint-Martin" is also a collectivité
+
+
 def test_another_departement_is_one_setting_away(t90: Territory, t25: Territory) -> None:
     assert t90.resolve("Courcelles").resolved == "90027"
     assert t25.resolve("Courcelles").resolved == "25171"
