@@ -143,6 +143,7 @@ class Engine:
                 await turn.load()
                 replies = await turn.run()
                 await turn.save()
+                turn.close_phone_keyboard(replies)
             return replies
         except DB_ERRORS as exc:
             log.warning("database unavailable while handling an update: %s", type(exc).__name__)
@@ -185,6 +186,13 @@ class Turn:
             self.conv.step = self.step
             self.conv.data = self.st
             await self.uow.save_conversation(self.conv)
+
+    def close_phone_keyboard(self, replies: list[Reply]) -> None:
+        """Leaving the phone question another way than sharing the number: the channel removes its contact keyboard."""
+        if self._orig and self._orig[0] == "phone" and self.step != "phone" and replies:
+            if not any(r.request_contact or r.remove_keyboard for r in replies):
+                target = next((r for r in replies if not r.buttons), replies[0])
+                target.remove_keyboard = True
 
     @property
     def draft(self) -> dict[str, Any]:
