@@ -26,7 +26,7 @@ import gzip
 import json
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
@@ -48,7 +48,8 @@ MAX_SPAN = 7  # longest name looked up, in words
 SUB_SPAN = 0.85  # a name found in part of a short answer ("Belfort centre") scores at most this
 SHORT_QUERY = 5  # a core of at most this many words is an answer naming a place, not a sentence
 MAX_CHARS = 2000  # longer input is cut
-MAX_TOKENS = 120
+MAX_TOKENS = 400
+LONG_FUZZY_TOKENS = 150  # in a long message without "maire de"…, typos are looked for in its first words only
 
 
 # --- public records -------------------------------------------------------------------------------------------------
@@ -183,6 +184,7 @@ _TRIGGER_HEADS = frozenset({
 })
 _TRIGGER_LINKS = frozenset({"de", "du", "des", "la", "le", "les", "a", "au"})
 _WEAK_ANCHORS = frozenset({"a", "au", "sur", "pour", "chez", "de", "du"})
+_PLACE_PREPOSITIONS = frozenset({"a", "au", "chez"})
 # Words around a name that carry nothing: trimmed from both ends of the query (what is left is the "core").
 _FILLER = frozenset("""
 bonjour bonsoir salut madame monsieur je suis sommes nous on ai il elle est c la le les de du des un une
@@ -691,6 +693,7 @@ class Territory:
         strong: set[int] = {lo}
         weak: set[int] = set()
         triggered: set[int] = set()  # anchors after a real trigger phrase (lo is an anchor by position only)
+        located: set[int] = set()  # after "à", "au", "chez": a place name outside the deployment is plausible
         for i, tok in enumerate(tokens):
             if tok in _TRIGGER_HEADS:
                 j = i + 1
@@ -700,7 +703,9 @@ class Territory:
                 triggered.add(j)
             elif tok in _WEAK_ANCHORS:
                 weak.add(i + 1)
-        weak -= strong
+                if tok in _PLACE_PREPOSITIONS:
+                    located.add(i + 1)
+        weak -= triggered
 
         hits: list[_Hit] = []
         whole_in_dep = False
@@ -731,13 +736,17 @@ class Territory:
                 factor = 0.88
             else:
                 factor = 0.85
-            if not anchored and single and (tokens[i] in _STOP_NAMES or len(tokens[i]) <= 3):
-                continue
+            if not anchored:
+                # "la salle (des fêtes)", "le port": an article and a common word are not a place in a sentence
+                significant = [t for t in tokens[i:j] if t not in _ARTICLES]
+                if len(significant) <= 1 and (not significant or significant[0] in _STOP_NAMES
+                                              or len(significant[0]) <= 3):
+                    continue
             for code, kind, weight, anchored_only in entries:
                 if anchored_only and not anchored:
                     continue
                 in_dep = self._in_dep(code, kind, dep)
-                if not anchored and single and not in_dep and i not in weak:
+                if not anchored and single and not in_dep and (i not in weak or not (short_query or i in located)):
                     continue  # a lone word in a sentence naming a place elsewhere: most likely a common word
                 hits.append(_Hit(code, kind, weight * factor, i, j))
                 if whole:
@@ -782,11 +791,15 @@ class Territory:
                 fuzzy.append(_Hit(code, "commune", 0.9 * f, s, j))
         if not short_query:
             # a long message with no trigger phrase: single words and pairs anywhere, against the deployment only
-            for i in range(lo, hi):
+            seen_keys: set[str] = set()
+            for i in range(lo, min(hi, lo + LONG_FUZZY_TOKENS)):
+                if tokens[i] in _FILLER or tokens[i] in _ARTICLES:
+                    continue
                 for j in range(i + 1, min(hi, i + 3) + 1):
                     key = " ".join(tokens[i:j])
-                    if len(key) < 6 or key in _STOP_NAMES:
+                    if len(key) < 6 or key in _STOP_NAMES or key in seen_keys:
                         continue
+                    seen_keys.add(key)
                     for k, ratio, _ in process.extract(key, dep_keys, scorer=fuzz.ratio, score_cutoff=88, limit=3):
                         for code, kind, weight, anchored_only in self._dep_entries(k, dep):
                             if not anchored_only:
