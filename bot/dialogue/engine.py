@@ -420,7 +420,7 @@ class Turn:
             if label and _norm(label) == norm:
                 return data
         if norm in ("oui", "o", "yes", "ok", "d accord", "oui c est ca", "c est ca", "exact"):
-            for data in ("y", "ok", "send", "consent"):
+            for data in ("y", "ok", "send", "consent", "x:yes"):
                 if data in valid:
                     return data
         if norm in ("non", "n", "no", "pas du tout"):
@@ -428,7 +428,9 @@ class Turn:
                 return "n"
             if "fix" in valid:
                 return "fix"
-        if norm in ("passer", "suivant", "je passe", "aucun", "aucune", "non merci") and "skip" in valid:
+            if "x:no" in valid:
+                return "x:no"
+        if norm in ("passer", "suivant", "je passe", "aucun", "aucune", "non merci", "non", "rien") and "skip" in valid:
             return "skip"
         if self.step == "role":
             return _guess_role(norm)
@@ -437,12 +439,13 @@ class Turn:
         return None
 
     def _wants_agent(self, norm: str) -> bool:
-        if re.search(r"\b(parler|joindre|contacter|discuter|avoir)\b.*\b(agent|humain|quelqu un|conseiller|personne"
-                     r"|interlocuteur)\b", norm):
-            return True
         if norm in ("agent", "un agent", "humain", "un humain", "parler a un agent"):
             return True
-        return False
+        if not re.search(r"\b(parler|joindre|contacter|discuter|echanger)\b.{0,30}\b(agent|humain|quelqu un|conseiller"
+                         r"|conseillere|interlocuteur|une personne|quelqu un de la prefecture)\b", norm):
+            return False
+        # In a free-text answer (the need), only a short sentence is a request for a person.
+        return self.step != "need" or len(norm.split()) <= 12
 
     def _is_question(self, text: str) -> bool:
         if not text:
