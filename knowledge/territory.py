@@ -46,6 +46,7 @@ RESOLVE_MARGIN = 0.05  # ... and beat the second by at least this
 DEPLOYMENT_BONUS = 0.06  # added to candidates of the deployment's département
 MAX_SPAN = 7  # longest name looked up, in words
 SUB_SPAN = 0.85  # a name found in part of a short answer ("Belfort centre") scores at most this
+PART_ELSEWHERE = 0.78  # ... and this when the place is outside the deployment (below RESOLVE_MIN)
 SHORT_QUERY = 5  # a core of at most this many words is an answer naming a place, not a sentence
 MAX_CHARS = 2000  # longer input is cut
 MAX_TOKENS = 400
@@ -674,6 +675,20 @@ class Territory:
                     for siren in self._epci_seat.get(rest, ()):
                         if self._epcis[siren][1] in types:
                             found.append((siren, "epci", 0.95, False))
+        # the legal form after the name: "Grand Belfort Agglomération", "Belfort agglo", "Sud Territoire CC"
+        if j - i >= 2:
+            for form, types in _LEGAL_FORMS.items():
+                k = j - len(form)
+                if k <= i or tuple(tokens[k:j]) != form:
+                    continue
+                rest = " ".join(tokens[i:k])
+                for siren in self._epci_core.get(rest, ()):
+                    if self._epcis[siren][1] in types:
+                        found.append((siren, "epci", 0.99, False))
+                if types & {"CA", "CU", "METRO"} and form[0] not in ("epci", "communaute", "com", "cc", "ca", "cu"):
+                    for siren in self._epci_seat.get(rest, ()):
+                        if self._epcis[siren][1] in types:
+                            found.append((siren, "epci", 0.95, False))
         return found
 
     def _name_hits(self, tokens: list[str], dep: str) -> list[_Hit]:
@@ -748,7 +763,10 @@ class Territory:
                 in_dep = self._in_dep(code, kind, dep)
                 if not anchored and single and not in_dep and (i not in weak or not (short_query or i in located)):
                     continue  # a lone word in a sentence naming a place elsewhere: most likely a common word
-                hits.append(_Hit(code, kind, weight * factor, i, j))
+                f = factor
+                if short_query and not whole and not in_dep:
+                    f = PART_ELSEWHERE  # "Grand Lyon" is not the commune of Grand (88): offered, never resolved
+                hits.append(_Hit(code, kind, weight * f, i, j))
                 if whole:
                     whole_any = True
                     whole_in_dep = whole_in_dep or in_dep
