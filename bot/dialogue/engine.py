@@ -415,10 +415,14 @@ class Turn:
             return None
         labels = self.st.get("labels") or {}
         valid = self.st.get("buttons") or []
-        for data in valid:
-            label = labels.get(data)
-            if label and _norm(label) == norm:
+        normed = {data: _norm(labels.get(data) or "") for data in valid}
+        for data, label in normed.items():
+            if label and label == norm:
                 return data
+        if len(norm) >= 4:  # the start of exactly one label ("ingenierie" for "Ingénierie (étude, conseil)")
+            starts = [d for d, label in normed.items() if label.startswith(norm + " ")]
+            if len(starts) == 1:
+                return starts[0]
         if norm in ("oui", "o", "yes", "ok", "d accord", "oui c est ca", "c est ca", "exact"):
             for data in ("y", "ok", "send", "consent", "x:yes"):
                 if data in valid:

@@ -5,6 +5,8 @@ A story is a list of steps. Each step does one thing, as the person would:
 * ``say: text`` — a typed message; ``command: /start`` — a command; ``press: label`` — the button with this label
   (or whose label starts with it) among the last replies (fails when absent); ``press_data: raw`` — a button with raw (possibly forged) data;
   ``contact: "+33…"`` — the platform's contact share; ``photo: true`` — unsupported content;
+* ``staff: take | ask <question> | route <operator> | close`` — a staff action on the person's newest request,
+  through ``bot.staff.service`` (no reply from the engine; check with ``expect_outbox``);
 * ``as: user-id`` (optional) — who acts (default ``user`` of the story, or ``mayor``);
 * ``repeat_last: true`` — deliver the previous event again with the same update key (a redelivery);
 
@@ -15,7 +17,8 @@ and checks what the assistant says back:
 * ``expect_silent: true`` — no reply at all;
 * ``expect_requests: N`` — requests stored for this person; ``expect_request: {field: value}`` — fields of their
   newest request (a list value means "contains all of these");
-* ``expect_step: name`` — the stored conversation step.
+* ``expect_step: name`` — the stored conversation step;
+* ``expect_outbox: [substrings]`` — pending outbox messages addressed to this person contain these.
 """
 
 from __future__ import annotations
@@ -96,6 +99,10 @@ class StoryRunner:
         for i, step in enumerate(story["steps"], 1):
             where = f"{story.get('_file', story['name'])} step {i} {({k: step[k] for k in step if not k.startswith('expect')})}"
             user = str(step.get("as", default))
+            if "staff" in step:
+                await self.staff_action(str(step["staff"]), user, where)
+                await self.check(step, [], "", user, where, staff=True)
+                continue
             if step.get("repeat_last"):
                 assert self.last_event is not None, where
                 event = self.last_event
@@ -109,7 +116,36 @@ class StoryRunner:
             self.transcript.append(f"--- {where}\n{text}")
             await self.check(step, replies, text, user, where)
 
-    async def check(self, step: dict[str, Any], replies: list[Reply], text: str, user: str, where: str) -> None:
+    async def staff_action(self, action: str, user: str, where: str) -> None:
+        from bot.staff import service
+
+        verb, _, arg = action.partition(" ")
+        async with self.store.unit() as uow:
+            records = await uow.list_requests(channel=CHANNEL, user_id=user)
+            assert records, f"{where}: no request to act on"
+            ref = records[0].reference
+            if verb == "take":
+                result = await service.take_charge(uow, ref, "staff:story")
+            elif verb == "ask":
+                result = await service.ask_details(uow, ref, arg, "staff:story")
+            elif verb == "route":
+                result = await service.route(uow, ref, arg, "staff:story")
+            elif verb == "close":
+                result = await service.close(uow, ref, arg or "traitee", "staff:story")
+            else:
+                raise AssertionError(f"{where}: unknown staff action {action!r}")
+        assert result.ok, f"{where}: {result}"
+
+    async def check(self, step: dict[str, Any], replies: list[Reply], text: str, user: str, where: str,
+                    staff: bool = False) -> None:
+        if "expect_outbox" in step:
+            async with self.store.unit() as uow:
+                rows = [m for m in await uow.due_outbox(limit=10_000) if m.channel == CHANNEL and m.chat_id == user]
+            outbox = _fold("\n".join(m.text for m in rows))
+            for want in step["expect_outbox"]:
+                assert _fold(str(want)) in outbox, f"{where}: expected {want!r} in the outbox:\n{outbox}"
+        if staff:
+            return
         folded = _fold(text)
         for want in step.get("expect", []) or []:
             assert _fold(str(want)) in folded, f"{where}: expected {want!r} in:\n{text}"
