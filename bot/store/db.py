@@ -11,6 +11,7 @@ instead of failing on lock upgrade; read-only units use a deferred ``BEGIN``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
@@ -67,9 +68,49 @@ def _sqlite_path(url: URL) -> Path | None:
     return Path(db).expanduser()
 
 
+def clean_text(value: str) -> str:
+    """What any database accepts: no NUL (PostgreSQL refuses it in text and JSON) and no lone surrogate."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def clean_value(value: Any) -> Any:
+    """:func:`clean_text` applied to every string inside ``value`` (dicts, lists, tuples)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_value(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(clean_value(v) for v in value)
+    return value
+
+
+def _json_serializer(obj: Any) -> str:
+    return json.dumps(clean_value(obj), ensure_ascii=False)
+
+
+def _install_cleaning(engine: AsyncEngine) -> None:
+    """Every bound string is cleaned (see :func:`clean_text`): bad input never turns into a database error."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute", retval=True)
+    def _clean(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> Any:
+        if parameters:
+            if executemany and isinstance(parameters, list):
+                parameters = [clean_value(p) for p in parameters]
+            else:
+                parameters = clean_value(parameters)
+        return statement, parameters
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for ``url`` with the per-backend settings (see module doc)."""
     async_url = to_async_url(url)
+    kwargs.setdefault("json_serializer", _json_serializer)
     if async_url.get_backend_name() == "sqlite":
         path = _sqlite_path(async_url)
         if path is not None:
@@ -82,12 +123,15 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(async_url, connect_args=connect_args, **kwargs)
         _install_sqlite_hooks(engine)
+        _install_cleaning(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", 60)
-    return create_async_engine(async_url, **kwargs)
+    engine = create_async_engine(async_url, **kwargs)
+    _install_cleaning(engine)
+    return engine
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:

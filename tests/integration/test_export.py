@@ -242,3 +242,18 @@ def test_months_before() -> None:
     assert retention.months_before(t, 1) == datetime(2026, 2, 28, 12, tzinfo=timezone.utc)
     assert retention.months_before(t, 24) == datetime(2024, 3, 31, 12, tzinfo=timezone.utc)
     assert retention.months_before(t, 0) == t
+
+
+async def test_export_hostile_text_round_trips(store: Store) -> None:
+    nasty = 'Guillemets " et \\ barre, NUL, tab\t, emoji 🏫, RTL \u202eabc, <b>html</b>, zéro\u200blargeur'
+    async with store.unit() as uow:
+        ref = (await uow.create_request(draft(description=nasty, contact_name=None, themes=['a"b', "c\\d"]))).reference
+        await uow.log_event(ref, "system", "custom", {"kind": "clash", "at": "x", "note": nasty})
+    data = json.loads(await export_bytes(store, "json"))
+    assert data[0]["description"] == nasty and data[0]["themes"] == ['a"b', "c\\d"]
+    assert data[0]["contact_name"] is None
+    custom = data[0]["history"][-1]
+    assert custom["kind"] == "custom" and custom["actor"] == "system" and custom["note"] == nasty
+    body = await export_bytes(store, "csv")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["description"] == nasty and rows[0]["themes"] == 'a"b; c\\d'

@@ -358,3 +358,22 @@ async def test_outbox_claim(store: Store) -> None:
     ids = [m.id for m in a] + [m.id for m in b]
     assert len(ids) == len(set(ids)) == 5
     assert await store.claim_due_outbox() == []
+
+
+async def test_hostile_strings_never_break_the_database(store: Store) -> None:
+    """NUL (refused by PostgreSQL in text and JSON) and lone surrogates are cleaned on the way in."""
+    bad = "a\x00b \ud800 c"
+    async with store.unit() as uow:
+        assert await uow.mark_update_handled("k\x00") is True
+        rec = await uow.create_request(draft(description=bad, themes=[bad], contact_name=bad))
+        await uow.save_conversation(ConversationState(channel="telegram", chat_id="1\x00", user_id="1",
+                                                      step="need", data={bad: [bad, {"x": bad}]}))
+        await uow.append_to_request(rec.reference, bad, "telegram:1")
+        await uow.enqueue("k", "telegram", "1", bad, [[{"label": bad, "data": "x"}]], dedup_key=bad)
+        assert await uow.get_request("90-2026-\x00") is None
+    got = await store.get_request(rec.reference)
+    assert got is not None and got.description == "ab ? c" and got.themes == ["ab ? c"]
+    async with store.unit() as uow:
+        conv = await uow.get_conversation("telegram", "1")
+    assert conv is not None and conv.data == {"ab ? c": ["ab ? c", {"x": "ab ? c"}]}
+    assert (await store.due_outbox())[0].text == "ab ? c"
