@@ -10,10 +10,13 @@ plus the hand-written ``memberships.yaml`` and ``aliases.yaml``).
 
 Resolution in short: the text is normalised (case, accents, hyphens, apostrophes, "St"/"Ste"); codes (INSEE, postal,
 SIREN) are looked up exactly; then every span of up to seven words is looked up in an exact-name index (communes,
-old names of merged communes, EPCI names and their usual short forms), spans right after "maire de", "mairie de",
-"commune de"… counting more than spans found anywhere in a sentence; then, only when nothing exact was found, a
-fuzzy search (rapidfuzz) on the deployment's names first and on the whole country only when needed. Candidates of the
-deployment's département get a small bonus; when the two best are within a small margin, nothing is resolved.
+old names of merged communes, EPCI names with or without their legal form, usual short forms), the whole answer
+counting more than a part of it, and spans right after "maire de", "mairie de", "commune de"… more than words found
+anywhere in a sentence; then, when the whole answer is no exact name, a fuzzy search (rapidfuzz) on the deployment's
+names first and on the whole country only when needed. Candidates of the deployment's département get a small bonus
+(a homonym in the deployment wins); when the two best are within a small margin, nothing is resolved and the
+candidates are returned. A part of a short answer that names a place outside the deployment is offered, never
+resolved. Scores are in [0, 1].
 
 No import of ``bot`` or ``telegram`` here. Never raises on bad input.
 """
