@@ -179,3 +179,45 @@ async def test_postgres_stopped_says_try_again(kb, postgres_url) -> None:
         assert [r.text for r in replies] == ["Le service est momentanément indisponible, réessayez dans un instant."]
     finally:
         await dead_store.close()
+
+
+async def test_crash_before_commit_loses_nothing_and_redelivery_files_once(engine, store, monkeypatch) -> None:
+    from bot.dialogue import engine as engine_mod
+
+    user = "crash"
+    script = [("command", {"command": "demande"}), ("text", {"text": "Lepuix"}), ("button", {"data": "y"}),
+              ("button", {"data": "r:maire"}),
+              ("text", {"text": "Créer une chaufferie bois pour chauffer l'école, la mairie et la salle communale"}),
+              ("button", {"data": "y"}), ("button", {"data": "s:idee"}), ("button", {"data": "h:financement"}),
+              ("button", {"data": "ok"}), ("button", {"data": "skip"}), ("button", {"data": "skip"}),
+              ("text", {"text": "Paul Durand"}), ("text", {"text": "0384000000"}), ("button", {"data": "skip"}),
+              ("button", {"data": "ok"}), ("button", {"data": "send"})]
+    for kind, kw in script:
+        await engine.handle(ev(user, kind, **kw))
+    async with store.unit() as uow:
+        before = await uow.get_conversation(CHANNEL, user)
+    assert before.step == "consent"
+
+    original = engine_mod.Turn._enqueue_staff
+    calls = {"n": 0}
+
+    async def crash_once(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("process killed here")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine_mod.Turn, "_enqueue_staff", crash_once)
+    consent = ev(user, "button", data="consent")
+    replies = await engine.handle(consent)
+    assert "Réessayez" in replies[0].text
+    async with store.unit() as uow:
+        assert await uow.list_requests(channel=CHANNEL, user_id=user) == []  # the request row was rolled back
+        assert await uow.get_conversation(CHANNEL, user) == before
+    replies = await engine.handle(consent)  # the same update, redelivered
+    assert "Votre référence" in replies[0].text
+    assert await engine.handle(consent) == []
+    async with store.unit() as uow:
+        records = await uow.list_requests(channel=CHANNEL, user_id=user)
+        staff = [m for m in await uow.due_outbox(limit=1000) if m.kind == "staff_new_request"]
+    assert len(records) == 1 and len(staff) == 1
