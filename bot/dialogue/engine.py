@@ -47,6 +47,8 @@ IDLE_STEPS: tuple[str, ...] = ("start", "menu", "question", "erase_confirm")
 REMINDER_RESUME = "reminder:resume"
 REMINDER_DROP = "reminder:drop"
 MAX_CANDIDATE_BUTTONS = 6
+#: Channels without flood control: the terminal chat is used by whoever runs the process (often with piped input).
+FLOOD_EXEMPT_CHANNELS = frozenset({"console"})
 
 
 def _db_errors() -> tuple[type[BaseException], ...]:
@@ -132,9 +134,10 @@ class Engine:
     async def handle(self, event: Event) -> list[Reply]:
         if not isinstance(event, Event) or not event.channel or event.chat_id in (None, "") or event.user_id in (None, ""):
             return [Reply(T.INTERNAL_ERROR)]
-        over, tell = self._flooding(event)
-        if over:
-            return [Reply(T.FLOOD)] if tell else []
+        if event.channel not in FLOOD_EXEMPT_CHANNELS:
+            over, tell = self._flooding(event)
+            if over:
+                return [Reply(T.FLOOD)] if tell else []
         try:
             async with self.store.unit() as uow:
                 if event.update_key is not None and not await uow.mark_update_handled(event.update_key):
