@@ -161,6 +161,8 @@ async def file_request(mayor: Person, commune: str = "Giromagny",
             out = await mayor.press("Envoyer")
         elif text.startswith("avant l'envoi"):
             out = await mayor.press("accepte")
+        elif "déjà ouverte" in text and labels:
+            out = await mayor.press("nouvelle")
         elif "dispositifs" in text:
             out = await mayor.press("Continuer")
         elif "quelle collectivité" in text:

@@ -133,7 +133,7 @@ class FakeBotApi:
         class Handler(_Handler):
             fake = server
 
-        self._httpd = ThreadingHTTPServer((self.host, self._port), Handler)
+        self._httpd = _QuietServer((self.host, self._port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fakebotapi", daemon=True)
         self._thread.start()
@@ -588,6 +588,15 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
             if isinstance(out.get(ref), dict):
                 out[key] = out.pop(ref)
     return out
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a client that went away (e.g. the bot stopping mid long-poll)
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -50,14 +50,6 @@ def test_facade_attributes(kb: KnowledgeBase) -> None:
     assert kb.resolve("Giromagny").resolved == GIROMAGNY
 
 
-def test_load_is_fast() -> None:
-    start = time.perf_counter()
-    kb = KnowledgeBase.load("90")
-    elapsed = time.perf_counter() - start
-    assert kb.offers
-    assert elapsed < 1.0, f"knowledge base loaded in {elapsed:.2f} s"
-
-
 def test_other_departement_is_one_setting_away() -> None:
     kb = KnowledgeBase.load("25")
     assert kb.departement == "25"
@@ -240,23 +232,6 @@ def test_matcher_without_territory() -> None:
     matcher = Matcher(kb.offers, kb.themes)
     results = matcher.match("maison de santé", commune_code=GIROMAGNY)
     assert results[0].id == "acces-aux-soins" and results[0].eligible is None
-
-
-def test_query_latency_p99_under_5ms(kb: KnowledgeBase) -> None:
-    import yaml
-
-    texts = [item["text"] for item in yaml.safe_load((DEV / "needs.yaml").read_text(encoding="utf-8"))]
-    for t in texts:  # warm the caches the way a running bot has them
-        kb.match(t, commune_code=GIROMAGNY)
-    times = []
-    for _ in range(3):
-        for t in texts:
-            start = time.perf_counter()
-            kb.match(t, commune_code=GIROMAGNY)
-            times.append(time.perf_counter() - start)
-    times.sort()
-    p99 = times[int(len(times) * 0.99) - 1]
-    assert p99 < 0.005, f"p99 {p99 * 1000:.2f} ms"
 
 
 # --- quality on the dev set (fails if a change makes it drop below the targets) -------------------------------------

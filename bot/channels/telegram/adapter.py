@@ -209,10 +209,12 @@ class LastReplies:
 class MayorHandler:
     """Handles every update of a private chat: one chat at a time, in order."""
 
-    def __init__(self, engine: Any, locks: ChatLocks, last: LastReplies) -> None:
+    def __init__(self, engine: Any, locks: ChatLocks, last: LastReplies, max_engine_calls: int | None = None) -> None:
         self.engine = engine
         self.locks = locks
         self.last = last
+        # SQLite serialises writers: beyond a few concurrent transactions, more only means lock contention.
+        self._engine_slots = asyncio.Semaphore(max_engine_calls) if max_engine_calls else None
 
     async def handle(self, update: Update, bot: "Bot") -> None:
         chat = update.effective_chat
@@ -229,7 +231,11 @@ class MayorHandler:
             if query is not None:
                 # Always answer, even stale or forged data: the engine validates the data against the state.
                 await _answer(query, update.update_id)
-            replies = list(await self.engine.handle(event) or [])
+            if self._engine_slots is not None:
+                async with self._engine_slots:
+                    replies = list(await self.engine.handle(event) or [])
+            else:
+                replies = list(await self.engine.handle(event) or [])
             if replies:
                 self.last.set(event.chat_id, replies)
             if query is not None and replies and await self._edit_in_place(bot, query, replies[0]):

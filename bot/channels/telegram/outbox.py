@@ -117,7 +117,11 @@ class OutboxSender:
 
     async def deliver_due(self, now: datetime | None = None) -> bool:
         """One pass: claim and send due rows. Returns True when a full batch was handled (more may be due)."""
-        rows = await self.store.claim_due_outbox(now or utcnow(), self.batch, self.lease)
+        now = now or utcnow()
+        # A cheap read first: claiming takes the write lock (SQLite) or row locks, only worth it when rows are due.
+        if not await self.store.due_outbox(now, 1):
+            return False
+        rows = await self.store.claim_due_outbox(now, self.batch, self.lease)
         mine = [r for r in rows if r.channel in (TELEGRAM_CHANNEL, STAFF_CHANNEL)]
         for row in mine:
             if self._stopping:

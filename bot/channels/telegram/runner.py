@@ -90,6 +90,7 @@ class TelegramChannel:
         jobs_interval: float = 60.0,
         concurrency: int = 64,
         run_jobs: bool = True,
+        sqlite_engine_calls: int = 4,
     ) -> None:
         from bot.channels.telegram.jobs import Jobs
         from bot.channels.telegram.outbox import OutboxSender
@@ -121,7 +122,9 @@ class TelegramChannel:
         self.application: Application = builder.build()
         self.locks = ChatLocks()
         self.last = LastReplies()
-        self.mayor = MayorHandler(guichet.engine, self.locks, self.last)
+        sqlite = getattr(guichet.store, "dialect", "") == "sqlite"
+        self.mayor = MayorHandler(guichet.engine, self.locks, self.last,
+                                  max_engine_calls=sqlite_engine_calls if sqlite else None)
         self.staff = StaffHandler(guichet, self.locks)
         self.outbox = OutboxSender(self.application.bot, guichet.store, self.settings, interval=outbox_interval)
         self.jobs = (
