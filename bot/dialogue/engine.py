@@ -408,6 +408,11 @@ class Turn:
             return await self.answer_question(text, reprompt=True)
         if step == "menu":
             return await self.menu_text(text, norm)
+        if step in ("commune_confirm", "commune_pick") and not self._is_question(text):
+            # Another name typed instead of answering: look it up.
+            replies = await self.step_commune(text)
+            return replies if self.step != step or self.st.get("candidates") != self._orig[1].get("candidates") \
+                else replies + self.prompt()
         # A step answered by buttons: a question is answered, anything else re-asked.
         if self._is_question(text):
             return await self.answer_question(text, reprompt=True)
