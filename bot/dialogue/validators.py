@@ -25,7 +25,7 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\\\)?
 
 def clean_text(text: str | None) -> str:
     """NFC, without control/invisible characters, whitespace collapsed per line, stripped."""
-    if not text:
+    if not text or not isinstance(text, str):
         return ""
     text = unicodedata.normalize("NFC", text)
     text = _ANSI.sub("", text)
