@@ -111,18 +111,19 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for ``url`` with the per-backend settings (see module doc)."""
     async_url = to_async_url(url)
     kwargs.setdefault("json_serializer", _json_serializer)
+    busy_ms = int(kwargs.pop("sqlite_busy_timeout_ms", SQLITE_BUSY_TIMEOUT_MS))
     if async_url.get_backend_name() == "sqlite":
         path = _sqlite_path(async_url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             async_url = async_url.set(database=str(path))
         connect_args = dict(kwargs.pop("connect_args", {}))
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("timeout", busy_ms / 1000)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(async_url, connect_args=connect_args, **kwargs)
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, busy_ms)
         _install_cleaning(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -134,14 +135,14 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:  # pragma: no branch
         # Let SQLAlchemy emit BEGIN (see module doc); sqlite3 still emits COMMIT/ROLLBACK.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")

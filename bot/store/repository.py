@@ -116,7 +116,7 @@ def _outbox(row: Any) -> OutboxMessage:
     return OutboxMessage.model_validate(dict(row._mapping))
 
 
-_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
+_UNAVAILABLE = (sa_exc.DBAPIError, sa_exc.TimeoutError, sa_exc.DisconnectionError, OSError, TimeoutError)
 
 
 class Store:
@@ -156,6 +156,8 @@ class Store:
                 await db.upgrade(engine)
             except _UNAVAILABLE as exc:
                 await engine.dispose()
+                if isinstance(exc, sa_exc.DBAPIError) and not _is_unavailable(exc):
+                    raise
                 raise StoreUnavailable(f"database unavailable ({db.redact(url)}): {type(exc).__name__}") from exc
             except BaseException:
                 await engine.dispose()
@@ -233,12 +235,27 @@ class Store:
             await uow.set_staff_message(reference, message_id)
 
 
+#: SQLSTATE classes/codes meaning "the database is not there right now; try again": connection exceptions (08),
+#: insufficient resources (53), operator intervention such as a shutdown (57P), unknown database (3D000),
+#: serialization failure / deadlock (40001, 40P01).
+_RETRYABLE_SQLSTATES = ("08", "53", "57P", "3D000", "40001", "40P01")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    for candidate in (getattr(exc, "orig", None), getattr(getattr(exc, "orig", None), "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
 def _is_unavailable(exc: sa_exc.DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
         return True
-    return False
+    code = _sqlstate(exc)
+    return bool(code and code.startswith(_RETRYABLE_SQLSTATES))
 
 
 class UnitOfWork:

@@ -377,3 +377,45 @@ async def test_hostile_strings_never_break_the_database(store: Store) -> None:
         conv = await uow.get_conversation("telegram", "1")
     assert conv is not None and conv.data == {"ab ? c": ["ab ? c", {"x": "ab ? c"}]}
     assert (await store.due_outbox())[0].text == "ab ? c"
+
+
+async def test_sqlite_locked_is_unavailable_then_recovers(sqlite_url: str) -> None:
+    import sqlite3
+
+    store = await Store.open(sqlite_url, departement="90", timezone_name="Europe/Paris", sqlite_busy_timeout_ms=200)
+    path = sqlite_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with pytest.raises(StoreUnavailable):
+            async with store.unit() as uow:
+                await uow.mark_update_handled("u1")
+                await uow.create_request(draft())
+        other.execute("ROLLBACK")
+        async with store.unit() as uow:
+            assert await uow.mark_update_handled("u1") is True  # nothing partial was written before
+            rec = await uow.create_request(draft())
+        assert rec.reference.endswith("-0001")
+    finally:
+        other.close()
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_postgres_gone_is_unavailable(postgres_url: str, postgres_admin_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    store = await Store.open(postgres_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        async with store.unit() as uow:
+            await uow.mark_update_handled("a")
+        name = make_url(postgres_url).database
+        admin = make_url(postgres_admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        with pytest.raises(StoreUnavailable):
+            async with store.unit() as uow:
+                await uow.mark_update_handled("b")
+    finally:
+        await store.close()
