@@ -27,30 +27,38 @@ _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i"})
 
 
+# Format characters (zero-width spaces and joiners, bidi marks, soft hyphen, BOM, tags): removed, so that a word
+# split by one stays whole. Control characters: a space. Combining marks (accents once decomposed): removed.
+_FORMAT_RE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\ud800-\udfff]"
+)
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
     """Lowercase ASCII words separated by single spaces.
 
     NFKC, lowercase, accents stripped, elisions (l', d', qu', j', n', s', c', m', t') removed, punctuation and
     symbols turned into spaces, control and zero-width characters removed, length capped. Never raises: anything
-    that is not a string gives "".
+    that is not a string gives "". Letters of other scripts become spaces (they carry nothing we can match).
     """
     if not isinstance(text, str) or not text:
         return ""
     text = text[: max_chars * 2]  # bound the work before the expensive steps
-    text = unicodedata.normalize("NFKC", text).lower()
-    # Control characters become spaces (a newline separates words); format characters (zero-width, bidi marks) vanish.
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cc":
-            out.append(" ")
-        elif cat in ("Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
-            out.append(ch)
-    text = "".join(out).translate(_LIGATURES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = _FORMAT_RE.sub("", text)
+        try:
+            text = unicodedata.normalize("NFKC", text)
+        except (UnicodeError, ValueError):  # pragma: no cover - lone surrogates were removed above
+            return ""
+        text = text.lower().translate(_LIGATURES)
+        text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+    else:
+        text = text.lower()
+    text = _CONTROL_RE.sub(" ", text)
     text = _APOS_RE.sub("'", text)
     text = _ELISION_RE.sub(" ", text)
     text = _NON_WORD_RE.sub(" ", text).strip()

@@ -21,6 +21,7 @@ package may not import ``bot.texts``).
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -121,6 +122,8 @@ LAUREATE_FACTOR = 1.3  # the commune is in the programme: its team is the first 
 MEMBER_FACTOR = 1.1  # the commune holds the membership an offer requires
 STATUS_FACTOR = {"ferme": 0.6, "incertain": 0.9}
 UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
+# upper bound of the product of the factors above (offers that cannot reach the list are not checked)
+MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
 MAX_WORDS = 300
 # Words of a request that say nothing about its subject ("nous voudrions de l'aide pour…").
@@ -264,6 +267,7 @@ class Matcher:
         # phrase index: first stem -> list of (stems, offer id, bonus kind)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = defaultdict(list)
         theme_labels = {t.id: t.label for t in self.themes.values()}
+        memo: dict[str, tuple[list[str], list[str]]] = {}  # text -> (words, stems): keywords repeat across offers
         for offer in self.offers.values():
             tf: dict[str, float] = defaultdict(float)
             length = 0.0
@@ -279,9 +283,15 @@ class Matcher:
             if local and local.text:
                 fields.append((local.text, FIELD_WEIGHTS["local"]))
             for text, weight in fields:
-                norm = normalize(text)
-                words.update(w for w in norm.split() if w not in STOP_WORDS and not w.isdigit())
-                stems = [stem(w) for w in norm.split() if w not in STOP_WORDS]
+                cached = memo.get(text)
+                if cached is None:
+                    norm = normalize(text)
+                    cached = memo[text] = (
+                        [w for w in norm.split() if w not in STOP_WORDS and not w.isdigit()],
+                        [stem(w) for w in norm.split() if w not in STOP_WORDS],
+                    )
+                words.update(cached[0])
+                stems = cached[1]
                 for s in stems:
                     tf[s] += weight
                 length += weight * len(stems)
@@ -292,12 +302,12 @@ class Matcher:
             strong = [offer.name] + ([offer.acronym] if offer.acronym else [])
             seen: set[tuple[str, ...]] = set()
             for text in strong:
-                st = tuple(_stems(text))
+                st = tuple(memo[text][1]) if text in memo else tuple(_stems(text))
                 if st and st not in seen:
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, NAME_BONUS))
             for text in offer.keywords:
-                st = tuple(_stems(text))
+                st = tuple(memo[text][1]) if text in memo else tuple(_stems(text))
                 if len(st) >= 2 and st not in seen:
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, PHRASE_BONUS_PER_STEM * len(st)))
@@ -311,12 +321,19 @@ class Matcher:
         self._idf = {s: math.log(1 + (n - c + 0.5) / (c + 0.5)) for s, c in df.items()}
         # precomputed BM25 contribution of each (stem, offer), idf excluded
         self._postings: dict[str, list[tuple[str, float]]] = {}
+        self._parts: dict[str, dict[str, float]] = defaultdict(dict)
         for s, plist in postings.items():
             out = []
             for oid, tfw in plist:
                 norm_len = 1 - B + B * self._docs[oid].length / self._avg_len
-                out.append((oid, tfw * (K1 + 1) / (tfw + K1 * norm_len)))
+                part = tfw * (K1 + 1) / (tfw + K1 * norm_len)
+                out.append((oid, part))
+                self._parts[oid][s] = part
             self._postings[s] = out
+        self._theme_offers: dict[ThemeId, list[tuple[str, int]]] = defaultdict(list)
+        for offer in self.offers.values():
+            for pos, tid in enumerate(offer.themes):
+                self._theme_offers[tid].append((offer.id, pos))
         self._word_vocab = sorted(words | {w for k in _EXPANSIONS for w in k.split()})
         self._stem_vocab = set(self._postings)
         # themes: phrase index over their keywords (and labels)
@@ -431,40 +448,54 @@ class Matcher:
                         scores[tid] = (old + weight * len(st), words | used)
         return scores
 
-    def _relevance(self, query: _Query) -> dict[str, tuple[float, dict[int, float]]]:
-        """Raw relevance per offer and the contribution of each query word."""
+    @staticmethod
+    def _best_items(query: _Query) -> dict[str, _Item]:
         best_item: dict[str, _Item] = {}
         for item in query.items:
             prev = best_item.get(item.stem)
             if prev is None or item.weight > prev.weight:
                 best_item[item.stem] = item
+        return best_item
+
+    def _relevance(self, query: _Query) -> tuple[dict[str, float], dict[str, list[tuple[float, tuple[int, ...]]]]]:
+        """Raw relevance per offer (lexical + phrases) and, per offer, the phrase hits (value, query word indexes)."""
         scores: dict[str, float] = defaultdict(float)
-        contrib: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        for s, item in best_item.items():
+        for s, item in self._best_items(query).items():
             plist = self._postings.get(s)
             if not plist:
                 continue
-            idf = self._idf[s]
+            factor = item.weight * self._idf[s]
             for oid, part in plist:
-                value = item.weight * idf * part
-                scores[oid] += value
-                for k in item.source:
-                    contrib[oid][k] += value / len(item.source)
-        # phrases
+                scores[oid] += factor * part
+        hits: dict[str, list[tuple[float, tuple[int, ...]]]] = defaultdict(list)
         for seq, src, weight in query.sequences:
             matched: set[tuple[str, tuple[str, ...]]] = set()
             for i, s in enumerate(seq):
                 for st, oid, bonus in self._phrases.get(s, ()):
-                    if (oid, st) in matched:
+                    if (oid, st) in matched or tuple(seq[i : i + len(st)]) != st:
                         continue
-                    if tuple(seq[i : i + len(st)]) == st:
-                        matched.add((oid, st))
-                        value = bonus * weight
-                        scores[oid] += value
-                        for x in src[i : i + len(st)]:
-                            for k in x:
-                                contrib[oid][k] += value / max(1, len(st))
-        return {oid: (v, contrib[oid]) for oid, v in scores.items()}
+                    matched.add((oid, st))
+                    value = bonus * weight
+                    scores[oid] += value
+                    hits[oid].append((value, tuple(k for x in src[i : i + len(st)] for k in x)))
+        return scores, hits
+
+    def _contributions(
+        self, oid: str, query: _Query, hits: list[tuple[float, tuple[int, ...]]]
+    ) -> dict[int, float]:
+        """How much each query word brought to one offer (for the "mots reconnus" reason)."""
+        contrib: dict[int, float] = defaultdict(float)
+        parts = self._parts[oid]
+        for s, item in self._best_items(query).items():
+            part = parts.get(s)
+            if part:
+                value = item.weight * self._idf[s] * part
+                for k in item.source:
+                    contrib[k] += value / len(item.source)
+        for value, words in hits:
+            for k in words:
+                contrib[k] += value / max(1, len(words))
+        return contrib
 
     def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
         """Offers that fit the need ``text``, best first; eligibility checked for ``commune_code`` if given."""
@@ -477,53 +508,62 @@ class Matcher:
         query = self._parse(text)
         if query is None or limit <= 0:
             return []
-        relevance = self._relevance(query)
+        scores, hits = self._relevance(query)
         theme_scores = self._theme_scores(query)
         top_theme = max((v[0] for v in theme_scores.values()), default=0.0)
+        totals: dict[str, float] = dict(scores)
+        for tid, (tscore, _) in theme_scores.items():
+            share = tscore / top_theme
+            for oid, pos in self._theme_offers.get(tid, ()):
+                totals[oid] = totals.get(oid, 0.0) + THEME_BONUS * share * (1.0 if pos == 0 else THEME_SECONDARY)
+        # Offers in decreasing raw order; eligibility only while an offer can still enter the list (the ranking
+        # factors are at most MAX_FACTOR), and the wording (reasons) only for the offers kept.
+        candidates = [(-t, oid) for oid, t in totals.items() if t > 0]
+        heapq.heapify(candidates)  # popped best first: no full sort of a large catalogue
         place = self._place(commune_code)
+        kept: list[tuple[float, str]] = []  # min-heap of (final total, offer id), at most ``limit``
+        checked: dict[str, tuple[bool | None, list[str], list[str], float]] = {}
+        while candidates:
+            neg_total, oid = heapq.heappop(candidates)
+            total = -neg_total
+            if len(kept) >= limit and total * MAX_FACTOR < kept[0][0]:
+                break
+            offer = self.offers[oid]
+            elig = self._eligibility(offer, place)
+            checked[oid] = elig
+            final = total * elig[3] * STATUS_FACTOR.get(offer.status, 1.0)
+            if len(kept) < limit:
+                heapq.heappush(kept, (final, oid))
+            elif final > kept[0][0]:
+                heapq.heapreplace(kept, (final, oid))
         surface = _surface_words(text, query.words)
         ranked: list[tuple[float, str, Match]] = []
-        for oid, offer in self.offers.items():
-            raw, contrib = relevance.get(oid, (0.0, {}))
-            theme_bonus = 0.0
-            matched_themes: list[ThemeId] = []
-            for pos, tid in enumerate(offer.themes):
-                if tid in theme_scores:
-                    share = theme_scores[tid][0] / top_theme
-                    theme_bonus += THEME_BONUS * share * (1.0 if pos == 0 else THEME_SECONDARY)
-                    matched_themes.append(tid)
-            if raw <= 0 and theme_bonus <= 0:
-                continue
-            total = raw + theme_bonus
+        for final, oid in kept:
+            offer = self.offers[oid]
+            eligible, why, warnings, _ = checked[oid]
+            matched_themes = [tid for tid in offer.themes if tid in theme_scores]
             reasons: list[str] = []
-            words_shown = self._reason_words(contrib, surface)
+            words_shown = self._reason_words(self._contributions(oid, query, hits.get(oid, [])), surface)
             if words_shown:
                 reasons.append(WORDING["words"].format(words=", ".join(words_shown)))
             if matched_themes:
                 best = max(matched_themes, key=lambda t: theme_scores[t][0])
                 label = self.themes[best].label if best in self.themes else best.value
                 reasons.append(WORDING["theme"].format(label=label[:1].lower() + label[1:]))
-            eligible, why, warnings, factor = self._eligibility(offer, place)
             reasons.extend(why)
-            total *= factor * STATUS_FACTOR.get(offer.status, 1.0)
-            score = total / (total + SCALE)
-            ranked.append(
-                (
-                    score,
-                    oid,
-                    Match(
-                        id=oid,
-                        name=offer.name,
-                        score=round(score, 4),
-                        reasons=reasons,
-                        warnings=warnings,
-                        themes=list(offer.themes),
-                        eligible=eligible,
-                    ),
-                )
+            score = final / (final + SCALE)
+            match = Match(
+                id=oid,
+                name=offer.name,
+                score=round(score, 4),
+                reasons=reasons,
+                warnings=warnings,
+                themes=list(offer.themes),
+                eligible=eligible,
             )
+            ranked.append((score, oid, match))
         ranked.sort(key=lambda r: (-r[0], r[1]))
-        return [m for _, _, m in ranked[:limit]]
+        return [m for _, _, m in ranked]
 
     @staticmethod
     def _reason_words(contrib: Mapping[int, float], surface: Sequence[str], top: int = 4) -> list[str]:
