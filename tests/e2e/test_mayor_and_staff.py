@@ -176,3 +176,29 @@ async def test_agent_relay_both_ways(bot):
     seen = mayor.seen()
     await staff.say("Note interne entre agents")
     assert mayor.seen() == seen
+
+
+async def test_double_tap_and_deleted_group_message(bot):
+    fake = bot.fake
+    mayor = Person(bot, 505)
+    ref = await file_request(mayor, commune="Belfort")
+    group_msg = await _staff_message(bot, ref)
+    await bot.settle()
+    staff = Person(bot, STAFF_USERS[0], chat_id=STAFF_CHAT, name="Agent Martin")
+    seen = mayor.seen()
+    data = group_msg.button_data("Prendre en charge")
+    await staff.press_data(group_msg.message_id, data)
+    await staff.press_data(group_msg.message_id, data)  # double tap: a second update, same action
+    await fake.wait_for_message(mayor.chat_id, ref, after=seen)
+    await bot.settle()
+    assert len([m for m in fake.messages_to(mayor.chat_id)[seen:] if ref in m.text]) == 1
+    assert "déjà" in fake.callback_answers[-1].get("text", "")
+    # Someone deleted the request's message in the group: the next action posts a fresh one, tied to the request
+    fake.message(STAFF_CHAT, group_msg.message_id).deleted = True
+    current = fake.message(STAFF_CHAT, group_msg.message_id)
+    await staff.press_data(group_msg.message_id, f"st:op:{ref}:cerema")
+    fresh = await fake.wait_for_message(STAFF_CHAT, "Cerema",
+                                        where=lambda m: not m.deleted and m.message_id != current.message_id)
+    await bot.settle()
+    assert ref in fresh.text
+    assert (await bot.store.get_request(ref)).staff_message_id == str(fresh.message_id)

@@ -90,7 +90,7 @@ class TelegramChannel:
         jobs_interval: float = 60.0,
         concurrency: int = 64,
         run_jobs: bool = True,
-        sqlite_engine_calls: int = 4,
+        sqlite_engine_calls: int = 2,
     ) -> None:
         from bot.channels.telegram.jobs import Jobs
         from bot.channels.telegram.outbox import OutboxSender
