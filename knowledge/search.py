@@ -140,7 +140,7 @@ NEED_FILLERS = frozenset(
 # not guess what it means.
 _FOREIGN_STOP = frozenset(
     """
-    the and to of is are we our i want need for with my in on this that please would like have has what how
+    the and to of is are we our i want need for with my in this that please would like have has what how
     der die das und wir ich mit fur zu ein eine einen nicht ist sind haben brauchen unsere unser mochten bitte
     el los las por para con una es esta queremos necesitamos nuestro nuestra
     della gli per che sono vogliamo abbiamo bisogno nostro nostra
