@@ -618,6 +618,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, body: bytes) -> None:
         fake = self.fake
         parts = urlsplit(self.path)
+        if parts.path.startswith("/_control/"):
+            self._control(parts.path[len("/_control/"):], parse_qs(parts.query), body)
+            return
         segments = parts.path.strip("/").split("/")
         if len(segments) != 2 or not segments[0].startswith("bot"):
             self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -669,6 +672,34 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send(status, payload)
+
+    def _control(self, action: str, query: dict, body: bytes) -> None:
+        """Out-of-process control (``python -m tests.fakebotapi``): push updates, read what the bot sent."""
+        fake = self.fake
+        try:
+            args = json.loads(body) if body else {}
+            q = {k: v[-1] for k, v in query.items()}
+            if action == "text":
+                result: Any = fake.push_text(args["user"], args.get("chat"), args["text"], args.get("reply_to"))
+            elif action == "callback":
+                result = fake.push_callback(args["user"], args.get("chat"), int(args["message_id"]), args["data"])
+            elif action == "contact":
+                result = fake.push_contact(args["user"], args.get("chat"), args.get("phone", "+33600000000"))
+            elif action in ("messages", "wait"):
+                chat_id, after = int(q["chat_id"]), int(q.get("after", 0))
+                if action == "wait":
+                    count, timeout = int(q.get("count", 1)), float(q.get("timeout", 10))
+                    with fake.cond:
+                        fake.cond.wait_for(lambda: len(fake.messages_to(chat_id)) >= after + count, timeout)
+                result = [{"message_id": m.message_id, "text": m.text, "buttons": m.buttons, "deleted": m.deleted,
+                           "reply_markup": m.reply_markup} for m in fake.messages_to(chat_id)[after:]]
+            else:
+                self._send(404, {"ok": False, "description": "unknown control action"})
+                return
+        except (KeyError, ValueError, TypeError) as exc:
+            self._send(400, {"ok": False, "description": f"bad control call: {exc}"})
+            return
+        self._send(200, {"ok": True, "result": result})
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
