@@ -82,6 +82,9 @@ async def test_token_and_secret_never_logged(fake, sqlite_url, caplog):
     assert fake.token.split(":")[1] not in full
     assert SECRET not in full
     assert "[REDACTED]" in full
+    # Personal data typed during the intake never reaches the logs either (third-party debug logs are capped)
+    for personal in ("612345678", "12 34 56 78", "claire.martin@example.org", "Claire Martin"):
+        assert personal not in full, personal
 
 
 async def test_missing_token_is_a_clear_error(monkeypatch, capsys):

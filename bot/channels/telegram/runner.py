@@ -61,7 +61,8 @@ _redactor: _Redactor | None = None
 
 
 def protect_logs(*secrets: str | None) -> None:
-    """Register secrets to redact from every log record (idempotent); quiet the HTTP client's URL logging."""
+    """Register secrets to redact from every log record (idempotent); cap third-party loggers that would log
+    secrets or personal data at debug level."""
     global _redactor
     if _redactor is None:
         _redactor = _Redactor()
@@ -69,8 +70,14 @@ def protect_logs(*secrets: str | None) -> None:
     for secret in secrets:
         if secret:
             _redactor.secrets.add(secret)
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Third-party debug logs carry URLs with the token, message texts and SQL parameters (phones, e-mails):
+    # never below these levels, whatever GUICHET_LOG_LEVEL says. Our own modules log ids only.
+    for noisy, level in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("telegram", logging.INFO),
+                         ("aiosqlite", logging.INFO), ("asyncpg", logging.INFO),
+                         ("sqlalchemy.engine", logging.WARNING), ("tornado", logging.INFO)):
+        logger = logging.getLogger(noisy)
+        if logger.getEffectiveLevel() < level or logger.level == logging.NOTSET or logger.level < level:
+            logger.setLevel(level)
 
 
 def redact(text: str) -> str:
