@@ -84,13 +84,18 @@ _STATUS_RE = re.compile(
 )
 _STATUS_OBJ_RE = re.compile(r"\b(demande|demandes|dossier|dossiers|requete|reference|90 \d{4} \d{4})\b")
 _AGENT_RE = re.compile(
-    r"\b(parler|discuter|echanger|joindre|contacter|avoir|besoin) (a|avec|de)? ?(un|une|le|la)? ?"
-    r"(agent|humain|personne|conseiller|conseillere|interlocuteur|quelqu un|un vrai|une vraie|responsable|operateur)\b"
+    r"\b(parler|discuter|echanger|joindre|contacter|avoir|besoin) (a|au|aux|avec|de)? ?(un|une|le|la)? ?"
+    r"(agent|humain|personne|conseiller|conseillere|interlocuteur|quelqu un|un vrai|une vraie|responsable|operateur|"
+    r"prefet|prefecture|sous prefet|sous prefecture|delegue|ddt)\b"
     r"|\b(un humain|une vraie personne|vrai humain|personne physique|etre rappele|rappelez moi|me rappeler)\b"
 )
 _CANCEL_RE = re.compile(r"\b(annuler|annulez|laisse tomber|laissez tomber|abandonner|arreter la|stop)\b")
 _RESTART_RE = re.compile(r"\b(recommencer|reprendre (depuis|a) (le debut|zero)|repartir de zero|tout reprendre)\b")
-_HELP_RE = re.compile(r"\b(comment (ca|cela) (marche|fonctionne)|que (pouvez|savez) vous faire|a quoi (vous )?servez)\b")
+_HELP_RE = re.compile(
+    r"\b(comment (ca|cela) (marche|fonctionne)|que (pouvez|savez) vous faire|a quoi (vous )?servez|"
+    r"que (puis je|peut on|pouvons nous) faire (ici|avec vous|avec ce)|est ce que je peux faire ici|"
+    r"je (ne )?comprends (rien|pas)|rien compris|je suis perdu|je suis perdue)\b"
+)
 _GREETING_RE = re.compile(r"^(bonjour|bonsoir|salut|hello|coucou|bjr|slt)\b")
 _YES_START = re.compile(r"^(oui|ok|accord|daccord|tout a fait|exactement|parfait)\b")
 _NO_START = re.compile(r"^(non|nan|pas du tout)\b")
@@ -109,7 +114,8 @@ _QUESTION_IN = re.compile(
     r"comment obtenir|comment on fait|que veut dire|que signifie|ca veut dire|definition|"
     r"eligible|eligibles|eligibilite|conditions|criteres|combien de temps|combien ca coute|est il possible|"
     r"est ce possible|ai je le droit|a t on le droit|avons nous droit|ai je droit|a t on droit|peut on beneficier|sommes nous concernes|"
-    r"suis je concerne|le delai|quel delai|quels delais|ca coute|cout|gratuit|payant)\b"
+    r"suis je concerne|le delai|quel delai|quels delais|ca coute|cout|gratuit|payant|savoir si|savoir comment|"
+    r"savoir quel|savoir quelle|savoir qui|savoir ou|savoir quand|savoir combien|savoir pourquoi)\b"
 )
 _NEED_RE = re.compile(
     r"\b(je voudrais|je voudrai|je souhaite|je souhaiterais|nous souhaitons|nous souhaiterions|on souhaite|"
@@ -117,7 +123,7 @@ _NEED_RE = re.compile(
     r"ai besoin|nous avons besoin|on a besoin|besoin|nous cherchons|je cherche|"
     r"on cherche|recherchons|nous envisageons|envisage|envisageons|on envisage|nous projetons|notre projet|mon projet|"
     r"un projet|le projet|projet de|projet d|nous prevoyons|on prevoit|la commune (souhaite|veut|envisage|prevoit|a)|"
-    r"la mairie (souhaite|veut|envisage|prevoit)|notre commune|ma commune|notre village|nous devons|on doit|il faut|"
+    r"la mairie (souhaite|veut|envisage|prevoit)|nous devons|on doit|il faut|"
     r"il faudrait|aidez nous|aider a|aide pour|aide a|accompagnement pour|financer|financement|subvention|"
     r"renover|rehabiliter|construire|creer|amenager|installer|refaire|agrandir|reconvertir|moderniser|isoler|"
     r"ouvrir|implanter|developper|lutter contre|proteger|redynamiser|revitaliser|mettre en place|remplacer|"
@@ -125,11 +131,14 @@ _NEED_RE = re.compile(
     r"nous avons plus|nous avons pas|on a plus|on a pas|pas de|il manque|nous manque)\b"
 )
 _PROJECT_NOUNS = re.compile(
-    r"\b(ecole|mairie|salle|gymnase|eglise|commerce|logement|logements|medecin|medecins|maison de sante|voirie|"
+    r"\b(ecole|mairie|salle|gymnase|eglise|commerce|logement|medecin|maison de sante|voirie|"
     r"route|pont|reseau|fibre|eau|assainissement|station|inondation|crue|friche|centre bourg|centre ville|"
-    r"chaufferie|chauffage|renovation|isolation|panneaux|solaire|bornes|piste|cantine|creche|bibliotheque|"
-    r"mediatheque|tiers lieu|epicerie|boulangerie|cafe|bistrot|zone|usine|parc|jardin|arbres|batiment|batiments|"
-    r"equipement|stade|piscine|terrain|place|parking|patrimoine|couverture mobile|antenne)\b"
+    r"chaufferie|chauffage|renovation|isolation|panneau|solaire|borne|piste|cantine|creche|bibliotheque|"
+    r"mediatheque|tiers lieu|epicerie|boulangerie|cafe|bistrot|zone|usine|parc|jardin|arbre|batiment|"
+    r"equipement|stade|piscine|terrain|place|parking|patrimoine|couverture mobile|antenne|toiture|toit|"
+    r"chaudiere|eclairage|trottoir|cimetiere|digue|riviere|berge|haie|foret|sentier|gite|camping|ecluse|"
+    r"habitat|zone blanche|internet|desert medical|secheresse|pollution|dechet|"
+    r"transport|mobilite|velo|bus|gare|commerces|tourisme|industrie|entreprise|emploi|agriculture|ferme)s?\b"
 )
 
 
