@@ -605,9 +605,11 @@ class Turn:
         self._no_buttons()
         return [Reply(T.ASK_EMAIL, remove_keyboard=True)]
 
-    def prompt_offers(self) -> list[Reply]:
+    def prompt_offers(self, again: bool = False) -> list[Reply]:
         shown = self.draft.get("offer_view") or []
-        if not shown:
+        if again and shown:
+            text = T.OFFERS_AGAIN
+        elif not shown:
             text = T.OFFERS_NONE
         else:
             lines = [T.offer_line(i + 1, o["name"], o.get("reason"), o.get("warning")) for i, o in enumerate(shown)]
@@ -986,7 +988,7 @@ class Turn:
                 item = shown[int(data[2:]) - 1]
             except (ValueError, IndexError):
                 return [Reply(T.STALE_BUTTON)] + self.prompt()
-            return [Reply(self._offer_details(item["id"], item["name"]))] + self.prompt()
+            return [Reply(self._offer_details(item["id"], item["name"]))] + self.prompt(again=True)
         return self.enter_recap()
 
     def _offer_details(self, offer_id: str, name: str) -> str:
@@ -1002,7 +1004,17 @@ class Turn:
         local = (getattr(offer, "local", None) or {}).get(str(self.s.departement))
         if local is not None and getattr(local, "uncertain", False):
             uncertain = True
-        return T.offer_details(offer.name, offer.summary, elig.text, offer.how_to_apply, str(offer.url), uncertain)
+        text = T.offer_details(offer.name, offer.summary, elig.text, offer.how_to_apply, str(offer.url), uncertain)
+        code = self.draft.get("commune_code")
+        check = getattr(self.kb, "eligibility", None)
+        if code and check is not None:
+            try:
+                _, _, warnings = check(offer_id, code)
+            except Exception:  # noqa: BLE001 - details stay useful without the commune check
+                warnings = []
+            if warnings:
+                text += "\n\n" + T.offer_warnings_for(self.draft.get("commune_name") or "", list(warnings)[:3])
+        return text
 
     async def choice_recap(self, data: str) -> list[Reply]:
         if data == "send":

@@ -233,6 +233,7 @@ EMAIL_REQUIRED = "Sans téléphone, l'e-mail est nécessaire pour vous recontact
 # --- intake: offers ---------------------------------------------------------------------------------------------
 OFFERS_INTRO = "Voici les dispositifs qui semblent correspondre à votre projet :"
 OFFERS_NONE = "Je n'ai pas trouvé de dispositif qui corresponde clairement : l'équipe de la préfecture regardera votre demande."
+OFFERS_AGAIN = "Voir un autre dispositif, ou continuer ?"
 OFFERS_OUTRO = "L'équipe confirmera ce qui s'applique vraiment à votre cas."
 
 
@@ -254,6 +255,10 @@ def offer_details(name: str, summary: str, eligibility: str, how_to_apply: str, 
     if uncertain:
         text += "\n\n⚠️ Certaines informations sont incertaines ou peuvent avoir changé : à vérifier avec l'équipe."
     return text + f"\n\nSource : {url}"
+
+
+def offer_warnings_for(commune: str, warnings: list[str]) -> str:
+    return f"Pour {commune} :\n" + "\n".join(f"⚠️ {w}" for w in warnings)
 
 
 # --- intake: recap, consent, duplicates -------------------------------------------------------------------------
