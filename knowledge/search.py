@@ -55,6 +55,7 @@ WORDING: dict[str, str] = {
     "kind_epci_noname": "Porté par l'intercommunalité, pas par la commune.",
     "requires_any": "Réservé aux territoires {memberships} ; {name} n'en fait pas partie d'après nos données.",
     "requires_any_nocommune": "Réservé aux territoires {memberships}.",
+    "requires_any_unsure": "Réservé aux territoires {memberships} : nos listes ne disent pas si {name} en fait partie, à vérifier.",
     "closed_list": "Liste fermée : {name} n'en fait pas partie d'après nos données.",
     "closed_list_uncertain": "Liste fermée, et notre liste locale peut être incomplète : à vérifier auprès de la préfecture.",
     "closed_list_nocommune": "Liste fermée : seules les collectivités déjà retenues en bénéficient.",
@@ -288,10 +289,10 @@ class Matcher:
                     norm = normalize(text)
                     cached = memo[text] = (
                         [w for w in norm.split() if w not in STOP_WORDS and not w.isdigit()],
-                        [stem(w) for w in norm.split() if w not in STOP_WORDS],
+                        [stem(w) for w in norm.split() if w not in STOP_WORDS and not w.isdigit()],
                     )
                 words.update(cached[0])
-                stems = cached[1]
+                stems = cached[1]  # figures alone ("4", "2026") are not indexed; phrases keep them ("4 saisons")
                 for s in stems:
                     tf[s] += weight
                 length += weight * len(stems)
@@ -395,6 +396,10 @@ class Matcher:
         main_src: list[tuple[int, ...]] = []
         for i, w in enumerate(words):
             if w in STOP_WORDS or w in NEED_FILLERS:
+                continue
+            if w.isdigit():  # only inside a phrase ("4 saisons")
+                main_seq.append(w)
+                main_src.append((i,))
                 continue
             s = stem(w)
             weight = 1.0
@@ -586,6 +591,20 @@ class Matcher:
         except Exception:  # noqa: BLE001 - an unknown code is not an error here
             return None
 
+    def _list_complete(self, membership: str, departement: str) -> bool | None:
+        """True: our list of this membership for the département is complete (absence means "not a member");
+        False: the list is known to be incomplete; None: no list (or a referential that does not say)."""
+        info = getattr(self.territory, "membership_info", None)
+        if info is None:
+            return None
+        try:
+            lists = info(membership, departement)
+        except Exception:  # noqa: BLE001 - a referential without this information
+            return None
+        if not lists:
+            return None
+        return all(getattr(lst, "complete", False) for lst in lists)
+
     def _epci_population(self, place: PlaceLike) -> int | None:
         if place.kind == "epci":
             return place.population
@@ -689,11 +708,12 @@ class Matcher:
             if have:
                 reasons.append(f"{name} {MEMBERSHIP_REASONS.get(have[0], have[0])}")
             else:
-                failures.append(
-                    WORDING["requires_any"].format(
-                        memberships=" ou ".join(MEMBERSHIP_LABELS.get(m, m) for m in rules.requires_any), name=name
-                    )
-                )
+                labels = " ou ".join(MEMBERSHIP_LABELS.get(m, m) for m in rules.requires_any)
+                if all(self._list_complete(m, place.departement) for m in rules.requires_any):
+                    failures.append(WORDING["requires_any"].format(memberships=labels, name=name))
+                else:  # a list we know to be incomplete, or none at all: never conclude "not a member"
+                    warnings.append(WORDING["requires_any_unsure"].format(memberships=labels, name=name))
+                    unknown = True
         # closed list of laureates
         membership_key = OFFER_MEMBERSHIP.get(offer.id)
         laureates = set(local.laureates) if local else set()
@@ -717,7 +737,7 @@ class Matcher:
             elif place.departement != self.departement:
                 warnings.append(WORDING["closed_list_unknown"])
                 unknown = True
-            elif local.uncertain:
+            elif local.uncertain or (membership_key and self._list_complete(membership_key, place.departement) is False):
                 warnings.append(WORDING["closed_list_uncertain"])
                 unknown = True
             else:
@@ -738,7 +758,7 @@ class Matcher:
         if rules.uncertain:
             # uncertain rules never exclude: failures become warnings
             warnings.extend(failures)
-            if not failures:
+            if not failures and not unknown:
                 warnings.append(WORDING["uncertain"].format(text=rules.text))
             return None, reasons, warnings, UNCERTAIN_FACTOR * (MEMBER_FACTOR if reasons else 1.0)
         if failures:
