@@ -19,6 +19,7 @@ a database that cannot be reached or stays locked raises :class:`StoreUnavailabl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -127,6 +128,10 @@ class Store:
         self.departement = departement
         self.tz = ZoneInfo(timezone_name)
         self.dialect = engine.dialect.name
+        # SQLite: writers of this process queue here, in order, instead of polling SQLite's busy handler (which
+        # sleeps up to 100 ms between tries); other processes are still held off by BEGIN IMMEDIATE + busy_timeout.
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.write_lock_timeout = 30.0
 
     @classmethod
     async def open(
@@ -174,6 +179,12 @@ class Store:
 
         ``readonly=True`` on SQLite starts a deferred transaction (does not take the write lock).
         """
+        lock = None if readonly else self._write_lock
+        if lock is not None:
+            try:
+                await asyncio.wait_for(lock.acquire(), self.write_lock_timeout)
+            except asyncio.TimeoutError:
+                raise StoreUnavailable("database busy (write lock)") from None
         try:
             async with self.engine.connect() as conn:
                 if readonly and self.dialect == "sqlite":
@@ -184,6 +195,9 @@ class Store:
             if isinstance(exc, sa_exc.DBAPIError) and not _is_unavailable(exc):
                 raise
             raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        finally:
+            if lock is not None:
+                lock.release()
 
     # --- store-level helpers (each opens its own unit) -----------------------------------------------------------
     async def get_request(self, reference: str) -> RequestRecord | None:

@@ -419,3 +419,31 @@ async def test_postgres_gone_is_unavailable(postgres_url: str, postgres_admin_ur
                 await uow.mark_update_handled("b")
     finally:
         await store.close()
+
+
+async def test_many_concurrent_chats_all_succeed(store: Store) -> None:
+    """150 chats writing at once: every unit commits (SQLite writers queue in-process instead of timing out)."""
+
+    async def chat(i: int) -> None:
+        for k in range(3):
+            async with store.unit() as uow:
+                assert await uow.mark_update_handled(f"{i}:{k}")
+                conv = await uow.get_conversation("telegram", str(i))
+                conv = conv or ConversationState(channel="telegram", chat_id=str(i), user_id=str(i))
+                conv.data = {"k": k}
+                await uow.save_conversation(conv)
+
+    await asyncio.gather(*(chat(i) for i in range(150)))
+    assert await count(store, "handled_update") == 450
+    assert await count(store, "conversation") == 150
+
+
+async def test_readonly_unit_does_not_wait_for_writer(sqlite_url: str) -> None:
+    store = await Store.open(sqlite_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        async with store.unit() as writer:
+            await writer.create_request(draft())
+            async with store.unit(readonly=True) as reader:  # WAL: readers see the last commit, never block
+                assert await reader.list_requests() == []
+    finally:
+        await store.close()
