@@ -53,7 +53,8 @@ _GENERIC = frozenset(
     faire fait est sont etre avoir commune communes mairie maire ville village collectivite collectivites projet
     projets aide aides question savoir besoin obtenir demande demander dossier temps belfort territoire france
     national nationale etat public publique quoi sert servir signifie veut dire explique expliquer definition koi kesako cest beaucoup tres trop bien bon oui non ok plus moins
-    tout tous toute rien chose aller venir voir vouloir veux voudrais voudrait pouvoir sais savez connaitre
+    tout tous toute rien chose aller va vais vont venir voir vouloir veux voudrais voudrait pouvoir sais savez
+    connaitre meme
     """.split()
 )
 _EXPANSIONS = {normalize(k): normalize(v).split() for table in (SYNONYMS, ACRONYMS) for k, v in table.items()}

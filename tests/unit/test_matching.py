@@ -156,6 +156,17 @@ def test_epci_only_offer_for_a_commune_warns(kb: KnowledgeBase) -> None:
     assert ti_epci.eligible is not False
 
 
+def test_missing_or_incomplete_list_never_concludes_not_a_member(kb: KnowledgeBase) -> None:
+    # no list of mountain communes for the 90: "to be checked", not "not a member"
+    am = next(m for m in kb.match("tourisme 4 saisons en montagne", commune_code="90065") if m.id == "avenir-montagnes")
+    assert am.eligible is None
+    assert any("à vérifier" in w for w in am.warnings)
+    assert not any("n'en fait pas partie" in w for w in am.warnings)
+    # the PVD list of the 90 may be incomplete: a commune not on it is told to check, not excluded
+    pvd = next(m for m in kb.match("petites villes de demain", commune_code="90039") if m.id == "petites-villes-de-demain")
+    assert pvd.eligible is None and any("incomplète" in w for w in pvd.warnings)
+
+
 def test_rural_is_an_approximation_and_says_so(kb: KnowledgeBase) -> None:
     vda = next(m for m in kb.match("villages d'avenir", commune_code=BERMONT) if m.id == "villages-d-avenir")
     assert any("estimation" in w for w in vda.warnings)
