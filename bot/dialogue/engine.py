@@ -308,7 +308,7 @@ class Turn:
 
     def clear_draft(self) -> None:
         for key in ("draft", "candidates", "theme_sel", "help_sel", "need_partial", "need_more_asked",
-                    "back_to_recap", "resume_step", "dup_ref"):
+                    "back_to_recap", "resume_step", "dup_ref", "pending_need"):
             self.st.pop(key, None)
 
     def start_intake(self) -> list[Reply]:
@@ -497,7 +497,13 @@ class Turn:
             return await self.answer_question(text, reprompt=True)
         if re.search(r"\b(mes demandes|ma demande|suivi|suivre|ou en est)\b", norm):
             return await self.my_requests()
-        if re.search(r"\b(deposer|demande|projet|besoin|aide|accompagnement)\b", norm) or len(v.meaningful_words(text)) >= 5:
+        described = len(v.meaningful_words(text)) >= v.MIN_NEED_WORDS
+        if re.search(r"\b(deposer|demande|projet|besoin|aide|accompagnement)\b", norm) or described:
+            if described and not self.in_intake() and self.st.get("resume_step") not in INTAKE_STEPS:
+                # The person described the need straight away: keep it for the need step instead of asking again.
+                out = self.start_intake()
+                self.st["pending_need"], _ = v.truncate(text, v.NEED_MAX_CHARS)
+                return [Reply(T.NEED_KEPT_FROM_START)] + out
             return self.start_or_resume_intake()
         return [Reply(T.MENU_HINT)] + self.prompt()
 
@@ -689,6 +695,10 @@ class Turn:
         if self.st.pop("back_to_recap", False) and group in EDIT_GROUPS:
             return self.enter_recap()
         nxt = next_step_after(group)
+        if nxt == "need" and self.st.get("pending_need"):
+            self.goto("need")
+            pending = self.st.pop("pending_need")
+            return [Reply(T.need_kept(pending))] + await self.step_need(pending)
         if nxt == "offers":
             return self.enter_offers()
         if nxt == "recap":

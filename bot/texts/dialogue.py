@@ -163,6 +163,14 @@ ROLE_REASK = "Choisissez votre fonction dans la liste."
 
 # --- intake: need ----------------------------------------------------------------------------------------------
 ASK_NEED = "Décrivez votre projet ou votre besoin en quelques phrases : quoi, où, pourquoi."
+NEED_KEPT_FROM_START = "C'est noté, je garde la description de votre besoin. Commençons par votre collectivité."
+
+
+def need_kept(need: str) -> str:
+    short = need if len(need) <= 200 else need[:197].rstrip() + "…"
+    return f"Votre besoin, tel que vous l'avez décrit : « {short} »"
+
+
 NEED_MORE = "Pouvez-vous en dire un peu plus ? Par exemple : le lieu, l'objectif, ce qui bloque."
 NEED_UNREADABLE = "Je n'ai pas compris. Décrivez votre projet en français, en quelques phrases."
 
