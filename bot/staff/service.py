@@ -415,7 +415,8 @@ async def mayor_answer(uow: Any, reference: str, text: str, actor: str | None = 
     event = await uow.append_to_request(current.reference, text, actor)
     record = current
     if current.status == EN_ATTENTE:
-        record = await uow.set_status(current.reference, EN_COURS, actor, note="réponse de l'élu(e)")
+        back = await _status_before_waiting(uow, current.reference)
+        record = await uow.set_status(current.reference, back, actor, extra={"reason": "mayor_answer"})
         event = (await uow.history(record.reference))[-1]
     sid = await uow.enqueue(
         "mayor_answer", STAFF_CHANNEL, STAFF_CHAT, T.staff_mayor_answer(record.reference, record.commune_name, text),
@@ -425,6 +426,15 @@ async def mayor_answer(uow: Any, reference: str, text: str, actor: str | None = 
     )
     rid = await _refresh_staff_message(uow, record, event, None)
     return StaffResult(True, "ok", T.done_relayed(record.reference), record, [i for i in (sid, rid) if i is not None])
+
+
+async def _status_before_waiting(uow: Any, reference: str) -> str:
+    """Where a request goes back when the mayor answers: ``orientee`` if it was routed before the question was
+    asked, else ``en_cours``."""
+    for ev in reversed(await uow.history(reference)):
+        if ev.kind == "status" and ev.data.get("to") == EN_ATTENTE:
+            return ORIENTEE if ev.data.get("from") == ORIENTEE else EN_COURS
+    return EN_COURS
 
 
 async def close(uow: Any, reference: str, outcome: str, actor: str, note: str | None = None,

@@ -230,3 +230,14 @@ def test_callbacks_fit_and_parse() -> None:
                                        ("ANCT national", "anct"), ("Banque des territoires", "bdt")])
 def test_resolve_operator(value: str, key: str) -> None:
     assert S.resolve_operator(value)[0] == key  # type: ignore[index]
+
+
+async def test_answer_returns_a_routed_request_to_orientee(store: Store) -> None:
+    ref = (await new_request(store)).reference
+    svc = StaffService(store)
+    await svc.route(ref, "Anah", "telegram:77")
+    await svc.ask_details(ref, "Combien de logements ?", "telegram:77")
+    res = await svc.mayor_answer(ref, "Douze logements.")
+    assert res.ok and res.record is not None and res.record.status == "orientee" and res.record.operator == "Anah"
+    assert (await svc.mayor_answer("90-1999-0001", "x")).code == "unknown_reference"
+    assert (await svc.mayor_answer(ref, " \x00 ")).code == "empty_text"
