@@ -133,6 +133,7 @@ NEED_FILLERS = frozenset(
     voudrais voudrait voudrions voudraient voulons voulez veut veux vouloir souhaite souhaitons souhaiterions
     souhaiterais souhaitez souhaitent aimerions aimerait aimerais aimerions cherche cherchons cherchez recherche
     recherchons besoin besoins aide aider aides aidez merci bonjour madame monsieur maire adjoint commune communes
+    village villages ville villes habitants
     notre nos mon ma mes projet projets svp possible comment quoi quel quelle quels quelles faudrait faut peut
     pouvons pourrions pourriez serait sera envisage envisageons prevoit prevoyons
     """.split()
@@ -395,10 +396,10 @@ class Matcher:
         main_seq: list[str] = []
         main_src: list[tuple[int, ...]] = []
         for i, w in enumerate(words):
-            if w in STOP_WORDS or w in NEED_FILLERS:
+            if w in STOP_WORDS:
                 continue
-            if w.isdigit():  # only inside a phrase ("4 saisons")
-                main_seq.append(w)
+            if w.isdigit() or w in NEED_FILLERS:  # only inside a phrase ("4 saisons", "villages d'avenir")
+                main_seq.append(w if w.isdigit() else stem(w))
                 main_src.append((i,))
                 continue
             s = stem(w)
