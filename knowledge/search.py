@@ -118,6 +118,7 @@ PHRASE_BONUS_PER_STEM = 1.0
 NAME_BONUS = 4.0
 THEME_BONUS = 2.0
 THEME_SECONDARY = 0.8
+THEME_KEEP_RATIO = 0.34  # detect_themes keeps themes scoring at least this share of the best one
 INELIGIBLE_FACTOR = 0.5
 LAUREATE_FACTOR = 1.3  # the commune is in the programme: its team is the first door to knock on
 MEMBER_FACTOR = 1.1  # the commune holds the membership an offer requires
@@ -441,7 +442,12 @@ class Matcher:
         if query is None:
             return []
         scores = self._theme_scores(query)
-        return [t for t, _ in sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[0].value))]
+        if not scores:
+            return []
+        top = max(v[0] for v in scores.values())
+        # a theme carried by a single stray word next to a clearly stronger one is left out
+        kept = [(t, v[0]) for t, v in scores.items() if v[0] >= THEME_KEEP_RATIO * top]
+        return [t for t, _ in sorted(kept, key=lambda kv: (-kv[1], kv[0].value))]
 
     def _theme_scores(self, query: _Query) -> dict[ThemeId, tuple[float, set[int]]]:
         scores: dict[ThemeId, tuple[float, set[int]]] = {}
