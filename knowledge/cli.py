@@ -32,6 +32,7 @@ _T = {
     "ambiguous": "Plusieurs possibilités :",
     "outside": "(hors du département {dep})",
     "bad_commune": "Collectivité inconnue : {commune}",
+    "ambiguous_commune": "« {commune} » peut désigner plusieurs collectivités : {names}. Donnez le code INSEE.",
     "source": "Source : {url}",
     "eligible_no": "non éligible",
     "eligible_unknown": "à vérifier",
@@ -102,17 +103,16 @@ def _load_matcher(dep: str) -> tuple[Any, Any]:
     return Matcher(load_offers(), load_themes(), territory=territory, departement=dep), territory
 
 
-def _resolve_commune(commune: str | None, territory: Any) -> tuple[str | None, bool]:
-    """(code, ok): an INSEE code or SIREN as given, or a name resolved in the referential."""
+def _resolve_commune(commune: str | None, territory: Any) -> tuple[str | None, list[Any]]:
+    """(code, candidates): an INSEE code or SIREN as given, or a name resolved in the referential; when nothing is
+    resolved, the candidates (possibly none) to show."""
     if commune is None or not commune.strip():
-        return None, True
+        return None, []
     code = commune.strip().upper()
     if territory.place(code) is not None:
-        return code, True
+        return code, []
     resolution = territory.resolve(commune)
-    if resolution.resolved:
-        return resolution.resolved, True
-    return None, False
+    return resolution.resolved, list(resolution.candidates)
 
 
 def run_match(text: str | None, commune: str | None = None, json_out: bool = False, stdin: bool = False) -> int:
@@ -121,9 +121,13 @@ def run_match(text: str | None, commune: str | None = None, json_out: bool = Fal
         print(_T["no_text"], file=sys.stderr)
         return EXIT_USAGE
     matcher, territory = _load_matcher(dep)
-    code, ok = _resolve_commune(commune, territory)
-    if not ok:
-        print(_T["bad_commune"].format(commune=commune), file=sys.stderr)
+    code, candidates = _resolve_commune(commune, territory)
+    if commune and commune.strip() and code is None:
+        if candidates:
+            names = ", ".join(f"{c.name} ({c.code})" for c in candidates[:5])
+            print(_T["ambiguous_commune"].format(commune=commune, names=names), file=sys.stderr)
+        else:
+            print(_T["bad_commune"].format(commune=commune), file=sys.stderr)
         return EXIT_USAGE
 
     def compute(query: str) -> dict[str, Any]:

@@ -90,6 +90,12 @@ def test_match_unknown_commune_is_a_usage_error() -> None:
     assert result.exit_code == 2
 
 
+def test_match_ambiguous_commune_lists_candidates() -> None:
+    result = runner.invoke(app, ["match", "--commune", "90200", "école"])
+    assert result.exit_code == 2
+    assert "Giromagny (90052)" in result.output  # stderr is mixed into output by the runner
+
+
 def test_match_without_text_is_a_usage_error() -> None:
     result = runner.invoke(app, ["match"])
     assert result.exit_code == 2
