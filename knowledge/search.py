@@ -271,6 +271,13 @@ class Matcher:
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = defaultdict(list)
         theme_labels = {t.id: t.label for t in self.themes.values()}
         memo: dict[str, tuple[list[str], list[str]]] = {}  # text -> (words, stems): keywords repeat across offers
+        phrase_memo: dict[str, tuple[str, ...]] = {}
+
+        def phrase_stems(text: str) -> tuple[str, ...]:  # figures kept: "4 saisons"
+            if text not in phrase_memo:
+                phrase_memo[text] = tuple(_stems(text))
+            return phrase_memo[text]
+
         for offer in self.offers.values():
             tf: dict[str, float] = defaultdict(float)
             length = 0.0
@@ -305,12 +312,12 @@ class Matcher:
             strong = [offer.name] + ([offer.acronym] if offer.acronym else [])
             seen: set[tuple[str, ...]] = set()
             for text in strong:
-                st = tuple(memo[text][1]) if text in memo else tuple(_stems(text))
+                st = phrase_stems(text)
                 if st and st not in seen:
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, NAME_BONUS))
             for text in offer.keywords:
-                st = tuple(memo[text][1]) if text in memo else tuple(_stems(text))
+                st = phrase_stems(text)
                 if len(st) >= 2 and st not in seen:
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, PHRASE_BONUS_PER_STEM * len(st)))
