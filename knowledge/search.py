@@ -197,28 +197,34 @@ for _table in (SYNONYMS, ACRONYMS):
         _EXPANSIONS[normalize(_k)] = [w for w in normalize(_v).split() if w not in STOP_WORDS]
 _MAX_EXP = max(len(k.split()) for k in _EXPANSIONS)
 _SURFACE_RE = re.compile(r"[^\W_]+")
-_ELISION_SURFACE = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu|quoiqu)['\u2019\u02bc]", re.IGNORECASE)
 
 
-def _surface_words(text: str, words: list[str]) -> list[str]:
-    """The query's words as typed (accents kept), aligned with the normalised ``words``; falls back to them."""
-    try:
-        raw = _ELISION_SURFACE.sub(" ", text[: len(text) if len(text) < 8000 else 8000].lower())
-        surface = _SURFACE_RE.findall(raw)
-        if len(surface) >= len(words):
-            out: list[str] = []
-            j = 0
-            for w in words:
-                while j < len(surface) and normalize(surface[j]) != w:
-                    j += 1
-                if j >= len(surface):
-                    return words
-                out.append(surface[j])
-                j += 1
-            return out
-    except Exception:  # noqa: BLE001 - display nicety only
-        pass
-    return words
+class _Surface:
+    """The query as typed, aligned lazily with its normalised words, to quote the user's own words in reasons."""
+
+    def __init__(self, text: str, words: Sequence[str]) -> None:
+        self.text = text[:20000]
+        self.words = words
+        self._tokens = _SURFACE_RE.finditer(self.text.lower())
+        self._spans: list[tuple[int, int]] = []
+        self._broken = False
+
+    def _span(self, index: int) -> tuple[int, int] | None:
+        while len(self._spans) <= index and not self._broken:
+            target = self.words[len(self._spans)]
+            for m in self._tokens:
+                if normalize(m.group(0)) == target:
+                    self._spans.append(m.span())
+                    break
+            else:
+                self._broken = True
+        return self._spans[index] if index < len(self._spans) else None
+
+    def quote(self, first: int, last: int) -> str:
+        a, b = self._span(first), self._span(last)
+        if a is None or b is None:
+            return " ".join(self.words[first : last + 1])
+        return " ".join(self.text[a[0] : b[1]].split())
 
 
 @dataclass
@@ -555,7 +561,7 @@ class Matcher:
                 heapq.heappush(kept, (final, oid))
             elif final > kept[0][0]:
                 heapq.heapreplace(kept, (final, oid))
-        surface = _surface_words(text, query.words)
+        surface = _Surface(text, query.words)
         ranked: list[tuple[float, str, Match]] = []
         for final, oid in kept:
             offer = self.offers[oid]
@@ -585,15 +591,27 @@ class Matcher:
         return [m for _, _, m in ranked]
 
     @staticmethod
-    def _reason_words(contrib: Mapping[int, float], surface: Sequence[str], top: int = 4) -> list[str]:
+    def _reason_words(contrib: Mapping[int, float], surface: _Surface, top: int = 4) -> list[str]:
+        """The query words that weighed most, quoted as typed, in query order; neighbours (only stop words between)
+        are quoted together: "rénovation énergétique de l'école", "maison de santé"."""
         if not contrib:
             return []
+        words = surface.words
         best = sorted(contrib.items(), key=lambda kv: -kv[1])[:top]
-        keep = sorted(k for k, v in best if v > 0)
-        out: list[str] = []
+        keep = sorted(k for k, v in best if v > 0 and k < len(words))
+        groups: list[list[int]] = []
         for k in keep:
-            if k < len(surface) and surface[k] not in out:
-                out.append(surface[k])
+            if groups:
+                last = groups[-1][-1]
+                if k - last <= 3 and all(w in STOP_WORDS for w in words[last + 1 : k]):
+                    groups[-1].append(k)
+                    continue
+            groups.append([k])
+        out: list[str] = []
+        for g in groups:
+            text = surface.quote(g[0], g[-1])
+            if text and text not in out:
+                out.append(text)
         return out
 
     # --- eligibility -----------------------------------------------------------------------------------------------
