@@ -156,11 +156,15 @@ async def _fetch_page(
         rows = (await uow.conn.execute(stmt.order_by(request_t.c.id).limit(page))).all()
         if not rows:
             return [], {}
+        # The page's events by a range subquery (no list of 2 000 bound references).
+        page_refs = sa.select(request_t.c.reference).where(request_t.c.id > last_id, request_t.c.id <= rows[-1].id)
+        if status:
+            page_refs = page_refs.where(request_t.c.status == status)
+        if since:
+            page_refs = page_refs.where(request_t.c.created_at >= since)
         events = (
             await uow.conn.execute(
-                sa.select(*_EVENT_COLUMNS)
-                .where(event_t.c.reference.in_([r.reference for r in rows]))
-                .order_by(event_t.c.id)
+                sa.select(*_EVENT_COLUMNS).where(event_t.c.reference.in_(page_refs)).order_by(event_t.c.id)
             )
         ).all()
     by_ref: dict[str, list[Any]] = {}
