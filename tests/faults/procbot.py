@@ -1,0 +1,275 @@
+"""Helpers to run ``guichet run`` as a real process against the fake Bot API, kill it, restart it, and drive a
+mayor through the intake from the outside (waiting on what the fake server sees and on the database, never on time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from tests.e2e.conftest import ROOT, STAFF_CHAT, STAFF_USERS
+from tests.fakebotapi import FakeBotApi, SentMessage
+
+REPLY_METHODS = frozenset({"sendmessage", "editmessagereplymarkup", "editmessagetext"})
+
+
+class Hold:
+    """Intercepts the next reply call (sendMessage/edit) to one chat: it is NOT delivered; the handler thread
+    blocks until released. ``reached`` tells the test that the bot got that far (its transaction was committed:
+    replies are sent after the commit)."""
+
+    def __init__(self, fake: FakeBotApi) -> None:
+        self.fake = fake
+        self._orig = fake.handle
+        self._armed: int | None = None
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        fake.handle = self._handle  # type: ignore[method-assign]
+
+    def arm(self, chat_id: int) -> None:
+        self.reached.clear()
+        self.released.clear()
+        self._armed = chat_id
+
+    def release(self) -> None:
+        self._armed = None
+        self.released.set()
+
+    def _handle(self, method: str, params: dict) -> tuple[int, dict]:
+        if self._armed is not None and method.lower() in REPLY_METHODS and params.get("chat_id") == self._armed:
+            self._armed = None
+            self.reached.set()
+            self.released.wait(120)
+            return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        return self._orig(method, params)
+
+    async def wait_reached(self, timeout: float = 60) -> None:
+        if not await asyncio.to_thread(self.reached.wait, timeout):
+            raise AssertionError("the bot never tried to reply")
+
+
+def bot_env(fake: FakeBotApi, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
+    env.update({
+        "GUICHET_TELEGRAM_TOKEN": fake.token,
+        "GUICHET_TELEGRAM_API_URL": fake.url,
+        "GUICHET_DATABASE_URL": database_url,
+        "GUICHET_STAFF_CHAT_ID": str(STAFF_CHAT),
+        "GUICHET_STAFF_USER_IDS": ",".join(str(u) for u in STAFF_USERS),
+        "GUICHET_LOG_LEVEL": "DEBUG",
+    })
+    env.update(extra)
+    return env
+
+
+class BotProcess:
+    """``python -m bot.cli run`` (the ``guichet run`` entry point) with its output appended to ``log_path``."""
+
+    def __init__(self, fake: FakeBotApi, env: dict[str, str], log_path: Path) -> None:
+        self.fake = fake
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    async def start(self) -> None:
+        before = len(self.fake.calls_of("setMyCommands"))
+        with open(self.log_path, "ab") as log_file:
+            self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=self.env,
+                                         stdout=log_file, stderr=subprocess.STDOUT)
+        self.starts += 1
+        proc = self.proc
+
+        def up() -> bool:
+            return len(self.fake.calls_of("setMyCommands")) > before or proc.poll() is not None
+
+        await self.fake.wait_for(up, timeout=90, what="the bot process started")
+        assert proc.poll() is None, self.logs()[-3000:]
+
+    async def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        code = await asyncio.to_thread(self.proc.wait, 30)
+        assert code == -signal.SIGKILL
+
+    async def sigterm(self, timeout: float = 60) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.to_thread(self.proc.wait, timeout)
+
+    def ensure_dead(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@dataclass
+class Action:
+    """One answer of the intake: ``kind`` text|press|contact|command, the value, and how the bot's reply ends."""
+
+    kind: str
+    value: str
+    ends: Callable[[SentMessage], bool]
+
+
+def _has_button(part: str) -> Callable[[SentMessage], bool]:
+    return lambda m: any(part.lower() in label.lower() for label, _ in m.buttons)
+
+
+def _says(part: str) -> Callable[[SentMessage], bool]:
+    return lambda m: part.lower() in (m.text or "").lower()
+
+
+def _contact_keyboard(m: SentMessage) -> bool:
+    rows = (m.reply_markup or {}).get("keyboard", [])
+    return any(isinstance(b, dict) and b.get("request_contact") for row in rows for b in row)
+
+
+NEED = "Nous voulons créer une maison de santé pluriprofessionnelle dans le centre bourg pour garder des médecins"
+NAME = "Claire Martin"
+PHONE = "+33612345678"
+EMAIL = "claire.martin@example.org"
+
+#: The intake, one action per step, with the step the conversation is at once the action is handled.
+INTAKE: list[tuple[Action, str]] = [
+    (Action("command", "/demande", _says("quelle collectivité")), "commune"),
+    (Action("text", "Giromagny", _has_button("Oui")), "commune_confirm"),
+    (Action("press", "Oui", _has_button("Maire")), "role"),
+    (Action("press", "Maire", _says("décrivez")), "need"),
+    (Action("text", NEED, lambda m: "compris" in (m.text or "").lower() and bool(m.buttons)), "themes_confirm"),
+    (Action("press", "Oui", _has_button("Idée")), "stage"),
+    (Action("press", "Idée", _has_button("Ingénierie")), "help"),
+    (Action("press", "Ingénierie", lambda m: any(lbl.startswith("✅") for lbl, _ in m.buttons)), "help"),
+    (Action("press", "Valider", _says("budget")), "budget"),
+    (Action("press", "Passer", _says("calendrier")), "timing"),
+    (Action("press", "Passer", _says("nom et prénom")), "name"),
+    (Action("text", NAME, _contact_keyboard), "phone"),
+    (Action("contact", PHONE, _says("e-mail")), "email"),
+    (Action("text", EMAIL, _has_button("Continuer")), "offers"),
+    (Action("press", "Continuer", _has_button("Envoyer")), "recap"),
+    (Action("press", "Envoyer", _has_button("accepte")), "consent"),
+    (Action("press", "accepte", _says("référence")), "menu"),
+]
+
+
+class Mayor:
+    """A mayor in a private chat, driven from outside the bot process."""
+
+    def __init__(self, fake: FakeBotApi, user_id: int, first_name: str = "Claire") -> None:
+        self.fake = fake
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "fr"}
+        self.chat_id = user_id
+
+    def messages(self) -> list[SentMessage]:
+        return self.fake.messages_to(self.chat_id)
+
+    def _last_with(self, label_part: str) -> SentMessage:
+        for m in reversed(self.messages()):
+            if not m.deleted and any(label_part.lower() in label.lower() for label, _ in m.buttons):
+                return m
+        raise AssertionError(f"no message with a button {label_part!r}")
+
+    def push(self, action: Action) -> dict:
+        if action.kind in ("text", "command"):
+            return self.fake.push_text(self.user, self.chat_id, action.value)
+        if action.kind == "contact":
+            return self.fake.push_contact(self.user, self.chat_id, phone=action.value,
+                                          first_name=self.user["first_name"])
+        m = self._last_with(action.value)
+        return self.fake.push_callback(self.user, self.chat_id, m.message_id, m.button_data(action.value))
+
+    def _latest_changed(self, seen: int, edits: dict[int, int]) -> SentMessage | None:
+        msgs = [m for m in self.messages() if not m.deleted]
+        if len(self.messages()) > seen:
+            return msgs[-1] if msgs else None
+        for m in msgs:  # an edit in place (multi-choice step)
+            if len(m.edits) > edits.get(m.message_id, 0) or (m.reply_markup != (self._markups.get(m.message_id))):
+                return m
+        return None
+
+    def snapshot(self) -> tuple[int, dict[int, int]]:
+        self._markups = {m.message_id: m.reply_markup for m in self.messages()}
+        return len(self.messages()), {m.message_id: len(m.edits) for m in self.messages()}
+
+    async def wait_reply(self, snap: tuple[int, dict[int, int]], ends: Callable[[SentMessage], bool],
+                         timeout: float = 60) -> SentMessage:
+        seen, edits = snap
+
+        def done() -> SentMessage | None:
+            m = self._latest_changed(seen, edits)
+            return m if m is not None and ends(m) else None
+
+        return await self.fake.wait_for(done, timeout, "the bot's reply")
+
+    async def act(self, action: Action, timeout: float = 60) -> SentMessage:
+        snap = self.snapshot()
+        self.push(action)
+        return await self.wait_reply(snap, action.ends, timeout)
+
+
+# --- database probes (the test reads what the bot wrote) ---------------------------------------------------------
+async def open_store(database_url: str) -> Any:
+    from bot.store.repository import Store
+
+    return await Store.open(database_url, departement="90", timezone_name="Europe/Paris", migrate=False)
+
+
+async def conversation_step(store: Any, chat_id: int) -> str | None:
+    async with store.unit(readonly=True) as uow:
+        conv = await uow.get_conversation("telegram", str(chat_id))
+    return conv.step if conv else None
+
+
+async def scalar(store: Any, sql: str, **params: Any) -> Any:
+    import sqlalchemy as sa
+
+    async with store.unit(readonly=True) as uow:
+        return (await uow.conn.execute(sa.text(sql), params)).scalar_one()
+
+
+class DbLock:
+    """Holds the database so that the bot cannot commit: SQLite ``BEGIN EXCLUSIVE`` from another connection,
+    PostgreSQL ``LOCK TABLE handled_update`` (every update's transaction starts by writing there)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.conn: Any = None
+
+    def acquire(self) -> None:
+        if self.url.startswith("sqlite"):
+            import sqlite3
+
+            self.conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+            self.conn.execute("BEGIN EXCLUSIVE")
+        else:
+            import psycopg
+
+            from tests.conftest import _libpq
+
+            self.conn = psycopg.connect(_libpq(self.url))
+            self.conn.execute("LOCK TABLE handled_update IN ACCESS EXCLUSIVE MODE")
+
+    def terminate_others(self) -> None:
+        """PostgreSQL: end the dead process's server sessions (a killed client's backend may wait on our lock)."""
+        if not self.url.startswith("sqlite"):
+            self.conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def release(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            self.conn.rollback() if not self.url.startswith("sqlite") else self.conn.execute("ROLLBACK")
+        finally:
+            self.conn.close()
+            self.conn = None
