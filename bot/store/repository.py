@@ -20,6 +20,7 @@ a database that cannot be reached or stays locked raises :class:`StoreUnavailabl
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -300,7 +301,18 @@ class UnitOfWork:
         return result.rowcount == 1
 
     # --- conversations --------------------------------------------------------------------------------------------
+    async def lock_chat(self, channel: str, chat_id: str | int) -> None:
+        """Serialise units on one chat until this transaction ends, whether its row exists yet or not
+        (PostgreSQL transaction-scoped advisory lock; SQLite writers are serialised already)."""
+        if self._pg:
+            digest = hashlib.blake2b(f"{channel}\x1f{chat_id}".encode("utf-8", "replace"), digest_size=8).digest()
+            key = int.from_bytes(digest, "big", signed=True)
+            await self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
     async def get_conversation(self, channel: str, chat_id: str | int) -> ConversationState | None:
+        """The chat's state; on PostgreSQL the chat is locked for the rest of the unit (see :meth:`lock_chat`), so
+        two workers handling updates of one chat take turns, even for a chat seen for the first time."""
+        await self.lock_chat(channel, str(chat_id))
         stmt = sa.select(conversation_t).where(
             conversation_t.c.channel == channel, conversation_t.c.chat_id == str(chat_id)
         )

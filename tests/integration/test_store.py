@@ -447,3 +447,21 @@ async def test_readonly_unit_does_not_wait_for_writer(sqlite_url: str) -> None:
                 assert await reader.list_requests() == []
     finally:
         await store.close()
+
+
+async def test_concurrent_units_on_a_new_conversation_serialise(store: Store) -> None:
+    """The first updates of a chat never seen before, handled at once: they take turns (no ConcurrentUpdate)."""
+
+    async def first_contact() -> None:
+        async with store.unit() as uow:
+            conv = await uow.get_conversation("telegram", "new")
+            await asyncio.sleep(0)
+            if conv is None:
+                conv = ConversationState(channel="telegram", chat_id="new", user_id="new", data={"n": 0})
+            conv.data = {"n": conv.data["n"] + 1}
+            await uow.save_conversation(conv)
+
+    await asyncio.gather(*(first_contact() for _ in range(10)))
+    async with store.unit() as uow:
+        conv = await uow.get_conversation("telegram", "new")
+    assert conv is not None and conv.data == {"n": 10}
