@@ -93,6 +93,23 @@ def _run(
     return EXIT_OK
 
 
+def _data_errors(fn: Callable[..., int]) -> Callable[..., int]:
+    """Invalid knowledge data: the problems on stderr and exit code 1, not a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        from knowledge.loader import KnowledgeDataError
+
+        try:
+            return fn(*args, **kwargs)
+        except (KnowledgeDataError, OSError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
 # --- match ---------------------------------------------------------------------------------------------------------
 def _load_matcher(dep: str) -> tuple[Any, Any]:
     from knowledge.loader import load_offers, load_themes
@@ -115,6 +132,7 @@ def _resolve_commune(commune: str | None, territory: Any) -> tuple[str | None, l
     return resolution.resolved, list(resolution.candidates)
 
 
+@_data_errors
 def run_match(text: str | None, commune: str | None = None, json_out: bool = False, stdin: bool = False) -> int:
     dep = _departement()
     if text is None and not stdin:
@@ -155,6 +173,7 @@ def run_match(text: str | None, commune: str | None = None, json_out: bool = Fal
 
 
 # --- faq -----------------------------------------------------------------------------------------------------------
+@_data_errors
 def run_faq(text: str | None, json_out: bool = False, stdin: bool = False) -> int:
     if text is None and not stdin:
         print(_T["no_text"], file=sys.stderr)
@@ -181,6 +200,7 @@ def run_faq(text: str | None, json_out: bool = False, stdin: bool = False) -> in
 
 
 # --- commune -------------------------------------------------------------------------------------------------------
+@_data_errors
 def run_commune(text: str | None, json_out: bool = False, stdin: bool = False) -> int:
     if text is None and not stdin:
         print(_T["no_text"], file=sys.stderr)
