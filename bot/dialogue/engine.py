@@ -47,6 +47,9 @@ IDLE_STEPS: tuple[str, ...] = ("start", "menu", "question", "erase_confirm")
 REMINDER_RESUME = "reminder:resume"
 REMINDER_DROP = "reminder:drop"
 MAX_CANDIDATE_BUTTONS = 6
+#: The timing question's "Passer": distinct from the budget's "skip" that comes just before, so that a double tap on
+#: the budget's button is stale at the timing question instead of skipping it too.
+TIMING_SKIP = "tskip"
 #: Channels without flood control: the terminal chat is used by whoever runs the process (often with piped input).
 FLOOD_EXEMPT_CHANNELS = frozenset({"console"})
 
@@ -442,8 +445,10 @@ class Turn:
                 return "fix"
             if "x:no" in valid:
                 return "x:no"
-        if norm in ("passer", "suivant", "je passe", "aucun", "aucune", "non merci", "non", "rien") and "skip" in valid:
-            return "skip"
+        if norm in ("passer", "suivant", "je passe", "aucun", "aucune", "non merci", "non", "rien"):
+            for data in ("skip", TIMING_SKIP):
+                if data in valid:
+                    return data
         if self.step == "role":
             return _guess_role(norm)
         if self.step == "stage":
@@ -595,7 +600,8 @@ class Turn:
         return [Reply(T.ASK_BUDGET, self._set_buttons([[Button(T.SKIP, "skip")]]))]
 
     def prompt_timing(self) -> list[Reply]:
-        return [Reply(T.ASK_TIMING, self._set_buttons([[Button(T.SKIP, "skip")]]))]
+        # Not "skip": a double tap on the budget's "Passer" must not skip this question too (its data is stale here).
+        return [Reply(T.ASK_TIMING, self._set_buttons([[Button(T.SKIP, TIMING_SKIP)]]))]
 
     def prompt_name(self) -> list[Reply]:
         self._no_buttons()

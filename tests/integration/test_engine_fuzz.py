@@ -27,7 +27,7 @@ TO_STEP = {
                ("text", "Nous voulons créer une voie verte entre la gare et le collège pour les vélos"),
                ("button", "y"), ("button", "s:idee"), ("button", "h:information"), ("button", "ok")],
 }
-TO_STEP["name"] = TO_STEP["budget"] + [("button", "skip"), ("button", "skip")]
+TO_STEP["name"] = TO_STEP["budget"] + [("button", "skip"), ("button", "tskip")]
 TO_STEP["phone"] = TO_STEP["name"] + [("text", "Jeanne Martin")]
 TO_STEP["email"] = TO_STEP["phone"] + [("text", "06 12 34 56 78")]
 TO_STEP["recap"] = TO_STEP["email"] + [("button", "skip"), ("button", "ok")]

@@ -188,7 +188,7 @@ async def test_filing_replayed_files_once(engine, store) -> None:
     for kind, value, _ in [("cmd", "demande", ""), ("say", "Lepuix", ""), ("press", "y", ""), ("press", "r:maire", ""),
                                         ("say", "Créer un réseau de chaleur au bois pour les bâtiments communaux du village", ""),
                                         ("press", "y", ""), ("press", "s:idee", ""), ("press", "h:information", ""),
-                                        ("press", "ok", ""), ("press", "skip", ""), ("press", "skip", ""),
+                                        ("press", "ok", ""), ("press", "skip", ""), ("press", "tskip", ""),
                                         ("say", "Paul Durand", ""), ("say", "0384000000", ""), ("press", "skip", ""),
                                         ("press", "ok", ""), ("press", "send", "")]:
         await engine.handle(action(user, kind, value))

@@ -189,7 +189,7 @@ async def test_crash_before_commit_loses_nothing_and_redelivery_files_once(engin
               ("button", {"data": "r:maire"}),
               ("text", {"text": "Créer une chaufferie bois pour chauffer l'école, la mairie et la salle communale"}),
               ("button", {"data": "y"}), ("button", {"data": "s:idee"}), ("button", {"data": "h:financement"}),
-              ("button", {"data": "ok"}), ("button", {"data": "skip"}), ("button", {"data": "skip"}),
+              ("button", {"data": "ok"}), ("button", {"data": "skip"}), ("button", {"data": "tskip"}),
               ("text", {"text": "Paul Durand"}), ("text", {"text": "0384000000"}), ("button", {"data": "skip"}),
               ("button", {"data": "ok"}), ("button", {"data": "send"})]
     for kind, kw in script:
