@@ -364,8 +364,13 @@ async def ask_details(uow: Any, reference: str, question: str, actor: str, actor
     question = _clean(question).strip()[:MAX_RELAY_CHARS]
     if not question:
         return _fail("empty_text", T.EMPTY_TEXT)
-    current = await uow.get_request(reference, for_update=True)
-    if current is None:
+    found = await uow.get_request(reference)
+    if found is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    # Lock order everywhere: the chat, then the request (the engine handling the mayor's message does the same).
+    await uow.lock_chat(found.channel, found.chat_id)
+    current = await uow.get_request(found.reference, for_update=True)
+    if current is None:  # pragma: no cover - requests are never deleted
         return _fail("unknown_reference", T.unknown_reference(reference))
     if current.status in CLOSED_STATUSES:
         return _fail("illegal_transition", T.illegal_transition(current.reference, current.status, EN_ATTENTE), current)
