@@ -36,7 +36,6 @@ from bench.common import (  # noqa: E402
     load_faq_questions,
     load_needs,
     machine,
-    summary_ms,
     table,
     verdict,
     write_results,
@@ -80,11 +79,12 @@ def generate_offers(n: int, base_offers: dict[str, Any], themes: dict[Any, Any],
         offer_themes = [primary] + [t for t in others if t != primary]
         topic = rng.choice(vocab[primary] or [themes[primary].label])
         name = f"{rng.choice(PREFIXES)} {topic} ({rng.choice(SCOPES)})"
-        keywords = list(dict.fromkeys(
+        drawn = (
             rng.sample(vocab[primary], k=min(len(vocab[primary]), rng.randint(3, 8)))
             + [kw for t in offer_themes[1:] for kw in rng.sample(vocab[t], k=min(len(vocab[t]), 2))]
             + rng.sample(base["keywords"], k=min(len(base["keywords"]), rng.randint(1, 4)))
-        ))
+        )
+        keywords = list({kw.strip().lower(): kw for kw in reversed(drawn)}.values())[::-1]  # no duplicates (loader)
         summary = f"{name} : {base['summary']}"
         if len(summary) > 600:
             summary = summary[:597].rsplit(" ", 1)[0] + "…"
@@ -155,7 +155,7 @@ def _time_queries(fn: Any, queries: list[tuple[Any, ...]], rounds: int, caches: 
             with sw:
                 r = fn(*args)
             results += 1 if r else 0
-    return {**summary_ms(sw.samples), "non_empty": results}
+    return {**sw.summary(), "non_empty": results}
 
 
 def measure(label: str, offers: dict[str, Any], kb: Any, needs: list[dict[str, Any]], faq_questions: list[str],
@@ -241,17 +241,22 @@ def main(argv: list[str] | None = None) -> int:
     for r in runs:
         for key in ("match_no_commune", "match_commune", "detect_themes", "faq"):
             cold, warm = r[f"{key}_cold"], r[f"{key}_warm"]
-            rows.append([r["label"], key, cold["n"], cold["p50_ms"], cold["p99_ms"], warm["p50_ms"], warm["p99_ms"]])
-    print(table(["catalogue", "query", "n", "p50 cold (ms)", "p99 cold (ms)", "p50 warm (ms)", "p99 warm (ms)"], rows))
+            rows.append([r["label"], key, cold["n"], cold["p50_ms"], cold["p99_ms"], cold.get("cpu_p99_ms"),
+                         warm["p50_ms"], warm["p99_ms"], warm.get("cpu_p99_ms")])
+    print(table(["catalogue", "query", "n", "p50 cold (ms)", "p99 cold (ms)", "CPU p99 cold (ms)", "p50 warm (ms)",
+                 "p99 warm (ms)", "CPU p99 warm (ms)"], rows))
     print()
     print(table(["catalogue", "offers", "generate+validate (s)", "matcher build (s)", "FAQ index build (s)", "YAML load (s)"],
                 [[r["label"], r["offers"], r.get("generate_validate_s", r.get("kb_load_s")), r["matcher_build_s"],
                   r["faq_index_build_s"], r.get("kb_load_yaml_s", r.get("kb_load_s"))] for r in runs]))
     biggest = max(runs, key=lambda r: r["offers"])
     worst = max(biggest["match_commune_cold"]["p99_ms"], biggest["match_no_commune_cold"]["p99_ms"])
+    worst_cpu = max(biggest["match_commune_cold"].get("cpu_p99_ms", 0), biggest["match_no_commune_cold"].get("cpu_p99_ms", 0))
     goal = {"what": f"match p99 at {biggest['offers']} offers (cold caches, with or without a commune)",
-            "goal_ms": GOAL_P99_MS, "value_ms": worst, "verdict": verdict(worst, GOAL_P99_MS)}
-    print(f"\ngoal: {goal['what']} <= {GOAL_P99_MS} ms: {worst} ms -> {goal['verdict']}")
+            "goal_ms": GOAL_P99_MS, "value_ms": worst, "verdict": verdict(worst, GOAL_P99_MS),
+            "cpu_value_ms": worst_cpu, "cpu_verdict": verdict(worst_cpu, GOAL_P99_MS)}
+    print(f"\ngoal: {goal['what']} <= {GOAL_P99_MS} ms: wall {worst} ms -> {goal['verdict']}; "
+          f"CPU {worst_cpu} ms -> {goal['cpu_verdict']}")
     command = " ".join([".venv/bin/python bench/bench_catalogue.py", *(sys.argv[1:] if argv is None else argv)])
     write_results(args, "catalogue", command, {"goal": goal, "runs": runs, "seed": args.seed}, before)
     return 0

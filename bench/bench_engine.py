@@ -46,7 +46,6 @@ from bench.common import (  # noqa: E402
     median,
     pg_reachable,
     pg_temp_database,
-    summary_ms,
     table,
     verdict,
     write_results,
@@ -148,6 +147,7 @@ class Mayor:
         self.events = 0
         self.off_script: list[str] = []
         self.help_pressed = False
+        self.theme_picked = False
 
     def _buttons(self) -> list[Any]:
         return [b for r in self.replies for row in r.buttons for b in row]
@@ -201,6 +201,14 @@ class Mayor:
             return text(self.need + " : rénovation énergétique de l'école communale et de la mairie")
         if step == "themes_confirm":
             return press("Oui")
+        if step == "themes_edit":  # no theme understood: pick one, then validate
+            if not self.theme_picked:
+                self.theme_picked = True
+                self.off_script.append("themes_edit")
+                pick = next((b for b in self._buttons() if b.data.startswith("t:")), None)
+                if pick is not None:
+                    return ev("button", data=pick.data)
+            return press("Valider")
         if step == "stage":
             return press("Étude", "Etude")
         if step == "help":
@@ -239,7 +247,7 @@ async def run_intakes(engine: Any, store: Any, kb: Any, users: int, seed: int = 
     needs = [n["text"] for n in load_needs() if len(n["text"]) >= 25]
     mayors = [Mayor(i, rng.choice(communes), rng.choice(needs), typo=i % 3 == 0) for i in range(users)]
     sw = Stopwatch()
-    per_step: dict[str, list[float]] = {}
+    per_step: dict[str, Stopwatch] = {}
     active = list(mayors)
     n = 0
     while active:
@@ -255,11 +263,12 @@ async def run_intakes(engine: Any, store: Any, kb: Any, users: int, seed: int = 
             if event is None:
                 continue
             n += 1
+            c0 = time.process_time()
             t0 = time.perf_counter()
             replies = await engine.handle(event)
-            elapsed = time.perf_counter() - t0
-            sw.samples.append(elapsed)
-            per_step.setdefault(step, []).append(elapsed)
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+            sw.add(elapsed, cpu)
+            per_step.setdefault(step, Stopwatch()).add(elapsed, cpu)
             m.events += 1
             if replies:
                 m.replies = replies
@@ -277,8 +286,8 @@ async def run_intakes(engine: Any, store: Any, kb: Any, users: int, seed: int = 
             off[o] = off.get(o, 0) + 1
     return {
         "updates": len(sw.samples),
-        "latency": summary_ms(sw.samples),
-        "per_step": {k: summary_ms(v) for k, v in sorted(per_step.items(), key=lambda kv: -sorted(kv[1])[len(kv[1]) // 2])},
+        "latency": sw.summary(),
+        "per_step": {k: v.summary() for k, v in sorted(per_step.items(), key=lambda kv: -median(kv[1].cpu))},
         "users": users,
         "requests_filed": filed,
         "off_script": off,
@@ -295,14 +304,19 @@ def guichet_command() -> list[str]:
 
 def time_export(url: str, fmt: str, reps: int, workdir: Path) -> dict[str, Any]:
     env = {**os.environ, "GUICHET_DATABASE_URL": url}
-    times, size, records = [], 0, 0
+    import resource
+
+    times, cpus, size, records = [], [], 0, 0
     out_path = workdir / f"export.{fmt}"
     for _ in range(reps):
         with open(out_path, "wb") as out:
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             proc = subprocess.run([*guichet_command(), "export", "--format", fmt], stdout=out, stderr=subprocess.PIPE,
                                   env=env, cwd=str(workdir), timeout=600)
             times.append(time.perf_counter() - t0)
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime)
         if proc.returncode != 0:
             raise RuntimeError(f"guichet export --format {fmt} failed ({proc.returncode}): {proc.stderr[-500:]!r}")
         size = out_path.stat().st_size
@@ -310,6 +324,7 @@ def time_export(url: str, fmt: str, reps: int, workdir: Path) -> dict[str, Any]:
         records = data.count(b'"reference": ') if fmt == "json" else max(0, data.count(b"\n90-"))
     out_path.unlink(missing_ok=True)
     return {"format": fmt, "reps": reps, "wall_s": [round(t, 3) for t in times], "median_s": round(median(times), 3),
+            "cpu_s": [round(c, 3) for c in cpus], "cpu_median_s": round(median(cpus), 3),
             "bytes": size, "records_seen": records}
 
 
@@ -381,16 +396,19 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
 
     print()
-    print(table(["backend", "stored requests", "updates", "p50 (ms)", "p90 (ms)", "p99 (ms)", "max (ms)", "filed/users",
-                 "prefill (s)"],
+    print(table(["backend", "stored requests", "updates", "p50 (ms)", "p90 (ms)", "p99 (ms)", "max (ms)", "CPU p50 (ms)",
+                 "CPU p99 (ms)", "filed/users", "prefill (s)"],
                 [[r["backend"], r["stored_requests"], r["updates"], r["latency"]["p50_ms"], r["latency"]["p90_ms"],
-                  r["latency"]["p99_ms"], r["latency"]["max_ms"], f"{r['requests_filed']}/{r['users']}", r["prefill_s"]]
+                  r["latency"]["p99_ms"], r["latency"]["max_ms"], r["latency"].get("cpu_p50_ms"),
+                  r["latency"].get("cpu_p99_ms"), f"{r['requests_filed']}/{r['users']}", r["prefill_s"]]
                  for r in runs]))
     exports = [(r["backend"], r["stored_requests"], e) for r in runs for e in r.get("export", [])]
     if exports:
         print()
-        print(table(["backend", "stored requests", "format", "median wall (s)", "runs (s)", "MB", "records seen"],
-                    [[b, n, e["format"], e["median_s"], e["wall_s"], round(e["bytes"] / 1e6, 1), e["records_seen"]]
+        print(table(["backend", "stored requests", "format", "median wall (s)", "runs (s)", "median CPU (s)", "MB",
+                     "records seen"],
+                    [[b, n, e["format"], e["median_s"], e["wall_s"], e["cpu_median_s"], round(e["bytes"] / 1e6, 1),
+                      e["records_seen"]]
                      for b, n, e in exports]))
     slowest = max(runs, key=lambda r: r["latency"]["p99_ms"], default=None)
     goals = []

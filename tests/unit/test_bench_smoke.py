@@ -53,6 +53,11 @@ def test_catalogue_generator_validates_and_is_deterministic() -> None:
     assert not set(a) & set(kb.offers)
     assert any(o.eligibility.laureates_only for o in a.values())
     assert any(o.eligibility.population_max for o in a.values())
+    # and they pass the loader's consistency checks (what ``guichet kb check`` would say of them as YAML files)
+    from knowledge.loader import _offer_consistency
+
+    big = generate_offers(2000, kb.offers, kb.themes, communes, epcis, seed=42)
+    assert [p for o in big.values() for p in _offer_consistency(o.id, o)] == []
     # the real matcher finds generated offers for a need in their vocabulary
     from knowledge.search import Matcher
 
