@@ -262,3 +262,33 @@ def test_dev_set_labels_are_valid(kb: KnowledgeBase) -> None:
         assert set(item["best"]) <= set(item["acceptable"]) <= set(kb.offers), item
         if item["commune"]:
             assert kb.place(str(item["commune"])) is not None, item
+
+
+def test_knowledge_base_from_another_data_directory(tmp_path: Path) -> None:
+    """The facade reads whatever data directory it is given: the matcher knows nothing hard-coded about offers."""
+    import shutil
+
+    import yaml
+
+    src = ROOT / "knowledge" / "data"
+    (tmp_path / "offers").mkdir()
+    shutil.copy(src / "themes.yaml", tmp_path / "themes.yaml")
+    offer = yaml.safe_load((src / "offers" / "acces-aux-soins.yaml").read_text(encoding="utf-8"))
+    offer["id"] = "centre-de-sante-test"
+    offer["name"] = "Centre de santé de test"
+    (tmp_path / "offers" / "centre-de-sante-test.yaml").write_text(yaml.safe_dump(offer, allow_unicode=True), encoding="utf-8")
+    faq = [
+        {
+            "id": "centre-sante-quoi",
+            "programme": "centre-de-sante-test",
+            "questions": ["c'est quoi le centre de santé de test", "à quoi sert le centre de santé", "centre de santé aide"],
+            "answer": "Une réponse de test.",
+            "source": "https://example.org/",
+        }
+    ]
+    (tmp_path / "faq.yaml").write_text(yaml.safe_dump(faq, allow_unicode=True), encoding="utf-8")
+    kb = KnowledgeBase.load("90", data_dir=tmp_path, territory=_shared_kb().territory)
+    assert list(kb.offers) == ["centre-de-sante-test"]
+    assert ids(kb.match("on n'a plus de médecin"))[:1] == ["centre-de-sante-test"]
+    answer = kb.answer("c'est quoi le centre de santé de test ?")
+    assert answer is not None and answer.id == "centre-sante-quoi"
