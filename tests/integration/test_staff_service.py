@@ -241,3 +241,22 @@ async def test_answer_returns_a_routed_request_to_orientee(store: Store) -> None
     assert res.ok and res.record is not None and res.record.status == "orientee" and res.record.operator == "Anah"
     assert (await svc.mayor_answer("90-1999-0001", "x")).code == "unknown_reference"
     assert (await svc.mayor_answer(ref, " \x00 ")).code == "empty_text"
+
+
+async def test_staff_question_and_mayor_message_at_once_do_not_deadlock(store: Store) -> None:
+    ref = (await new_request(store)).reference
+    svc = StaffService(store)
+
+    async def engine_turn(i: int) -> None:  # what the dialogue engine does with the mayor's message
+        async with store.unit() as uow:
+            await uow.get_conversation("telegram", "1001")
+            await asyncio.sleep(0)
+            await S.mayor_answer(uow, ref, f"réponse {i}", "telegram:1001")
+
+    results = await asyncio.gather(
+        *(svc.ask_details(ref, f"Question {i} ?", "telegram:77") for i in range(5)),
+        *(engine_turn(i) for i in range(5)),
+    )
+    assert all(r.ok for r in results[:5])
+    kinds = [e.kind for e in await store.history(ref)]
+    assert kinds.count("question") == 5 and kinds.count("appended") == 5
