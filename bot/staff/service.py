@@ -177,10 +177,28 @@ def staff_summary(
     )
     need = _clean(record.description)
     text = T.summary(need=need, **fields)
-    if len(text) > max_chars:
-        room = max_chars - len(T.summary(need="", **fields)) - len(T.TRUNCATED) - 2
-        text = T.summary(need=need[: max(0, room)].rstrip() + "\n" + T.TRUNCATED, **fields)
-    return StaffSummary(text[:max_chars], staff_buttons(record))
+    if _u16(text) > max_chars:
+        room = max_chars - _u16(T.summary(need="", **fields)) - _u16(T.TRUNCATED) - 2
+        text = T.summary(need=_cut_u16(need, room).rstrip() + "\n" + T.TRUNCATED, **fields)
+    return StaffSummary(_cut_u16(text, max_chars), staff_buttons(record))
+
+
+def _u16(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut_u16(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` of at most ``limit`` UTF-16 code units."""
+    if limit <= 0:
+        return ""
+    if _u16(text) <= limit:
+        return text
+    out = text[:limit]  # at most ``limit`` characters, each >= 1 unit
+    while _u16(out) > limit:
+        excess = _u16(out) - limit
+        out = out[: len(out) - max(1, excess // 2)]
+    return out
 
 
 def _clean(text: str | None) -> str:

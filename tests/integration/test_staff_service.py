@@ -206,6 +206,8 @@ def test_summary_content_and_limits() -> None:
         "Prendre en charge", "Orienter vers…", "Demander des précisions", "Clore"]
     huge = staff_summary(record(description="é" * 20000 + "<b>x</b>", contact_name="N" * 500, budget="9" * 900))
     assert len(huge) <= 4096 and "texte tronqué" in huge
+    emoji = staff_summary(record(description="🏫" * 5000, contact_name="😀" * 150))
+    assert len(emoji.encode("utf-16-le")) // 2 <= 4096 and "texte tronqué" in emoji
     assert "\x00" not in staff_summary(record(description="a\x00b\u202ec"))
     assert staff_summary(record(status="traitee")).buttons == []
 
