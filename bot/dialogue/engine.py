@@ -350,6 +350,11 @@ class Turn:
                 return self.ask_cancel()
             return self.menu()
         if not isinstance(data, str) or data not in (self.st.get("buttons") or []):
+            # Stale (an old message, a double tap) or forged: refused, and recorded in the audit trail (the step and
+            # the size of the data, not the data itself, which the sender controls).
+            await self.uow.log_event(None, self.actor, "button_refused",
+                                     {"channel": self.ev.channel, "step": self.step,
+                                      "bytes": len(str(data or "").encode("utf-8", "replace"))})
             return [Reply(T.STALE_BUTTON)] + self.prompt()
         return await self.on_choice(data)
 
