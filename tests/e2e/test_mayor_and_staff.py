@@ -167,6 +167,7 @@ async def test_agent_relay_both_ways(bot):
     out = await mayor.say("/agent Bonjour, je voudrais parler à quelqu'un de la préfecture")
     assert out  # acknowledged
     relayed = await fake.wait_for_message(STAFF_CHAT, "parler à quelqu'un", after=seen_group)
+    await bot.settle()  # the sender recorded which group message carries the relay
     staff = Person(bot, STAFF_USERS[0], chat_id=STAFF_CHAT)
     seen = mayor.seen()
     out = await staff.say("Bonjour, je vous rappelle cet après-midi.", reply_to=relayed.message_id)

@@ -293,3 +293,16 @@ async def test_unsupported_content_and_staff_group_noise(bot):
     n = len(bot.fake.messages_to(STAFF_CHAT))
     await staff.send_photo()
     assert len(bot.fake.messages_to(STAFF_CHAT)) == n
+
+
+async def test_a_flooding_chat_does_not_hold_up_the_others(bot):
+    fake = bot.fake
+    flood = [fake.push_text(621, None, f"spam {i}") for i in range(200)]
+    other = fake.push_text(622, None, "/start")
+    await bot.channel.wait_handled(other["update_id"], timeout=60)
+    done = sum(u["update_id"] in bot.channel._handled for u in flood)
+    # The flooding chat holds one processing slot at a time: the other chat runs alongside, not after the flood
+    assert done < 100, f"the other chat waited for {done} of the flooding chat's updates"
+    for u in flood:
+        await bot.channel.wait_handled(u["update_id"], timeout=120)
+    assert "bienvenue" in texts(fake.messages_to(622)).lower()

@@ -15,7 +15,14 @@ from collections import OrderedDict
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.channels.telegram.adapter import ChatLocks, LastReplies, MayorHandler, send_replies
 from bot.config import Settings, load_settings
@@ -84,6 +91,39 @@ def redact(text: str) -> str:
     return _redactor.redact(text) if _redactor else text
 
 
+# --- update processing: per chat in order, chats concurrently ----------------------------------------------------------
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """PTB's concurrent update processing, with one chat's updates run one at a time, in arrival order.
+
+    The chat's lock is taken *before* a concurrency slot, so a chat that floods the bot waits on its own lock and holds
+    at most one slot: the other chats are not held up. PTB creates one task per update in arrival order and each task
+    reaches the (FIFO) lock without awaiting first, which keeps the order.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.locks = ChatLocks()
+
+    async def process_update(self, update: object, coroutine: Any) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            async with self._semaphore:
+                await coroutine
+            return
+        async with self.locks.hold(str(chat.id)):
+            async with self._semaphore:
+                await coroutine
+
+    async def do_process_update(self, update: object, coroutine: Any) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 # --- the channel ------------------------------------------------------------------------------------------------------
 class TelegramChannel:
     """The PTB application plus our background tasks, around one :class:`bot.app.App`."""
@@ -117,7 +157,7 @@ class TelegramChannel:
             .token(token)
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
-            .concurrent_updates(concurrency)
+            .concurrent_updates(ChatOrderedProcessor(concurrency))
             .persistence(None)
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
