@@ -23,7 +23,8 @@ from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
-from intents.normalize import ACRONYMS, SYNONYMS, normalize, stem
+from intents.normalize import ACRONYMS, SYNONYMS, normalize
+from intents.normalize import stem as _snowball
 from knowledge.schema import FaqEntry, Offer
 
 THRESHOLD = 0.5
@@ -34,8 +35,16 @@ MIN_EVIDENCE = 1.6  # summed idf of the recognised, specific stems
 MIN_COVERAGE = 0.6  # share of the question's specific words known to the FAQ or the offers (no programme named)
 EXPANSION_WEIGHT = 0.3
 NEAR_EXACT = 0.9  # token-sort similarity with one way of asking that passes the gates
-MIN_EXPLAINED = 0.5  # share of the specific words the answering entry (or its offer) must account for
+UNKNOWN_WEIGHT = 0.5  # weight of a word unknown to the FAQ and the offers, relative to the rarest known word
+MIN_EXPLAINED = 0.4  # share of the specific words the answering entry (or its offer) must account for
 W_COS, W_COV, W_FUZZ, W_TOPIC = 0.4, 0.3, 0.2, 0.2
+
+def stem(word: str) -> str:
+    """Snowball stem, except when it cuts a long word to three letters or less ("délai" and "Delle" both give
+    "del"): then the word itself."""
+    s = _snowball(word)
+    return word if len(s) <= 3 and len(word) >= 5 else s
+
 
 # Stop words for FAQ questions: only grammatical glue. Interrogatives (qui, quoi, comment, combien, quand, ou…) stay.
 _FAQ_STOP = frozenset(
@@ -52,9 +61,12 @@ _GENERIC = frozenset(
     qui quoi comment combien quand ou pourquoi quel quelle quels quelles que qu peut peux puis pouvez dois doit faut
     faire fait est sont etre avoir commune communes mairie maire ville village collectivite collectivites projet
     projets aide aides question savoir besoin obtenir demande demander dossier temps belfort territoire france
-    national nationale etat public publique quoi sert servir signifie veut dire explique expliquer definition koi kesako cest beaucoup tres trop bien bon oui non ok plus moins
+    national nationale etat public publique quoi sert servir signifie veut dire explique expliquer definition koi
+    kesako cest beaucoup tres trop bien bon oui non ok plus moins
     tout tous toute rien chose aller va vais vont venir voir vouloir veux voudrais voudrait pouvoir sais savez
-    connaitre meme
+    connaitre meme devenir vers pouvons pouvez pourrions pourriez an ans annee prochain prochaine tourner passer
+    passe encore deja toujours jamais souvent vraiment simplement rapidement exactement chez apres avant depuis pendant
+    sans pas existe existent exister
     """.split()
 )
 _EXPANSIONS = {normalize(k): normalize(v).split() for table in (SYNONYMS, ACRONYMS) for k, v in table.items()}
@@ -161,11 +173,11 @@ class FaqIndex:
         return vec
 
     def _canon(self, s: str) -> str:
-        """A stem unknown to the index mapped to its longest known prefix of 4+ letters ("dernier" → "derni": the
+        """A stem unknown to the index mapped to its longest known prefix (5+ letters, 70 % of it) ("dernier" → "derni": the
         stemmer does not always give the masculine and feminine forms the same stem)."""
-        if s in self._idf or len(s) <= 4:
+        if s in self._idf or len(s) <= 5:
             return s
-        for n in range(len(s) - 1, 3, -1):
+        for n in range(len(s) - 1, max(5, math.ceil(0.7 * len(s))) - 1, -1):  # "passeport" is not "pass"
             if s[:n] in self._idf:
                 return s[:n]
         return s
@@ -237,6 +249,8 @@ class FaqIndex:
         q_total = sum(qvec.values()) or 1.0
         specific = {s: w for s, w in qvec.items() if s not in _GENERIC}
         specific_total = sum(specific.values())
+        # words of the question we do not know at all still count in what an answer has to account for
+        unknown_total = UNKNOWN_WEIGHT * sum(self._default_idf for s in content if s not in self._idf)
         best_cos: dict[int, float] = defaultdict(float)
         for i, vec, norm in self._docs:
             dot = sum(w * vec.get(s, 0.0) for s, w in qvec.items())
@@ -269,9 +283,9 @@ class FaqIndex:
                 elif entry.programme is not None:
                     conf -= OTHER_PROGRAMME_PENALTY
             explained = 1.0
-            if specific_total:
+            if specific_total + unknown_total:
                 own = self._entry_stems[i] | (set(self._topics[entry.programme][0]) if entry.programme in self._topics else set())
-                explained = sum(w for s, w in specific.items() if s in own) / specific_total
+                explained = sum(w for s, w in specific.items() if s in own) / (specific_total + unknown_total)
             grounded = i in near_exact or entry.programme in programmes or explained >= MIN_EXPLAINED
             out.append((conf, i, entry, grounded))
         out.sort(key=lambda t: (-t[0], t[1]))  # ties: the order of the FAQ file (an offer's first entry is general)
