@@ -18,6 +18,17 @@ from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
 from knowledge.search import Match, Matcher
 
 
+def place_names(territory: Any, departement: str) -> list[str]:
+    """Names of the département's communes and EPCI: never what a FAQ question is about (see ``FaqIndex``)."""
+    names: list[str] = []
+    for getter in ("communes_of", "epcis_of"):
+        try:
+            names += [p.name for p in getattr(territory, getter)(departement)]
+        except Exception:  # noqa: BLE001 - a referential without these lookups
+            pass
+    return names
+
+
 def _clean_dep(value: object) -> str:
     dep = str(value or "90").strip().upper()
     if dep.isdigit() and len(dep) == 1:
@@ -54,7 +65,7 @@ class KnowledgeBase:
 
             territory = Territory.load(dep)
         matcher = Matcher(offers, themes, territory=territory, departement=dep)
-        faq_index = FaqIndex(faq, offers)
+        faq_index = FaqIndex(faq, offers, ignore=place_names(territory, dep))
         vocabulary: set[str] = set()
         for offer in offers.values():
             vocabulary.add(offer.name)

@@ -9,7 +9,7 @@ contract:
 
 ``--stdin``: one query per line in, one JSON object per line out, same order, data loaded once. The deployment's
 département is read from ``GUICHET_DEPARTEMENT`` when a command runs (this package may not import ``bot``).
-Each command loads only what it needs (``commune`` does not read the offers, ``faq`` not the territory).
+Each command loads only what it needs (``commune`` does not read the offers or the FAQ).
 """
 
 from __future__ import annotations
@@ -178,10 +178,13 @@ def run_faq(text: str | None, json_out: bool = False, stdin: bool = False) -> in
     if text is None and not stdin:
         print(_T["no_text"], file=sys.stderr)
         return EXIT_USAGE
+    from knowledge.base import place_names
     from knowledge.faq import FaqIndex
     from knowledge.loader import load_faq, load_offers
+    from knowledge.territory import Territory
 
-    index = FaqIndex(load_faq(), load_offers())
+    dep = _departement()
+    index = FaqIndex(load_faq(), load_offers(), ignore=place_names(Territory.load(dep), dep))  # as kb.answer does
 
     def compute(query: str) -> dict[str, Any]:
         a = index.answer(query)

@@ -23,8 +23,7 @@ from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
-from intents.normalize import ACRONYMS, SYNONYMS, normalize
-from intents.normalize import stem as _snowball
+from intents.normalize import ACRONYMS, SYNONYMS, normalize, stem
 from knowledge.schema import FaqEntry, Offer
 
 THRESHOLD = 0.5
@@ -38,13 +37,6 @@ NEAR_EXACT = 0.9  # token-sort similarity with one way of asking that passes the
 UNKNOWN_WEIGHT = 0.5  # weight of a word unknown to the FAQ and the offers, relative to the rarest known word
 MIN_EXPLAINED = 0.4  # share of the specific words the answering entry (or its offer) must account for
 W_COS, W_COV, W_FUZZ, W_TOPIC = 0.4, 0.3, 0.2, 0.2
-
-def stem(word: str) -> str:
-    """Snowball stem, except when it cuts a long word to three letters or less ("délai" and "Delle" both give
-    "del"): then the word itself."""
-    s = _snowball(word)
-    return word if len(s) <= 3 and len(word) >= 5 else s
-
 
 # Stop words for FAQ questions: only grammatical glue. Interrogatives (qui, quoi, comment, combien, quand, ou…) stay.
 _FAQ_STOP = frozenset(
@@ -88,8 +80,16 @@ def _faq_words(text: str) -> list[str]:
 class FaqIndex:
     """Read-only after construction."""
 
-    def __init__(self, entries: Iterable[FaqEntry], offers: Mapping[str, Offer] | Iterable[Offer] | None = None) -> None:
+    def __init__(
+        self,
+        entries: Iterable[FaqEntry],
+        offers: Mapping[str, Offer] | Iterable[Offer] | None = None,
+        ignore: Iterable[str] = (),
+    ) -> None:
+        """``ignore``: words to drop from questions, e.g. the names of the département's communes ("Delle" must not
+        be read as "délai": both stem to "del"); a word the FAQ itself uses is never dropped."""
         self.entries: list[FaqEntry] = list(entries)
+        self._ignore_given = {w for text in ignore for w in normalize(text).split()}
         offer_list = list(offers.values()) if isinstance(offers, Mapping) else list(offers or [])
         self.offers: dict[str, Offer] = {o.id: o for o in offer_list}
         self._by_id = {e.id: e for e in self.entries}
@@ -161,6 +161,7 @@ class FaqIndex:
         self._mention_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for st in self._mentions:
             self._mention_first[st[0]].append(st)
+        self._ignore = frozenset(self._ignore_given - vocab_words - _FAQ_STOP)
         self._vocab_words = sorted(vocab_words)
         self._vocab_set = frozenset(vocab_words)
         self._known_stems = set(self._idf)
@@ -208,7 +209,7 @@ class FaqIndex:
         specific words (or the question names its programme, or nearly repeats one of its ways of asking)."""
         if not isinstance(text, str):
             return []
-        words = _faq_words(text)[:200]
+        words = [w for w in _faq_words(text)[:200] if w not in self._ignore]
         if not words:
             return []
         fixed: list[str] = []
