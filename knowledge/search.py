@@ -372,6 +372,16 @@ class Matcher:
         self._word_vocab_by_initial = dict(by_initial)
         self._theme_stems = {s for plist in self._theme_phrases.values() for st, _ in plist for s in st}
         self._fuzzy = lru_cache(maxsize=20000)(self._fuzzy_uncached)
+        # Names of the département's communes and EPCI say where, not what: dropped from needs unless the offers
+        # use the word ("Delle" would otherwise be read as "délai", "Lepuix" corrected into something else).
+        names: set[str] = set()
+        for getter in ("communes_of", "epcis_of"):
+            try:
+                for place in getattr(self.territory, getter)(self.departement):
+                    names.update(normalize(place.name).split())
+            except Exception:  # noqa: BLE001 - no territory, or a referential without these lookups
+                pass
+        self._ignore = frozenset(names - self._word_set - STOP_WORDS)
 
     def _canon(self, s: str) -> str:
         """An unknown stem mapped to its longest known prefix of 5+ letters: the stemmer does not always give the
@@ -410,7 +420,7 @@ class Matcher:
         main_seq: list[str] = []
         main_src: list[tuple[int, ...]] = []
         for i, w in enumerate(words):
-            if w in STOP_WORDS:
+            if w in STOP_WORDS or w in self._ignore:
                 continue
             if w.isdigit() or w in NEED_FILLERS:  # only inside a phrase ("4 saisons", "villages d'avenir")
                 main_seq.append(w if w.isdigit() else stem(w))
