@@ -97,6 +97,8 @@ class Eligibility(Strict):
 
     text: str
     kinds: list[TerritoryKind] | None = None  # who may apply: commune and/or EPCI
+    # Bounds on the applicant's population (inclusive). population_min/max apply to a commune applicant (and to an
+    # EPCI applicant only when kinds == ["epci"]); epci_population_max applies to an EPCI applicant.
     population_min: int | None = None
     population_max: int | None = None  # inclusive upper bound, e.g. 3499 for "moins de 3 500 habitants"
     epci_population_max: int | None = None

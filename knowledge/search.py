@@ -49,7 +49,7 @@ WORDING: dict[str, str] = {
     "pop_max_nocommune": "Réservé aux {kind} de moins de {limit} habitants.",
     "pop_max_incl_nocommune": "Réservé aux {kind} de {limit} habitants au plus.",
     "pop_min_nocommune": "Réservé aux {kind} d'au moins {limit} habitants.",
-    "epci_pop_max": "Réservé aux intercommunalités de moins de {limit} habitants ({name} en compte {population}).",
+    "epci_pop_max": "Réservé aux intercommunalités de {limit} habitants au plus ({name} en compte {population}).",
     "kind_commune": "Réservé aux communes : c'est à la commune de le demander, pas à l'intercommunalité.",
     "kind_epci": "Porté par l'intercommunalité ({epci}), pas par la commune.",
     "kind_epci_noname": "Porté par l'intercommunalité, pas par la commune.",
@@ -647,17 +647,6 @@ class Matcher:
             return None
         return all(getattr(lst, "complete", False) for lst in lists)
 
-    def _epci_population(self, place: PlaceLike) -> int | None:
-        if place.kind == "epci":
-            return place.population
-        if not place.epci_code or self.territory is None:
-            return None
-        try:
-            epci = self.territory.place(place.epci_code)
-        except Exception:  # noqa: BLE001
-            return None
-        return getattr(epci, "population", None) if epci else None
-
     def eligibility(self, offer_id: str, commune_code: str | None) -> tuple[bool | None, list[str], list[str]]:
         """(eligible, reasons, warnings) of one offer for one commune or EPCI (public for the dialogue's details)."""
         offer = self.offers.get(offer_id)
@@ -718,32 +707,32 @@ class Matcher:
                 warnings.append(WORDING["kind_epci"].format(epci=epci) if epci else WORDING["kind_epci_noname"])
             else:
                 failures.append(WORDING["kind_commune"])
-        # population
+        # population: population_min/max bound a commune applicant (or an EPCI applicant when the offer is for
+        # EPCIs only); epci_population_max bounds an EPCI applicant. A commune is never judged on its EPCI's size.
+        bounds_apply = place.kind == "commune" or (place.kind == "epci" and rules.kinds == ["epci"])
         if population is not None:
-            if rules.population_max is not None and (not rules.kinds or place.kind in rules.kinds):
+            if bounds_apply and rules.population_max is not None and (not rules.kinds or place.kind in rules.kinds):
                 if population > rules.population_max:
                     key, limit = _pop_max_wording(rules.population_max)
                     failures.append(
-                        WORDING[key].format(kind=kind_word, limit=limit, name=name, population=_fmt_int(population))
+                        WORDING[key].format(kind="communes" if place.kind == "commune" else kind_word, limit=limit,
+                                            name=name, population=_fmt_int(population))
                     )
-            if rules.population_min is not None and (not rules.kinds or place.kind in rules.kinds):
+            if bounds_apply and rules.population_min is not None and (not rules.kinds or place.kind in rules.kinds):
                 if population < rules.population_min:
                     failures.append(
                         WORDING["pop_min"].format(
                             kind=kind_word, limit=_fmt_int(rules.population_min), name=name, population=_fmt_int(population)
                         )
                     )
-        elif rules.population_max is not None or rules.population_min is not None:
-            unknown = True
-        if rules.epci_population_max is not None:
-            epci_pop = self._epci_population(place)
-            if epci_pop is not None and epci_pop > rules.epci_population_max:
-                epci_name = place.name if place.kind == "epci" else (getattr(place, "epci_name", None) or "l'EPCI")
+            if place.kind == "epci" and rules.epci_population_max is not None and population > rules.epci_population_max:
                 failures.append(
                     WORDING["epci_pop_max"].format(
-                        limit=_fmt_int(rules.epci_population_max + 1), name=epci_name, population=_fmt_int(epci_pop)
+                        limit=_fmt_int(rules.epci_population_max), name=name, population=_fmt_int(population)
                     )
                 )
+        elif rules.population_max is not None or rules.population_min is not None or rules.epci_population_max is not None:
+            unknown = True
         # memberships
         if rules.requires_any:
             have = [m for m in rules.requires_any if m in memberships]

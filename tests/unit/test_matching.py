@@ -292,3 +292,17 @@ def test_knowledge_base_from_another_data_directory(tmp_path: Path) -> None:
     assert ids(kb.match("on n'a plus de médecin"))[:1] == ["centre-de-sante-test"]
     answer = kb.answer("c'est quoi le centre de santé de test ?")
     assert answer is not None and answer.id == "centre-sante-quoi"
+
+
+def test_epci_is_judged_on_the_epci_bound_not_the_commune_bound(kb: KnowledgeBase) -> None:
+    # DETR: communes up to 20 000 inhabitants, EPCI up to 50 000. CC du Sud Territoire (~23 500) is eligible,
+    # the CA Grand Belfort (~100 000) is not, and Belfort (commune, ~46 000) is not either.
+    sud = kb.resolve("CC du Sud Territoire").resolved
+    grand_belfort = kb.resolve("Grand Belfort").resolved
+    assert sud and grand_belfort
+    detr = {m.id: m for m in kb.match("construire une salle polyvalente", sud)}["detr"]
+    assert not any("habitants" in w for w in detr.warnings)
+    detr = {m.id: m for m in kb.match("construire une salle polyvalente", grand_belfort)}["detr"]
+    assert any("intercommunalités de 50 000 habitants au plus" in w for w in detr.warnings)
+    detr = {m.id: m for m in kb.match("construire une salle polyvalente", "90010")}["detr"]
+    assert any("communes de 20 000 habitants au plus" in w for w in detr.warnings)
