@@ -249,6 +249,48 @@ class Store:
         async with self.unit() as uow:
             await uow.set_staff_message(reference, message_id)
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Run something (a jobs pass) in one worker at a time: yields True when this process got the lock ``name``,
+        False when another worker holds it (then skip, don't wait).
+
+        PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) on a connection kept for the block, released
+        at exit (if the release fails the connection is dropped, which releases it too). SQLite: always True (its
+        deployments run one process).
+        """
+        if self.dialect != "postgresql":
+            yield True
+            return
+        key = _lock_key("exclusive", name)
+        try:
+            conn = await self.engine.connect()
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        got = False
+        try:
+            try:
+                got = bool((await conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key})).scalar())
+                await conn.commit()
+            except _UNAVAILABLE as exc:
+                raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            yield got
+        finally:
+            try:
+                if got:
+                    await conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    await conn.commit()
+                await conn.close()
+            except BaseException:  # noqa: BLE001 - never give back a connection that may still hold the lock
+                await conn.invalidate()
+                await conn.close()
+                raise
+
+
+def _lock_key(*parts: str) -> int:
+    """A signed 64-bit advisory lock key for ``parts`` (the chat locks use the same hashing of channel, chat)."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 #: SQLSTATE classes/codes meaning "the database is not there right now; try again": connection exceptions (08),
 #: insufficient resources (53), operator intervention such as a shutdown (57P), unknown database (3D000),
@@ -305,8 +347,7 @@ class UnitOfWork:
         """Serialise units on one chat until this transaction ends, whether its row exists yet or not
         (PostgreSQL transaction-scoped advisory lock; SQLite writers are serialised already)."""
         if self._pg:
-            digest = hashlib.blake2b(f"{channel}\x1f{chat_id}".encode("utf-8", "replace"), digest_size=8).digest()
-            key = int.from_bytes(digest, "big", signed=True)
+            key = _lock_key(channel, str(chat_id))
             await self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     async def get_conversation(self, channel: str, chat_id: str | int) -> ConversationState | None:

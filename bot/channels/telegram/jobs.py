@@ -145,6 +145,17 @@ class Jobs:
         self._stop.set()
 
     async def run_once(self, now: datetime | None = None) -> tuple[int, bool]:
+        """One pass, in one worker at a time (``store.exclusive``): with several workers, a pass another worker is
+        running is skipped, not repeated."""
+        exclusive = getattr(self.store, "exclusive", None)
+        if exclusive is None:
+            return await self._pass(now)
+        async with exclusive("jobs") as mine:
+            if not mine:
+                return 0, False
+            return await self._pass(now)
+
+    async def _pass(self, now: datetime | None) -> tuple[int, bool]:
         reminders = await send_reminders(self.store, self.settings, now)
         digest = await send_digest(self.store, self.settings, now)
         if (reminders or digest) and self.on_queued is not None:

@@ -179,7 +179,8 @@ class TelegramChannel:
         )
         self._tasks: list[asyncio.Task] = []
         self._handled: OrderedDict[int, None] = OrderedDict()
-        self._handled_cond = asyncio.Condition()
+        self._waiters: dict[int, list[asyncio.Future]] = {}
+        self._webhook: Any = None
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
@@ -191,16 +192,28 @@ class TelegramChannel:
             await self._mark_handled(update.update_id)
 
     async def _mark_handled(self, update_id: int) -> None:
-        async with self._handled_cond:
-            self._handled[update_id] = None
-            while len(self._handled) > 10_000:
-                self._handled.popitem(last=False)
-            self._handled_cond.notify_all()
+        self._handled[update_id] = None
+        while len(self._handled) > 10_000:
+            self._handled.popitem(last=False)
+        for future in self._waiters.pop(update_id, ()):
+            if not future.done():
+                future.set_result(None)
 
     async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
-        """Wait until the update ``update_id`` went through our handler (tests, benchmarks)."""
-        async with self._handled_cond:
-            await asyncio.wait_for(self._handled_cond.wait_for(lambda: update_id in self._handled), timeout)
+        """Wait until the update ``update_id`` went through our handler (the webhook's answer, tests, benchmarks).
+        One future per waiter: a handled update wakes only its own waiters."""
+        if update_id in self._handled:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(update_id, []).append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        finally:
+            waiting = self._waiters.get(update_id)
+            if waiting is not None and future in waiting:
+                waiting.remove(future)
+                if not waiting:
+                    del self._waiters[update_id]
 
     async def _dispatch(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -284,20 +297,26 @@ class TelegramChannel:
 
     async def start_webhook(self, listen: str, port: int, url_path: str, webhook_url: str,
                             secret_token: str | None) -> None:
+        """Webhook mode answering Telegram once each update is handled (see :mod:`.webhook`: keeps each chat's
+        order across several workers)."""
+        from bot.channels.telegram import webhook
+
         await self.application.initialize()
         await self._post_init(self.application)
         await self.application.start()
-        await self.application.updater.start_webhook(
-            listen=listen, port=port, url_path=url_path, webhook_url=webhook_url, secret_token=secret_token,
-            drop_pending_updates=False,
-        )
+        self._webhook = await webhook.start(self, listen, port, url_path, webhook_url, secret_token)
 
     async def stop(self) -> None:
         """Stop polling/webhook, let handlers in hand finish, stop the background tasks."""
+        server, self._webhook = self._webhook, None
+        if server is not None:
+            server._http_server.stop()  # no new connection; requests in hand get their answer below
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
             await self.application.stop()
+        if server is not None:
+            await server.shutdown()
         await self.stop_background()
         await self.application.shutdown()
 
@@ -352,15 +371,9 @@ def run_telegram() -> int:
         if settings.webhook_url:
             path, url = webhook_parts(settings)
             log.info("starting in webhook mode on %s:%s/%s", settings.webhook_listen, settings.webhook_port, path)
-            channel.application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=path,
-                webhook_url=url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-                close_loop=False,
-            )
+            from bot.channels.telegram import webhook
+
+            webhook.run_forever(channel, settings.webhook_listen, settings.webhook_port, path, url, secret, loop)
         else:
             log.info("starting in polling mode")
             channel.application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)

@@ -1,0 +1,107 @@
+"""Webhook mode that answers Telegram only once an update has been handled, so several workers keep each chat's order.
+
+Telegram delivers a chat's updates one at a time: it sends the next update of a chat only after our HTTP answer to
+the previous one (updates of different chats are sent concurrently, up to ``max_connections``). PTB's stock webhook
+handler answers 200 as soon as the update is queued, before it is handled; with two workers behind a load balancer,
+update n+1 of a chat could then reach worker B while worker A is still handling update n, and overtake it.
+
+Here the answer waits until our handler is done with the update (state committed in the database, replies sent).
+So, whichever worker gets it, update n+1 of a chat is only sent by Telegram once update n is fully handled: the
+order holds across workers without any reordering on our side. The per-chat advisory lock taken by the store
+(``UnitOfWork.get_conversation``) still serialises anything that would arrive at once (a retry of an update whose
+answer was lost), and ``mark_update_handled`` makes such a retry a no-op. A worker killed mid-update never answered:
+Telegram sends the update again (to any worker), so nothing is lost either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import tornado.web
+from telegram import Update
+from telegram.ext._utils.webhookhandler import TelegramHandler, WebhookServer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.channels.telegram.runner import TelegramChannel
+
+log = logging.getLogger(__name__)
+
+#: Telegram waits about 60 s for a webhook answer, then sends the update again; answer before that.
+ACK_TIMEOUT = 50.0
+
+
+class AckAfterHandled(TelegramHandler):
+    """PTB's webhook handler (content type and secret token checks, parsing), answering once the update is handled.
+
+    If handling takes longer than :data:`ACK_TIMEOUT`, the answer is 503: Telegram sends the update again later (a
+    no-op once it is handled), and the chat's next update still waits.
+    """
+
+    def initialize(self, bot: Any, update_queue: asyncio.Queue, secret_token: str, channel: Any = None) -> None:
+        super().initialize(bot, update_queue, secret_token)
+        self.channel = channel
+
+    async def post(self) -> None:
+        await super().post()  # validates and queues (raises HTTPError 403/400 otherwise)
+        try:
+            update_id = json.loads(self.request.body).get("update_id")
+        except (ValueError, AttributeError):
+            return
+        if not isinstance(update_id, int) or self.channel is None:
+            return
+        try:
+            await self.channel.wait_handled(update_id, ACK_TIMEOUT)
+        except asyncio.TimeoutError:
+            log.warning("update %s not handled within %.0f s: answering 503", update_id, ACK_TIMEOUT)
+            self.set_status(HTTPStatus.SERVICE_UNAVAILABLE)
+
+
+class WebhookApp(tornado.web.Application):
+    def __init__(self, webhook_path: str, bot: Any, update_queue: asyncio.Queue, secret_token: str | None,
+                 channel: Any) -> None:
+        shared = {"bot": bot, "update_queue": update_queue, "secret_token": secret_token, "channel": channel}
+        super().__init__([(rf"{webhook_path}/?", AckAfterHandled, shared)])
+
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """No access log: paths and client addresses are not needed, and the path may be guessable."""
+
+
+async def start(channel: "TelegramChannel", listen: str, port: int, url_path: str, webhook_url: str,
+                secret_token: str | None, max_connections: int = 40) -> WebhookServer:
+    """Listen on ``listen:port/url_path`` first, then register ``webhook_url`` with Telegram (each worker registers
+    the same public URL: idempotent)."""
+    application = channel.application
+    path = "/" + url_path.strip("/")
+    app = WebhookApp(path, application.bot, application.update_queue, secret_token, channel)
+    server = WebhookServer(listen, port, app, None)
+    await server.serve_forever()
+    await application.bot.set_webhook(
+        url=webhook_url, allowed_updates=Update.ALL_TYPES, max_connections=max_connections,
+        secret_token=secret_token, drop_pending_updates=False,
+    )
+    return server
+
+
+def run_forever(channel: "TelegramChannel", listen: str, port: int, url_path: str, webhook_url: str,
+                secret_token: str | None, loop: asyncio.AbstractEventLoop) -> None:
+    """``guichet run`` in webhook mode: serve until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Linux
+                pass
+        try:
+            await channel.start_webhook(listen, port, url_path, webhook_url, secret_token)
+            await stop.wait()
+        finally:
+            await channel.stop()
+
+    loop.run_until_complete(_main())
