@@ -6,8 +6,8 @@
 Synthetic offers are derived from the shipped ones (deterministic seed): each takes a shipped offer as its base, gets
 a new name built from the real themes' vocabulary, keywords drawn from its themes' keywords and from the base, and
 varied eligibility rules (population bounds, commune/EPCI, memberships, closed lists of laureates of the 90, rural,
-uncertain) and statuses. Every one is validated against ``knowledge.schema.Offer``. They live in memory (``--yaml``
-also writes them to a temporary directory and times ``KnowledgeBase.load`` from YAML); nothing is committed.
+uncertain) and statuses. Every one is validated against ``knowledge.schema.Offer``. They live in memory (they are also
+written as YAML files to a temporary directory to time ``KnowledgeBase.load`` on them, unless ``--no-yaml``); nothing is committed.
 
 Measured per catalogue: generation+validation, index build (``Matcher`` and ``FaqIndex``), and p50/p99 per query of
 ``match`` without and with a commune, ``detect_themes`` and the FAQ ``answer``, over the labelled needs and FAQ
@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="catalogue sizes (default 1000 10000)")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the query list per measure (default 3)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--yaml", action="store_true", help="also time KnowledgeBase.load from YAML files in a temp dir")
+    parser.add_argument("--no-yaml", dest="yaml", action="store_false",
+                        help="skip timing KnowledgeBase.load from the catalogue written as YAML files in a temp dir")
     parser.add_argument("--limit-queries", type=int, default=0, help="use only the first N needs (smoke tests)")
     add_output_args(parser, "catalogue")
     args = parser.parse_args(argv)

@@ -276,3 +276,90 @@ def pg_temp_database(url: str | None = None, prefix: str = "guichet_bench") -> I
     finally:
         with psycopg.connect(libpq(url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- tables for docs/performance.md ---------------------------------------------------------------------------------
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _when(d: dict[str, Any]) -> str:
+    m = d["machine"]
+    return (f"measured {m['when_utc']} at {m.get('git')}, load average before {m['loadavg_1_5_15']}, after "
+            f"{d.get('loadavg_after')}; `{d['command']}`")
+
+
+def markdown() -> str:
+    """The tables of ``docs/performance.md`` rebuilt from ``bench/results/*.json`` (``python bench/common.py``)."""
+    out: list[str] = []
+    first = next((d for d in (_load(n) for n in ("catalogue", "baselines", "engine", "footprint")) if d), None)
+    if first:
+        m = first["machine"]
+        out.append(f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}, "
+                   f"{m['platform']}.\n")
+    cat = _load("catalogue")
+    if cat:
+        out.append("### Knowledge at scale (`bench/bench_catalogue.py`)\n\n" + _when(cat) + "\n")
+        rows = []
+        for r in cat["results"]["runs"]:
+            for key in ("match_no_commune", "match_commune", "detect_themes", "faq"):
+                c, w = r[f"{key}_cold"], r[f"{key}_warm"]
+                rows.append([r["label"], r["offers"], key, c["n"], c["p50_ms"], c["p99_ms"], c.get("cpu_p99_ms"),
+                             w["p50_ms"], w["p99_ms"]])
+        out.append(table(["catalogue", "offers", "query", "n", "p50 cold (ms)", "p99 cold (ms)", "CPU p99 cold (ms)",
+                          "p50 warm (ms)", "p99 warm (ms)"], rows))
+        out.append("")
+        out.append(table(["catalogue", "generate + validate (s)", "matcher build (s)", "FAQ index build (s)",
+                          "KnowledgeBase.load from YAML (s)"],
+                         [[r["label"], r.get("generate_validate_s", "-"), r["matcher_build_s"], r["faq_index_build_s"],
+                           r.get("kb_load_yaml_s", r.get("kb_load_s"))] for r in cat["results"]["runs"]]))
+        out.append("")
+    base = _load("baselines")
+    if base:
+        out.append("### Side by side (`bench/compare_baselines.py`)\n\n" + _when(base) + "\n")
+        out.append(f"{base['results']['needs']} labelled needs (dev + held-out); PostgreSQL: {base['results']['postgres']}.\n")
+        out.append(table(["method", "top-1", "top-3", "top-1 held-out", "top-3 held-out", "no result", "p50 (ms)",
+                          "p99 (ms)", "CPU p99 (ms)"],
+                         [[r["name"], r["all"]["top1"], r["all"]["top3"], r.get("heldout", {}).get("top1"),
+                           r.get("heldout", {}).get("top3"), r["empty_results"], r["latency"].get("p50_ms"),
+                           r["latency"].get("p99_ms"), r["latency"].get("cpu_p99_ms")]
+                          for r in base["results"]["methods"]]))
+        out.append("")
+    eng = _load("engine")
+    if eng:
+        out.append("### Engine and export (`bench/bench_engine.py`)\n\n" + _when(eng) + "\n")
+        runs = eng["results"]["runs"]
+        out.append(table(["backend", "stored requests", "updates", "p50 (ms)", "p90 (ms)", "p99 (ms)", "max (ms)",
+                          "CPU p50 (ms)", "CPU p99 (ms)", "filed/users"],
+                         [[r["backend"], r["stored_requests"], r["updates"], r["latency"]["p50_ms"],
+                           r["latency"]["p90_ms"], r["latency"]["p99_ms"], r["latency"]["max_ms"],
+                           r["latency"].get("cpu_p50_ms"), r["latency"].get("cpu_p99_ms"),
+                           f"{r['requests_filed']}/{r['users']}"] for r in runs]))
+        out.append("")
+        out.append(table(["backend", "step (heaviest first)", "n", "p50 (ms)", "p99 (ms)", "CPU p50 (ms)", "CPU p99 (ms)"],
+                         [[r["backend"] + f" {r['stored_requests']}", step, v["n"], v["p50_ms"], v["p99_ms"],
+                           v.get("cpu_p50_ms"), v.get("cpu_p99_ms")]
+                          for r in runs for step, v in list(r["per_step"].items())[:3]]))
+        out.append("")
+        exports = [(r["backend"], r["stored_requests"], e) for r in runs for e in r.get("export", [])]
+        if exports:
+            out.append(table(["backend", "stored requests", "format", "median wall (s)", "runs (s)", "median CPU (s)",
+                              "MB", "records"],
+                             [[b, n, e["format"], e["median_s"], e["wall_s"], e["cpu_median_s"],
+                               round(e["bytes"] / 1e6, 1), e["records_seen"]] for b, n, e in exports]))
+            out.append("")
+    foot = _load("footprint")
+    if foot:
+        out.append("### Footprint (`bench/bench_footprint.py`)\n\n" + _when(foot) + "\n")
+        s = foot["results"]["summary"]
+        out.append(table(["case (median of %d)" % foot["results"]["reps"], "wall to ready (s)", "CPU to ready (s)",
+                          "imports (s)", "KB load (s)", "DB open+migrate (s)", "RSS ready (MB)", "peak RSS (MB)"],
+                         [[case, v["wall_to_ready_s"], v["cpu_to_ready_s"], v["imports_s"], v["kb_load_s"],
+                           v["store_open_s"], v["rss_ready_mb"], v["vmhwm_mb"]] for case, v in s.items()]))
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -67,7 +67,7 @@ def test_catalogue_generator_validates_and_is_deterministic() -> None:
 
 def test_bench_catalogue_runs(tmp_path: Path) -> None:
     data = _run("bench_catalogue.py", tmp_path / "catalogue.json", "--sizes", "60", "--rounds", "1",
-                "--limit-queries", "8", "--yaml")
+                "--limit-queries", "8")
     runs = {r["label"]: r for r in data["results"]["runs"]}
     assert set(runs) == {"shipped", "generated-60"}
     assert runs["generated-60"]["offers"] == 60 and runs["generated-60"]["kb_load_yaml_s"] > 0
