@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
 
     # Abuse
-    flood_max_messages: int = 20
+    # A thorough intake (details of 3 offers, a few recap edits, help toggles) is about 30 events; buttons count.
+    # 40 a minute never slows a person down, and still stops a script long before it costs anything.
+    flood_max_messages: int = 40
     flood_window_seconds: int = 60
 
     log_level: str = "INFO"

@@ -25,6 +25,7 @@ import httpx
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.telegram.adapter import inline_keyboard, split_text
+from bot.channels.telegram.plain import defuse
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class OutboxSender:
             if edited is not None:
                 return edited
         reply_to = (row.meta or {}).get("reply_to_message_id")
-        chunks = split_text(row.text or "…")
+        chunks = split_text(self._text(row))
         last_id = 0
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
@@ -200,6 +201,12 @@ class OutboxSender:
         # The message carrying the buttons (the last chunk) is the one staff act on and reply to.
         return last_id
 
+    @staticmethod
+    def _text(row: Any) -> str:
+        """The staff group's messages quote what mayors typed: no mention, no tg:// link (see plain.defuse)."""
+        text = row.text or "…"
+        return defuse(text) if row.channel == STAFF_CHANNEL else text
+
     async def _edit(self, chat_id: int, row: Any, markup: Any) -> int | None:
         """Apply a ``staff_update`` by editing the request's group message; None when there is none to edit."""
         target = (row.meta or {}).get("edit_message_id")
@@ -210,7 +217,7 @@ class OutboxSender:
                 target = record.staff_message_id
         if not target or not str(target).isdigit():
             return None
-        text = split_text(row.text or "…")[0]
+        text = split_text(self._text(row))[0]
         try:
             await self.bot.edit_message_text(text, chat_id=chat_id, message_id=int(target), reply_markup=markup,
                                              read_timeout=self.read_timeout)

@@ -14,13 +14,14 @@ import sys
 from collections import OrderedDict
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
     ContextTypes,
+    Defaults,
     TypeHandler,
 )
 
@@ -159,6 +160,8 @@ class TelegramChannel:
             .base_file_url(f"{api}/file/bot")
             .concurrent_updates(ChatOrderedProcessor(concurrency))
             .persistence(None)
+            # No link preview, ever: a URL typed by a mayor is neither fetched nor shown as a card to staff.
+            .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
             .connection_pool_size(max(8, concurrency // 2))

@@ -21,6 +21,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.channels.telegram.adapter import ChatLocks, _answer, inline_keyboard, parse_command, split_text
+from bot.channels.telegram.plain import defuse
 from bot.staff import service as svc
 from bot.texts import staff as ST
 from bot.texts import telegram as T
@@ -228,7 +229,7 @@ class StaffHandler:
             await self.cmd_stats(bot, chat.id)
 
     async def _send_long(self, bot: Any, chat_id: int, text: str) -> None:
-        for chunk in split_text(text):
+        for chunk in split_text(defuse(text)):
             await bot.send_message(chat_id, chunk)
 
     async def cmd_list(self, bot: Any, chat_id: int, args: str) -> None:
