@@ -427,7 +427,8 @@ async def _await_answer(uow: Any, record: RequestRecord, question: str) -> None:
 
 
 async def mayor_answer(uow: Any, reference: str, text: str, actor: str | None = None) -> StaffResult:
-    """The mayor's answer: attached to the request, relayed to the staff group, status back to ``en_cours``."""
+    """The mayor's answer: attached to the request, relayed to the staff group, status back to the one
+    it had before staff asked (``en_cours`` or ``orientee``)."""
     text = _clean(text).strip()[:MAX_RELAY_CHARS]
     if not text:
         return _fail("empty_text", T.EMPTY_TEXT)
