@@ -54,6 +54,15 @@ TIMING_SKIP = "tskip"
 FLOOD_EXEMPT_CHANNELS = frozenset({"console"})
 
 
+def _log_exc(msg: str, *args: Any) -> None:
+    """Log the exception being handled: its type and frames, never its message (it may quote personal data)."""
+    import sys
+
+    from bot.logsafe import safe_traceback
+
+    log.error(msg + "\n%s", *args, safe_traceback(sys.exc_info()[1]))
+
+
 def _db_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [OSError, asyncio.TimeoutError, ConnectionError]
     try:
@@ -155,7 +164,7 @@ class Engine:
             log.warning("database unavailable while handling an update: %s", type(exc).__name__)
             return [Reply(T.UNAVAILABLE)]
         except Exception:
-            log.exception("error while handling an update (channel=%s)", event.channel)
+            _log_exc("error while handling an update (channel=%s)", event.channel)
             return [Reply(T.INTERNAL_ERROR)]
 
 
@@ -486,7 +495,7 @@ class Turn:
         try:
             return self.kb.answer(text[:1000])
         except Exception:
-            log.exception("kb.answer failed")
+            _log_exc("kb.answer failed")
             return None
 
     async def answer_question(self, text: str, reprompt: bool) -> list[Reply]:
@@ -722,7 +731,7 @@ class Turn:
         try:
             matches = list(self.kb.match(d.get("need") or "", d.get("commune_code"), limit=3))[:3]
         except Exception:
-            log.exception("kb.match failed")
+            _log_exc("kb.match failed")
             matches = []
         d["matches"] = [m.id for m in matches]
         d["offer_view"] = [
@@ -747,7 +756,7 @@ class Turn:
         try:
             res = self.kb.resolve(query)
         except Exception:
-            log.exception("kb.resolve failed")
+            _log_exc("kb.resolve failed")
             res = None
         cands: list[dict[str, Any]] = []
         if res is not None and res.resolved:
@@ -824,7 +833,7 @@ class Turn:
         try:
             themes = [_value(t) for t in self.kb.detect_themes(text)]
         except Exception:
-            log.exception("kb.detect_themes failed")
+            _log_exc("kb.detect_themes failed")
             themes = []
         self.draft["themes"] = themes
         if themes:

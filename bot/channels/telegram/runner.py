@@ -56,6 +56,8 @@ class _Redactor:
         if record.exc_info and record.exc_info[0] is not None:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text = self.redact(text)
+            # Handlers format exc_text; the live exception (its raw args may hold a secret) goes no further.
+            record.exc_info = None
         return record
 
     def redact(self, text: str) -> str:
@@ -86,6 +88,10 @@ def protect_logs(*secrets: str | None) -> None:
         logger = logging.getLogger(noisy)
         if logger.getEffectiveLevel() < level or logger.level == logging.NOTSET or logger.level < level:
             logger.setLevel(level)
+        # Children set lower explicitly (e.g. "telegram.ext.ExtBot" at DEBUG) would escape the cap: clamp them too.
+        for name, child in list(logging.root.manager.loggerDict.items()):
+            if name.startswith(noisy + ".") and isinstance(child, logging.Logger) and 0 < child.level < level:
+                child.setLevel(level)
 
 
 def redact(text: str) -> str:
@@ -239,12 +245,15 @@ class TelegramChannel:
         err = context.error
         update_id = getattr(update, "update_id", None)
         chat = getattr(update, "effective_chat", None)
+        # The type and, at debug level, the frames: never the exception's message (it may quote what a person typed).
+        from bot.logsafe import safe_traceback
+
         log.error(
-            "error while handling update %s (chat %s): %s",
+            "error while handling update %s (chat %s): %s%s",
             update_id,
             getattr(chat, "id", None),
             type(err).__name__,
-            exc_info=(type(err), err, err.__traceback__) if err is not None and log.isEnabledFor(logging.DEBUG) else None,
+            "\n" + safe_traceback(err) if err is not None and log.isEnabledFor(logging.DEBUG) else "",
         )
         if not isinstance(update, Update) or chat is None or chat.type != "private":
             return
