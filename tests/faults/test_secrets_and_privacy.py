@@ -234,13 +234,15 @@ async def test_purge_cli_applies_the_retention_settings(store, database_url) -> 
                                                           step="need", data={"draft": {"contact_name": "X"}}))
     closed = {recs[0].reference: now - timedelta(days=25 * 31),  # 25 months: beyond 24
               recs[1].reference: now - timedelta(days=23 * 30)}  # 23 months: kept by default, not at 12
-    async with store.unit() as uow:
+    from bot.store.tables import conversation_t, request_t
+
+    async with store.unit() as uow:  # backdated through the tables' own column types
         for ref, when in closed.items():
-            await uow.conn.execute(sa.text("UPDATE request SET status = 'traitee', closed_at = :t, updated_at = :t "
-                                           "WHERE reference = :r"), {"t": when, "r": ref})
+            await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == ref)
+                                   .values(status="traitee", closed_at=when, updated_at=when))
         for chat, days in (("old", 31), ("recent", 20)):
-            await uow.conn.execute(sa.text("UPDATE conversation SET updated_at = :t WHERE chat_id = :c"),
-                                   {"t": now - timedelta(days=days), "c": chat})
+            await uow.conn.execute(sa.update(conversation_t).where(conversation_t.c.chat_id == chat)
+                                   .values(updated_at=now - timedelta(days=days)))
 
     def cli(*args: str, **extra: str) -> str:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
