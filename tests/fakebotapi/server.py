@@ -591,6 +591,10 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    #: Listen backlog (socketserver's default is 5): hundreds of clients connecting at once (benchmarks) must not
+    #: see their connections dropped or reset.
+    request_queue_size = 1024
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
 
