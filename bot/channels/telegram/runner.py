@@ -32,6 +32,9 @@ from bot.texts import telegram as T
 log = logging.getLogger(__name__)
 
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+#: After updates, the outbox sender is woken once per this many seconds at most (a staff notification waits that
+#: much longer at worst; under load, one "anything due?" read serves many updates instead of one read each).
+OUTBOX_WAKE_DELAY = 0.05
 
 
 # --- logging: nothing secret ever reaches a log -----------------------------------------------------------------------
@@ -189,6 +192,7 @@ class TelegramChannel:
         self._tasks: list[asyncio.Task] = []
         self._handled: OrderedDict[int, None] = OrderedDict()
         self._waiters: dict[int, list[asyncio.Future]] = {}
+        self._wake_scheduled = False
         self._webhook: Any = None
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
@@ -234,12 +238,25 @@ class TelegramChannel:
                 await self.staff.refuse_command(update, context.bot, where="private")
                 return
             await self.mayor.handle(update, context.bot)
-            self.outbox.wake()
+            self._wake_outbox()
         elif staff_chat is not None and chat.id == staff_chat:
             await self.staff.handle(update, context.bot)
-            self.outbox.wake()
+            self._wake_outbox()
         else:
             await self.staff.foreign_group(update, context.bot)
+
+    def _wake_outbox(self) -> None:
+        """Wake the outbox sender shortly after an update, once for all the updates handled meanwhile: each wake
+        costs a database read ("anything due?"), which most updates don't need (bench/bench_e2e.py)."""
+        if self._wake_scheduled:
+            return
+        self._wake_scheduled = True
+
+        def fire() -> None:
+            self._wake_scheduled = False
+            self.outbox.wake()
+
+        asyncio.get_running_loop().call_later(OUTBOX_WAKE_DELAY, fire)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
