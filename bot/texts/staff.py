@@ -5,6 +5,8 @@ Staff-group texts are sent as plain text (no parse mode): what a mayor typed nev
 
 from __future__ import annotations
 
+from bot.texts import dialogue as _dialogue
+
 # --- operators a request can be routed to (key -> label) ---------------------------------------------------------------
 OPERATORS: dict[str, str] = {
     "ddt": "DDT",
@@ -26,21 +28,9 @@ STATUS_LABELS: dict[str, str] = {
     "close_sans_suite": "Close sans suite",
 }
 
-ROLE_LABELS: dict[str, str] = {
-    "maire": "Maire",
-    "adjoint": "Adjoint(e)",
-    "president-epci": "Président(e) d'EPCI",
-    "conseiller": "Conseiller(ère)",
-    "agent": "Agent (DGS, secrétaire de mairie)",
-    "autre": "Autre",
-}
-
-STAGE_LABELS: dict[str, str] = {
-    "idee": "idée",
-    "etude": "étude",
-    "projet-defini": "projet défini",
-    "pret": "prêt à démarrer",
-}
+# The same choices as in the intake (one source of wording); stages in lower case inside sentences.
+ROLE_LABELS: dict[str, str] = dict(_dialogue.ROLES)
+STAGE_LABELS: dict[str, str] = {key: label.lower() for key, label in _dialogue.STAGES.items()}
 
 HELP_LABELS: dict[str, str] = {
     "ingenierie": "ingénierie",
