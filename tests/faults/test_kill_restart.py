@@ -39,10 +39,17 @@ from tests.faults.procbot import (
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("parity", [0, pytest.param(1, id="swapped")])
-async def test_kill9_at_every_intake_step_then_restart(fake, database_url, tmp_path, parity):
-    if parity == 1 and not database_url.startswith("sqlite"):
-        pytest.skip("the swapped kill points run on SQLite only (time); PostgreSQL runs parity 0")
+async def test_kill9_at_every_intake_step_then_restart(fake, database_url, tmp_path):
+    await _kill_at_every_step(fake, database_url, tmp_path, parity=0)
+
+
+@pytest.mark.slow
+async def test_kill9_at_every_intake_step_swapped_kill_points(fake, sqlite_url, tmp_path):
+    """The other kill point at each step (SQLite only, for time): every step is killed both ways."""
+    await _kill_at_every_step(fake, sqlite_url, tmp_path, parity=1)
+
+
+async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) -> None:
     hold = Hold(fake)
     bot = BotProcess(fake, bot_env(fake, database_url), tmp_path / "bot.log")
     mayor = Mayor(fake, 801)
