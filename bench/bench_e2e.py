@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_e2e.py                                  # 200 mayors; SQLite and PostgreSQL; polling and webhook
     .venv/bin/python bench/bench_e2e.py --db sqlite --mode webhook --mayors 50 --no-write     # quick look
     .venv/bin/python bench/bench_e2e.py --db sqlite --mode polling --profile /tmp/bot.prof    # where the bot's time goes
+    .venv/bin/python bench/bench_e2e.py --db postgresql --mode webhook --think 3 --out bench/results/e2e-paced.json
+    .venv/bin/python bench/bench_e2e.py --db postgresql --mode webhook --workers 2 --out bench/results/e2e-workers.json
 
 Three processes, so that nobody shares an event loop or a GIL with the bot:
   * the fake Bot API server (``python -m tests.fakebotapi``, threads, its ``/_control`` HTTP interface);
@@ -23,6 +25,12 @@ i.e. **all** its replies have reached the fake server (polling: the bot process 
 once our handler finished, after the replies were sent; webhook: the webhook's answer). That is an upper bound of the
 time to the first reply. Throughput = updates handled / wall time of the whole run. Staff notifications (outbox) go
 to the fake server too, during the run, and are checked at the end (one per request).
+
+``--think T``: each mayor waits a random time (uniform, mean T seconds) before each action, as a person reading and
+typing would; with T = 0 (default) the 200 mayors keep the bot saturated, so by Little's law the reply time is
+about 200 / throughput (p99 <= 250 ms at 200 mayors with no think time would need about 800 updates/s).
+``--workers N`` (webhook mode, PostgreSQL): N bot processes, every update sent to the next one (round-robin, as a
+load balancer would), so consecutive updates of a chat are handled by different processes.
 
 Goals (issue 6): >= 200 updates/s and reply p99 <= 250 ms with 200 mayors at once.
 """
@@ -78,6 +86,11 @@ def cpu_seconds(pid: int) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def sum_cpu(pids: list[int]) -> float | None:
+    values = [cpu_seconds(pid) for pid in pids]
+    return None if any(v is None for v in values) else sum(values)  # type: ignore[misc]
 
 
 def free_port() -> int:
@@ -138,24 +151,26 @@ async def serve_bot(args: argparse.Namespace) -> None:
 
 # --- the driver -----------------------------------------------------------------------------------------------------
 class Bench:
-    def __init__(self, fake_url: str, bot: asyncio.subprocess.Process, mode: str, webhook_url: str | None) -> None:
+    def __init__(self, fake_url: str, bots: list[asyncio.subprocess.Process], mode: str,
+                 webhook_ports: list[int]) -> None:
         self.fake_url = fake_url
         self.fake_port = int(fake_url.rsplit(":", 1)[1])
-        self.bot = bot
+        self.bots = bots
         self.mode = mode
-        self.webhook_url = webhook_url
-        self.webhook_port = int(webhook_url.split(":")[2].split("/")[0]) if webhook_url else 0
+        self.webhook_ports = webhook_ports
         self.handled: set[int] = set()
         self.waiters: dict[int, asyncio.Future] = {}
         self.latencies: list[float] = []
         self.updates = 0
         self.lost: list[str] = []
-        self.reader: asyncio.Task | None = None
+        self.think = 0.0
+        self.rnd = random.Random(7)
+        self.readers: list[asyncio.Task] = []
 
-    async def read_bot(self) -> None:
-        assert self.bot.stdout is not None
+    async def read_bot(self, bot: asyncio.subprocess.Process) -> None:
+        assert bot.stdout is not None
         while True:
-            line = await self.bot.stdout.readline()
+            line = await bot.stdout.readline()
             if not line:
                 return
             if line.startswith(b"H "):
@@ -165,9 +180,9 @@ class Bench:
                 if future is not None and not future.done():
                     future.set_result(None)
 
-    def connections(self) -> tuple[Http, Http]:
-        """(to the fake server, to the bot's webhook): one pair per mayor."""
-        return Http("127.0.0.1", self.fake_port), Http("127.0.0.1", self.webhook_port or self.fake_port)
+    def connections(self) -> tuple[Http, list[Http]]:
+        """(to the fake server, to each worker's webhook): one set per mayor."""
+        return Http("127.0.0.1", self.fake_port), [Http("127.0.0.1", port) for port in self.webhook_ports]
 
     async def control(self, conn: Http, action: str, **payload: Any) -> Any:
         status, body = await conn.request("POST", f"/_control/{action}", payload)
@@ -181,9 +196,12 @@ class Bench:
             raise RuntimeError(f"control messages: {status}")
         return json.loads(body)["result"]
 
-    async def act(self, conns: tuple[Http, Http], action: str, **payload: Any) -> None:
+    async def act(self, conns: tuple[Http, list[Http]], action: str, **payload: Any) -> None:
         """One update: make it available, wait until the bot handled it (all replies at the fake server)."""
         loop = asyncio.get_running_loop()
+        if self.think:
+            # The mayor reads and types: pacing of the load (uniform, mean = think), never an assertion.
+            await asyncio.sleep(self.rnd.uniform(0.5, 1.5) * self.think)
         if self.mode == "polling":
             t0 = time.perf_counter()
             update = await self.control(conns[0], action, **payload)
@@ -195,8 +213,9 @@ class Bench:
         else:
             update = await self.control(conns[0], action, **payload)
             t0 = time.perf_counter()
-            status, _ = await conns[1].request("POST", "/telegram", update,
-                                               {"X-Telegram-Bot-Api-Secret-Token": SECRET})
+            # Several workers: each update of a mayor to the next worker, as a round-robin load balancer would.
+            worker = conns[1][self.updates % len(conns[1])]
+            status, _ = await worker.request("POST", "/telegram", update, {"X-Telegram-Bot-Api-Secret-Token": SECRET})
             if status != 200:
                 raise RuntimeError(f"webhook answered {status}")
         self.latencies.append(time.perf_counter() - t0)
@@ -344,42 +363,46 @@ async def mayor(bench: Bench, user: int, need: str, commune: str) -> str | None:
     return None
 
 
-async def run_case(db: str, mode: str, database_url: str, mayors: int, profile: str | None) -> dict[str, Any]:
+async def run_case(db: str, mode: str, database_url: str, mayors: int, profile: str | None,
+                   think: float = 0.0, workers: int = 1) -> dict[str, Any]:
     fake_port = free_port()
     fake_url = f"http://127.0.0.1:{fake_port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
     fake = subprocess.Popen([sys.executable, "-m", "tests.fakebotapi", "--port", str(fake_port), "--token", TOKEN],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    bot: asyncio.subprocess.Process | None = None
+    bots: list[asyncio.subprocess.Process] = []
     try:
         assert fake.stdout is not None
         await asyncio.to_thread(fake.stdout.readline)  # "fake Bot API on ..."
-        port = free_port()
-        cmd = [sys.executable, str(Path(__file__).resolve()), "_bot", "--api", fake_url, "--database-url",
-               database_url, "--mode", mode, "--port", str(port)]
-        if profile:
-            cmd += ["--profile", profile]
-        bot = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE)
-        assert bot.stdout is not None
+        ports = [free_port() for _ in range(workers)] if mode == "webhook" else []
         t_start = time.perf_counter()
-        line = await asyncio.wait_for(bot.stdout.readline(), 120)
-        if line.strip() != b"READY":
-            raise RuntimeError(f"the bot did not start: {line!r}")
+        for i in range(workers):
+            cmd = [sys.executable, str(Path(__file__).resolve()), "_bot", "--api", fake_url, "--database-url",
+                   database_url, "--mode", mode, "--port", str(ports[i] if ports else 0)]
+            if profile:
+                cmd += ["--profile", f"{profile}.{i}" if workers > 1 else profile]
+            bots.append(await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE))
+        for bot in bots:
+            assert bot.stdout is not None
+            line = await asyncio.wait_for(bot.stdout.readline(), 120)
+            if line.strip() != b"READY":
+                raise RuntimeError(f"the bot did not start: {line!r}")
         startup = time.perf_counter() - t_start
-        bench = Bench(fake_url, bot, mode, f"http://127.0.0.1:{port}/telegram" if mode == "webhook" else None)
-        bench.reader = asyncio.create_task(bench.read_bot())
+        bench = Bench(fake_url, bots, mode, ports)
+        bench.think = think
+        bench.readers = [asyncio.create_task(bench.read_bot(bot)) for bot in bots]
         needs = [n["text"] for n in load_needs() if len(n["text"]) >= 40] or [DEFAULT_NEED]
         rnd = random.Random(6)
         users = [100_000 + i for i in range(mayors)]
         c0 = time.process_time()
-        bot_c0, fake_c0 = cpu_seconds(bot.pid), cpu_seconds(fake.pid)
+        bot_c0, fake_c0 = sum_cpu([b.pid for b in bots]), cpu_seconds(fake.pid)
         load0 = os.getloadavg()
         t0 = time.perf_counter()
         refs = await asyncio.gather(*(mayor(bench, u, rnd.choice(needs), COMMUNES[i % len(COMMUNES)])
                                       for i, u in enumerate(users)), return_exceptions=True)
         wall = time.perf_counter() - t0
         driver_cpu = time.process_time() - c0
-        bot_c1, fake_c1 = cpu_seconds(bot.pid), cpu_seconds(fake.pid)
+        bot_c1, fake_c1 = sum_cpu([b.pid for b in bots]), cpu_seconds(fake.pid)
         bot_cpu = bot_c1 - bot_c0 if bot_c0 is not None and bot_c1 is not None else None
         fake_cpu = fake_c1 - fake_c0 if fake_c0 is not None and fake_c1 is not None else None
         filed = [r for r in refs if isinstance(r, str)]
@@ -392,7 +415,9 @@ async def run_case(db: str, mode: str, database_url: str, mayors: int, profile: 
         result = {
             "db": db,
             "mode": mode,
+            "workers": workers,
             "mayors": mayors,
+            "think_s": think,
             "intakes_completed": len(filed),
             "failures": failures[:5],
             "lost_at": bench.lost[:5],
@@ -414,8 +439,10 @@ async def run_case(db: str, mode: str, database_url: str, mayors: int, profile: 
         }
         return result
     finally:
-        if bot is not None and bot.returncode is None:
-            bot.send_signal(signal.SIGTERM)
+        for bot in bots:
+            if bot.returncode is None:
+                bot.send_signal(signal.SIGTERM)
+        for bot in bots:
             try:
                 await asyncio.wait_for(bot.wait(), 60)
             except asyncio.TimeoutError:
@@ -458,7 +485,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 else:
                     url = stack.enter_context(pg_temp_database(prefix="guichet_bench_e2e"))
                 print(f"{db} / {mode}: {args.mayors} mayors …", flush=True)
-                res = await run_case(db, mode, url, args.mayors, args.profile)
+                if args.workers > 1 and (mode != "webhook" or db != "postgresql"):
+                    print(f"{db} / {mode}: several workers need webhook mode on PostgreSQL; skipped")
+                    continue
+                res = await run_case(db, mode, url, args.mayors, args.profile, args.think, args.workers)
                 results.append(res)
                 print(json.dumps(res, ensure_ascii=False), flush=True)
     return {"cases": results}
@@ -479,6 +509,10 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--mode", choices=["polling", "webhook", "both"], default="both")
     parser.add_argument("--mayors", type=int, default=200)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a mayor takes before each action (0: as fast as the bot answers)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="bot processes (webhook mode on PostgreSQL only), updates spread round-robin")
     parser.add_argument("--profile", default=None, help="cProfile the bot process to this file (slows it down)")
     add_output_args(parser, "e2e")
     args = parser.parse_args()
@@ -487,13 +521,13 @@ def main() -> None:
     rows = []
     for c in out["cases"]:
         if "skipped" in c:
-            rows.append([c["db"], "-", "-", "-", "-", "-", "-", "skipped"])
+            rows.append([c["db"], "-", "-", "-", "-", "-", "-", "-", "skipped"])
             continue
-        rows.append([c["db"], c["mode"], f"{c['intakes_completed']}/{c['mayors']}", c["updates"],
+        rows.append([c["db"], f"{c['mode']} ×{c['workers']}", c["think_s"], f"{c['intakes_completed']}/{c['mayors']}", c["updates"],
                      c["updates_per_s"], c["reply"].get("p50_ms"), c["reply"].get("p99_ms"),
                      f"{rate_verdict(c['updates_per_s'])} / {verdict(c['reply'].get('p99_ms'), GOAL_P99_MS)}"])
     print()
-    print(table(["db", "mode", "intakes", "updates", "updates/s", "reply p50 ms", "reply p99 ms",
+    print(table(["db", "mode", "think s", "intakes", "updates", "updates/s", "reply p50 ms", "reply p99 ms",
                  "goal ≥200/s / p99 ≤250 ms"], rows))
     command = "python bench/bench_e2e.py " + " ".join(sys.argv[1:])
     if args.profile:
