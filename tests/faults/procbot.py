@@ -93,6 +93,18 @@ class BotProcess:
         await self.fake.wait_for(up, timeout=90, what="the bot process started")
         assert proc.poll() is None, self.logs()[-3000:]
 
+    async def start_webhook(self) -> None:
+        """Start in webhook mode: up once it registered its webhook (it listens before registering)."""
+        before = len(self.fake.calls_of("setWebhook"))
+        with open(self.log_path, "ab") as log_file:
+            self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=self.env,
+                                         stdout=log_file, stderr=subprocess.STDOUT)
+        self.starts += 1
+        proc = self.proc
+        await self.fake.wait_for(lambda: len(self.fake.calls_of("setWebhook")) > before or proc.poll() is not None,
+                                 timeout=90, what="the bot process started (setWebhook)")
+        assert proc.poll() is None, self.logs()[-3000:]
+
     async def kill9(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
@@ -218,6 +230,16 @@ class Mayor:
 
 
 # --- database probes (the test reads what the bot wrote) ---------------------------------------------------------
+async def poll_until(predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> None:
+    """Wait for a condition nothing notifies us of (a server-side lock wait): re-checked every 20 ms. The pace is
+    not an assertion; only the (generous) timeout fails the test."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
 async def open_store(database_url: str) -> Any:
     from bot.store.repository import Store
 
@@ -264,6 +286,13 @@ class DbLock:
         if not self.url.startswith("sqlite"):
             self.conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def waiters(self) -> int | None:
+        """PostgreSQL: sessions of the database waiting on a lock (the bot blocked on ours); None on SQLite."""
+        if self.url.startswith("sqlite"):
+            return None
+        return self.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'").fetchone()[0]
 
     def release(self) -> None:
         if self.conn is None:

@@ -34,6 +34,7 @@ from tests.faults.procbot import (
     bot_env,
     conversation_step,
     open_store,
+    poll_until,
     scalar,
 )
 
@@ -151,6 +152,113 @@ async def test_sigterm_finishes_the_update_in_hand(fake, database_url, tmp_path)
         assert await scalar(store, "SELECT count(*) FROM handled_update WHERE key = :k",
                             k=f"tg:{update['update_id']}") == 1
     finally:
+        lock.release()
+        bot.ensure_dead()
+        if store is not None:
+            await store.close()
+
+
+class WebhookTelegram:
+    """Plays Telegram in webhook mode: POSTs each update to the bot and, when the bot dies before answering, POSTs
+    the same update again once it is back (what Telegram does with an unanswered webhook call)."""
+
+    SECRET = "Kill-Test_webhook_secret_0123456789"
+
+    def __init__(self, fake, port: int) -> None:
+        self.fake = fake
+        self.url = f"http://127.0.0.1:{port}/hook"
+
+    def body(self, mayor: Mayor, action: Action) -> dict:
+        update = mayor.push(action)  # built by the fake server, then taken off its getUpdates queue
+        with self.fake.cond:
+            if update in self.fake._updates:
+                self.fake._updates.remove(update)
+        return update
+
+    async def post(self, update: dict) -> int:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=120) as client:
+            r = await client.post(self.url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": self.SECRET})
+            return r.status_code
+
+
+async def test_kill9_in_webhook_mode_the_update_is_delivered_again(fake, database_url, tmp_path):
+    """Webhook mode answers Telegram only once an update is handled, so a bot killed in the middle of one never
+    answered and Telegram sends it again: at every step, killed before or after the commit, the answer is taken
+    exactly once WITHOUT the person sending it again."""
+    from tests.e2e.test_reliability import _free_port
+
+    port = _free_port()
+    tg = WebhookTelegram(fake, port)
+    env = bot_env(fake, database_url, GUICHET_WEBHOOK_URL=tg.url, GUICHET_WEBHOOK_SECRET=tg.SECRET,
+                  GUICHET_WEBHOOK_LISTEN="127.0.0.1", GUICHET_WEBHOOK_PORT=str(port), GUICHET_WEBHOOK_PATH="hook")
+    hold = Hold(fake)
+    bot = BotProcess(fake, env, tmp_path / "bot.log")
+    mayor = Mayor(fake, 803)
+    lock = DbLock(database_url)
+    store = None
+    try:
+        await bot.start_webhook()
+        store = await open_store(database_url)
+        previous_step = None
+        for i, (action, step_after) in enumerate(INTAKE):
+            update = tg.body(mayor, action)
+            snap = mayor.snapshot()
+            if i % 2 == 0:  # killed before the commit: the database is held, the call never answered
+                lock.acquire()
+                try:
+                    answered = len(fake.callback_answers)
+                    task = asyncio.ensure_future(tg.post(update))
+                    # The update is in hand: blocked on our lock (PostgreSQL), or its button press answered (the
+                    # adapter answers the query before the engine runs); a text may still be in flight (SQLite).
+                    if lock.waiters() is not None:
+                        await poll_until(lambda: lock.waiters() > 0, what="the bot waiting on the database")
+                    elif "callback_query" in update:
+                        await fake.wait_for(lambda: len(fake.callback_answers) > answered, timeout=60,
+                                            what="the button press in hand")
+                    await bot.kill9()
+                    lock.terminate_others()
+                finally:
+                    lock.release()
+                assert await conversation_step(store, mayor.chat_id) == previous_step, (i, action.value)
+            else:  # killed after the commit, while sending the reply: the call never answered either
+                hold.arm(mayor.chat_id)
+                task = asyncio.ensure_future(tg.post(update))
+                await hold.wait_reached()
+                await bot.kill9()
+                hold.release()
+                assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value)
+            try:
+                status = await task
+            except Exception:  # noqa: BLE001 - the connection died with the process
+                status = None
+            assert status != 200, "the bot answered an update it had not handled"
+            await bot.start_webhook()
+            assert await tg.post(update) == 200  # Telegram's redelivery
+            if i % 2 == 0:
+                await mayor.wait_reply(snap, action.ends)  # the answer was taken from the redelivery
+            else:
+                # Already handled: the redelivery is a no-op; the person asks again and is at the next question.
+                ask = Action("command", "/mesdemandes", lambda m: bool(REF_RE.search(m.text or ""))) \
+                    if i == len(INTAKE) - 1 else Action("command", "/demande", action.ends)
+                snap = mayor.snapshot()
+                assert await tg.post(tg.body(mayor, ask)) == 200
+                await mayor.wait_reply(snap, ask.ends)
+            assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value)
+            previous_step = step_after
+        async with store.unit(readonly=True) as uow:
+            records = await uow.list_requests(channel="telegram", user_id=str(mayor.chat_id))
+        assert len(records) == 1
+        rec = records[0]
+        assert (rec.commune_name, rec.role, rec.description, rec.stage, rec.help_kinds, rec.contact_name,
+                rec.email) == ("Giromagny", "maire", NEED, "idee", ["ingenierie"], NAME, EMAIL)
+        await fake.wait_for_message(STAFF_CHAT, rec.reference, timeout=60)
+        assert await bot.sigterm() == 0, bot.logs()[-3000:]
+        assert len([m for m in fake.messages_to(STAFF_CHAT) if rec.reference in (m.text or "")]) == 1
+        assert await scalar(store, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
+    finally:
+        hold.release()
         lock.release()
         bot.ensure_dead()
         if store is not None:
