@@ -165,6 +165,9 @@ def is_postgres(engine: AsyncEngine) -> bool:
 
 # --- migrations -----------------------------------------------------------------------------------------------------
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The newest revision in ``migrations/versions``. A test checks it equals alembic's head, so it cannot drift. It lets
+#: a start on an up-to-date database skip importing alembic (about 0.1–0.15 s of start-up).
+HEAD_REVISION = "0001"
 
 
 def alembic_config(connection: Any = None) -> Any:
@@ -190,10 +193,21 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     PostgreSQL: a transaction-scoped advisory lock serialises processes that start at once (the second one waits,
     then finds the schema at head). SQLite: ``BEGIN IMMEDIATE`` does the same.
     """
+    if revision == "head" and await _stored_revision(engine) == HEAD_REVISION:
+        return
     async with engine.begin() as conn:
         if is_postgres(engine):
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
         await conn.run_sync(_upgrade_sync, revision)
+
+
+async def _stored_revision(engine: AsyncEngine) -> str | None:
+    """The revision recorded in ``alembic_version``, read without alembic; None when there is none yet."""
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    except Exception:  # noqa: BLE001 - no table yet (fresh database) or unreadable: let alembic decide
+        return None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -78,6 +78,25 @@ async def test_migrations_from_empty(database_url: str) -> None:
     await store.close()
 
 
+def test_head_revision_constant_is_alembic_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    assert script.get_heads() == [db.HEAD_REVISION]
+
+
+async def test_start_on_an_up_to_date_database_skips_alembic(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    await store.close()
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("alembic should not run on an up-to-date database")
+
+    monkeypatch.setattr(db, "_upgrade_sync", fail)
+    store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    await store.close()
+
+
 async def test_concurrent_opens_migrate_once(database_url: str) -> None:
     stores = await asyncio.gather(
         *(Store.open(database_url, departement="90", timezone_name="Europe/Paris") for _ in range(3))
