@@ -92,8 +92,10 @@ INPUTS = st.one_of(
               TEXTS).map(lambda c: ("command", f"{c[0]} {c[1][:200]}")),
     st.just(("unsupported", "")),
 )
-FRENCH = re.compile(r"\b(vous|votre|vos|de|du|la|le|les|des|une?|pour|est|et|à|en|ce|cette|demande|question|quel|"
-                    r"quelle|alors|d'accord|merci|bonjour|collectivité|oui|non)\b", re.IGNORECASE)
+#: A reply is French when it has one of these words (articles, pronouns, prepositions, our frequent nouns).
+FRENCH = re.compile(r"\b(vous|votre|vos|je|nous|il|elle|ne|pas|de|du|la|le|les|des|une?|pour|sur|avec|par|ou|est|et|"
+                    r"à|en|ce|cette|demandes?|questions?|quel(le)?s?|lequel|laquelle|plusieurs|alors|d'accord|merci|"
+                    r"bonjour|collectivités?|correspondent|oui|non)\b", re.IGNORECASE)
 
 
 def ev(user: str, kind: str, value: str) -> Event:
