@@ -1,8 +1,8 @@
 """End to end: N mayors at once through a whole intake, via the fake Bot API on loopback, with the real PTB client.
 
-    .venv/bin/python bench/bench_e2e.py                                  # 200 mayors; SQLite and PostgreSQL; polling and webhook
+    .venv/bin/python bench/bench_e2e.py              # 200 mayors; SQLite and PostgreSQL; polling and webhook
     .venv/bin/python bench/bench_e2e.py --db sqlite --mode webhook --mayors 50 --no-write     # quick look
-    .venv/bin/python bench/bench_e2e.py --db sqlite --mode polling --profile /tmp/bot.prof    # where the bot's time goes
+    .venv/bin/python bench/bench_e2e.py --db sqlite --mode polling --profile /tmp/bot.prof   # where time goes
     .venv/bin/python bench/bench_e2e.py --db postgresql --mode webhook --think 3 --out bench/results/e2e-paced.json
     .venv/bin/python bench/bench_e2e.py --db postgresql --mode webhook --workers 2 --out bench/results/e2e-workers.json
 
@@ -523,7 +523,8 @@ def main() -> None:
         if "skipped" in c:
             rows.append([c["db"], "-", "-", "-", "-", "-", "-", "-", "skipped"])
             continue
-        rows.append([c["db"], f"{c['mode']} ×{c['workers']}", c["think_s"], f"{c['intakes_completed']}/{c['mayors']}", c["updates"],
+        rows.append([c["db"], f"{c['mode']} ×{c['workers']}", c["think_s"],
+                     f"{c['intakes_completed']}/{c['mayors']}", c["updates"],
                      c["updates_per_s"], c["reply"].get("p50_ms"), c["reply"].get("p99_ms"),
                      f"{rate_verdict(c['updates_per_s'])} / {verdict(c['reply'].get('p99_ms'), GOAL_P99_MS)}"])
     print()
