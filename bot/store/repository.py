@@ -57,6 +57,7 @@ from bot.store.tables import (
     counter_t,
     event_t,
     handled_update_t,
+    inbox_t,
     outbox_t,
     request_t,
     utcnow,
@@ -341,6 +342,30 @@ class UnitOfWork:
         )
         result = await self.conn.execute(stmt)
         return result.rowcount == 1
+
+    # --- inbox (polling: updates kept until handled) -----------------------------------------------------------------
+    async def save_inbox(self, items: list[tuple[int, str]]) -> None:
+        """Keep fetched updates ``(update_id, payload JSON)``; an update already kept is left as it is."""
+        if not items:
+            return
+        now = utcnow()
+        stmt = self._insert(inbox_t).on_conflict_do_nothing(index_elements=["update_id"])
+        await self.conn.execute(stmt, [{"update_id": int(i), "payload": p, "received_at": now} for i, p in items])
+
+    async def pending_inbox(self, key_prefix: str = "tg:", limit: int = 10_000) -> list[tuple[int, str]]:
+        """Kept updates not handled yet (no handled mark ``<prefix><update_id>``), oldest first."""
+        key = sa.literal(key_prefix) + sa.cast(inbox_t.c.update_id, sa.String)
+        handled = sa.select(handled_update_t.c.key).where(handled_update_t.c.key == key)
+        stmt = (sa.select(inbox_t.c.update_id, inbox_t.c.payload).where(~handled.exists())
+                .order_by(inbox_t.c.update_id).limit(limit))
+        return [(int(r.update_id), r.payload) for r in (await self.conn.execute(stmt)).all()]
+
+    async def prune_inbox(self, key_prefix: str = "tg:") -> int:
+        """Forget kept updates that were handled."""
+        key = sa.literal(key_prefix) + sa.cast(inbox_t.c.update_id, sa.String)
+        handled = sa.select(handled_update_t.c.key).where(handled_update_t.c.key == key)
+        result = await self.conn.execute(sa.delete(inbox_t).where(handled.exists()))
+        return int(result.rowcount or 0)
 
     # --- conversations --------------------------------------------------------------------------------------------
     async def lock_chat(self, channel: str, chat_id: str | int) -> None:

@@ -125,6 +125,17 @@ class HandledUpdateRow(SQLModel, table=True):
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+class InboxRow(SQLModel, table=True):
+    """Telegram updates fetched by polling, kept until handled: written before Telegram is told they were received,
+    so a crash between the two never loses one (replayed at start; the handled mark makes a replay a no-op)."""
+
+    __tablename__ = "inbox"
+
+    update_id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
@@ -165,4 +176,5 @@ conversation_t: sa.Table = ConversationRow.__table__  # type: ignore[assignment]
 event_t: sa.Table = EventRow.__table__  # type: ignore[assignment]
 handled_update_t: sa.Table = HandledUpdateRow.__table__  # type: ignore[assignment]
 outbox_t: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
+inbox_t: sa.Table = InboxRow.__table__  # type: ignore[assignment]
 counter_t: sa.Table = CounterRow.__table__  # type: ignore[assignment]

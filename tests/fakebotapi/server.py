@@ -125,6 +125,7 @@ class FakeBotApi:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.confirmed_offset = 0
+        self.fetched_max = 0  # highest update_id handed out by getUpdates (fetched, maybe not confirmed)
 
     # ----------------------------------------------------------------------------------------------------- lifecycle
     def start(self) -> "FakeBotApi":
@@ -379,6 +380,9 @@ class FakeBotApi:
                 ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
                 remaining = deadline - time.monotonic()
                 if ready or remaining <= 0 or self._closing:
+                    if ready:
+                        self.fetched_max = max(self.fetched_max, ready[-1]["update_id"])
+                        self.cond.notify_all()
                     return ready
                 self.cond.wait(remaining)
 

@@ -31,15 +31,19 @@ class Hold:
         self._armed: int | None = None
         self.reached = threading.Event()
         self.released = threading.Event()
+        self.deliver = False
         fake.handle = self._handle  # type: ignore[method-assign]
 
     def arm(self, chat_id: int) -> None:
+        self.deliver = False
         self.reached.clear()
         self.released.clear()
         self._armed = chat_id
 
-    def release(self) -> None:
+    def release(self, deliver: bool = False) -> None:
+        """Let the held call go on: failed with a 500 (default: never delivered), or delivered (``deliver=True``)."""
         self._armed = None
+        self.deliver = deliver
         self.released.set()
 
     def _handle(self, method: str, params: dict) -> tuple[int, dict]:
@@ -47,6 +51,8 @@ class Hold:
             self._armed = None
             self.reached.set()
             self.released.wait(120)
+            if self.deliver:
+                return self._orig(method, params)
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         return self._orig(method, params)
 
@@ -80,15 +86,15 @@ class BotProcess:
         self.starts = 0
 
     async def start(self) -> None:
-        before = len(self.fake.calls_of("setMyCommands"))
+        before = len(self.fake.calls_of("getUpdates"))
         with open(self.log_path, "ab") as log_file:
             self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=self.env,
                                          stdout=log_file, stderr=subprocess.STDOUT)
         self.starts += 1
         proc = self.proc
 
-        def up() -> bool:
-            return len(self.fake.calls_of("setMyCommands")) > before or proc.poll() is not None
+        def up() -> bool:  # polling: it replayed what it kept and asks Telegram for updates
+            return len(self.fake.calls_of("getUpdates")) > before or proc.poll() is not None
 
         await self.fake.wait_for(up, timeout=90, what="the bot process started")
         assert proc.poll() is None, self.logs()[-3000:]

@@ -8,9 +8,10 @@ every step is killed at both points):
 * ``after_commit``: the bot committed the answer and is sending its reply (the fake server holds the reply, which is
   never delivered), then dies. After the restart, the person, who saw nothing, asks again (``/demande``) and gets the
   NEXT question: the answer was kept.
-* ``before_commit``: the database is held by another connection while the bot handles the answer (Telegram has
-  already been told the update was received), then the bot dies. Nothing of that answer was written; after the
-  restart the person, who saw no reply, sends it again and the intake goes on.
+* ``before_commit``: the database is held by another connection when the bot has fetched the answer, then the bot
+  dies. Nothing of that answer was written. The bot confirms an update to Telegram only once it is kept in its inbox
+  table: so at restart either Telegram delivers it again (not kept, not confirmed) or the bot replays it from the
+  inbox (kept, confirmed). Either way the intake goes on with nothing resent by the person (0 answers lost).
 """
 
 from __future__ import annotations
@@ -74,10 +75,12 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
             else:
                 lock.acquire()
                 try:
+                    snap = mayor.snapshot()
                     update = mayor.push(action)
-                    # Telegram was told the update was received (the next getUpdates confirmed it); kill now.
-                    await fake.wait_for(lambda: fake.confirmed_offset > update["update_id"], timeout=60,
-                                        what="the update fetched and confirmed")
+                    # The bot fetched the update and is stuck on the database (keeping it in its inbox, or
+                    # handling it). Kill now.
+                    await fake.wait_for(lambda: fake.fetched_max >= update["update_id"], timeout=60,
+                                        what="the update fetched")
                     await bot.kill9()
                     lock.terminate_others()
                 finally:
@@ -94,7 +97,8 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
                     Action("command", "/demande", action.ends)
                 await mayor.act(ask)
             else:
-                await mayor.act(action)  # sent again by the person, who got no reply
+                # Nothing resent: the update comes back (Telegram's redelivery or the bot's inbox) and is handled.
+                await mayor.wait_reply(snap, action.ends, timeout=60)  # the reply the person had missed
             assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value)
             previous_step = step_after
 
@@ -125,34 +129,40 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
 
 
 async def test_sigterm_finishes_the_update_in_hand(fake, database_url, tmp_path):
-    """SIGTERM while an update is being handled (held on the database): the process waits for it, commits it,
-    sends its reply, then exits 0."""
+    """SIGTERM while an update is in hand (its answer committed, its reply on the way, held by the fake server): the
+    process waits for it, the reply is delivered, then it exits 0; nothing is handled twice after a restart."""
+    hold = Hold(fake)
     bot = BotProcess(fake, bot_env(fake, database_url), tmp_path / "bot.log")
     mayor = Mayor(fake, 802)
-    lock = DbLock(database_url)
     store = None
     try:
         await bot.start()
         store = await open_store(database_url)
         await mayor.act(INTAKE[0][0])
         await mayor.act(INTAKE[1][0])
-        lock.acquire()
-        try:
-            snap = mayor.snapshot()
-            update = mayor.push(INTAKE[2][0])  # "Oui": the commune is confirmed
-            await fake.wait_for(lambda: fake.confirmed_offset > update["update_id"], timeout=60,
-                                what="the update fetched")
-            bot.proc.send_signal(signal.SIGTERM)
-        finally:
-            lock.release()  # the database is back within the busy timeout: the update in hand completes
+        snap = mayor.snapshot()
+        hold.arm(mayor.chat_id)
+        update = mayor.push(INTAKE[2][0])  # "Oui": the commune is confirmed
+        await hold.wait_reached()  # the bot is sending the reply: the update is in its hand
+        bot.proc.send_signal(signal.SIGTERM)
+        await poll_until(lambda: "stop requested" in bot.logs() or bot.proc.poll() is not None,
+                         timeout=60, what="the bot stopping")
+        assert bot.proc.poll() is None, "the bot exited with an update in hand"
+        hold.release(deliver=True)  # the reply goes through; the bot then finishes stopping
         code = await asyncio.to_thread(bot.proc.wait, 60)
         assert code == 0, bot.logs()[-3000:]
         await mayor.wait_reply(snap, INTAKE[2][0].ends, timeout=5)  # its reply was sent before the exit
         assert await conversation_step(store, mayor.chat_id) == "role"
         assert await scalar(store, "SELECT count(*) FROM handled_update WHERE key = :k",
                             k=f"tg:{update['update_id']}") == 1
+        # After a restart the update is not handled again (replayed or redelivered: a no-op).
+        replies_before = len(mayor.messages())
+        await bot.start()
+        await mayor.act(INTAKE[3][0])
+        assert await conversation_step(store, mayor.chat_id) == INTAKE[3][1]
+        assert len(mayor.messages()) >= replies_before
     finally:
-        lock.release()
+        hold.release()
         bot.ensure_dead()
         if store is not None:
             await store.close()

@@ -69,8 +69,8 @@ async def test_migrations_from_empty(database_url: str) -> None:
     store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
     try:
         names = await table_names(store)
-        assert {"request", "conversation", "event", "handled_update", "outbox", "counter", "alembic_version"} <= names
-        assert await db.current_revision(store.engine) == "0001"
+        assert {"request", "conversation", "event", "handled_update", "outbox", "counter", "inbox", "alembic_version"} <= names
+        assert await db.current_revision(store.engine) == db.HEAD_REVISION
     finally:
         await store.close()
     # Opening again is a no-op upgrade.
@@ -102,7 +102,7 @@ async def test_concurrent_opens_migrate_once(database_url: str) -> None:
         *(Store.open(database_url, departement="90", timezone_name="Europe/Paris") for _ in range(3))
     )
     try:
-        assert await db.current_revision(stores[0].engine) == "0001"
+        assert await db.current_revision(stores[0].engine) == db.HEAD_REVISION
     finally:
         for s in stores:
             await s.close()
@@ -484,3 +484,27 @@ async def test_concurrent_units_on_a_new_conversation_serialise(store: Store) ->
     async with store.unit() as uow:
         conv = await uow.get_conversation("telegram", "new")
     assert conv is not None and conv.data == {"n": 10}
+
+
+async def test_inbox_keeps_updates_until_handled(database_url: str) -> None:
+    store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        async with store.unit() as uow:
+            await uow.save_inbox([(11, '{"update_id": 11}'), (12, '{"update_id": 12}')])
+            await uow.save_inbox([(12, '{"update_id": 12, "again": true}'), (13, '{"update_id": 13}')])  # kept once
+        async with store.unit() as uow:
+            assert await uow.mark_update_handled("tg:12")
+        async with store.unit() as uow:
+            pending = await uow.pending_inbox()
+        assert [i for i, _ in pending] == [11, 13]
+        assert pending[0][1] == '{"update_id": 11}'
+        async with store.unit() as uow:
+            assert await uow.prune_inbox() == 1  # 12 was handled
+        async with store.unit() as uow:
+            await uow.mark_update_handled("tg:11")
+            await uow.mark_update_handled("tg:13")
+        async with store.unit() as uow:
+            assert await uow.pending_inbox() == []
+            assert await uow.prune_inbox() == 2
+    finally:
+        await store.close()

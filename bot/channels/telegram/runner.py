@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 import sys
 from collections import OrderedDict
 from typing import Any
@@ -194,11 +195,13 @@ class TelegramChannel:
         self._waiters: dict[int, list[asyncio.Future]] = {}
         self._wake_scheduled = False
         self._webhook: Any = None
+        self._poller: Any = None
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
 
     # -- dispatch ----------------------------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.debug("update %s in hand", update.update_id)  # ids only, never content
         try:
             await self._dispatch(update, context)
         finally:
@@ -212,7 +215,7 @@ class TelegramChannel:
             if not future.done():
                 future.set_result(None)
 
-    async def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+    async def wait_handled(self, update_id: int, timeout: float | None = 10.0) -> None:
         """Wait until the update ``update_id`` went through our handler (the webhook's answer, tests, benchmarks).
         One future per waiter: a handled update wakes only its own waiters."""
         if update_id in self._handled:
@@ -322,7 +325,10 @@ class TelegramChannel:
         await self.application.initialize()
         await self._post_init(self.application)
         await self.application.start()
-        await self.application.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
+        from bot.channels.telegram.polling import SafePoller
+
+        self._poller = SafePoller(self, poll_timeout)
+        await self._poller.start()
 
     async def start_webhook(self, listen: str, port: int, url_path: str, webhook_url: str,
                             secret_token: str | None) -> None:
@@ -337,9 +343,13 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stop polling/webhook, let handlers in hand finish, stop the background tasks."""
+        log.info("stop requested: finishing the updates in hand")
         server, self._webhook = self._webhook, None
         if server is not None:
             server._http_server.stop()  # no new connection; requests in hand get their answer below
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            await poller.stop()
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -348,6 +358,25 @@ class TelegramChannel:
             await server.shutdown()
         await self.stop_background()
         await self.application.shutdown()
+
+
+def run_polling_forever(channel: TelegramChannel, loop: asyncio.AbstractEventLoop) -> None:
+    """``guichet run`` in polling mode: poll until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Linux
+                pass
+        try:
+            await channel.start_polling()
+            await stop.wait()
+        finally:
+            await channel.stop()
+
+    loop.run_until_complete(_main())
 
 
 def webhook_parts(settings: Settings) -> tuple[str, str]:
@@ -405,7 +434,7 @@ def run_telegram() -> int:
             webhook.run_forever(channel, settings.webhook_listen, settings.webhook_port, path, url, secret, loop)
         else:
             log.info("starting in polling mode")
-            channel.application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+            run_polling_forever(channel, loop)
     finally:
         loop.run_until_complete(guichet.close())
         loop.close()
