@@ -140,7 +140,9 @@ async def test_stats(store: Store, database_url: str) -> None:
 async def test_db_upgrade_cli(sqlite_url: str) -> None:
     proc = cli(["db", "upgrade"], sqlite_url)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert "0001" in proc.stdout.decode()
+    from bot.store.db import HEAD_REVISION
+
+    assert f"révision {HEAD_REVISION}" in proc.stdout.decode()
     assert cli(["db", "upgrade"], sqlite_url).returncode == 0
 
 
