@@ -45,10 +45,8 @@ STAFF_CHANNEL = "staff"
 STAFF_CHAT = "group"
 
 
-class RequestDraft(BaseModel):
-    """What the intake collected; ``create_request`` turns it into a :class:`RequestRecord` with a reference."""
-
-    model_config = ConfigDict(extra="forbid")
+class _RequestFields(BaseModel):
+    """The answers of an intake, shared by a draft and a stored request."""
 
     channel: str
     user_id: str
@@ -67,34 +65,24 @@ class RequestDraft(BaseModel):
     budget: str | None = None
     timing: str | None = None
     matches: list[str] = Field(default_factory=list)  # offer ids, best first
+
+
+class RequestDraft(_RequestFields):
+    """What the intake collected; ``create_request`` turns it into a :class:`RequestRecord` with a reference."""
+
+    model_config = ConfigDict(extra="forbid")
+
     consent_at: datetime | None = None
     departement: str | None = None  # for the reference; defaults to the store's département
 
 
-class RequestRecord(BaseModel):
+class RequestRecord(_RequestFields):
     model_config = ConfigDict(from_attributes=True)
 
     reference: str
     status: str
     created_at: datetime
     updated_at: datetime
-    channel: str
-    user_id: str
-    chat_id: str
-    commune_code: str | None = None
-    commune_name: str | None = None
-    epci_code: str | None = None
-    role: str | None = None
-    contact_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    description: str = ""
-    themes: list[str] = Field(default_factory=list)
-    stage: str | None = None
-    help_kinds: list[str] = Field(default_factory=list)
-    budget: str | None = None
-    timing: str | None = None
-    matches: list[str] = Field(default_factory=list)
     assigned_to: str | None = None
     operator: str | None = None
     staff_message_id: str | None = None

@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -360,8 +361,9 @@ class TelegramChannel:
         await self.application.shutdown()
 
 
-def run_polling_forever(channel: TelegramChannel, loop: asyncio.AbstractEventLoop) -> None:
-    """``guichet run`` in polling mode: poll until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
+def run_until_signal(channel: TelegramChannel, loop: asyncio.AbstractEventLoop,
+                     start: Callable[[], Awaitable[None]]) -> None:
+    """Start (polling or webhook), serve until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
 
     async def _main() -> None:
         stop = asyncio.Event()
@@ -371,7 +373,7 @@ def run_polling_forever(channel: TelegramChannel, loop: asyncio.AbstractEventLoo
             except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Linux
                 pass
         try:
-            await channel.start_polling()
+            await start()
             await stop.wait()
         finally:
             await channel.stop()
@@ -434,7 +436,7 @@ def run_telegram() -> int:
             webhook.run_forever(channel, settings.webhook_listen, settings.webhook_port, path, url, secret, loop)
         else:
             log.info("starting in polling mode")
-            run_polling_forever(channel, loop)
+            run_until_signal(channel, loop, channel.start_polling)
     finally:
         loop.run_until_complete(guichet.close())
         loop.close()

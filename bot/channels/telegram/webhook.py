@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -90,18 +89,7 @@ async def start(channel: "TelegramChannel", listen: str, port: int, url_path: st
 def run_forever(channel: "TelegramChannel", listen: str, port: int, url_path: str, webhook_url: str,
                 secret_token: str | None, loop: asyncio.AbstractEventLoop) -> None:
     """``guichet run`` in webhook mode: serve until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
+    from bot.channels.telegram.runner import run_until_signal
 
-    async def _main() -> None:
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Linux
-                pass
-        try:
-            await channel.start_webhook(listen, port, url_path, webhook_url, secret_token)
-            await stop.wait()
-        finally:
-            await channel.stop()
+    run_until_signal(channel, loop, lambda: channel.start_webhook(listen, port, url_path, webhook_url, secret_token))
 
-    loop.run_until_complete(_main())
