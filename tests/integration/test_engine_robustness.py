@@ -62,27 +62,6 @@ PATH: list[tuple[str, str, str]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def kb():
-    from knowledge.base import KnowledgeBase
-
-    return KnowledgeBase.load("90")
-
-
-@pytest.fixture
-def settings():
-    from bot.config import load_settings
-
-    return load_settings(departement="90", flood_max_messages=100_000, staff_chat_id=-1001)
-
-
-@pytest.fixture
-def engine(kb, store, settings):
-    from bot.dialogue.engine import Engine
-
-    return Engine(kb=kb, store=store, settings=settings)
-
-
 def ev(user: str, kind: str, **kw: Any) -> Event:
     return Event(channel=CHANNEL, user_id=user, chat_id=user, kind=kind, update_key=f"rb:{next(_keys)}", **kw)
 
