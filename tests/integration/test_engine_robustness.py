@@ -8,7 +8,6 @@ import itertools
 import re
 from typing import Any
 
-import pytest
 
 from bot.dialogue.events import Event, Reply
 from bot.texts import dialogue as T
