@@ -73,7 +73,9 @@ async def test_full_intake_and_every_staff_action(bot):
     history = await bot.store.history(ref)
     assert any("Trois médecins" in str(e.data) for e in history)
 
-    # Close as "traitée": the mayor is told; the message keeps no buttons
+    # Close as "traitée": the mayor is told; the message keeps no buttons. First let the outbox deliver the refresh
+    # of the group message that the mayor's answer queued, so it does not land on top of the "Clore" sub-menu.
+    await bot.settle()
     current = fake.message(STAFF_CHAT, group_msg.message_id)
     await staff.press_data(group_msg.message_id, current.button_data("Clore"))
     current = fake.message(STAFF_CHAT, group_msg.message_id)
