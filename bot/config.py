@@ -65,6 +65,28 @@ class Settings(BaseSettings):
     flood_max_messages: int = 40
     flood_window_seconds: int = 60
 
+    # Commitment to the person (data of the deployment; shown when a request is filed, flagged in the digest)
+    response_days: int = Field(5, description="first contact within this many working days (Mon-Fri)")
+
+    # Web (staff console under /console/, mayors' web chat at /)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"  # base of every link printed or sent; no trailing slash
+    secret_key: SecretStr | None = None  # signs sessions and CSRF tokens; generated and kept in the data dir if unset
+
+    # ProConnect (OpenID Connect) for staff login; one-time login links work without it
+    proconnect_issuer: str | None = None
+    proconnect_client_id: str | None = None
+    proconnect_client_secret: SecretStr | None = None
+
+    # E-mail (web chat codes and notifications)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "guichet@localhost"
+
     log_level: str = "INFO"
 
     @field_validator("staff_user_ids", mode="before")
@@ -85,6 +107,12 @@ class Settings(BaseSettings):
         if value.isdigit() and len(value) == 1:
             value = "0" + value
         return value
+
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return value.strip().rstrip("/")
 
 
 def load_settings(**overrides: object) -> Settings:
