@@ -1,0 +1,291 @@
+"""Facts of an intake in a phone-style sentence: role, stage, calendar, kinds of help, amount, name, reference.
+
+Each ``find_*`` takes any text and returns ``None`` (or an empty list) when nothing usable is found; none raises.
+``asked=True`` means the text answers the question about that very fact: a looser reading is then allowed
+("étude" alone is the stage when the stage was asked, but not inside « on veut une étude mobilité »).
+
+Values are the intake's codes (roles ``maire``, ``adjoint``, ``president-epci``, ``conseiller``, ``agent``,
+``autre``; stages ``idee``, ``etude``, ``projet-defini``, ``pret``; help kinds ``ingenierie``, ``financement``,
+``mise-en-relation``, ``information``). Commune and EPCI are found by the knowledge base's referential, not here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intents.entities import Budget, find_email, find_phone, parse_budget
+from intents.normalize import normalize
+
+__all__ = [
+    "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
+    "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back",
+]
+
+_MAX = 3000
+
+
+def _norm(text: object) -> str:
+    return normalize(text if isinstance(text, str) else "", max_chars=_MAX) if isinstance(text, str) else ""
+
+
+# --- role --------------------------------------------------------------------------------------------------------
+# Order matters: "adjoint au maire" is an adjoint, "secrétaire de mairie" an agent, "président de la CC" an EPCI head.
+_ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("adjoint", r"\b(?:1er |premier |premiere |2e |deuxieme )?adjointe?s?\b"),
+    ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
+                       r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
+                       r"\bpresidente? (?:epci|interco|agglo)|\bpresidente?\b"),
+    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secretaire (?:de )?mairie|secretaire generale?|"
+              r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
+              r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
+    ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
+                   r"elue? municipale?|delegue|deleguee)\b"),
+    ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
+)
+# A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
+_SELF = r"(?:je suis|suis|en tant que|etant|moi|ici|est|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+
+
+def find_role(text: object, asked: bool = False) -> str | None:
+    """The person's role, when they say it of themselves (or whatever role word, when the role was asked)."""
+    norm = _norm(text)
+    if not norm:
+        return None
+    if asked and norm in ("autre", "aucun", "autre fonction"):
+        return "autre"
+    for code, pattern in _ROLE_PATTERNS:
+        for m in re.finditer(pattern, norm):
+            if asked:
+                return code
+            before = norm[max(0, m.start() - 40) : m.start()]
+            after = norm[m.end() : m.end() + 4]
+            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut)\s+$", before):
+                return code
+            if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
+                # « maire de Chaux » right after a greeting or a name
+                if re.search(r"(?:^|bonjour |bonsoir |je suis |suis )\S*\s*\S*\s*$", before):
+                    return code
+    return None
+
+
+# --- stage -------------------------------------------------------------------------------------------------------
+_STAGE_STRONG: tuple[tuple[str, str], ...] = (
+    ("pret", r"\b(?:pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
+             r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
+             r"appel offres? (?:lance|en cours|publie)|ordre de service)\b"),
+    ("projet-defini", r"\b(?:devis (?:recu|recus|signe|en main|obtenu)s?|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
+                      r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
+                      r"permis (?:depose|obtenu)|projet chiffre|dossier (?:pret|complet)|maitre oeuvre (?:choisi|retenu))\b"),
+    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|etudes? (?:en cours|lancee|realisee|faite|terminee)|"
+              r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
+    ("idee", r"\b(?:tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
+             r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
+             r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
+)
+_STAGE_ASKED: tuple[tuple[str, str], ...] = (
+    ("pret", r"\b(?:pret|prets|prete|demarr\w*|lance\w*|travaux)\b"),
+    ("projet-defini", r"\b(?:defini|definis|definie|devis|chiffre|plans?)\b"),
+    ("etude", r"\b(?:etudes?|diagnostic|faisabilite|audit)\b"),
+    ("idee", r"\b(?:idee|idees|debut|reflexion|reflechit|envisage|commence)\b"),
+)
+
+
+def find_stage(text: object, asked: bool = False) -> str | None:
+    """Where the project stands: ``idee``, ``etude``, ``projet-defini`` or ``pret``."""
+    norm = _norm(text)
+    if not norm:
+        return None
+    for code, pattern in _STAGE_STRONG:
+        if re.search(pattern, norm):
+            return code
+    if asked:
+        for code, pattern in _STAGE_ASKED:
+            if re.search(pattern, norm):
+                return code
+    return None
+
+
+# --- calendar ----------------------------------------------------------------------------------------------------
+_MONTHS = r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+_SEASONS = r"printemps|ete|automne|hiver|rentree"
+_YEAR = r"20[2-4]\d"
+_TIMING_RE = re.compile(
+    r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service)\s+)?(?:"
+    rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
+    rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
+    rf"(?:au |a |au cours de |cet |ce |ici |ici |pour le |pour |avant |avant le |des le |des )(?:{_SEASONS})(?: prochaine?)?|"
+    rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
+    r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
+    r"annee prochaine|an prochain|cette annee|"
+    r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
+    r")\b"
+)
+
+
+def find_timing(text: object, asked: bool = False) -> str | None:
+    """The calendar as said (« début 2027 », « au printemps », « d'ici 2 ans »), in the person's words.
+
+    Returned as the matched words of the original text when they can be found, else the normalised phrase."""
+    if not isinstance(text, str):
+        return None
+    norm = _norm(text)
+    if not norm:
+        return None
+    found = [m for m in _TIMING_RE.finditer(norm) if m.group(0).strip()]
+    found = [m for m in found if re.search(r"[a-z]", m.group(0)) or re.search(_YEAR, m.group(0))]
+    if not found:
+        return None
+    phrase = max(found, key=lambda m: len(m.group(0))).group(0).strip()
+    if not asked and re.fullmatch(_YEAR, phrase):
+        # a bare year in a long message: only with a calendar cue around it
+        if not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture)\s+" + phrase, norm):
+            return None
+    return _original_span(text, phrase) or phrase
+
+
+def _original_span(text: str, phrase: str) -> str | None:
+    """The words of ``text`` whose normalised form is ``phrase`` (accents and apostrophes kept for display)."""
+    words = re.findall(r"\S+", text)
+    target = phrase.split()
+    n = len(target)
+    for size in range(max(1, n - 2), n + 3):
+        for i in range(0, len(words) - size + 1):
+            chunk = " ".join(words[i : i + size])
+            if normalize(chunk) == phrase:
+                return chunk.strip(" ,;:.!?")
+    return None
+
+
+# --- kinds of help -----------------------------------------------------------------------------------------------
+_HELP_STRONG: tuple[tuple[str, str], ...] = (
+    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancement|dotations?)\b"),
+    ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique)\b"),
+    ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
+)
+_HELP_ASKED: tuple[tuple[str, str], ...] = (
+    ("ingenierie", r"\b(?:etudes?|conseils?|technique|expertise)\b"),
+    ("mise-en-relation", r"\b(?:relation|contacts?|partenaires?)\b"),
+    ("information", r"\b(?:informations?|infos?|renseignements?|savoir)\b"),
+    ("financement", r"\b(?:argent|aides? financieres?|sous)\b"),
+)
+
+
+def find_help_kinds(text: object, asked: bool = False) -> list[str]:
+    """Kinds of help asked for, in the intake's order."""
+    norm = _norm(text)
+    if not norm:
+        return []
+    found = {code for code, p in _HELP_STRONG if re.search(p, norm)}
+    if asked:
+        found |= {code for code, p in _HELP_ASKED if re.search(p, norm)}
+        if re.search(r"\b(?:tout|toutes|les deux|les 4|les quatre)\b", norm):
+            found |= {"ingenierie", "financement", "mise-en-relation", "information"} if "quatre" in norm or "4" in norm \
+                or "tout" in norm else {"ingenierie", "financement"}
+    order = ("ingenierie", "financement", "mise-en-relation", "information")
+    return [c for c in order if c in found]
+
+
+# --- amounts -----------------------------------------------------------------------------------------------------
+_MONEY_CUE = re.compile(r"(€|\beuros?\b|\beur\b|\d\s*k\b|\dk€|\bk€|\bm€|\bmillions?\b|\bmilliards?\b|\bmille\b|"
+                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis\b|\benveloppe\b|\bestim\w+)", re.IGNORECASE)
+
+
+def find_amount(text: object, asked: bool = False) -> Budget | None:
+    """An amount or range of euros in a sentence (« devis de 300 000 euros », « 200 k€ », « 1,2 M€ »).
+
+    The sentence is read clause by clause, so that a year or a phone number elsewhere never becomes a bound of a
+    range. When ``asked``, a bare figure (« 120000 ») is an amount too."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if asked:
+        whole = parse_budget(text)
+        if whole is not None:
+            return whole
+    # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
+    for clause in re.split(r"[;!?\n]|\.\s|,\s|\s-\s|\bet le\b|\bet la\b", text[:_MAX]):
+        if not _MONEY_CUE.search(clause):
+            continue
+        found = parse_budget(clause)
+        if found is not None:
+            return found
+    return None
+
+
+# --- name --------------------------------------------------------------------------------------------------------
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)?"
+_NAME_CUE = re.compile(
+    r"(?:je m['’]appelle|mon nom(?: est| c['’]est)?|moi c['’]est|ici|je suis|c['’]est)\s+"
+    rf"((?:M\.|Mme|Madame|Monsieur)?\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}|[A-ZÀ-ÖØ-Þ]{{2,}}(?:\s+{_NAME_WORD})+|"
+    rf"{_NAME_WORD}\s+[A-ZÀ-ÖØ-Þ]{{2,}}(?:-[A-ZÀ-ÖØ-Þ]{{2,}})?)"
+)
+_NOT_NAMES = {"maire", "adjoint", "adjointe", "president", "présidente", "président", "secrétaire", "secretaire",
+              "dgs", "agent", "conseiller", "conseillère", "directeur", "directrice", "bonjour", "chargé", "chargée"}
+
+
+def find_name(text: object) -> str | None:
+    """A first and last name introduced by the person (« je m'appelle Marie Dupont », « Marie Dupont, maire de… »
+    is not enough: a cue is needed outside the name question)."""
+    if not isinstance(text, str):
+        return None
+    for m in _NAME_CUE.finditer(text[:_MAX]):
+        name = m.group(1).strip()
+        first = name.split()[0].lower().strip(".")
+        if first in _NOT_NAMES or any(w.lower() in _NOT_NAMES for w in name.split()):
+            continue
+        return name
+    return None
+
+
+def strip_contact(text: str) -> str:
+    """The text without its phone numbers, e-mail addresses and the words that introduce them (for the name)."""
+    text = re.sub(r"\S+@\S+", " ", text)
+    text = re.sub(r"\S+\s*(?:arobase|arrobase|\(at\))\s*\S+", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?:\+|00)\d[\d\s.\-/()]{7,}\d|\b0\d(?:[\s.\-/]?\d{2}){4}\b", " ", text)
+    text = re.sub(r"\b(?:mon|ma|le|la)?\s*(?:portable|t[ée]l[ée]phone|t[ée]l|num[ée]ro|mail|e-mail|email|courriel|adresse)\b"
+                  r"(?:\s*(?:c['’]est|est|:))?(?:\s*le)?", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?:je m['’]appelle|mon nom(?: est| c['’]est)?|moi c['’]est)", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+(?:et|,)\s*$", "", text.strip())
+    return re.sub(r"\s+", " ", text).strip(" ,;:.-")
+
+
+# --- e-mail said aloud ---------------------------------------------------------------------------------------------
+def find_email_spoken(text: object) -> str | None:
+    """An e-mail address, also when dictated: « marie.dupont arobase orange.fr », « m dupont at mairie point fr »."""
+    found = find_email(text)
+    if found or not isinstance(text, str):
+        return found
+    t = re.sub(r"\s*(?:arobase|arrobase|arobas|\(at\)|\[at\]|\bat\b)\s*", "@", text[:_MAX], flags=re.IGNORECASE)
+    if "@" not in t:
+        return None
+    local, _, domain = t.partition("@")
+    domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
+    local = re.sub(r"\s*(?:\bpoint\b)\s*", ".", local.split()[-1] if local.split() else "", flags=re.IGNORECASE)
+    local = re.sub(r"\s*(?:tiret du bas|underscore)\s*", "_", local, flags=re.IGNORECASE)
+    return find_email(local + "@" + domain)
+
+
+# --- references and conversational words ---------------------------------------------------------------------------
+_REF_RE = re.compile(r"(?<![\w-])(\d{2,3}|2[AB])\s*-\s*(20\d{2})\s*-\s*(\d{4})(?![\w-])")
+
+
+def find_reference(text: object) -> str | None:
+    """A request reference such as ``90-2026-0012`` (spaces around the dashes tolerated)."""
+    if not isinstance(text, str):
+        return None
+    m = _REF_RE.search(text[:_MAX])
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+
+
+_CORRECTION_RE = re.compile(r"^(?:non|non non|pas du tout|plutot|en fait|erreur|correction|je corrige|je me suis trompee?|"
+                            r"est pas|ce est pas|pardon|oups|finalement|rectification)\b")
+
+
+def is_correction(text: object) -> bool:
+    """« non, c'est à Chaux », « en fait 250 k€ »: the person corrects what they said before."""
+    return bool(_CORRECTION_RE.search(_norm(text)))
+
+
+def is_back(text: object) -> bool:
+    """« retour », « revenir en arrière », « précédent »."""
+    return _norm(text) in ("retour", "revenir", "revenir en arriere", "en arriere", "precedent", "question precedente",
+                           "retour en arriere", "arriere", "back")
