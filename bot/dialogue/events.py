@@ -25,6 +25,8 @@ class Event:
     command: str | None = None
     update_key: str | None = None
     user_name: str | None = None
+    #: The text of the message this one replies to (a status notice naming a request), when the channel knows it.
+    reply_to: str | None = None
 
 
 @dataclass

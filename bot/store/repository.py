@@ -795,3 +795,41 @@ class UnitOfWork:
         )
         row = (await self.conn.execute(stmt)).first()
         return _outbox(row) if row else None
+
+    # --- issue 9 ---: the person remembered between requests, and whether staff wrote to a chat -----------------
+    async def get_person(self, channel: str, user_id: str | int) -> dict[str, Any] | None:
+        """Name, phone, e-mail, role and collectivité the person gave on their last request (None if unknown)."""
+        from bot.store.tables import person_t
+
+        row = (await self.conn.execute(sa.select(person_t).where(
+            person_t.c.channel == channel, person_t.c.user_id == str(user_id)))).first()
+        if row is None:
+            return None
+        return {k: getattr(row, k) for k in ("name", "phone", "email", "role", "commune_code", "commune_name")}
+
+    async def save_person(self, channel: str, user_id: str | int, **fields: Any) -> None:
+        """Insert or update the person (only the fields given; ``None`` values keep what was known)."""
+        from bot.store.tables import person_t
+
+        now = utcnow()
+        known = {k: v for k, v in fields.items()
+                 if k in ("name", "phone", "email", "role", "commune_code", "commune_name") and v is not None}
+        stmt = self._insert(person_t).values(channel=channel, user_id=str(user_id), created_at=now, updated_at=now,
+                                             **known)
+        stmt = stmt.on_conflict_do_update(index_elements=["channel", "user_id"], set_={**known, "updated_at": now})
+        await self.conn.execute(stmt)
+
+    async def delete_person(self, channel: str, user_id: str | int) -> int:
+        from bot.store.tables import person_t
+
+        result = await self.conn.execute(sa.delete(person_t).where(
+            person_t.c.channel == channel, person_t.c.user_id == str(user_id)))
+        return int(result.rowcount or 0)
+
+    async def staff_wrote_since(self, channel: str, chat_id: str | int, since: datetime) -> bool:
+        """True when staff wrote to this chat (a relayed reply or a question) after ``since``."""
+        stmt = sa.select(outbox_t.c.id).where(
+            outbox_t.c.channel == channel, outbox_t.c.chat_id == str(chat_id),
+            outbox_t.c.kind.in_(("relay_to_mayor", "staff_question")),
+            outbox_t.c.created_at > as_utc_datetime(since)).limit(1)
+        return (await self.conn.execute(stmt)).first() is not None

@@ -80,9 +80,11 @@ async def personal_data(target: Any, channel: str, user_id: str | int) -> dict[s
                 .order_by(event_t.c.id)
             )
         ).all()
+        person = await uow.get_person(channel, user_id)  # issue 9: who the person said they are
     return {
         "channel": channel,
         "user_id": user_id,
+        "person": person,
         "requests": out_requests,
         "conversations": conversations,
         "events": [{"at": e.at.isoformat(), "kind": e.kind, **_jsonable(e.data)} for e in events],
@@ -178,6 +180,7 @@ async def erase_personal_data(target: Any, channel: str, user_id: str | int, act
         }
         await _anonymise(uow, list(rows), actor, "erasure_request", chats)
         deleted = await uow.delete_conversations_of_user(channel, user_id)
+        await uow.delete_person(channel, user_id)  # issue 9
         await uow.log_event(None, actor, "personal_data_erased",
                             {"channel": channel, "requests": len(rows), "conversations": deleted})
     return {"requests": len(rows), "conversations": deleted}

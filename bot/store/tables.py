@@ -178,3 +178,24 @@ handled_update_t: sa.Table = HandledUpdateRow.__table__  # type: ignore[assignme
 outbox_t: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
 inbox_t: sa.Table = InboxRow.__table__  # type: ignore[assignment]
 counter_t: sa.Table = CounterRow.__table__  # type: ignore[assignment]
+
+
+# --- issue 9 ---
+class PersonRow(SQLModel, table=True):
+    """Who a person said they are on their last request: offered back in one tap on the next one."""
+
+    __tablename__ = "people"
+
+    channel: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    user_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    name: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    phone: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    email: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(320)))
+    role: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    commune_code: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(16)))
+    commune_name: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+person_t: sa.Table = PersonRow.__table__  # type: ignore[assignment]

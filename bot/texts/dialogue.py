@@ -8,13 +8,18 @@ from __future__ import annotations
 
 # --- welcome and privacy ------------------------------------------------------------------------------------------
 WELCOME = (
-    "Bonjour et bienvenue sur le Guichet des services de l'État pour les collectivités.\n\n"
-    "Élu(e) ou agent d'une commune ou d'une intercommunalité, vous pouvez ici :\n"
-    "• déposer une demande d'accompagnement pour un projet (ANCT, Ademe, Anah, ANRU, Banque des Territoires, "
-    "Cerema…) ;\n"
-    "• poser une question sur un programme ;\n"
-    "• suivre vos demandes."
+    "Bonjour, ici le guichet de l'État pour les projets des collectivités. Dites-moi votre commune et votre projet, "
+    "en une phrase ou plusieurs : je demande seulement ce qui manque.\n"
+    "🔒 Vos données : /confidentialite"
 )
+
+
+def welcome_back(name: str) -> str:
+    return f"Bonjour {name} ! Que puis-je pour vous ? (Vos données : /confidentialite)"
+
+
+UNFINISHED = "Vous avez une demande en cours, je l'ai gardée."
+RESUME_BUTTON = "Reprendre ma demande"
 
 
 def privacy_short(controller: str, privacy_url: str, retention_closed_months: int, retention_unfinished_days: int,
@@ -69,7 +74,9 @@ HELP_COMMANDS = (
     "/annuler — abandonner la demande en cours\n"
     "/recommencer — reprendre la demande au début\n"
     "/mesdonnees — voir vos données\n"
-    "/supprimer — effacer vos données"
+    "/supprimer — effacer vos données\n"
+    "/confidentialite — protection de vos données\n"
+    "Dans une demande : « retour » revient à la question précédente ; « non, c'est à … » corrige."
 )
 
 UNKNOWN_COMMAND = "Je ne connais pas cette commande. Tapez /aide pour voir la liste."
@@ -113,6 +120,57 @@ AGENT_DONE = (
     "dès que possible (jours ouvrés)."
 )
 AGENT_ASK_MESSAGE = "Vous pouvez écrire votre message pour l'agent ci-dessous, il lui sera transmis."
+HANDOVER_END = "Terminer l'échange"
+RELAYED_TO_AGENT = (
+    "Transmis à l'agent. Vos messages lui parviennent jusqu'à sa réponse ; écrivez « fin » pour reprendre avec le "
+    "guichet."
+)
+HANDOVER_ENDED = "D'accord, vous reprenez avec le guichet."
+NO_HANDOVER = "Aucun échange avec un agent n'est en cours."
+STAFF_AGENT_TITLE = "Demande à parler à un agent."
+
+
+def staff_line(label: str, value: str) -> str:
+    return f"{label} : {value}"
+
+
+def staff_appended(reference: str, note: str) -> str:
+    return f"{reference} : complément reçu.\n\n{note}"
+
+
+# --- what the person said, noted back ------------------------------------------------------------------------
+def ack(parts: list[str]) -> str:
+    if len(parts) == 1:
+        return parts[0] if parts[0].startswith("Votre besoin") or "(" in parts[0] else "C'est noté : " + parts[0]
+    return "C'est noté :\n" + "\n".join("• " + p for p in parts)
+
+
+def corrected(label: str, value: str) -> str:
+    return f"C'est corrigé : {label} → {value}."
+
+
+def conflict(label: str, old: str, new: str) -> str:
+    return f"{label} : vous aviez indiqué « {old} ». Je remplace par « {new} » ?"
+
+
+CONFLICT_REPLACE = "Oui, remplacer"
+CONFLICT_KEEP = "Non, garder"
+NOTHING_BEFORE = "Il n'y a pas de question précédente."
+
+
+def identity_question(name: str, role: str | None, commune: str | None) -> str:
+    who = name
+    if role and commune:
+        who += f", {role.lower() if role[1:2].islower() else role} ({commune})"
+    elif role:
+        who += f", {role.lower() if role[1:2].islower() else role}"
+    elif commune:
+        who += f" ({commune})"
+    return f"Toujours {who} ? (mêmes coordonnées)"
+
+
+IDENTITY_YES = "Oui, c'est moi"
+IDENTITY_NO = "Non, changer"
 
 # --- cancel / restart -------------------------------------------------------------------------------------------
 CANCEL_CONFIRM = "Abandonner la demande en cours ? Les réponses déjà données seront effacées."
@@ -163,11 +221,10 @@ ROLE_REASK = "Choisissez votre fonction dans la liste."
 
 # --- intake: need ----------------------------------------------------------------------------------------------
 ASK_NEED = "Décrivez votre projet ou votre besoin en quelques phrases : quoi, où, pourquoi."
-NEED_KEPT_FROM_START = "C'est noté, je garde la description de votre besoin. Commençons par votre collectivité."
 
 
 def need_kept(need: str) -> str:
-    short = need if len(need) <= 200 else need[:197].rstrip() + "…"
+    short = need if len(need) <= 120 else need[:117].rstrip() + "…"
     return f"Votre besoin, tel que vous l'avez décrit : « {short} »"
 
 
@@ -292,16 +349,26 @@ EDIT_BUTTONS = {
     "need": "Modifier le besoin",
     "stage": "Modifier l'étape",
     "help": "Modifier l'aide",
+    "themes": "Modifier les thèmes",
     "budget": "Modifier budget/calendrier",
     "contact": "Modifier le contact",
 }
 SEND = "Envoyer la demande"
-CONSENT = (
-    "Avant l'envoi : vos réponses et vos coordonnées seront transmises à l'équipe de la préfecture et, si besoin, "
-    "à l'opérateur compétent, pour traiter votre demande (mission d'intérêt public). Détails : /aide."
+RECAP_HINT = "Pour corriger : touchez un bouton, ou écrivez-le (« non, c'est à Chaux »)."
+SEND_NOTICE = (
+    "En envoyant, vos réponses et vos coordonnées sont transmises à la préfecture et, si besoin, à l'opérateur "
+    "compétent (mission d'intérêt public ; /confidentialite)."
 )
-CONSENT_YES = "J'accepte et j'envoie"
-CONSENT_BACK = "Revenir au récapitulatif"
+ALREADY_SENT = "Cette demande est déjà envoyée."
+
+
+def unknown_request(reference: str) -> str:
+    return f"Je ne trouve pas de demande {reference} à votre nom. Vos demandes : /mesdemandes"
+
+
+def request_view(reference: str, date: str, commune: str | None, status: str, need: str) -> str:
+    where = f" · {commune}" if commune else ""
+    return f"Demande {reference} du {date}{where}\nÉtat : {status}\n« {need} »"
 
 
 def duplicate_found(reference: str, commune: str, date: str) -> str:

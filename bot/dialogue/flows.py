@@ -1,0 +1,178 @@
+"""Everything around the intake: welcome, menu, listening outside an intake, questions, my requests, my data,
+cancel and erase confirmations."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.dialogue import validators as v
+from bot.dialogue.common import fmt_date, log_exc, render_personal_data
+from bot.dialogue.events import Button, Reply
+from bot.dialogue.slots import AGENT_DATA
+from bot.store import retention
+from bot.texts import dialogue as T
+from intents.classify import classify
+
+
+class FlowsMixin:
+    # --- welcome and menu -----------------------------------------------------------------------------------------
+    def welcome_line(self) -> str:
+        name = (self.person or {}).get("name")
+        return T.welcome_back(name) if name else T.WELCOME
+
+    def welcome(self) -> list[Reply]:
+        """Greeting (by name when known) and the menu; an unfinished intake is recalled instead."""
+        if self.has_draft():
+            return [Reply(self.welcome_line() + "\n\n" + T.UNFINISHED)] + self.resume_buttons()
+        return [Reply(self.welcome_line())] + self.menu()
+
+    def resume_buttons(self) -> list[Reply]:
+        self.goto("menu")
+        rows = self.set_buttons([[Button(T.RESUME_BUTTON, "m:file")], [Button(T.MENU_QUESTION, "m:question")],
+                                 [Button(T.MENU_TRACK, "m:track")]])
+        return [Reply(T.MENU_PROMPT, rows)]
+
+    def menu(self, text: str = T.MENU_PROMPT) -> list[Reply]:
+        self.goto("menu")
+        buttons = self.set_buttons([[Button(T.MENU_FILE, "m:file")], [Button(T.MENU_QUESTION, "m:question")],
+                                    [Button(T.MENU_TRACK, "m:track")]])
+        return [Reply(text, buttons)]
+
+    def prompt_start(self) -> list[Reply]:
+        return self.menu()
+
+    def prompt_menu(self) -> list[Reply]:
+        if self.has_draft():
+            return self.resume_buttons()
+        return self.menu()
+
+    def privacy_full(self) -> str:
+        s = self.settings
+        return T.privacy_full(s.controller, s.controller_contact, s.privacy_url, s.retention_closed_months,
+                              s.retention_unfinished_days)
+
+    async def menu_choice(self, what: str) -> list[Reply]:
+        if what == "file":
+            return await self.start_or_resume_intake()
+        if what == "question":
+            return self.question_mode()
+        if what == "track":
+            return await self.my_requests()
+        return self.menu()
+
+    async def listen(self, text: str, norm: str) -> list[Reply]:
+        """A message outside an intake: a project starts one with what it says; a question is answered."""
+        if self.is_greeting(text):
+            return self.welcome()
+        question = self.is_question(text)
+        facts = self.reader.read(text, None, {}, is_question=question)
+        intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
+        if intake_facts and not (question and "need" not in intake_facts and "commune" not in intake_facts):
+            if self.has_draft():
+                return [Reply(T.RESUME)] + await self.fill(intake_facts, asked=None, text=text)
+            return await self.start_intake(intake_facts, text)
+        if question:
+            return await self.answer_question(text, reprompt=True)
+        if re.search(r"\b(mes demandes|ma demande|suivi|suivre|ou en est)\b", norm):
+            return await self.my_requests()
+        if re.search(r"\b(deposer|demande|projet|besoin|aide|accompagnement)\b", norm):
+            return await self.start_or_resume_intake()
+        intent = classify(text, self.engine._vocabulary)
+        if intent.name in ("yes", "no") and self.has_draft():
+            return [Reply(T.RESUME)] + await self.ask_next()
+        return [Reply(T.MENU_HINT)] + self.prompt()
+
+    # --- questions --------------------------------------------------------------------------------------------------
+    def question_mode(self) -> list[Reply]:
+        self.goto("question")
+        return self.prompt()
+
+    def prompt_question(self, again: bool = False) -> list[Reply]:
+        file_label = T.RESUME_BUTTON if self.has_draft() else T.MENU_FILE
+        rows = self.set_buttons([[Button(file_label, "m:file")], [Button(T.MENU_TRACK, "m:track")],
+                                 [Button(T.MENU_BACK, "m:menu")]])
+        return [Reply(T.QUESTION_MODE_NEXT if again else T.QUESTION_MODE_PROMPT, rows)]
+
+    def faq(self, text: str) -> Any:
+        try:
+            return self.kb.answer(text[:1000])
+        except Exception:  # noqa: BLE001
+            log_exc("kb.answer failed")
+            return None
+
+    async def answer_question(self, text: str, reprompt: bool) -> list[Reply]:
+        ans = self.faq(text)
+        if ans is None:
+            out = [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
+        else:
+            out = [Reply(T.faq_answer(ans.text, str(ans.source)))]
+        if reprompt:
+            out += self.prompt(again=True) if self.step == "question" else self.prompt()
+        return out
+
+    # --- cancel and erase -----------------------------------------------------------------------------------------
+    def ask_cancel(self) -> list[Reply]:
+        if not self.has_draft():
+            return [Reply(T.NOTHING_TO_CANCEL)] + self.prompt()
+        if self.step not in ("cancel_confirm", "erase_confirm"):
+            self.st["prev_step"] = self.step
+        self.goto("cancel_confirm")
+        return self.prompt()
+
+    def prompt_cancel_confirm(self) -> list[Reply]:
+        rows = self.set_buttons([[Button(T.CANCEL_YES, "x:yes"), Button(T.CANCEL_NO, "x:no")]])
+        return [Reply(T.CANCEL_CONFIRM, rows)]
+
+    def prompt_erase_confirm(self) -> list[Reply]:
+        rows = self.set_buttons([[Button(T.ERASE_YES, "x:yes"), Button(T.ERASE_NO, "x:no")]])
+        return [Reply(T.ERASE_CONFIRM, rows)]
+
+    async def confirm_choice(self, data: str) -> list[Reply]:
+        self.remember_done(data)
+        prev = self.st.pop("prev_step", None) or "menu"
+        if self.step == "erase_confirm":
+            if data != "x:yes":
+                self.goto(prev)
+                return [Reply(T.ERASE_KEPT)] + self.prompt()
+            await self.erase()
+            self.st.clear()
+            self.person = None
+            return self.menu(T.ERASED + "\n\n" + T.MENU_PROMPT)
+        if data == "x:yes":
+            self.st.pop("draft", None)
+            self.new_draft()
+            self.st.pop("draft", None)
+            return self.menu(T.CANCELLED + "\n\n" + T.MENU_PROMPT)
+        self.goto(prev)
+        return self.prompt()
+
+    # --- my requests and my data --------------------------------------------------------------------------------
+    async def my_requests(self) -> list[Reply]:
+        records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
+        self.goto("menu")
+        if not records:
+            return self.prompt_menu_with(T.MY_REQUESTS_NONE)
+        lines = [T.MY_REQUESTS_TITLE]
+        for r in sorted(records, key=lambda r: r.created_at, reverse=True)[:20]:
+            lines.append(T.my_request_line(r.reference, fmt_date(r.created_at, self.settings.timezone),
+                                           r.commune_name, T.status_words(r.status, getattr(r, "operator", None))))
+        return [Reply("\n".join(lines))] + self.prompt_menu()
+
+    def prompt_menu_with(self, text: str) -> list[Reply]:
+        replies = self.prompt_menu()
+        replies[0].text = text + "\n\n" + replies[0].text
+        return replies
+
+    async def my_data(self) -> list[Reply]:
+        data = await retention.personal_data(self.uow, self.ev.channel, str(self.ev.user_id))
+        has_any = any(data.get(k) for k in ("requests", "conversations", "events", "person"))
+        text = render_personal_data(data) if has_any else ""
+        if not text:
+            return [Reply(T.MY_DATA_NONE)] + self.prompt()
+        text, _ = v.truncate(text, 3800)
+        return [Reply(T.MY_DATA_TITLE + "\n\n" + text)] + self.prompt()
+
+    async def erase(self) -> None:
+        await retention.erase_personal_data(self.uow, self.ev.channel, str(self.ev.user_id))
+        await self.uow.log_event(None, self.actor, "personal_data_erased", {"channel": self.ev.channel})

@@ -1,0 +1,477 @@
+"""The intake loop: fill every slot a message carries, then ask the first one still missing (``slots.INTAKE``).
+
+* A typed message is read by :class:`bot.dialogue.understand.Reader` for every fact; the slot being asked gets the
+  looser reading. What is understood is written; a fact that contradicts one already given is shown for
+  confirmation (step ``conflict``), unless the person says it is a correction (« non, c'est à Chaux »).
+* Buttons say what they set: ``set:<slot>:<value>`` (``-`` = skipped), ``add:help:<k>`` / ``del:help:<k>`` /
+  ``done:help`` (the same for themes, ``th``), ``e:<group>`` (edit from the recap), ``id:yes|no`` (the remembered
+  person), ``fix:yes|no`` (a conflict). Pressing one twice is pressing it once.
+* When nothing is missing, the recap (``filing.py``) shows everything, each part correctable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from bot.dialogue import validators as v
+from bot.dialogue.common import candidate_label, log_exc, value_of
+from bot.dialogue.events import Button, Reply
+from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
+from bot.texts import dialogue as T
+from intents import extract as x
+
+#: Slots whose value is shown back with its label in the "C'est noté" line.
+_SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
+
+
+class FormMixin:
+    # --- starting ---------------------------------------------------------------------------------------------
+    def new_draft(self) -> None:
+        for key in ("draft", "candidates", "theme_sel", "help_sel", "need_partial", "conflict", "filled", "transcript",
+                    "dup_ref"):
+            self.st.pop(key, None)
+        self.st["draft"] = {"id": secrets.token_hex(4)}
+
+    async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
+        self.new_draft()
+        if text:
+            self.note_message(text)
+        if facts:
+            return await self.fill(facts, asked=None, text=text)
+        return await self.ask_next()
+
+    async def start_or_resume_intake(self) -> list[Reply]:
+        if self.has_draft():
+            return [Reply(T.RESUME)] + await self.ask_next()
+        return await self.start_intake()
+
+    # --- asking -------------------------------------------------------------------------------------------------
+    async def ask_next(self) -> list[Reply]:
+        """Ask what is pending: a choice in progress, the remembered person, the first missing slot, or the recap."""
+        if self.st.get("conflict"):
+            self.goto("conflict")
+            return self.prompt()
+        if self.identity_pending():
+            self.goto("identity")
+            return self.prompt()
+        slot = first_missing(self.draft)
+        if slot is None:
+            return self.enter_recap()
+        self.goto(slot.name)
+        if slot.name == "help":
+            self.st.setdefault("help_sel", [])
+        return self.prompt()
+
+    def prompt(self, again: bool = False) -> list[Reply]:
+        fn = getattr(self, f"prompt_{self.step}", None)
+        if fn is None:
+            return self.menu()
+        return fn(again=True) if again else fn()
+
+    def prompt_commune(self) -> list[Reply]:
+        self.no_buttons()
+        return [Reply(T.ASK_COMMUNE)]
+
+    def prompt_commune_confirm(self) -> list[Reply]:
+        c = (self.st.get("candidates") or [None])[0]
+        if c is None:
+            self.goto("commune")
+            return self.prompt_commune()
+        text = T.commune_outside(c["name"], c["departement"], self.settings.departement)
+        rows = [[Button(T.YES, f"set:commune:{c['code']}"), Button(T.COMMUNE_OTHER, "e:commune")]]
+        return [Reply(text, self.set_buttons(rows))]
+
+    def prompt_commune_pick(self) -> list[Reply]:
+        cands = self.st.get("candidates") or []
+        rows = [[Button(candidate_label(c), f"set:commune:{c['code']}")] for c in cands]
+        rows.append([Button(T.COMMUNE_NONE_OF_THESE, "e:commune")])
+        return [Reply(T.COMMUNE_PICK, self.set_buttons(rows))]
+
+    def prompt_role(self) -> list[Reply]:
+        rows = [[Button(lbl, "set:role:" + key)] for key, lbl in T.ROLES.items()]
+        return [Reply(T.ASK_ROLE, self.set_buttons(rows))]
+
+    def prompt_need(self) -> list[Reply]:
+        self.no_buttons()
+        return [Reply(T.NEED_MORE if self.st.get("need_partial") else T.ASK_NEED)]
+
+    def prompt_stage(self) -> list[Reply]:
+        rows = [[Button(lbl, "set:stage:" + key)] for key, lbl in T.STAGES.items()]
+        return [Reply(T.ASK_STAGE, self.set_buttons(rows))]
+
+    def prompt_help(self) -> list[Reply]:
+        selected = set(self.st.get("help_sel") or [])
+        rows = [[Button("✅ " + lbl, "del:help:" + key) if key in selected else Button(lbl, "add:help:" + key)]
+                for key, lbl in T.HELP_KINDS.items()]
+        rows.append([Button(T.VALIDATE, "done:help")])
+        return [Reply(T.ASK_HELP, self.set_buttons(rows))]
+
+    def prompt_themes_edit(self) -> list[Reply]:
+        selected = set(self.st.get("theme_sel") or [])
+        buttons = [Button("✅ " + self.theme_label(t), "del:th:" + t) if t in selected
+                   else Button(self.theme_label(t), "add:th:" + t) for t in self.theme_ids()]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows.append([Button(T.VALIDATE, "done:th")])
+        return [Reply(T.THEMES_EDIT, self.set_buttons(rows))]
+
+    def prompt_budget(self) -> list[Reply]:
+        return [Reply(T.ASK_BUDGET, self.set_buttons([[Button(T.SKIP, "set:budget:-")]]))]
+
+    def prompt_timing(self) -> list[Reply]:
+        return [Reply(T.ASK_TIMING, self.set_buttons([[Button(T.SKIP, "set:timing:-")]]))]
+
+    def prompt_name(self) -> list[Reply]:
+        self.no_buttons()
+        return [Reply(T.ASK_NAME)]
+
+    def prompt_phone(self) -> list[Reply]:
+        rows = self.set_buttons([[Button(T.SKIP, "set:phone:-")]])
+        return [Reply(T.ASK_PHONE, rows, request_contact=True)]
+
+    def prompt_email(self) -> list[Reply]:
+        self.no_buttons()
+        return [Reply(T.EMAIL_REQUIRED + " " + T.ASK_EMAIL, remove_keyboard=True)]
+
+    def prompt_identity(self) -> list[Reply]:
+        p = self.person or {}
+        commune = None if self.draft.get("commune_code") else p.get("commune_name")
+        text = T.identity_question(p.get("name") or "", T.ROLES.get(p.get("role") or "", ""), commune)
+        rows = [[Button(T.IDENTITY_YES, "id:yes"), Button(T.IDENTITY_NO, "id:no")]]
+        return [Reply(text, self.set_buttons(rows))]
+
+    def prompt_conflict(self) -> list[Reply]:
+        c = self.st.get("conflict") or {}
+        text = T.conflict(T.RECAP_LABELS.get(c.get("slot", ""), c.get("slot", "")), c.get("old") or "",
+                          c.get("new") or "")
+        rows = [[Button(T.CONFLICT_REPLACE, "fix:yes"), Button(T.CONFLICT_KEEP, "fix:no")]]
+        return [Reply(text, self.set_buttons(rows))]
+
+    # --- the remembered person ----------------------------------------------------------------------------------
+    def identity_pending(self) -> bool:
+        p = self.person
+        if not p or not p.get("name") or "identity" in self.draft:
+            return False
+        return any(k not in self.draft for k in ("name", "phone", "role"))
+
+    def apply_identity(self) -> None:
+        p = self.person or {}
+        d = self.draft
+        for key in ("name", "phone", "email", "role"):
+            if key not in d and p.get(key):
+                d[key] = p[key]
+        if "phone" not in d and d.get("email"):
+            d["phone"] = None
+        if "commune" not in d and p.get("commune_code"):
+            c = self.reader.candidate(p["commune_code"])
+            if c is not None:
+                self.write_commune(c)
+
+    # --- reading a message ------------------------------------------------------------------------------------
+    async def form_text(self, text: str) -> list[Reply]:
+        asked = self.step if self.step in SLOTS else None
+        if self.step in ("commune_confirm", "commune_pick"):
+            asked = "commune"
+        is_q = self.is_question(text)
+        facts = self.reader.read(text, asked, self.draft, is_question=is_q)
+        if asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
+            joined = self.st["need_partial"] + "\n" + text
+            if v.meaningful_words(joined):
+                facts.values["need"] = joined
+                facts.need_short = False
+                facts.problem = None
+        if asked == "commune" and facts.candidates:
+            self.st["candidates"] = facts.candidates
+            self.goto("commune_pick")
+            return self.prompt()
+        if asked == "commune" and facts.problem and self.step != "commune":
+            # another name typed at the pick: not found either, the choice stays open
+            return [Reply(facts.problem)] + self.prompt()
+        values = dict(facts.values)
+        if not values and (is_q or facts.problem == "question"):
+            return await self.answer_question(text, reprompt=True)
+        if asked == "need" and facts.need_short and "need" not in values:
+            if not self.st.get("need_partial"):
+                self.st["need_partial"] = text[: v.NEED_MAX_CHARS]
+                return [Reply(T.NEED_MORE)]
+            values["need"] = self.st["need_partial"] + "\n" + text
+        out = await self.fill(values, asked=asked, text=text, quiet=True)
+        if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
+            if asked in ("role", "stage", "help") and self.step == asked:
+                return [Reply(T.USE_BUTTONS)] + out
+            if self.step == asked or (asked == "commune" and self.step == "commune"):
+                return [Reply(facts.problem)] + out
+        return out
+
+    async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False) -> list[Reply]:
+        """Write what a message (or a button) says, then ask what is next."""
+        noted: list[tuple[str, str]] = []
+        out: list[Reply] = []
+        correction = x.is_correction(text)
+        for slot, value in values.items():
+            if slot == "help_add":
+                sel = list(self.st.get("help_sel") or [])
+                sel += [k for k in value if k not in sel]
+                self.st["help_sel"] = sel
+                continue
+            if slot == "commune" and value.get("outside"):
+                self.st["candidates"] = [value]
+                self.goto("commune_confirm")
+                return out + [Reply(T.ack([t for _, t in noted]))] * bool(noted) + self.prompt()
+            if slot in ("commune",) and self.draft.get("commune_code") == value["code"]:
+                continue
+            current = self.shown_value(slot)
+            is_set = slot in self.draft
+            if not is_set or slot == asked or self.draft.get(slot) is None:
+                self.write(slot, value)
+            elif self.value_text(slot, value) == current:
+                continue
+            elif correction:
+                self.write(slot, value)
+                out.append(Reply(T.corrected(T.RECAP_LABELS.get(slot, slot), self.value_text(slot, value))))
+                continue
+            elif not self.st.get("conflict"):
+                self.st["conflict"] = {"slot": slot, "value": value, "old": current,
+                                       "new": self.value_text(slot, value)}
+                continue
+            else:
+                continue
+            if slot != asked or slot == "commune":
+                noted.append((slot, self.noted_text(slot, value)))
+        if noted:
+            order = list(SLOTS)
+            noted.sort(key=lambda item: order.index(item[0]) if item[0] in order else 99)
+            out.append(Reply(T.ack([text for _, text in noted])))
+        if asked == "help" and "help_add" in values and self.step == "help":
+            return out + self.prompt()
+        return out + await self.ask_next()
+
+    # --- writing slots --------------------------------------------------------------------------------------------
+    def write(self, slot: str, value: Any) -> None:
+        d = self.draft
+        if slot == "commune":
+            self.write_commune(value)
+        elif slot == "need":
+            text, _ = v.truncate(value, v.NEED_MAX_CHARS)
+            d["need"] = text
+            self.st.pop("need_partial", None)
+            d["themes"] = self.detect_themes(text)
+        elif slot == "help":
+            d["help"] = [k for k in T.HELP_KINDS if k in value]
+            self.st.pop("help_sel", None)
+        else:
+            d[slot] = value
+        if slot == "phone" and value is None and "email" in d and d["email"] is None:
+            d.pop("email")
+        filled = [s for s in self.st.get("filled") or [] if s != slot]
+        self.st["filled"] = filled + [slot]
+        d.pop("matches", None)
+
+    def write_commune(self, c: dict[str, Any]) -> None:
+        d = self.draft
+        d["commune"] = c["name"]
+        d["commune_code"] = c["code"]
+        d["commune_name"] = c["name"]
+        d["commune_kind"] = c.get("kind")
+        d["epci_code"] = c.get("epci_code")
+        d["epci_name"] = c.get("epci_name")
+        d["departement"] = c.get("departement")
+        d["population"] = c.get("population")
+        self.st.pop("candidates", None)
+        filled = [s for s in self.st.get("filled") or [] if s != "commune"]
+        self.st["filled"] = filled + ["commune"]
+
+    def clear(self, slots: tuple[str, ...]) -> None:
+        for slot in slots:
+            if slot == "commune":
+                for key in COMMUNE_KEYS:
+                    self.draft.pop(key, None)
+            else:
+                self.draft.pop(slot, None)
+        self.draft.pop("matches", None)
+
+    def value_text(self, slot: str, value: Any) -> str:
+        if value is None:
+            return T.NOT_GIVEN
+        if slot == "commune":
+            return value["name"] if isinstance(value, dict) else str(value)
+        if slot == "role":
+            return T.ROLES.get(value, value)
+        if slot == "stage":
+            return T.STAGES.get(value, value)
+        if slot == "help":
+            return ", ".join(T.HELP_KINDS.get(k, k) for k in value)
+        if slot == "phone":
+            return v.format_phone(value)
+        return str(value)
+
+    def shown_value(self, slot: str) -> str | None:
+        if slot not in self.draft:
+            return None
+        if slot == "commune":
+            return self.draft.get("commune_name")
+        return self.value_text(slot, self.draft.get(slot))
+
+    def noted_text(self, slot: str, value: Any) -> str:
+        if slot == "commune":
+            return T.commune_confirm(value["name"], value["departement"], value.get("population"),
+                                     value.get("epci_name")).rstrip(" ?")
+        if slot == "need":
+            return T.need_kept(value)
+        return f"{T.RECAP_LABELS.get(slot, slot)} : {self.value_text(slot, value)}"
+
+    # --- buttons ------------------------------------------------------------------------------------------------
+    def restates_state(self, data: str) -> bool:
+        """True when the button sets what is already set (a second press, an old copy): a no-op."""
+        parts = data.split(":", 2)
+        if len(parts) != 3:
+            return False
+        verb, slot, value = parts
+        d = self.draft
+        if verb == "set" and slot in SLOTS and slot in d:
+            current = d.get("commune_code") if slot == "commune" else d.get(slot)
+            return (value == "-" and current is None) or (current is not None and str(current) == value)
+        if verb in ("add", "del") and slot in ("help", "th"):
+            if slot == "help":
+                held = self.st.get("help_sel") if self.step == "help" else d.get("help")
+            else:
+                held = self.st.get("theme_sel") if self.step == "themes_edit" else d.get("themes")
+            if held is None:
+                return False
+            return (value in held) == (verb == "add")
+        return False
+
+    async def form_choice(self, data: str) -> list[Reply]:
+        verb, _, rest = data.partition(":")
+        slot, _, value = rest.partition(":")
+        if verb == "set" and slot in SLOTS:
+            return await self.set_from_button(slot, value)
+        if verb in ("add", "del", "done") and slot in ("help", "th"):
+            return await self.multi_choice(verb, slot, value)
+        if verb == "e":
+            return await self.edit(rest)
+        if verb == "id":
+            self.draft["identity"] = rest == "yes"
+            if rest == "yes":
+                self.apply_identity()
+            return await self.ask_next()
+        if verb == "fix":
+            c = self.st.pop("conflict", None) or {}
+            if rest == "yes" and c.get("slot"):
+                self.write(c["slot"], c["value"])
+                return [Reply(T.corrected(T.RECAP_LABELS.get(c["slot"], c["slot"]), c.get("new") or ""))] \
+                    + await self.ask_next()
+            return await self.ask_next()
+        if verb == "d":
+            return self.offer_details(rest)
+        return await self.filing_choice(data)
+
+    async def set_from_button(self, slot: str, value: str) -> list[Reply]:
+        if value == "-":
+            if not SLOTS[slot].optional:
+                return [Reply(T.STALE_BUTTON)] + self.prompt()
+            self.write(slot, None)
+            return await self.ask_next()
+        if slot == "commune":
+            cands = self.st.get("candidates") or []
+            chosen = next((c for c in cands if c["code"] == value), None)
+            if chosen is None:
+                return [Reply(T.STALE_BUTTON)] + self.prompt()
+            if chosen.get("outside") and self.step == "commune_pick":
+                self.st["candidates"] = [chosen]
+                self.goto("commune_confirm")
+                return self.prompt()
+            self.write_commune(chosen)
+            return await self.ask_next()
+        known = T.ROLES if slot == "role" else T.STAGES if slot == "stage" else {}
+        if value not in known:
+            return [Reply(T.STALE_BUTTON)] + self.prompt()
+        self.write(slot, value)
+        return await self.ask_next()
+
+    async def multi_choice(self, verb: str, slot: str, value: str) -> list[Reply]:
+        key = "help_sel" if slot == "help" else "theme_sel"
+        valid = T.HELP_KINDS if slot == "help" else self.theme_ids()
+        sel = list(self.st.get(key) or [])
+        if verb in ("add", "del"):
+            if value not in valid:
+                return [Reply(T.STALE_BUTTON)] + self.prompt()
+            if verb == "add" and value not in sel:
+                sel.append(value)
+            if verb == "del" and value in sel:
+                sel.remove(value)
+            self.st[key] = sel
+            return self.prompt()
+        if not sel:
+            return [Reply(T.HELP_NEED_ONE if slot == "help" else T.THEMES_NEED_ONE)] + self.prompt()
+        self.st.pop(key, None)
+        if slot == "help":
+            self.write("help", sel)
+        else:
+            order = self.theme_ids()
+            self.draft["themes"] = sorted(sel, key=lambda t: order.index(t) if t in order else 99)
+            self.draft["themes_confirmed"] = True
+            self.draft.pop("matches", None)
+        return await self.ask_next()
+
+    async def edit(self, group: str) -> list[Reply]:
+        """« Modifier … » at the recap, « Une autre » / « Aucune de celles-ci » for the commune: clear and ask again."""
+        if group == "themes":
+            self.st["theme_sel"] = list(self.draft.get("themes") or [])
+            self.goto("themes_edit")
+            return self.prompt()
+        slots = EDIT_GROUPS.get(group)
+        if slots is None:
+            return [Reply(T.STALE_BUTTON)] + self.prompt()
+        self.st.pop("candidates", None)
+        self.clear(slots)
+        if group == "help":
+            self.st["help_sel"] = []
+        if group == "commune" and self.step in ("commune_pick", "commune_confirm"):
+            self.goto("commune")
+            self.no_buttons()
+            return [Reply(T.COMMUNE_RETRY)]
+        return await self.ask_next()
+
+    async def go_back(self) -> list[Reply]:
+        """« retour »: the previous answer is asked again (a slot edit, not a restart)."""
+        if self.step in ("commune_pick", "commune_confirm", "conflict", "themes_edit"):
+            self.st.pop("conflict", None)
+            self.st.pop("candidates", None)
+            return await self.ask_next()
+        filled = list(self.st.get("filled") or [])
+        asked = self.step if self.step in SLOTS else None
+        while filled:
+            last = filled.pop()
+            if last != asked:
+                self.st["filled"] = filled
+                self.clear((last,))
+                if last == "help":
+                    self.st["help_sel"] = []
+                return await self.ask_next()
+        return [Reply(T.NOTHING_BEFORE)] + self.prompt()
+
+    # --- knowledge helpers ----------------------------------------------------------------------------------
+    def detect_themes(self, text: str) -> list[str]:
+        try:
+            return [value_of(t) for t in self.kb.detect_themes(text)]
+        except Exception:  # noqa: BLE001
+            log_exc("kb.detect_themes failed")
+            return []
+
+    def theme_ids(self) -> list[str]:
+        try:
+            return [value_of(t) for t in self.kb.themes]
+        except Exception:  # noqa: BLE001
+            from knowledge.schema import ThemeId
+
+            return [t.value for t in ThemeId]
+
+    def theme_labels(self) -> dict[str, str]:
+        try:
+            return {value_of(k): t.label for k, t in self.kb.themes.items()}
+        except Exception:  # noqa: BLE001
+            return {}
+
+    def theme_label(self, tid: str) -> str:
+        return self.theme_labels().get(tid, tid)

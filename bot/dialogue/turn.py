@@ -1,0 +1,360 @@
+"""One event handled against one conversation state: load, route, save.
+
+Routing order (Rasa's "unhappy paths" first, then the form):
+commands → buttons → for a text: global words (annuler, recommencer, aide, retour) → a conversation with staff in
+progress → « parler à quelqu'un » → an answer awaited by staff → a request reference (show it, or add to it) → a
+typed button label → the form (every fact the message carries) or, outside an intake, the menu's listening.
+
+The behaviour lives in mixins, one file each: ``form.py`` (the intake loop and its prompts), ``flows.py`` (menu,
+questions, my requests, my data, cancel), ``filing.py`` (recap, duplicates, filing, additions to a request),
+``handover.py`` (a person from the staff).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from bot.dialogue import validators as v
+from bot.dialogue.common import strip_mark
+from bot.dialogue.events import Button, Event, Reply
+from bot.dialogue.filing import FilingMixin
+from bot.dialogue.flows import FlowsMixin
+from bot.dialogue.form import FormMixin
+from bot.dialogue.handover import HandoverMixin
+from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
+from bot.dialogue.understand import Reader
+from bot.store.models import ConversationState
+from bot.texts import dialogue as T
+from intents import extract as x
+from intents.normalize import normalize
+
+COMMANDS = {
+    "start", "demande", "question", "mesdemandes", "agent", "aide", "annuler", "recommencer", "mesdonnees", "supprimer",
+    "confidentialite", "fin",
+}
+#: Buttons of the reminder message queued by the Telegram jobs (valid whatever the step).
+REMINDER_RESUME = "reminder:resume"
+REMINDER_DROP = "reminder:drop"
+#: How many accepted one-shot buttons are remembered (a second press of one of them changes nothing).
+DONE_MEMORY = 40
+MAX_TRANSCRIPT = 40
+
+
+class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
+    """One event handled against one conversation state."""
+
+    def __init__(self, engine: Any, uow: Any, event: Event) -> None:
+        self.engine = engine
+        self.kb = engine.kb
+        self.settings = engine.settings
+        self.uow = uow
+        self.ev = event
+        self.reader = Reader(engine.kb, str(engine.settings.departement))
+        self.conv: Any = None
+        self.step = "start"
+        self.st: dict[str, Any] = {}
+        self._orig: tuple[str, dict[str, Any]] | None = None
+        self.first_contact = False
+        self.person: dict[str, Any] | None = None
+        self.command: str | None = None
+
+    # --- persistence ------------------------------------------------------------------------------------------
+    async def load(self) -> None:
+        self.conv = await self.uow.get_conversation(self.ev.channel, str(self.ev.chat_id))
+        if self.conv is None:
+            self.first_contact = True
+            self.conv = ConversationState(channel=self.ev.channel, chat_id=str(self.ev.chat_id),
+                                          user_id=str(self.ev.user_id), step="start", data={})
+        self.step = LEGACY_STEPS.get(self.conv.step, self.conv.step) or "start"
+        self.st = copy.deepcopy(self.conv.data or {})
+        self._orig = (self.conv.step, copy.deepcopy(self.st))
+        self.person = await self.uow.get_person(self.ev.channel, str(self.ev.user_id))
+
+    async def save(self) -> None:
+        if self.first_contact or (self.step, self.st) != self._orig:
+            self.conv.step = self.step
+            self.conv.data = self.st
+            await self.uow.save_conversation(self.conv)
+
+    def close_phone_keyboard(self, replies: list[Reply]) -> None:
+        """Leaving the phone question another way than sharing the number: the channel removes its contact keyboard."""
+        if self._orig and self._orig[0] == "phone" and self.step != "phone" and replies:
+            if not any(r.request_contact or r.remove_keyboard for r in replies):
+                target = next((r for r in replies if not r.buttons), replies[0])
+                target.remove_keyboard = True
+
+    @property
+    def draft(self) -> dict[str, Any]:
+        return self.st.setdefault("draft", {})
+
+    @property
+    def actor(self) -> str:
+        return f"{self.ev.channel}:{self.ev.user_id}"
+
+    def now(self) -> Any:
+        return self.engine._now()
+
+    def goto(self, step: str) -> None:
+        self.step = step
+
+    def in_intake(self) -> bool:
+        return self.step in INTAKE_STEPS
+
+    def has_draft(self) -> bool:
+        return bool(self.st.get("draft"))
+
+    def set_buttons(self, rows: list[list[Button]]) -> list[list[Button]]:
+        """Offer these buttons: only their data is valid from now on (labels kept to understand a typed label)."""
+        self.st["buttons"] = [b.data for row in rows for b in row]
+        self.st["labels"] = {b.data: strip_mark(b.label) for row in rows for b in row}
+        return rows
+
+    def no_buttons(self) -> None:
+        self.st["buttons"] = []
+        self.st["labels"] = {}
+
+    def remember_done(self, data: str) -> None:
+        done = [d for d in self.st.get("done") or [] if d != data]
+        self.st["done"] = (done + [data])[-DONE_MEMORY:]
+
+    # --- dispatch -------------------------------------------------------------------------------------------------
+    async def run(self) -> list[Reply]:
+        ev = self.ev
+        if self.first_contact or self.step == "start":
+            self.goto("menu")
+            if ev.kind == "text" and not (ev.text or "").strip().startswith("/"):
+                text = v.clean_text(ev.text)
+                if v.is_meaningless(text) or self.is_greeting(text):
+                    return self.welcome()
+                return [Reply(self.welcome_line())] + await self.on_text(ev.text or "")
+            if ev.kind == "command" and self.command_name() not in ("start", None):
+                return [Reply(self.welcome_line())] + await self.on_command()
+            if ev.kind == "button":
+                return await self.on_button(ev.data or "")
+            return self.welcome()
+        if ev.kind == "command":
+            return await self.on_command()
+        if ev.kind == "button":
+            return await self.on_button(ev.data or "")
+        if ev.kind == "contact":
+            if self.step == "phone":
+                phone = v.validate_phone(ev.phone or "", from_platform=True)
+                if phone is None:
+                    return [Reply(T.PHONE_INVALID)] + self.prompt()
+                return await self.fill({"phone": phone}, asked="phone", text="")
+            return [Reply(T.CONTACT_NOT_EXPECTED)] + self.prompt()
+        if ev.kind == "text":
+            return await self.on_text(ev.text or "")
+        return [Reply(T.UNSUPPORTED)] + self.prompt()
+
+    def command_name(self) -> str | None:
+        raw = (self.command or self.ev.command or self.ev.text or "").strip()
+        name = raw.lstrip("/").split("@", 1)[0].split(None, 1)[0].lower() if raw.strip("/") else ""
+        return name if name in COMMANDS else None
+
+    # --- commands -------------------------------------------------------------------------------------------
+    async def on_command(self) -> list[Reply]:
+        name = self.command_name()
+        if name is None:
+            return [Reply(T.UNKNOWN_COMMAND)] + self.prompt()
+        if name != "agent" and name != "confidentialite" and name != "aide":
+            self.end_handover_quietly()
+        if name == "start":
+            return self.welcome()
+        if name == "demande":
+            return await self.start_or_resume_intake()
+        if name == "question":
+            return self.question_mode()
+        if name == "mesdemandes":
+            return await self.my_requests()
+        if name == "agent":
+            # "/agent <message>": the message is relayed with the handoff
+            arg = v.clean_text(self.ev.text) if self.ev.kind == "command" and self.ev.text else None
+            return await self.handoff(arg)
+        if name == "aide":
+            return [Reply(T.HELP_COMMANDS), Reply(self.privacy_full())] + self.prompt()
+        if name == "confidentialite":
+            return [Reply(self.privacy_full())] + self.prompt()
+        if name == "annuler":
+            return self.ask_cancel()
+        if name == "recommencer":
+            return [Reply(T.RESTARTED)] + await self.start_intake()
+        if name == "mesdonnees":
+            return await self.my_data()
+        if name == "supprimer":
+            if self.step not in ("erase_confirm", "cancel_confirm"):
+                self.st["prev_step"] = self.step
+            self.goto("erase_confirm")
+            return self.prompt()
+        if name == "fin":
+            return await self.end_handover()
+        return self.prompt()  # pragma: no cover
+
+    # --- buttons --------------------------------------------------------------------------------------------
+    async def on_button(self, data: str) -> list[Reply]:
+        data = data if isinstance(data, str) else ""
+        if data == AGENT_DATA:
+            return await self.handoff(None)
+        if data == "handover:end":
+            return await self.end_handover()
+        # Buttons of the reminder sent by the Telegram jobs (bot.channels.telegram.jobs), valid at any step.
+        if data == REMINDER_RESUME:
+            if self.has_draft():
+                return await self.start_or_resume_intake()
+            return self.menu()
+        if data == REMINDER_DROP:
+            if self.has_draft():
+                return self.ask_cancel()
+            return self.menu()
+        # The final "Envoyer" (or a duplicate choice) of an intake already filed: show that request.
+        filed = await self.already_filed(data)
+        if filed is not None:
+            return filed
+        offered = data in (self.st.get("buttons") or [])
+        if not offered and self.restates_state(data):
+            # A second press (a double tap, an old copy) of what is already set: nothing changes.
+            return self.prompt()
+        if not offered:
+            if data in (self.st.get("done") or []):
+                return self.prompt()
+            # Stale or forged: refused, and recorded in the audit trail (the step and the size of the data, not
+            # the data itself, which the sender controls).
+            await self.uow.log_event(None, self.actor, "button_refused",
+                                     {"channel": self.ev.channel, "step": self.step,
+                                      "bytes": len(data.encode("utf-8", "replace"))})
+            return [Reply(T.STALE_BUTTON)] + self.prompt()
+        return await self.on_choice(data)
+
+    async def on_choice(self, data: str) -> list[Reply]:
+        """A valid button of the current step (pressed, or its label typed)."""
+        if data.startswith("m:"):
+            return await self.menu_choice(data[2:])
+        if data.startswith("x:"):
+            return await self.confirm_choice(data)
+        if not data.startswith(("set:", "add:", "del:")):
+            self.remember_done(data)
+        return await self.form_choice(data)
+
+    # --- text -----------------------------------------------------------------------------------------------------
+    async def on_text(self, raw: str) -> list[Reply]:
+        text = v.clean_text(raw)
+        if text.startswith("/"):
+            self.command = text
+            if self.command_name():
+                return await self.on_command()
+            self.command = None
+        if v.is_meaningless(text):
+            return [Reply(T.EMPTY_OR_UNREADABLE)] + self.prompt()
+        self.note_message(text)
+        norm = normalize(text[:200])
+        # Words that act as commands wherever the person is.
+        if norm in ("annuler", "abandonner", "stop"):
+            return self.ask_cancel()
+        if norm in ("recommencer", "tout recommencer"):
+            return [Reply(T.RESTARTED)] + await self.start_intake()
+        if norm in ("aide", "help"):
+            return [Reply(T.HELP_COMMANDS), Reply(self.privacy_full())] + self.prompt()
+        if norm == "menu" and not self.in_intake():
+            return self.menu()
+        if self.st.get("handover"):
+            replies = await self.in_handover(text, norm)
+            if replies:
+                return replies
+        if self.step != "role" and self.wants_agent(norm):
+            return await self.handoff(text)
+        # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
+        awaiting = self.st.get("awaiting")
+        if awaiting and not self.in_intake() and self.step not in ("cancel_confirm", "erase_confirm"):
+            replies = await self.deliver_answer(awaiting, text)
+            if replies:
+                return replies
+        replies = await self.about_a_request(text)
+        if replies:
+            return replies
+        if x.is_back(text) and self.in_intake():
+            return await self.go_back()
+        data = self.typed_choice(norm)
+        if data is not None:
+            return await self.on_choice(data)
+        if self.in_intake():
+            return await self.form_text(text)
+        if self.step == "question":
+            return await self.answer_question(text, reprompt=True)
+        return await self.listen(text, norm)
+
+    def note_message(self, text: str) -> None:
+        """Keep the person's words: the last one for a handover, all of an intake for staff."""
+        self.st["last_text"] = v.truncate(text, 1000)[0]
+        if self.has_draft() or self.in_intake():
+            kept = list(self.st.get("transcript") or [])
+            if len(kept) < MAX_TRANSCRIPT:
+                kept.append(v.truncate(text, v.NEED_MAX_CHARS)[0])
+            self.st["transcript"] = kept
+
+    def typed_choice(self, norm: str) -> str | None:
+        if not norm or self.step in ("commune",):
+            return None
+        labels = self.st.get("labels") or {}
+        valid = self.st.get("buttons") or []
+        normed = {data: normalize(labels.get(data) or "") for data in valid}
+        # a typed item of a multiple choice ticks it (never unticks)
+        for data, label in normed.items():
+            if label and label == norm and not data.startswith("del:"):
+                return data
+        if len(norm) >= 4:  # the start of exactly one label ("ingenierie" for "Ingénierie (étude, conseil)")
+            starts = [d for d, label in normed.items() if label.startswith(norm + " ") and not d.startswith("del:")]
+            if len(starts) == 1:
+                return starts[0]
+        if norm in ("oui", "o", "yes", "ok", "d accord", "oui est ca", "est ca", "exact", "valider", "envoyer"):
+            for data in valid:
+                if data in ("id:yes", "fix:yes", "x:yes", "done:help", "done:th", "set:commune:" + self._cand_code(),
+                            "y") or data.startswith("send:"):
+                    return data
+        if norm in ("non", "n", "no", "pas du tout"):
+            for data in valid:
+                if data in ("id:no", "fix:no", "x:no", "e:commune"):
+                    return data
+        if norm in ("passer", "suivant", "je passe", "aucun", "aucune", "non merci", "non", "rien", "je ne sais pas",
+                    "sais pas", "ne sais pas"):
+            for data in valid:
+                if data.startswith("set:") and data.endswith(":-"):
+                    return data
+        return None
+
+    def _cand_code(self) -> str:
+        cands = self.st.get("candidates") or []
+        return cands[0]["code"] if cands and self.step == "commune_confirm" else "\0"
+
+    def wants_agent(self, norm: str) -> bool:
+        if norm in ("agent", "un agent", "humain", "un humain", "parler a un agent", "parler a quelqu un",
+                    "quelqu un"):
+            return True
+        if not re.search(r"\b(parler|joindre|contacter|discuter|echanger)\b.{0,30}\b(agent|humain|quelqu un|conseiller"
+                         r"|conseillere|interlocuteur|une personne|quelqu un de la prefecture)\b", norm):
+            return False
+        # In a free-text answer (the need), only a short sentence is a request for a person.
+        return self.step != "need" or len(norm.split()) <= 12
+
+    def is_greeting(self, text: str) -> bool:
+        from intents.classify import classify
+
+        norm = normalize(text)
+        if norm in ("bonjour", "bonsoir", "salut", "hello", "coucou", "start", "bjr"):
+            return True
+        intent = classify(text, self.engine._vocabulary)
+        return intent.name == "greeting" and float(intent.confidence) >= 0.8 and len(norm.split()) <= 4
+
+    def is_question(self, text: str) -> bool:
+        if not text:
+            return False
+        if text.rstrip().endswith("?"):
+            return True
+        try:
+            from intents.classify import classify
+
+            intent = classify(text, self.engine._vocabulary)
+            return intent.name == "question" and float(intent.confidence) >= 0.6
+        except Exception:  # noqa: BLE001
+            return False

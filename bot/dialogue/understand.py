@@ -1,0 +1,259 @@
+"""Read every intake fact a message carries: the extractors of the slot table, applied to one text.
+
+The slot being asked gets the looser reading (``asked=True``); every other slot is filled only from clear cues.
+The commune or EPCI is found with the knowledge base's referential (``kb.resolve`` on the text; outside the
+département it counts only when the commune was asked). Pure: no database, no reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue import validators as v
+from intents import extract as x
+from intents.entities import Budget
+from intents.normalize import normalize
+from bot.texts import dialogue as T
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES = 6
+MIN_NEED_WORDS = 3
+#: Words that make a message the description of a project (outside the need question).
+_PROJECT_CUE = re.compile(
+    r"\b(?:renov\w*|cre(?:er|ation)|construi\w*|amenag\w*|install\w*|refaire|refection|rehabilit\w*|isol\w*|"
+    r"rachet\w*|achet\w*|acqu\w*|develop\w*|mettre en place|projet|besoin|remplac\w*|agrand\w*|transform\w*|"
+    r"equip\w*|ouvrir|moderni\w*|reconstru\w*|sauver|proteger|revitalis\w*|voudrait|voudrions|souhait\w*|veut|voulons)\b"
+)
+_COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|est a|a|de|pour|president|cc|communaute)\b")
+
+
+@dataclass
+class Facts:
+    """What one message says. ``values``: slot -> value (commune: a candidate dict; help: a list)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # an ambiguous commune (when asked)
+    problem: str | None = None  # why the asked slot could not be read (French, from bot.texts)
+    need_short: bool = False  # the need was asked and the answer is too short: ask for more once
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.candidates)
+
+
+def budget_text(b: Budget | None) -> str | None:
+    """The budget as shown and stored (« 300 000 € », « entre 1 M€ et 2 M€ »)."""
+    if b is None:
+        return None
+    low, high = b.low, b.high
+    if low and high and low != high:
+        return T.budget_range(v.format_euros(low), v.format_euros(high))
+    if low and not high:
+        return T.budget_more_than(v.format_euros(low))
+    if high and not low:
+        return T.budget_less_than(v.format_euros(high))
+    return v.format_euros(low) if low else None
+
+
+class Reader:
+    """Extractors bound to a knowledge base and a home département."""
+
+    def __init__(self, kb: Any, departement: str) -> None:
+        self.kb = kb
+        self.departement = str(departement)
+
+    # --- commune --------------------------------------------------------------------------------------------
+    def candidate(self, code: str, fallback: Any = None) -> dict[str, Any] | None:
+        try:
+            place = self.kb.place(code)
+        except Exception:  # noqa: BLE001 - a broken referential never breaks the conversation
+            place = None
+        if place is None and fallback is None:
+            return None
+        if place is not None:
+            dep = str(place.departement)
+            return {"code": place.code, "name": place.name, "kind": place.kind, "departement": dep,
+                    "population": place.population,
+                    "epci_code": place.epci_code if place.kind == "commune" else place.code,
+                    "epci_name": place.epci_name if place.kind == "commune" else None,
+                    "outside": dep != self.departement}
+        dep = str(fallback.departement)
+        return {"code": fallback.code, "name": fallback.name, "kind": fallback.kind, "departement": dep,
+                "population": None, "epci_code": None, "epci_name": None, "outside": dep != self.departement}
+
+    def _resolve(self, text: str) -> Any:
+        try:
+            return self.kb.resolve(v.truncate(text.replace("\n", " "), v.FREE_TEXT_MAX_CHARS)[0])
+        except Exception:  # noqa: BLE001
+            log.exception("kb.resolve failed")
+            return None
+
+    def commune_asked(self, text: str, facts: Facts) -> None:
+        res = self._resolve(text)
+        if res is not None and res.resolved:
+            fb = next((c for c in res.candidates if c.code == res.resolved), None)
+            c = self.candidate(res.resolved, fallback=fb)
+            if c:
+                facts.values["commune"] = c
+                return
+        if res is not None and res.candidates:
+            for cand in list(res.candidates)[:MAX_CANDIDATES]:
+                c = self.candidate(cand.code, fallback=cand)
+                if c:
+                    facts.candidates.append(c)
+            if len(facts.candidates) == 1:
+                facts.values["commune"] = facts.candidates.pop()
+            return
+        facts.problem = T.COMMUNE_NOT_FOUND
+
+    def commune_any(self, text: str) -> dict[str, Any] | None:
+        """A commune or EPCI of the département named clearly in a sentence."""
+        res = self._resolve(text)
+        if res is None or not res.resolved:
+            return None
+        c = self.candidate(res.resolved)
+        if c is None or c["outside"]:
+            return None
+        return c
+
+    # --- the whole message ----------------------------------------------------------------------------------
+    def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
+        """Every fact of ``text``; ``asked`` is the slot being asked (or None)."""
+        facts = Facts()
+        vals = facts.values
+        if asked is not None:
+            self._read_asked(text, asked, draft, facts, is_question)
+        # Entities that may fill any slot, whatever the question.
+        phone = x.find_phone(text)
+        if phone and phone.startswith("+33") and "phone" not in vals:
+            vals["phone"] = phone
+        email = x.find_email_spoken(text)
+        if email and "email" not in vals:
+            checked = v.validate_email(email)
+            if checked:
+                vals["email"] = checked
+        if "role" not in vals:
+            role = x.find_role(text)
+            if role:
+                vals["role"] = role
+        if "stage" not in vals:
+            stage = x.find_stage(text)
+            if stage:
+                vals["stage"] = stage
+        if "help" not in vals:
+            kinds = x.find_help_kinds(text)
+            if kinds:
+                vals["help"] = kinds
+        if "budget" not in vals:
+            amount = budget_text(x.find_amount(text))
+            if amount:
+                vals["budget"] = amount
+        if "timing" not in vals:
+            timing = x.find_timing(text)
+            if timing:
+                vals["timing"] = v.truncate(timing, 200)[0]
+        if "name" not in vals:
+            name = x.find_name(text)
+            if name and v.validate_name(name):
+                vals["name"] = v.validate_name(name)
+        if "commune" not in vals and asked not in ("commune",) and not facts.candidates:
+            c = self.commune_any(text)
+            if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
+                vals["commune"] = c
+        if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
+            if self._is_need(text):
+                vals["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]
+        return facts
+
+    def _read_asked(self, text: str, asked: str, draft: dict[str, Any], facts: Facts, is_question: bool) -> None:
+        vals = facts.values
+        if asked == "commune":
+            self.commune_asked(text, facts)
+        elif asked == "role":
+            role = x.find_role(text, asked=True)
+            if role:
+                vals["role"] = role
+            else:
+                facts.problem = T.USE_BUTTONS
+        elif asked == "stage":
+            stage = x.find_stage(text, asked=True)
+            if stage:
+                vals["stage"] = stage
+            else:
+                facts.problem = T.USE_BUTTONS
+        elif asked == "help":
+            kinds = x.find_help_kinds(text, asked=True)
+            if kinds:
+                vals["help_add"] = kinds
+            else:
+                facts.problem = T.USE_BUTTONS
+        elif asked == "need":
+            words = v.meaningful_words(text)
+            if not words:
+                facts.problem = T.NEED_UNREADABLE
+            elif is_question and len(words) < 8:
+                facts.problem = "question"
+            elif len(words) < MIN_NEED_WORDS:
+                facts.need_short = True
+            else:
+                vals["need"] = text
+        elif asked == "budget":
+            amount = budget_text(x.find_amount(text, asked=True))
+            if amount is None:
+                fallback = v.parse_budget_fallback(text) if re.fullmatch(r"[\d\s.,€kKmM]+", text.strip()) else None
+                amount = v.format_euros(fallback) if fallback else None
+            if amount:
+                vals["budget"] = amount
+            else:
+                facts.problem = T.BUDGET_INVALID
+        elif asked == "timing":
+            others = bool(x.find_phone(text) or x.find_email_spoken(text) or x.find_amount(text))
+            span = x.find_timing(text, asked=True)
+            if others and span:
+                vals["timing"] = span
+            elif v.meaningful_words(text) or re.search(r"\b\d{1,4}\b", text):
+                vals["timing"] = v.truncate(text.replace("\n", " "), 200)[0]
+            else:
+                facts.problem = T.TIMING_INVALID
+        elif asked == "name":
+            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "")
+            if name and not x.find_role(name, asked=True):
+                vals["name"] = name
+            elif not (x.find_phone(text) or x.find_email_spoken(text)):
+                facts.problem = T.NAME_INVALID
+        elif asked == "phone":
+            phone = x.find_phone(text)
+            phone = phone if phone and phone.startswith("+33") else v.validate_phone(text)
+            if phone:
+                vals["phone"] = phone
+            elif not x.find_email_spoken(text):
+                facts.problem = T.PHONE_INVALID
+        elif asked == "email":
+            email = x.find_email_spoken(text)
+            email = v.validate_email(email) if email else v.validate_email(text)
+            if email:
+                vals["email"] = email
+            elif not x.find_phone(text):
+                facts.problem = T.EMAIL_INVALID
+
+    @staticmethod
+    def _says_commune(text: str) -> bool:
+        norm = normalize(text)
+        return len(norm.split()) <= 6 or bool(re.search(r"\b(?:maire|mairie|commune|ville|village) (?:de|du|des)\b", norm))
+
+    @staticmethod
+    def _is_need(text: str) -> bool:
+        if len(v.meaningful_words(text)) < 5:
+            return False
+        norm = normalize(text)
+        if _PROJECT_CUE.search(norm):
+            return True
+        try:
+            from intents.classify import classify
+
+            return classify(text).name == "need"
+        except Exception:  # noqa: BLE001
+            return False
