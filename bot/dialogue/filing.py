@@ -219,7 +219,7 @@ class FilingMixin:
         self.drop_draft()
 
     def drop_draft(self) -> None:
-        for key in ("draft", "candidates", "theme_sel", "help_sel", "need_partial", "conflict", "filled", "transcript",
+        for key in ("draft", "candidates", "theme_sel", "help_sel", "need_partial", "conflict", "asked", "transcript",
                     "dup_ref"):
             self.st.pop(key, None)
 

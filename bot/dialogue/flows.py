@@ -140,9 +140,7 @@ class FlowsMixin:
             self.person = None
             return self.menu(T.ERASED + "\n\n" + T.MENU_PROMPT)
         if data == "x:yes":
-            self.st.pop("draft", None)
-            self.new_draft()
-            self.st.pop("draft", None)
+            self.drop_draft()
             return self.menu(T.CANCELLED + "\n\n" + T.MENU_PROMPT)
         self.goto(prev)
         return self.prompt()

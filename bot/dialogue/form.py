@@ -28,9 +28,7 @@ _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name"
 class FormMixin:
     # --- starting ---------------------------------------------------------------------------------------------
     def new_draft(self) -> None:
-        for key in ("draft", "candidates", "theme_sel", "help_sel", "need_partial", "conflict", "filled", "transcript",
-                    "dup_ref"):
-            self.st.pop(key, None)
+        self.drop_draft()
         self.st["draft"] = {"id": secrets.token_hex(4)}
 
     async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
@@ -59,6 +57,9 @@ class FormMixin:
         if slot is None:
             return self.enter_recap()
         self.goto(slot.name)
+        asked = list(self.st.get("asked") or [])
+        if not asked or asked[-1] != slot.name:
+            self.st["asked"] = (asked + [slot.name])[-20:]
         if slot.name == "help":
             self.st.setdefault("help_sel", [])
         return self.prompt()
@@ -263,8 +264,6 @@ class FormMixin:
             d[slot] = value
         if slot == "phone" and value is None and "email" in d and d["email"] is None:
             d.pop("email")
-        filled = [s for s in self.st.get("filled") or [] if s != slot]
-        self.st["filled"] = filled + [slot]
         d.pop("matches", None)
 
     def write_commune(self, c: dict[str, Any]) -> None:
@@ -278,8 +277,6 @@ class FormMixin:
         d["departement"] = c.get("departement")
         d["population"] = c.get("population")
         self.st.pop("candidates", None)
-        filled = [s for s in self.st.get("filled") or [] if s != "commune"]
-        self.st["filled"] = filled + ["commune"]
 
     def clear(self, slots: tuple[str, ...]) -> None:
         for slot in slots:
@@ -382,7 +379,7 @@ class FormMixin:
                 self.goto("commune_confirm")
                 return self.prompt()
             self.write_commune(chosen)
-            return await self.ask_next()
+            return [Reply(T.ack([self.noted_text("commune", chosen)]))] + await self.ask_next()
         known = T.ROLES if slot == "role" else T.STAGES if slot == "stage" else {}
         if value not in known:
             return [Reply(T.STALE_BUTTON)] + self.prompt()
@@ -434,22 +431,22 @@ class FormMixin:
         return await self.ask_next()
 
     async def go_back(self) -> list[Reply]:
-        """« retour »: the previous answer is asked again (a slot edit, not a restart)."""
+        """« retour »: the previous question is asked again (a slot edit, not a restart)."""
         if self.step in ("commune_pick", "commune_confirm", "conflict", "themes_edit"):
             self.st.pop("conflict", None)
             self.st.pop("candidates", None)
             return await self.ask_next()
-        filled = list(self.st.get("filled") or [])
-        asked = self.step if self.step in SLOTS else None
-        while filled:
-            last = filled.pop()
-            if last != asked:
-                self.st["filled"] = filled
-                self.clear((last,))
-                if last == "help":
-                    self.st["help_sel"] = []
-                return await self.ask_next()
-        return [Reply(T.NOTHING_BEFORE)] + self.prompt()
+        asked = list(self.st.get("asked") or [])
+        while asked and asked[-1] == self.step:
+            asked.pop()
+        if not asked:
+            return [Reply(T.NOTHING_BEFORE)] + self.prompt()
+        last = asked.pop()
+        self.st["asked"] = asked
+        self.clear(EDIT_GROUPS.get(last, (last,)) if last == "commune" else (last,))
+        if last == "help":
+            self.st["help_sel"] = []
+        return await self.ask_next()
 
     # --- knowledge helpers ----------------------------------------------------------------------------------
     def detect_themes(self, text: str) -> list[str]:

@@ -6,9 +6,11 @@ A story is a list of steps. Each step does one thing, as the person would:
   (or whose label starts with it) among the last replies (fails when absent); ``press_data: raw`` — a button with raw (possibly forged) data;
   ``contact: "+33…"`` — the platform's contact share; ``photo: true`` — unsupported content;
 * ``staff: take | ask <question> | route <operator> | close`` — a staff action on the person's newest request,
-  through ``bot.staff.service`` (no reply from the engine; check with ``expect_outbox``);
+  through ``bot.staff.service`` (no reply from the engine; check with ``expect_outbox``); ``staff: reply <text>`` —
+  a staff member replies in the group to the newest message relayed from this person (a handover);
 * ``as: user-id`` (optional) — who acts (default ``user`` of the story, or ``mayor``);
 * ``repeat_last: true`` — deliver the previous event again with the same update key (a redelivery);
+* ``press_again: true`` — press the person's previous button again (a new update: a double tap, an old copy);
 
 and checks what the assistant says back:
 
@@ -18,7 +20,9 @@ and checks what the assistant says back:
 * ``expect_requests: N`` — requests stored for this person; ``expect_request: {field: value}`` — fields of their
   newest request (a list value means "contains all of these");
 * ``expect_step: name`` — the stored conversation step;
-* ``expect_outbox: [substrings]`` — pending outbox messages addressed to this person contain these.
+* ``{ref}`` anywhere in a step — the newest reference of the story's ``user``;
+* ``expect_outbox: [substrings]`` — pending outbox messages addressed to this person contain these;
+* ``expect_staff: [substrings]`` — pending outbox messages to the staff group contain these.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ class StoryRunner:
         self.last: dict[str, list[Reply]] = {}
         self.last_event: Event | None = None
         self.transcript: list[str] = []
+        self.last_button: dict[str, str] = {}
+        self.default_ref_user: str | None = None
 
     def _event(self, user: str, kind: str, **kw: Any) -> Event:
         return Event(channel=CHANNEL, user_id=user, chat_id=user, kind=kind,
@@ -86,6 +92,10 @@ class StoryRunner:
                     return self._event(user, "button", data=b.data)
             offered = [b.label for r in self.last.get(user, []) for row in r.buttons for b in row]
             raise AssertionError(f"no button {step['press']!r} offered; offered: {offered}")
+        if step.get("press_again"):
+            data = self.last_button.get(user)
+            assert data is not None, f"no button pressed before: {step}"
+            return self._event(user, "button", data=data)
         if "press_data" in step:
             return self._event(user, "button", data=str(step["press_data"]))
         if "contact" in step:
@@ -96,6 +106,7 @@ class StoryRunner:
 
     async def run(self, story: dict[str, Any]) -> None:
         default = str(story.get("user", self.default_user))
+        self.default_ref_user = default
         for i, step in enumerate(story["steps"], 1):
             where = f"{story.get('_file', story['name'])} step {i} {({k: step[k] for k in step if not k.startswith('expect')})}"
             user = str(step.get("as", default))
@@ -103,6 +114,7 @@ class StoryRunner:
                 await self.staff_action(str(step["staff"]), user, where)
                 await self.check(step, [], "", user, where, staff=True)
                 continue
+            step = await self.with_reference(step, user)
             if step.get("repeat_last"):
                 assert self.last_event is not None, where
                 event = self.last_event
@@ -110,16 +122,48 @@ class StoryRunner:
                 event = self.event_for(step, user)
             replies = await self.engine.handle(event)
             self.last_event = event
+            if event.kind == "button" and event.data is not None:
+                self.last_button[user] = event.data
             if replies:
                 self.last[user] = replies
             text = "\n".join(r.text for r in replies)
             self.transcript.append(f"--- {where}\n{text}")
             await self.check(step, replies, text, user, where)
 
+    async def with_reference(self, step: dict[str, Any], user: str) -> dict[str, Any]:
+        """``{ref}`` in a step stands for the person's newest request reference."""
+        if "{ref}" not in str(step):
+            return step
+        async with self.store.unit() as uow:
+            records = await uow.list_requests(channel=CHANNEL, user_id=self.default_ref_user or user)
+        ref = records[0].reference if records else "00-0000-0000"
+
+        def sub(value: Any) -> Any:
+            if isinstance(value, str):
+                return value.replace("{ref}", ref)
+            if isinstance(value, list):
+                return [sub(v) for v in value]
+            if isinstance(value, dict):
+                return {k: sub(v) for k, v in value.items()}
+            return value
+
+        return sub(step)
+
     async def staff_action(self, action: str, user: str, where: str) -> None:
         from bot.staff import service
+        from bot.store.models import STAFF_CHANNEL
 
         verb, _, arg = action.partition(" ")
+        if verb == "reply":
+            async with self.store.unit() as uow:
+                relayed = [m for m in await uow.due_outbox(limit=10_000) if m.channel == STAFF_CHANNEL
+                           and (m.meta.get("relay_to") or {}).get("chat_id") == user]
+                assert relayed, f"{where}: nothing relayed to staff from {user}"
+                message_id = f"story-{next(_counter)}"
+                await uow.mark_sent(relayed[-1].id, message_id)
+                result = await service.relay_to_mayor(uow, arg, "staff:story", reply_to_message_id=message_id)
+            assert result.ok, f"{where}: {result}"
+            return
         async with self.store.unit() as uow:
             records = await uow.list_requests(channel=CHANNEL, user_id=user)
             assert records, f"{where}: no request to act on"
@@ -144,6 +188,14 @@ class StoryRunner:
             outbox = _fold("\n".join(m.text for m in rows))
             for want in step["expect_outbox"]:
                 assert _fold(str(want)) in outbox, f"{where}: expected {want!r} in the outbox:\n{outbox}"
+        if "expect_staff" in step:
+            from bot.store.models import STAFF_CHANNEL
+
+            async with self.store.unit() as uow:
+                rows = [m for m in await uow.due_outbox(limit=10_000) if m.channel == STAFF_CHANNEL]
+            outbox = _fold("\n".join(m.text for m in rows))
+            for want in step["expect_staff"]:
+                assert _fold(str(want)) in outbox, f"{where}: expected {want!r} in the staff outbox:\n{outbox}"
         if staff:
             return
         folded = _fold(text)

@@ -28,7 +28,7 @@ _PROJECT_CUE = re.compile(
     r"rachet\w*|achet\w*|acqu\w*|develop\w*|mettre en place|projet|besoin|remplac\w*|agrand\w*|transform\w*|"
     r"equip\w*|ouvrir|moderni\w*|reconstru\w*|sauver|proteger|revitalis\w*|voudrait|voudrions|souhait\w*|veut|voulons)\b"
 )
-_COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|est a|a|de|pour|president|cc|communaute)\b")
+_COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
 @dataclass
@@ -110,9 +110,13 @@ class Reader:
         facts.problem = T.COMMUNE_NOT_FOUND
 
     def commune_any(self, text: str) -> dict[str, Any] | None:
-        """A commune or EPCI of the département named clearly in a sentence."""
+        """A commune or EPCI of the département named clearly in a sentence (a close spelling, or a cue such as
+        « maire de », « à »)."""
         res = self._resolve(text)
         if res is None or not res.resolved:
+            return None
+        score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+        if score < 0.95 and not (score >= 0.85 and _COMMUNE_CUE.search(normalize(text))):
             return None
         c = self.candidate(res.resolved)
         if c is None or c["outside"]:

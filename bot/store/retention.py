@@ -135,10 +135,12 @@ async def _anonymise(uow: Any, rows: list[Any], actor: str, reason: str, extra_c
     if secrets:
         chats = {(r.channel, r.chat_id) for r in rows} | set(extra_chats)
         ev_rows = (
-            await conn.execute(sa.select(event_t.c.id, event_t.c.data).where(event_t.c.reference.in_(refs)))
+            await conn.execute(sa.select(event_t.c.id, event_t.c.kind, event_t.c.data)
+                               .where(event_t.c.reference.in_(refs)))
         ).all() if refs else []
         for ev in ev_rows:
-            scrubbed = _scrub_json(ev.data, secrets)
+            # issue 9: the person's own words kept for staff may spell their contact any way: dropped whole
+            scrubbed = {"messages": [REDACTED]} if ev.kind == "original_messages" else _scrub_json(ev.data, secrets)
             if scrubbed != ev.data:
                 await conn.execute(sa.update(event_t).where(event_t.c.id == ev.id).values(data=scrubbed))
         conds = [outbox_t.c.reference.in_(refs)] if refs else []
