@@ -103,6 +103,8 @@ class FlowsMixin:
 
     async def answer_question(self, text: str, reprompt: bool) -> list[Reply]:
         ans = self.faq(text)
+        if ans is not None or self.is_question(text):
+            self.st["last_text"] = v.truncate(text, 1000)[0]  # for a handover that follows
         if ans is None:
             out = [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
         else:

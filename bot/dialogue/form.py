@@ -33,8 +33,6 @@ class FormMixin:
 
     async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
         self.new_draft()
-        if text:
-            self.note_message(text)
         if facts:
             return await self.fill(facts, asked=None, text=text)
         return await self.ask_next()
@@ -151,7 +149,7 @@ class FormMixin:
     # --- the remembered person ----------------------------------------------------------------------------------
     def identity_pending(self) -> bool:
         p = self.person
-        if not p or not p.get("name") or "identity" in self.draft:
+        if not p or not p.get("name") or not self.has_draft() or "identity" in self.draft:
             return False
         return any(k not in self.draft for k in ("name", "phone", "role"))
 
@@ -209,6 +207,8 @@ class FormMixin:
         noted: list[tuple[str, str]] = []
         out: list[Reply] = []
         correction = x.is_correction(text)
+        had_conflict = bool(self.st.get("conflict"))
+        written = 0
         for slot, value in values.items():
             if slot == "help_add":
                 sel = list(self.st.get("help_sel") or [])
@@ -221,14 +221,18 @@ class FormMixin:
                 return out + [Reply(T.ack([t for _, t in noted]))] * bool(noted) + self.prompt()
             if slot in ("commune",) and self.draft.get("commune_code") == value["code"]:
                 continue
+            if slot == "need" and len(value) > v.NEED_MAX_CHARS:
+                out.append(Reply(T.TOO_LONG_TRUNCATED))
             current = self.shown_value(slot)
             is_set = slot in self.draft
             if not is_set or slot == asked or self.draft.get(slot) is None:
                 self.write(slot, value)
+                written += 1
             elif self.value_text(slot, value) == current:
                 continue
             elif correction:
                 self.write(slot, value)
+                written += 1
                 out.append(Reply(T.corrected(T.RECAP_LABELS.get(slot, slot), self.value_text(slot, value))))
                 continue
             elif not self.st.get("conflict"):
@@ -243,8 +247,17 @@ class FormMixin:
             order = list(SLOTS)
             noted.sort(key=lambda item: order.index(item[0]) if item[0] in order else 99)
             out.append(Reply(T.ack([text for _, text in noted])))
+        if written or "help_add" in values or "commune" in values:
+            self.note_message(text)
         if asked == "help" and "help_add" in values and self.step == "help":
             return out + self.prompt()
+        if not written and not out and had_conflict == bool(self.st.get("conflict")):
+            # nothing understood: the same question again, nothing changed
+            if self.step == "recap":
+                return [Reply(T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
+            if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
+                return [Reply(T.USE_BUTTONS)] + self.prompt()
+            return self.prompt()
         return out + await self.ask_next()
 
     # --- writing slots --------------------------------------------------------------------------------------------
@@ -324,7 +337,7 @@ class FormMixin:
         if len(parts) != 3:
             return False
         verb, slot, value = parts
-        d = self.draft
+        d = self.st.get("draft") or {}
         if verb == "set" and slot in SLOTS and slot in d:
             current = d.get("commune_code") if slot == "commune" else d.get(slot)
             return (value == "-" and current is None) or (current is not None and str(current) == value)

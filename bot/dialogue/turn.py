@@ -247,7 +247,6 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
             self.command = None
         if v.is_meaningless(text):
             return [Reply(T.EMPTY_OR_UNREADABLE)] + self.prompt()
-        self.note_message(text)
         norm = normalize(text[:200])
         # Words that act as commands wherever the person is.
         if norm in ("annuler", "abandonner", "stop"):
@@ -278,6 +277,8 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
         data = self.typed_choice(norm)
         if data is not None:
             return await self.on_choice(data)
+        if self.step in ("cancel_confirm", "erase_confirm"):
+            return [Reply(T.USE_BUTTONS)] + self.prompt()
         if self.in_intake():
             return await self.form_text(text)
         if self.step == "question":
@@ -285,9 +286,11 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
         return await self.listen(text, norm)
 
     def note_message(self, text: str) -> None:
-        """Keep the person's words: the last one for a handover, all of an intake for staff."""
+        """Keep the person's words that said something: the last one for a handover, all of an intake for staff."""
+        if not text:
+            return
         self.st["last_text"] = v.truncate(text, 1000)[0]
-        if self.has_draft() or self.in_intake():
+        if self.has_draft():
             kept = list(self.st.get("transcript") or [])
             if len(kept) < MAX_TRANSCRIPT:
                 kept.append(v.truncate(text, v.NEED_MAX_CHARS)[0])

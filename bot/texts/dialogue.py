@@ -359,6 +359,7 @@ SEND_NOTICE = (
     "En envoyant, vos réponses et vos coordonnées sont transmises à la préfecture et, si besoin, à l'opérateur "
     "compétent (mission d'intérêt public ; /confidentialite)."
 )
+RECAP_NOT_UNDERSTOOD = "Je n'ai pas compris. Touchez un bouton, ou écrivez ce qu'il faut corriger."
 ALREADY_SENT = "Cette demande est déjà envoyée."
 
 

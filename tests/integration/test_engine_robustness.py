@@ -27,37 +27,41 @@ BAD_TEXTS = [
     "\x00\x01\x07\x1b[2J\x7f",
     "\u200b\u200c\u200d\ufeff",
 ]
-FORGED_DATA = ["zz:forged", "c:99999", "r:roi", "t:inexistant", "é" * 32, ""]
+FORGED_DATA = ["zz:forged", "c:99999", "r:roi", "set:role:roi", "set:commune:99999", "add:th:inexistant", "é" * 32, ""]
 
 # The path through every step: (action, value, step reached afterwards). Actions: cmd, say, press (data), contact.
+# The person is known (``people``), so the intake starts by offering their identity back.
 PATH: list[tuple[str, str, str]] = [
     ("cmd", "start", "menu"),
     ("press", "m:question", "question"),
     ("press", "m:menu", "menu"),
-    ("press", "m:file", "commune"),
+    ("press", "m:file", "identity"),
+    ("press", "id:no", "commune"),
     ("say", "90200", "commune_pick"),
-    ("press", "c:90052", "role"),
-    ("cmd", "recommencer", "commune"),
-    ("say", "Giromagny", "commune_confirm"),
-    ("press", "y", "role"),
-    ("press", "r:maire", "need"),
-    ("say", "Nous voulons rénover l'école et la salle des fêtes pour réduire la facture de chauffage", "themes_confirm"),
-    ("press", "fix", "themes_edit"),
-    ("press", "ok", "stage"),
-    ("press", "s:etude", "help"),
-    ("press", "h:financement", "help"),
-    ("press", "ok", "budget"),
+    ("press", "set:commune:90052", "role"),
+    ("cmd", "recommencer", "identity"),
+    ("press", "id:no", "commune"),
+    ("say", "Besançon", "commune_confirm"),
+    ("press", "e:commune", "commune"),
+    ("say", "Giromagny", "role"),
+    ("press", "set:role:maire", "need"),
+    ("say", "Nous voulons rénover l'école et la salle des fêtes pour réduire la facture de chauffage", "stage"),
+    ("press", "set:stage:etude", "help"),
+    ("press", "add:help:financement", "help"),
+    ("press", "done:help", "budget"),
     ("say", "250 000 €", "timing"),
     ("say", "fin 2027", "name"),
     ("say", "Jeanne Martin", "phone"),
-    ("say", "06 12 34 56 78", "email"),
-    ("say", "jeanne.martin@example.fr", "offers"),
-    ("press", "ok", "recap"),
+    ("press", "set:phone:-", "email"),
+    ("say", "jeanne.martin@example.fr", "recap"),
+    ("press", "e:themes", "themes_edit"),
+    ("press", "done:th", "recap"),
+    ("say", "le budget c'est 300 000 €", "conflict"),
+    ("press", "fix:no", "recap"),
     ("cmd", "annuler", "cancel_confirm"),
     ("press", "x:no", "recap"),
-    ("press", "send", "consent"),
     ("cmd", "supprimer", "erase_confirm"),
-    ("press", "x:no", "consent"),
+    ("press", "x:no", "recap"),
 ]
 
 
@@ -111,6 +115,8 @@ async def file_similar_request(store: Any) -> None:
 async def test_bad_input_at_every_step_changes_nothing(engine, store) -> None:
     user = "robust"
     await file_similar_request(store)
+    async with store.unit() as uow:
+        await uow.save_person(CHANNEL, user, name="Jeanne Martin", phone="+33612345678", role="maire")
     seen: set[str] = set()
     for kind, value, expected_step in PATH:
         replies = await engine.handle(action(user, kind, value))
@@ -129,18 +135,19 @@ async def test_bad_input_at_every_step_changes_nothing(engine, store) -> None:
             replies = await engine.handle(bad)
             assert_short_french(replies, where)
             assert await snapshot(store, user) == state, f"{where}: state changed"
-    assert {"menu", "question", "commune", "commune_pick", "commune_confirm", "role", "need", "themes_confirm",
-            "themes_edit", "stage", "help", "budget", "timing", "name", "phone", "email", "offers", "recap",
-            "cancel_confirm", "consent", "erase_confirm"} <= seen
-    # and the duplicate step, reached by consenting
-    replies = await engine.handle(ev(user, "button", data="consent"))
+    assert {"menu", "question", "identity", "commune", "commune_pick", "commune_confirm", "role", "need", "stage",
+            "help", "budget", "timing", "name", "phone", "email", "recap", "themes_edit", "conflict",
+            "cancel_confirm", "erase_confirm"} <= seen
+    # and the duplicate step, reached by sending
+    draft_id = (await snapshot(store, user))[1]["draft"]["id"]
+    replies = await engine.handle(ev(user, "button", data=f"send:{draft_id}"))
     state = await snapshot(store, user)
     assert state is not None and state[0] == "duplicate", replies
     for bad in [ev(user, "text", text=t) for t in BAD_TEXTS] + [ev(user, "button", data=d) for d in FORGED_DATA]:
         replies = await engine.handle(bad)
         assert_short_french(replies, "duplicate")
         assert await snapshot(store, user) == state
-    replies = await engine.handle(ev(user, "button", data="dup:new"))
+    replies = await engine.handle(ev(user, "button", data=f"dup:new:{draft_id}"))
     assert "90-" in replies[0].text
     async with store.unit() as uow:
         assert len(await uow.list_requests(channel=CHANNEL, user_id=user)) == 1
@@ -156,43 +163,44 @@ async def test_same_update_twice_changes_nothing(engine, store) -> None:
     say = ev(user, "text", text="Giromagny")
     assert await engine.handle(say)
     state = await snapshot(store, user)
-    assert state is not None and state[0] == "commune_confirm"
+    assert state is not None and state[0] == "role"
     assert await engine.handle(say) == []
     assert await snapshot(store, user) == state
 
 
 async def test_filing_replayed_files_once(engine, store) -> None:
     user = "replay"
-    for kind, value, _ in [("cmd", "demande", ""), ("say", "Lepuix", ""), ("press", "y", ""), ("press", "r:maire", ""),
-                                        ("say", "Créer un réseau de chaleur au bois pour les bâtiments communaux du village", ""),
-                                        ("press", "y", ""), ("press", "s:idee", ""), ("press", "h:information", ""),
-                                        ("press", "ok", ""), ("press", "skip", ""), ("press", "tskip", ""),
-                                        ("say", "Paul Durand", ""), ("say", "0384000000", ""), ("press", "skip", ""),
-                                        ("press", "ok", ""), ("press", "send", "")]:
+    for kind, value in [("cmd", "demande"), ("say", "Lepuix"), ("press", "set:role:maire"),
+                        ("say", "Créer un réseau de chaleur au bois pour les bâtiments communaux du village"),
+                        ("press", "set:stage:idee"), ("press", "add:help:information"), ("press", "done:help"),
+                        ("press", "set:budget:-"), ("press", "set:timing:-"), ("say", "Paul Durand"),
+                        ("say", "0384000000")]:
         await engine.handle(action(user, kind, value))
-    assert (await snapshot(store, user))[0] == "consent"
-    consent = ev(user, "button", data="consent")
-    replies = await engine.handle(consent)
+    step, data, _ = await snapshot(store, user)
+    assert step == "recap"
+    send = ev(user, "button", data=f"send:{data['draft']['id']}")
+    replies = await engine.handle(send)
     assert "Votre référence" in replies[0].text
-    assert await engine.handle(consent) == []  # redelivered: nothing
-    again = await engine.handle(ev(user, "button", data="consent"))  # double tap: a new update, stale button
-    assert "plus valable" in again[0].text
+    assert await engine.handle(send) == []  # redelivered: nothing
+    again = await engine.handle(ev(user, "button", data=send.data))  # double tap: a new update, the request shown
+    assert "déjà envoyée" in again[0].text and "Que souhaitez-vous faire" not in "".join(r.text for r in again)
     async with store.unit() as uow:
         records = await uow.list_requests(channel=CHANNEL, user_id=user)
         assert len(records) == 1
         outbox = [m for m in await uow.due_outbox(limit=1000) if m.kind == "staff_new_request"]
+    assert records[0].reference in again[0].text
     assert len(outbox) == 1 and outbox[0].dedup_key == f"new:{records[0].reference}"
     assert outbox[0].chat_id == "-1001" and records[0].reference in outbox[0].text
 
 
 async def test_need_is_truncated_and_said_so(engine, store) -> None:
     user = "long"
-    for kind, value in [("cmd", "demande"), ("say", "Delle"), ("press", "y"), ("press", "r:maire")]:
+    for kind, value in [("cmd", "demande"), ("say", "Delle"), ("press", "set:role:maire")]:
         await engine.handle(action(user, kind, value))
     long_need = ("Nous voulons rénover entièrement l'école communale et la salle polyvalente du village. " * 120)
     assert len(long_need) > 10_000
     replies = await engine.handle(ev(user, "text", text=long_need))
-    assert "très long" in replies[0].text
+    assert any("très long" in r.text for r in replies)
     step, data, _ = await snapshot(store, user)
-    assert step in ("themes_confirm", "themes_edit")
+    assert step == "stage"
     assert 2_500 <= len(data["draft"]["need"]) <= 3_010

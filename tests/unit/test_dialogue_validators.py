@@ -6,7 +6,7 @@ import pytest
 
 from bot.dialogue import validators as v
 from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Button, Reply
-from bot.dialogue.steps import EDIT_GROUPS, FREE_TEXT_STEPS, INTAKE_STEPS, next_step_after
+from bot.dialogue.slots import EDIT_GROUPS, FREE_TEXT_STEPS, INTAKE_STEPS, SLOTS, first_missing
 
 
 @pytest.mark.parametrize(
@@ -125,11 +125,19 @@ def test_button_data_is_bounded_in_bytes() -> None:
     assert r.button_labels() == ["A", "B"] and r.button_data() == ["a", "b"]
 
 
-def test_step_order() -> None:
-    assert next_step_after("commune") == "role"
-    assert next_step_after("need") == "stage"
-    assert next_step_after("budget") == "name"
-    assert next_step_after("contact") == "offers"
-    assert next_step_after("offers") == "recap"
-    assert set(EDIT_GROUPS.values()) <= INTAKE_STEPS
+def test_slot_order_and_needed_slots() -> None:
+    draft: dict = {}
+    asked = []
+    for value in ({"commune": "Delle"}, {"role": "maire"}, {"need": "x"}, {"stage": "idee"}, {"help": ["information"]},
+                  {"budget": None}, {"timing": None}, {"name": "A B"}, {"phone": None}, {"email": "a@b.fr"}):
+        slot = first_missing(draft)
+        asked.append(slot.name)
+        draft.update(value)
+    assert asked == ["commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email"]
+    assert first_missing(draft) is None
+    # with a phone, the e-mail is not asked; skipping the phone makes the e-mail needed
+    assert first_missing({**draft, "phone": "+33612345678", "email": None}) is None
+    del draft["email"]
+    assert first_missing(draft).name == "email"
+    assert all(s in SLOTS or s == "themes" for group in EDIT_GROUPS.values() for s in group)
     assert FREE_TEXT_STEPS <= INTAKE_STEPS
