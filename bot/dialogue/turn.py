@@ -261,7 +261,7 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
             replies = await self.in_handover(text, norm)
             if replies:
                 return replies
-        if self.step != "role" and self.wants_agent(norm):
+        if self.wants_agent(norm):
             return await self.handoff(text)
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
         awaiting = self.st.get("awaiting")

@@ -19,10 +19,8 @@ INTAKE = [
     "bonjour",
     "1",  # Déposer une demande
     "giromagni",
-    "1",  # Oui
     "1",  # Maire
     "Nous voulons rénover l'école et la salle des fêtes pour baisser la facture de chauffage",
-    "1",  # Oui (themes)
     "2",  # Étude
     "2",  # Financement
     "5",  # Valider
@@ -30,10 +28,8 @@ INTAKE = [
     "1",  # Passer (calendar)
     "Jean Dupont",
     "06 12 34 56 78",
-    "jean@giromagny.fr",
-    "4",  # Continuer (after up to 3 "Détails" buttons)
-    "8",  # Envoyer la demande
-    "1",  # J'accepte et j'envoie
+    "et mon e-mail : jean@giromagny.fr",  # at the recap: fills the e-mail, not asked with a phone
+    "envoyer",  # the typed label of "Envoyer la demande"
 ]
 
 
@@ -54,7 +50,7 @@ def test_piped_chat_files_a_request_then_lists_and_exports_it(env: dict[str, str
     done = guichet(["chat", "--user", "test"], env, "\n".join(INTAKE) + "\n")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "bienvenue" in out and "1. Déposer une demande" in out
+    assert "/confidentialite" in out and "1. Déposer une demande" in out
     assert "Giromagny (90)" in out and "Récapitulatif" in out
     assert "Votre référence : 90-" in out, out[-2000:]
     reference = out.split("Votre référence : ", 1)[1].split()[0]
