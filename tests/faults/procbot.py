@@ -161,22 +161,18 @@ EMAIL = "claire.martin@example.org"
 #: The intake, one action per step, with the step the conversation is at once the action is handled.
 INTAKE: list[tuple[Action, str]] = [
     (Action("command", "/demande", _says("quelle collectivité")), "commune"),
-    (Action("text", "Giromagny", _has_button("Oui")), "commune_confirm"),
-    (Action("press", "Oui", _has_button("Maire")), "role"),
+    (Action("text", "Giromagny", _has_button("Maire")), "role"),
     (Action("press", "Maire", _says("décrivez")), "need"),
-    (Action("text", NEED, lambda m: "compris" in (m.text or "").lower() and bool(m.buttons)), "themes_confirm"),
-    (Action("press", "Oui", _has_button("Idée")), "stage"),
+    (Action("text", NEED, _has_button("Idée")), "stage"),
     (Action("press", "Idée", _has_button("Ingénierie")), "help"),
     (Action("press", "Ingénierie", lambda m: any(lbl.startswith("✅") for lbl, _ in m.buttons)), "help"),
     (Action("press", "Valider", _says("budget")), "budget"),
     (Action("press", "Passer", _says("calendrier")), "timing"),
     (Action("press", "Passer", _says("nom et prénom")), "name"),
     (Action("text", NAME, _contact_keyboard), "phone"),
-    (Action("contact", PHONE, _says("e-mail")), "email"),
-    (Action("text", EMAIL, _has_button("Continuer")), "offers"),
-    (Action("press", "Continuer", _has_button("Envoyer")), "recap"),
-    (Action("press", "Envoyer", _has_button("accepte")), "consent"),
-    (Action("press", "accepte", _says("référence")), "menu"),
+    (Action("contact", PHONE, _has_button("Envoyer")), "recap"),
+    (Action("text", EMAIL, _has_button("Envoyer")), "recap"),  # not asked with a phone: given at the recap
+    (Action("press", "Envoyer", _says("référence")), "menu"),
 ]
 
 

@@ -28,16 +28,12 @@ _keys = itertools.count(1)
 
 NEED = "Nous voulons créer une voie verte entre la gare et le collège pour les vélos"
 B = "button"
-BASE = [("command", "demande"), ("text", "Delle"), (B, "y"), (B, "r:maire"), ("text", NEED)]
-STAGE = BASE + [(B, "y")]
-BUDGET = STAGE + [(B, "s:idee"), (B, "h:information"), (B, "ok")]
-NAME = BUDGET + [(B, "skip"), (B, "tskip")]
+BASE = [("command", "demande"), ("text", "Delle"), (B, "set:role:maire"), ("text", NEED)]
+BUDGET = BASE + [(B, "set:stage:idee"), (B, "add:help:information"), (B, "done:help")]
+NAME = BUDGET + [(B, "set:budget:-"), (B, "set:timing:-")]
 PHONE = NAME + [("text", "Jeanne Martin")]
-EMAIL = PHONE + [("text", "06 12 34 56 78")]
-OFFERS = EMAIL + [(B, "skip")]
-RECAP = OFFERS + [(B, "ok")]
-CONSENT = RECAP + [(B, "send")]
-FILED = CONSENT + [(B, "consent")]
+RECAP = PHONE + [("text", "06 12 34 56 78")]
+FILED = RECAP + [(B, "send")]  # "send" stands for the send button of the intake in progress (see reach)
 #: step -> events from a fresh conversation (the last user of "duplicate" files a request first)
 PATHS: dict[str, list[tuple[str, str]]] = {
     "start": [],
@@ -47,24 +43,23 @@ PATHS: dict[str, list[tuple[str, str]]] = {
     "cancel_confirm": [("command", "demande"), ("command", "annuler")],
     "commune": [("command", "demande")],
     "commune_pick": [("command", "demande"), ("text", "90200")],
-    "commune_confirm": [("command", "demande"), ("text", "Delle")],
-    "role": BASE[:3],
-    "need": BASE[:4],
-    "themes_confirm": BASE,
-    "themes_edit": BASE + [(B, "fix")],
-    "stage": STAGE,
-    "help": STAGE + [(B, "s:idee")],
+    "commune_confirm": [("command", "demande"), ("text", "Besançon")],
+    "role": BASE[:2],
+    "need": BASE[:3],
+    "stage": BASE,
+    "help": BASE + [(B, "set:stage:idee")],
     "budget": BUDGET,
-    "timing": BUDGET + [(B, "skip")],
+    "timing": BUDGET + [(B, "set:budget:-")],
     "name": NAME,
     "phone": PHONE,
-    "email": EMAIL,
-    "offers": OFFERS,
+    "email": PHONE + [(B, "set:phone:-")],
     "recap": RECAP,
-    "consent": CONSENT,
-    "duplicate": FILED + BASE + [(B, "y"), (B, "s:idee"), (B, "h:information"), (B, "ok"), (B, "skip"),
-                                 (B, "tskip"), ("text", "Jeanne Martin"), ("text", "06 12 34 56 78"), (B, "skip"),
-                                 (B, "ok"), (B, "send"), (B, "consent")],
+    "themes_edit": RECAP + [(B, "e:themes")],
+    "conflict": RECAP + [("text", "le budget c'est 300 000 €"), ("text", "en fait c'est à Giromagny"),
+                         ("text", "le budget c'est 200 000 €")],
+    "identity": FILED + [("command", "demande")],  # the person is known: « Toujours Jeanne Martin ? »
+    "duplicate": FILED + [("command", "demande"), (B, "id:yes"), ("text", NEED)] + BUDGET[len(BASE):]
+    + NAME[len(BUDGET):] + [(B, "send")],
     # another commune (no duplicate guard), then a staff question (see reach)
     "awaiting_staff_answer": [(k, "Giromagny" if v == "Delle" else v) for k, v in FILED],
 }
@@ -85,7 +80,10 @@ INPUTS = st.one_of(
     TEXTS.map(lambda t: ("text", t)),
     TEXTS.map(lambda t: (B, t[:100])),
     st.sampled_from(["y", "n", "ok", "skip", "tskip", "send", "consent", "fix", "agent", "reminder:resume",
-                     "reminder:drop", "st:take:90-2026-0001", "h:nope", "c:99999", "d:9", "e:commune"]).map(
+                     "reminder:drop", "st:take:90-2026-0001", "h:nope", "c:99999", "d:9", "e:commune",
+                     "set:role:maire", "set:budget:-", "set:email:-", "add:help:financement", "del:help:x",
+                     "done:help", "done:th", "add:th:mobilite", "id:yes", "fix:yes", "fix:no", "send:00000000",
+                     "handover:end", "e:themes", "e:contact"]).map(
         lambda d: (B, d)),
     TEXTS.map(lambda t: ("contact", t[:50])),
     st.tuples(st.sampled_from(["start", "demande", "aide", "annuler", "supprimer", "mesdonnees", "inconnue", ""]),
@@ -136,6 +134,9 @@ def world(kb, tmp_path_factory):
     async def reach(step: str):
         user = f"proto-{step}"
         for kind, value in PATHS[step]:
+            if value == "send":
+                async with store.unit(readonly=True) as uow:
+                    value = "send:" + (await uow.get_conversation(CHANNEL, user)).data["draft"]["id"]
             await engine.handle(ev(user, kind, value))
         if step == "awaiting_staff_answer":
             async with store.unit(readonly=True) as uow:

@@ -142,7 +142,7 @@ async def test_sigterm_finishes_the_update_in_hand(fake, database_url, tmp_path)
         await mayor.act(INTAKE[1][0])
         snap = mayor.snapshot()
         hold.arm(mayor.chat_id)
-        update = mayor.push(INTAKE[2][0])  # "Oui": the commune is confirmed
+        update = mayor.push(INTAKE[2][0])  # "Maire": the role is set
         await hold.wait_reached()  # the bot is sending the reply: the update is in its hand
         bot.proc.send_signal(signal.SIGTERM)
         await poll_until(lambda: "stop requested" in bot.logs() or bot.proc.poll() is not None,
@@ -152,7 +152,7 @@ async def test_sigterm_finishes_the_update_in_hand(fake, database_url, tmp_path)
         code = await asyncio.to_thread(bot.proc.wait, 60)
         assert code == 0, bot.logs()[-3000:]
         await mayor.wait_reply(snap, INTAKE[2][0].ends, timeout=5)  # its reply was sent before the exit
-        assert await conversation_step(store, mayor.chat_id) == "role"
+        assert await conversation_step(store, mayor.chat_id) == INTAKE[2][1]
         assert await scalar(store, "SELECT count(*) FROM handled_update WHERE key = :k",
                             k=f"tg:{update['update_id']}") == 1
         # After a restart the update is not handled again (replayed or redelivered: a no-op).
