@@ -17,7 +17,7 @@ import pytest
 
 from bot.dialogue.events import Event
 from bot.texts import dialogue as T
-from tests.faults.test_duplicates import SCRIPT
+from tests.faults.test_duplicates import SCRIPT, resolved
 
 _keys = itertools.count(1)
 
@@ -55,7 +55,7 @@ async def test_sqlite_locked_at_every_step(kb, tmp_path) -> None:
     user = "locked"
     try:
         for kind, kw in SCRIPT:
-            event = ev(user, kind, **kw)
+            event = ev(user, kind, **await resolved(store, user, kw))
             before = await snapshot(store, user)
             blocker = sqlite3.connect(path, isolation_level=None, timeout=5)
             blocker.execute("BEGIN EXCLUSIVE")  # held until after the engine gave up
@@ -167,6 +167,7 @@ async def test_postgres_stopped_at_every_step_then_back(kb, postgres_url) -> Non
     user = "pgdown"
     try:
         for kind, kw in SCRIPT:
+            kw = await resolved(direct, user, kw)
             event = ev(user, kind, **kw)
             before = await snapshot(direct, user)
             await proxy.down()
@@ -174,7 +175,7 @@ async def test_postgres_stopped_at_every_step_then_back(kb, postgres_url) -> Non
             assert [r.text for r in replies] == [T.UNAVAILABLE], (kind, kw)
             assert await snapshot(direct, user) == before, (kind, kw)
             await proxy.up()
-            if kw.get("data") == "consent":
+            if str(kw.get("data")).startswith("send:"):
                 # The database goes away in the middle of the filing transaction (after the update mark, the
                 # conversation read...): the server rolls it all back.
                 proxy.cut_on(b"INSERT INTO request")

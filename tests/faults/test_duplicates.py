@@ -20,6 +20,14 @@ SCRIPT = [("command", {"command": "demande"}), ("text", {"text": "Lepuix"}), ("b
 _keys = itertools.count(1)
 
 
+async def resolved(store, user: str, kw: dict) -> dict:
+    """``{"data": "send"}`` of SCRIPT stands for the send button of the intake in progress (it carries its id)."""
+    if kw.get("data") != "send":
+        return kw
+    async with store.unit(readonly=True) as uow:
+        return {"data": "send:" + (await uow.get_conversation("telegram", user)).data["draft"]["id"]}
+
+
 @pytest.fixture(scope="module")
 def kb():
     from knowledge.base import KnowledgeBase
@@ -38,9 +46,7 @@ async def test_two_copies_of_every_update_at_once_one_effect(kb, store) -> None:
     steps = []
     for kind, kw in SCRIPT:
         key = f"dup:{next(_keys)}"
-        if kw.get("data") == "send":  # the send button carries the intake's id
-            async with store.unit(readonly=True) as uow:
-                kw = {"data": "send:" + (await uow.get_conversation("telegram", user)).data["draft"]["id"]}
+        kw = await resolved(store, user, kw)
         a, b = (Event(channel="telegram", user_id=user, chat_id=user, kind=kind, update_key=key, **kw)
                 for _ in range(2))
         ra, rb = await asyncio.gather(engine.handle(a), engine.handle(b))
