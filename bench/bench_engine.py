@@ -205,7 +205,7 @@ class Mayor:
             if not self.theme_picked:
                 self.theme_picked = True
                 self.off_script.append("themes_edit")
-                pick = next((b for b in self._buttons() if b.data.startswith("t:")), None)
+                pick = next((b for b in self._buttons() if b.data.startswith("add:th:")), None)
                 if pick is not None:
                     return ev("button", data=pick.data)
             return press("Valider")
@@ -232,6 +232,11 @@ class Mayor:
             return press("Envoyer la demande")
         if step == "consent":
             return press("J'accepte")
+        if step == "identity":
+            return press("Oui")
+        if step == "conflict":
+            self.off_script.append("conflict")
+            return press("Non, garder")
         if step == "duplicate":
             self.off_script.append("duplicate")
             return press("Déposer une nouvelle demande")

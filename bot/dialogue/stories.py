@@ -2,7 +2,7 @@
 
 A story is a list of steps. Each step does one thing, as the person would:
 
-* ``say: text`` — a typed message; ``command: /start`` — a command; ``press: label`` — the button with this label
+* ``say: text`` — a typed message (``reply_to: text`` — as a reply to a message saying this); ``command: /start`` — a command; ``press: label`` — the button with this label
   (or whose label starts with it) among the last replies (fails when absent); ``press_data: raw`` — a button with raw (possibly forged) data;
   ``contact: "+33…"`` — the platform's contact share; ``photo: true`` — unsupported content;
 * ``staff: take | ask <question> | route <operator> | close`` — a staff action on the person's newest request,
@@ -76,7 +76,7 @@ class StoryRunner:
 
     def event_for(self, step: dict[str, Any], user: str) -> Event:
         if "say" in step:
-            return self._event(user, "text", text=str(step["say"]))
+            return self._event(user, "text", text=str(step["say"]), reply_to=step.get("reply_to"))
         if "command" in step:
             raw = str(step["command"]).lstrip("/")
             name, _, args = raw.partition(" ")

@@ -157,7 +157,8 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
         if parsed is not None:
             name, args = parsed
             return Event(kind="command", command=name, text=args or None, **base)
-        return Event(kind="text", text=message.text, **base)
+        replied = message.reply_to_message  # issue 9: a reply to a status notice adds to that request
+        return Event(kind="text", text=message.text, reply_to=(replied.text if replied is not None else None), **base)
     return Event(kind="unsupported", **base)
 
 
