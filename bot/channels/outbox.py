@@ -100,6 +100,13 @@ class OutboxWorker:
 
     async def run(self) -> None:
         log.info("outbox worker started (%s)", ", ".join(self.channels))
+        try:
+            await self.store.hold_worker_lock()
+            released = await self.store.release_orphan_leases()
+            if released:
+                log.info("took back %d outbox row(s) leased by a worker that is gone", released)
+        except Exception as exc:  # noqa: BLE001 - database away at start: the leases expire anyway
+            log.warning("could not take back orphan leases (%s)", type(exc).__name__)
         while not self._stopping:
             try:
                 more = await self.deliver_due()

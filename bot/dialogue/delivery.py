@@ -110,10 +110,11 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
         reference = found.group(1) if found else None
         dedup = f"reply:{channel}:{key}:{i}"
         row_id = await uow.enqueue(kind, channel, chat_id, reply.text or "…", buttons, reference,
-                                   dedup_key=dedup, meta=meta, not_before=due)
+                                   dedup_key=dedup, meta=meta, not_before=due, leased=claimed)
         if row_id is None:  # already queued (cannot happen for a fresh update mark): nothing to send from here
             continue
         rows.append(OutboxMessage(id=row_id, kind=kind, channel=channel, chat_id=chat_id, text=reply.text or "…",
                                   buttons=buttons, meta=meta, reference=reference, dedup_key=dedup[:255],
-                                  status=OUTBOX_PENDING, attempts=0, next_attempt_at=due, created_at=now))
+                                  status=OUTBOX_PENDING, attempts=0, next_attempt_at=due, created_at=now,
+                                  leased_by=uow.store.worker_id if claimed else None))
     return QueuedReplies(replies, rows, claimed)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -134,6 +135,9 @@ class Store:
         # sleeps up to 100 ms between tries); other processes are still held off by BEGIN IMMEDIATE + busy_timeout.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.dialect == "sqlite" else None
         self.write_lock_timeout = 30.0
+        # --- issue 14 --- this process, as the holder of outbox leases; alive while its advisory lock is held (PG)
+        self.worker_id = uuid.uuid4().hex[:16]
+        self._worker_conn: AsyncConnection | None = None
 
     @classmethod
     async def open(
@@ -173,7 +177,51 @@ class Store:
         return store
 
     async def close(self) -> None:
+        conn, self._worker_conn = self._worker_conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
         await self.engine.dispose()
+
+    # --- issue 14: outbox leases of dead workers ------------------------------------------------------------------
+    async def hold_worker_lock(self) -> None:
+        """PostgreSQL: hold, for the life of this process, a session advisory lock named after :attr:`worker_id`,
+        so that other workers can tell it is alive (see :meth:`release_orphan_leases`). No-op on SQLite."""
+        if self.dialect != "postgresql" or self._worker_conn is not None:
+            return
+        conn = await self.engine.connect()
+        await conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _lock_key("worker", self.worker_id)})
+        await conn.commit()
+        self._worker_conn = conn
+
+    async def release_orphan_leases(self) -> int:
+        """Give back at once the pending outbox rows leased by workers that are gone (a crash): on SQLite, every
+        other worker (its deployments run one process); on PostgreSQL, the workers whose advisory lock is free.
+        Returns how many rows were released. Rows of live workers keep their lease."""
+        async with self.unit() as uow:
+            owners = [r[0] for r in (await uow.conn.execute(
+                sa.select(outbox_t.c.leased_by).distinct()
+                .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.is_not(None),
+                       outbox_t.c.leased_by != self.worker_id))).all()]
+            dead: list[str] = []
+            for owner in owners:
+                if self.dialect != "postgresql":
+                    dead.append(owner)
+                    continue
+                key = _lock_key("worker", owner)
+                got = (await uow.conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})).scalar()
+                if got:
+                    dead.append(owner)
+            if not dead:
+                return 0
+            result = await uow.conn.execute(
+                sa.update(outbox_t)
+                .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.in_(dead))
+                .values(leased_by=None, next_attempt_at=utcnow())
+            )
+            return int(result.rowcount or 0)
 
     @asynccontextmanager
     async def unit(self, readonly: bool = False) -> AsyncIterator["UnitOfWork"]:
@@ -725,6 +773,7 @@ class UnitOfWork:
         dedup_key: str | None = None,
         meta: dict[str, Any] | None = None,
         not_before: datetime | None = None,
+        leased: bool = False,
     ) -> int | None:
         """Queue a message, written with the change that causes it. Idempotent on ``dedup_key``: returns the new
         row id, or None when a message with this key already exists (nothing is queued twice)."""
@@ -762,6 +811,7 @@ class UnitOfWork:
                 attempts=0,
                 next_attempt_at=as_utc_datetime(not_before) or now,
                 created_at=now,
+                leased_by=self.store.worker_id if leased else None,
             )
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(outbox_t.c.id)
@@ -823,7 +873,7 @@ class UnitOfWork:
             await self.conn.execute(
                 sa.update(outbox_t)
                 .where(outbox_t.c.id.in_([m.id for m in rows]))
-                .values(next_attempt_at=now + lease)  # type: ignore[operator]
+                .values(next_attempt_at=now + lease, leased_by=self.store.worker_id)  # type: ignore[operator]
             )
         return rows
 
@@ -842,7 +892,7 @@ class UnitOfWork:
             await self.conn.execute(
                 sa.update(outbox_t)
                 .where(outbox_t.c.id.in_(list(ids)), outbox_t.c.status == OUTBOX_PENDING)
-                .values(next_attempt_at=as_utc_datetime(at or utcnow()))
+                .values(next_attempt_at=as_utc_datetime(at or utcnow()), leased_by=None)
             )
 
     async def mark_sent_many(self, results: Sequence[tuple[int, str | int | None]]) -> None:
@@ -874,6 +924,7 @@ class UnitOfWork:
                 attempts=outbox_t.c.attempts + 1,
                 last_error=str(error)[:MAX_ERROR_CHARS],
                 next_attempt_at=as_utc_datetime(next_attempt_at),
+                leased_by=None,
             )
         )
 

@@ -163,6 +163,8 @@ class OutboxRow(SQLModel, table=True):
     sent_message_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     sent_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # --- issue 14 --- the worker holding the row's lease (see UnitOfWork.claim_due_outbox, release_orphan_leases)
+    leased_by: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
 
 
 class CounterRow(SQLModel, table=True):

@@ -20,8 +20,12 @@ def upgrade() -> None:
     op.create_index('ix_outbox_chat_order', 'outbox', ['channel', 'chat_id', 'status', 'id'])
     # The chat an update came from: a later update of the same chat handled settles an earlier one never handled.
     op.add_column('inbox', sa.Column('chat_id', sa.String(length=64), nullable=True))
+    # The process that leased a pending row (claimed it, or wrote it claimed for its fast path): a restarted or
+    # surviving worker takes back at once the rows of a process that died, instead of waiting for the lease to end.
+    op.add_column('outbox', sa.Column('leased_by', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('outbox', 'leased_by')
     op.drop_column('inbox', 'chat_id')
     op.drop_index('ix_outbox_chat_order', table_name='outbox')
