@@ -84,7 +84,7 @@ class Contact(Strict):
     departement: str | None = None  # None: national
 
 
-Membership = Literal["acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti"]
+Membership = Literal["acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti", "ort", "crte"]
 TerritoryKind = Literal["commune", "epci"]
 
 
@@ -138,6 +138,8 @@ class Offer(Strict):
     last_verified: dt.date
     status: Literal["ouvert", "ferme", "liste-fermee", "permanent", "incertain"] = "permanent"
     local: dict[str, LocalFacts] = Field(default_factory=dict)  # key: département code ("90")
+    # A usual partner outside this guichet (DRAC, Fondation du patrimoine, CAF…): shown as a pointer, marked as such.
+    outside_guichet: bool = False
 
     @field_validator("id")
     @classmethod
@@ -168,8 +170,9 @@ class FaqEntry(Strict):
     id: str
     programme: str | None = None  # offer id the entry is about, or None for a general entry
     questions: list[str]  # ways of asking (at least 3 for an offer)
-    answer: str  # <= 600 characters, plain French
+    answer: str  # <= 600 characters, plain French; may use the deployment's fields ({response_days}, …)
     source: HttpUrl
+    verified: dt.date | None = None  # date the answer was last checked against its source (``kb check`` requires it)
 
     @field_validator("answer")
     @classmethod
