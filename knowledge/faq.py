@@ -71,6 +71,9 @@ class FaqAnswer:
     text: str
     source: str
     confidence: float
+    place: str | None = None  # INSEE code or SIREN when the answer is about a place
+    member: bool | None = None  # about a place and a list: True, False (complete list) or None (unknown)
+    verified: str | None = None  # ISO date the information was last checked
 
 
 def _faq_words(text: str) -> list[str]:
