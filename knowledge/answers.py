@@ -137,13 +137,10 @@ class Answerer:
         return "\n".join(lines)
 
     def offer_freshness(self, offer_id: str) -> str:
-        """The freshness lines of one offer (for its details)."""
+        """The freshness lines of one offer (for its details): the date, and a line when older than ``STALE_MONTHS``.
+        The uncertain status is said by the details themselves (``bot.texts.dialogue.offer_details``)."""
         offer = self.offers.get(offer_id)
-        if offer is None:
-            return ""
-        local = offer.local.get(self.departement)
-        uncertain = offer.status == "incertain" or (local is not None and local.uncertain and offer.status == "liste-fermee")
-        return self.freshness(offer.last_verified, uncertain)
+        return self.freshness(offer.last_verified) if offer is not None else ""
 
     def contacts_text(self) -> str:
         c = self.phrases.contacts

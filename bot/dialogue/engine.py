@@ -493,7 +493,7 @@ class Turn:
 
     def _faq(self, text: str) -> Any:
         try:
-            return self.kb.answer(text[:1000])
+            return self.kb.answer(text[:1000], commune_code=self.draft.get("commune_code"))  # issue 10: the person's place
         except Exception:
             _log_exc("kb.answer failed")
             return None
@@ -1035,6 +1035,7 @@ class Turn:
         if local is not None and getattr(local, "uncertain", False):
             uncertain = True
         text = T.offer_details(offer.name, offer.summary, elig.text, offer.how_to_apply, str(offer.url), uncertain)
+        text += "\n" + self.kb.offer_freshness(offer_id) if hasattr(self.kb, "offer_freshness") else ""  # issue 10
         code = self.draft.get("commune_code")
         check = getattr(self.kb, "eligibility", None)
         if code and check is not None:
@@ -1133,7 +1134,7 @@ class Turn:
         text, buttons = _staff_summary(record, self._theme_labels(), self._offer_names())
         await self._enqueue_staff("staff_new_request", text, f"new:{ref}", ref, buttons)
         self.clear_draft()
-        return self.menu(T.filed(ref) + "\n\n" + T.MENU_PROMPT)
+        return self.menu(T.filed(ref) + "\n\n" + T.commitment(self.s.response_days) + "\n\n" + T.MENU_PROMPT)
 
     async def append_to(self, ref: str) -> list[Reply]:
         d = self.draft
