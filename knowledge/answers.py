@@ -48,6 +48,10 @@ PROGRAMME_PATTERNS: dict[str, str] = {
 #: lists whose ``as_of`` is the date of the selection (so "depuis <year>" is true)
 SINCE = frozenset({"acv", "pvd", "villages-d-avenir", "crte"})
 _SELF = re.compile(r"\b(on|nous|notre|nos|ma|mon|mes|ici|chez nous|sommes|suis)\b")
+_OWN = re.compile(
+    r"\b(ma commune|notre commune|mon village|notre village|ma ville|notre ville|notre intercommunalite|mon epci"
+    r"|notre epci|sommes nous|nous sommes|on est|est on|chez nous)\b"
+)
 _MEMBER_CUE = re.compile(
     r"\b(eligible|eligibles|laureat|laureate|laureats|fait partie|font partie|membre|membres|classe|classee|retenu"
     r"|retenue|labellise|labellisee|est il|est elle|est on|sommes nous|en zone|dans la liste|concerne|concernee)\b"
@@ -254,7 +258,9 @@ class Answerer:
         place = self._find_place(text, rest)
         if place is None and commune_code:
             padded = f" {normed} "
-            if _SELF.search(padded) and (aids or _MEMBER_CUE.search(padded) or len(normed.split()) <= 6):
+            if _OWN.search(padded) or (
+                _SELF.search(padded) and (aids or _MEMBER_CUE.search(padded) or len(normed.split()) <= 6)
+            ):
                 place = self.territory.place(commune_code)
         if place is None:
             return None

@@ -197,7 +197,10 @@ def _parse_offers(root: Path, problems: list[Problem]) -> dict[str, tuple[Offer,
         try:
             offer = Offer.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_validation_problems(rel, "", exc))
+            found = _validation_problems(rel, "", exc)
+            if not raw.get("sources") and not any("source" in f"{p.field} {p.message}" for p in found):
+                found.append(Problem(rel, "sources", "no source URL: every offer needs at least one source"))
+            problems.extend(found)
             # still register the id so FAQ entries pointing at it are not reported as dangling
             raw_id = raw.get("id")
             if isinstance(raw_id, str) and raw_id not in offers:
