@@ -341,9 +341,11 @@ class Answerer:
         items: list[str] = []
         checked: list[dt.date] = []
         sources: list[str] = []
+        held: set[str] = set()  # offers already named as memberships
         for programme, pp in self.phrases.programmes.items():
             info = self._membership(place, programme)
             if info.list is not None and info.member is True:
+                held.add(pp.offer or "")
                 label = pp.label + (f" ({info.via_epci})" if info.via_epci else "")
                 items.append(label)
                 checked.append(info.list.checked)
@@ -356,7 +358,8 @@ class Answerer:
                 results = self._match(text, commune_code=place.code, limit=10)
             except Exception:  # noqa: BLE001
                 results = []
-            offers = [m.name for m in results if getattr(m, "eligible", None) is not False][:AIDS_LIMIT]
+            offers = [m.name for m in results if getattr(m, "eligible", None) is not False and m.id not in held]
+            offers = offers[:AIDS_LIMIT]
         if offers:
             lines.append(p["aids_offers"].format(items=", ".join(offers)))
         lines.append(p["aids_next"])
@@ -377,7 +380,7 @@ class Answerer:
         p = self.phrases.place
         dep = place.departement
         pref = self.territory.prefecture(dep)
-        fields = dict(place=place.name, dep=dep, dep_name=self._dep_name(dep),
+        fields = dict(place=place.name, dep=dep, dep_name=self._dep_name(dep), home=self.departement,
                       home_name=self._dep_name(self.departement))
         text = p["outside"].format(prefecture=pref.name, **fields) if pref else p["outside_noprefecture"].format(**fields)
         verified = self.referential_date

@@ -524,6 +524,8 @@ class Turn:
                 self.st["pending_need"], _ = v.truncate(text, v.NEED_MAX_CHARS)
                 return [Reply(T.NEED_KEPT_FROM_START)] + out
             return self.start_or_resume_intake()
+        if self._faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
+            return await self.answer_question(text, reprompt=True)
         return [Reply(T.MENU_HINT)] + self.prompt()
 
     # --- prompts (the question of each step; pure function of the state, sets the valid buttons) ------------------

@@ -428,7 +428,7 @@ def test_place_answer_says_what_it_means_with_source_and_date(kb10) -> None:
 def test_outside_the_departement_is_told_its_prefecture(kb10) -> None:
     a = kb10.answer("Vesoul est-elle ACV ?")
     assert a.id == "territoire-hors-departement" and a.place == "70550"
-    assert "Haute-Saône" in a.text and "à Vesoul" in a.text and "Territoire de Belfort" in a.text
+    assert "70 (Haute-Saône)" in a.text and "à Vesoul" in a.text and "90 (Territoire de Belfort)" in a.text
 
 
 def test_aids_for_a_place_lists_memberships_and_offers(kb10) -> None:
