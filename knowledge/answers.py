@@ -267,6 +267,10 @@ class Answerer:
         if place.departement != self.departement and not (
             place.kind == "epci" and self.departement in getattr(self.territory, "_epci_deps", {}).get(place.code, ())
         ):
+            # far from home, a common word may be a commune's name (« un bus » is Bus, 62): only a name typed as a
+            # name (capital letter) is taken as a place outside the département
+            if not _typed_as_name(text, place.name):
+                return None
             return self._outside(place)
         if programmes:
             return self._membership_answer(place, programmes[0])
@@ -403,6 +407,22 @@ class Answerer:
         else:
             service = self._dep_name(self.departement)
         return self.phrases.place["whom_default"].format(service=service)
+
+
+_NAME_ARTICLES = frozenset({"le", "la", "les", "saint", "sainte", "sur", "sous", "lez", "les", "aux", "des"})
+
+
+def _typed_as_name(text: str, name: str) -> bool:
+    """Whether ``name`` appears in ``text`` with its capital letter (accents and hyphens aside)."""
+    words = [w for w in re.split(r"[^\w]+", name) if w]
+    if not words:
+        return False
+    significant = [w for w in words if len(w) > 2 and norm(w) not in _NAME_ARTICLES]
+    first = norm((significant or words)[0])
+    for token in re.split(r"[^\w]+", text):
+        if token[:1].isupper() and norm(token) == first:
+            return True
+    return False
 
 
 def _cap(text: str) -> str:

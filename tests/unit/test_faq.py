@@ -239,3 +239,8 @@ def test_a_deployment_without_contacts_says_whom_to_ask(kb10) -> None:
     ans = kb10.answerer
     bare = Answerer(ans.faq_index, ans.offers, ans.territory, "25", ans.phrases, None)
     assert "préfecture de votre département" in bare.contacts_text()
+
+
+def test_tomorrow_is_not_petites_villes_de_demain(kb10) -> None:
+    assert kb10.answer("il fait quel temps demain a belfort") is None
+    assert kb10.answer("c'est quoi petites villes de demain").programme == "petites-villes-de-demain"

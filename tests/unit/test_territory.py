@@ -449,3 +449,11 @@ def test_no_place_named_and_no_own_commune_falls_back_to_the_faq(kb10) -> None:
 def test_bad_input_never_crashes(kb10, bad) -> None:
     kb10.answer(bad, commune_code="90052")  # type: ignore[arg-type]
     kb10.answer("Belfort est ACV ?", commune_code=bad)  # type: ignore[arg-type]
+
+
+def test_a_common_word_is_not_a_place_far_away(kb10) -> None:
+    # « bus » is also a commune of the Pas-de-Calais: not a question about that commune
+    a = kb10.answer("un bus france services peut-il venir chez nous")
+    assert a is None or a.place is None
+    # a name typed as a name is
+    assert kb10.answer("Montbéliard est PVD ?").id == "territoire-hors-departement"
