@@ -493,7 +493,7 @@ class Turn:
 
     def _faq(self, text: str) -> Any:
         try:
-            return self.kb.answer(text[:1000], commune_code=self.draft.get("commune_code"))  # issue 10: the person's place
+            return self.kb.answer(text[:1000], commune_code=(self.st.get("draft") or {}).get("commune_code"))  # issue 10
         except Exception:
             _log_exc("kb.answer failed")
             return None

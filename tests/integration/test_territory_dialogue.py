@@ -8,8 +8,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.dialogue.stories import StoryRunner, load_stories
 
 STORIES = {s["_file"]: s for s in load_stories(Path(__file__).resolve().parent.parent / "conversations")}
@@ -28,27 +26,6 @@ QUESTIONS = {
         {"say": "Vesoul est-elle ACV ?", "expect": ["70 (Haute-Saône)", "à Vesoul"]},
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def kb():
-    from knowledge.base import KnowledgeBase
-
-    return KnowledgeBase.load("90", response_days=5)
-
-
-@pytest.fixture
-def settings():
-    from bot.config import load_settings
-
-    return load_settings(departement="90", flood_max_messages=10_000, staff_chat_id=-1001)
-
-
-@pytest.fixture
-def engine(kb, store, settings):
-    from bot.dialogue.engine import Engine
-
-    return Engine(kb=kb, store=store, settings=settings)
 
 
 async def test_questions_about_places_contacts_and_delays(engine, store) -> None:
