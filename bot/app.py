@@ -27,7 +27,8 @@ class App:
         from knowledge.base import KnowledgeBase
 
         settings = settings or load_settings()
-        kb = await asyncio.to_thread(KnowledgeBase.load, settings.departement)
+        kb = await asyncio.to_thread(KnowledgeBase.load, settings.departement, response_days=settings.response_days,
+                                     guichet_url=settings.public_url)
         store = await Store.open(settings.database_url)
         engine = Engine(kb=kb, store=store, settings=settings)
         log.info("guichet ready (departement=%s)", settings.departement)

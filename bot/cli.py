@@ -41,11 +41,12 @@ def faq(
     text: Optional[str] = typer.Argument(None, help="A question."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     stdin: bool = typer.Option(False, "--stdin", help="One question per line on stdin, one JSON object per line out."),
+    commune: Optional[str] = typer.Option(None, "--commune", help="The asker's commune or EPCI (INSEE code, SIREN)."),
 ) -> None:
-    """Answer a question from the FAQ, or nothing when not confident."""
+    """Answer a question from the FAQ (or about a place), or nothing when not confident."""
     from knowledge.cli import run_faq
 
-    raise typer.Exit(run_faq(text, json_out=json_out, stdin=stdin))
+    raise typer.Exit(run_faq(text, json_out=json_out, stdin=stdin, commune=commune))
 
 
 @app.command()
@@ -66,6 +67,17 @@ def kb_check() -> None:
     from knowledge.cli import run_kb_check
 
     raise typer.Exit(run_kb_check())
+
+
+@kb_app.command("stale")
+def kb_stale(
+    months: int = typer.Option(12, "--months", min=0, help="List facts last verified more than this many months ago."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List what to re-check (offers, FAQ entries, membership lists, contacts), oldest first."""
+    from knowledge.cli import run_kb_stale
+
+    raise typer.Exit(run_kb_stale(months=months, json_out=json_out))
 
 
 @kb_app.command("export")

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from intents.normalize import normalize
+from knowledge.answers import Answerer
 from knowledge.faq import FaqAnswer, FaqIndex
-from knowledge.loader import load_faq, load_offers, load_themes
+from knowledge.loader import load_deployment, load_faq, load_offers, load_phrases, load_themes, referential_date
 from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
 from knowledge.search import Match, Matcher
 
@@ -47,13 +48,24 @@ class KnowledgeBase:
     faq_index: FaqIndex
     vocabulary: set[str] = field(default_factory=set)
     load_seconds: float = 0.0
+    answerer: Answerer | None = None
 
     @classmethod
-    def load(cls, departement: str = "90", data_dir: str | Path | None = None, territory: Any = None) -> "KnowledgeBase":
+    def load(
+        cls,
+        departement: str = "90",
+        data_dir: str | Path | None = None,
+        territory: Any = None,
+        *,
+        response_days: int = 5,
+        guichet_url: str | None = None,
+    ) -> "KnowledgeBase":
         """Load offers, FAQ, themes and the territory referential once (< 1 s), and build the indexes.
 
         ``data_dir``: a knowledge data directory (``offers/``, ``faq.yaml``, ``themes.yaml``; default: the shipped
         one). ``territory``: an already loaded ``Territory`` (tests share one); loaded here when not given.
+        ``response_days`` (setting ``GUICHET_RESPONSE_DAYS``) and ``guichet_url`` (``GUICHET_PUBLIC_URL``) fill the
+        answers about the guichet's commitment and rules.
         """
         start = time.perf_counter()
         dep = _clean_dep(departement)
@@ -79,7 +91,7 @@ class KnowledgeBase:
                     vocabulary.add(keyword)
         for word in ("ANCT", "Ademe", "Anah", "ANRU", "Cerema", "Banque des Territoires", "Caisse des dépôts"):
             vocabulary.add(word)
-        return cls(
+        kb = cls(
             departement=dep,
             offers=offers,
             faq=faq,
@@ -88,15 +100,44 @@ class KnowledgeBase:
             matcher=matcher,
             faq_index=faq_index,
             vocabulary=vocabulary,
-            load_seconds=time.perf_counter() - start,
         )
+        kb.answerer = Answerer(
+            faq_index,
+            offers,
+            territory,
+            dep,
+            load_phrases(data_dir),
+            load_deployment(dep, data_dir),
+            response_days=response_days,
+            match=kb.match,
+            guichet_url=guichet_url,
+            referential_date=referential_date(data_dir),
+        )
+        kb.load_seconds = time.perf_counter() - start
+        return kb
 
     # --- facade ----------------------------------------------------------------------------------------------------
     def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
         return self.matcher.match(text, commune_code=commune_code, limit=limit)
 
-    def answer(self, text: str) -> FaqAnswer | None:
-        return self.faq_index.answer(text)
+    def answer(self, text: str, commune_code: str | None = None) -> FaqAnswer | None:
+        """The answer to a question (FAQ, or about a place: the one named, or ``commune_code``, the person's own), with
+        its freshness line; None when not confident."""
+        if self.answerer is None:
+            return self.faq_index.answer(text)
+        return self.answerer.answer(text, commune_code=commune_code)
+
+    def offer_freshness(self, offer_id: str) -> str:
+        """« Informations vérifiées le … » (and a warning line when old or uncertain) for an offer's details."""
+        return self.answerer.offer_freshness(offer_id) if self.answerer is not None else ""
+
+    def contacts_text(self) -> str:
+        """The deployment's contacts (service in charge, State services), from knowledge/data/deployment/."""
+        return self.answerer.contacts_text() if self.answerer is not None else ""
+
+    def commitment_text(self) -> str:
+        """The response commitment (``response_days`` working days), one sentence."""
+        return self.answerer.commitment_text() if self.answerer is not None else ""
 
     def resolve(self, text: str) -> Any:
         return self.territory.resolve(text)

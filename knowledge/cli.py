@@ -4,7 +4,10 @@
 contract:
 
 * match   → ``{"query", "results": [{"id", "name", "score", "reasons": [...], "warnings": [...]}]}``
-* faq     → ``{"query", "answer": {"id", "programme", "text", "source"} | null}``
+* faq     → ``{"query", "answer": {"id", "programme", "text", "source", "verified", "place", "member"} | null}``
+  (``verified``: ISO date the information was last checked; ``place``: INSEE code or SIREN of the place the answer
+  is about, else null; ``member``: true / false / null (unknown) for a place and a list)
+* kb stale → ``{"months", "today", "items": [{"kind", "id", "file", "verified", "months_old", "reason"}]}``
 * commune → ``{"query", "resolved": code | null, "candidates": [{"code", "name", "kind", "departement", "score"}]}``
 
 ``--stdin``: one query per line in, one JSON object per line out, same order, data loaded once. The deployment's
@@ -36,6 +39,8 @@ _T = {
     "source": "Source : {url}",
     "eligible_no": "non éligible",
     "eligible_unknown": "à vérifier",
+    "stale_none": "Rien à revérifier : tout a été vérifié il y a moins de {months} mois.",
+    "stale_count": "{count} élément(s) à revérifier (plus de {months} mois, sans date ou incertain).",
 }
 
 
@@ -173,22 +178,34 @@ def run_match(text: str | None, commune: str | None = None, json_out: bool = Fal
 
 
 # --- faq -----------------------------------------------------------------------------------------------------------
+def _response_days() -> int:
+    try:
+        return max(0, int(os.environ.get("GUICHET_RESPONSE_DAYS", "5").strip() or 5))
+    except ValueError:
+        return 5
+
+
 @_data_errors
-def run_faq(text: str | None, json_out: bool = False, stdin: bool = False) -> int:
+def run_faq(text: str | None, json_out: bool = False, stdin: bool = False, commune: str | None = None) -> int:
     if text is None and not stdin:
         print(_T["no_text"], file=sys.stderr)
         return EXIT_USAGE
-    from knowledge.base import place_names
-    from knowledge.faq import FaqIndex
-    from knowledge.loader import load_faq, load_offers
-    from knowledge.territory import Territory
+    from knowledge.base import KnowledgeBase
 
     dep = _departement()
-    index = FaqIndex(load_faq(), load_offers(), ignore=place_names(Territory.load(dep), dep))  # as kb.answer does
+    url = os.environ.get("GUICHET_PUBLIC_URL", "").strip().rstrip("/") or None
+    kb = KnowledgeBase.load(dep, response_days=_response_days(), guichet_url=url)  # as the dialogue's kb.answer
+    code, candidates = _resolve_commune(commune, kb.territory)
+    if commune and commune.strip() and code is None:
+        print(_T["bad_commune"].format(commune=commune), file=sys.stderr)
+        return EXIT_USAGE
 
     def compute(query: str) -> dict[str, Any]:
-        a = index.answer(query)
-        answer = None if a is None else {"id": a.id, "programme": a.programme, "text": a.text, "source": a.source}
+        a = kb.answer(query, commune_code=code)
+        answer = None
+        if a is not None:
+            answer = {"id": a.id, "programme": a.programme, "text": a.text, "source": a.source,
+                      "verified": a.verified, "place": a.place, "member": a.member}
         return {"query": query, "answer": answer}
 
     def show(result: dict[str, Any], out: TextIO) -> None:
@@ -248,6 +265,30 @@ def run_kb_check() -> int:
     from knowledge.loader import run_kb_check as _check
 
     return _check()
+
+
+@_data_errors
+def run_kb_stale(months: int = 12, json_out: bool = False, today: Any = None) -> int:
+    """What to re-check, oldest first: offers, FAQ entries, membership lists and contacts last verified more than
+    ``months`` months ago (or with no date), and offers whose status is uncertain."""
+    from knowledge.loader import stale_items
+
+    import datetime as dt
+
+    day = today or dt.date.today()
+    items = stale_items(months=months, today=day)
+    out = sys.stdout
+    _utf8(out)
+    if json_out:
+        _emit({"months": months, "today": day.isoformat(), "items": items}, out)
+        return EXIT_OK
+    if not items:
+        out.write(_T["stale_none"].format(months=months) + "\n")
+        return EXIT_OK
+    for it in items:
+        out.write(f"{it['verified'] or '----------'}  {it['kind']:<10} {it['id']:<40} {it['file']}  ({it['reason']})\n")
+    out.write(_T["stale_count"].format(count=len(items), months=months) + "\n")
+    return EXIT_OK
 
 
 def run_kb_export() -> int:

@@ -56,7 +56,7 @@ _GENERIC = frozenset(
     national nationale etat public publique quoi sert servir signifie veut dire explique expliquer definition koi
     kesako cest beaucoup tres trop bien bon oui non ok plus moins
     tout tous toute rien chose aller va vais vont venir voir vouloir veux voudrais voudrait pouvoir sais savez
-    connaitre meme devenir vers pouvons pouvez pourrions pourriez an ans annee prochain prochaine tourner passer
+    connaitre meme devenir vers pouvons pouvez pourrions pourriez an ans annee prochain prochaine demain tourner passer
     passe encore deja toujours jamais souvent vraiment simplement rapidement exactement chez apres avant depuis pendant
     sans pas existe existent exister
     """.split()
@@ -71,6 +71,9 @@ class FaqAnswer:
     text: str
     source: str
     confidence: float
+    place: str | None = None  # INSEE code or SIREN when the answer is about a place
+    member: bool | None = None  # about a place and a list: True, False (complete list) or None (unknown)
+    verified: str | None = None  # ISO date the information was last checked
 
 
 def _faq_words(text: str) -> list[str]:

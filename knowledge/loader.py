@@ -13,6 +13,7 @@ problem without stopping at the first one. ``run_kb_check`` and ``run_kb_export`
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -24,7 +25,7 @@ from typing import Any, Iterable
 import yaml
 from pydantic import ValidationError
 
-from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
+from knowledge.schema import AnswerPhrases, Deployment, FaqEntry, Offer, Theme, ThemeId
 
 try:  # the C loader is ~10x faster; fall back to the pure-Python one when libyaml is missing
     _YamlLoader: type = yaml.CSafeLoader
@@ -196,7 +197,10 @@ def _parse_offers(root: Path, problems: list[Problem]) -> dict[str, tuple[Offer,
         try:
             offer = Offer.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_validation_problems(rel, "", exc))
+            found = _validation_problems(rel, "", exc)
+            if not raw.get("sources") and not any("source" in f"{p.field} {p.message}" for p in found):
+                found.append(Problem(rel, "sources", "no source URL: every offer needs at least one source"))
+            problems.extend(found)
             # still register the id so FAQ entries pointing at it are not reported as dangling
             raw_id = raw.get("id")
             if isinstance(raw_id, str) and raw_id not in offers:
@@ -349,13 +353,91 @@ def _cross_checks(
             problems.append(Problem(f"offers/{offer_id}.yaml", "id", f"required offer {offer_id!r} is missing"))
 
 
+def _parse_deployments(root: Path, problems: list[Problem]) -> dict[str, Deployment]:
+    directory = root / "deployment"
+    out: dict[str, Deployment] = {}
+    if not directory.is_dir():
+        return out
+    for file in sorted(directory.glob("*.yaml")):
+        rel = _rel(file, root)
+        ok, raw = _read_yaml(file, root, problems)
+        if not ok:
+            continue
+        if not isinstance(raw, dict):
+            problems.append(Problem(rel, "", "expected a mapping (one deployment)"))
+            continue
+        try:
+            dep = Deployment.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_validation_problems(rel, "", exc))
+            continue
+        if dep.departement != file.stem:
+            problems.append(Problem(rel, "departement", f"{dep.departement!r} does not match the file name {file.stem!r}"))
+        out[dep.departement] = dep
+    return out
+
+
+def _parse_phrases(root: Path, problems: list[Problem]) -> AnswerPhrases | None:
+    file = root / "answers.yaml"
+    if not file.exists() and not (root / "faq.yaml").exists():
+        return None
+    ok, raw = _read_yaml(file, root, problems)
+    if not ok:
+        return None
+    try:
+        return AnswerPhrases.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_validation_problems("answers.yaml", "", exc))
+        return None
+
+
+def load_deployment(departement: str, path: str | Path | None = None) -> Deployment | None:
+    """The deployment's contacts (``deployment/<dep>.yaml``), None when the département has none."""
+    problems: list[Problem] = []
+    deployments = _parse_deployments(_root(path), problems)
+    if problems:
+        raise KnowledgeDataError(problems)
+    return deployments.get(departement)
+
+
+def load_phrases(path: str | Path | None = None) -> AnswerPhrases:
+    """The French wording of composed answers (``answers.yaml``)."""
+    problems: list[Problem] = []
+    root = _root(path)
+    if not (root / "answers.yaml").exists():
+        root = data_dir()  # a data directory without its own wording (tests) uses the shipped one
+    phrases = _parse_phrases(root, problems)
+    if problems or phrases is None:
+        raise KnowledgeDataError(problems or [Problem("answers.yaml", "", "file not found")])
+    return phrases
+
+
+def referential_date(path: str | Path | None = None) -> dt.date | None:
+    """Build date of the territory referential (from territory/LICENCE.md), None when unknown."""
+    file = _root(path) / "territory" / "LICENCE.md"
+    if not file.exists():
+        file = data_dir() / "territory" / "LICENCE.md"
+    try:
+        found = re.search(r"Built on (\d{4}-\d{2}-\d{2})", file.read_text(encoding="utf-8"))
+        return dt.date.fromisoformat(found.group(1)) if found else None
+    except (OSError, ValueError):
+        return None
+
+
 def check_all(path: str | Path | None = None, *, required_ids: Iterable[str] | None = None) -> list[Problem]:
     """Every problem in the data directory ``path`` (default: the shipped data); an empty list means valid."""
     root = _root(path)
     problems: list[Problem] = []
     offers = _parse_offers(root, problems)
     faq = _parse_faq(root, problems)
+    for i, entry in enumerate(faq):  # checked here, not when loading: an undated answer still loads (shown undated)
+        if entry.verified is None:
+            problems.append(
+                Problem("faq.yaml", f"[{i}]({entry.id}).verified", "no date: when was the answer last checked against its source?")
+            )
     _parse_themes(root, problems)
+    _parse_deployments(root, problems)
+    _parse_phrases(root, problems)
     _cross_checks(
         offers, faq, "faq.yaml", REQUIRED_OFFER_IDS if required_ids is None else tuple(required_ids), problems
     )
@@ -397,6 +479,56 @@ def export_all(path: str | Path | None = None) -> dict[str, list[dict[str, Any]]
         "faq": [entry.model_dump(mode="json") for entry in load_faq(path)],
         "themes": [theme.model_dump(mode="json") for theme in load_themes(path).values()],
     }
+
+
+# --- freshness ------------------------------------------------------------------------------------------------------
+def _months_old(day: dt.date, today: dt.date) -> int:
+    months = (today.year - day.year) * 12 + (today.month - day.month)
+    return months - 1 if today.day < day.day else months
+
+
+def stale_items(months: int = 12, today: dt.date | None = None, path: str | Path | None = None) -> list[dict[str, Any]]:
+    """Facts to re-check, oldest first (no date first): offers (``last_verified``, or status ``incertain``), FAQ
+    entries (``verified``), membership lists (``checked``), deployment contacts (``verified``)."""
+    from knowledge.territory import load_memberships
+
+    today = today or dt.date.today()
+    root = _root(path)
+    problems: list[Problem] = []
+    rows: list[tuple[str, str, str, dt.date | None, str | None]] = []  # kind, id, file, date, forced reason
+    for oid, (offer, rel) in _parse_offers(root, problems).items():
+        if offer is not None:
+            rows.append(("offer", oid, rel, offer.last_verified, "incertain" if offer.status == "incertain" else None))
+    for entry in _parse_faq(root, problems):
+        rows.append(("faq", entry.id, "faq.yaml", entry.verified, None))
+    territory_dir = root / "territory"
+    if not (territory_dir / "memberships.yaml").exists():
+        territory_dir = data_dir() / "territory" if path is None else territory_dir
+    try:
+        for ml in load_memberships(territory_dir / "memberships.yaml"):
+            rows.append(("list", f"{ml.programme}:{ml.departement}", "territory/memberships.yaml", ml.checked,
+                         "incomplete" if not ml.complete and ml.confidence == "uncertain" else None))
+    except (ValidationError, OSError, yaml.YAMLError):
+        pass
+    for dep, deployment in _parse_deployments(root, problems).items():
+        contacts = ([deployment.service] if deployment.service else []) + list(deployment.contacts)
+        for contact in contacts:
+            rows.append(("contact", contact.name, f"deployment/{dep}.yaml", contact.verified, None))
+    items = []
+    for kind, ident, rel, day, forced in rows:
+        old = None if day is None else _months_old(day, today)
+        if day is None:
+            reason = "no date"
+        elif old is not None and old >= months and months >= 0:
+            reason = f"{old} months"
+        elif forced:
+            reason = forced
+        else:
+            continue
+        items.append({"kind": kind, "id": ident, "file": rel, "verified": day.isoformat() if day else None,
+                      "months_old": old, "reason": reason})
+    items.sort(key=lambda it: (it["verified"] is not None, it["verified"] or "", it["kind"], it["id"]))
+    return items
 
 
 # --- command bodies (``guichet kb check`` / ``guichet kb export``) --------------------------------------------------

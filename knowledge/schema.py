@@ -84,7 +84,7 @@ class Contact(Strict):
     departement: str | None = None  # None: national
 
 
-Membership = Literal["acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti"]
+Membership = Literal["acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti", "ort", "crte"]
 TerritoryKind = Literal["commune", "epci"]
 
 
@@ -138,6 +138,8 @@ class Offer(Strict):
     last_verified: dt.date
     status: Literal["ouvert", "ferme", "liste-fermee", "permanent", "incertain"] = "permanent"
     local: dict[str, LocalFacts] = Field(default_factory=dict)  # key: département code ("90")
+    # A usual partner outside this guichet (DRAC, Fondation du patrimoine, CAF…): shown as a pointer, marked as such.
+    outside_guichet: bool = False
 
     @field_validator("id")
     @classmethod
@@ -168,8 +170,9 @@ class FaqEntry(Strict):
     id: str
     programme: str | None = None  # offer id the entry is about, or None for a general entry
     questions: list[str]  # ways of asking (at least 3 for an offer)
-    answer: str  # <= 600 characters, plain French
-    source: HttpUrl
+    answer: str  # <= 600 characters, plain French; may use the deployment's fields ({response_days}, …)
+    source: HttpUrl | Literal["guichet"]  # "guichet": the answer describes this guichet's own rules (its settings)
+    verified: dt.date | None = None  # date the answer was last checked against its source (``kb check`` requires it)
 
     @field_validator("answer")
     @classmethod
@@ -184,3 +187,45 @@ class FaqEntry(Strict):
         if not SLUG.match(value):
             raise ValueError(f"id must be a lowercase slug, got {value!r}")
         return value
+
+
+# --- deployment data: contacts and commitments (knowledge/data/deployment/<dep>.yaml) --------------------------------
+class DeploymentContact(Strict):
+    """A public contact of the deployment: a service, never a private person's name."""
+
+    name: str
+    role: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    url: HttpUrl | None = None
+    source: HttpUrl  # where the contact is published
+    as_of: dt.date | None = None  # date of the record in the source
+    verified: dt.date  # date the contact was last read against its source
+
+
+class Deployment(Strict):
+    departement: str
+    name: str
+    service: DeploymentContact | None = None  # the préfecture's service in charge of the guichet's requests
+    contacts: list[DeploymentContact] = Field(default_factory=list)  # other State services, operators' local contacts
+    operators_via_prefecture: list[str] = Field(default_factory=list)  # operators reached through the préfecture
+
+
+class ProgrammePhrases(Strict):
+    label: str
+    offer: str | None = None
+    is_member: str
+    not_member: str
+    meaning: str
+
+
+class AnswerPhrases(Strict):
+    """French wording of composed answers (knowledge/data/answers.yaml)."""
+
+    freshness: dict[str, str]
+    source_guichet: str
+    place: dict[str, str]
+    programmes: dict[str, ProgrammePhrases]
+    contacts: dict[str, str]
+    commitment: str

@@ -41,7 +41,7 @@ from rapidfuzz import fuzz, process
 DATA_DIR = Path(__file__).resolve().parent / "data" / "territory"
 
 Kind = Literal["commune", "epci"]
-MEMBERSHIPS = ("acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti")
+MEMBERSHIPS = ("acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti", "ort", "crte")
 
 # --- tuning (see tests/unit/test_territory.py and scripts/eval_communes.py) ----------------------------------------
 RESOLVE_MIN = 0.80  # the best candidate must score at least this
@@ -105,7 +105,7 @@ class MembershipList(BaseModel):
     """One programme's list for one département, with where it comes from and how sure it is."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    programme: Literal["acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti"]
+    programme: Literal["acv", "pvd", "villages-d-avenir", "qpv", "france-services", "montagne", "ti", "ort", "crte"]
     departement: str
     confidence: Literal["sure", "secondary", "uncertain"]
     complete: bool  # False: other places may belong too (never conclude "not a member")
@@ -258,9 +258,11 @@ class Territory:
         epci_aliases: list[AliasEntry],
         postal: dict[str, str] | None = None,
         homonyms: dict[str, str] | None = None,
+        prefectures: dict[str, str] | None = None,
     ) -> None:
         self.departement = _clean_dep(departement)
         self.departement_names = departements
+        self.prefectures = dict(prefectures or {})  # département code -> INSEE code of its chef-lieu (préfecture)
         self.membership_lists = memberships
         # commune rows are kept as loaded: [code, name, departement, population, "postal codes", epci, key]
         communes_rows: dict[str, list] = {row[0]: row for row in communes}
@@ -401,6 +403,7 @@ class Territory:
             aliases,
             communes.get("postal"),
             communes.get("homonyms"),
+            communes.get("prefectures"),
         )
 
     def _codes_of(self, dep: str) -> list[str]:
@@ -478,6 +481,17 @@ class Territory:
         """EPCI whose majority département is ``departement`` (an EPCI spanning two départements is listed once)."""
         dep = _clean_dep(departement)
         return [p for p in (self.place(s) for s in sorted(self._epcis_by_dep.get(dep, []))) if p and p.departement == dep]
+
+    def departement_name(self, departement: str) -> str | None:
+        """The département's name ("Haute-Saône"), None when unknown."""
+        return self.departement_names.get(_clean_dep(departement)) if isinstance(departement, str) else None
+
+    def prefecture(self, departement: str) -> Place | None:
+        """The commune where the département's préfecture sits (its chef-lieu), None when unknown."""
+        if not isinstance(departement, str):
+            return None
+        code = self.prefectures.get(_clean_dep(departement))
+        return self.place(code) if code else None
 
     def epci_type(self, siren: str) -> str | None:
         """CC, CA, CU, METRO or MET69 (the source's types)."""

@@ -14,7 +14,7 @@ runs ``npm pack @etalab/decoupage-administratif@6.0.0`` in a temporary directory
 Output (deterministic: same input, same bytes):
 
 * ``communes.json.gz``: ``{"fields": [...], "rows": [[code, name, departement, population, "postal codes",
-  epci_siren, key], ...], "aliases": [[name, commune_code, why, key], ...], "departements": {code: name}}``, where
+  epci_siren, key], ...], "aliases": [[name, commune_code, why, key], ...], "departements": {code: name}, "prefectures": {code: chef-lieu INSEE code}}``, where
   ``key`` is the name normalised by ``knowledge.territory.norm`` (saves the work at load; a test checks that it
   still matches the code, otherwise rerun this script). One row per
   ``commune-actuelle``; ``aliases`` holds delegated/associated communes (old names of merged communes) and the
@@ -107,6 +107,8 @@ def build(communes: list[dict], epcis: list[dict], departements: list[dict]) -> 
                 aliases.add((c["nom"], parent, "arrondissement", norm(c["nom"])))
 
     deps = {d["code"]: d["nom"] for d in departements}
+    # the préfecture of each département is in its chef-lieu (INSEE code of a current commune)
+    prefectures = {d["code"]: d["chefLieu"] for d in departements if d.get("chefLieu") in current}
     postal: defaultdict[str, list[str]] = defaultdict(list)
     for row in rows:
         for p in row[4].split():
@@ -120,6 +122,7 @@ def build(communes: list[dict], epcis: list[dict], departements: list[dict]) -> 
         "rows": rows,
         "aliases": sorted(list(a) for a in aliases),
         "departements": dict(sorted(deps.items())),
+        "prefectures": dict(sorted(prefectures.items())),
         "postal": {p: " ".join(codes) for p, codes in sorted(postal.items())},
     }
 

@@ -107,6 +107,8 @@ class FilingMixin:
         if local is not None and getattr(local, "uncertain", False):
             uncertain = True
         text = T.offer_details(offer.name, offer.summary, elig.text, offer.how_to_apply, str(offer.url), uncertain)
+        if hasattr(self.kb, "offer_freshness"):  # issue 10: when its facts were verified
+            text += "\n" + self.kb.offer_freshness(offer_id)
         code = self.draft.get("commune_code")
         if code:
             try:
@@ -195,7 +197,7 @@ class FilingMixin:
         await self.keep_originals(ref)
         await self.remember_person()
         self.finish_draft(ref)
-        return self.menu(T.filed(ref) + "\n\n" + T.MENU_PROMPT)
+        return self.menu(T.filed(ref) + "\n\n" + T.commitment(self.settings.response_days) + "\n\n" + T.MENU_PROMPT)
 
     async def keep_originals(self, ref: str) -> None:
         """The person's own words, attached to the request for staff (request history)."""

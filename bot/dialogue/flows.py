@@ -81,6 +81,8 @@ class FlowsMixin:
         intent = classify(text, self.engine._vocabulary)
         if intent.name in ("yes", "no") and self.has_draft():
             return [Reply(T.RESUME)] + await self.ask_next()
+        if self.faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
+            return await self.answer_question(text, reprompt=True)
         return [Reply(T.MENU_HINT)] + self.prompt()
 
     # --- questions --------------------------------------------------------------------------------------------------
@@ -96,7 +98,8 @@ class FlowsMixin:
 
     def faq(self, text: str) -> Any:
         try:
-            return self.kb.answer(text[:1000])
+            code = self.draft.get("commune_code") or (self.person or {}).get("commune_code")
+            return self.kb.answer(text[:1000], commune_code=code)  # issue 10: answers about the person's place
         except Exception:  # noqa: BLE001
             log_exc("kb.answer failed")
             return None

@@ -395,6 +395,11 @@ def filed(reference: str) -> str:
     )
 
 
+def commitment(days: int) -> str:
+    """The guichet's response commitment (setting GUICHET_RESPONSE_DAYS), shown when a request is filed (issue 10)."""
+    return f"Engagement : un premier contact de l'équipe de la préfecture sous {days} jours ouvrés."
+
+
 # --- my requests --------------------------------------------------------------------------------------------------
 MY_REQUESTS_NONE = "Vous n'avez pas encore de demande."
 MY_REQUESTS_TITLE = "Vos demandes :"

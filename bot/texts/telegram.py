@@ -119,3 +119,4 @@ def digest_header(count: int, days: int) -> str:
 
 
 DIGEST_LINE = "• {reference} — {commune} — {status} depuis le {since}"
+DIGEST_LATE = " — ⚠️ engagement de {days} jours ouvrés dépassé"  # issue 10: no first contact within the commitment

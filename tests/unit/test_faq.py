@@ -60,7 +60,7 @@ def test_answers_about_the_right_offer(index: FaqIndex, text: str, programme: st
     [
         ("c'est quoi l'ANCT", "anct-quoi"),
         ("que faites-vous de mes données personnelles ?", "donnees-personnelles"),
-        ("dans combien de temps aurai-je une réponse", "guichet-qui-lit"),
+        ("dans combien de temps aurai-je une réponse", "delai-reponse"),
         ("ou en est ma demande", "suivre-demande"),
     ],
 )
@@ -75,7 +75,7 @@ def test_commune_names_are_not_read_as_words(index: FaqIndex) -> None:
     bare = FaqIndex(load_faq(), load_offers())
     assert bare.answer("quelle est la population de Delle") is not None  # what the ignore list prevents
     a = index.answer("je suis maire de Delle, quel est le délai de réponse ?")
-    assert a is not None and a.id == "guichet-qui-lit"
+    assert a is not None and a.id == "delai-reponse"
     pvd = index.answer("Giromagny est-elle petite ville de demain ?")
     assert pvd is not None and pvd.programme == "petites-villes-de-demain"
 
@@ -178,3 +178,69 @@ def test_dev_faq_labels_are_valid() -> None:
             assert item["programme"] in offers, item
         if item["out_of_scope"]:
             assert item["programme"] is None and item["entry"] is None
+
+
+# --- issue 10: freshness, contacts, commitment ------------------------------------------------------------------------
+import datetime as _dt  # noqa: E402
+
+from knowledge.answers import Answerer, fr_date, months_between  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kb10():
+    from knowledge.base import KnowledgeBase
+
+    return KnowledgeBase.load("90", response_days=7, guichet_url="https://guichet.example")
+
+
+def test_every_faq_answer_says_when_it_was_verified(kb10) -> None:
+    for text in ("c'est quoi PVD ?", "c'est quoi la DETR ?", "c'est quoi l'ANCT"):
+        a = kb10.answer(text)
+        assert a is not None and a.verified
+        day = _dt.date.fromisoformat(a.verified)
+        assert f"Informations vérifiées le {fr_date(day)}." in a.text
+
+
+def test_old_or_uncertain_facts_say_so_in_one_line(kb10) -> None:
+    ans = kb10.answerer
+    today = _dt.date(2026, 11, 30)
+    fixed = Answerer(ans.faq_index, ans.offers, ans.territory, "90", ans.phrases, ans.deployment, today=lambda: today)
+    assert "plus de 12 mois" in fixed.freshness(_dt.date(2025, 11, 29))
+    assert "plus de 12 mois" not in fixed.freshness(_dt.date(2025, 12, 1))
+    assert "incertain" in fixed.freshness(_dt.date(2026, 11, 1), uncertain=True)
+    assert months_between(_dt.date(2025, 11, 30), today) == 12
+    # DETR's status is uncertain for 2026 (merger proposal): its FAQ answer says so
+    detr = kb10.answer("c'est quoi la DETR ?")
+    assert "incertain" in detr.text and "75 000" in detr.text
+    # an offer's details carry its date (and "plus de 12 mois" when old)
+    assert "Informations vérifiées le 30/11/2026." in kb10.offer_freshness("detr")
+    assert "plus de 12 mois" in fixed.offer_freshness("caf-equipements-petite-enfance")
+    assert kb10.offer_freshness("inconnue") == ""
+
+
+def test_contacts_come_from_the_deployment_data(kb10) -> None:
+    for text in ("qui contacter à la préfecture", "à qui m'adresser", "numero de telephone de la prefecture"):
+        a = kb10.answer(text)
+        assert a is not None and a.id == "qui-contacter", text
+        assert "03 84 57 00 07" in a.text and "sgc-direction@territoire-de-belfort.gouv.fr" in a.text
+        assert "{" not in a.text and a.source == "https://github.com/anct-carto/annuaire_delegues_anct"
+
+
+def test_response_commitment_is_the_setting(kb10) -> None:
+    a = kb10.answer("combien de temps pour avoir une réponse")
+    assert a is not None and a.id == "delai-reponse" and "7 jours ouvrés" in a.text
+    assert a.source == "https://guichet.example"  # the guichet's own rules
+    status = kb10.answer("où en est ma demande")
+    assert status.id == "suivre-demande" and "mes demandes" in status.text
+    assert "meilleurs délais" not in a.text
+
+
+def test_a_deployment_without_contacts_says_whom_to_ask(kb10) -> None:
+    ans = kb10.answerer
+    bare = Answerer(ans.faq_index, ans.offers, ans.territory, "25", ans.phrases, None)
+    assert "préfecture de votre département" in bare.contacts_text()
+
+
+def test_tomorrow_is_not_petites_villes_de_demain(kb10) -> None:
+    assert kb10.answer("il fait quel temps demain a belfort") is None
+    assert kb10.answer("c'est quoi petites villes de demain").programme == "petites-villes-de-demain"

@@ -55,7 +55,8 @@ def test_faq_answers_are_short_and_sourced():
     assert len(ids) == len(set(ids))
     for entry in faq:
         assert len(entry.answer) <= 600, entry.id
-        assert str(entry.source).startswith("http"), entry.id
+        assert str(entry.source).startswith("http") or entry.source == "guichet", entry.id
+        assert entry.verified is not None, entry.id
         assert len(entry.questions) >= 3, entry.id
 
 
@@ -68,7 +69,8 @@ def test_general_faq_entries_cover_the_guichet_and_personal_data():
     assert "24 mois" in privacy and "30 jours" in privacy
     assert "/mesdonnees" in general["donnees-droits"].answer and "/supprimer" in general["donnees-droits"].answer
     assert "/agent" in general["parler-agent"].answer
-    assert "meilleurs délais" in general["guichet-qui-lit"].answer
+    assert "{commitment}" in general["guichet-qui-lit"].answer  # the setting, not "dans les meilleurs délais"
+    assert "meilleurs délais" not in general["guichet-qui-lit"].answer
 
 
 def test_one_theme_per_theme_id_with_label_and_keywords():
@@ -385,3 +387,71 @@ def test_heldout_communes_format():
             assert len(r["expected"]) == 9
         if r["kind"] == "outside":
             assert not r["expected"].startswith("90")
+
+
+# --- issue 10: dates, deployment contacts, stale ----------------------------------------------------------------------
+def test_check_fails_on_a_faq_entry_without_date(kb_copy: Path):
+    faq = yaml.safe_load((kb_copy / "faq.yaml").read_text(encoding="utf-8"))
+    del faq[0]["verified"]
+    _write(kb_copy / "faq.yaml", faq)
+    problems = check_all(kb_copy)
+    assert any(p.file == "faq.yaml" and p.field.endswith(".verified") for p in problems)
+
+
+def test_check_fails_on_an_offer_without_source_or_date(kb_copy: Path):
+    offer = yaml.safe_load((kb_copy / "offers" / "detr.yaml").read_text(encoding="utf-8"))
+    del offer["last_verified"]
+    offer["sources"] = []
+    _write(kb_copy / "offers" / "detr.yaml", offer)
+    problems = check_all(kb_copy)
+    assert any(p.file == "offers/detr.yaml" and p.field == "last_verified" for p in problems)
+    assert any(p.file == "offers/detr.yaml" and "source" in p.message for p in problems)
+
+
+def test_deployment_contacts_are_sourced_and_not_invented():
+    from knowledge.loader import load_deployment
+
+    dep = load_deployment("90")
+    assert dep is not None and dep.service is not None
+    contacts = [dep.service] + list(dep.contacts)
+    allowed_phones = {"03 84 57 00 07", "03 84 58 86 00"}
+    allowed_emails = {"ddt@territoire-de-belfort.gouv.fr", "sgc-direction@territoire-de-belfort.gouv.fr"}
+    for c in contacts:
+        assert c.source and c.verified
+        assert c.phone is None or c.phone in allowed_phones
+        assert c.email is None or c.email in allowed_emails
+    assert load_deployment("25") is None
+
+
+def test_detr_no_longer_excludes_epci_by_the_old_threshold():
+    offers = load_offers()
+    assert offers["detr"].eligibility.epci_population_max is None
+    assert "75 000" in offers["detr"].eligibility.text and "50 000" not in offers["detr"].eligibility.text
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.load("90")
+    eligible, _reasons, _warnings = kb.eligibility("detr", "200069052")  # Grand Belfort, ~105 000 inhabitants
+    assert eligible is not False
+
+
+def test_new_offers_are_listed_for_issue_11_and_partners_are_marked():
+    offers = load_offers()
+    for oid in ("fipd", "patrimoine-drac-fondation", "caf-equipements-petite-enfance"):
+        assert oid in offers
+    assert offers["patrimoine-drac-fondation"].outside_guichet and offers["caf-equipements-petite-enfance"].outside_guichet
+    assert not offers["fipd"].outside_guichet
+    assert offers["villages-d-avenir"].status == "incertain"
+
+
+def test_stale_items_oldest_first(kb_copy: Path):
+    import datetime as dt
+
+    from knowledge.loader import stale_items
+
+    items = stale_items(months=12, today=dt.date(2026, 11, 30), path=kb_copy)
+    dates = [it["verified"] for it in items if it["verified"]]
+    assert dates == sorted(dates) and items
+    assert all(it["reason"] for it in items)
+    assert not any(it["id"] == "fipd" and it["reason"].endswith("months") for it in items)
+    none = stale_items(months=10_000, today=dt.date(2026, 11, 30), path=kb_copy)
+    assert all(it["reason"] in ("incertain", "incomplete", "no date") for it in none)

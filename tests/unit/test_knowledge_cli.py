@@ -106,7 +106,9 @@ def test_faq_json() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"query", "answer"}
-    assert set(data["answer"]) == {"id", "programme", "text", "source"}
+    assert set(data["answer"]) >= {"id", "programme", "text", "source"}
+    assert {"verified", "place", "member"} <= set(data["answer"])
+    assert data["answer"]["place"] is None and data["answer"]["verified"]
     assert data["answer"]["programme"] == "petites-villes-de-demain"
     assert data["answer"]["source"].startswith("http")
 
@@ -152,3 +154,30 @@ def test_bad_input_never_crashes(command: str) -> None:
     result = runner.invoke(app, [command, "--json", weird])
     assert result.exit_code == 0, result.output
     json.loads(result.output)
+
+
+# --- issue 10 ---------------------------------------------------------------------------------------------------------
+def test_faq_json_about_a_place() -> None:
+    result = runner.invoke(app, ["faq", "--json", "on est PVD à Giromagny ?"])
+    assert result.exit_code == 0, result.output
+    a = json.loads(result.output)["answer"]
+    assert a["place"] == "90052" and a["member"] is True and a["verified"] == "2026-11-27"
+    assert {"id", "programme", "text", "source"} <= set(a)
+    own = runner.invoke(app, ["faq", "--json", "--commune", "90052", "sommes-nous PVD ?"])
+    assert json.loads(own.output)["answer"]["place"] == "90052"
+    unsure = runner.invoke(app, ["faq", "--json", "Danjoutin est-elle PVD ?"])
+    assert json.loads(unsure.output)["answer"]["member"] is None
+    bad = runner.invoke(app, ["faq", "--commune", "Nullepart-sur-Rien", "sommes-nous PVD ?"])
+    assert bad.exit_code == 2
+
+
+def test_kb_stale_text_and_json() -> None:
+    result = runner.invoke(app, ["kb", "stale", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["months"] == 12 and data["items"]
+    dated = [it["verified"] for it in data["items"] if it["verified"]]
+    assert dated == sorted(dated)
+    assert {"kind", "id", "file", "verified", "months_old", "reason"} <= set(data["items"][0])
+    text = runner.invoke(app, ["kb", "stale", "--months", "6"])
+    assert text.exit_code == 0 and "à revérifier" in text.output

@@ -295,14 +295,15 @@ def test_knowledge_base_from_another_data_directory(tmp_path: Path) -> None:
 
 
 def test_epci_is_judged_on_the_epci_bound_not_the_commune_bound(kb: KnowledgeBase) -> None:
-    # DETR: communes up to 20 000 inhabitants, EPCI up to 50 000. CC du Sud Territoire (~23 500) is eligible,
-    # the CA Grand Belfort (~100 000) is not, and Belfort (commune, ~46 000) is not either.
+    # DETR: communes up to 20 000 inhabitants; EPCI excluded only above 75 000 inhabitants with a centre commune above
+    # 20 000 and a density of 150/km² or more (issue 10: no machine bound, the old 50 000 one is gone). CC du Sud
+    # Territoire (~23 500) and the CA Grand Belfort (~100 000) are not excluded; Belfort (commune, ~46 000) is.
     sud = kb.resolve("CC du Sud Territoire").resolved
     grand_belfort = kb.resolve("Grand Belfort").resolved
     assert sud and grand_belfort
     detr = {m.id: m for m in kb.match("construire une salle polyvalente", sud)}["detr"]
     assert not any("habitants" in w for w in detr.warnings)
     detr = {m.id: m for m in kb.match("construire une salle polyvalente", grand_belfort)}["detr"]
-    assert any("intercommunalités de 50 000 habitants au plus" in w for w in detr.warnings)
+    assert not any("50 000" in w for w in detr.warnings) and detr.eligible is not False
     detr = {m.id: m for m in kb.match("construire une salle polyvalente", "90010")}["detr"]
     assert any("communes de 20 000 habitants au plus" in w for w in detr.warnings)

@@ -108,7 +108,7 @@ def test_unknown_codes(t90: Territory) -> None:
 def test_memberships_file_is_sourced_and_consistent(t90: Territory) -> None:
     lists = load_memberships(DATA_DIR / "memberships.yaml")
     programmes = {m.programme for m in lists if m.departement == "90"}
-    assert programmes == {"acv", "pvd", "qpv", "france-services", "villages-d-avenir", "montagne", "ti"}
+    assert programmes == {"acv", "pvd", "qpv", "france-services", "villages-d-avenir", "montagne", "ti", "ort", "crte"}
     for ml in lists:
         assert ml.sources, ml.programme
         assert ml.note or ml.confidence == "sure", ml.programme
@@ -360,3 +360,100 @@ def test_build_is_deterministic_and_compact(tmp_path: Path) -> None:
     assert t.resolve("agglo de Belfort").resolved == "200069052"
     belfort = t.place("90010")
     assert belfort is not None and belfort.epci_code == "200069052" and belfort.memberships == frozenset()
+
+
+# --- issue 10: questions about a place, préfectures -----------------------------------------------------------------
+_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "territory_questions.yaml"
+
+
+@pytest.fixture(scope="module")
+def kb10():
+    from knowledge.base import KnowledgeBase
+
+    return KnowledgeBase.load("90")
+
+
+def test_every_departement_has_a_name_and_a_prefecture() -> None:
+    t = Territory.load("90")
+    metro = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
+    for dep in metro:
+        assert t.departement_name(dep), dep
+        pref = t.prefecture(dep)
+        assert pref is not None and pref.departement == dep, dep
+    assert t.prefecture("90").name == "Belfort"
+    assert t.prefecture("70").name == "Vesoul"
+    assert t.prefecture("zz") is None and t.prefecture(None) is None  # type: ignore[arg-type]
+
+
+def test_territory_question_set(kb10) -> None:
+    """The hand-written set: every list held, yes and no cases, incomplete lists, outside, aids (docs/quality.md)."""
+    questions = yaml.safe_load(_QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    assert len(questions) >= 30
+    wrong = []
+    for q in questions:
+        a = kb10.answer(q["q"], commune_code=q.get("commune"))
+        got = (a.id if a else None, a.place if a else None, a.member if a else None)
+        if got != (q["id"], q["place"], q["member"]):
+            wrong.append((q["q"], got))
+    assert not wrong, wrong
+
+
+def test_every_list_is_covered_by_the_question_set() -> None:
+    questions = yaml.safe_load(_QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    asked = {q["id"].removeprefix("territoire-") for q in questions}
+    for ml in load_memberships(DATA_DIR / "memberships.yaml"):
+        assert ml.programme in asked, ml.programme
+
+
+def test_incomplete_list_never_says_no(kb10) -> None:
+    lists = {ml.programme: ml for ml in load_memberships(DATA_DIR / "memberships.yaml") if ml.departement == "90"}
+    for code in ("90032", "90065", "90099", "90001"):
+        for programme in ("pvd", "villages-d-avenir", "france-services", "ort", "montagne"):
+            place = kb10.place(code)
+            info = kb10.answerer._membership(place, programme)
+            if info.member is False:
+                assert lists[programme].complete, (code, programme)
+    a = kb10.answer("Danjoutin est-elle PVD ?")
+    assert a.member is None and "n'est pas dans la liste" in a.text and "03 84 57 00 07" in a.text
+
+
+def test_place_answer_says_what_it_means_with_source_and_date(kb10) -> None:
+    a = kb10.answer("est-ce que Belfort est éligible à Action cœur de ville")
+    assert a.text.startswith("Belfort est lauréate d'Action cœur de ville depuis 2018 : ")
+    assert "poursuite après 2026 est confirmée" in a.text
+    assert "Informations vérifiées le 27/11/2026." in a.text
+    assert a.source.startswith("https://") and a.verified == "2026-11-27" and a.place == "90010"
+
+
+def test_outside_the_departement_is_told_its_prefecture(kb10) -> None:
+    a = kb10.answer("Vesoul est-elle ACV ?")
+    assert a.id == "territoire-hors-departement" and a.place == "70550"
+    assert "70 (Haute-Saône)" in a.text and "à Vesoul" in a.text and "90 (Territoire de Belfort)" in a.text
+
+
+def test_aids_for_a_place_lists_memberships_and_offers(kb10) -> None:
+    a = kb10.answer("quelles aides pour Giromagny ?")
+    assert a.id == "territoire-aides" and a.place == "90052"
+    assert "Petites villes de demain" in a.text and "France services" in a.text
+    assert "Dispositifs qui peuvent convenir" in a.text
+
+
+def test_no_place_named_and_no_own_commune_falls_back_to_the_faq(kb10) -> None:
+    assert kb10.answer("sommes-nous PVD ?").place is None if kb10.answer("sommes-nous PVD ?") else True
+    a = kb10.answer("sommes-nous PVD ?", commune_code="90052")
+    assert a.place == "90052" and a.member is True
+    assert kb10.answer("c'est quoi PVD ?", commune_code="90052").id == "pvd-quoi"  # no cue: the generic answer
+
+
+@pytest.mark.parametrize("bad", [None, "", " ", 42, "x" * 5000, "\x00\ud800"])
+def test_bad_input_never_crashes(kb10, bad) -> None:
+    kb10.answer(bad, commune_code="90052")  # type: ignore[arg-type]
+    kb10.answer("Belfort est ACV ?", commune_code=bad)  # type: ignore[arg-type]
+
+
+def test_a_common_word_is_not_a_place_far_away(kb10) -> None:
+    # « bus » is also a commune of the Pas-de-Calais: not a question about that commune
+    a = kb10.answer("un bus france services peut-il venir chez nous")
+    assert a is None or a.place is None
+    # a name typed as a name is
+    assert kb10.answer("Montbéliard est PVD ?").id == "territoire-hors-departement"

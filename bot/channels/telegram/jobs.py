@@ -96,12 +96,31 @@ def _status_label(status: str) -> str:
     return status
 
 
-def digest_text(requests: list[Any], days: int, tz: ZoneInfo) -> str:
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Whole working days (Mon-Fri) from ``start``'s date to ``end``'s date (the start day not counted)."""
+    day, last, count = start.date(), end.date(), 0
+    while day < last:
+        day += timedelta(days=1)
+        count += day.weekday() < 5
+    return count
+
+
+def past_commitment(r: Any, now: datetime, response_days: int) -> bool:
+    """A request still "nouvelle" after ``response_days`` working days: the first contact promised is late (issue 10)."""
+    created = getattr(r, "created_at", None)
+    return r.status == "nouvelle" and created is not None and working_days_between(_aware(created), now) > response_days
+
+
+def digest_text(requests: list[Any], days: int, tz: ZoneInfo, now: datetime | None = None,
+                response_days: int | None = None) -> str:
     lines = [T.digest_header(len(requests), days)]
     for r in requests:
         since = _aware(r.updated_at).astimezone(tz).strftime("%d/%m/%Y")
-        lines.append(T.DIGEST_LINE.format(reference=r.reference, commune=r.commune_name or r.commune_code or "?",
-                                          status=_status_label(r.status), since=since))
+        line = T.DIGEST_LINE.format(reference=r.reference, commune=r.commune_name or r.commune_code or "?",
+                                    status=_status_label(r.status), since=since)
+        if now is not None and response_days is not None and past_commitment(r, _aware(now), response_days):
+            line += T.DIGEST_LATE.format(days=response_days)
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -116,7 +135,7 @@ async def send_digest(store: Any, settings: Any, now: datetime | None = None) ->
     waiting = await store.requests_waiting(timedelta(days=settings.digest_waiting_days), now)
     if not waiting:
         return False
-    text = digest_text(waiting, settings.digest_waiting_days, tz)
+    text = digest_text(waiting, settings.digest_waiting_days, tz, now, getattr(settings, "response_days", None))
     async with store.unit() as uow:
         row = await uow.enqueue(
             "staff_digest",
