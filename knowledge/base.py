@@ -15,7 +15,7 @@ from intents.normalize import normalize
 from knowledge.faq import FaqAnswer, FaqIndex
 from knowledge.loader import load_faq, load_offers, load_themes
 from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
-from knowledge.search import Match, Matcher
+from knowledge.search import Match, Matcher, MatchResult
 
 
 def place_names(territory: Any, departement: str) -> list[str]:
@@ -92,8 +92,17 @@ class KnowledgeBase:
         )
 
     # --- facade ----------------------------------------------------------------------------------------------------
-    def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
-        return self.matcher.match(text, commune_code=commune_code, limit=limit)
+    def match(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
+    ) -> list[Match]:
+        """Offers for a need, best first. ``themes``: themes the person confirmed or corrected (ids or values)."""
+        return self.matcher.match(text, commune_code=commune_code, limit=limit, themes=themes)
+
+    def match_with_confidence(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
+    ) -> MatchResult:
+        """As ``match``, with ``unsure``: True when no offer clearly fits (say so and let a person look)."""
+        return self.matcher.match_with_confidence(text, commune_code=commune_code, limit=limit, themes=themes)
 
     def answer(self, text: str) -> FaqAnswer | None:
         return self.faq_index.answer(text)

@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 from rapidfuzz import fuzz, process
 
 from intents.normalize import ACRONYMS, STOP_WORDS, SYNONYMS, normalize, stem
+from knowledge.rank import WEAK_WORDS, Reading, read
 from knowledge.schema import Offer, Theme, ThemeId
 
 # --- wording (French, shown to mayors) -----------------------------------------------------------------------------
@@ -127,6 +128,15 @@ UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 # upper bound of the product of the factors above (offers that cannot reach the list are not checked)
 MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
+# issue 11: reading a project as an agent does (knowledge.rank)
+FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
+FALLBACK_SHARE = 0.35  # ... by this share of the best lexical score, so that they stand beside the specific offers
+RURAL_COMMERCE_BONUS = 3.0  # a village shop or bar: the rural programmes
+RURAL_POPULATION = 3500  # a commune under this size is read as a village (as Villages d'avenir does)
+RESTRICTED_FACTOR = 0.7  # members or laureates only, programme not named, collectivité unknown
+CONFIRMED_THEME_BONUS = 3.0  # themes the person confirmed weigh more than themes we guessed
+UNSURE_BELOW = 0.5  # confidence under which the guichet says it is unsure
+CONFIDENCE_SCALE = 4.0  # raw score at which a need with no asset and no programme name is half sure
 MAX_WORDS = 300
 # Words of a request that say nothing about its subject ("nous voudrions de l'aide pour…").
 NEED_FILLERS = frozenset(
@@ -171,6 +181,15 @@ class Match:
     warnings: list[str] = field(default_factory=list)
     themes: list[ThemeId] = field(default_factory=list)
     eligible: bool | None = None
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Ranked offers and whether none of them clearly fits (then a person should look at the need)."""
+
+    results: list[Match]
+    unsure: bool
+    confidence: float = 0.0
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -225,6 +244,37 @@ class _Surface:
         if a is None or b is None:
             return " ".join(self.words[first : last + 1])
         return " ".join(self.text[a[0] : b[1]].split())
+
+
+def _looks_like_words(words: Sequence[str]) -> bool:
+    """A need in Latin script with at least one plausible content word (not a keyboard smash, not another script)."""
+    return any(
+        w.isascii() and w.isalpha() and 3 <= len(w) <= 25 and w not in STOP_WORDS and w not in NEED_FILLERS
+        and any(c in "aeiouy" for c in w)
+        for w in words
+    )
+
+
+@dataclass
+class _Confidence:
+    """What the confidence of a ranking is computed from."""
+
+    top: float = 0.0  # final raw score of the first offer
+    second: float = 0.0
+    lexical: float = 0.0  # best lexical score (words shared with an offer, themes and fallbacks left out)
+    reading: Reading | None = None
+    named: bool = False  # a programme's name, acronym or multi-word keyword is in the need
+
+    def value(self) -> float:
+        """In [0, 1]: how clearly the first offers fit. Under ``UNSURE_BELOW`` the guichet says it is unsure."""
+        if self.top <= 0:
+            return 0.0
+        reading = self.reading or Reading()
+        if reading.administrative and not self.named:
+            return 0.2  # running matters (tariffs, staff, events…): no programme funds them
+        if self.named or reading.investment:
+            return 0.9
+        return min(1.0, self.top / (self.top + CONFIDENCE_SCALE))
 
 
 @dataclass
@@ -382,6 +432,16 @@ class Matcher:
             except Exception:  # noqa: BLE001 - no territory, or a referential without these lookups
                 pass
         self._ignore = frozenset(names - self._word_set - STOP_WORDS)
+        # issue 11: the general investment grants (their keywords say so), the rural programmes (rural only), and
+        # the programmes for members or laureates only
+        general = tuple(_stems("subvention d'investissement"))
+        self._fallback = sorted(
+            oid for oid, o in self.offers.items() if any(tuple(_stems(k)) == general for k in o.keywords)
+        )
+        self._rural_offers = sorted(oid for oid, o in self.offers.items() if o.eligibility.rural_only)
+        self._restricted = frozenset(
+            oid for oid, o in self.offers.items() if o.eligibility.requires_any or o.eligibility.laureates_only
+        )
 
     def _canon(self, s: str) -> str:
         """An unknown stem mapped to its longest known prefix of 5+ letters: the stemmer does not always give the
@@ -422,7 +482,7 @@ class Matcher:
         for i, w in enumerate(words):
             if w in STOP_WORDS or w in self._ignore:
                 continue
-            if w.isdigit() or w in NEED_FILLERS:  # only inside a phrase ("4 saisons", "villages d'avenir")
+            if w.isdigit() or w in NEED_FILLERS or w in WEAK_WORDS:  # only inside a phrase ("4 saisons", "villages d'avenir")
                 main_seq.append(w if w.isdigit() else stem(w))
                 main_src.append((i,))
                 continue
@@ -532,30 +592,79 @@ class Matcher:
                 contrib[k] += value / max(1, len(words))
         return contrib
 
-    def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
+    def match(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: Iterable[Any] | None = None
+    ) -> list[Match]:
         """Offers that fit the need ``text``, best first; eligibility checked for ``commune_code`` if given."""
-        try:
-            return self._match(text, commune_code, limit)
-        except RecursionError:  # pragma: no cover - defensive: bad input never crashes the caller
-            return []
+        return self.match_with_confidence(text, commune_code, limit, themes).results
 
-    def _match(self, text: str, commune_code: str | None, limit: int) -> list[Match]:
+    def match_with_confidence(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: Iterable[Any] | None = None
+    ) -> MatchResult:
+        """``match`` and whether the best offers fit only weakly (``unsure``: a person should look at the need)."""
+        try:
+            results, confidence = self._match(text, commune_code, limit, themes)
+        except RecursionError:  # pragma: no cover - defensive: bad input never crashes the caller
+            results, confidence = [], _Confidence()
+        value = confidence.value()
+        return MatchResult(results=results, unsure=not results or value < UNSURE_BELOW, confidence=round(value, 4))
+
+    def _confirmed_themes(self, themes: Iterable[Any] | None) -> list[ThemeId] | None:
+        """Themes the person confirmed or corrected, as known theme ids (None: none given, detect them)."""
+        if themes is None:
+            return None
+        out: list[ThemeId] = []
+        by_value = {t.value: t for t in self.themes}
+        for t in themes if not isinstance(themes, (str, bytes)) else [themes]:
+            tid = t if isinstance(t, ThemeId) else by_value.get(str(getattr(t, "value", t)))
+            if tid is not None and tid in self.themes and tid not in out:
+                out.append(tid)
+        return out
+
+    def _match(
+        self, text: str, commune_code: str | None, limit: int, themes: Iterable[Any] | None = None
+    ) -> tuple[list[Match], _Confidence]:
         query = self._parse(text)
         if query is None or limit <= 0:
-            return []
+            return [], _Confidence()
         scores, hits = self._relevance(query)
+        reading = read(query.words)
+        place = self._place(commune_code)
         theme_scores = self._theme_scores(query)
-        top_theme = max((v[0] for v in theme_scores.values()), default=0.0)
+        confirmed = self._confirmed_themes(themes)
         totals: dict[str, float] = dict(scores)
-        for tid, (tscore, _) in theme_scores.items():
-            share = tscore / top_theme
+        if confirmed:
+            # the person's own choice of themes replaces the detected ones (a corrected theme is dropped)
+            theme_scores = {t: theme_scores.get(t, (1.0, set())) for t in confirmed}
+            shares = {t: 1.0 for t in confirmed}
+            bonus = CONFIRMED_THEME_BONUS
+        else:
+            if confirmed is not None:  # the person said: none of these themes
+                theme_scores = {}
+            top_theme = max((v[0] for v in theme_scores.values()), default=0.0)
+            shares = {t: v[0] / top_theme for t, v in theme_scores.items()}
+            bonus = THEME_BONUS
+        for tid, share in shares.items():
             for oid, pos in self._theme_offers.get(tid, ()):
-                totals[oid] = totals.get(oid, 0.0) + THEME_BONUS * share * (1.0 if pos == 0 else THEME_SECONDARY)
+                totals[oid] = totals.get(oid, 0.0) + bonus * share * (1.0 if pos == 0 else THEME_SECONDARY)
+        lexical_top = max(scores.values(), default=0.0)
+        if reading.investment and not reading.administrative:
+            # ordinary municipal investment: the general investment grants come up whatever the other words say
+            lift = FALLBACK_BONUS + FALLBACK_SHARE * lexical_top
+            for oid in self._fallback:
+                totals[oid] = totals.get(oid, 0.0) + lift
+        rural = reading.rural or (
+            place is not None and place.kind == "commune" and place.population is not None
+            and place.population < RURAL_POPULATION
+        )
+        if rural and "commerce-artisanat" in {getattr(t, "value", t) for t in theme_scores}:
+            # a village shop or bar: the rural programmes before the town-centre commercial fund
+            for oid in self._rural_offers:
+                totals[oid] = totals.get(oid, 0.0) + RURAL_COMMERCE_BONUS
         # Offers in decreasing raw order; eligibility only while an offer can still enter the list (the ranking
         # factors are at most MAX_FACTOR), and the wording (reasons) only for the offers kept.
         candidates = [(-t, oid) for oid, t in totals.items() if t > 0]
         heapq.heapify(candidates)  # popped best first: no full sort of a large catalogue
-        place = self._place(commune_code)
         kept: list[tuple[float, str]] = []  # min-heap of (final total, offer id), at most ``limit``
         checked: dict[str, tuple[bool | None, list[str], list[str], float]] = {}
         while candidates:
@@ -567,10 +676,26 @@ class Matcher:
             elig = self._eligibility(offer, place)
             checked[oid] = elig
             final = total * elig[3] * STATUS_FACTOR.get(offer.status, 1.0)
+            if place is None and oid in self._restricted and not hits.get(oid):
+                # a programme for members or laureates only, not named, for a collectivité we do not know
+                final *= RESTRICTED_FACTOR
             if len(kept) < limit:
                 heapq.heappush(kept, (final, oid))
             elif final > kept[0][0]:
                 heapq.heapreplace(kept, (final, oid))
+        if not kept and self._fallback and _looks_like_words(query.words):
+            # never empty for a real need: the general investment grants, said to be a weak fit
+            kept = [(0.0, oid) for oid in self._fallback[:limit]]
+            for oid in self._fallback[:limit]:
+                checked[oid] = self._eligibility(self.offers[oid], place)
+        finals = sorted((f for f, _ in kept), reverse=True)
+        confidence = _Confidence(
+            top=finals[0] if finals else 0.0,
+            second=finals[1] if len(finals) > 1 else 0.0,
+            lexical=lexical_top,
+            reading=reading,
+            named=any(hits.get(oid) for _, oid in kept),
+        )
         surface = _Surface(text, query.words)
         ranked: list[tuple[float, str, Match]] = []
         for final, oid in kept:
@@ -598,7 +723,7 @@ class Matcher:
             )
             ranked.append((score, oid, match))
         ranked.sort(key=lambda r: (-r[0], r[1]))
-        return [m for _, _, m in ranked]
+        return [m for _, _, m in ranked], confidence
 
     @staticmethod
     def _reason_words(contrib: Mapping[int, float], surface: _Surface, top: int = 4) -> list[str]:
