@@ -79,6 +79,18 @@ ADMIN: tuple[str, ...] = (
     "compte administratif", "decision modificative", "ligne de tresorerie", "fermeture de classe",
 )
 
+COMMERCE: tuple[str, ...] = (
+    "commerce", "commerces", "dernier commerce", "bar", "bar-restaurant", "bar tabac", "bistrot", "cafe",
+    "cafe-restaurant", "restaurant", "auberge", "epicerie", "superette", "boulangerie", "boucherie", "charcuterie",
+    "multiservice", "multiple rural", "tabac", "presse", "depot de pain", "fonds de commerce", "licence iv",
+    "licence 4",
+)
+
+TAKEOVER: tuple[str, ...] = (
+    "rachat", "racheter", "rachete", "rachetent", "reprise", "reprendre", "repris", "reprend", "murs",
+    "location-gerance", "location gerance", "gerance", "regie", "preemption", "repreneur", "repreneurs",
+)
+
 RURAL: tuple[str, ...] = (
     "village", "villages", "bourg", "hameau", "hameaux", "rural", "rurale", "rurales", "ruraux", "campagne",
     "petite commune",
@@ -89,6 +101,7 @@ WEAK: tuple[str, ...] = (
     "demande", "demandes", "demander", "solliciter", "sollicite", "sollicitent", "deux", "trois", "nouveau",
     "nouvelle", "nouvel", "nouveaux", "fond", "comble", "lutte", "titre", "faire", "ben", "bah", "bon", "alors",
     "finalement", "enfin", "donc", "voila", "ok", "oui", "non", "euh", "hein", "vraiment", "tres", "beaucoup",
+    "cadre", "dossier", "dossiers", "subvention", "subventions", "decision", "pris", "prise", "secteur",
 )
 
 
@@ -111,6 +124,10 @@ _ASSETS = _index(ASSETS)
 _WORKS = _index(WORKS)
 _ADMIN = _index(ADMIN)
 _RURAL = _index(RURAL)
+_COMMERCE = _index(COMMERCE)
+_TAKEOVER = _index(TAKEOVER)
+#: normalised single words of ``WORKS`` (weak in the lexical match: the action does not choose the programme)
+WORKS_WORDS = frozenset(w for e in WORKS for w in normalize(e).split() if w not in STOP_WORDS and len(normalize(e).split()) == 1)
 #: normalised words kept out of the lexical match (``WEAK``)
 WEAK_WORDS = frozenset(normalize(w) for w in WEAK)
 
@@ -123,6 +140,9 @@ class Reading:
     works: list[tuple[int, ...]] = field(default_factory=list)
     admin: list[tuple[int, ...]] = field(default_factory=list)
     rural: bool = False
+    commerce: bool = False
+    takeover: bool = False
+    covered: int = 0  # content words that are part of an asset or works phrase
 
     @property
     def investment(self) -> bool:
@@ -160,9 +180,13 @@ def read(words: list[str]) -> Reading:
     def back(spans: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
         return [tuple(positions[k] for k in span) for span in spans]
 
+    assets, works = _find(stems, _ASSETS), _find(stems, _WORKS)
     return Reading(
-        assets=back(_find(stems, _ASSETS)),
-        works=back(_find(stems, _WORKS)),
+        assets=back(assets),
+        works=back(works),
         admin=back(_find(stems, _ADMIN)),
         rural=bool(_find(stems, _RURAL)),
+        commerce=bool(_find(stems, _COMMERCE)),
+        takeover=bool(_find(stems, _TAKEOVER)),
+        covered=len({k for span in assets + works for k in span}),
     )

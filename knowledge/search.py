@@ -32,7 +32,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 from rapidfuzz import fuzz, process
 
 from intents.normalize import ACRONYMS, STOP_WORDS, SYNONYMS, normalize, stem
-from knowledge.rank import WEAK_WORDS, Reading, read
+from knowledge.rank import WEAK_WORDS, WORKS_WORDS, Reading, read
 from knowledge.schema import Offer, Theme, ThemeId
 
 # --- wording (French, shown to mayors) -----------------------------------------------------------------------------
@@ -129,11 +129,14 @@ UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
 # issue 11: reading a project as an agent does (knowledge.rank)
+WORKS_WEIGHT = 0.4  # « installation », « rénovation »: the action says little about which programme
 FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
 FALLBACK_SHARE = 0.35  # ... by this share of the best lexical score, so that they stand beside the specific offers
 RURAL_COMMERCE_BONUS = 3.0  # a village shop or bar: the rural programmes
+RURAL_COMMERCE_SHARE = 0.5  # ... plus this share of the best lexical score
+FALLBACK_COVER = 0.65  # share added when the asset and works words make up the whole need
 RURAL_POPULATION = 3500  # a commune under this size is read as a village (as Villages d'avenir does)
-RESTRICTED_FACTOR = 0.7  # members or laureates only, programme not named, collectivité unknown
+RESTRICTED_FACTOR = 0.55  # members or laureates only, programme not named, collectivité unknown
 CONFIRMED_THEME_BONUS = 3.0  # themes the person confirmed weigh more than themes we guessed
 UNSURE_BELOW = 0.5  # confidence under which the guichet says it is unsure
 CONFIDENCE_SCALE = 4.0  # raw score at which a need with no asset and no programme name is half sure
@@ -325,6 +328,7 @@ class Matcher:
         words: set[str] = set()
         # phrase index: first stem -> list of (stems, offer id, bonus kind)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = defaultdict(list)
+        self._named: set[tuple[tuple[str, ...], str]] = set()  # phrases that name a programme (name, acronym)
         theme_labels = {t.id: t.label for t in self.themes.values()}
         memo: dict[str, tuple[list[str], list[str]]] = {}  # text -> (words, stems): keywords repeat across offers
         phrase_memo: dict[str, tuple[str, ...]] = {}
@@ -372,6 +376,7 @@ class Matcher:
                 if st and st not in seen:
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, NAME_BONUS))
+                    self._named.add((st, offer.id))
             for text in offer.keywords:
                 st = phrase_stems(text)
                 if len(st) >= 2 and st not in seen:
@@ -381,6 +386,7 @@ class Matcher:
                     # an acronym among the keywords ("VDA", "MSP"): as strong as the offer's own acronym, halved
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, NAME_BONUS / 2))
+                    self._named.add((st, offer.id))
             self._docs[offer.id] = _OfferIndex(offer, dict(tf), length, [])
         n = max(1, len(self._docs))
         self._avg_len = sum(d.length for d in self._docs.values()) / n if self._docs else 1.0
@@ -487,7 +493,7 @@ class Matcher:
                 main_src.append((i,))
                 continue
             s = stem(w)
-            weight = 1.0
+            weight = WORKS_WEIGHT if w in WORKS_WORDS else 1.0
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
                 s = self._canon(s)
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
@@ -552,8 +558,12 @@ class Matcher:
                 best_item[item.stem] = item
         return best_item
 
-    def _relevance(self, query: _Query) -> tuple[dict[str, float], dict[str, list[tuple[float, tuple[int, ...]]]]]:
-        """Raw relevance per offer (lexical + phrases) and, per offer, the phrase hits (value, query word indexes)."""
+    def _relevance(
+        self, query: _Query
+    ) -> tuple[dict[str, float], dict[str, list[tuple[float, tuple[int, ...]]]], set[str]]:
+        """Raw relevance per offer (lexical + phrases), per offer the phrase hits (value, query word indexes), and
+        the offers named in the need (name, acronym)."""
+        named: set[str] = set()
         scores: dict[str, float] = defaultdict(float)
         for s, item in self._best_items(query).items():
             plist = self._postings.get(s)
@@ -570,10 +580,12 @@ class Matcher:
                     if (oid, st) in matched or tuple(seq[i : i + len(st)]) != st:
                         continue
                     matched.add((oid, st))
+                    if (st, oid) in self._named:
+                        named.add(oid)
                     value = bonus * weight
                     scores[oid] += value
                     hits[oid].append((value, tuple(k for x in src[i : i + len(st)] for k in x)))
-        return scores, hits
+        return scores, hits, named
 
     def _contributions(
         self, oid: str, query: _Query, hits: list[tuple[float, tuple[int, ...]]]
@@ -627,7 +639,7 @@ class Matcher:
         query = self._parse(text)
         if query is None or limit <= 0:
             return [], _Confidence()
-        scores, hits = self._relevance(query)
+        scores, hits, named = self._relevance(query)
         reading = read(query.words)
         place = self._place(commune_code)
         theme_scores = self._theme_scores(query)
@@ -648,19 +660,25 @@ class Matcher:
             for oid, pos in self._theme_offers.get(tid, ()):
                 totals[oid] = totals.get(oid, 0.0) + bonus * share * (1.0 if pos == 0 else THEME_SECONDARY)
         lexical_top = max(scores.values(), default=0.0)
-        if reading.investment and not reading.administrative:
-            # ordinary municipal investment: the general investment grants come up whatever the other words say
-            lift = FALLBACK_BONUS + FALLBACK_SHARE * lexical_top
-            for oid in self._fallback:
-                totals[oid] = totals.get(oid, 0.0) + lift
         rural = reading.rural or (
             place is not None and place.kind == "commune" and place.population is not None
             and place.population < RURAL_POPULATION
         )
-        if rural and "commerce-artisanat" in {getattr(t, "value", t) for t in theme_scores}:
-            # a village shop or bar: the rural programmes before the town-centre commercial fund
+        # a village shop or bar (or one the commune takes over): the rural programmes before the town-centre fund
+        village_shop = reading.commerce and (rural or reading.takeover)
+        if village_shop:
             for oid in self._rural_offers:
-                totals[oid] = totals.get(oid, 0.0) + RURAL_COMMERCE_BONUS
+                totals[oid] = totals.get(oid, 0.0) + RURAL_COMMERCE_BONUS + RURAL_COMMERCE_SHARE * lexical_top
+        if reading.investment and not reading.administrative:
+            # ordinary municipal investment: the general investment grants come up whatever the other words say,
+            # the more so as the asset and the works make up the need
+            content = sum(1 for it in query.items if it.weight >= 0.5 and len(it.source) == 1) or 1
+            cover = min(1.0, reading.covered / content)
+            lift = FALLBACK_BONUS + lexical_top * (FALLBACK_SHARE + FALLBACK_COVER * cover)
+            if village_shop:
+                lift *= 0.5
+            for oid in self._fallback:
+                totals[oid] = totals.get(oid, 0.0) + lift
         # Offers in decreasing raw order; eligibility only while an offer can still enter the list (the ranking
         # factors are at most MAX_FACTOR), and the wording (reasons) only for the offers kept.
         candidates = [(-t, oid) for oid, t in totals.items() if t > 0]
@@ -694,7 +712,7 @@ class Matcher:
             second=finals[1] if len(finals) > 1 else 0.0,
             lexical=lexical_top,
             reading=reading,
-            named=any(hits.get(oid) for _, oid in kept),
+            named=any(oid in named for _, oid in kept),
         )
         surface = _Surface(text, query.words)
         ranked: list[tuple[float, str, Match]] = []
