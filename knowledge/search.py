@@ -129,6 +129,7 @@ UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
 # issue 11: reading a project as an agent does (knowledge.rank)
+FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin")
 WORKS_WEIGHT = 0.4  # « installation », « rénovation »: the action says little about which programme
 FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
 FALLBACK_SHARE = 0.35  # ... by this share of the best lexical score, so that they stand beside the specific offers
@@ -311,6 +312,7 @@ class Matcher:
         themes: Mapping[ThemeId, Theme] | Iterable[Theme],
         territory: Any = None,
         departement: str = "90",
+        features: Iterable[str] | None = None,
     ) -> None:
         offer_list = list(offers.values()) if isinstance(offers, Mapping) else list(offers)
         theme_list = list(themes.values()) if isinstance(themes, Mapping) else list(themes)
@@ -318,6 +320,8 @@ class Matcher:
         self.themes: dict[ThemeId, Theme] = {t.id: t for t in theme_list}
         self.territory = territory
         self.departement = departement
+        #: parts of the agent's reading in use (all by default; ``scripts/eval_quality.py --ablation`` turns each off)
+        self.features = frozenset(FEATURES if features is None else features)
         self._build()
 
     # --- index -----------------------------------------------------------------------------------------------------
@@ -488,12 +492,12 @@ class Matcher:
         for i, w in enumerate(words):
             if w in STOP_WORDS or w in self._ignore:
                 continue
-            if w.isdigit() or w in NEED_FILLERS or w in WEAK_WORDS:  # only inside a phrase ("4 saisons", "villages d'avenir")
+            if w.isdigit() or w in NEED_FILLERS or (w in WEAK_WORDS and "weak" in self.features):  # only inside a phrase ("4 saisons", "villages d'avenir")
                 main_seq.append(w if w.isdigit() else stem(w))
                 main_src.append((i,))
                 continue
             s = stem(w)
-            weight = WORKS_WEIGHT if w in WORKS_WORDS else 1.0
+            weight = WORKS_WEIGHT if w in WORKS_WORDS and "works" in self.features else 1.0
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
                 s = self._canon(s)
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
@@ -665,11 +669,11 @@ class Matcher:
             and place.population < RURAL_POPULATION
         )
         # a village shop or bar (or one the commune takes over): the rural programmes before the town-centre fund
-        village_shop = reading.commerce and (rural or reading.takeover)
+        village_shop = reading.commerce and (rural or reading.takeover) and "village_shop" in self.features
         if village_shop:
             for oid in self._rural_offers:
                 totals[oid] = totals.get(oid, 0.0) + RURAL_COMMERCE_BONUS + RURAL_COMMERCE_SHARE * lexical_top
-        if reading.investment and not reading.administrative:
+        if reading.investment and not reading.administrative and "fallback" in self.features:
             # ordinary municipal investment: the general investment grants come up whatever the other words say,
             # the more so as the asset and the works make up the need
             content = sum(1 for it in query.items if it.weight >= 0.5 and len(it.source) == 1) or 1
@@ -694,7 +698,7 @@ class Matcher:
             elig = self._eligibility(offer, place)
             checked[oid] = elig
             final = total * elig[3] * STATUS_FACTOR.get(offer.status, 1.0)
-            if place is None and oid in self._restricted and not hits.get(oid):
+            if place is None and oid in self._restricted and not hits.get(oid) and "restricted" in self.features:
                 # a programme for members or laureates only, not named, for a collectivité we do not know
                 final *= RESTRICTED_FACTOR
             if len(kept) < limit:
@@ -707,6 +711,8 @@ class Matcher:
             for oid in self._fallback[:limit]:
                 checked[oid] = self._eligibility(self.offers[oid], place)
         finals = sorted((f for f, _ in kept), reverse=True)
+        if "admin" not in self.features:
+            reading.admin = []
         confidence = _Confidence(
             top=finals[0] if finals else 0.0,
             second=finals[1] if len(finals) > 1 else 0.0,

@@ -318,11 +318,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", default=str(ROOT / "docs" / "quality.md"))
     parser.add_argument("--dev-only", action="store_true", help="leave the held-out real texts out (while tuning)")
+    parser.add_argument(
+        "--ablation", action="store_true", help="dev sets only: the matcher with each part of the agent's reading off"
+    )
     args = parser.parse_args(argv)
 
     from knowledge.base import KnowledgeBase
 
     kb = KnowledgeBase.load(departement=os.environ.get("GUICHET_DEPARTEMENT", "90"))
+    if args.ablation:
+        print(ablation(kb))
+        return 0
     figs = [evaluate(kb, name, path) for name, path in SETS.items() if path.exists()]
     text = table(figs)
     print(text)
@@ -367,6 +373,32 @@ def write_doc(path: Path, text: str, figs: list[Figures], kb: Any) -> None:
         path.write_text(before + block + after, encoding="utf-8")
     else:
         path.write_text(block + "\n", encoding="utf-8")
+
+
+def ablation(kb: Any) -> str:
+    """Dev sets only (chat-style and real): top-1 / top-3 / unsure with every part of the reading, then each off."""
+    from knowledge.search import FEATURES, Matcher
+
+    chat = _load(SETS["dev"] / "needs.yaml")
+    real = load_real(REAL_SETS["real dev"])
+    base_matcher = kb.matcher
+    lines = [
+        "| matcher | chat dev top-1 | chat dev top-3 | real dev top-1 | real dev top-3 | no-fit unsure | fitting unsure |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    variants = [("all parts", FEATURES), *((f"without {f}", tuple(x for x in FEATURES if x != f)) for f in FEATURES),
+                ("none (issue 10 matcher + unsure)", ())]
+    try:
+        for label, feats in variants:
+            kb.matcher = Matcher(kb.offers, kb.themes, territory=kb.territory, departement=kb.departement,
+                                 features=feats)
+            t1, t3, _ = eval_needs(kb, chat)
+            r = eval_real(kb, "real dev", real, [])
+            lines.append(f"| {label} | {_pct(t1)} | {_pct(t3)} | {_pct(r.top1)} | {_pct(r.top3)} | "
+                         f"{_pct(r.nofit_unsure)} | {_pct(r.fit_unsure)} |")
+    finally:
+        kb.matcher = base_matcher
+    return "\n".join(lines)
 
 
 def write_real_doc(path: Path, text: str, kb: Any) -> None:
