@@ -50,7 +50,6 @@ ASSETS: tuple[str, ...] = (
     "eclairage public", "lampadaires", "videoprotection", "video protection", "videosurveillance", "cameras",
     "systeme video", "defense incendie", "defense exterieure contre l'incendie", "bache incendie", "baches incendie",
     "reserve incendie", "citerne incendie", "poteau incendie", "borne incendie", "points d'eau incendie",
-    "points d'eau",
     # networks
     "reseau d'eau", "eau potable", "assainissement", "station d'epuration", "captage", "reservoir", "chateau d'eau",
     "eaux pluviales", "reseau de chaleur", "chaufferie", "chaudiere", "chauffage",
@@ -66,11 +65,11 @@ WORKS: tuple[str, ...] = (
 )
 
 ADMIN: tuple[str, ...] = (
-    "tarif", "tarifs", "tarifs publics", "taxe", "taxe d'amenagement", "taux", "impots", "fiscalite", "redevance",
+    "tarif", "tarifs", "tarifs publics", "taxe", "taxe d'amenagement", "impots", "fiscalite", "redevance",
     "cotisation", "indemnites", "assurance", "assurance statutaire", "centre de gestion", "adhesion", "convention",
     "medecine professionnelle", "recrutement", "agent recenseur", "recensement", "personnel", "contrat de travail",
     "heures supplementaires", "compte epargne temps", "election", "elections", "delegue", "designation", "motion",
-    "petition", "subvention exceptionnelle", "subventions aux associations", "subvention a l'association",
+    "subvention exceptionnelle", "subventions aux associations", "subvention a l'association",
     "subventions aux manifestations", "manifestations", "ligue contre le cancer", "amicale", "comite des fetes",
     "fete", "fetes", "loto", "entrees a la piscine", "concession", "concessions", "location de la salle",
     "voisins", "voisinage", "incivils", "incivilites", "tondeuse", "aboiements", "nids", "nid", "frelons",
@@ -102,6 +101,14 @@ WEAK: tuple[str, ...] = (
     "nouvelle", "nouvel", "nouveaux", "fond", "comble", "lutte", "titre", "faire", "ben", "bah", "bon", "alors",
     "finalement", "enfin", "donc", "voila", "ok", "oui", "non", "euh", "hein", "vraiment", "tres", "beaucoup",
     "cadre", "dossier", "dossiers", "subvention", "subventions", "decision", "pris", "prise", "secteur",
+)
+
+
+#: a collectivité named as the subject of a verb (« la mairie a mis en place… ») is who acts, not what is built
+SUBJECT_ASSETS = frozenset({"mairie", "commune", "municipalite"})
+SUBJECT_VERBS = frozenset(
+    "a avait aura veut voudrait souhaite decide rachete reprend doit peut cherche compte mene lance prend fait "
+    "soutient finance porte envisage prevoit".split()
 )
 
 
@@ -181,6 +188,13 @@ def read(words: list[str]) -> Reading:
         return [tuple(positions[k] for k in span) for span in spans]
 
     assets, works = _find(stems, _ASSETS), _find(stems, _WORKS)
+    assets = [
+        span for span in assets
+        if not (
+            len(span) == 1 and words[positions[span[0]]] in SUBJECT_ASSETS
+            and positions[span[0]] + 1 < len(words) and words[positions[span[0]] + 1] in SUBJECT_VERBS
+        )
+    ]
     return Reading(
         assets=back(assets),
         works=back(works),

@@ -267,16 +267,17 @@ class _Confidence:
     second: float = 0.0
     lexical: float = 0.0  # best lexical score (words shared with an offer, themes and fallbacks left out)
     reading: Reading | None = None
-    named: bool = False  # a programme's name, acronym or multi-word keyword is in the need
+    named: bool = False  # a programme's name or acronym is in the need
+    phrased: bool = False  # an offer's multi-word keyword (other than an asset) is in the need
 
     def value(self) -> float:
         """In [0, 1]: how clearly the first offers fit. Under ``UNSURE_BELOW`` the guichet says it is unsure."""
         if self.top <= 0:
             return 0.0
         reading = self.reading or Reading()
-        if reading.administrative and not self.named:
+        if reading.administrative and not (self.named or self.phrased):
             return 0.2  # running matters (tariffs, staff, events…): no programme funds them
-        if self.named or reading.investment:
+        if self.named or self.phrased or reading.investment:
             return 0.9
         return min(1.0, self.top / (self.top + CONFIDENCE_SCALE))
 
@@ -678,6 +679,12 @@ class Matcher:
             # the more so as the asset and the works make up the need
             content = sum(1 for it in query.items if it.weight >= 0.5 and len(it.source) == 1) or 1
             cover = min(1.0, reading.covered / content)
+            asset_words = {k for span in reading.assets for k in span}
+            if any(
+                set(words) <= asset_words
+                for oid, oid_hits in hits.items() if oid not in self._fallback for _, words in oid_hits
+            ):
+                cover = 0.0  # an offer's own keyword names the asset (« éclairage public », « réseau de chaleur »)
             lift = FALLBACK_BONUS + lexical_top * (FALLBACK_SHARE + FALLBACK_COVER * cover)
             if village_shop:
                 lift *= 0.5
@@ -711,6 +718,7 @@ class Matcher:
             for oid in self._fallback[:limit]:
                 checked[oid] = self._eligibility(self.offers[oid], place)
         finals = sorted((f for f, _ in kept), reverse=True)
+        asset_words = {k for span in reading.assets for k in span}
         if "admin" not in self.features:
             reading.admin = []
         confidence = _Confidence(
@@ -719,6 +727,9 @@ class Matcher:
             lexical=lexical_top,
             reading=reading,
             named=any(oid in named for _, oid in kept),
+            phrased=any(
+                not set(words) <= asset_words for _, oid in kept for _, words in hits.get(oid, ())
+            ),
         )
         surface = _Surface(text, query.words)
         ranked: list[tuple[float, str, Match]] = []
