@@ -665,6 +665,8 @@ class Matcher:
             for oid, pos in self._theme_offers.get(tid, ()):
                 totals[oid] = totals.get(oid, 0.0) + bonus * share * (1.0 if pos == 0 else THEME_SECONDARY)
         lexical_top = max(scores.values(), default=0.0)
+        lifted: dict[str, float] = {}  # offers lifted as general investment grants, and by how much
+        lifted_words: set[int] = set()
         rural = reading.rural or (
             place is not None and place.kind == "commune" and place.population is not None
             and place.population < RURAL_POPULATION
@@ -690,6 +692,8 @@ class Matcher:
                 lift *= 0.5
             for oid in self._fallback:
                 totals[oid] = totals.get(oid, 0.0) + lift
+                lifted[oid] = lift
+            lifted_words.update(k for span in reading.assets + reading.works for k in span)
         # Offers in decreasing raw order; eligibility only while an offer can still enter the list (the ranking
         # factors are at most MAX_FACTOR), and the wording (reasons) only for the offers kept.
         candidates = [(-t, oid) for oid, t in totals.items() if t > 0]
@@ -738,7 +742,11 @@ class Matcher:
             eligible, why, warnings, _ = checked[oid]
             matched_themes = [tid for tid in offer.themes if tid in theme_scores]
             reasons: list[str] = []
-            words_shown = self._reason_words(self._contributions(oid, query, hits.get(oid, [])), surface)
+            contrib = self._contributions(oid, query, hits.get(oid, []))
+            if oid in lifted:  # the investment grants: the asset and works the need names are why they are here
+                for k in lifted_words:
+                    contrib[k] = contrib.get(k, 0.0) + lifted[oid] / max(1, len(lifted_words))
+            words_shown = self._reason_words(contrib, surface)
             if words_shown:
                 reasons.append(WORDING["words"].format(words=", ".join(words_shown)))
             if matched_themes:
@@ -767,8 +775,14 @@ class Matcher:
         if not contrib:
             return []
         words = surface.words
-        best = sorted(contrib.items(), key=lambda kv: -kv[1])[:top]
-        keep = sorted(k for k, v in best if v > 0 and k < len(words))
+        # never quote a word that says nothing about the project (« ben », « finalement », « accueillir deux »)
+        quotable = {
+            k: v for k, v in contrib.items()
+            if v > 0 and k < len(words) and words[k] not in WEAK_WORDS and words[k] not in NEED_FILLERS
+            and words[k] not in STOP_WORDS
+        }
+        best = sorted(quotable.items(), key=lambda kv: -kv[1])[:top]
+        keep = sorted(k for k, _ in best)
         groups: list[list[int]] = []
         for k in keep:
             if groups:

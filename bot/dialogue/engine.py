@@ -636,7 +636,7 @@ class Turn:
         if again and shown:
             text = T.OFFERS_AGAIN
         elif not shown:
-            text = T.OFFERS_NONE
+            text = T.OFFERS_UNSURE if self.draft.get("offers_unsure") else T.OFFERS_NONE
         else:
             lines = [T.offer_line(i + 1, o["name"], o.get("reason"), o.get("warning")) for i, o in enumerate(shown)]
             text = T.OFFERS_INTRO + "\n\n" + "\n".join(lines) + "\n\n" + T.OFFERS_OUTRO
@@ -728,13 +728,17 @@ class Turn:
 
     def _compute_matches(self) -> None:
         d = self.draft
-        try:
-            matches = list(self.kb.match(d.get("need") or "", d.get("commune_code"), limit=3))[:3]
+        try:  # issue 11: the themes the person confirmed re-rank; "unsure" says so instead of a confident list
+            outcome = self.kb.match_with_confidence(
+                d.get("need") or "", d.get("commune_code"), limit=3, themes=d.get("themes") or None
+            )
+            matches, unsure = list(outcome.results)[:3], bool(outcome.unsure)
         except Exception:
             _log_exc("kb.match failed")
-            matches = []
+            matches, unsure = [], False
         d["matches"] = [m.id for m in matches]
-        d["offer_view"] = [
+        d["offers_unsure"] = unsure
+        d["offer_view"] = [] if unsure else [
             {"id": m.id, "name": m.name, "reason": (m.reasons[0] if m.reasons else None),
              "warning": (m.warnings[0] if m.warnings else None)}
             for m in matches
