@@ -158,10 +158,15 @@ class Reading:
 
     @property
     def administrative(self) -> bool:
-        """Only running matters are named: no asset, or admin words outnumber the assets and no works are named."""
+        """Running matters lead: they come before any asset or works (an agenda item's head), or there is no asset, or
+        they outnumber the assets and no works are named."""
         if not self.admin:
             return False
-        return not self.assets or (not self.works and len(self.admin) >= len(self.assets))
+        first_admin = min(span[0] for span in self.admin)
+        heads = [span[0] for span in self.assets + self.works]
+        if not heads or first_admin < min(heads):
+            return True  # « Tarifs de la cantine… », « Subvention exceptionnelle pour l'école… »: the item is the admin
+        return not self.works and len(self.admin) >= len(self.assets)
 
 
 def _find(stems: list[str], index: dict[str, list[tuple[str, ...]]]) -> list[tuple[int, ...]]:
