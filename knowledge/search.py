@@ -131,6 +131,7 @@ SCALE = 6.0
 # issue 11: reading a project as an agent does (knowledge.rank)
 FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin")
 WORKS_WEIGHT = 0.4  # « installation », « rénovation »: the action says little about which programme
+FALLBACK_MAX = 3  # general investment grants (and rural programmes) lifted at most
 FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
 FALLBACK_SHARE = 0.35  # ... by this share of the best lexical score, so that they stand beside the specific offers
 RURAL_COMMERCE_BONUS = 3.0  # a village shop or bar: the rural programmes
@@ -445,11 +446,15 @@ class Matcher:
         self._ignore = frozenset(names - self._word_set - STOP_WORDS)
         # issue 11: the general investment grants (their keywords say so), the rural programmes (rural only), and
         # the programmes for members or laureates only
-        general = tuple(_stems("subvention d'investissement"))
-        self._fallback = sorted(
-            oid for oid, o in self.offers.items() if any(tuple(_stems(k)) == general for k in o.keywords)
-        )
-        self._rural_offers = sorted(oid for oid, o in self.offers.items() if o.eligibility.rural_only)
+        general = phrase_stems("subvention d'investissement")
+        # (a few at most, the broadest first: a large catalogue must not lift thousands of offers per query)
+        grants = [o for o in self.offers.values() if any(tuple(phrase_stems(k)) == general for k in o.keywords)]
+        grants.sort(key=lambda o: (-len(o.themes), o.id))
+        self._fallback = sorted(o.id for o in grants[:FALLBACK_MAX])
+        rural = [o for o in self.offers.values() if o.eligibility.rural_only and "commerce-artisanat" in
+                 {getattr(t, "value", t) for t in o.themes}]
+        rural.sort(key=lambda o: (-len(o.themes), o.id))
+        self._rural_offers = sorted(o.id for o in rural[:FALLBACK_MAX])
         self._restricted = frozenset(
             oid for oid, o in self.offers.items() if o.eligibility.requires_any or o.eligibility.laureates_only
         )
