@@ -317,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         "--show-heldout-errors", action="store_true", help="also list the held-out misses (looking at them is tuning on them)"
     )
     parser.add_argument("--out", default=str(ROOT / "docs" / "quality.md"))
+    parser.add_argument(
+        "--write-real-only", action="store_true", help="rewrite only the real-text table of docs/quality.md"
+    )
     parser.add_argument("--dev-only", action="store_true", help="leave the held-out real texts out (while tuning)")
     parser.add_argument(
         "--ablation", action="store_true", help="dev sets only: the matcher with each part of the agent's reading off"
@@ -347,7 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n## {f.name}: {len(f.errors)} miss(es)")
             for e in f.errors:
                 print("  " + e)
-    if not args.no_write:
+    if args.write_real_only and real_text:
+        write_real_doc(Path(args.out), real_text, kb)
+    elif not args.no_write:
         write_doc(Path(args.out), text, figs, kb)
         if real_text:
             write_real_doc(Path(args.out), real_text, kb)
