@@ -16,7 +16,7 @@ from knowledge.answers import Answerer
 from knowledge.faq import FaqAnswer, FaqIndex
 from knowledge.loader import load_deployment, load_faq, load_offers, load_phrases, load_themes, referential_date
 from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
-from knowledge.search import Match, Matcher
+from knowledge.search import Match, Matcher, MatchResult
 
 
 def place_names(territory: Any, departement: str) -> list[str]:
@@ -117,8 +117,17 @@ class KnowledgeBase:
         return kb
 
     # --- facade ----------------------------------------------------------------------------------------------------
-    def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
-        return self.matcher.match(text, commune_code=commune_code, limit=limit)
+    def match(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
+    ) -> list[Match]:
+        """Offers for a need, best first. ``themes``: themes the person confirmed or corrected (ids or values)."""
+        return self.matcher.match(text, commune_code=commune_code, limit=limit, themes=themes)
+
+    def match_with_confidence(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
+    ) -> MatchResult:
+        """As ``match``, with ``unsure``: True when no offer clearly fits (say so and let a person look)."""
+        return self.matcher.match_with_confidence(text, commune_code=commune_code, limit=limit, themes=themes)
 
     def answer(self, text: str, commune_code: str | None = None) -> FaqAnswer | None:
         """The answer to a question (FAQ, or about a place: the one named, or ``commune_code``, the person's own), with

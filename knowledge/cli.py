@@ -3,7 +3,8 @@
 ``bot.cli`` parses the flags and calls these functions; they return the process exit code. The JSON shapes are a
 contract:
 
-* match   → ``{"query", "results": [{"id", "name", "score", "reasons": [...], "warnings": [...]}]}``
+* match   → ``{"query", "results": [{"id", "name", "score", "reasons": [...], "warnings": [...]}], "unsure": bool}``
+  (``unsure``: no offer clearly fits; ``results`` may still list weak candidates)
 * faq     → ``{"query", "answer": {"id", "programme", "text", "source", "verified", "place", "member"} | null}``
   (``verified``: ISO date the information was last checked; ``place``: INSEE code or SIREN of the place the answer
   is about, else null; ``member``: true / false / null (unknown) for a place and a list)
@@ -29,6 +30,7 @@ EXIT_USAGE = 2
 _T = {
     "no_text": "Donnez un texte, ou --stdin pour lire une requête par ligne.",
     "no_result": "Aucune offre ne correspond.",
+    "unsure": "Aucun dispositif ne correspond clairement : à faire regarder par une personne. Pistes possibles :",
     "no_answer": "Pas de réponse sûre dans la FAQ.",
     "no_commune": "Aucune collectivité trouvée.",
     "resolved": "Trouvé : {name} ({kind}, {code}, département {dep})",
@@ -154,19 +156,22 @@ def run_match(text: str | None, commune: str | None = None, json_out: bool = Fal
         return EXIT_USAGE
 
     def compute(query: str) -> dict[str, Any]:
-        results = matcher.match(query, commune_code=code, limit=10)
+        outcome = matcher.match_with_confidence(query, commune_code=code, limit=10)
         return {
             "query": query,
             "results": [
                 {"id": m.id, "name": m.name, "score": m.score, "reasons": list(m.reasons), "warnings": list(m.warnings)}
-                for m in results
+                for m in outcome.results
             ],
+            "unsure": bool(outcome.unsure),
         }
 
     def show(result: dict[str, Any], out: TextIO) -> None:
         if not result["results"]:
             out.write(_T["no_result"] + "\n")
             return
+        if result.get("unsure"):
+            out.write(_T["unsure"] + "\n")
         for rank, r in enumerate(result["results"], 1):
             out.write(f"{rank:>2}. {r['name']} [{r['id']}]  {r['score']:.2f}\n")
             for reason in r["reasons"]:

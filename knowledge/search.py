@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 from rapidfuzz import fuzz, process
 
 from intents.normalize import ACRONYMS, STOP_WORDS, SYNONYMS, normalize, stem
+from knowledge.rank import WEAK_WORDS, WORKS_WORDS, Reading, read
 from knowledge.schema import Offer, Theme, ThemeId
 
 # --- wording (French, shown to mayors) -----------------------------------------------------------------------------
@@ -127,6 +128,20 @@ UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 # upper bound of the product of the factors above (offers that cannot reach the list are not checked)
 MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
+# issue 11: reading a project as an agent does (knowledge.rank)
+FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin")
+WORKS_WEIGHT = 0.4  # « installation », « rénovation »: the action says little about which programme
+FALLBACK_MAX = 3  # general investment grants (and rural programmes) lifted at most
+FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
+FALLBACK_SHARE = 0.35  # ... by this share of the best lexical score, so that they stand beside the specific offers
+RURAL_COMMERCE_BONUS = 3.0  # a village shop or bar: the rural programmes
+RURAL_COMMERCE_SHARE = 0.5  # ... plus this share of the best lexical score
+FALLBACK_COVER = 0.65  # share added when the asset and works words make up the whole need
+RURAL_POPULATION = 3500  # a commune under this size is read as a village (as Villages d'avenir does)
+RESTRICTED_FACTOR = 0.55  # members or laureates only, programme not named, collectivité unknown
+CONFIRMED_THEME_BONUS = 3.0  # themes the person confirmed weigh more than themes we guessed
+UNSURE_BELOW = 0.5  # confidence under which the guichet says it is unsure
+CONFIDENCE_SCALE = 4.0  # raw score at which a need with no asset and no programme name is half sure
 MAX_WORDS = 300
 # Words of a request that say nothing about its subject ("nous voudrions de l'aide pour…").
 NEED_FILLERS = frozenset(
@@ -171,6 +186,15 @@ class Match:
     warnings: list[str] = field(default_factory=list)
     themes: list[ThemeId] = field(default_factory=list)
     eligible: bool | None = None
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Ranked offers and whether none of them clearly fits (then a person should look at the need)."""
+
+    results: list[Match]
+    unsure: bool
+    confidence: float = 0.0
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -227,6 +251,38 @@ class _Surface:
         return " ".join(self.text[a[0] : b[1]].split())
 
 
+def _looks_like_words(words: Sequence[str]) -> bool:
+    """A need in Latin script with at least one plausible content word (not a keyboard smash, not another script)."""
+    return any(
+        w.isascii() and w.isalpha() and 3 <= len(w) <= 25 and w not in STOP_WORDS and w not in NEED_FILLERS
+        and any(c in "aeiouy" for c in w)
+        for w in words
+    )
+
+
+@dataclass
+class _Confidence:
+    """What the confidence of a ranking is computed from."""
+
+    top: float = 0.0  # final raw score of the first offer
+    second: float = 0.0
+    lexical: float = 0.0  # best lexical score (words shared with an offer, themes and fallbacks left out)
+    reading: Reading | None = None
+    named: bool = False  # a programme's name or acronym is in the need
+    phrased: bool = False  # an offer's multi-word keyword (other than an asset) is in the need
+
+    def value(self) -> float:
+        """In [0, 1]: how clearly the first offers fit. Under ``UNSURE_BELOW`` the guichet says it is unsure."""
+        if self.top <= 0:
+            return 0.0
+        reading = self.reading or Reading()
+        if reading.administrative and not (self.named or self.phrased):
+            return 0.2  # running matters (tariffs, staff, events…): no programme funds them
+        if self.named or self.phrased or reading.investment:
+            return 0.9
+        return min(1.0, self.top / (self.top + CONFIDENCE_SCALE))
+
+
 @dataclass
 class _Item:
     stem: str
@@ -258,6 +314,7 @@ class Matcher:
         themes: Mapping[ThemeId, Theme] | Iterable[Theme],
         territory: Any = None,
         departement: str = "90",
+        features: Iterable[str] | None = None,
     ) -> None:
         offer_list = list(offers.values()) if isinstance(offers, Mapping) else list(offers)
         theme_list = list(themes.values()) if isinstance(themes, Mapping) else list(themes)
@@ -265,6 +322,8 @@ class Matcher:
         self.themes: dict[ThemeId, Theme] = {t.id: t for t in theme_list}
         self.territory = territory
         self.departement = departement
+        #: parts of the agent's reading in use (all by default; ``scripts/eval_quality.py --ablation`` turns each off)
+        self.features = frozenset(FEATURES if features is None else features)
         self._build()
 
     # --- index -----------------------------------------------------------------------------------------------------
@@ -275,6 +334,7 @@ class Matcher:
         words: set[str] = set()
         # phrase index: first stem -> list of (stems, offer id, bonus kind)
         self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = defaultdict(list)
+        self._named: set[tuple[tuple[str, ...], str]] = set()  # phrases that name a programme (name, acronym)
         theme_labels = {t.id: t.label for t in self.themes.values()}
         memo: dict[str, tuple[list[str], list[str]]] = {}  # text -> (words, stems): keywords repeat across offers
         phrase_memo: dict[str, tuple[str, ...]] = {}
@@ -322,6 +382,7 @@ class Matcher:
                 if st and st not in seen:
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, NAME_BONUS))
+                    self._named.add((st, offer.id))
             for text in offer.keywords:
                 st = phrase_stems(text)
                 if len(st) >= 2 and st not in seen:
@@ -331,6 +392,7 @@ class Matcher:
                     # an acronym among the keywords ("VDA", "MSP"): as strong as the offer's own acronym, halved
                     seen.add(st)
                     self._phrases[st[0]].append((st, offer.id, NAME_BONUS / 2))
+                    self._named.add((st, offer.id))
             self._docs[offer.id] = _OfferIndex(offer, dict(tf), length, [])
         n = max(1, len(self._docs))
         self._avg_len = sum(d.length for d in self._docs.values()) / n if self._docs else 1.0
@@ -382,6 +444,20 @@ class Matcher:
             except Exception:  # noqa: BLE001 - no territory, or a referential without these lookups
                 pass
         self._ignore = frozenset(names - self._word_set - STOP_WORDS)
+        # issue 11: the general investment grants (their keywords say so), the rural programmes (rural only), and
+        # the programmes for members or laureates only
+        general = phrase_stems("subvention d'investissement")
+        # (a few at most, the broadest first: a large catalogue must not lift thousands of offers per query)
+        grants = [o for o in self.offers.values() if any(tuple(phrase_stems(k)) == general for k in o.keywords)]
+        grants.sort(key=lambda o: (-len(o.themes), o.id))
+        self._fallback = sorted(o.id for o in grants[:FALLBACK_MAX])
+        rural = [o for o in self.offers.values() if o.eligibility.rural_only and "commerce-artisanat" in
+                 {getattr(t, "value", t) for t in o.themes}]
+        rural.sort(key=lambda o: (-len(o.themes), o.id))
+        self._rural_offers = sorted(o.id for o in rural[:FALLBACK_MAX])
+        self._restricted = frozenset(
+            oid for oid, o in self.offers.items() if o.eligibility.requires_any or o.eligibility.laureates_only
+        )
 
     def _canon(self, s: str) -> str:
         """An unknown stem mapped to its longest known prefix of 5+ letters: the stemmer does not always give the
@@ -422,12 +498,12 @@ class Matcher:
         for i, w in enumerate(words):
             if w in STOP_WORDS or w in self._ignore:
                 continue
-            if w.isdigit() or w in NEED_FILLERS:  # only inside a phrase ("4 saisons", "villages d'avenir")
+            if w.isdigit() or w in NEED_FILLERS or (w in WEAK_WORDS and "weak" in self.features):  # only inside a phrase ("4 saisons", "villages d'avenir")
                 main_seq.append(w if w.isdigit() else stem(w))
                 main_src.append((i,))
                 continue
             s = stem(w)
-            weight = 1.0
+            weight = WORKS_WEIGHT if w in WORKS_WORDS and "works" in self.features else 1.0
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
                 s = self._canon(s)
             if s not in self._stem_vocab and s not in self._theme_stems and w not in self._word_set:
@@ -492,8 +568,12 @@ class Matcher:
                 best_item[item.stem] = item
         return best_item
 
-    def _relevance(self, query: _Query) -> tuple[dict[str, float], dict[str, list[tuple[float, tuple[int, ...]]]]]:
-        """Raw relevance per offer (lexical + phrases) and, per offer, the phrase hits (value, query word indexes)."""
+    def _relevance(
+        self, query: _Query
+    ) -> tuple[dict[str, float], dict[str, list[tuple[float, tuple[int, ...]]]], set[str]]:
+        """Raw relevance per offer (lexical + phrases), per offer the phrase hits (value, query word indexes), and
+        the offers named in the need (name, acronym)."""
+        named: set[str] = set()
         scores: dict[str, float] = defaultdict(float)
         for s, item in self._best_items(query).items():
             plist = self._postings.get(s)
@@ -510,10 +590,12 @@ class Matcher:
                     if (oid, st) in matched or tuple(seq[i : i + len(st)]) != st:
                         continue
                     matched.add((oid, st))
+                    if (st, oid) in self._named:
+                        named.add(oid)
                     value = bonus * weight
                     scores[oid] += value
                     hits[oid].append((value, tuple(k for x in src[i : i + len(st)] for k in x)))
-        return scores, hits
+        return scores, hits, named
 
     def _contributions(
         self, oid: str, query: _Query, hits: list[tuple[float, tuple[int, ...]]]
@@ -532,30 +614,95 @@ class Matcher:
                 contrib[k] += value / max(1, len(words))
         return contrib
 
-    def match(self, text: str, commune_code: str | None = None, limit: int = 10) -> list[Match]:
+    def match(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: Iterable[Any] | None = None
+    ) -> list[Match]:
         """Offers that fit the need ``text``, best first; eligibility checked for ``commune_code`` if given."""
-        try:
-            return self._match(text, commune_code, limit)
-        except RecursionError:  # pragma: no cover - defensive: bad input never crashes the caller
-            return []
+        return self.match_with_confidence(text, commune_code, limit, themes).results
 
-    def _match(self, text: str, commune_code: str | None, limit: int) -> list[Match]:
+    def match_with_confidence(
+        self, text: str, commune_code: str | None = None, limit: int = 10, themes: Iterable[Any] | None = None
+    ) -> MatchResult:
+        """``match`` and whether the best offers fit only weakly (``unsure``: a person should look at the need)."""
+        try:
+            results, confidence = self._match(text, commune_code, limit, themes)
+        except RecursionError:  # pragma: no cover - defensive: bad input never crashes the caller
+            results, confidence = [], _Confidence()
+        value = confidence.value()
+        return MatchResult(results=results, unsure=not results or value < UNSURE_BELOW, confidence=round(value, 4))
+
+    def _confirmed_themes(self, themes: Iterable[Any] | None) -> list[ThemeId] | None:
+        """Themes the person confirmed or corrected, as known theme ids (None: none given, detect them)."""
+        if themes is None:
+            return None
+        out: list[ThemeId] = []
+        by_value = {t.value: t for t in self.themes}
+        for t in themes if not isinstance(themes, (str, bytes)) else [themes]:
+            tid = t if isinstance(t, ThemeId) else by_value.get(str(getattr(t, "value", t)))
+            if tid is not None and tid in self.themes and tid not in out:
+                out.append(tid)
+        return out
+
+    def _match(
+        self, text: str, commune_code: str | None, limit: int, themes: Iterable[Any] | None = None
+    ) -> tuple[list[Match], _Confidence]:
         query = self._parse(text)
         if query is None or limit <= 0:
-            return []
-        scores, hits = self._relevance(query)
+            return [], _Confidence()
+        scores, hits, named = self._relevance(query)
+        reading = read(query.words)
+        place = self._place(commune_code)
         theme_scores = self._theme_scores(query)
-        top_theme = max((v[0] for v in theme_scores.values()), default=0.0)
+        confirmed = self._confirmed_themes(themes)
         totals: dict[str, float] = dict(scores)
-        for tid, (tscore, _) in theme_scores.items():
-            share = tscore / top_theme
+        if confirmed:
+            # the person's own choice of themes replaces the detected ones (a corrected theme is dropped)
+            theme_scores = {t: theme_scores.get(t, (1.0, set())) for t in confirmed}
+            shares = {t: 1.0 for t in confirmed}
+            bonus = CONFIRMED_THEME_BONUS
+        else:
+            if confirmed is not None:  # the person said: none of these themes
+                theme_scores = {}
+            top_theme = max((v[0] for v in theme_scores.values()), default=0.0)
+            shares = {t: v[0] / top_theme for t, v in theme_scores.items()}
+            bonus = THEME_BONUS
+        for tid, share in shares.items():
             for oid, pos in self._theme_offers.get(tid, ()):
-                totals[oid] = totals.get(oid, 0.0) + THEME_BONUS * share * (1.0 if pos == 0 else THEME_SECONDARY)
+                totals[oid] = totals.get(oid, 0.0) + bonus * share * (1.0 if pos == 0 else THEME_SECONDARY)
+        lexical_top = max(scores.values(), default=0.0)
+        lifted: dict[str, float] = {}  # offers lifted as general investment grants, and by how much
+        lifted_words: set[int] = set()
+        rural = reading.rural or (
+            place is not None and place.kind == "commune" and place.population is not None
+            and place.population < RURAL_POPULATION
+        )
+        # a village shop or bar (or one the commune takes over): the rural programmes before the town-centre fund
+        village_shop = reading.commerce and (rural or reading.takeover) and "village_shop" in self.features
+        if village_shop:
+            for oid in self._rural_offers:
+                totals[oid] = totals.get(oid, 0.0) + RURAL_COMMERCE_BONUS + RURAL_COMMERCE_SHARE * lexical_top
+        if reading.investment and not reading.administrative and "fallback" in self.features:
+            # ordinary municipal investment: the general investment grants come up whatever the other words say,
+            # the more so as the asset and the works make up the need
+            content = sum(1 for it in query.items if it.weight >= 0.5 and len(it.source) == 1) or 1
+            cover = min(1.0, reading.covered / content)
+            asset_words = {k for span in reading.assets for k in span}
+            if any(
+                set(words) <= asset_words
+                for oid, oid_hits in hits.items() if oid not in self._fallback for _, words in oid_hits
+            ):
+                cover = 0.0  # an offer's own keyword names the asset (« éclairage public », « réseau de chaleur »)
+            lift = FALLBACK_BONUS + lexical_top * (FALLBACK_SHARE + FALLBACK_COVER * cover)
+            if village_shop:
+                lift *= 0.5
+            for oid in self._fallback:
+                totals[oid] = totals.get(oid, 0.0) + lift
+                lifted[oid] = lift
+            lifted_words.update(k for span in reading.assets + reading.works for k in span)
         # Offers in decreasing raw order; eligibility only while an offer can still enter the list (the ranking
         # factors are at most MAX_FACTOR), and the wording (reasons) only for the offers kept.
         candidates = [(-t, oid) for oid, t in totals.items() if t > 0]
         heapq.heapify(candidates)  # popped best first: no full sort of a large catalogue
-        place = self._place(commune_code)
         kept: list[tuple[float, str]] = []  # min-heap of (final total, offer id), at most ``limit``
         checked: dict[str, tuple[bool | None, list[str], list[str], float]] = {}
         while candidates:
@@ -567,10 +714,32 @@ class Matcher:
             elig = self._eligibility(offer, place)
             checked[oid] = elig
             final = total * elig[3] * STATUS_FACTOR.get(offer.status, 1.0)
+            if place is None and oid in self._restricted and not hits.get(oid) and "restricted" in self.features:
+                # a programme for members or laureates only, not named, for a collectivité we do not know
+                final *= RESTRICTED_FACTOR
             if len(kept) < limit:
                 heapq.heappush(kept, (final, oid))
             elif final > kept[0][0]:
                 heapq.heapreplace(kept, (final, oid))
+        if not kept and self._fallback and _looks_like_words(query.words):
+            # never empty for a real need: the general investment grants, said to be a weak fit
+            kept = [(0.0, oid) for oid in self._fallback[:limit]]
+            for oid in self._fallback[:limit]:
+                checked[oid] = self._eligibility(self.offers[oid], place)
+        finals = sorted((f for f, _ in kept), reverse=True)
+        asset_words = {k for span in reading.assets for k in span}
+        if "admin" not in self.features:
+            reading.admin = []
+        confidence = _Confidence(
+            top=finals[0] if finals else 0.0,
+            second=finals[1] if len(finals) > 1 else 0.0,
+            lexical=lexical_top,
+            reading=reading,
+            named=any(oid in named for _, oid in kept),
+            phrased=any(
+                not set(words) <= asset_words for _, oid in kept for _, words in hits.get(oid, ())
+            ),
+        )
         surface = _Surface(text, query.words)
         ranked: list[tuple[float, str, Match]] = []
         for final, oid in kept:
@@ -578,7 +747,11 @@ class Matcher:
             eligible, why, warnings, _ = checked[oid]
             matched_themes = [tid for tid in offer.themes if tid in theme_scores]
             reasons: list[str] = []
-            words_shown = self._reason_words(self._contributions(oid, query, hits.get(oid, [])), surface)
+            contrib = self._contributions(oid, query, hits.get(oid, []))
+            if oid in lifted:  # the investment grants: the asset and works the need names are why they are here
+                for k in lifted_words:
+                    contrib[k] = contrib.get(k, 0.0) + lifted[oid] / max(1, len(lifted_words))
+            words_shown = self._reason_words(contrib, surface)
             if words_shown:
                 reasons.append(WORDING["words"].format(words=", ".join(words_shown)))
             if matched_themes:
@@ -598,7 +771,7 @@ class Matcher:
             )
             ranked.append((score, oid, match))
         ranked.sort(key=lambda r: (-r[0], r[1]))
-        return [m for _, _, m in ranked]
+        return [m for _, _, m in ranked], confidence
 
     @staticmethod
     def _reason_words(contrib: Mapping[int, float], surface: _Surface, top: int = 4) -> list[str]:
@@ -607,8 +780,14 @@ class Matcher:
         if not contrib:
             return []
         words = surface.words
-        best = sorted(contrib.items(), key=lambda kv: -kv[1])[:top]
-        keep = sorted(k for k, v in best if v > 0 and k < len(words))
+        # never quote a word that says nothing about the project (« ben », « finalement », « accueillir deux »)
+        quotable = {
+            k: v for k, v in contrib.items()
+            if v > 0 and k < len(words) and words[k] not in WEAK_WORDS and words[k] not in NEED_FILLERS
+            and words[k] not in STOP_WORDS
+        }
+        best = sorted(quotable.items(), key=lambda kv: -kv[1])[:top]
+        keep = sorted(k for k, _ in best)
         groups: list[list[int]] = []
         for k in keep:
             if groups:

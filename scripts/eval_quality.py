@@ -42,6 +42,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SETS = {"dev": ROOT / "tests" / "data" / "dev", "held-out": ROOT / "tests" / "data" / "heldout"}
+#: Real texts written by collectivités (issue 11): ``dev.yaml`` tuned on, ``heldout.yaml`` never.
+REAL_DIR = ROOT / "tests" / "data" / "real"
+REAL_SETS = {"real dev": REAL_DIR / "dev.yaml", "real held-out": REAL_DIR / "heldout.yaml"}
+REAL_TARGETS = {"top1": 0.70, "top3": 0.95, "nofit_unsure": 0.60, "fit_unsure_max": 0.05}
 TARGETS = {
     "needs_top1": 0.75,
     "needs_top3": 0.95,
@@ -104,6 +108,95 @@ def eval_needs(kb: Any, items: list[dict[str, Any]], errors: list[str] | None = 
             errors.append(f"need  {'top1' if not ok1 else 'top3'} miss: {text[:70]!r} -> {results[:3]} (best {sorted(best)})")
     n = len(items)
     return (top1 / n if n else 0.0), (top3 / n if n else 0.0), n
+
+
+@dataclass
+class RealFigures:
+    name: str
+    fit_n: int = 0
+    nofit_n: int = 0
+    skipped: int = 0
+    top1: float | None = None
+    top3: float | None = None
+    nofit_unsure: float | None = None
+    fit_unsure: float | None = None
+    empty: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def load_real(path: Path) -> list[dict[str, Any]]:
+    """Items of a real-text set (``tests/data/real/*.yaml``); bad entries are left out."""
+    return [i for i in _load(path) if isinstance(i, dict) and isinstance(i.get("text"), str)]
+
+
+def known_labels(item: dict[str, Any], known: set[str]) -> tuple[set[str], set[str]]:
+    """(acceptable, best) restricted to the offers of the loaded base: ids another branch adds are ignored."""
+    acceptable = set(_ids(item.get("acceptable"))) | set(_ids(item.get("best")))
+    best = set(_ids(item.get("best"))) or acceptable
+    return acceptable & known, best & known
+
+
+def match_outcome(kb: Any, text: str, commune: Any, limit: int = 10) -> tuple[list[str], bool]:
+    """(offer ids, unsure) as the guichet computes them."""
+    result = kb.match_with_confidence(text, commune_code=str(commune) if commune else None, limit=limit)
+    return [m.id for m in result.results], bool(result.unsure)
+
+
+def eval_real(kb: Any, name: str, items: list[dict[str, Any]], errors: list[str] | None = None) -> RealFigures:
+    """top-1/top-3 over the needs an offer fits, and how often the guichet says it is unsure (no-fit and fitting)."""
+    fig = RealFigures(name)
+    errors = fig.errors if errors is None else errors
+    known = set(kb.offers)
+    t1 = t3 = fit_unsure = nofit_unsure = 0
+    for item in items:
+        text = str(item["text"])
+        ranked, unsure = match_outcome(kb, text, item.get("commune"))
+        fig.empty += not ranked
+        if item.get("nofit"):
+            fig.nofit_n += 1
+            nofit_unsure += unsure
+            if errors is not None and not unsure:
+                errors.append(f"real  no-fit said sure: {text[:70]!r} -> {ranked[:3]}")
+            continue
+        acceptable, best = known_labels(item, known)
+        if not acceptable:
+            fig.skipped += 1
+            continue
+        fig.fit_n += 1
+        ok1 = bool(ranked) and ranked[0] in best
+        ok3 = any(r in acceptable for r in ranked[:3])
+        t1 += ok1
+        t3 += ok3
+        fit_unsure += unsure
+        if errors is not None and not (ok1 and ok3 and not unsure):
+            what = "top3" if not ok3 else ("top1" if not ok1 else "unsure")
+            errors.append(f"real  {what} miss: {text[:70]!r} -> {ranked[:3]} (best {sorted(best)})")
+    if fig.fit_n:
+        fig.top1, fig.top3, fig.fit_unsure = t1 / fig.fit_n, t3 / fig.fit_n, fit_unsure / fig.fit_n
+    if fig.nofit_n:
+        fig.nofit_unsure = nofit_unsure / fig.nofit_n
+    return fig
+
+
+def real_table(figs: list[RealFigures]) -> str:
+    def mark(value: float | None, key: str) -> str:
+        if value is None:
+            return ""
+        ok = value <= REAL_TARGETS[key] if key.endswith("_max") else value >= REAL_TARGETS[key]
+        return " ✓" if ok else " ✗"
+
+    rows = [
+        ("top-1 (needs an offer fits)", "≥ 70 %", lambda f: _pct(f.top1) + mark(f.top1, "top1")),
+        ("top-3", "≥ 95 %", lambda f: _pct(f.top3) + mark(f.top3, "top3")),
+        ("no-fit needs said unsure", "≥ 60 %", lambda f: _pct(f.nofit_unsure) + mark(f.nofit_unsure, "nofit_unsure")),
+        ("fitting needs said unsure", "≤ 5 %", lambda f: _pct(f.fit_unsure) + mark(f.fit_unsure, "fit_unsure_max")),
+        ("needs (fitting / no-fit)", "", lambda f: f"{f.fit_n} / {f.nofit_n}"),
+        ("empty answers", "0", lambda f: str(f.empty)),
+    ]
+    lines = ["| figure | target | " + " | ".join(f.name for f in figs) + " |", "|---|---|" + "---|" * len(figs)]
+    for label, target, fn in rows:
+        lines.append(f"| {label} | {target} | " + " | ".join(fn(f) for f in figs) + " |")
+    return "\n".join(lines)
 
 
 def eval_faq(kb: Any, items: list[dict[str, Any]], errors: list[str] | None = None) -> dict[str, Any]:
@@ -224,23 +317,45 @@ def main(argv: list[str] | None = None) -> int:
         "--show-heldout-errors", action="store_true", help="also list the held-out misses (looking at them is tuning on them)"
     )
     parser.add_argument("--out", default=str(ROOT / "docs" / "quality.md"))
+    parser.add_argument(
+        "--write-real-only", action="store_true", help="rewrite only the real-text table of docs/quality.md"
+    )
+    parser.add_argument("--dev-only", action="store_true", help="leave the held-out real texts out (while tuning)")
+    parser.add_argument(
+        "--ablation", action="store_true", help="dev sets only: the matcher with each part of the agent's reading off"
+    )
     args = parser.parse_args(argv)
 
     from knowledge.base import KnowledgeBase
 
     kb = KnowledgeBase.load(departement=os.environ.get("GUICHET_DEPARTEMENT", "90"))
+    if args.ablation:
+        print(ablation(kb))
+        return 0
     figs = [evaluate(kb, name, path) for name, path in SETS.items() if path.exists()]
     text = table(figs)
     print(text)
+    real = [
+        eval_real(kb, name, load_real(path))
+        for name, path in REAL_SETS.items()
+        if path.exists() and not (args.dev_only and "held-out" in name)
+    ]
+    real_text = real_table(real) if real else ""
+    if real_text:
+        print("\nReal texts (issue 11):\n" + real_text)
     if args.show_errors:
-        for f in figs:
-            if f.name == "held-out" and not args.show_heldout_errors:
+        for f in [*figs, *real]:
+            if "held-out" in f.name and not args.show_heldout_errors:
                 continue
             print(f"\n## {f.name}: {len(f.errors)} miss(es)")
             for e in f.errors:
                 print("  " + e)
-    if not args.no_write:
+    if args.write_real_only and real_text:
+        write_real_doc(Path(args.out), real_text, kb)
+    elif not args.no_write:
         write_doc(Path(args.out), text, figs, kb)
+        if real_text:
+            write_real_doc(Path(args.out), real_text, kb)
         print(f"\nwrote {args.out}")
     return 0
 
@@ -263,6 +378,46 @@ def write_doc(path: Path, text: str, figs: list[Figures], kb: Any) -> None:
         path.write_text(before + block + after, encoding="utf-8")
     else:
         path.write_text(block + "\n", encoding="utf-8")
+
+
+def ablation(kb: Any) -> str:
+    """Dev sets only (chat-style and real): top-1 / top-3 / unsure with every part of the reading, then each off."""
+    from knowledge.search import FEATURES, Matcher
+
+    chat = _load(SETS["dev"] / "needs.yaml")
+    real = load_real(REAL_SETS["real dev"])
+    base_matcher = kb.matcher
+    lines = [
+        "| matcher | chat dev top-1 | chat dev top-3 | real dev top-1 | real dev top-3 | no-fit unsure | fitting unsure |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    variants = [("all parts", FEATURES), *((f"without {f}", tuple(x for x in FEATURES if x != f)) for f in FEATURES),
+                ("none (issue 10 matcher + unsure)", ())]
+    try:
+        for label, feats in variants:
+            kb.matcher = Matcher(kb.offers, kb.themes, territory=kb.territory, departement=kb.departement,
+                                 features=feats)
+            t1, t3, _ = eval_needs(kb, chat)
+            r = eval_real(kb, "real dev", real, [])
+            lines.append(f"| {label} | {_pct(t1)} | {_pct(t3)} | {_pct(r.top1)} | {_pct(r.top3)} | "
+                         f"{_pct(r.nofit_unsure)} | {_pct(r.fit_unsure)} |")
+    finally:
+        kb.matcher = base_matcher
+    return "\n".join(lines)
+
+
+def write_real_doc(path: Path, text: str, kb: Any) -> None:
+    """The real-text table, between its own markers in the "Issue 11 — real texts" section (left as is when absent)."""
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = "<!-- real:start -->", "<!-- real:end -->"
+    if start not in existing or end not in existing:
+        return
+    block = (
+        f"{start}\nMeasured on {dt.date.today().isoformat()} ({len(kb.offers)} offers, département {kb.departement}).\n\n"
+        f"{text}\n\nReproduce: `.venv/bin/python scripts/eval_quality.py` (`--show-errors` lists the real dev misses).\n{end}"
+    )
+    before, rest = existing.split(start, 1)
+    path.write_text(before + block + rest.split(end, 1)[1], encoding="utf-8")
 
 
 if __name__ == "__main__":

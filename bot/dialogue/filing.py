@@ -8,7 +8,6 @@ reference (``data["filed"]``), so a second press (or an old copy) shows the requ
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 from typing import Any
 
@@ -36,19 +35,16 @@ class FilingMixin:
     def compute_matches(self) -> None:
         d = self.draft
         themes = list(d.get("themes") or [])
-        try:
-            kwargs: dict[str, Any] = {"limit": 3}
-            if themes and "themes" in inspect.signature(self.kb.match).parameters:
-                kwargs["themes"] = themes
-            matches = list(self.kb.match(d.get("need") or "", d.get("commune_code"), **kwargs))[:3]
+        try:  # issue 11: the themes the person confirmed re-rank; "unsure" says so instead of a confident list
+            outcome = self.kb.match_with_confidence(d.get("need") or "", d.get("commune_code"), limit=3,
+                                                    themes=themes or None)
+            matches, unsure = list(outcome.results)[:3], bool(outcome.unsure)
         except Exception:  # noqa: BLE001
             log_exc("kb.match failed")
-            matches = []
-        if themes and d.get("themes_confirmed"):
-            # the themes the person confirmed rank first (the matcher may re-rank with them too)
-            matches.sort(key=lambda m: 0 if set(getattr(m, "themes", []) or []) & set(themes) else 1)
+            matches, unsure = [], False
         d["matches"] = [m.id for m in matches]
-        d["offer_view"] = [
+        d["offers_unsure"] = unsure
+        d["offer_view"] = [] if unsure else [
             {"id": m.id, "name": m.name, "reason": (m.reasons[0] if m.reasons else None),
              "warning": (m.warnings[0] if m.warnings else None)}
             for m in matches
@@ -79,7 +75,7 @@ class FilingMixin:
             lines += [T.offer_line(i + 1, o["name"], o.get("reason"), o.get("warning")) for i, o in enumerate(shown)]
             lines.append(T.OFFERS_OUTRO)
         else:
-            lines += ["", T.OFFERS_NONE]
+            lines += ["", T.OFFERS_UNSURE if d.get("offers_unsure") else T.OFFERS_NONE]
         lines += ["", T.RECAP_HINT, T.SEND_NOTICE]
         edit = [Button(lbl, "e:" + key) for key, lbl in T.EDIT_BUTTONS.items()]
         rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]

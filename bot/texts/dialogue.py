@@ -298,6 +298,8 @@ EMAIL_REQUIRED = "Sans téléphone, l'e-mail est nécessaire pour vous recontact
 # --- intake: offers ---------------------------------------------------------------------------------------------
 OFFERS_INTRO = "Voici les dispositifs qui semblent correspondre à votre projet :"
 OFFERS_NONE = "Je n'ai pas trouvé de dispositif qui corresponde clairement : l'équipe de la préfecture regardera votre demande."
+# issue 11: no offer fits clearly (kb.match_with_confidence(...).unsure)
+OFFERS_UNSURE = "Je ne trouve pas de dispositif qui corresponde clairement ; l'équipe de la préfecture regardera votre demande."
 OFFERS_AGAIN = "Voir un autre dispositif, ou continuer ?"
 OFFERS_OUTRO = "L'équipe confirmera ce qui s'applique vraiment à votre cas."
 

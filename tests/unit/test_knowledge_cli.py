@@ -37,13 +37,23 @@ def test_match_json_subprocess() -> None:
     proc = _run("match", "--json", "--commune", "90052", "on n'a plus de médecin, une maison de santé ?")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert set(data) == {"query", "results"}
+    assert set(data) == {"query", "results", "unsure"}  # issue 11 added "unsure"
+    assert data["unsure"] is False
     assert data["query"] == "on n'a plus de médecin, une maison de santé ?"
     assert data["results"][0]["id"] == "acces-aux-soins"
     for r in data["results"]:
         assert set(r) == {"id", "name", "score", "reasons", "warnings"}
         assert 0 <= r["score"] <= 1 and isinstance(r["reasons"], list) and isinstance(r["warnings"], list)
     assert [r["score"] for r in data["results"]] == sorted((r["score"] for r in data["results"]), reverse=True)
+
+
+def test_match_json_unsure_for_running_matters_but_weak_candidates_kept() -> None:
+    result = runner.invoke(app, ["match", "--json", "Tarifs publics : concession cimetière, location de la salle des fêtes"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["unsure"] is True and data["results"]  # unsure, yet the weak candidates are still listed
+    result = runner.invoke(app, ["match", "Subventions aux manifestations"])
+    assert "ne correspond clairement" in result.stdout
 
 
 def test_stdin_one_line_per_query_same_order_subprocess() -> None:

@@ -307,3 +307,130 @@ def test_epci_is_judged_on_the_epci_bound_not_the_commune_bound(kb: KnowledgeBas
     assert not any("50 000" in w for w in detr.warnings) and detr.eligible is not False
     detr = {m.id: m for m in kb.match("construire une salle polyvalente", "90010")}["detr"]
     assert any("communes de 20 000 habitants au plus" in w for w in detr.warnings)
+
+
+# --- issue 11: needs as councils write them, unsure, themes, reasons ------------------------------------------------
+REAL = ROOT / "tests" / "data" / "real"
+
+
+def test_real_dev_set_stays_above_its_floor(kb: KnowledgeBase) -> None:
+    """The real-text dev set (tuned on) stays above a floor under the measured figures (docs/quality.md)."""
+    module = _eval_module()
+    fig = module.eval_real(kb, "real dev", module.load_real(REAL / "dev.yaml"))
+    assert fig.fit_n >= 40 and fig.nofit_n >= 5
+    assert fig.top1 >= 0.78, fig.errors
+    assert fig.top3 >= 0.92, fig.errors
+    assert fig.nofit_unsure >= 0.6, fig.errors
+    assert fig.fit_unsure <= 0.06, fig.errors
+    assert fig.empty == 0
+
+
+def test_real_sets_are_well_formed(kb: KnowledgeBase) -> None:
+    module = _eval_module()
+    dev, held = module.load_real(REAL / "dev.yaml"), module.load_real(REAL / "heldout.yaml")
+    assert len(dev) + len(held) >= 80 and len(held) >= 30
+    assert not {i["text"] for i in dev} & {i["text"] for i in held}
+    for item in dev + held:
+        assert item["source"].startswith("http"), item
+        assert item.get("nofit") or item.get("acceptable"), item
+        assert set(item.get("best") or []) <= set(item.get("acceptable") or []), item
+
+
+def test_unknown_label_ids_are_ignored_not_fatal(kb: KnowledgeBase) -> None:
+    module = _eval_module()
+    items = [
+        {"text": "Vidéoprotection", "acceptable": ["detr", "dsil", "offre-pas-encore-fusionnee"], "best": ["detr", "dsil"]},
+        {"text": "Aires de jeux", "acceptable": ["offre-inconnue"]},  # nothing known: skipped
+    ]
+    fig = module.eval_real(kb, "t", items)
+    assert fig.fit_n == 1 and fig.skipped == 1 and fig.top1 == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["réfection de la toiture de la chapelle", "création d'un city stade près de l'école",
+     "aménagement de la traversée du village", "installation de citernes pour la défense incendie des hameaux",
+     "rénovation du camping municipal", "extension de la médiathèque", "réaménagement du square derrière la mairie",
+     "construction d'une micro-crèche", "vidéosurveillance", "sentier piétonnier"],
+)
+def test_ordinary_municipal_investment_falls_back_on_the_investment_grants(kb: KnowledgeBase, text: str) -> None:
+    result = kb.match_with_confidence(text, commune_code=GIROMAGNY)
+    assert set(ids(result.results)[:2]) & {"detr", "dsil"}, ids(result.results)
+    assert not result.unsure
+
+
+def test_a_village_bar_taken_over_by_the_commune_favours_the_rural_programmes(kb: KnowledgeBase) -> None:
+    text = "la commune a racheté les murs de l'auberge fermée pour y installer un gérant"
+    top = ids(kb.match(text))[:2]
+    assert set(top) & {"france-ruralites", "villages-d-avenir"}, top
+    assert "revitalisation-commerciale" not in top[:1]
+
+
+def test_context_words_do_not_outweigh_the_project(kb: KnowledgeBase) -> None:
+    # « logements » and « rénovation » are context here: the project is the castle's roof and the gymnasium
+    assert ids(kb.match("rénovation du château communal qui abritait autrefois des logements"))[0] != "anru-npnru"
+    assert ids(kb.match("réhabilitation du gymnase"))[0] in {"detr", "dsil"}
+
+
+def test_unknown_collectivite_demotes_programmes_for_members_only(kb: KnowledgeBase) -> None:
+    # without a commune, a programme for QPV or laureates only weighs less unless it is named
+    from knowledge.search import FEATURES
+
+    plain = Matcher(kb.offers, kb.themes, territory=kb.territory, departement="90",
+                    features=[f for f in FEATURES if f != "restricted"])
+    text = "les logements de la résidence sont très dégradés"
+    score = {m.id: m.score for m in kb.match(text)}["anru-npnru"]
+    assert score < {m.id: m.score for m in plain.match(text)}["anru-npnru"]
+    assert ids(kb.match("NPNRU démolition de logements"))[0] == "anru-npnru"
+    assert ids(kb.match(text, commune_code=BELFORT))[:3]  # with a commune, eligibility decides as before
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["vote des tarifs de la cantine et de la garderie", "désignation d'un délégué au syndicat des eaux",
+     "subvention à l'association des anciens combattants", "indemnités des élus", "nids de guêpes dans le préau"],
+)
+def test_running_matters_are_said_unsure(kb: KnowledgeBase, text: str) -> None:
+    assert kb.match_with_confidence(text, commune_code=GIROMAGNY).unsure
+
+
+def test_short_real_needs_are_never_empty(kb: KnowledgeBase) -> None:
+    for text in ("Vidéoprotection", "Chemin piétonnier", "aire de jeux", "lavoir"):
+        result = kb.match_with_confidence(text)
+        assert result.results, text
+    assert kb.match_with_confidence("Subventions aux manifestations").unsure
+
+
+def test_match_keeps_its_return_type_and_agrees_with_match_with_confidence(kb: KnowledgeBase) -> None:
+    text = "rénovation énergétique de l'école"
+    plain = kb.match(text, commune_code=GIROMAGNY)
+    rich = kb.match_with_confidence(text, commune_code=GIROMAGNY)
+    assert isinstance(plain, list) and all(isinstance(m, Match) for m in plain)
+    assert ids(plain) == ids(rich.results) and rich.unsure is False and 0 < rich.confidence <= 1
+
+
+def test_confirmed_themes_re_rank_and_corrected_themes_drop(kb: KnowledgeBase) -> None:
+    need = "projet pour le bourg : maison médicale et commerces"
+    assert ids(kb.match(need, GIROMAGNY, themes=["sante"]))[0] == "acces-aux-soins"
+    assert ids(kb.match(need, GIROMAGNY, themes=[ThemeId("commerce-artisanat")]))[0] != "acces-aux-soins"
+    # unknown theme values are ignored; an empty list means "none of the themes you guessed"
+    assert ids(kb.match(need, GIROMAGNY, themes=["pas-un-theme"])) == ids(kb.match(need, GIROMAGNY, themes=[]))
+
+
+def test_reasons_name_the_project_words_never_fillers(kb: KnowledgeBase) -> None:
+    text = "ben finalement on voudrait accueillir deux vélos en libre-service et rénover le lavoir"
+    results = kb.match(text, commune_code=GIROMAGNY)
+    shown = " ".join(r for m in results[:3] for r in m.reasons).lower()
+    assert "vélos" in shown or "lavoir" in shown
+    for filler in ("ben", "finalement", "accueillir", "deux", "voudrait"):
+        assert filler not in shown.replace("mots reconnus", ""), shown
+
+
+def test_each_part_of_the_reading_can_be_turned_off(kb: KnowledgeBase) -> None:
+    from knowledge.search import FEATURES
+
+    bare = Matcher(kb.offers, kb.themes, territory=kb.territory, departement="90", features=())
+    full = Matcher(kb.offers, kb.themes, territory=kb.territory, departement="90", features=FEATURES)
+    text = "Aires de jeux"
+    assert ids(full.match(text))[0] in {"detr", "dsil"}
+    assert ids(bare.match(text))[:1] != ids(full.match(text))[:1]

@@ -1,0 +1,46 @@
+"""Issue 11 in the dialogue: the offers step says it is unsure instead of listing weak grants, and the themes the
+person confirmed re-rank the offers. Real engine turn and real knowledge base (no store needed for this step)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dialogue.engine import Engine, Turn
+from bot.dialogue.events import Event
+from bot.texts import dialogue as T
+
+
+def _turn(kb: Any, settings: Any, draft: dict[str, Any]) -> Turn:
+    engine = Engine(kb=kb, store=None, settings=settings)
+    turn = Turn(engine, None, Event(channel="test", user_id="u11", chat_id="u11", kind="text", update_key="k11",
+                                    text="x"))
+    turn.st = {"draft": dict(draft)}
+    return turn
+
+
+def test_offers_step_says_unsure_for_running_matters(kb, settings) -> None:
+    turn = _turn(kb, settings, {"need": "Tarifs publics : concession cimetière et location de la salle des fêtes",
+                                "commune_code": "90052"})
+    replies = turn.enter_offers()
+    text = "\n".join(r.text for r in replies)
+    assert T.OFFERS_UNSURE in text and T.OFFERS_INTRO not in text
+    assert turn.draft["offers_unsure"] is True
+    assert turn.draft["matches"]  # the weak candidates are kept for the staff
+
+
+def test_offers_step_lists_offers_for_a_clear_project(kb, settings) -> None:
+    turn = _turn(kb, settings, {"need": "réfection de la toiture de la salle polyvalente", "commune_code": "90052"})
+    text = "\n".join(r.text for r in turn.enter_offers())
+    assert T.OFFERS_INTRO in text and T.OFFERS_UNSURE not in text
+    assert turn.draft["offers_unsure"] is False
+    assert turn.draft["matches"][0] in {"detr", "dsil"}
+
+
+def test_confirmed_themes_re_rank_the_offers(kb, settings) -> None:
+    need = "un projet pour le bourg : la maison médicale et les commerces du centre"
+    health = _turn(kb, settings, {"need": need, "commune_code": "90052", "themes": ["sante"]})
+    health.enter_offers()
+    shops = _turn(kb, settings, {"need": need, "commune_code": "90052", "themes": ["commerce-artisanat"]})
+    shops.enter_offers()
+    assert health.draft["matches"][0] == "acces-aux-soins"
+    assert shops.draft["matches"][0] != "acces-aux-soins"
