@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from bot.console import inbox, login
+from bot.console import agents_page, inbox, login, request_page
 from bot.web.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
@@ -14,3 +14,5 @@ add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter()
 router.include_router(login.router)
 router.include_router(inbox.router)
+router.include_router(request_page.router)
+router.include_router(agents_page.router)
