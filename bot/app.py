@@ -30,6 +30,9 @@ class App:
         kb = await asyncio.to_thread(KnowledgeBase.load, settings.departement)
         store = await Store.open(settings.database_url)
         engine = Engine(kb=kb, store=store, settings=settings)
+        from bot.staff import names
+
+        names.configure(kb=kb, public_url=settings.public_url)  # staff read names, and links to the console
         log.info("guichet ready (departement=%s)", settings.departement)
         return cls(settings=settings, kb=kb, store=store, engine=engine)
 

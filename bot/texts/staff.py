@@ -68,12 +68,15 @@ def summary(
     details: list[str],
     status: str,
     last_action: str | None,
+    link: str | None = None,
 ) -> str:
     lines = [f"Demande {reference}", f"Collectivité : {commune}", f"Demandeur : {person}"]
     lines += details
     lines.append(f"Thèmes : {themes or '—'}")
     lines.append(f"Dispositifs proposés : {offers or '—'}")
     lines.append(f"Statut : {status}" + (f" ({last_action})" if last_action else ""))
+    if link:
+        lines.append(f"Fiche : {link}")
     lines.append("")
     lines.append("Besoin :")
     lines.append(need or "—")
@@ -116,14 +119,33 @@ def mayor_question(reference: str, question: str) -> str:
     )
 
 
-def mayor_closed_done(reference: str, note: str | None) -> str:
-    text = f"Votre demande {reference} est traitée."
-    return text + (f"\n\n{note}" if note else "")
+def _about(commune: str | None) -> str:
+    return f" ({commune})" if commune else ""
 
 
-def mayor_closed_dropped(reference: str, note: str | None) -> str:
-    text = f"Votre demande {reference} a été close sans suite."
-    return text + (f"\n\n{note}" if note else "") + "\n\nVous pouvez déposer une nouvelle demande à tout moment."
+def mayor_closed_done(reference: str, note: str | None, *, commune: str | None = None,
+                      operator: str | None = None) -> str:
+    """The mayor's message when staff close a request as handled: the outcome in plain words, then staff's message."""
+    lines = [f"Votre demande {reference}{_about(commune)} est traitée : la préfecture a terminé son instruction."]
+    if operator and operator != OPERATORS["autre"]:
+        lines.append(f"Pour la suite du projet, votre interlocuteur est : {operator}.")
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    lines += ["", "Une question sur ce projet ? Écrivez /agent. Un autre projet ? Déposez une nouvelle demande."]
+    return "\n".join(lines)
+
+
+def mayor_closed_dropped(reference: str, note: str | None, *, commune: str | None = None,
+                         operator: str | None = None) -> str:
+    """The mayor's message when staff close a request without follow-up."""
+    lines = [f"Votre demande {reference}{_about(commune)} est close sans suite : "
+             "la préfecture ne donnera pas d'autre suite à cette demande."]
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    else:
+        lines.append("Pour en connaître la raison, écrivez /agent : un agent vous répondra.")
+    lines += ["", "Vous pouvez déposer une nouvelle demande à tout moment."]
+    return "\n".join(lines)
 
 
 def mayor_message_from_staff(text: str) -> str:
@@ -180,6 +202,11 @@ def illegal_transition(reference: str, current: str, wanted: str) -> str:
 def unknown_operator(value: str) -> str:
     return f"Opérateur inconnu : « {value} ». Choisissez parmi : {', '.join(OPERATORS.values())}."
 
+
+# Who acted, in words (never an internal id)
+MAYOR_WHO = "l'élu(e)"
+SYSTEM_WHO = "le guichet"
+STAFF_WHO = "un agent"
 
 EMPTY_TEXT = "Le message est vide : rien n'a été envoyé."
 UNKNOWN_OUTCOME = "Précisez comment clore : traitée ou sans suite."
