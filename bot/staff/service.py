@@ -626,4 +626,5 @@ class StaffService:
                 history = await uow.history(record.reference)
         except StoreError:
             return None
-        return staff_summary(record, last_event=history[-1] if history else None, **labels)
+        acts = [e for e in history if e.kind != "staff_menu"]  # opening a sub-menu is not an action on the request
+        return staff_summary(record, last_event=acts[-1] if acts else None, **labels)

@@ -260,3 +260,65 @@ def purge_text(report: dict, dry_run: bool) -> str:
         f"  identifiants de mises à jour anciens supprimés : {report.get('handled_updates_deleted', 0)}",
         f"  messages envoyés anciens supprimés : {report.get('outbox_deleted', 0)}",
     ])
+
+
+# --- the staff group's commands (issue 12: /aide, /demandes with words, /clore, names in history) ----------------------
+def group_help(console_url: str, statuses: str) -> str:
+    return "\n".join([
+        "Commandes de l'équipe, dans ce groupe :",
+        "/demandes : les demandes ouvertes",
+        f"/demandes STATUT : par statut ({statuses})",
+        "/demandes MOTS : recherche par commune, référence ou mots du besoin (ex. : /demandes giromagny santé)",
+        "/demande RÉFÉRENCE : la fiche et l'historique d'une demande",
+        "/clore RÉFÉRENCE traitee|sans-suite MESSAGE : clore, avec un message pour l'élu(e) (facultatif)",
+        "/export : toutes les demandes en CSV",
+        "/stats : les chiffres par statut, thème, commune et mois",
+        "/aide : ce message",
+        "",
+        "Sur la fiche de chaque demande : Prendre en charge, Orienter vers…, Demander des précisions, Clore.",
+        "Répondre à un message d'un(e) élu(e) lui transmet votre réponse.",
+        f"La console web (recherche, tableau de bord, rapport) : {console_url}",
+    ])
+
+
+def search_header(count: int, query: str) -> str:
+    return f"{count} demande(s) pour « {query} » :"
+
+
+def search_none(query: str) -> str:
+    return f"Aucune demande pour « {query} » (commune, référence ou mots du besoin)."
+
+
+def search_line(reference: str, commune: str, status: str, date: str, need: str) -> str:
+    return f"• {reference} — {commune} — {status} — {date}\n  {need}"
+
+
+def search_truncated(shown: int, total: int, url: str) -> str:
+    return f"… et {total - shown} autre(s) : affinez la recherche, ou voyez-les dans la console : {url}"
+
+
+CLOSE_USAGE = ("Usage : /clore RÉFÉRENCE traitee|sans-suite MESSAGE (le message, facultatif, est envoyé à l'élu(e)). "
+               "Exemple : /clore 90-2026-0042 traitee Le dossier DSIL est déposé.")
+
+EVENT_LABELS: dict[str, str] = {
+    "created": "demande déposée",
+    "status": "statut",
+    "question": "précisions demandées",
+    "appended": "complément reçu",
+    "relay_to_mayor": "message envoyé à l'élu(e)",
+    "relay_to_staff": "message de l'élu(e)",
+}
+
+
+def event_label(kind: str, data: dict) -> str:
+    """An event of a request's history in words (``status`` events say the new status, with the operator)."""
+    label = EVENT_LABELS.get(kind, kind.replace("_", " "))
+    if kind == "status" and isinstance(data, dict) and data.get("to"):
+        label = f"{label} : {status_label(str(data['to']), data.get('operator'))}"
+        if data.get("note"):
+            label += f" — « {str(data['note'])[:200]} »"
+    return label
+
+
+def history_line(when: str, what: str, who: str) -> str:
+    return f"• {when} — {what} ({who})"
