@@ -322,3 +322,44 @@ def event_label(kind: str, data: dict) -> str:
 
 def history_line(when: str, what: str, who: str) -> str:
     return f"• {when} — {what} ({who})"
+
+
+# --- the comité's dashboard, report and exports (issue 12) --------------------------------------------------------------
+DASH_NO_EPCI = "Intercommunalité non précisée"
+DASH_NOT_ROUTED = "Non orientée"
+YES = "oui"
+NO = "non"
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+#: Columns of the CSV and XLSX exports (one row per request; no contact details).
+EXPORT_HEADERS: tuple[str, ...] = (
+    "Référence", "Déposée le", "Collectivité", "Code INSEE", "Intercommunalité", "Fonction du demandeur", "Thèmes",
+    "Stade du projet", "Aide souhaitée", "Dispositifs proposés", "Statut", "Opérateur", "Suivie par",
+    "Première action le", "Jours ouvrés avant la première action", "Orientée le", "Close le",
+    "Hors délai d'engagement", "Besoin", "Fiche",
+)
+
+
+def month_label(key: str) -> str:
+    """``2026-03`` → « mars 2026 »."""
+    try:
+        year, month = key.split("-")
+        return f"{MONTHS[int(month) - 1]} {year}"
+    except (ValueError, IndexError, AttributeError):
+        return str(key)
+
+
+def days_label(value: float | None) -> str:
+    """A median delay in days, French style (« 2,5 jours », « moins d'un jour »); « — » when none."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return "moins d'un jour"
+    text = f"{value:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} jour" + ("s" if value >= 2 else "")
+EXPORT_SHEET = "Demandes"
+
+
+def export_title(start: object, end: object) -> str:
+    return f"Demandes d'accompagnement du {start} au {end}"

@@ -1,0 +1,477 @@
+"""The comité local de cohésion territoriale's figures: counts, delays, commitment, one row per request.
+
+CGCT art. L1232-2: the committee is informed, at least twice a year, of the requests for support, the action taken
+on them and the projects' progress. This module computes, for a period (requests *filed* in it) and optional filters:
+
+* counts by theme, EPCI, commune, status, operator and month (``GROUP BY`` in the database);
+* median delays from filing to the first staff action (take in charge, routing, question, message, closure), to the
+  first routing to an operator, and to closure, from the events history (medians computed in SQL with window
+  functions);
+* requests past the guichet's commitment: no first staff action within ``response_days`` working days (Monday to
+  Friday; public holidays are not counted out), whether answered late or still waiting;
+* the rows of the CSV/XLSX exports (one per request, names not codes, no contact details).
+
+Transport-free (no web, no Telegram); SQLite and PostgreSQL. Days are UTC calendar days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Sequence
+
+import sqlalchemy as sa
+
+from bot.store.models import CLOSED_STATUSES, EN_ATTENTE, EN_COURS, NOUVELLE, ORIENTEE, STATUSES
+from bot.store.tables import request_t
+
+#: Event kinds that are a staff action on the request (the first one is the "first contact").
+FIRST_CONTACT_KINDS = ("status", "question", "relay_to_mayor")
+LATE_LIST_LIMIT = 50
+TOP_COMMUNES = 30
+
+
+# --- period and filters -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """Requests filed from ``start`` to ``end`` (both days included)."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        utc = dt.timezone.utc
+        return (dt.datetime.combine(self.start, dt.time(), utc),
+                dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), utc))
+
+    @classmethod
+    def last_months(cls, months: int = 12, today: dt.date | None = None) -> "Period":
+        today = today or dt.datetime.now(dt.timezone.utc).date()
+        year, month = today.year, today.month - months + 1
+        while month <= 0:
+            month += 12
+            year -= 1
+        return cls(dt.date(year, month, 1), today)
+
+    @classmethod
+    def semester(cls, today: dt.date | None = None) -> "Period":
+        """The current half-year (the committee meets at least twice a year)."""
+        today = today or dt.datetime.now(dt.timezone.utc).date()
+        start = dt.date(today.year, 1 if today.month <= 6 else 7, 1)
+        return cls(start, today)
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None, default: "Period | None" = None) -> "Period":
+        """From ``AAAA-MM-JJ`` texts (a form's ``du``/``au``); bad or missing values fall back to ``default``;
+        reversed bounds are swapped; at most 20 years."""
+        default = default or cls.last_months(12)
+        s, e = _date(start) or default.start, _date(end) or default.end
+        if s > e:
+            s, e = e, s
+        if (e - s).days > 366 * 20:
+            s = e - dt.timedelta(days=366 * 20)
+        return cls(s, e)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value or not isinstance(value, str) or len(value) > 10:
+        return None
+    try:
+        d = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return d if 1990 <= d.year <= 2200 else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional filters; ``operator`` is also how an operator agent's scope is enforced (the operator's label as
+    stored on the request, e.g. « Ademe »)."""
+
+    epci: str | None = None
+    commune: str | None = None
+    theme: str | None = None
+    status: str | None = None
+    operator: str | None = None
+
+    def clean(self) -> "Filters":
+        def short(v: Any, n: int = 64) -> str | None:
+            return str(v).strip()[:n] or None if v else None
+
+        status = short(self.status)
+        return Filters(short(self.epci, 16), short(self.commune, 16), short(self.theme), 
+                       status if status in STATUSES else None, short(self.operator))
+
+
+# --- results ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Delay:
+    median_days: float | None  # None when no request has reached that step
+    count: int  # requests that reached it
+
+
+@dataclass(frozen=True)
+class Late:
+    reference: str
+    commune: str
+    created_at: dt.datetime
+    working_days: int  # working days from filing to the first action (or to now, still waiting)
+    waiting: bool  # no staff action yet
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    filters: Filters
+    response_days: int
+    total: int = 0
+    by_status: list[Count] = field(default_factory=list)
+    by_theme: list[Count] = field(default_factory=list)
+    by_epci: list[Count] = field(default_factory=list)
+    by_commune: list[Count] = field(default_factory=list)
+    communes_total: int = 0  # distinct communes (``by_commune`` shows the first TOP_COMMUNES)
+    by_operator: list[Count] = field(default_factory=list)
+    by_month: list[Count] = field(default_factory=list)
+    first_contact: Delay = Delay(None, 0)
+    orientation: Delay = Delay(None, 0)
+    closure: Delay = Delay(None, 0)
+    past_commitment: int = 0  # answered late + still waiting past the commitment
+    past_commitment_waiting: int = 0
+    late: list[Late] = field(default_factory=list)
+
+    def status_count(self, *statuses: str) -> int:
+        return sum(c.count for c in self.by_status if c.key in statuses)
+
+    @property
+    def open_count(self) -> int:
+        return self.status_count(NOUVELLE, EN_COURS, ORIENTEE, EN_ATTENTE)
+
+    @property
+    def closed_count(self) -> int:
+        return self.status_count(*CLOSED_STATUSES)
+
+    @property
+    def routed_count(self) -> int:
+        return sum(c.count for c in self.by_operator if c.key)
+
+
+# --- SQL fragments per dialect ------------------------------------------------------------------------------------
+class _Sql:
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+
+    def day(self, col: str) -> str:
+        """Whole days since 1970-01-01 (UTC) of a stored timestamp."""
+        if self.pg:
+            return f"(CAST({col} AS DATE) - DATE '1970-01-01')"
+        return f"CAST(julianday({col}) - 2440587.5 AS INTEGER)"
+
+    def workday(self, col: str) -> str:
+        """Index of the working day (Mon-Fri) of a timestamp: the difference of two is the number of working days
+        between them; a Saturday or Sunday counts as the next Monday. 1970-01-01 was a Thursday (+3 from Monday)."""
+        d = f"({self.day(col)} + 3)"
+        return f"(5 * ({d} / 7) + CASE WHEN {d} % 7 > 5 THEN 5 ELSE {d} % 7 END)"
+
+    def seconds(self, start: str, end: str) -> str:
+        if self.pg:
+            return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+        return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+    def month(self, col: str) -> str:
+        return f"to_char({col}, 'YYYY-MM')" if self.pg else f"strftime('%Y-%m', {col})"
+
+    def json_to(self, col: str) -> str:
+        return f"({col} ->> 'to')" if self.pg else f"json_extract({col}, '$.to')"
+
+    def themes_of(self, alias: str) -> str:
+        """A FROM item listing the themes of request ``alias`` as rows of ``value``."""
+        if self.pg:
+            return f"jsonb_array_elements_text({alias}.themes) AS t(value)"
+        return f"json_each({alias}.themes) AS t"
+
+    def has_theme(self, alias: str, param: str) -> str:
+        if self.pg:
+            return f"jsonb_exists({alias}.themes, :{param})"
+        return f"EXISTS (SELECT 1 FROM json_each({alias}.themes) WHERE value = :{param})"
+
+    def param_time(self, value: dt.datetime) -> Any:
+        naive = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return naive if self.pg else naive.isoformat(sep=" ")
+
+
+def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tuple[str, dict[str, Any]]:
+    start, end = period.bounds
+    conds = [f"{alias}.created_at >= :p_start", f"{alias}.created_at < :p_end"]
+    params: dict[str, Any] = {"p_start": sql.param_time(start), "p_end": sql.param_time(end)}
+    f = filters
+    if f.epci:
+        conds.append(f"{alias}.epci_code = :f_epci")
+        params["f_epci"] = f.epci
+    if f.commune:
+        conds.append(f"{alias}.commune_code = :f_commune")
+        params["f_commune"] = f.commune
+    if f.status:
+        conds.append(f"{alias}.status = :f_status")
+        params["f_status"] = f.status
+    if f.operator:
+        conds.append(f"{alias}.operator = :f_operator")
+        params["f_operator"] = f.operator
+    if f.theme:
+        conds.append(sql.has_theme(alias, "f_theme"))
+        params["f_theme"] = f.theme
+    return " AND ".join(conds), params
+
+
+def _delays_cte(sql: _Sql, where: str) -> str:
+    """``d``: one row per request of the selection with its first staff action and first routing times."""
+    kinds = ", ".join(f"'{k}'" for k in FIRST_CONTACT_KINDS)
+    return f"""
+base AS (SELECT r.reference, r.created_at, r.closed_at, r.status, r.commune_name, r.commune_code
+         FROM request r WHERE {where}),
+acts AS (SELECT e.reference, MIN(e.at) AS first_at,
+                MIN(CASE WHEN e.kind = 'status' AND {sql.json_to('e.data')} = 'orientee' THEN e.at END) AS routed_at
+         FROM event e JOIN base b ON b.reference = e.reference
+         WHERE e.kind IN ({kinds})
+         GROUP BY e.reference),
+d AS (SELECT b.*, a.first_at, a.routed_at FROM base b LEFT JOIN acts a ON a.reference = b.reference)"""
+
+
+async def _rows(uow: Any, query: str, params: dict[str, Any]) -> list[Any]:
+    return list((await uow.conn.execute(sa.text(query), params)).all())
+
+
+async def compute(
+    uow: Any,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    response_days: int = 5,
+    now: dt.datetime | None = None,
+    names: Any = None,
+) -> Dashboard:
+    """Every figure of the dashboard, in a handful of aggregate queries (run inside ``store.unit(readonly=True)``)."""
+    from bot.staff.names import current
+    from bot.texts import staff as T
+
+    names = names or current()
+    filters = (filters or Filters()).clean()
+    sql = _Sql(uow.conn.dialect.name)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    where, params = _where(sql, period, filters)
+    out = Dashboard(period=period, filters=filters, response_days=response_days)
+
+    async def group(expr: str, extra: str = "", order: str = "n DESC, k", limit: int | None = None) -> list[Any]:
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        return await _rows(uow, f"SELECT {expr} AS k, COUNT(*) AS n FROM request r {extra} WHERE {where} "
+                                f"GROUP BY {expr} ORDER BY {order}{lim}", params)
+
+    status_rows = {k: n for k, n in await group("r.status")}
+    out.by_status = [Count(s, T.status_label(s), int(status_rows.get(s, 0))) for s in STATUSES]
+    out.total = sum(c.count for c in out.by_status)
+    themes = await _rows(uow, f"SELECT t.value AS k, COUNT(*) AS n FROM request r, {sql.themes_of('r')} "
+                              f"WHERE {where} GROUP BY t.value ORDER BY n DESC, k", params)
+    out.by_theme = [Count(str(k), names.theme(str(k)), int(n)) for k, n in themes]
+    out.by_epci = [Count(k or "", names.epci(k) if k else T.DASH_NO_EPCI, int(n)) for k, n in await group("r.epci_code")]
+    communes = await _rows(uow, f"SELECT r.commune_code AS k, MAX(r.commune_name) AS name, COUNT(*) AS n "
+                                f"FROM request r WHERE {where} GROUP BY r.commune_code ORDER BY n DESC, k", params)
+    out.communes_total = len(communes)
+    out.by_commune = [Count(k or "", name or names.commune(k) or T.UNKNOWN_COMMUNE.capitalize(), int(n))
+                      for k, name, n in communes[:TOP_COMMUNES]]
+    out.by_operator = [Count(k or "", k or T.DASH_NOT_ROUTED, int(n)) for k, n in await group("r.operator")]
+    out.by_month = [Count(k, T.month_label(k), int(n))
+                    for k, n in await group(sql.month("r.created_at"), order="k")]
+
+    # Delays: medians of (first action, first routing, closure) - filing, in one query
+    cte = _delays_cte(sql, where)
+    medians = await _rows(uow, f"""
+WITH {cte},
+v AS (SELECT 'first' AS k, {sql.seconds('created_at', 'first_at')} AS s FROM d WHERE first_at IS NOT NULL
+      UNION ALL
+      SELECT 'route', {sql.seconds('created_at', 'routed_at')} FROM d WHERE routed_at IS NOT NULL
+      UNION ALL
+      SELECT 'close', {sql.seconds('created_at', 'closed_at')} FROM d WHERE closed_at IS NOT NULL),
+o AS (SELECT k, s, ROW_NUMBER() OVER (PARTITION BY k ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY k) AS n FROM v)
+SELECT k, AVG(s) AS median, MAX(n) AS n FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k""", params)
+    found = {k: Delay(round(float(m) / 86400.0, 1) if m is not None else None, int(n)) for k, m, n in medians}
+    out.first_contact = found.get("first", Delay(None, 0))
+    out.orientation = found.get("route", Delay(None, 0))
+    out.closure = found.get("close", Delay(None, 0))
+
+    # Past the commitment: working days from filing to the first action, or to now while waiting
+    params_late = {**params, "now": sql.param_time(now), "days": int(response_days)}
+    late_expr = (f"({sql.workday('COALESCE(first_at, :now)')} - {sql.workday('created_at')})")
+    waiting_cond = ("first_at IS NULL AND status NOT IN ("
+                    + ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES)) + ")")
+    counts = await _rows(uow, f"""
+WITH {cte},
+w AS (SELECT reference, commune_name, created_at, first_at, status, {late_expr} AS wd FROM d
+      WHERE first_at IS NOT NULL OR ({waiting_cond}))
+SELECT COUNT(*) AS n, SUM(CASE WHEN first_at IS NULL THEN 1 ELSE 0 END) AS waiting FROM w WHERE wd > :days""",
+                         params_late)
+    out.past_commitment = int(counts[0][0] or 0) if counts else 0
+    out.past_commitment_waiting = int(counts[0][1] or 0) if counts else 0
+    late = await _rows(uow, f"""
+WITH {cte},
+w AS (SELECT reference, commune_name, created_at, first_at, status, {late_expr} AS wd FROM d
+      WHERE first_at IS NOT NULL OR ({waiting_cond}))
+SELECT reference, commune_name, created_at, wd, first_at IS NULL AS waiting FROM w WHERE wd > :days
+ORDER BY (CASE WHEN first_at IS NULL THEN 0 ELSE 1 END), wd DESC, created_at LIMIT {LATE_LIST_LIMIT}""", params_late)
+    out.late = [Late(ref, commune or "", _aware(created), int(wd), bool(waiting))
+                for ref, commune, created, wd, waiting in late]
+    return out
+
+
+def _aware(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+# --- one row per request (exports) --------------------------------------------------------------------------------
+EXPORT_PAGE = 5000
+
+
+async def export_rows(
+    uow: Any,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    response_days: int = 5,
+    now: dt.datetime | None = None,
+    names: Any = None,
+) -> AsyncIterator[list[Any]]:
+    """The export's rows (header first): one per request of the period, names not codes, no contact details.
+    Read in keyset pages of :data:`EXPORT_PAGE` requests, so memory stays flat."""
+    from bot.staff.names import current
+    from bot.texts import staff as T
+    from bot.texts import dialogue as D
+
+    names = names or current()
+    filters = (filters or Filters()).clean()
+    sql = _Sql(uow.conn.dialect.name)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    where, params = _where(sql, period, filters)
+    yield list(T.EXPORT_HEADERS)
+    kinds = ", ".join(f"'{k}'" for k in FIRST_CONTACT_KINDS)
+    roles = dict(D.ROLES)
+    last_id = 0
+    while True:
+        rows = await _rows(uow, f"""
+WITH page AS (SELECT r.* FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}),
+acts AS (SELECT e.reference, MIN(e.at) AS first_at,
+                MIN(CASE WHEN e.kind = 'status' AND {sql.json_to('e.data')} = 'orientee' THEN e.at END) AS routed_at
+         FROM event e JOIN page p ON p.reference = e.reference WHERE e.kind IN ({kinds}) GROUP BY e.reference)
+SELECT p.id, p.reference, p.created_at, p.commune_code, p.commune_name, p.epci_code, p.role, p.themes,
+       p.description, p.stage, p.help_kinds, p.matches, p.status, p.operator, p.assigned_to, p.closed_at,
+       a.first_at, a.routed_at,
+       ({sql.workday('COALESCE(a.first_at, :now)')} - {sql.workday('p.created_at')}) AS wd
+FROM page p LEFT JOIN acts a ON a.reference = p.reference ORDER BY p.id""",
+                           {**params, "last_id": last_id, "now": sql.param_time(now)})
+        if not rows:
+            return
+        for r in rows:
+            (rid, ref, created, ccode, cname, epci, role, themes, need, stage, helps, matches, status, operator,
+             assigned, closed, first_at, routed_at, wd) = r
+            waiting = first_at is None and status not in CLOSED_STATUSES
+            late = (first_at is not None or waiting) and wd is not None and int(wd) > response_days
+            yield [
+                ref, _day(created), cname or "", ccode or "", names.epci(epci) if epci else "",
+                roles.get(role or "", role or ""),
+                ", ".join(names.theme(t) for t in _list(themes)),
+                T.STAGE_LABELS.get(stage or "", stage or ""),
+                ", ".join(T.HELP_LABELS.get(h, h) for h in _list(helps)),
+                ", ".join(names.offer(o) for o in _list(matches)[:5]),
+                T.status_label(status), operator or "", assigned or "",
+                _day(first_at), int(wd) if first_at is not None and wd is not None else "",
+                _day(routed_at), _day(closed), T.YES if late else T.NO,
+                (need or "")[:2000], names.request_url(ref),
+            ]
+        last_id = rows[-1][0]
+
+
+def _list(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        import json
+
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    return [str(x) for x in raw] if isinstance(raw, list) else []
+
+
+def _day(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return _aware(value).date().isoformat()
+
+
+def scoped_filters(filters: Filters, operator_scope: str | None) -> Filters:
+    """An operator agent sees only its operator's requests, whatever the filters say."""
+    if operator_scope is None:
+        return filters
+    return Filters(filters.epci, filters.commune, filters.theme, filters.status, operator_scope)
+
+
+def choices(names: Any = None) -> dict[str, Sequence[tuple[str, str]]]:
+    """Filter choices for a form: EPCI and communes of the deployment, themes, statuses, operators."""
+    from bot.staff.names import current
+    from bot.texts import staff as T
+
+    names = names or current()
+    return {
+        "themes": sorted(names.themes.items(), key=lambda kv: kv[1]),
+        "statuses": [(s, T.status_label(s)) for s in STATUSES],
+        "operators": [(label, label) for label in T.OPERATORS.values()],
+    }
+
+
+# --- files ----------------------------------------------------------------------------------------------------------
+CSV_DELIMITER = ";"  # what French spreadsheets expect; LibreOffice detects it
+
+
+async def write_csv(uow: Any, out: Any, period: Period, filters: Filters | None = None, **kwargs: Any) -> int:
+    """The export as CSV (UTF-8 with BOM, ``;``-separated) written to the text stream ``out``; returns data rows."""
+    import csv
+
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    n = -1
+    async for row in export_rows(uow, period, filters, **kwargs):
+        writer.writerow([_csv_safe(v) for v in row])
+        n += 1
+    return n
+
+
+def _csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+async def write_xlsx(uow: Any, out: Any, period: Period, filters: Filters | None = None, **kwargs: Any) -> int:
+    """The export as an XLSX workbook written to the binary stream ``out``; returns data rows."""
+    from bot.staff.xlsx import XlsxWriter
+    from bot.texts import staff as T
+
+    with XlsxWriter(out, sheet=T.EXPORT_SHEET, title=T.export_title(period.start, period.end)) as w:
+        async for row in export_rows(uow, period, filters, **kwargs):
+            w.add(row)
+    return w.count - 1
+
+
+def export_filename(period: Period, ext: str) -> str:
+    return f"guichet-demandes-{period.start.isoformat()}-{period.end.isoformat()}.{ext}"
