@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from bot.console import inbox, login
+from bot.console import dashboard, inbox, login
 from bot.web.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
@@ -14,3 +14,4 @@ add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter()
 router.include_router(login.router)
 router.include_router(inbox.router)
+router.include_router(dashboard.router)  # issue 12b: the comité's dashboard, report, exports

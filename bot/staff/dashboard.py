@@ -86,8 +86,8 @@ def _date(value: str | None) -> dt.date | None:
 
 @dataclass(frozen=True)
 class Filters:
-    """Optional filters; ``operator`` is also how an operator agent's scope is enforced (the operator's label as
-    stored on the request, e.g. « Ademe »)."""
+    """Optional filters; ``operator`` (a key of ``bot.texts.staff.OPERATORS``, e.g. ``ademe``) is also how an
+    operator agent's scope is enforced."""
 
     epci: str | None = None
     commune: str | None = None
@@ -138,6 +138,7 @@ class Dashboard:
     by_epci: list[Count] = field(default_factory=list)
     by_commune: list[Count] = field(default_factory=list)
     communes_total: int = 0  # distinct communes (``by_commune`` shows the first TOP_COMMUNES)
+    routed_total: int = 0  # requests routed to at least one operator (``by_operator`` counts each operator)
     by_operator: list[Count] = field(default_factory=list)
     by_month: list[Count] = field(default_factory=list)
     first_contact: Delay = Delay(None, 0)
@@ -159,8 +160,8 @@ class Dashboard:
         return self.status_count(*CLOSED_STATUSES)
 
     @property
-    def routed_count(self) -> int:
-        return sum(c.count for c in self.by_operator if c.key)
+    def not_routed(self) -> int:
+        return self.total - self.routed_total
 
 
 # --- SQL fragments per dialect ------------------------------------------------------------------------------------
@@ -222,8 +223,11 @@ def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tup
         conds.append(f"{alias}.status = :f_status")
         params["f_status"] = f.status
     if f.operator:
-        conds.append(f"{alias}.operator = :f_operator")
+        # routed to this operator: from the console (a route row) or the Telegram group (the request's operator)
+        conds.append(f"({alias}.operator = :f_operator_label OR EXISTS (SELECT 1 FROM request_route rr "
+                     f"WHERE rr.reference = {alias}.reference AND rr.operator = :f_operator))")
         params["f_operator"] = f.operator
+        params["f_operator_label"] = _operator_label(f.operator)
     if f.theme:
         conds.append(sql.has_theme(alias, "f_theme"))
         params["f_theme"] = f.theme
@@ -285,7 +289,19 @@ async def compute(
     out.communes_total = len(communes)
     out.by_commune = [Count(k or "", name or names.commune(k) or T.UNKNOWN_COMMUNE.capitalize(), int(n))
                       for k, name, n in communes[:TOP_COMMUNES]]
-    out.by_operator = [Count(k or "", k or T.DASH_NOT_ROUTED, int(n)) for k, n in await group("r.operator")]
+    label_to_key = " ".join(f"WHEN '{_sql_str(label)}' THEN '{key}'" for key, label in T.OPERATORS.items())
+    routed = await _rows(uow, f"""
+WITH sel AS (SELECT r.reference, r.operator FROM request r WHERE {where}),
+routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOIN sel ON sel.reference = rr.reference
+           UNION
+           SELECT reference, CASE operator {label_to_key} ELSE operator END FROM sel WHERE operator IS NOT NULL)
+SELECT op, COUNT(DISTINCT reference) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
+    routed_total = (await _rows(uow, f"""
+WITH sel AS (SELECT r.reference, r.operator FROM request r WHERE {where})
+SELECT COUNT(*) FROM sel WHERE operator IS NOT NULL
+    OR EXISTS (SELECT 1 FROM request_route rr WHERE rr.reference = sel.reference)""", params))[0][0]
+    out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
+    out.routed_total = int(routed_total or 0)
     out.by_month = [Count(k, T.month_label(k), int(n))
                     for k, n in await group(sql.month("r.created_at"), order="k")]
 
@@ -327,6 +343,16 @@ ORDER BY (CASE WHEN first_at IS NULL THEN 0 ELSE 1 END), wd DESC, created_at LIM
     out.late = [Late(ref, commune or "", _aware(created), int(wd), bool(waiting))
                 for ref, commune, created, wd, waiting in late]
     return out
+
+
+def _operator_label(key: str) -> str:
+    from bot.texts import staff as T
+
+    return T.OPERATORS.get(key, key)
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")
 
 
 def _aware(value: Any) -> dt.datetime:
@@ -434,7 +460,7 @@ def choices(names: Any = None) -> dict[str, Sequence[tuple[str, str]]]:
     return {
         "themes": sorted(names.themes.items(), key=lambda kv: kv[1]),
         "statuses": [(s, T.status_label(s)) for s in STATUSES],
-        "operators": [(label, label) for label in T.OPERATORS.values()],
+        "operators": list(T.OPERATORS.items()),
     }
 
 

@@ -35,6 +35,7 @@ class Names:
     public_url: str = DEFAULT_PUBLIC_URL
     _epcis: dict[str, str] | None = None
     _communes: dict[str, str] | None = None
+    _departements: dict[str, str] | None = None
 
     def theme(self, key: str) -> str:
         return self.themes.get(key, key)
@@ -63,6 +64,18 @@ class Names:
         if self._communes is None:
             self._communes = _load_territory_names("communes.json.gz")
         return self._communes
+
+    def departement(self, code: str) -> str:
+        """« Territoire de Belfort » for ``90`` (the code itself when unknown)."""
+        if self._departements is None:
+            try:
+                from knowledge.territory import DATA_DIR
+
+                with gzip.open(DATA_DIR / "communes.json.gz", "rb") as fh:
+                    self._departements = dict(json.loads(fh.read()).get("departements") or {})
+            except Exception:  # noqa: BLE001
+                self._departements = {}
+        return self._departements.get(code, code)
 
     def request_url(self, reference: str) -> str:
         return self.public_url.rstrip("/") + CONSOLE_REQUEST_PATH.format(reference=reference)

@@ -100,7 +100,8 @@ async def test_counts_delays_and_commitment(store: Store) -> None:
     assert epcis == {"CC des Vosges du Sud": 2, "CA Grand Belfort": 2, "CC du Sud Territoire": 1}
     assert {c.label: c.count for c in d.by_commune} == {"Giromagny": 2, "Belfort": 2, "Rougemont-le-Château": 1}
     assert d.communes_total == 3
-    assert {c.label: c.count for c in d.by_operator} == {"Ademe": 1, "Non orientée": 4}
+    assert [(c.key, c.label, c.count) for c in d.by_operator] == [("ademe", "Ademe", 1)]
+    assert d.routed_total == 1 and d.not_routed == 4
     assert [(c.key, c.label, c.count) for c in d.by_month] == [("2026-03", "mars 2026", 3),
                                                                ("2026-04", "avril 2026", 2)]
     # First staff action: a 1 d, b 7 d, c 10 d, e 0.25 d -> median (1 + 7) / 2 = 4 d; d never
@@ -116,17 +117,24 @@ async def test_counts_delays_and_commitment(store: Store) -> None:
 
 async def test_filters_and_operator_scope(store: Store) -> None:
     refs = await _world(store)
+    async with store.unit() as uow:  # routed from the console to two operators (route rows)
+        await uow.set_route(refs["c"], "cerema", "transmise")
+        await uow.set_route(refs["c"], "ademe", "transmise")
     async with store.unit(readonly=True) as uow:
-        ademe = await D.compute(uow, PERIOD, D.scoped_filters(D.Filters(epci="200069052"), "Ademe"), now=NOW)
+        d = await D.compute(uow, PERIOD, now=NOW)
+        cerema = await D.compute(uow, PERIOD, D.scoped_filters(D.Filters(), "cerema"), now=NOW)
+        assert [(c.key, c.count) for c in d.by_operator] == [("ademe", 2), ("cerema", 1)]
+        assert d.routed_total == 2 and d.not_routed == 3 and cerema.total == 1
+        ademe = await D.compute(uow, PERIOD, D.scoped_filters(D.Filters(epci="200069052"), "ademe"), now=NOW)
         belfort = await D.compute(uow, PERIOD, D.Filters(epci="200069052"), now=NOW)
         sante = await D.compute(uow, PERIOD, D.Filters(theme="sante", status="traitee"), now=NOW)
         bad = await D.compute(uow, PERIOD, D.Filters(status="n'importe quoi' OR 1=1 --", theme="x' OR '1'='1"),
                               now=NOW)
-        rows = [r async for r in D.export_rows(uow, PERIOD, D.scoped_filters(D.Filters(), "Ademe"), now=NOW)]
-    assert ademe.total == 0  # the operator scope wins over the filters
+        rows = [r async for r in D.export_rows(uow, PERIOD, D.scoped_filters(D.Filters(), "ademe"), now=NOW)]
+    assert ademe.total == 1  # the operator scope is added to the filters: c, in Belfort
     assert belfort.total == 2 and sante.total == 1
     assert bad.total == 0  # an unknown status is dropped, a strange theme matches nothing; nothing breaks
-    assert [r[0] for r in rows[1:]] == [refs["a"]]
+    assert [r[0] for r in rows[1:]] == [refs["a"], refs["c"]]
 
 
 async def test_export_rows_csv_and_xlsx(store: Store) -> None:
