@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import db
+from bot.store.search import search_text
 from bot.store.models import (
     CLOSED_STATUSES,
     NOUVELLE,
@@ -502,6 +503,7 @@ class UnitOfWork:
             user_id=str(draft.user_id),
             chat_id=str(draft.chat_id),
         )
+        values["search_text"] = search_text(reference, draft.commune_name, draft.description)  # issue 12
         await self.conn.execute(sa.insert(request_t).values(**values))
         await self.log_event(
             reference,

@@ -79,3 +79,64 @@ BAD_INPUT = "Une valeur envoyée n'est pas valide. Revenez en arrière et corrig
 COL_REFERENCE = "Référence"
 COL_COMMUNE = "Collectivité"
 COL_STATUS = "Statut"
+UNKNOWN_COMMUNE = "non précisée"
+
+
+def ago_minutes(n: int) -> str:
+    return f"{n} min"
+
+
+def ago_hours(n: int) -> str:
+    return f"{n} h"
+
+
+def ago_days(n: int) -> str:
+    return f"{n} j"
+
+# --- inbox (continued) -----------------------------------------------------------------------------------------------
+INBOX_TITLE = "Demandes des collectivités"
+COL_EPCI = "EPCI"
+COL_THEMES = "Thèmes"
+COL_OPERATOR = "Opérateur"
+COL_ASSIGNEE = "Suivie par"
+COL_AGE = "Âge"
+COL_LAST_ACTION = "Dernière action"
+VIEWS_TITLE = "Vues enregistrées"
+VIEW_ALL = "Toutes"
+VIEW_LABELS: dict[str, str] = {
+    "non-assignees": "Non assignées",
+    "mes-demandes": "Mes demandes",
+    "en-retard": "En retard",
+    "mon-operateur": "Orientées vers mon opérateur",
+}
+STATUS_GROUPS: dict[str, str] = {"ouvertes": "Ouvertes (toutes)", "closes": "Closes (toutes)"}
+FILTERS_TITLE = "Filtrer les demandes"
+FILTER_SEARCH = "Recherche"
+FILTER_SEARCH_HINT = "Collectivité, référence ou mots du besoin"
+FILTER_VIEW = "Vue"
+FILTER_ANY = "Tous"
+FILTER_ANY_F = "Toutes"
+FILTER_SUBMIT = "Filtrer"
+FILTER_CLEAR = "Effacer les filtres"
+FILTER_REMOVE = "Retirer le filtre"
+ACTIVE_FILTERS = "Filtres actifs :"
+NO_FILTER = "Aucun filtre : toutes les demandes que vous pouvez voir."
+SORT = "Tri"
+SORT_LABELS: dict[str, str] = {"recentes": "Plus récentes", "anciennes": "Plus anciennes",
+                               "sans-action": "Sans action depuis le plus longtemps"}
+NOBODY = "Personne"
+NO_ACTION = "aucune"
+NO_RESULT = "Aucune demande ne correspond."
+PAGINATION = "Pagination"
+PAGE_FIRST = "Première page"
+PAGE_PREV = "Page précédente"
+PAGE_NEXT = "Page suivante"
+PAGE_LAST = "Dernière page"
+
+
+def result_count(n: int) -> str:
+    return "1 demande" if n == 1 else f"{n:,} demandes".replace(",", "\u202f")
+
+
+def page_of(page: int, pages: int) -> str:
+    return f"Page {page} sur {pages}"

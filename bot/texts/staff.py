@@ -363,3 +363,29 @@ EXPORT_SHEET = "Demandes"
 
 def export_title(start: object, end: object) -> str:
     return f"Demandes d'accompagnement du {start} au {end}"
+
+
+# --- console actions (issue 12) ---------------------------------------------------------------------------------------
+ROUTE_STATUS_LABELS: dict[str, str] = {
+    "transmise": "Transmise",
+    "prise_en_charge": "Prise en charge par l'opérateur",
+    "traitee": "Traitée par l'opérateur",
+    "sans_aide": "Pas d'aide possible",
+    "injoignable": "Demandeur injoignable",
+    "pas_pour_nous": "Hors du champ de l'opérateur",
+}
+CLOSED_NO_ACTION = "Cette demande est close : plus d'action possible."
+UNKNOWN_ROUTE_STATUS = "Statut d'orientation inconnu."
+NOTE_ADDED = "Note interne ajoutée (l'élu(e) ne la voit pas)."
+
+
+def done_assigned(reference: str, agent: str, who: str) -> str:
+    return f"{reference} : suivie désormais par {agent} (par {who})."
+
+
+def done_route_status(reference: str, operator: str, status: str) -> str:
+    return f"{reference} : {operator} — {ROUTE_STATUS_LABELS.get(status, status)}."
+
+
+def not_routed_to(operator: str) -> str:
+    return f"Cette demande n'est pas orientée vers {operator}."
