@@ -302,7 +302,7 @@ class StaffHandler:
             await bot.send_message(chat_id, ST.search_none(query[:80]))
             return
         async with self.store.unit(readonly=True) as uow:
-            found = await search_requests(uow, query, limit=30, departement=None)
+            found = await search_requests(uow, query, limit=30)
         if not found.total:
             await bot.send_message(chat_id, ST.search_none(query[:80]))
             return
