@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from bot.store.models import CLOSED_STATUSES, EN_ATTENTE, EN_COURS, NOUVELLE, ORIENTEE, STATUSES
 from bot.store.tables import request_t
 
-#: Event kinds that are a staff action on the request (the first one is the "first contact").
-FIRST_CONTACT_KINDS = ("status", "question", "relay_to_mayor")
+#: Event kinds that are a staff action on the request (the first one is the "first contact"); the repository keeps
+#: ``request.first_action_at`` and ``request.routed_at`` from them (see ``UnitOfWork._note_first_action``).
+from bot.store.repository import FIRST_ACTION_KINDS  # noqa: E402
 LATE_LIST_LIMIT = 50
 TOP_COMMUNES = 30
 
@@ -234,20 +235,6 @@ def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tup
     return " AND ".join(conds), params
 
 
-def _delays_cte(sql: _Sql, where: str) -> str:
-    """``d``: one row per request of the selection with its first staff action and first routing times."""
-    kinds = ", ".join(f"'{k}'" for k in FIRST_CONTACT_KINDS)
-    return f"""
-base AS (SELECT r.reference, r.created_at, r.closed_at, r.status, r.commune_name, r.commune_code
-         FROM request r WHERE {where}),
-acts AS (SELECT e.reference, MIN(e.at) AS first_at,
-                MIN(CASE WHEN e.kind = 'status' AND {sql.json_to('e.data')} = 'orientee' THEN e.at END) AS routed_at
-         FROM event e JOIN base b ON b.reference = e.reference
-         WHERE e.kind IN ({kinds})
-         GROUP BY e.reference),
-d AS (SELECT b.*, a.first_at, a.routed_at FROM base b LEFT JOIN acts a ON a.reference = b.reference)"""
-
-
 async def _rows(uow: Any, query: str, params: dict[str, Any]) -> list[Any]:
     return list((await uow.conn.execute(sa.text(query), params)).all())
 
@@ -260,6 +247,7 @@ async def compute(
     response_days: int = 5,
     now: dt.datetime | None = None,
     names: Any = None,
+    communes_limit: int = TOP_COMMUNES,
 ) -> Dashboard:
     """Every figure of the dashboard, in a handful of aggregate queries (run inside ``store.unit(readonly=True)``)."""
     from bot.staff.names import current
@@ -277,43 +265,54 @@ async def compute(
         return await _rows(uow, f"SELECT {expr} AS k, COUNT(*) AS n FROM request r {extra} WHERE {where} "
                                 f"GROUP BY {expr} ORDER BY {order}{lim}", params)
 
-    status_rows = {k: n for k, n in await group("r.status")}
-    out.by_status = [Count(s, T.status_label(s), int(status_rows.get(s, 0))) for s in STATUSES]
-    out.total = sum(c.count for c in out.by_status)
+    params_now = {**params, "now": sql.param_time(now), "days": int(response_days)}
+    closed = ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES))
+    wd = f"({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')})"
+    late = f"((r.first_action_at IS NOT NULL OR r.status NOT IN ({closed})) AND {wd} > :days)"
+    per_status = await _rows(uow, f"""
+SELECT r.status, COUNT(*) AS n,
+       SUM(CASE WHEN r.routed_at IS NOT NULL OR r.operator IS NOT NULL THEN 1 ELSE 0 END) AS routed,
+       SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS late,
+       SUM(CASE WHEN {late} AND r.first_action_at IS NULL THEN 1 ELSE 0 END) AS late_waiting
+FROM request r WHERE {where} GROUP BY r.status""", params_now)
+    found_status = {row[0]: row for row in per_status}
+    out.by_status = [Count(s, T.status_label(s), int(found_status[s][1]) if s in found_status else 0)
+                     for s in STATUSES]
+    out.total = sum(int(row[1]) for row in per_status)
+    out.routed_total = sum(int(row[2] or 0) for row in per_status)
+    out.past_commitment = sum(int(row[3] or 0) for row in per_status)
+    out.past_commitment_waiting = sum(int(row[4] or 0) for row in per_status)
+
     themes = await _rows(uow, f"SELECT t.value AS k, COUNT(*) AS n FROM request r, {sql.themes_of('r')} "
                               f"WHERE {where} GROUP BY t.value ORDER BY n DESC, k", params)
     out.by_theme = [Count(str(k), names.theme(str(k)), int(n)) for k, n in themes]
     out.by_epci = [Count(k or "", names.epci(k) if k else T.DASH_NO_EPCI, int(n)) for k, n in await group("r.epci_code")]
-    communes = await _rows(uow, f"SELECT r.commune_code AS k, MAX(r.commune_name) AS name, COUNT(*) AS n "
-                                f"FROM request r WHERE {where} GROUP BY r.commune_code ORDER BY n DESC, k", params)
+    communes = await group("r.commune_code")
     out.communes_total = len(communes)
-    out.by_commune = [Count(k or "", name or names.commune(k) or T.UNKNOWN_COMMUNE.capitalize(), int(n))
-                      for k, name, n in communes[:TOP_COMMUNES]]
-    label_to_key = " ".join(f"WHEN '{_sql_str(label)}' THEN '{key}'" for key, label in T.OPERATORS.items())
-    routed = await _rows(uow, f"""
-WITH sel AS (SELECT r.reference, r.operator FROM request r WHERE {where}),
-routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOIN sel ON sel.reference = rr.reference
-           UNION
-           SELECT reference, CASE operator {label_to_key} ELSE operator END FROM sel WHERE operator IS NOT NULL)
-SELECT op, COUNT(DISTINCT reference) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
-    routed_total = (await _rows(uow, f"""
-WITH sel AS (SELECT r.reference, r.operator FROM request r WHERE {where})
-SELECT COUNT(*) FROM sel WHERE operator IS NOT NULL
-    OR EXISTS (SELECT 1 FROM request_route rr WHERE rr.reference = sel.reference)""", params))[0][0]
-    out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
-    out.routed_total = int(routed_total or 0)
+    out.by_commune = [Count(k or "", names.commune(k) if k else T.UNKNOWN_COMMUNE.capitalize(), int(n))
+                      for k, n in communes[:communes_limit]]
     out.by_month = [Count(k, T.month_label(k), int(n))
                     for k, n in await group(sql.month("r.created_at"), order="k")]
+    label_to_key = " ".join(f"WHEN '{_sql_str(label)}' THEN '{key}'" for key, label in T.OPERATORS.items())
+    routed = await _rows(uow, f"""
+WITH routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOIN request r ON r.reference = rr.reference
+                WHERE {where}
+                UNION
+                SELECT r.reference, CASE r.operator {label_to_key} ELSE r.operator END FROM request r
+                WHERE {where} AND r.operator IS NOT NULL)
+SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
+    out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
 
-    # Delays: medians of (first action, first routing, closure) - filing, in one query
-    cte = _delays_cte(sql, where)
+    # Delays: medians of (first action, first routing, closure) - filing, in one query (window functions)
     medians = await _rows(uow, f"""
-WITH {cte},
-v AS (SELECT 'first' AS k, {sql.seconds('created_at', 'first_at')} AS s FROM d WHERE first_at IS NOT NULL
-      UNION ALL
-      SELECT 'route', {sql.seconds('created_at', 'routed_at')} FROM d WHERE routed_at IS NOT NULL
-      UNION ALL
-      SELECT 'close', {sql.seconds('created_at', 'closed_at')} FROM d WHERE closed_at IS NOT NULL),
+WITH v AS (SELECT 'first' AS k, {sql.seconds('r.created_at', 'r.first_action_at')} AS s FROM request r
+           WHERE {where} AND r.first_action_at IS NOT NULL
+           UNION ALL
+           SELECT 'route', {sql.seconds('r.created_at', 'r.routed_at')} FROM request r
+           WHERE {where} AND r.routed_at IS NOT NULL
+           UNION ALL
+           SELECT 'close', {sql.seconds('r.created_at', 'r.closed_at')} FROM request r
+           WHERE {where} AND r.closed_at IS NOT NULL),
 o AS (SELECT k, s, ROW_NUMBER() OVER (PARTITION BY k ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY k) AS n FROM v)
 SELECT k, AVG(s) AS median, MAX(n) AS n FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k""", params)
     found = {k: Delay(round(float(m) / 86400.0, 1) if m is not None else None, int(n)) for k, m, n in medians}
@@ -321,27 +320,14 @@ SELECT k, AVG(s) AS median, MAX(n) AS n FROM o WHERE rn IN ((n + 1) / 2, (n + 2)
     out.orientation = found.get("route", Delay(None, 0))
     out.closure = found.get("close", Delay(None, 0))
 
-    # Past the commitment: working days from filing to the first action, or to now while waiting
-    params_late = {**params, "now": sql.param_time(now), "days": int(response_days)}
-    late_expr = (f"({sql.workday('COALESCE(first_at, :now)')} - {sql.workday('created_at')})")
-    waiting_cond = ("first_at IS NULL AND status NOT IN ("
-                    + ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES)) + ")")
-    counts = await _rows(uow, f"""
-WITH {cte},
-w AS (SELECT reference, commune_name, created_at, first_at, status, {late_expr} AS wd FROM d
-      WHERE first_at IS NOT NULL OR ({waiting_cond}))
-SELECT COUNT(*) AS n, SUM(CASE WHEN first_at IS NULL THEN 1 ELSE 0 END) AS waiting FROM w WHERE wd > :days""",
-                         params_late)
-    out.past_commitment = int(counts[0][0] or 0) if counts else 0
-    out.past_commitment_waiting = int(counts[0][1] or 0) if counts else 0
-    late = await _rows(uow, f"""
-WITH {cte},
-w AS (SELECT reference, commune_name, created_at, first_at, status, {late_expr} AS wd FROM d
-      WHERE first_at IS NOT NULL OR ({waiting_cond}))
-SELECT reference, commune_name, created_at, wd, first_at IS NULL AS waiting FROM w WHERE wd > :days
-ORDER BY (CASE WHEN first_at IS NULL THEN 0 ELSE 1 END), wd DESC, created_at LIMIT {LATE_LIST_LIMIT}""", params_late)
-    out.late = [Late(ref, commune or "", _aware(created), int(wd), bool(waiting))
-                for ref, commune, created, wd, waiting in late]
+    # Past the commitment: the longest first (still waiting, then answered late)
+    late_rows = await _rows(uow, f"""
+SELECT r.reference, r.commune_code, r.created_at, {wd} AS wd,
+       CASE WHEN r.first_action_at IS NULL THEN 1 ELSE 0 END AS waiting
+FROM request r WHERE {where} AND {late}
+ORDER BY waiting DESC, wd DESC, r.created_at LIMIT {LATE_LIST_LIMIT}""", params_now)
+    out.late = [Late(ref, names.commune(code) if code else "", _aware(created), int(w), bool(waiting))
+                for ref, code, created, w, waiting in late_rows]
     return out
 
 
@@ -388,20 +374,15 @@ async def export_rows(
     now = now or dt.datetime.now(dt.timezone.utc)
     where, params = _where(sql, period, filters)
     yield list(T.EXPORT_HEADERS)
-    kinds = ", ".join(f"'{k}'" for k in FIRST_CONTACT_KINDS)
     roles = dict(D.ROLES)
     last_id = 0
     while True:
         rows = await _rows(uow, f"""
-WITH page AS (SELECT r.* FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}),
-acts AS (SELECT e.reference, MIN(e.at) AS first_at,
-                MIN(CASE WHEN e.kind = 'status' AND {sql.json_to('e.data')} = 'orientee' THEN e.at END) AS routed_at
-         FROM event e JOIN page p ON p.reference = e.reference WHERE e.kind IN ({kinds}) GROUP BY e.reference)
-SELECT p.id, p.reference, p.created_at, p.commune_code, p.commune_name, p.epci_code, p.role, p.themes,
-       p.description, p.stage, p.help_kinds, p.matches, p.status, p.operator, p.assigned_to, p.closed_at,
-       a.first_at, a.routed_at,
-       ({sql.workday('COALESCE(a.first_at, :now)')} - {sql.workday('p.created_at')}) AS wd
-FROM page p LEFT JOIN acts a ON a.reference = p.reference ORDER BY p.id""",
+SELECT r.id, r.reference, r.created_at, r.commune_code, r.commune_name, r.epci_code, r.role, r.themes,
+       r.description, r.stage, r.help_kinds, r.matches, r.status, r.operator, r.assigned_to, r.closed_at,
+       r.first_action_at, r.routed_at,
+       ({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')}) AS wd
+FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}""",
                            {**params, "last_id": last_id, "now": sql.param_time(now)})
         if not rows:
             return

@@ -20,7 +20,7 @@ UTC = dt.timezone.utc
 MON = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = dt.datetime(2026, 4, 30, 12, 0, tzinfo=UTC)
 GIRO, BELFORT, ROUGEMONT = ("90052", "Giromagny", "200069060"), ("90010", "Belfort", "200069052"), \
-    ("90087", "Rougemont-le-Château", "249000241")
+    ("90089", "Rougemont-le-Château", "200069060")
 
 
 async def _file(store: Store, place: tuple[str, str, str], created: dt.datetime, themes: list[str],
@@ -47,6 +47,12 @@ async def _at(store: Store, ref: str, when: dt.datetime) -> None:
         await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == ref,
                                                           request_t.c.closed_at.is_not(None))
                                .values(closed_at=when))
+        # the times the repository keeps from the events, as they would have been written then
+        hist = await uow.history(ref)
+        acts = [e.at for e in hist if e.kind in ("status", "question", "relay_to_mayor")]
+        routed = [e.at for e in hist if e.kind == "status" and e.data.get("to") == "orientee"]
+        await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == ref).values(
+            first_action_at=min(acts) if acts else None, routed_at=min(routed) if routed else None))
 
 
 async def _world(store: Store) -> dict[str, str]:
@@ -97,7 +103,7 @@ async def test_counts_delays_and_commitment(store: Store) -> None:
     assert themes["Santé et accès aux soins"] == 3 and themes["Logement et habitat"] == 1
     assert d.by_theme[0].key == "sante"
     epcis = {c.label: c.count for c in d.by_epci}
-    assert epcis == {"CC des Vosges du Sud": 2, "CA Grand Belfort": 2, "CC du Sud Territoire": 1}
+    assert epcis == {"CC des Vosges du Sud": 3, "CA Grand Belfort": 2}
     assert {c.label: c.count for c in d.by_commune} == {"Giromagny": 2, "Belfort": 2, "Rougemont-le-Château": 1}
     assert d.communes_total == 3
     assert [(c.key, c.label, c.count) for c in d.by_operator] == [("ademe", "Ademe", 1)]
@@ -117,9 +123,9 @@ async def test_counts_delays_and_commitment(store: Store) -> None:
 
 async def test_filters_and_operator_scope(store: Store) -> None:
     refs = await _world(store)
-    async with store.unit() as uow:  # routed from the console to two operators (route rows)
-        await uow.set_route(refs["c"], "cerema", "transmise")
-        await uow.set_route(refs["c"], "ademe", "transmise")
+    svc = StaffService(store)  # c routed to two operators (each with its route row)
+    assert (await svc.route(refs["c"], "cerema", "telegram:7", "Agent B")).ok
+    assert (await svc.route(refs["c"], "ademe", "telegram:7", "Agent B")).ok
     async with store.unit(readonly=True) as uow:
         d = await D.compute(uow, PERIOD, now=NOW)
         cerema = await D.compute(uow, PERIOD, D.scoped_filters(D.Filters(), "cerema"), now=NOW)
@@ -211,3 +217,24 @@ def test_period_parsing_never_fails() -> None:
         assert D.Period.parse(bad, bad, default) == default
     assert D.Period.semester(dt.date(2026, 11, 30)) == D.Period(dt.date(2026, 7, 1), dt.date(2026, 11, 30))
     assert D.Period.last_months(12, dt.date(2026, 11, 30)).start == dt.date(2025, 12, 1)
+
+
+async def test_repository_keeps_first_action_and_routing_times(store: Store) -> None:
+    ref = await _file(store, GIRO, MON, ["sante"])
+    svc = StaffService(store)
+
+    async def times() -> tuple:
+        async with store.unit(readonly=True) as uow:
+            row = (await uow.conn.execute(sa.select(request_t.c.first_action_at, request_t.c.routed_at)
+                                          .where(request_t.c.reference == ref))).one()
+        return tuple(row)
+
+    assert await times() == (None, None)
+    await svc.ask_details(ref, "Quel budget ?", "telegram:7", "Agent A")
+    first, routed = await times()
+    assert first is not None and routed is None
+    await svc.route(ref, "ademe", "telegram:7", "Agent A")
+    again, routed = await times()
+    assert again == first and routed is not None and routed >= first  # the first action stays the first
+    await svc.route(ref, "cerema", "telegram:7", "Agent A")
+    assert await times() == (first, routed)  # re-routing keeps the first routing time
