@@ -33,6 +33,9 @@ class App:
                                      guichet_url=settings.public_url)
         store = await Store.open(settings.database_url)
         engine = Engine(kb=kb, store=store, settings=settings)
+        from bot.staff import names
+
+        names.configure(kb=kb, public_url=settings.public_url)  # staff read names, and links to the console
         log.info("guichet ready (departement=%s)", settings.departement)
         return cls(settings=settings, kb=kb, store=store, engine=engine, staff=StaffService(store))
 

@@ -48,6 +48,7 @@ from bot.store.models import (
     RequestRecord,
 )
 from bot.store.repository import ConcurrentUpdate, IllegalTransition, RequestNotFound, StoreError, StoreUnavailable
+from bot.staff import names as _names
 from bot.texts import staff as T
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,9 @@ def staff_summary(
     """The staff-group message of a request: commune, person and role, need, themes, best offers, reference, status
     and who acted last. Plain text (send without parse mode); the need is truncated so the whole fits ``max_chars``
     (below Telegram's 4 096)."""
-    theme_labels = theme_labels or {}
-    offer_names = offer_names or {}
+    names = _names.current()
+    theme_labels = theme_labels or names.themes
+    offer_names = offer_names or names.offers
     commune = record.commune_name or T.UNKNOWN_COMMUNE
     if record.commune_code:
         commune += f" ({record.commune_code})"
@@ -169,8 +171,7 @@ def staff_summary(
     offers = ", ".join(offer_names.get(o, o) for o in record.matches[:3])
     last = None
     if last_event is not None:
-        who = str(last_event.data.get("by") or last_event.actor)
-        last = T.last_action(who, _fmt_when(last_event))
+        last = T.last_action(actor_label(last_event, record), _fmt_when(last_event))
     fields = dict(
         reference=record.reference,
         commune=commune,
@@ -180,6 +181,7 @@ def staff_summary(
         details=[d[:300] for d in details],
         status=T.status_label(record.status, record.operator),
         last_action=last,
+        link=names.request_url(record.reference),
     )
     need = _clean(record.description)
     text = T.summary(need=need, **fields)
@@ -187,6 +189,22 @@ def staff_summary(
         room = max_chars - _u16(T.summary(need="", **fields)) - _u16(T.TRUNCATED) - 2
         text = T.summary(need=_cut_u16(need, room).rstrip() + "\n" + T.TRUNCATED, **fields)
     return StaffSummary(_cut_u16(text, max_chars), staff_buttons(record))
+
+
+def actor_label(event: EventRecord, record: RequestRecord | None = None) -> str:
+    """Who did ``event``, in words: the staff member's name (``data.by``), the person who filed the request (their
+    name) for their own messages, « le guichet » for the system; never ``telegram:5001``."""
+    by = event.data.get("by") if isinstance(event.data, dict) else None
+    if by:
+        return str(by)
+    actor = str(event.actor or "")
+    if record is not None and actor == f"{record.channel}:{record.user_id}":
+        return record.contact_name or T.MAYOR_WHO
+    if actor in ("system", "jobs", "") or actor.startswith("system"):
+        return T.SYSTEM_WHO
+    if ":" in actor and actor.split(":", 1)[1].lstrip("-").isdigit():  # an id, not a name
+        return T.STAFF_WHO
+    return actor
 
 
 def _u16(text: str) -> int:
@@ -498,7 +516,7 @@ async def close(uow: Any, reference: str, outcome: str, actor: str, note: str | 
     text = T.mayor_closed_done if status == TRAITEE else T.mayor_closed_dropped
     return await _change_status(
         uow, current.reference, status, actor, by=actor_name, note=note,
-        mayor_text=lambda r: text(r.reference, note),
+        mayor_text=lambda r: text(r.reference, note, commune=r.commune_name, operator=r.operator),
         done_text=lambda r: T.done_closed(r.reference, status, who),
     )
 
@@ -711,4 +729,5 @@ class StaffService:
                 history = await uow.history(record.reference)
         except StoreError:
             return None
-        return staff_summary(record, last_event=history[-1] if history else None, **labels)
+        acts = [e for e in history if e.kind != "staff_menu"]  # opening a sub-menu is not an action on the request
+        return staff_summary(record, last_event=acts[-1] if acts else None, **labels)

@@ -37,6 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import db
 from bot.store.search import search_text
+
+#: Events that are a staff action on a request (the first one is its "first contact"; issue 12b, dashboard).
+FIRST_ACTION_KINDS = frozenset({"status", "question", "relay_to_mayor"})
 from bot.store.models import (
     CLOSED_STATUSES,
     NOUVELLE,
@@ -756,7 +759,21 @@ class UnitOfWork:
             .returning(event_t.c.id)
         )
         event_id = (await self.conn.execute(stmt)).scalar_one()
+        if reference and kind in FIRST_ACTION_KINDS:  # issue 12b
+            await self._note_first_action(reference, kind, data or {}, at)
         return EventRecord(id=event_id, at=at, reference=reference, actor=str(actor)[:200], kind=kind, data=data or {})
+
+    # --- issue 12b (dashboard) ---
+    async def _note_first_action(self, reference: str, kind: str, data: dict[str, Any], at: datetime) -> None:
+        """Keep ``first_action_at`` (first staff action: a status change, a question, a message to the mayor) and
+        ``routed_at`` (first routing to an operator) on the request, for the comité's dashboard."""
+        c = request_t.c
+        values: dict[str, Any] = {"first_action_at": sa.func.coalesce(c.first_action_at, at)}
+        pending = c.first_action_at.is_(None)
+        if kind == "status" and data.get("to") == "orientee":
+            values["routed_at"] = sa.func.coalesce(c.routed_at, at)
+            pending = sa.or_(pending, c.routed_at.is_(None))
+        await self.conn.execute(sa.update(request_t).where(c.reference == reference, pending).values(**values))
 
     async def history(self, reference: str) -> list[EventRecord]:
         stmt = sa.select(event_t).where(event_t.c.reference == reference).order_by(event_t.c.id)

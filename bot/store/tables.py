@@ -57,6 +57,9 @@ class RequestRow(SQLModel, table=True):
         sa.Index("ix_request_assigned_agent", "assigned_agent_id"),
         sa.Index("ix_request_staff_action_at", "staff_action_at"),
         sa.Index("ix_request_operator", "operator"),
+        # issue 12b (the comité's dashboard): covering index, so counts and delays over a period read it alone
+        sa.Index("ix_request_dashboard", "created_at", "status", "epci_code", "commune_code", "operator",
+                 "first_action_at", "routed_at", "closed_at", "reference", "themes"),
     )
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
@@ -92,6 +95,9 @@ class RequestRow(SQLModel, table=True):
     staff_action_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     # folded (lower case, no accents) reference + collectivité + need: the console's search (bot.store.search)
     search_text: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text))
+    # --- issue 12b (dashboard): first staff action (contact) and first routing to an operator, kept by log_event ---
+    first_action_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    routed_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
 
 class ConversationRow(SQLModel, table=True):

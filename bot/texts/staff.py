@@ -68,12 +68,15 @@ def summary(
     details: list[str],
     status: str,
     last_action: str | None,
+    link: str | None = None,
 ) -> str:
     lines = [f"Demande {reference}", f"Collectivité : {commune}", f"Demandeur : {person}"]
     lines += details
     lines.append(f"Thèmes : {themes or '—'}")
     lines.append(f"Dispositifs proposés : {offers or '—'}")
     lines.append(f"Statut : {status}" + (f" ({last_action})" if last_action else ""))
+    if link:
+        lines.append(f"Fiche : {link}")
     lines.append("")
     lines.append("Besoin :")
     lines.append(need or "—")
@@ -116,14 +119,33 @@ def mayor_question(reference: str, question: str) -> str:
     )
 
 
-def mayor_closed_done(reference: str, note: str | None) -> str:
-    text = f"Votre demande {reference} est traitée."
-    return text + (f"\n\n{note}" if note else "")
+def _about(commune: str | None) -> str:
+    return f" ({commune})" if commune else ""
 
 
-def mayor_closed_dropped(reference: str, note: str | None) -> str:
-    text = f"Votre demande {reference} a été close sans suite."
-    return text + (f"\n\n{note}" if note else "") + "\n\nVous pouvez déposer une nouvelle demande à tout moment."
+def mayor_closed_done(reference: str, note: str | None, *, commune: str | None = None,
+                      operator: str | None = None) -> str:
+    """The mayor's message when staff close a request as handled: the outcome in plain words, then staff's message."""
+    lines = [f"Votre demande {reference}{_about(commune)} est traitée : la préfecture a terminé son instruction."]
+    if operator and operator != OPERATORS["autre"]:
+        lines.append(f"Pour la suite du projet, votre interlocuteur est : {operator}.")
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    lines += ["", "Une question sur ce projet ? Écrivez /agent. Un autre projet ? Déposez une nouvelle demande."]
+    return "\n".join(lines)
+
+
+def mayor_closed_dropped(reference: str, note: str | None, *, commune: str | None = None,
+                         operator: str | None = None) -> str:
+    """The mayor's message when staff close a request without follow-up."""
+    lines = [f"Votre demande {reference}{_about(commune)} est close sans suite : "
+             "la préfecture ne donnera pas d'autre suite à cette demande."]
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    else:
+        lines.append("Pour en connaître la raison, écrivez /agent : un agent vous répondra.")
+    lines += ["", "Vous pouvez déposer une nouvelle demande à tout moment."]
+    return "\n".join(lines)
 
 
 def mayor_message_from_staff(text: str) -> str:
@@ -181,6 +203,11 @@ def unknown_operator(value: str) -> str:
     return f"Opérateur inconnu : « {value} ». Choisissez parmi : {', '.join(OPERATORS.values())}."
 
 
+# Who acted, in words (never an internal id)
+MAYOR_WHO = "l'élu(e)"
+SYSTEM_WHO = "le guichet"
+STAFF_WHO = "un agent"
+
 EMPTY_TEXT = "Le message est vide : rien n'a été envoyé."
 UNKNOWN_OUTCOME = "Précisez comment clore : traitée ou sans suite."
 UNAVAILABLE = "La base de données ne répond pas ; réessayez dans un instant."
@@ -233,6 +260,109 @@ def purge_text(report: dict, dry_run: bool) -> str:
         f"  identifiants de mises à jour anciens supprimés : {report.get('handled_updates_deleted', 0)}",
         f"  messages envoyés anciens supprimés : {report.get('outbox_deleted', 0)}",
     ])
+
+
+# --- the staff group's commands (issue 12: /aide, /demandes with words, /clore, names in history) ----------------------
+def group_help(console_url: str, statuses: str) -> str:
+    return "\n".join([
+        "Commandes de l'équipe, dans ce groupe :",
+        "/demandes : les demandes ouvertes",
+        f"/demandes STATUT : par statut ({statuses})",
+        "/demandes MOTS : recherche par commune, référence ou mots du besoin (ex. : /demandes giromagny santé)",
+        "/demande RÉFÉRENCE : la fiche et l'historique d'une demande",
+        "/clore RÉFÉRENCE traitee|sans-suite MESSAGE : clore, avec un message pour l'élu(e) (facultatif)",
+        "/export : toutes les demandes en CSV",
+        "/stats : les chiffres par statut, thème, commune et mois",
+        "/aide : ce message",
+        "",
+        "Sur la fiche de chaque demande : Prendre en charge, Orienter vers…, Demander des précisions, Clore.",
+        "Répondre à un message d'un(e) élu(e) lui transmet votre réponse.",
+        f"La console web (recherche, tableau de bord, rapport) : {console_url}",
+    ])
+
+
+def search_header(count: int, query: str) -> str:
+    return f"{count} demande(s) pour « {query} » :"
+
+
+def search_none(query: str) -> str:
+    return f"Aucune demande pour « {query} » (commune, référence ou mots du besoin)."
+
+
+def search_line(reference: str, commune: str, status: str, date: str, need: str) -> str:
+    return f"• {reference} — {commune} — {status} — {date}\n  {need}"
+
+
+def search_truncated(shown: int, total: int, url: str) -> str:
+    return f"… et {total - shown} autre(s) : affinez la recherche, ou voyez-les dans la console : {url}"
+
+
+CLOSE_USAGE = ("Usage : /clore RÉFÉRENCE traitee|sans-suite MESSAGE (le message, facultatif, est envoyé à l'élu(e)). "
+               "Exemple : /clore 90-2026-0042 traitee Le dossier DSIL est déposé.")
+
+EVENT_LABELS: dict[str, str] = {
+    "created": "demande déposée",
+    "status": "statut",
+    "question": "précisions demandées",
+    "appended": "complément reçu",
+    "relay_to_mayor": "message envoyé à l'élu(e)",
+    "relay_to_staff": "message de l'élu(e)",
+}
+
+
+def event_label(kind: str, data: dict) -> str:
+    """An event of a request's history in words (``status`` events say the new status, with the operator)."""
+    label = EVENT_LABELS.get(kind, kind.replace("_", " "))
+    if kind == "status" and isinstance(data, dict) and data.get("to"):
+        label = f"{label} : {status_label(str(data['to']), data.get('operator'))}"
+        if data.get("note"):
+            label += f" — « {str(data['note'])[:200]} »"
+    return label
+
+
+def history_line(when: str, what: str, who: str) -> str:
+    return f"• {when} — {what} ({who})"
+
+
+# --- the comité's dashboard, report and exports (issue 12) --------------------------------------------------------------
+DASH_NO_EPCI = "Intercommunalité non précisée"
+DASH_NOT_ROUTED = "Non orientée"
+YES = "oui"
+NO = "non"
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+#: Columns of the CSV and XLSX exports (one row per request; no contact details).
+EXPORT_HEADERS: tuple[str, ...] = (
+    "Référence", "Déposée le", "Collectivité", "Code INSEE", "Intercommunalité", "Fonction du demandeur", "Thèmes",
+    "Stade du projet", "Aide souhaitée", "Dispositifs proposés", "Statut", "Opérateur", "Suivie par",
+    "Première action le", "Jours ouvrés avant la première action", "Orientée le", "Close le",
+    "Hors délai d'engagement", "Besoin", "Fiche",
+)
+
+
+def month_label(key: str) -> str:
+    """``2026-03`` → « mars 2026 »."""
+    try:
+        year, month = key.split("-")
+        return f"{MONTHS[int(month) - 1]} {year}"
+    except (ValueError, IndexError, AttributeError):
+        return str(key)
+
+
+def days_label(value: float | None) -> str:
+    """A median delay in days, French style (« 2,5 jours », « moins d'un jour »); « — » when none."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return "moins d'un jour"
+    text = f"{value:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} jour" + ("s" if value >= 2 else "")
+EXPORT_SHEET = "Demandes"
+
+
+def export_title(start: object, end: object) -> str:
+    return f"Demandes d'accompagnement du {start} au {end}"
 
 
 # --- console actions (issue 12) ---------------------------------------------------------------------------------------

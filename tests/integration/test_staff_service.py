@@ -132,7 +132,33 @@ async def test_close_and_illegal_moves(store: Store) -> None:
     assert not unknown.ok and unknown.code == "unknown_reference"
     assert not (await svc.ask_details(ref, "   ", "telegram:77")).ok
     mayor = [m.text for m in await outbox(store) if m.channel == "telegram"]
-    assert mayor == [f"Votre demande {ref} est traitée.\n\nDossier DSIL déposé."]
+    assert len(mayor) == 1
+    # The outcome in plain words, the commune, then staff's message
+    assert mayor[0].startswith(f"Votre demande {ref} (Giromagny) est traitée : la préfecture a terminé")
+    assert "Message de la préfecture :\nDossier DSIL déposé." in mayor[0]
+
+
+async def test_closure_messages_say_the_outcome(store: Store) -> None:
+    svc = StaffService(store)
+    routed = (await new_request(store)).reference
+    await svc.route(routed, "ademe", "telegram:77", "Agent Dupont")
+    await svc.close(routed, "t", "telegram:77", None, "Agent Dupont")
+    dropped = (await new_request(store)).reference
+    await svc.close(dropped, "sans suite", "telegram:77", "Projet déjà financé par la région.", "Agent Dupont")
+    silent = (await new_request(store)).reference
+    await svc.close(silent, "s", "telegram:77", None, "Agent Dupont")
+    by_ref: dict[str, list[str]] = {}
+    for m in await outbox(store):
+        if m.channel == "telegram":
+            by_ref.setdefault(m.reference, []).append(m.text)
+    assert "votre interlocuteur est : Ademe" in by_ref[routed][-1]
+    assert "close sans suite" in by_ref[dropped][-1]
+    assert "Message de la préfecture :\nProjet déjà financé par la région." in by_ref[dropped][-1]
+    # Without a message, the mayor is told how to ask why
+    assert "/agent" in by_ref[silent][-1] and "Message de la préfecture" not in by_ref[silent][-1]
+    # The staff card names who acted, never an internal id
+    cards = [m.text for m in await outbox(store) if m.kind == "staff_update" and m.reference == routed]
+    assert "Agent Dupont" in cards[-1] and "telegram:77" not in cards[-1]
 
 
 async def test_concurrent_double_tap(store: Store) -> None:
@@ -262,3 +288,27 @@ async def test_staff_question_and_mayor_message_at_once_do_not_deadlock(store: S
     assert all(r.ok for r in results[:5])
     kinds = [e.kind for e in await store.history(ref)]
     assert kinds.count("question") == 5 and kinds.count("appended") == 5
+
+
+async def test_card_after_any_action_shows_names_not_codes(store: Store) -> None:
+    """After an action, the refreshed card names themes, offers and who acted (the mayor by their name), and links
+    to the request's console page."""
+    from bot.staff import names
+
+    names.configure(public_url="https://guichet.example.gouv.fr/")
+    try:
+        ref = (await new_request(store)).reference
+        svc = StaffService(store)
+        await svc.ask_details(ref, "Quelle surface ?", "telegram:77", "Agent Dupont")
+        await svc.mayor_answer(ref, "200 m²")
+        cards = [m.text for m in await outbox(store) if m.kind == "staff_update"]
+        assert len(cards) == 2
+        for card in cards:
+            assert "Thèmes : Santé et accès aux soins" in card
+            assert "Dispositifs proposés : " in card and "acces-aux-soins" not in card
+            assert f"Fiche : https://guichet.example.gouv.fr/console/demandes/{ref}" in card
+        assert "par Agent Dupont" in cards[0]
+        # The mayor's answer moved the status back: the card says who, by name
+        assert "par Jeanne Martin" in cards[1] and "telegram:1001" not in cards[1]
+    finally:
+        names.configure()

@@ -211,6 +211,13 @@ class OutboxSender(OutboxWorker):
         if not target or not str(target).isdigit():
             return None
         text = split_text(self._text(row))[0]
+        if row.channel == STAFF_CHANNEL and row.buttons:
+            # A sub-menu open on the card (« Orienter vers… », « Clore ») stays under the staff member's finger.
+            from bot.channels.telegram.staff import open_menu_rows
+
+            kept = await open_menu_rows(self.store, row.reference, target)
+            if kept is not None:
+                markup = inline_keyboard(kept)
         try:
             await self.bot.edit_message_text(text, chat_id=chat_id, message_id=int(target), reply_markup=markup,
                                              read_timeout=self.read_timeout)

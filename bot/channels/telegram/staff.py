@@ -22,6 +22,7 @@ from telegram.error import BadRequest
 
 from bot.channels.telegram.adapter import ChatLocks, _answer, inline_keyboard, parse_command, split_text
 from bot.channels.telegram.plain import defuse
+from bot.staff import names
 from bot.staff import service as svc
 from bot.texts import staff as ST
 from bot.texts import telegram as T
@@ -31,7 +32,12 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 STAFF_CHANNEL = "staff"
 #: Commands that only staff may use, and only in the staff group.
-STAFF_COMMANDS = frozenset({"demandes", "demande", "export", "stats"})
+STAFF_COMMANDS = frozenset({"demandes", "demande", "export", "stats", "clore"})
+#: Commands answered in the staff group (``/aide`` there is the staff's help; in a private chat, the mayor's).
+GROUP_COMMANDS = STAFF_COMMANDS | {"aide", "help"}
+#: An open sub-menu (operators, outcomes) is kept by the outbox's refreshes of the card for this long at most.
+MENU_TTL_SECONDS = 300
+MENU_EVENT = "staff_menu"
 REF_RE = re.compile(r"\b([0-9]{2}[0-9AB]?-[0-9]{4}-[0-9]{3,6})\b", re.IGNORECASE)
 
 
@@ -119,7 +125,7 @@ class StaffHandler:
                 return
             parsed = parse_command(message.text, bot.username)
             if parsed is not None:
-                if parsed[0] in STAFF_COMMANDS:
+                if parsed[0] in GROUP_COMMANDS:
                     await self.on_command(update, bot, *parsed)
                 return
             if message.reply_to_message is not None:
@@ -143,6 +149,11 @@ class StaffHandler:
         message = query.message
         if cb.action in ("route", "close", "back"):
             await _answer(query, update.update_id)
+            if message is not None:
+                # Recorded before the edit: the outbox's refreshes of this card keep the sub-menu while it is open.
+                await self._log(cb.reference, actor_id(user), MENU_EVENT,
+                                {"menu": None if cb.action == "back" else cb.action,
+                                 "message_id": message.message_id, "by": who(user)})
             if cb.action == "route":
                 rows = svc.operator_buttons(cb.reference)
             elif cb.action == "close":
@@ -219,7 +230,11 @@ class StaffHandler:
             await self.refuse_command(update, bot, where="staff_group_non_staff")
             return
         await self._log(None, actor_id(user), "staff_command", {"command": name})
-        if name == "demandes":
+        if name in ("aide", "help"):
+            await self.cmd_help(bot, chat.id)
+        elif name == "clore":
+            await self.cmd_close(update, bot, args)
+        elif name == "demandes":
             await self.cmd_list(bot, chat.id, args)
         elif name == "demande":
             await self.cmd_show(bot, chat.id, args)
@@ -232,12 +247,39 @@ class StaffHandler:
         for chunk in split_text(defuse(text)):
             await bot.send_message(chat_id, chunk)
 
+    async def cmd_help(self, bot: Any, chat_id: int) -> None:
+        from bot.store.models import STATUSES
+
+        url = names.current().public_url + "/console/"
+        await bot.send_message(chat_id, ST.group_help(url, ", ".join(STATUSES)))
+
+    async def cmd_close(self, update: Update, bot: Any, args: str) -> None:
+        """``/clore REF traitee|sans-suite [message]``: the message goes to the mayor with the outcome."""
+        chat, user = update.effective_chat, update.effective_user
+        m = REF_RE.search(args or "")
+        rest = (args or "")[m.end():].strip() if m else ""
+        outcome, _, note = rest.partition(" ")
+        if not m or svc.resolve_outcome(outcome) is None:
+            # "sans suite" in two words
+            two = " ".join(rest.split()[:2])
+            if m and svc.resolve_outcome(two) is not None:
+                outcome, note = two, " ".join(rest.split()[2:])
+            else:
+                await bot.send_message(chat.id, ST.CLOSE_USAGE)
+                return
+        result = await self.service.close(m.group(1).upper(), outcome, actor_id(user), note.strip() or None,
+                                          who(user), update_key=f"tg:{update.update_id}")
+        if result.code == "already_handled":
+            return
+        await bot.send_message(chat.id, result.message, reply_to_message_id=update.message.message_id,
+                               allow_sending_without_reply=True)
+
     async def cmd_list(self, bot: Any, chat_id: int, args: str) -> None:
         from bot.store.models import OPEN_STATUSES, STATUSES
 
-        status = args.strip().lower().replace("-", "_").replace(" ", "_") or None
-        if status is not None and status not in STATUSES:
-            await bot.send_message(chat_id, T.STAFF_REQUESTS_USAGE.format(statuses=", ".join(STATUSES)))
+        status = _status_of(args)
+        if status is None and args.strip():
+            await self.cmd_search(bot, chat_id, args.strip())
             return
         statuses = status or sorted(OPEN_STATUSES)
         records = await self.store.list_requests(status=statuses, newest_first=False)
@@ -253,6 +295,28 @@ class StaffHandler:
             lines.append(T.staff_requests_truncated(len(shown), len(records)))
         await self._send_long(bot, chat_id, "\n".join(lines))
 
+    async def cmd_search(self, bot: Any, chat_id: int, query: str) -> None:
+        from bot.staff.search import search_requests, words_of
+
+        if not words_of(query):
+            await bot.send_message(chat_id, ST.search_none(query[:80]))
+            return
+        async with self.store.unit(readonly=True) as uow:
+            found = await search_requests(uow, query, limit=30)
+        if not found.total:
+            await bot.send_message(chat_id, ST.search_none(query[:80]))
+            return
+        lines = [ST.search_header(found.total, query[:80])]
+        for r in found.records:
+            need = " ".join((r.description or "").split())
+            lines.append(ST.search_line(r.reference, r.commune_name or r.commune_code or "?",
+                                        ST.status_label(r.status, r.operator), f"{r.created_at:%d/%m/%Y}",
+                                        need[:90] + ("…" if len(need) > 90 else "")))
+        if found.total > len(found.records):
+            lines.append(ST.search_truncated(len(found.records), found.total,
+                                             names.current().public_url + "/console/"))
+        await self._send_long(bot, chat_id, "\n".join(lines))
+
     async def cmd_show(self, bot: Any, chat_id: int, args: str) -> None:
         m = REF_RE.search(args or "")
         if not m:
@@ -263,11 +327,12 @@ class StaffHandler:
         if summary is None:
             await bot.send_message(chat_id, ST.unknown_reference(ref))
             return
-        history = await self.store.history(ref)
+        history = [e for e in await self.store.history(ref) if e.kind != MENU_EVENT]
+        record = await self.store.get_request(ref)
         lines = [summary.text, "", T.STAFF_HISTORY_TITLE]
         for e in history:
-            lines.append(T.staff_history_line(_local(e.at, self.settings.timezone), T.event_label(e.kind, e.data),
-                                              str(e.data.get("by") or e.actor)))
+            lines.append(ST.history_line(_local(e.at, self.settings.timezone), ST.event_label(e.kind, e.data),
+                                         svc.actor_label(e, record)))
         await self._send_long(bot, chat_id, "\n".join(lines))
 
     async def cmd_export(self, bot: Any, chat_id: int) -> None:
@@ -281,7 +346,53 @@ class StaffHandler:
         from bot.store import export
 
         stats = await export.compute_stats(self.store)
+        themes = names.current().themes
+        stats["by_theme"] = {themes.get(k, k): v for k, v in (stats.get("by_theme") or {}).items()}
         await self._send_long(bot, chat_id, T.stats_text(stats))
+
+
+def _status_of(args: str) -> str | None:
+    """``/demandes traitee`` / ``en cours`` / ``sans suite`` → a status; None when the words are not one."""
+    from bot.store.models import STATUSES
+
+    key = svc._fold(args).replace(" ", "_")
+    if key in STATUSES:
+        return key
+    for status, label in ST.STATUS_LABELS.items():
+        if key == svc._fold(label).replace(" ", "_"):
+            return status
+    return {"sans_suite": "close_sans_suite", "traite": "traitee"}.get(key)
+
+
+async def open_menu_rows(store: Any, reference: str | None, message_id: int | str,
+                         now: Any = None) -> list[list[dict[str, str]]] | None:
+    """The buttons of the sub-menu open on a request's card (operators or outcomes), or None when none is open.
+
+    A sub-menu is open when the last ``staff_menu`` event of the request opened one on that message, less than
+    :data:`MENU_TTL_SECONDS` ago, and the staff member who opened it has not acted since (their choice closes it;
+    « Retour » logs a closing ``staff_menu``). The outbox sender keeps these buttons when it refreshes the card, so a
+    refresh never replaces the sub-menu under a staff member's finger."""
+    from datetime import datetime, timedelta, timezone
+
+    if not reference:
+        return None
+    history = await store.history(reference)
+    menus = [i for i, e in enumerate(history) if e.kind == MENU_EVENT]
+    if not menus:
+        return None
+    opened = history[menus[-1]]
+    menu = opened.data.get("menu")
+    if menu not in ("route", "close") or str(opened.data.get("message_id")) != str(message_id):
+        return None
+    now = now or datetime.now(timezone.utc)
+    if now - opened.at > timedelta(seconds=MENU_TTL_SECONDS):
+        return None
+    if any(e.actor == opened.actor and e.kind in ("status", "question") for e in history[menus[-1] + 1:]):
+        return None
+    record = await store.get_request(reference)
+    if record is None or not record.is_open:
+        return None
+    return svc.operator_buttons(reference) if menu == "route" else svc.close_buttons(reference)
 
 
 def _local(at: Any, tz_name: str) -> str:

@@ -1,0 +1,484 @@
+"""The comité local de cohésion territoriale's figures: counts, delays, commitment, one row per request.
+
+CGCT art. L1232-2: the committee is informed, at least twice a year, of the requests for support, the action taken
+on them and the projects' progress. This module computes, for a period (requests *filed* in it) and optional filters:
+
+* counts by theme, EPCI, commune, status, operator and month (``GROUP BY`` in the database);
+* median delays from filing to the first staff action (take in charge, routing, question, message, closure), to the
+  first routing to an operator, and to closure, from the events history (medians computed in SQL with window
+  functions);
+* requests past the guichet's commitment: no first staff action within ``response_days`` working days (Monday to
+  Friday; public holidays are not counted out), whether answered late or still waiting;
+* the rows of the CSV/XLSX exports (one per request, names not codes, no contact details).
+
+Transport-free (no web, no Telegram); SQLite and PostgreSQL. Days are UTC calendar days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Sequence
+
+import sqlalchemy as sa
+
+from bot.store.models import CLOSED_STATUSES, EN_ATTENTE, EN_COURS, NOUVELLE, ORIENTEE, STATUSES
+from bot.store.tables import request_t
+
+#: Event kinds that are a staff action on the request (the first one is the "first contact"); the repository keeps
+#: ``request.first_action_at`` and ``request.routed_at`` from them (see ``UnitOfWork._note_first_action``).
+from bot.store.repository import FIRST_ACTION_KINDS  # noqa: E402
+LATE_LIST_LIMIT = 50
+TOP_COMMUNES = 30
+
+
+# --- period and filters -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """Requests filed from ``start`` to ``end`` (both days included)."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        utc = dt.timezone.utc
+        return (dt.datetime.combine(self.start, dt.time(), utc),
+                dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), utc))
+
+    @classmethod
+    def last_months(cls, months: int = 12, today: dt.date | None = None) -> "Period":
+        today = today or dt.datetime.now(dt.timezone.utc).date()
+        year, month = today.year, today.month - months + 1
+        while month <= 0:
+            month += 12
+            year -= 1
+        return cls(dt.date(year, month, 1), today)
+
+    @classmethod
+    def semester(cls, today: dt.date | None = None) -> "Period":
+        """The current half-year (the committee meets at least twice a year)."""
+        today = today or dt.datetime.now(dt.timezone.utc).date()
+        start = dt.date(today.year, 1 if today.month <= 6 else 7, 1)
+        return cls(start, today)
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None, default: "Period | None" = None) -> "Period":
+        """From ``AAAA-MM-JJ`` texts (a form's ``du``/``au``); bad or missing values fall back to ``default``;
+        reversed bounds are swapped; at most 20 years."""
+        default = default or cls.last_months(12)
+        s, e = _date(start) or default.start, _date(end) or default.end
+        if s > e:
+            s, e = e, s
+        if (e - s).days > 366 * 20:
+            s = e - dt.timedelta(days=366 * 20)
+        return cls(s, e)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value or not isinstance(value, str) or len(value) > 10:
+        return None
+    try:
+        d = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return d if 1990 <= d.year <= 2200 else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional filters; ``operator`` (a key of ``bot.texts.staff.OPERATORS``, e.g. ``ademe``) is also how an
+    operator agent's scope is enforced."""
+
+    epci: str | None = None
+    commune: str | None = None
+    theme: str | None = None
+    status: str | None = None
+    operator: str | None = None
+
+    def clean(self) -> "Filters":
+        def short(v: Any, n: int = 64) -> str | None:
+            return str(v).strip()[:n] or None if v else None
+
+        status = short(self.status)
+        return Filters(short(self.epci, 16), short(self.commune, 16), short(self.theme), 
+                       status if status in STATUSES else None, short(self.operator))
+
+
+# --- results ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Delay:
+    median_days: float | None  # None when no request has reached that step
+    count: int  # requests that reached it
+
+
+@dataclass(frozen=True)
+class Late:
+    reference: str
+    commune: str
+    created_at: dt.datetime
+    working_days: int  # working days from filing to the first action (or to now, still waiting)
+    waiting: bool  # no staff action yet
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    filters: Filters
+    response_days: int
+    total: int = 0
+    by_status: list[Count] = field(default_factory=list)
+    by_theme: list[Count] = field(default_factory=list)
+    by_epci: list[Count] = field(default_factory=list)
+    by_commune: list[Count] = field(default_factory=list)
+    communes_total: int = 0  # distinct communes (``by_commune`` shows the first TOP_COMMUNES)
+    routed_total: int = 0  # requests routed to at least one operator (``by_operator`` counts each operator)
+    by_operator: list[Count] = field(default_factory=list)
+    by_month: list[Count] = field(default_factory=list)
+    first_contact: Delay = Delay(None, 0)
+    orientation: Delay = Delay(None, 0)
+    closure: Delay = Delay(None, 0)
+    past_commitment: int = 0  # answered late + still waiting past the commitment
+    past_commitment_waiting: int = 0
+    late: list[Late] = field(default_factory=list)
+
+    def status_count(self, *statuses: str) -> int:
+        return sum(c.count for c in self.by_status if c.key in statuses)
+
+    @property
+    def open_count(self) -> int:
+        return self.status_count(NOUVELLE, EN_COURS, ORIENTEE, EN_ATTENTE)
+
+    @property
+    def closed_count(self) -> int:
+        return self.status_count(*CLOSED_STATUSES)
+
+    @property
+    def not_routed(self) -> int:
+        return self.total - self.routed_total
+
+
+# --- SQL fragments per dialect ------------------------------------------------------------------------------------
+class _Sql:
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+
+    def day(self, col: str) -> str:
+        """Whole days since 1970-01-01 (UTC) of a stored timestamp."""
+        if self.pg:
+            return f"(CAST({col} AS DATE) - DATE '1970-01-01')"
+        return f"CAST(julianday({col}) - 2440587.5 AS INTEGER)"
+
+    def workday(self, col: str) -> str:
+        """Index of the working day (Mon-Fri) of a timestamp: the difference of two is the number of working days
+        between them; a Saturday or Sunday counts as the next Monday. 1970-01-01 was a Thursday (+3 from Monday)."""
+        d = f"({self.day(col)} + 3)"
+        return f"(5 * ({d} / 7) + CASE WHEN {d} % 7 > 5 THEN 5 ELSE {d} % 7 END)"
+
+    def seconds(self, start: str, end: str) -> str:
+        if self.pg:
+            return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+        return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+    def month(self, col: str) -> str:
+        return f"to_char({col}, 'YYYY-MM')" if self.pg else f"strftime('%Y-%m', {col})"
+
+    def json_to(self, col: str) -> str:
+        return f"({col} ->> 'to')" if self.pg else f"json_extract({col}, '$.to')"
+
+    def themes_of(self, alias: str) -> str:
+        """A FROM item listing the themes of request ``alias`` as rows of ``value``."""
+        if self.pg:
+            return f"jsonb_array_elements_text({alias}.themes) AS t(value)"
+        return f"json_each({alias}.themes) AS t"
+
+    def has_theme(self, alias: str, param: str) -> str:
+        if self.pg:
+            return f"jsonb_exists({alias}.themes, :{param})"
+        return f"EXISTS (SELECT 1 FROM json_each({alias}.themes) WHERE value = :{param})"
+
+    def param_time(self, value: dt.datetime) -> Any:
+        naive = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return naive if self.pg else naive.isoformat(sep=" ")
+
+
+def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tuple[str, dict[str, Any]]:
+    start, end = period.bounds
+    conds = [f"{alias}.created_at >= :p_start", f"{alias}.created_at < :p_end"]
+    params: dict[str, Any] = {"p_start": sql.param_time(start), "p_end": sql.param_time(end)}
+    f = filters
+    if f.epci:
+        conds.append(f"{alias}.epci_code = :f_epci")
+        params["f_epci"] = f.epci
+    if f.commune:
+        conds.append(f"{alias}.commune_code = :f_commune")
+        params["f_commune"] = f.commune
+    if f.status:
+        conds.append(f"{alias}.status = :f_status")
+        params["f_status"] = f.status
+    if f.operator:
+        # routed to this operator: from the console (a route row) or the Telegram group (the request's operator)
+        conds.append(f"({alias}.operator = :f_operator_label OR EXISTS (SELECT 1 FROM request_route rr "
+                     f"WHERE rr.reference = {alias}.reference AND rr.operator = :f_operator))")
+        params["f_operator"] = f.operator
+        params["f_operator_label"] = _operator_label(f.operator)
+    if f.theme:
+        conds.append(sql.has_theme(alias, "f_theme"))
+        params["f_theme"] = f.theme
+    return " AND ".join(conds), params
+
+
+async def _rows(uow: Any, query: str, params: dict[str, Any]) -> list[Any]:
+    return list((await uow.conn.execute(sa.text(query), params)).all())
+
+
+async def compute(
+    uow: Any,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    response_days: int = 5,
+    now: dt.datetime | None = None,
+    names: Any = None,
+    communes_limit: int = TOP_COMMUNES,
+) -> Dashboard:
+    """Every figure of the dashboard, in a handful of aggregate queries (run inside ``store.unit(readonly=True)``)."""
+    from bot.staff.names import current
+    from bot.texts import staff as T
+
+    names = names or current()
+    filters = (filters or Filters()).clean()
+    sql = _Sql(uow.conn.dialect.name)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    where, params = _where(sql, period, filters)
+    out = Dashboard(period=period, filters=filters, response_days=response_days)
+
+    async def group(expr: str, extra: str = "", order: str = "n DESC, k", limit: int | None = None) -> list[Any]:
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        return await _rows(uow, f"SELECT {expr} AS k, COUNT(*) AS n FROM request r {extra} WHERE {where} "
+                                f"GROUP BY {expr} ORDER BY {order}{lim}", params)
+
+    params_now = {**params, "now": sql.param_time(now), "days": int(response_days)}
+    closed = ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES))
+    wd = f"({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')})"
+    late = f"((r.first_action_at IS NOT NULL OR r.status NOT IN ({closed})) AND {wd} > :days)"
+    per_status = await _rows(uow, f"""
+SELECT r.status, COUNT(*) AS n,
+       SUM(CASE WHEN r.routed_at IS NOT NULL OR r.operator IS NOT NULL THEN 1 ELSE 0 END) AS routed,
+       SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS late,
+       SUM(CASE WHEN {late} AND r.first_action_at IS NULL THEN 1 ELSE 0 END) AS late_waiting
+FROM request r WHERE {where} GROUP BY r.status""", params_now)
+    found_status = {row[0]: row for row in per_status}
+    out.by_status = [Count(s, T.status_label(s), int(found_status[s][1]) if s in found_status else 0)
+                     for s in STATUSES]
+    out.total = sum(int(row[1]) for row in per_status)
+    out.routed_total = sum(int(row[2] or 0) for row in per_status)
+    out.past_commitment = sum(int(row[3] or 0) for row in per_status)
+    out.past_commitment_waiting = sum(int(row[4] or 0) for row in per_status)
+
+    themes = await _rows(uow, f"SELECT t.value AS k, COUNT(*) AS n FROM request r, {sql.themes_of('r')} "
+                              f"WHERE {where} GROUP BY t.value ORDER BY n DESC, k", params)
+    out.by_theme = [Count(str(k), names.theme(str(k)), int(n)) for k, n in themes]
+    out.by_epci = [Count(k or "", names.epci(k) if k else T.DASH_NO_EPCI, int(n)) for k, n in await group("r.epci_code")]
+    communes = await group("r.commune_code")
+    out.communes_total = len(communes)
+    out.by_commune = [Count(k or "", names.commune(k) if k else T.UNKNOWN_COMMUNE.capitalize(), int(n))
+                      for k, n in communes[:communes_limit]]
+    out.by_month = [Count(k, T.month_label(k), int(n))
+                    for k, n in await group(sql.month("r.created_at"), order="k")]
+    label_to_key = " ".join(f"WHEN '{_sql_str(label)}' THEN '{key}'" for key, label in T.OPERATORS.items())
+    routed = await _rows(uow, f"""
+WITH routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOIN request r ON r.reference = rr.reference
+                WHERE {where}
+                UNION
+                SELECT r.reference, CASE r.operator {label_to_key} ELSE r.operator END FROM request r
+                WHERE {where} AND r.operator IS NOT NULL)
+SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
+    out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
+
+    # Delays: medians of (first action, first routing, closure) - filing, in one query (window functions)
+    medians = await _rows(uow, f"""
+WITH v AS (SELECT 'first' AS k, {sql.seconds('r.created_at', 'r.first_action_at')} AS s FROM request r
+           WHERE {where} AND r.first_action_at IS NOT NULL
+           UNION ALL
+           SELECT 'route', {sql.seconds('r.created_at', 'r.routed_at')} FROM request r
+           WHERE {where} AND r.routed_at IS NOT NULL
+           UNION ALL
+           SELECT 'close', {sql.seconds('r.created_at', 'r.closed_at')} FROM request r
+           WHERE {where} AND r.closed_at IS NOT NULL),
+o AS (SELECT k, s, ROW_NUMBER() OVER (PARTITION BY k ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY k) AS n FROM v)
+SELECT k, AVG(s) AS median, MAX(n) AS n FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k""", params)
+    found = {k: Delay(round(float(m) / 86400.0, 1) if m is not None else None, int(n)) for k, m, n in medians}
+    out.first_contact = found.get("first", Delay(None, 0))
+    out.orientation = found.get("route", Delay(None, 0))
+    out.closure = found.get("close", Delay(None, 0))
+
+    # Past the commitment: the longest first (still waiting, then answered late)
+    late_rows = await _rows(uow, f"""
+SELECT r.reference, r.commune_code, r.created_at, {wd} AS wd,
+       CASE WHEN r.first_action_at IS NULL THEN 1 ELSE 0 END AS waiting
+FROM request r WHERE {where} AND {late}
+ORDER BY waiting DESC, wd DESC, r.created_at LIMIT {LATE_LIST_LIMIT}""", params_now)
+    out.late = [Late(ref, names.commune(code) if code else "", _aware(created), int(w), bool(waiting))
+                for ref, code, created, w, waiting in late_rows]
+    return out
+
+
+def _operator_label(key: str) -> str:
+    from bot.texts import staff as T
+
+    return T.OPERATORS.get(key, key)
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _aware(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+# --- one row per request (exports) --------------------------------------------------------------------------------
+EXPORT_PAGE = 5000
+
+
+async def export_rows(
+    uow: Any,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    response_days: int = 5,
+    now: dt.datetime | None = None,
+    names: Any = None,
+) -> AsyncIterator[list[Any]]:
+    """The export's rows (header first): one per request of the period, names not codes, no contact details.
+    Read in keyset pages of :data:`EXPORT_PAGE` requests, so memory stays flat."""
+    from bot.staff.names import current
+    from bot.texts import staff as T
+    from bot.texts import dialogue as D
+
+    names = names or current()
+    filters = (filters or Filters()).clean()
+    sql = _Sql(uow.conn.dialect.name)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    where, params = _where(sql, period, filters)
+    yield list(T.EXPORT_HEADERS)
+    roles = dict(D.ROLES)
+    last_id = 0
+    while True:
+        rows = await _rows(uow, f"""
+SELECT r.id, r.reference, r.created_at, r.commune_code, r.commune_name, r.epci_code, r.role, r.themes,
+       r.description, r.stage, r.help_kinds, r.matches, r.status, r.operator, r.assigned_to, r.closed_at,
+       r.first_action_at, r.routed_at,
+       ({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')}) AS wd
+FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}""",
+                           {**params, "last_id": last_id, "now": sql.param_time(now)})
+        if not rows:
+            return
+        for r in rows:
+            (rid, ref, created, ccode, cname, epci, role, themes, need, stage, helps, matches, status, operator,
+             assigned, closed, first_at, routed_at, wd) = r
+            waiting = first_at is None and status not in CLOSED_STATUSES
+            late = (first_at is not None or waiting) and wd is not None and int(wd) > response_days
+            yield [
+                ref, _day(created), cname or "", ccode or "", names.epci(epci) if epci else "",
+                roles.get(role or "", role or ""),
+                ", ".join(names.theme(t) for t in _list(themes)),
+                T.STAGE_LABELS.get(stage or "", stage or ""),
+                ", ".join(T.HELP_LABELS.get(h, h) for h in _list(helps)),
+                ", ".join(names.offer(o) for o in _list(matches)[:5]),
+                T.status_label(status), operator or "", assigned or "",
+                _day(first_at), int(wd) if first_at is not None and wd is not None else "",
+                _day(routed_at), _day(closed), T.YES if late else T.NO,
+                (need or "")[:2000], names.request_url(ref),
+            ]
+        last_id = rows[-1][0]
+
+
+def _list(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        import json
+
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    return [str(x) for x in raw] if isinstance(raw, list) else []
+
+
+def _day(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return _aware(value).date().isoformat()
+
+
+def scoped_filters(filters: Filters, operator_scope: str | None) -> Filters:
+    """An operator agent sees only its operator's requests, whatever the filters say."""
+    if operator_scope is None:
+        return filters
+    return Filters(filters.epci, filters.commune, filters.theme, filters.status, operator_scope)
+
+
+def choices(names: Any = None) -> dict[str, Sequence[tuple[str, str]]]:
+    """Filter choices for a form: EPCI and communes of the deployment, themes, statuses, operators."""
+    from bot.staff.names import current
+    from bot.texts import staff as T
+
+    names = names or current()
+    return {
+        "themes": sorted(names.themes.items(), key=lambda kv: kv[1]),
+        "statuses": [(s, T.status_label(s)) for s in STATUSES],
+        "operators": list(T.OPERATORS.items()),
+    }
+
+
+# --- files ----------------------------------------------------------------------------------------------------------
+CSV_DELIMITER = ";"  # what French spreadsheets expect; LibreOffice detects it
+
+
+async def write_csv(uow: Any, out: Any, period: Period, filters: Filters | None = None, **kwargs: Any) -> int:
+    """The export as CSV (UTF-8 with BOM, ``;``-separated) written to the text stream ``out``; returns data rows."""
+    import csv
+
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    n = -1
+    async for row in export_rows(uow, period, filters, **kwargs):
+        writer.writerow([_csv_safe(v) for v in row])
+        n += 1
+    return n
+
+
+def _csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+async def write_xlsx(uow: Any, out: Any, period: Period, filters: Filters | None = None, **kwargs: Any) -> int:
+    """The export as an XLSX workbook written to the binary stream ``out``; returns data rows."""
+    from bot.staff.xlsx import XlsxWriter
+    from bot.texts import staff as T
+
+    with XlsxWriter(out, sheet=T.EXPORT_SHEET, title=T.export_title(period.start, period.end)) as w:
+        async for row in export_rows(uow, period, filters, **kwargs):
+            w.add(row)
+    return w.count - 1
+
+
+def export_filename(period: Period, ext: str) -> str:
+    return f"guichet-demandes-{period.start.isoformat()}-{period.end.isoformat()}.{ext}"
