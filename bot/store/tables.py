@@ -236,6 +236,8 @@ class WebMessageRow(SQLModel, table=True):
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     buttons: Optional[list] = Field(default=None, sa_column=sa.Column(JSONType))
     at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    # the person's message carries the client's idempotency key: a double submit is written once
+    update_key: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200), unique=True))
 
 
 web_person_t: sa.Table = WebPersonRow.__table__  # type: ignore[assignment]

@@ -59,7 +59,9 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('buttons', JSONType, nullable=True),
     sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('update_key', sa.String(200), nullable=True),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('update_key'),
     )
     op.create_index('ix_web_message_person', 'web_message', ['person_id', 'id'])
 
