@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from bot.channels.web.adapter import WebChat
 from bot.channels.web.routes import COOKIE, create_chat_app
 from bot.store.tables import web_message_t, web_person_t
-from tests.web.pilot import REFERENCE, Plan, csrf_of, parse_messages
+from tests.webchat.pilot import REFERENCE, Plan, csrf_of, parse_messages
 
 BASE = "https://guichet.test"
 

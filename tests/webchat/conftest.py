@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.web.smtp import SmtpServer
+from tests.webchat.smtp import SmtpServer
 
 
 @pytest.fixture
