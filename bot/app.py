@@ -16,6 +16,7 @@ class App:
     kb: "object"
     store: "object"
     engine: "object"
+    staff: "object" = None  # bot.staff.service.StaffService over the same store (the console and the staff group)
 
     @classmethod
     async def start(cls, settings: Settings | None = None) -> "App":
@@ -23,6 +24,7 @@ class App:
         import asyncio
 
         from bot.dialogue.engine import Engine
+        from bot.staff.service import StaffService
         from bot.store.repository import Store
         from knowledge.base import KnowledgeBase
 
@@ -31,7 +33,7 @@ class App:
         store = await Store.open(settings.database_url)
         engine = Engine(kb=kb, store=store, settings=settings)
         log.info("guichet ready (departement=%s)", settings.departement)
-        return cls(settings=settings, kb=kb, store=store, engine=engine)
+        return cls(settings=settings, kb=kb, store=store, engine=engine, staff=StaffService(store))
 
     async def close(self) -> None:
         await self.store.close()  # type: ignore[attr-defined]

@@ -20,6 +20,8 @@ kb_app = typer.Typer(help="Knowledge base: check and export.", no_args_is_help=T
 db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
+agents_app = typer.Typer(help="Staff console agents: add, list, one-time login links.", no_args_is_help=True)
+app.add_typer(agents_app, name="agents")
 
 
 # --- knowledge -----------------------------------------------------------------------------------------------------
@@ -131,6 +133,47 @@ def run() -> None:
     from bot.channels.telegram.runner import run_telegram
 
     raise typer.Exit(run_telegram())
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default GUICHET_WEB_HOST)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port (default GUICHET_WEB_PORT)."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (PostgreSQL only for more than one)."),
+) -> None:
+    """Run the web server: the staff console under /console/ (and the mayors' web chat at /)."""
+    from bot.web.server import run_serve
+
+    raise typer.Exit(run_serve(host=host, port=port, workers=workers))
+
+
+@agents_app.command("add")
+def agents_add(
+    email: str = typer.Argument(..., help="The agent's e-mail address (their login)."),
+    name: str = typer.Option(..., "--name", help="Full name, as shown to colleagues."),
+    role: str = typer.Option(..., "--role", help="prefecture | operateur | comite | admin"),
+    operator: Optional[str] = typer.Option(None, "--operator", help="Operator key of an operateur agent (e.g. ademe)."),
+) -> None:
+    """Add a console agent, or update the one with this e-mail address."""
+    from bot.console.cli import run_agents_add
+
+    raise typer.Exit(run_agents_add(email, name=name, role=role, operator=operator))
+
+
+@agents_app.command("login-link")
+def agents_login_link(email: str = typer.Argument(..., help="The agent's e-mail address.")) -> None:
+    """Print a one-time login link (under GUICHET_PUBLIC_URL, valid 15 minutes)."""
+    from bot.console.cli import run_agents_login_link
+
+    raise typer.Exit(run_agents_login_link(email))
+
+
+@agents_app.command("list")
+def agents_list(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the console agents."""
+    from bot.console.cli import run_agents_list
+
+    raise typer.Exit(run_agents_list(json_out=json_out))
 
 
 def main() -> None:

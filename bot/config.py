@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     web_port: int = 8000
     public_url: str = "http://127.0.0.1:8000"  # base of every link printed or sent; no trailing slash
     secret_key: SecretStr | None = None  # signs sessions and CSRF tokens; generated and kept in the data dir if unset
+    # issue 12: addresses of the reverse proxies whose X-Forwarded-For/-Proto are trusted (comma-separated, or *)
+    web_forwarded_allow_ips: str = "127.0.0.1"
 
     # ProConnect (OpenID Connect) for staff login; one-time login links work without it
     proconnect_issuer: str | None = None

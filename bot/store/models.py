@@ -89,6 +89,9 @@ class RequestRecord(_RequestFields):
     consent_at: datetime | None = None
     anonymised_at: datetime | None = None
     closed_at: datetime | None = None
+    # issue 12 (console)
+    assigned_agent_id: int | None = None
+    staff_action_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -135,3 +138,47 @@ class EventRecord(BaseModel):
     actor: str
     kind: str
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- issue 12 (console) ------------------------------------------------------------------------------------------------
+#: Console roles: préfecture agent (the whole département), operator agent (requests routed to their operator),
+#: comité member (read-only dashboard and report), admin (agents and settings, and everything a préfecture agent does).
+ROLE_PREFECTURE = "prefecture"
+ROLE_OPERATEUR = "operateur"
+ROLE_COMITE = "comite"
+ROLE_ADMIN = "admin"
+AGENT_ROLES: tuple[str, ...] = (ROLE_PREFECTURE, ROLE_OPERATEUR, ROLE_COMITE, ROLE_ADMIN)
+
+#: Status of one operator's route (Place des Entreprises' Match statuses, in French keys).
+ROUTE_TRANSMISE = "transmise"
+ROUTE_PRISE_EN_CHARGE = "prise_en_charge"
+ROUTE_TRAITEE = "traitee"
+ROUTE_SANS_AIDE = "sans_aide"
+ROUTE_INJOIGNABLE = "injoignable"
+ROUTE_PAS_POUR_NOUS = "pas_pour_nous"
+ROUTE_STATUSES: tuple[str, ...] = (ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE, ROUTE_TRAITEE, ROUTE_SANS_AIDE,
+                                   ROUTE_INJOIGNABLE, ROUTE_PAS_POUR_NOUS)
+
+
+class Agent(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    name: str
+    role: str
+    operator: str | None = None
+    active: bool = True
+    oidc_sub: str | None = None
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class RequestRoute(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    reference: str
+    operator: str
+    status: str
+    created_at: datetime
+    updated_at: datetime

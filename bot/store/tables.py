@@ -52,6 +52,11 @@ class RequestRow(SQLModel, table=True):
         sa.Index("ix_request_commune", "commune_code"),
         sa.Index("ix_request_created_at", "created_at"),
         sa.Index("ix_request_staff_message", "staff_message_id"),
+        # issue 12 (console inbox filters and saved views)
+        sa.Index("ix_request_epci", "epci_code"),
+        sa.Index("ix_request_assigned_agent", "assigned_agent_id"),
+        sa.Index("ix_request_staff_action_at", "staff_action_at"),
+        sa.Index("ix_request_operator", "operator"),
     )
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
@@ -82,6 +87,9 @@ class RequestRow(SQLModel, table=True):
     consent_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     anonymised_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     closed_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # --- issue 12 (console): who follows it (an agent of the console), when staff last acted on it ---
+    assigned_agent_id: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer))
+    staff_action_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
 
 class ConversationRow(SQLModel, table=True):
@@ -170,6 +178,64 @@ class CounterRow(SQLModel, table=True):
     value: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
 
 
+# --- issue 12 (console) ------------------------------------------------------------------------------------------------
+class AgentRow(SQLModel, table=True):
+    """A staff member of the console. ``role``: prefecture | operateur | comite | admin; ``operator``: the staff
+    service's operator key (``ademe``…) of an ``operateur`` agent."""
+
+    __tablename__ = "agent"
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=True))
+    email: str = Field(sa_column=sa.Column(sa.String(320), nullable=False, unique=True))
+    name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    role: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    operator: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    active: bool = Field(default=True, sa_column=sa.Column(sa.Boolean, nullable=False))
+    oidc_sub: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(255)))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    last_login_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class LoginTokenRow(SQLModel, table=True):
+    """A one-time login link: only the SHA-256 of the token is kept."""
+
+    __tablename__ = "login_token"
+
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    agent_id: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    used_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class LoginAttemptRow(SQLModel, table=True):
+    """Login attempts, by key (``ip:…``), for the rate limit (shared by every worker)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_key_at", "key", "at"),)
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class RequestRouteRow(SQLModel, table=True):
+    """One operator a request is routed to, with that operator's own status (Place des Entreprises' Match)."""
+
+    __tablename__ = "request_route"
+    __table_args__ = (
+        sa.UniqueConstraint("reference", "operator", name="uq_request_route"),
+        sa.Index("ix_request_route_operator", "operator", "reference"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    reference: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    operator: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    status: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
 metadata = SQLModel.metadata
 request_t: sa.Table = RequestRow.__table__  # type: ignore[assignment]
 conversation_t: sa.Table = ConversationRow.__table__  # type: ignore[assignment]
@@ -178,6 +244,10 @@ handled_update_t: sa.Table = HandledUpdateRow.__table__  # type: ignore[assignme
 outbox_t: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
 inbox_t: sa.Table = InboxRow.__table__  # type: ignore[assignment]
 counter_t: sa.Table = CounterRow.__table__  # type: ignore[assignment]
+agent_t: sa.Table = AgentRow.__table__  # type: ignore[assignment]
+login_token_t: sa.Table = LoginTokenRow.__table__  # type: ignore[assignment]
+login_attempt_t: sa.Table = LoginAttemptRow.__table__  # type: ignore[assignment]
+request_route_t: sa.Table = RequestRouteRow.__table__  # type: ignore[assignment]
 
 
 # --- issue 13 --- (web chat: people identified by a confirmed e-mail, their sessions, codes and transcript)

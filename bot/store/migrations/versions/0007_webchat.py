@@ -1,7 +1,7 @@
 """webchat: web chat people, sessions, e-mail codes and transcript
 
 Revision ID: 0007_webchat
-Revises: 0002
+Revises: 0005_console
 Create Date: 2026-11-30 14:00:00
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = '0007_webchat'
-down_revision = '0002'
+down_revision = '0005_console'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,53 @@
+"""Login pages: ``/console/connexion`` (ProConnect button or how to get a link), one-time links, logout."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bot.console.auth import safe_next, start_session, use_login_link
+from bot.store.models import Agent
+from bot.texts import console as T
+from bot.web.deps import current_agent, guichet
+from bot.web.security import allow_login_attempt
+from bot.web.templating import flash, render
+
+router = APIRouter(prefix="/console")
+
+
+@router.get("/connexion")
+async def login_page(request: Request, suite: str | None = None,
+                     agent: Agent | None = Depends(current_agent)) -> Response:
+    if agent is not None:
+        return RedirectResponse(safe_next(suite), status_code=303)
+    settings = guichet(request).settings
+    proconnect = bool(settings.proconnect_issuer and settings.proconnect_client_id)
+    if suite:
+        request.session["next"] = safe_next(suite)
+    return render(request, "console/login.html", {"proconnect": proconnect})
+
+
+@router.get("/connexion/lien/{token}")
+async def link_page(request: Request, token: str, agent: Agent | None = Depends(current_agent)) -> Response:
+    return render(request, "console/link.html", {"token": token})
+
+
+@router.post("/connexion/lien/{token}")
+async def link_login(request: Request, token: str) -> Response:
+    store = guichet(request).store
+    if not await allow_login_attempt(request, store):
+        raise HTTPException(status_code=429, detail="too_many")
+    agent = await use_login_link(store, token)
+    if agent is None:
+        request.state.agent = None
+        return render(request, "console/link.html", {"token": None, "invalid": True}, status_code=400)
+    target = safe_next(request.session.get("next"))
+    start_session(request, agent)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/deconnexion")
+async def logout(request: Request) -> Response:
+    request.session.clear()
+    flash(request, T.LOGGED_OUT, "info")
+    return RedirectResponse("/console/connexion", status_code=303)

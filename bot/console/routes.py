@@ -1,0 +1,16 @@
+"""The console's router (mounted by :func:`bot.web.app.create_app`): one sub-router per page family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from bot.console import inbox, login
+from bot.web.templating import add_template_dir
+
+add_template_dir(Path(__file__).resolve().parent / "templates")
+
+router = APIRouter()
+router.include_router(login.router)
+router.include_router(inbox.router)

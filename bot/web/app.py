@@ -1,0 +1,125 @@
+"""The ASGI app factory.
+
+    from bot.web.app import create_app
+    app = create_app(guichet)        # guichet: a started bot.app.App (tests, or a caller that owns it)
+    app = create_app()               # starts (and closes) its own App in the lifespan (``guichet serve``)
+
+Routers: the staff console under ``/console`` (:mod:`bot.console.routes`); the mayors' web chat goes at ``/``.
+Every route gets the app-wide CSRF check (:func:`bot.web.security.csrf_protect`).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot.config import Settings, load_settings
+from bot.store.repository import StoreUnavailable
+from bot.texts import console as T
+from bot.web import security
+from bot.web.templating import render
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+LOGIN_PATH = "/console/connexion"
+
+
+def create_app(guichet: Any | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the web app over ``guichet`` (a started :class:`bot.app.App`), or over an App started in the lifespan
+    from ``settings`` (default: the environment)."""
+    if guichet is not None:
+        settings = guichet.settings
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if guichet is not None:
+            yield
+            return
+        from bot.app import App
+
+        started = await App.start(settings)
+        app.state.guichet = started
+        try:
+            yield
+        finally:
+            await started.close()
+
+    app = FastAPI(
+        title="Guichet",
+        docs_url=None, redoc_url=None, openapi_url=None,
+        lifespan=lifespan,
+        dependencies=[Depends(security.csrf_protect)],
+    )
+    app.state.guichet = guichet
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=security.secret_key(settings),
+        session_cookie=security.SESSION_COOKIE,
+        max_age=security.SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        for name, value in security.SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/console"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    from bot.console.routes import router as console_router
+
+    app.include_router(console_router)
+    _install_error_pages(app)
+    return app
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 401:
+            target = LOGIN_PATH
+            if request.method == "GET":
+                target += "?suite=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            if request.headers.get("HX-Request"):
+                return Response(status_code=401, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        title, text = {
+            403: (T.CSRF_TITLE, T.CSRF_FAILED) if exc.detail == "csrf" else (T.FORBIDDEN_TITLE, T.FORBIDDEN),
+            404: (T.NOT_FOUND_TITLE, T.NOT_FOUND),
+            405: (T.NOT_FOUND_TITLE, T.NOT_FOUND),
+            413: (T.TOO_LARGE, T.TOO_LARGE),
+            429: (T.LOGIN_TOO_MANY, T.LOGIN_TOO_MANY),
+        }.get(exc.status_code, (T.NOT_FOUND_TITLE, str(exc.detail)))
+        return _error_page(request, exc.status_code, title, text)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_input(request: Request, exc: RequestValidationError) -> Response:
+        return _error_page(request, 400, T.NOT_FOUND_TITLE, T.BAD_INPUT)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        return _error_page(request, 503, T.UNAVAILABLE, T.UNAVAILABLE)
+
+
+def _error_page(request: Request, status: int, title: str, text: str) -> HTMLResponse:
+    if not hasattr(request.state, "agent"):
+        request.state.agent = None
+    return render(request, "error.html", {"title": title, "text": text}, status_code=status)
