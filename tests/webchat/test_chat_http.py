@@ -257,3 +257,22 @@ async def test_nothing_personal_in_logs(chat, store, smtp, caplog) -> None:
     ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))  # not the test server
     assert ours and "discret@exemple.test" not in ours and "Hortense" not in ours
     await person.close()
+
+
+async def test_mounted_in_the_servers_app(kb, store, web_settings, smtp) -> None:
+    """``guichet serve``'s app (the console's factory) serves the chat at / with the chat's own CSRF."""
+    from bot.app import App
+    from bot.dialogue.engine import Engine
+    from bot.web.app import create_app
+
+    engine = Engine(kb=kb, store=store, settings=web_settings)
+    guichet = App(settings=web_settings, kb=kb, store=store, engine=engine)
+    app = create_app(guichet)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE,
+                                 follow_redirects=True) as http:
+        page = (await http.get("/")).text
+        assert 'role="log"' in page and "Votre message" in page
+        r = await http.post("/message", data={"csrf": csrf_of(page), "key": secrets.token_hex(8), "text": "/demande"})
+        assert r.status_code == 200 and [m.author for m in parse_messages(r.text)][0] == "person"
+        assert (await http.post("/message", data={"key": secrets.token_hex(8), "text": "x"})).status_code == 403
+        assert (await http.get("/console/")).status_code in (200, 303)

@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,22 +46,11 @@ def utcnow() -> datetime:
 
 
 def load_secret(settings: Any) -> bytes:
-    """Key of HMACs (CSRF, codes): ``GUICHET_SECRET_KEY``, else one generated once and kept in the data directory."""
-    if settings.secret_key is not None:
-        return hashlib.sha256(settings.secret_key.get_secret_value().encode()).digest()
-    from bot.config import default_data_dir
+    """Key of the chat's HMACs (CSRF, codes), derived from the server's secret (``GUICHET_SECRET_KEY`` or the one
+    kept in the data directory)."""
+    from bot.web.security import secret_key
 
-    path = default_data_dir() / "secret_key"
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value)
-    return bytes.fromhex(value)
+    return hashlib.sha256(b"webchat:" + secret_key(settings).encode()).digest()
 
 
 @dataclass

@@ -17,6 +17,8 @@ import logging
 import secrets
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -71,7 +73,24 @@ class RateLimiter:
 
 
 class ChatPages:
-    def __init__(self, chat: WebChat) -> None:
+    """The chat's handlers. Bound to a :class:`WebChat` given here, or found at the first request in
+    ``app.state.webchat`` (set by :func:`webchat_running` in the server's lifespan), else built over
+    ``app.state.guichet`` (an ASGI test without lifespan: no background workers)."""
+
+    def __init__(self, chat: WebChat | None = None) -> None:
+        self.chat: WebChat = None  # type: ignore[assignment]
+        if chat is not None:
+            self._bind_chat(chat)
+
+    def _bind(self, request: Request) -> None:
+        if self.chat is None:
+            chat = getattr(request.app.state, "webchat", None)
+            if chat is None:
+                g = request.app.state.guichet
+                chat = request.app.state.webchat = WebChat(g.engine, g.store, g.settings)
+            self._bind_chat(chat)
+
+    def _bind_chat(self, chat: WebChat) -> None:
         import jinja2
 
         self.chat = chat
@@ -119,6 +138,7 @@ class ChatPages:
 
     # --- pages -----------------------------------------------------------------------------------------------------
     async def page(self, request: Request) -> Response:
+        self._bind(request)
         if not self._address_ok(request):
             return self._error(429, W.TOO_MANY)
         token = request.cookies.get(COOKIE)
@@ -179,6 +199,7 @@ class ChatPages:
         return response
 
     async def _post_message(self, request: Request) -> Response:
+        self._bind(request)
         if not self._address_ok(request):
             return self._error(429, W.TOO_MANY)
         form = await self._form(request)
@@ -219,6 +240,7 @@ class ChatPages:
         return self._headers(response)
 
     async def poll(self, request: Request) -> Response:
+        self._bind(request)
         if not self._address_ok(request):
             return self._error(429, W.TOO_MANY)
         after_raw = request.query_params.get("after", "0")
@@ -238,6 +260,7 @@ class ChatPages:
                                                                 self._active(messages))))
 
     async def logout(self, request: Request) -> Response:
+        self._bind(request)
         form = await self._form(request)
         if isinstance(form, Response):
             return form
@@ -252,6 +275,7 @@ class ChatPages:
         return self._headers(response)
 
     async def static(self, request: Request) -> Response:
+        self._bind(request)
         name = request.path_params["name"]
         types = {"chat.js": "text/javascript", "chat.css": "text/css"}
         if name not in types:
@@ -262,8 +286,23 @@ class ChatPages:
         return response
 
 
-def chat_routes(chat: WebChat) -> list[Route]:
-    """The routes to mount at the site's root (``/``)."""
+@asynccontextmanager
+async def webchat_running(app: Any) -> AsyncIterator[None]:
+    """In the server's lifespan, once ``app.state.guichet`` is started: the chat's e-mail sender and staff-message
+    delivery run in the background."""
+    g = app.state.guichet
+    chat = WebChat(g.engine, g.store, g.settings)
+    app.state.webchat = chat
+    chat.start()
+    try:
+        yield
+    finally:
+        await chat.stop()
+
+
+def chat_routes(chat: WebChat | None = None) -> list[Route]:
+    """The routes to mount at the site's root (``/``): ``app.router.routes.extend(chat_routes())``. They are plain
+    Starlette routes with the chat's own CSRF token (tied to the chat's cookie, not to the console's session)."""
     pages = ChatPages(chat)
     return [
         Route("/", pages.page, methods=["GET"], name="chat"),
@@ -277,8 +316,6 @@ def chat_routes(chat: WebChat) -> list[Route]:
 def create_chat_app(chat: WebChat, *, workers: bool = True) -> Any:
     """A Starlette app with the chat alone (tests, the benchmark). ``guichet serve`` mounts :func:`chat_routes` in
     the console's app instead."""
-    from contextlib import asynccontextmanager
-
     from starlette.applications import Starlette
 
     @asynccontextmanager
