@@ -65,3 +65,18 @@ TOO_MANY = "Trop de messages en peu de temps. Patientez une minute."
 BAD_REQUEST = "Requête invalide."
 NOT_FOUND = "Page introuvable."
 UNAVAILABLE = "Le service est momentanément indisponible. Réessayez dans un instant."
+
+# --- guichet start (README's first command) --------------------------------------------------------------------------
+START_READY = (
+    "\nLe guichet est prêt (base SQLite : {database}).\n\n"
+    "  Page des élus (web chat) :        {chat_url}\n"
+    "  Console des agents (lien unique, valable 15 minutes, agent de démonstration {agent}) :\n"
+    "    {login_link}\n"
+    "  Nouveau lien de connexion :        guichet agents login-link {agent}\n"
+    "  Le chat dans le terminal :         ./scripts/chat\n"
+)
+START_MAIL_DIR = "  Sans serveur SMTP, les e-mails (codes de confirmation) sont écrits dans {mail_dir} et résumés ici.\n"
+START_DEMO = "  Demandes d'exemple créées : {count}.\n"
+START_MAIL = "[e-mail] à {to} : {subject}"
+START_STOP = "Ctrl+C pour arrêter.\n"
+START_FAILED = "Le serveur n'a pas démarré (code {code})."
