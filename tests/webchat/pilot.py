@@ -37,7 +37,7 @@ def csrf_of(page: str) -> str:
     return dict(_INPUT.findall(page)).get("csrf", "")
 
 
-PREFERRED = ("J'accepte", "Envoyer la demande", "Continuer", "Mise en relation", "Valider", "Idée", "Maire", "Oui",
+PREFERRED = ("Déposer une nouvelle demande", "J'accepte", "Envoyer la demande", "Continuer", "Mise en relation", "Valider", "Idée", "Maire", "Oui",
              "Passer")
 
 

@@ -67,6 +67,7 @@ class PostResult:
     session: I.WebSession
     token: str | None = None  # a new cookie token (login rotated the session)
     handled: bool = True
+    messages: list[Message] | None = None  # the transcript after ``after`` (when asked), read in the same unit
 
 
 def _buttons(reply: Reply) -> list[list[dict[str, str]]]:
@@ -114,9 +115,13 @@ class WebChat:
     # --- transcript ---------------------------------------------------------------------------------------------------
     async def transcript(self, person_id: str, after: int = 0) -> list[Message]:
         async with self.store.unit(readonly=True) as uow:
-            stmt = (sa.select(web_message_t).where(web_message_t.c.person_id == person_id, web_message_t.c.id > after)
-                    .order_by(web_message_t.c.id.desc()).limit(TRANSCRIPT_LIMIT))
-            rows = (await uow.conn.execute(stmt)).all()
+            return await self._read(uow, person_id, after)
+
+    @staticmethod
+    async def _read(uow: Any, person_id: str, after: int) -> list[Message]:
+        stmt = (sa.select(web_message_t).where(web_message_t.c.person_id == person_id, web_message_t.c.id > after)
+                .order_by(web_message_t.c.id.desc()).limit(TRANSCRIPT_LIMIT))
+        rows = (await uow.conn.execute(stmt)).all()
         return [Message(r.id, r.author, r.text, list(r.buttons or []), r.at) for r in reversed(rows)]
 
     async def _write(self, uow: Any, person_id: str, person_text: str | None, key: str | None,
@@ -137,8 +142,9 @@ class WebChat:
 
     # --- one post -----------------------------------------------------------------------------------------------------
     async def post(self, session: I.WebSession, *, kind: str, text: str | None = None, data: str | None = None,
-                   key: str) -> PostResult:
-        """Handle a message (``kind="text"``) or a pressed button (``kind="button"``) once per ``key``."""
+                   key: str, after: int | None = None) -> PostResult:
+        """Handle a message (``kind="text"``) or a pressed button (``kind="button"``) once per ``key``. With
+        ``after``, the result carries the transcript's messages after that id (the page's new messages)."""
         if not KEY_RE.match(key or ""):
             raise ValueError("bad idempotency key")
         if kind == "text":
@@ -154,16 +160,19 @@ class WebChat:
         verify = session.data.get("verify")
         if verify or (kind == "button" and data == LOGIN_DATA) or (kind == "button" and data in FILING_DATA):
             try:
-                result = await self._identity_step(session, kind, text, data, update_key)
+                result = await self._identity_step(session, kind, text, data, update_key, after)
             except _Duplicate:
-                return PostResult(session, handled=False)
+                return PostResult(session, handled=False,
+                                  messages=None if after is None else await self.transcript(session.person_id, after))
             if result is not None:
                 return result
         # a button's label is found in the transcript (what the person sees they "said")
-        return await self._to_engine(session, kind, text, data, update_key, text if kind == "text" else "")
+        return await self._to_engine(session, kind, text, data, update_key, text if kind == "text" else "",
+                                     after=after)
 
     async def _to_engine(self, session: I.WebSession, kind: str, text: str | None, data: str | None,
-                         update_key: str, shown: str | None, prefix: list[Reply] | None = None) -> PostResult:
+                         update_key: str, shown: str | None, prefix: list[Reply] | None = None,
+                         after: int | None = None) -> PostResult:
         event = Event(channel=CHANNEL, user_id=session.person_id, chat_id=session.person_id, kind=kind,  # type: ignore[arg-type]
                       text=text if kind == "text" else None, data=data if kind == "button" else None,
                       update_key=update_key)
@@ -179,7 +188,8 @@ class WebChat:
             if session.data.pop("verify", None) is not None:  # the person left the code check
                 await I.save_session_data(uow.conn, session)
             await self._write(uow, session.person_id, shown, update_key, (prefix or []) + replies)
-        return PostResult(session)
+            messages = None if after is None else await self._read(uow, session.person_id, after)
+        return PostResult(session, messages=messages)
 
     async def _button_label(self, uow: Any, person_id: str, data: str | None) -> str | None:
         rows = (await uow.conn.execute(
@@ -210,7 +220,7 @@ class WebChat:
         return str(email) if email else None
 
     async def _identity_step(self, session: I.WebSession, kind: str, text: str | None, data: str | None,
-                             update_key: str) -> PostResult | None:
+                             update_key: str, after: int | None = None) -> PostResult | None:
         """Handle the post inside the code check; None when it is for the engine."""
         from bot.dialogue.validators import validate_email
 
@@ -284,7 +294,8 @@ class WebChat:
                                 confirmed = (token, fresh, resume)
                             else:
                                 await self._write(uow, fresh.person_id, None, None, [Reply(W.LOGGED_IN.format(email=email))])
-                                return PostResult(fresh, token=token)
+                                return PostResult(fresh, token=token, messages=None if after is None else
+                                                  await self._read(uow, fresh.person_id, 0))
                             session = fresh
             else:
                 return None
@@ -295,13 +306,15 @@ class WebChat:
                 await I.save_session_data(uow.conn, session)
                 if not await self._write(uow, session.person_id, shown, update_key, replies):
                     raise _Duplicate()
+                messages = None if after is None else await self._read(uow, session.person_id, after)
         if confirmed is not None:
             token, fresh, resume = confirmed
             result = await self._to_engine(fresh, "button", None, resume, update_key + ":resume", None,
-                                           prefix=[Reply(W.EMAIL_CONFIRMED.format(email=fresh.email))])
+                                           prefix=[Reply(W.EMAIL_CONFIRMED.format(email=fresh.email))],
+                                           after=None if after is None else 0)
             result.token = token
             return result
-        return PostResult(session)
+        return PostResult(session, messages=messages)
 
     async def _send_code(self, uow: Any, session: I.WebSession, verify: dict[str, Any], email: str) -> list[Reply]:
         try:

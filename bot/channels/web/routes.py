@@ -218,15 +218,16 @@ class ChatPages:
                 return self._error(429, W.TOO_MANY)
             data = form.get("data")
             kind = "button" if data is not None else "text"
+            after_raw = form.get("after", "")
+            after = int(after_raw) if background and after_raw.isdigit() and len(after_raw) < 18 else 0
             try:
                 result = await self.chat.post(session, kind=kind, text=form.get("text"), data=data,
-                                              key=form.get("key", ""))
+                                              key=form.get("key", ""), after=after if background else None)
             except ValueError:
                 return self._error(400, W.BAD_REQUEST)
             new_token = result.token or new_token
             session = result.session
-            after = int(form["after"]) if form.get("after", "").isdigit() else 0
-            messages = await self.chat.transcript(session.person_id, after) if background else []
+            messages = result.messages or []
         except StoreUnavailable:
             return self._error(503, W.UNAVAILABLE)
         if background:
