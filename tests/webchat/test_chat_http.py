@@ -276,3 +276,24 @@ async def test_mounted_in_the_servers_app(kb, store, web_settings, smtp) -> None
         assert r.status_code == 200 and [m.author for m in parse_messages(r.text)][0] == "person"
         assert (await http.post("/message", data={"key": secrets.token_hex(8), "text": "x"})).status_code == 403
         assert (await http.get("/console/")).status_code in (200, 303)
+
+
+async def test_erasing_ones_data_removes_the_transcript_and_the_address(chat, store, smtp) -> None:
+    from bot.store.tables import web_code_t
+
+    person = Person(chat, smtp)
+    plan = Plan(email="efface@exemple.test", name="Odile Effacée")
+    await person.file(plan)
+    await person.say("/supprimer")
+    yes = [d for d, label in person.messages()[-1].buttons if d == "x:yes"]
+    assert yes, person.messages()[-1]
+    await person.press(yes[0])
+    texts = " ".join(m.text for m in person.messages())
+    assert "Odile" not in texts and "efface@exemple.test" not in texts
+    assert "Adresse confirmée" not in person.page
+    async with store.unit() as uow:
+        row = (await uow.conn.execute(sa.select(web_person_t.c.email))).scalars().all()
+        codes = (await uow.conn.execute(sa.select(web_code_t.c.email))).scalars().all()
+        kept = (await uow.conn.execute(sa.select(web_message_t.c.text))).scalars().all()
+    assert row == [None] and codes == [] and not any("Odile" in t for t in kept)
+    await person.close()

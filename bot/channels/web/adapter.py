@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 #: Button data of the engine that file a request (the recap's "Envoyer" and the consent).
 FILING_DATA = frozenset({"send", "consent"})
 LOGIN_DATA = "v:login"
+#: The engine's "yes" of a confirmation (erasing one's data among others).
+ERASE_YES = "x:yes"
 RESEND_DATA, CHANGE_DATA, CANCEL_DATA = "v:resend", "v:change", "v:cancel"
 #: The person counts as looking at the page when it polled this recently (else staff messages go by e-mail too).
 PRESENT_FOR = timedelta(seconds=30)
@@ -185,11 +187,24 @@ class WebChat:
                 shown = await self._button_label(uow, session.person_id, data) or shown
             if kind == "button" and data in FILING_DATA and session.email_confirmed:
                 await self._mark_confirmed_requests(uow, session)
+            if kind == "button" and data == ERASE_YES and await self._erased_now(uow, session.person_id):
+                await I.erase_person(uow.conn, session.person_id, keep_session=session.token_hash)
+                session.email, session.email_confirmed, shown = None, False, None
             if session.data.pop("verify", None) is not None:  # the person left the code check
                 await I.save_session_data(uow.conn, session)
             await self._write(uow, session.person_id, shown, update_key, (prefix or []) + replies)
             messages = None if after is None else await self._read(uow, session.person_id, after)
         return PostResult(session, messages=messages)
+
+    async def _erased_now(self, uow: Any, person_id: str) -> bool:
+        """The engine has just erased this person's data (its ``personal_data_erased`` event, this minute)."""
+        from bot.store.tables import event_t
+
+        row = (await uow.conn.execute(
+            sa.select(event_t.c.at).where(event_t.c.actor == f"{CHANNEL}:{person_id}",
+                                          event_t.c.kind == "personal_data_erased")
+            .order_by(event_t.c.id.desc()).limit(1))).first()
+        return row is not None and row.at > utcnow() - timedelta(minutes=1)
 
     async def _button_label(self, uow: Any, person_id: str, data: str | None) -> str | None:
         rows = (await uow.conn.execute(

@@ -234,3 +234,19 @@ async def confirm_email(conn: Any, session: WebSession, email: str, channel: str
     token, fresh = await create_session(conn, target, now, data)
     fresh.email, fresh.email_confirmed, fresh.last_seen_at = email, True, now
     return token, fresh
+
+
+async def erase_person(conn: Any, person_id: str, keep_session: str | None = None, now: datetime | None = None) -> None:
+    """The person asked for their data to be erased (the engine's « supprimer mes données »): the transcript, the
+    address and its codes go; every other device is logged out; the person id stays (it carries nothing)."""
+    now = now or utcnow()
+    row = await person(conn, person_id)
+    if row is not None and row.email:
+        await conn.execute(sa.delete(web_code_t).where(web_code_t.c.email == row.email))
+    await conn.execute(sa.delete(web_message_t).where(web_message_t.c.person_id == person_id))
+    await conn.execute(sa.update(web_person_t).where(web_person_t.c.id == person_id)
+                       .values(email=None, email_confirmed_at=None))
+    await conn.execute(sa.update(web_session_t)
+                       .where(web_session_t.c.person_id == person_id, web_session_t.c.revoked_at.is_(None),
+                              web_session_t.c.token_hash != (keep_session or ""))
+                       .values(revoked_at=now))
