@@ -183,13 +183,17 @@ class ChatPages:
             return self._error(400, W.BAD_REQUEST)
         return {k: v[0] for k, v in parsed.items() if v}
 
-    def _csrf_ok(self, request: Request, form: dict[str, str]) -> str | None:
-        """The cookie token when the form's CSRF token matches it, else None."""
+    async def _checked_form(self, request: Request) -> tuple[dict[str, str], str] | Response:
+        """(the form, the cookie token) when the body is acceptable and its CSRF token matches the cookie; else the
+        error page (413, 415, 400, 403)."""
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
         token = request.cookies.get(COOKIE)
         given = form.get("csrf", "")
         if not token or not given or not hmac.compare_digest(self.csrf_for(token), given):
-            return None
-        return token
+            return self._error(403, W.FORM_EXPIRED)
+        return form, token
 
     async def post_message(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -202,12 +206,10 @@ class ChatPages:
         self._bind(request)
         if not self._address_ok(request):
             return self._error(429, W.TOO_MANY)
-        form = await self._form(request)
-        if isinstance(form, Response):
-            return form
-        token = self._csrf_ok(request, form)
-        if token is None:
-            return self._error(403, W.FORM_EXPIRED)
+        checked = await self._checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        form, token = checked
         background = request.headers.get("x-requested-with") == "fetch"
         try:
             session = await self.chat.session(token)
@@ -262,13 +264,10 @@ class ChatPages:
 
     async def logout(self, request: Request) -> Response:
         self._bind(request)
-        form = await self._form(request)
-        if isinstance(form, Response):
-            return form
-        token = self._csrf_ok(request, form)
-        if token is None:
-            return self._error(403, W.FORM_EXPIRED)
-        session = await self.chat.session(token)
+        checked = await self._checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        session = await self.chat.session(checked[1])
         if session is not None:
             await self.chat.logout(session)
         response = RedirectResponse("/", status_code=303)
