@@ -188,6 +188,14 @@ def agents_list(json_out: bool = typer.Option(False, "--json", help="Print JSON.
     raise typer.Exit(run_agents_list(json_out=json_out))
 
 
+@app.command("start")
+def start(demo: bool = typer.Option(False, "--demo", help="Add sample requests.")) -> None:
+    """Start the web server on the configured database and print the mayors' page and a console login link."""
+    from bot.channels.web.start import run_start
+
+    raise typer.Exit(run_start(demo=demo))
+
+
 def main() -> None:
     app()
 

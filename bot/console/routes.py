@@ -17,5 +17,4 @@ router.include_router(proconnect.router)
 router.include_router(inbox.router)
 router.include_router(request_page.router)
 router.include_router(agents_page.router)
-
 router.include_router(dashboard.router)  # issue 12b: the comité's dashboard, report, exports

@@ -283,3 +283,69 @@ agent_t: sa.Table = AgentRow.__table__  # type: ignore[assignment]
 login_token_t: sa.Table = LoginTokenRow.__table__  # type: ignore[assignment]
 login_attempt_t: sa.Table = LoginAttemptRow.__table__  # type: ignore[assignment]
 request_route_t: sa.Table = RequestRouteRow.__table__  # type: ignore[assignment]
+
+
+# --- issue 13 --- (web chat: people identified by a confirmed e-mail, their sessions, codes and transcript)
+class WebPersonRow(SQLModel, table=True):
+    """A person of the web chat. ``id`` is the engine's ``user_id`` and ``chat_id`` for channel ``web``."""
+
+    __tablename__ = "web_person"
+
+    id: str = Field(sa_column=sa.Column(sa.String(40), primary_key=True))
+    email: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(320), unique=True))
+    email_confirmed_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    last_seen_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A browser's session: only the SHA-256 of the cookie's token is stored (a database leak gives no session)."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (sa.Index("ix_web_session_person", "person_id"),)
+
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    person_id: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    revoked_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    data: dict = Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+
+
+class WebCodeRow(SQLModel, table=True):
+    """A 6-digit e-mail code (stored hashed with the address), single use, expiring."""
+
+    __tablename__ = "web_code"
+    __table_args__ = (sa.Index("ix_web_code_email", "email", "created_at"),
+                      sa.Index("ix_web_code_session", "session_hash", "created_at"))
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    email: str = Field(sa_column=sa.Column(sa.String(320), nullable=False))
+    session_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    code_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    used_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class WebMessageRow(SQLModel, table=True):
+    """The transcript of a web conversation (person, bot and staff messages), so that a reload shows it."""
+
+    __tablename__ = "web_message"
+    __table_args__ = (sa.Index("ix_web_message_person", "person_id", "id"),)
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    person_id: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
+    author: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # person | bot | staff
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    buttons: Optional[list] = Field(default=None, sa_column=sa.Column(JSONType))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    # the person's message carries the client's idempotency key: a double submit is written once
+    update_key: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200), unique=True))
+
+
+web_person_t: sa.Table = WebPersonRow.__table__  # type: ignore[assignment]
+web_session_t: sa.Table = WebSessionRow.__table__  # type: ignore[assignment]
+web_code_t: sa.Table = WebCodeRow.__table__  # type: ignore[assignment]
+web_message_t: sa.Table = WebMessageRow.__table__  # type: ignore[assignment]

@@ -44,15 +44,19 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from bot.channels.web.routes import webchat_running  # issue 13: the chat's e-mail and staff messages
+
         if guichet is not None:
-            yield
+            async with webchat_running(app):
+                yield
             return
         from bot.app import App
 
         started = await App.start(settings)
         app.state.guichet = started
         try:
-            yield
+            async with webchat_running(app):
+                yield
         finally:
             await started.close()
 
@@ -87,6 +91,9 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
     from bot.console.routes import router as console_router
 
     app.include_router(console_router)
+    from bot.channels.web.routes import chat_routes
+
+    app.router.routes.extend(chat_routes())  # issue 13: the mayors' web chat at /
     _install_error_pages(app)
     return app
 

@@ -1,0 +1,331 @@
+"""HTTP side of the web chat: the page at ``/`` (server-rendered; plain form posts work without JavaScript, a few
+lines of JS post in the background and poll for staff messages), ``POST /message``, ``GET /messages?after=N``
+(fragment for polling), ``POST /deconnexion``.
+
+Public page, public threats: every form carries a CSRF token (HMAC of the session cookie); bodies are capped
+(``GUICHET_WEB_MAX_BODY_BYTES``); posts are rate-limited per browser session and all requests per client address
+(in memory, per process), and the engine's flood rules apply on top as on Telegram; everything a person typed is
+rendered escaped (Jinja2 autoescape); the cookie is HttpOnly, SameSite=Lax, Secure when ``GUICHET_PUBLIC_URL`` is
+https; no personal data in URLs (posts only) nor in logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.channels.web import identity as I
+from bot.channels.web.adapter import LOGIN_DATA, Message, WebChat
+from bot.store.repository import StoreUnavailable
+from bot.texts import web as W
+
+log = logging.getLogger(__name__)
+
+COOKIE = "guichet_chat"
+COOKIE_MAX_AGE = int(I.SESSION_MAX_IDLE.total_seconds())
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                                "form-action 'self'; base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+class RateLimiter:
+    """Sliding window per key, in memory (one process)."""
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Any = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.hits: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        q = self.hits.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        if len(q) >= self.limit:
+            return False
+        q.append(now)
+        if len(self.hits) > 100_000:  # forget idle keys (bounded memory under a scan)
+            for k in [k for k, v in self.hits.items() if not v or v[-1] <= now - self.window]:
+                del self.hits[k]
+        return True
+
+
+class ChatPages:
+    """The chat's handlers. Bound to a :class:`WebChat` given here, or found at the first request in
+    ``app.state.webchat`` (set by :func:`webchat_running` in the server's lifespan), else built over
+    ``app.state.guichet`` (an ASGI test without lifespan: no background workers)."""
+
+    def __init__(self, chat: WebChat | None = None) -> None:
+        self.chat: WebChat = None  # type: ignore[assignment]
+        if chat is not None:
+            self._bind_chat(chat)
+
+    def _bind(self, request: Request) -> None:
+        if self.chat is None:
+            chat = getattr(request.app.state, "webchat", None)
+            if chat is None:
+                g = request.app.state.guichet
+                chat = request.app.state.webchat = WebChat(g.engine, g.store, g.settings)
+            self._bind_chat(chat)
+
+    def _bind_chat(self, chat: WebChat) -> None:
+        import jinja2
+
+        self.chat = chat
+        self.settings = chat.settings
+        self.secure = self.settings.public_url.startswith("https://")
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                                      autoescape=True, trim_blocks=True, lstrip_blocks=True)
+        self.env.globals["T"] = W
+        self.per_session = RateLimiter(int(self.settings.web_max_posts_per_minute))
+        self.per_address = RateLimiter(int(self.settings.web_max_requests_per_minute_per_address))
+        self.max_body = int(self.settings.web_max_body_bytes)
+
+    # --- helpers ---------------------------------------------------------------------------------------------------
+    def csrf_for(self, token: str) -> str:
+        return hmac.new(self.chat.secret, f"csrf:{token}".encode(), hashlib.sha256).hexdigest()[:40]
+
+    def _cookie(self, response: Response, token: str) -> None:
+        response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, secure=self.secure,
+                            samesite="lax", path="/")
+
+    def _headers(self, response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def _error(self, status: int, text: str) -> Response:
+        return self._headers(HTMLResponse(self.env.get_template("error.html").render(message=text), status_code=status))
+
+    def _address_ok(self, request: Request) -> bool:
+        host = request.client.host if request.client else "?"
+        return self.per_address.allow(host)
+
+    @staticmethod
+    def _active(messages: list[Message]) -> int | None:
+        """Id of the message whose buttons are still usable: the last bot message after the person's last one."""
+        for m in reversed(messages):
+            if m.author == "person":
+                return None
+            if m.buttons:
+                return m.id
+        return None
+
+    def _render_messages(self, messages: list[Message], csrf: str, active: int | None) -> str:
+        return self.env.get_template("messages.html").render(messages=messages, csrf=csrf, active=active,
+                                                             new_key=lambda: secrets.token_urlsafe(12))
+
+    # --- pages -----------------------------------------------------------------------------------------------------
+    async def page(self, request: Request) -> Response:
+        self._bind(request)
+        if not self._address_ok(request):
+            return self._error(429, W.TOO_MANY)
+        token = request.cookies.get(COOKIE)
+        try:
+            session = await self.chat.session(token)
+            messages = await self.chat.transcript(session.person_id) if session else []
+            if session:
+                await self.chat.seen(session)
+        except StoreUnavailable:
+            return self._error(503, W.UNAVAILABLE)
+        fresh = None
+        if session is None:
+            # a token for the forms only; never stored as is (the first post gets a server-made session)
+            fresh = token = I.new_token()
+        csrf = self.csrf_for(token or "")
+        html = self.env.get_template("chat.html").render(
+            messages_html=self._render_messages(messages, csrf, self._active(messages)), csrf=csrf,
+            key=secrets.token_urlsafe(12), last_id=messages[-1].id if messages else 0,
+            email=session.email if session and session.email_confirmed else None, login_data=LOGIN_DATA,
+            has_session=session is not None,
+        )
+        response = self._headers(HTMLResponse(html))
+        if fresh:
+            self._cookie(response, fresh)
+        return response
+
+    async def _form(self, request: Request) -> dict[str, str] | Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return self._error(413, W.TOO_LARGE)
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            return self._error(415, W.BAD_REQUEST)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.max_body:
+                return self._error(413, W.TOO_LARGE)
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10, strict_parsing=False)
+        except (UnicodeDecodeError, ValueError):
+            return self._error(400, W.BAD_REQUEST)
+        return {k: v[0] for k, v in parsed.items() if v}
+
+    async def _checked_form(self, request: Request) -> tuple[dict[str, str], str] | Response:
+        """(the form, the cookie token) when the body is acceptable and its CSRF token matches the cookie; else the
+        error page (413, 415, 400, 403)."""
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
+        token = request.cookies.get(COOKIE)
+        given = form.get("csrf", "")
+        if not token or not given or not hmac.compare_digest(self.csrf_for(token), given):
+            return self._error(403, W.FORM_EXPIRED)
+        return form, token
+
+    async def post_message(self, request: Request) -> Response:
+        started = time.perf_counter()
+        response = await self._post_message(request)
+        # the server's own time, read by the benchmark (no personal data)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+    async def _post_message(self, request: Request) -> Response:
+        self._bind(request)
+        if not self._address_ok(request):
+            return self._error(429, W.TOO_MANY)
+        checked = await self._checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        form, token = checked
+        background = request.headers.get("x-requested-with") == "fetch"
+        try:
+            session = await self.chat.session(token)
+            new_token = None
+            if session is None:
+                new_token, session = await self.chat.new_session()
+            if not self.per_session.allow(session.person_id):
+                return self._error(429, W.TOO_MANY)
+            data = form.get("data")
+            kind = "button" if data is not None else "text"
+            after_raw = form.get("after", "")
+            after = int(after_raw) if background and after_raw.isdigit() and len(after_raw) < 18 else 0
+            try:
+                result = await self.chat.post(session, kind=kind, text=form.get("text"), data=data,
+                                              key=form.get("key", ""), after=after if background else None)
+            except ValueError:
+                return self._error(400, W.BAD_REQUEST)
+            new_token = result.token or new_token
+            session = result.session
+            messages = result.messages or []
+        except StoreUnavailable:
+            return self._error(503, W.UNAVAILABLE)
+        if background:
+            csrf = self.csrf_for(new_token or token)
+            response: Response = HTMLResponse(self._render_messages(messages, csrf, self._active(messages)))
+            response.headers["X-Csrf"] = csrf
+        else:
+            response = RedirectResponse("/#saisie", status_code=303)
+        if new_token:
+            self._cookie(response, new_token)
+        return self._headers(response)
+
+    async def poll(self, request: Request) -> Response:
+        self._bind(request)
+        if not self._address_ok(request):
+            return self._error(429, W.TOO_MANY)
+        after_raw = request.query_params.get("after", "0")
+        after = int(after_raw) if after_raw.isdigit() and len(after_raw) < 18 else 0
+        token = request.cookies.get(COOKIE)
+        try:
+            session = await self.chat.session(token)
+            if session is None:
+                return self._headers(Response(status_code=204))
+            await self.chat.seen(session)
+            messages = await self.chat.transcript(session.person_id, after)
+        except StoreUnavailable:
+            return self._headers(Response(status_code=503))
+        if not messages:
+            return self._headers(Response(status_code=204))
+        return self._headers(HTMLResponse(self._render_messages(messages, self.csrf_for(token or ""),
+                                                                self._active(messages))))
+
+    async def logout(self, request: Request) -> Response:
+        self._bind(request)
+        checked = await self._checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        session = await self.chat.session(checked[1])
+        if session is not None:
+            await self.chat.logout(session)
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return self._headers(response)
+
+    async def static(self, request: Request) -> Response:
+        self._bind(request)
+        name = request.path_params["name"]
+        types = {"chat.js": "text/javascript", "chat.css": "text/css"}
+        if name not in types:
+            return self._error(404, W.NOT_FOUND)
+        response = Response((STATIC_DIR / name).read_bytes(), media_type=types[name])
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+@asynccontextmanager
+async def webchat_running(app: Any) -> AsyncIterator[None]:
+    """In the server's lifespan, once ``app.state.guichet`` is started: the chat's e-mail sender and staff-message
+    delivery run in the background."""
+    g = app.state.guichet
+    chat = WebChat(g.engine, g.store, g.settings)
+    app.state.webchat = chat
+    chat.start()
+    try:
+        yield
+    finally:
+        await chat.stop()
+
+
+def chat_routes(chat: WebChat | None = None) -> list[Route]:
+    """The routes to mount at the site's root (``/``): ``app.router.routes.extend(chat_routes())``. They are plain
+    Starlette routes with the chat's own CSRF token (tied to the chat's cookie, not to the console's session)."""
+    pages = ChatPages(chat)
+    return [
+        Route("/", pages.page, methods=["GET"], name="chat"),
+        Route("/message", pages.post_message, methods=["POST"], name="chat_message"),
+        Route("/messages", pages.poll, methods=["GET"], name="chat_poll"),
+        Route("/deconnexion", pages.logout, methods=["POST"], name="chat_logout"),
+        Route("/chat/static/{name}", pages.static, methods=["GET"], name="chat_static"),
+    ]
+
+
+def create_chat_app(chat: WebChat, *, workers: bool = True) -> Any:
+    """A Starlette app with the chat alone (tests, the benchmark). ``guichet serve`` mounts :func:`chat_routes` in
+    the console's app instead."""
+    from starlette.applications import Starlette
+
+    @asynccontextmanager
+    async def lifespan(_app: Any):
+        if workers:
+            chat.start()
+        try:
+            yield
+        finally:
+            if workers:
+                await chat.stop()
+
+    return Starlette(routes=chat_routes(chat), lifespan=lifespan)
