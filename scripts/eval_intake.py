@@ -89,14 +89,24 @@ class Recorder:
         return getattr(self.engine, name)
 
 
+_KB: list[Any] = []
+
+
+def _kb() -> Any:
+    if not _KB:
+        from knowledge.base import KnowledgeBase
+
+        _KB.append(KnowledgeBase.load("90"))
+    return _KB[0]
+
+
 async def _world(tmp: Path, name: str) -> tuple[Any, Any]:
     from bot.config import load_settings
     from bot.dialogue.engine import Engine
     from bot.store.repository import Store
-    from knowledge.base import KnowledgeBase
 
     store = await Store.open(f"sqlite:///{tmp / (name + '.db')}", departement="90", timezone_name="Europe/Paris")
-    engine = Engine(KnowledgeBase.load("90"), store,
+    engine = Engine(_kb(), store,
                     load_settings(departement="90", flood_max_messages=10**6, staff_chat_id=-1001))
     return store, Recorder(engine, store)
 

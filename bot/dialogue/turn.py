@@ -212,7 +212,8 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
         filed = await self.already_filed(data)
         if filed is not None:
             return filed
-        offered = data in (self.st.get("buttons") or [])
+        # The menu's buttons only navigate: an old copy does what a fresh one does.
+        offered = data in (self.st.get("buttons") or []) or data in ("m:file", "m:question", "m:track", "m:menu")
         if not offered and self.restates_state(data):
             # A second press (a double tap, an old copy) of what is already set: nothing changes.
             return self.prompt()
