@@ -259,7 +259,8 @@ def find_email_spoken(text: object) -> str | None:
         return None
     local, _, domain = t.partition("@")
     domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
-    local = re.sub(r"\s*(?:\bpoint\b)\s*", ".", local.split()[-1] if local.split() else "", flags=re.IGNORECASE)
+    local = re.sub(r"\s+point\s+", ".", local.strip(), flags=re.IGNORECASE)
+    local = local.split()[-1] if local.split() else ""
     local = re.sub(r"\s*(?:tiret du bas|underscore)\s*", "_", local, flags=re.IGNORECASE)
     return find_email(local + "@" + domain)
 
