@@ -34,6 +34,8 @@ COMMANDS = {
     "start", "demande", "question", "mesdemandes", "agent", "aide", "annuler", "recommencer", "mesdonnees", "supprimer",
     "confidentialite", "fin",
 }
+#: Commands that do what a menu button does.
+_MENU_COMMANDS = {"demande": "file", "question": "question", "mesdemandes": "track"}
 #: Buttons of the reminder message queued by the Telegram jobs (valid whatever the step).
 REMINDER_RESUME = "reminder:resume"
 REMINDER_DROP = "reminder:drop"
@@ -163,12 +165,8 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
             self.end_handover_quietly()
         if name == "start":
             return self.welcome()
-        if name == "demande":
-            return await self.start_or_resume_intake()
-        if name == "question":
-            return self.question_mode()
-        if name == "mesdemandes":
-            return await self.my_requests()
+        if name in _MENU_COMMANDS:
+            return await self.menu_choice(_MENU_COMMANDS[name])
         if name == "agent":
             # "/agent <message>": the message is relayed with the handoff
             arg = v.clean_text(self.ev.text) if self.ev.kind == "command" and self.ev.text else None

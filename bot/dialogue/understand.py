@@ -31,6 +31,14 @@ _PROJECT_CUE = re.compile(
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
+#: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
+_CHOICE_READERS: dict[str, tuple[str, Any]] = {
+    "role": ("role", lambda t: x.find_role(t, asked=True)),
+    "stage": ("stage", lambda t: x.find_stage(t, asked=True)),
+    "help": ("help_add", lambda t: x.find_help_kinds(t, asked=True)),
+}
+
+
 @dataclass
 class Facts:
     """What one message says. ``values``: slot -> value (commune: a candidate dict; help: a list)."""
@@ -176,22 +184,11 @@ class Reader:
         vals = facts.values
         if asked == "commune":
             self.commune_asked(text, facts)
-        elif asked == "role":
-            role = x.find_role(text, asked=True)
-            if role:
-                vals["role"] = role
-            else:
-                facts.problem = T.USE_BUTTONS
-        elif asked == "stage":
-            stage = x.find_stage(text, asked=True)
-            if stage:
-                vals["stage"] = stage
-            else:
-                facts.problem = T.USE_BUTTONS
-        elif asked == "help":
-            kinds = x.find_help_kinds(text, asked=True)
-            if kinds:
-                vals["help_add"] = kinds
+        elif asked in _CHOICE_READERS:  # a question with buttons, answered in words
+            key, read = _CHOICE_READERS[asked]
+            value = read(text)
+            if value:
+                vals[key] = value
             else:
                 facts.problem = T.USE_BUTTONS
         elif asked == "need":

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 # --- welcome and privacy ------------------------------------------------------------------------------------------
 WELCOME = (
-    "Bonjour, ici le guichet de l'État pour les projets des collectivités. Dites-moi votre commune et votre projet, "
-    "en une phrase ou plusieurs : je demande seulement ce qui manque.\n"
+    "Bonjour et bienvenue au guichet de l'État pour les projets des collectivités. Dites-moi votre commune et votre "
+    "projet, en une phrase ou plusieurs : je ne demanderai que ce qui manque.\n"
     "🔒 Vos données : /confidentialite"
 )
 
