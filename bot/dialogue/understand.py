@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from bot.dialogue import validators as v
 from intents import extract as x
@@ -36,6 +36,30 @@ _CHOICE_READERS: dict[str, tuple[str, Any]] = {
     "role": ("role", lambda t: x.find_role(t, asked=True)),
     "stage": ("stage", lambda t: x.find_stage(t, asked=True)),
     "help": ("help_add", lambda t: x.find_help_kinds(t, asked=True)),
+}
+
+
+def _french_phone(text: str) -> str | None:
+    phone = x.find_phone(text)
+    return phone if phone and phone.startswith("+33") else None
+
+
+def _timing(text: str) -> str | None:
+    found = x.find_timing(text)
+    return v.truncate(found, 200)[0] if found else None
+
+
+#: slot -> extractor that may fill it from any message, whatever the question (clear cues only): the form's
+#: "entity" mappings. The commune (the referential) and the need (a project described) are read apart.
+ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
+    "phone": _french_phone,
+    "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
+    "role": x.find_role,
+    "stage": x.find_stage,
+    "help": x.find_help_kinds,
+    "budget": lambda t: budget_text(x.find_amount(t)),
+    "timing": _timing,
+    "name": lambda t: v.validate_name(x.find_name(t) or ""),
 }
 
 
@@ -139,38 +163,11 @@ class Reader:
         if asked is not None:
             self._read_asked(text, asked, draft, facts, is_question)
         # Entities that may fill any slot, whatever the question.
-        phone = x.find_phone(text)
-        if phone and phone.startswith("+33") and "phone" not in vals:
-            vals["phone"] = phone
-        email = x.find_email_spoken(text)
-        if email and "email" not in vals:
-            checked = v.validate_email(email)
-            if checked:
-                vals["email"] = checked
-        if "role" not in vals:
-            role = x.find_role(text)
-            if role:
-                vals["role"] = role
-        if "stage" not in vals:
-            stage = x.find_stage(text)
-            if stage:
-                vals["stage"] = stage
-        if "help" not in vals:
-            kinds = x.find_help_kinds(text)
-            if kinds:
-                vals["help"] = kinds
-        if "budget" not in vals:
-            amount = budget_text(x.find_amount(text))
-            if amount:
-                vals["budget"] = amount
-        if "timing" not in vals:
-            timing = x.find_timing(text)
-            if timing:
-                vals["timing"] = v.truncate(timing, 200)[0]
-        if "name" not in vals:
-            name = x.find_name(text)
-            if name and v.validate_name(name):
-                vals["name"] = v.validate_name(name)
+        for slot, extract in ENTITY_EXTRACTORS.items():
+            if slot not in vals:
+                value = extract(text)
+                if value:
+                    vals[slot] = value
         if "commune" not in vals and asked not in ("commune",) and not facts.candidates:
             c = self.commune_any(text)
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
