@@ -68,7 +68,10 @@ class FlowsMixin:
         question = self.is_question(text)
         facts = self.reader.read(text, None, {}, is_question=question)
         intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
-        if intake_facts and not (question and "need" not in intake_facts and "commune" not in intake_facts):
+        if question and ({"role", "commune"} & set(intake_facts)) and self.reader.is_need(text):
+            intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
+        # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)
+        if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
             if self.has_draft():
                 return [Reply(T.RESUME)] + await self.fill(intake_facts, asked=None, text=text)
             return await self.start_intake(intake_facts, text)

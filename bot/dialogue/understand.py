@@ -173,7 +173,7 @@ class Reader:
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
                 vals["commune"] = c
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
-            if self._is_need(text):
+            if self.is_need(text):
                 vals["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]
         return facts
 
@@ -243,7 +243,7 @@ class Reader:
         return len(norm.split()) <= 6 or bool(re.search(r"\b(?:maire|mairie|commune|ville|village) (?:de|du|des)\b", norm))
 
     @staticmethod
-    def _is_need(text: str) -> bool:
+    def is_need(text: str) -> bool:
         if len(v.meaningful_words(text)) < 5:
             return False
         norm = normalize(text)
