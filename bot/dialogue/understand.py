@@ -164,7 +164,7 @@ class Reader:
             self._read_asked(text, asked, draft, facts, is_question)
         # Entities that may fill any slot, whatever the question.
         for slot, extract in ENTITY_EXTRACTORS.items():
-            if slot not in vals:
+            if slot not in vals and slot != asked:
                 value = extract(text)
                 if value:
                     vals[slot] = value
