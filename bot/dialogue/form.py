@@ -39,8 +39,11 @@ class FormMixin:
 
     async def start_or_resume_intake(self) -> list[Reply]:
         if self.has_draft():
-            return [Reply(T.RESUME)] + await self.ask_next()
+            return [Reply(self.resume_line())] + await self.ask_next()
         return await self.start_intake()
+
+    def resume_line(self) -> str:
+        return T.resume(self.draft.get("commune_name"))
 
     # --- asking -------------------------------------------------------------------------------------------------
     async def ask_next(self) -> list[Reply]:
