@@ -72,11 +72,11 @@ def find_role(text: object, asked: bool = False) -> str | None:
 _STAGE_STRONG: tuple[tuple[str, str], ...] = (
     ("pret", r"\b(?:pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
-             r"appel offres? (?:lance|en cours|publie)|ordre de service)\b"),
+             r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service)\b"),
     ("projet-defini", r"\b(?:devis (?:recu|recus|signe|en main|obtenu)s?|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
                       r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
-                      r"permis (?:depose|obtenu)|projet chiffre|dossier (?:pret|complet)|maitre oeuvre (?:choisi|retenu))\b"),
-    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|etudes? (?:en cours|lancee|realisee|faite|terminee)|"
+                      r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|maitre oeuvre (?:choisi|retenu))\b"),
+    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|etudes?(?: de \w+)?(?: est| sont| a ete)? (?:en cours|lancee|realisee|faite|terminee)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
     ("idee", r"\b(?:tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
@@ -259,7 +259,8 @@ def find_email_spoken(text: object) -> str | None:
         return None
     local, _, domain = t.partition("@")
     domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
-    local = re.sub(r"\s*(?:\bpoint\b)\s*", ".", local.split()[-1] if local.split() else "", flags=re.IGNORECASE)
+    local = re.sub(r"\s+point\s+", ".", local.strip(), flags=re.IGNORECASE)
+    local = local.split()[-1] if local.split() else ""
     local = re.sub(r"\s*(?:tiret du bas|underscore)\s*", "_", local, flags=re.IGNORECASE)
     return find_email(local + "@" + domain)
 

@@ -19,7 +19,9 @@ class FlowsMixin:
     # --- welcome and menu -----------------------------------------------------------------------------------------
     def welcome_line(self) -> str:
         name = (self.person or {}).get("name")
-        return T.welcome_back(name) if name else T.WELCOME
+        if name:
+            return T.welcome_back(name)
+        return T.welcome(self.settings.controller) if self.first_contact else T.GREETING_AGAIN
 
     def welcome(self) -> list[Reply]:
         """Greeting (by name when known) and the menu; an unfinished intake is recalled instead."""
@@ -68,9 +70,12 @@ class FlowsMixin:
         question = self.is_question(text)
         facts = self.reader.read(text, None, {}, is_question=question)
         intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
-        if intake_facts and not (question and "need" not in intake_facts and "commune" not in intake_facts):
+        if question and ({"role", "commune"} & set(intake_facts)) and self.reader.is_need(text):
+            intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
+        # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)
+        if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
             if self.has_draft():
-                return [Reply(T.RESUME)] + await self.fill(intake_facts, asked=None, text=text)
+                return [Reply(self.resume_line())] + await self.fill(intake_facts, asked=None, text=text)
             return await self.start_intake(intake_facts, text)
         if question:
             return await self.answer_question(text, reprompt=True)
@@ -80,7 +85,7 @@ class FlowsMixin:
             return await self.start_or_resume_intake()
         intent = classify(text, self.engine._vocabulary)
         if intent.name in ("yes", "no") and self.has_draft():
-            return [Reply(T.RESUME)] + await self.ask_next()
+            return [Reply(self.resume_line())] + await self.ask_next()
         if self.faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
             return await self.answer_question(text, reprompt=True)
         return [Reply(T.MENU_HINT)] + self.prompt()

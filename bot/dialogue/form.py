@@ -39,8 +39,11 @@ class FormMixin:
 
     async def start_or_resume_intake(self) -> list[Reply]:
         if self.has_draft():
-            return [Reply(T.RESUME)] + await self.ask_next()
+            return [Reply(self.resume_line())] + await self.ask_next()
         return await self.start_intake()
+
+    def resume_line(self) -> str:
+        return T.resume(self.draft.get("commune_name"))
 
     # --- asking -------------------------------------------------------------------------------------------------
     async def ask_next(self) -> list[Reply]:
@@ -77,8 +80,12 @@ class FormMixin:
         if c is None:
             self.goto("commune")
             return self.prompt_commune()
-        text = T.commune_outside(c["name"], c["departement"], self.settings.departement)
-        rows = [[Button(T.YES, f"set:commune:{c['code']}"), Button(T.COMMUNE_OTHER, "e:commune")]]
+        if c.get("outside"):
+            text = T.commune_outside(c["name"], c["departement"], self.settings.departement)
+            rows = [[Button(T.YES, f"set:commune:{c['code']}"), Button(T.COMMUNE_OTHER, "e:commune")]]
+        else:  # a conversation stored before the form confirmed every commune
+            text = T.commune_confirm(c["name"], c["departement"], c.get("population"), c.get("epci_name"))
+            rows = [[Button(T.YES, f"set:commune:{c['code']}"), Button(T.NO, "e:commune")]]
         return [Reply(text, self.set_buttons(rows))]
 
     def prompt_commune_pick(self) -> list[Reply]:

@@ -34,6 +34,8 @@ COMMANDS = {
     "start", "demande", "question", "mesdemandes", "agent", "aide", "annuler", "recommencer", "mesdonnees", "supprimer",
     "confidentialite", "fin",
 }
+#: Commands that do what a menu button does.
+_MENU_COMMANDS = {"demande": "file", "question": "question", "mesdemandes": "track"}
 #: Buttons of the reminder message queued by the Telegram jobs (valid whatever the step).
 REMINDER_RESUME = "reminder:resume"
 REMINDER_DROP = "reminder:drop"
@@ -163,12 +165,8 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
             self.end_handover_quietly()
         if name == "start":
             return self.welcome()
-        if name == "demande":
-            return await self.start_or_resume_intake()
-        if name == "question":
-            return self.question_mode()
-        if name == "mesdemandes":
-            return await self.my_requests()
+        if name in _MENU_COMMANDS:
+            return await self.menu_choice(_MENU_COMMANDS[name])
         if name == "agent":
             # "/agent <message>": the message is relayed with the handoff
             arg = v.clean_text(self.ev.text) if self.ev.kind == "command" and self.ev.text else None
@@ -212,7 +210,8 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
         filed = await self.already_filed(data)
         if filed is not None:
             return filed
-        offered = data in (self.st.get("buttons") or [])
+        # The menu's buttons only navigate: an old copy does what a fresh one does.
+        offered = data in (self.st.get("buttons") or []) or data in ("m:file", "m:question", "m:track", "m:menu")
         if not offered and self.restates_state(data):
             # A second press (a double tap, an old copy) of what is already set: nothing changes.
             return self.prompt()

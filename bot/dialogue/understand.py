@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from bot.dialogue import validators as v
 from intents import extract as x
@@ -29,6 +29,38 @@ _PROJECT_CUE = re.compile(
     r"equip\w*|ouvrir|moderni\w*|reconstru\w*|sauver|proteger|revitalis\w*|voudrait|voudrions|souhait\w*|veut|voulons)\b"
 )
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
+
+
+#: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
+_CHOICE_READERS: dict[str, tuple[str, Any]] = {
+    "role": ("role", lambda t: x.find_role(t, asked=True)),
+    "stage": ("stage", lambda t: x.find_stage(t, asked=True)),
+    "help": ("help_add", lambda t: x.find_help_kinds(t, asked=True)),
+}
+
+
+def _french_phone(text: str) -> str | None:
+    phone = x.find_phone(text)
+    return phone if phone and phone.startswith("+33") else None
+
+
+def _timing(text: str) -> str | None:
+    found = x.find_timing(text)
+    return v.truncate(found, 200)[0] if found else None
+
+
+#: slot -> extractor that may fill it from any message, whatever the question (clear cues only): the form's
+#: "entity" mappings. The commune (the referential) and the need (a project described) are read apart.
+ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
+    "phone": _french_phone,
+    "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
+    "role": x.find_role,
+    "stage": x.find_stage,
+    "help": x.find_help_kinds,
+    "budget": lambda t: budget_text(x.find_amount(t)),
+    "timing": _timing,
+    "name": lambda t: v.validate_name(x.find_name(t) or ""),
+}
 
 
 @dataclass
@@ -131,44 +163,17 @@ class Reader:
         if asked is not None:
             self._read_asked(text, asked, draft, facts, is_question)
         # Entities that may fill any slot, whatever the question.
-        phone = x.find_phone(text)
-        if phone and phone.startswith("+33") and "phone" not in vals:
-            vals["phone"] = phone
-        email = x.find_email_spoken(text)
-        if email and "email" not in vals:
-            checked = v.validate_email(email)
-            if checked:
-                vals["email"] = checked
-        if "role" not in vals:
-            role = x.find_role(text)
-            if role:
-                vals["role"] = role
-        if "stage" not in vals:
-            stage = x.find_stage(text)
-            if stage:
-                vals["stage"] = stage
-        if "help" not in vals:
-            kinds = x.find_help_kinds(text)
-            if kinds:
-                vals["help"] = kinds
-        if "budget" not in vals:
-            amount = budget_text(x.find_amount(text))
-            if amount:
-                vals["budget"] = amount
-        if "timing" not in vals:
-            timing = x.find_timing(text)
-            if timing:
-                vals["timing"] = v.truncate(timing, 200)[0]
-        if "name" not in vals:
-            name = x.find_name(text)
-            if name and v.validate_name(name):
-                vals["name"] = v.validate_name(name)
+        for slot, extract in ENTITY_EXTRACTORS.items():
+            if slot not in vals and slot != asked:
+                value = extract(text)
+                if value:
+                    vals[slot] = value
         if "commune" not in vals and asked not in ("commune",) and not facts.candidates:
             c = self.commune_any(text)
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
                 vals["commune"] = c
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
-            if self._is_need(text):
+            if self.is_need(text):
                 vals["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]
         return facts
 
@@ -176,22 +181,11 @@ class Reader:
         vals = facts.values
         if asked == "commune":
             self.commune_asked(text, facts)
-        elif asked == "role":
-            role = x.find_role(text, asked=True)
-            if role:
-                vals["role"] = role
-            else:
-                facts.problem = T.USE_BUTTONS
-        elif asked == "stage":
-            stage = x.find_stage(text, asked=True)
-            if stage:
-                vals["stage"] = stage
-            else:
-                facts.problem = T.USE_BUTTONS
-        elif asked == "help":
-            kinds = x.find_help_kinds(text, asked=True)
-            if kinds:
-                vals["help_add"] = kinds
+        elif asked in _CHOICE_READERS:  # a question with buttons, answered in words
+            key, read = _CHOICE_READERS[asked]
+            value = read(text)
+            if value:
+                vals[key] = value
             else:
                 facts.problem = T.USE_BUTTONS
         elif asked == "need":
@@ -249,7 +243,7 @@ class Reader:
         return len(norm.split()) <= 6 or bool(re.search(r"\b(?:maire|mairie|commune|ville|village) (?:de|du|des)\b", norm))
 
     @staticmethod
-    def _is_need(text: str) -> bool:
+    def is_need(text: str) -> bool:
         if len(v.meaningful_words(text)) < 5:
             return False
         norm = normalize(text)

@@ -204,6 +204,7 @@ class PurgeReport:
     conversations_deleted: int = 0
     handled_updates_deleted: int = 0
     outbox_deleted: int = 0
+    people_deleted: int = 0  # issue 9: people remembered between requests, idle as long as a closed request is kept
     references: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,6 +251,13 @@ async def purge(
         idle = sa.and_(conversation_t.c.updated_at < idle_cutoff)
         old_marks = handled_update_t.c.at < house_cutoff
         old_outbox = sa.and_(outbox_t.c.status != OUTBOX_PENDING, outbox_t.c.created_at < house_cutoff)
+        from bot.store.tables import person_t  # issue 9
+
+        open_request = sa.select(request_t.c.id).where(
+            request_t.c.channel == person_t.c.channel, request_t.c.user_id == person_t.c.user_id,
+            request_t.c.status.not_in(sorted(CLOSED_STATUSES)))
+        idle_people = sa.and_(person_t.c.updated_at < closed_cutoff, ~open_request.exists())
+        report.people_deleted = await _count(conn, person_t, idle_people)
         if dry_run:
             report.conversations_deleted = await _count(conn, conversation_t, idle)
             report.handled_updates_deleted = await _count(conn, handled_update_t, old_marks)
@@ -259,6 +267,7 @@ async def purge(
         report.conversations_deleted = (await conn.execute(sa.delete(conversation_t).where(idle))).rowcount
         report.handled_updates_deleted = (await conn.execute(sa.delete(handled_update_t).where(old_marks))).rowcount
         report.outbox_deleted = (await conn.execute(sa.delete(outbox_t).where(old_outbox))).rowcount
+        await conn.execute(sa.delete(person_t).where(idle_people))
         await uow.log_event(None, "system:purge", "purge", {k: v for k, v in report.to_dict().items() if k != "references"})
     return report
 

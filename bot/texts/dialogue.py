@@ -7,11 +7,16 @@ the texts stay easy to review and to change.
 from __future__ import annotations
 
 # --- welcome and privacy ------------------------------------------------------------------------------------------
-WELCOME = (
-    "Bonjour, ici le guichet de l'État pour les projets des collectivités. Dites-moi votre commune et votre projet, "
-    "en une phrase ou plusieurs : je demande seulement ce qui manque.\n"
-    "🔒 Vos données : /confidentialite"
-)
+def welcome(controller: str) -> str:
+    """The first contact: two lines, and who handles the data (the full notice: /confidentialite)."""
+    return (
+        "Bonjour et bienvenue au guichet de l'État pour les projets des collectivités. Dites-moi votre commune et "
+        "votre projet, en une phrase ou plusieurs : je ne demanderai que ce qui manque.\n"
+        f"🔒 Vos données sont traitées par {controller} (mission d'intérêt public) : /confidentialite"
+    )
+
+
+GREETING_AGAIN = "Bonjour ! Dites-moi votre commune et votre projet, ou choisissez ci-dessous."
 
 
 def welcome_back(name: str) -> str:
@@ -102,6 +107,10 @@ INTERNAL_ERROR = "Désolé, un problème est survenu de notre côté. Réessayez
 FLOOD = "Vous envoyez beaucoup de messages d'un coup. Patientez une minute, puis reprenez : je vous lis."
 CONTACT_NOT_EXPECTED = "Merci, mais je n'ai pas besoin de votre numéro pour l'instant."
 RESUME = "Reprenons votre demande :"
+
+
+def resume(commune: str | None) -> str:
+    return f"Reprenons votre demande pour {commune} :" if commune else RESUME
 TOO_LONG_TRUNCATED = "Votre message était très long : j'en ai gardé le début (environ 3 000 caractères)."
 
 # --- questions at any step --------------------------------------------------------------------------------------

@@ -158,7 +158,12 @@ async def file_request(mayor: Person, commune: str = "Giromagny",
         if m and ("envoy" in text or "référence" in text):
             return m.group(1)
         if text.startswith("récapitulatif"):
-            out = await mayor.press("Envoyer")
+            if email and email.lower() not in text:
+                out = await mayor.say(email)  # not asked when a phone is given: said at the recap
+            else:
+                out = await mayor.press("Envoyer")
+        elif text.startswith("toujours") and labels:  # a known person: the same contact, one tap
+            out = await mayor.press("Oui")
         elif text.startswith("avant l'envoi"):
             out = await mayor.press("accepte")
         elif "déjà ouverte" in text and labels:

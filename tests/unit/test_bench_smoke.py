@@ -97,7 +97,7 @@ def test_bench_engine_runs(tmp_path: Path) -> None:
     assert [r["stored_requests"] for r in runs] == [0, 300]
     for r in runs:
         assert r["requests_filed"] == r["users"] == 2, r
-        assert r["updates"] >= 2 * 15
+        assert r["updates"] >= 2 * 10  # a whole intake each (shorter since issue 9: nothing asked twice)
     exports = {e["format"]: e for e in runs[1]["export"]}
     assert exports["json"]["records_seen"] == 302 and exports["csv"]["records_seen"] == 302
 

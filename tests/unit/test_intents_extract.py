@@ -1,0 +1,64 @@
+"""Facts in phone-style sentences (intents/extract.py): what is read outside and inside the question about it."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents import extract as x
+
+
+def test_a_first_message_carries_many_facts() -> None:
+    text = ("bonjour, je suis maire de Chaux, on voudrait rénover l'école qui consomme trop de fioul, on en est à "
+            "l'étude, devis de 300 000 euros, travaux début 2027, mon portable c'est le 06 12 34 56 78")
+    assert x.find_role(text) == "maire"
+    assert x.find_stage(text) in ("etude", "projet-defini")
+    b = x.find_amount(text)
+    assert b is not None and (b.low, b.high) == (300_000, 300_000)  # neither 2027 nor the phone is a bound
+    assert x.find_timing(text) == "travaux début 2027"
+    assert x.find_phone(text) == "+33612345678"
+
+
+@pytest.mark.parametrize("text, asked, expected", [
+    ("Étude", True, "etude"),
+    ("on veut une étude mobilité", False, None),  # the help wanted, not the stage
+    ("on en est au tout début", False, "idee"),
+    ("devis reçu", False, "projet-defini"),
+    ("prêt", True, "pret"),
+])
+def test_stage_needs_a_clear_cue_unless_asked(text: str, asked: bool, expected: str | None) -> None:
+    assert x.find_stage(text, asked=asked) == expected
+
+
+@pytest.mark.parametrize("text, asked, expected", [
+    ("le maire souhaite refaire la place", False, None),  # said of someone else
+    ("je suis le maire", True, "maire"),
+    ("adjoint au maire", True, "adjoint"),
+    ("secrétaire de mairie", True, "agent"),
+    ("autre", True, "autre"),
+    ("le roi du monde", True, None),
+])
+def test_roles(text: str, asked: bool, expected: str | None) -> None:
+    assert x.find_role(text, asked=asked) == expected
+
+
+def test_references_corrections_and_back() -> None:
+    assert x.find_reference("ajouter une info à ma demande 90-2026-0012 : devis reçu") == "90-2026-0012"
+    assert x.find_reference("90 - 2026 - 0012") == "90-2026-0012"
+    assert x.find_reference("06 12 34 56 78") is None
+    assert x.is_correction("non, c'est à Chaux") and x.is_correction("en fait 250 k€")
+    assert not x.is_correction("nous voulons rénover l'école")
+    assert x.is_back("retour") and x.is_back("Revenir en arrière") and not x.is_back("retour à l'emploi")
+
+
+def test_name_and_contact_in_one_answer() -> None:
+    assert x.strip_contact("Luc Petit, +33 6 11 22 33 44, luc.petit@example.fr") == "Luc Petit"
+    assert x.find_name("je m'appelle Marie Dupont") == "Marie Dupont"
+    assert x.find_name("je suis maire de Chaux") is None
+    assert x.find_email_spoken("m point dupont arobase orange point fr") == "m.dupont@orange.fr"
+
+
+@pytest.mark.parametrize("bad", [None, "", "\x00\u202e", "x" * 10_000, 42])
+def test_bad_input_never_raises(bad: object) -> None:
+    for fn in (x.find_role, x.find_stage, x.find_timing, x.find_help_kinds, x.find_amount, x.find_name,
+               x.find_reference, x.find_email_spoken, x.is_correction, x.is_back):
+        fn(bad)  # type: ignore[arg-type]
