@@ -297,9 +297,9 @@ class Store:
         async with self.unit() as uow:
             return await uow.settle_updates(keys)
 
-    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime, reopen: bool = False) -> None:
         async with self.unit() as uow:
-            await uow.mark_retry(outbox_id, error, next_attempt_at)
+            await uow.mark_retry(outbox_id, error, next_attempt_at, reopen)
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         async with self.unit() as uow:
@@ -774,6 +774,7 @@ class UnitOfWork:
         meta: dict[str, Any] | None = None,
         not_before: datetime | None = None,
         leased: bool = False,
+        sent: bool = False,
     ) -> int | None:
         """Queue a message, written with the change that causes it. Idempotent on ``dedup_key``: returns the new
         row id, or None when a message with this key already exists (nothing is queued twice)."""
@@ -807,7 +808,10 @@ class UnitOfWork:
                 meta=meta or {},
                 reference=reference,
                 dedup_key=dedup_key[:255],
-                status=OUTBOX_PENDING,
+                # sent=True: recorded as delivered before it is sent (at-most-once chatter sent right away by the
+                # writer; reopened with mark_retry(reopen=True) if the transport refuses it)
+                status=OUTBOX_SENT if sent else OUTBOX_PENDING,
+                sent_at=now if sent else None,
                 attempts=0,
                 next_attempt_at=as_utc_datetime(not_before) or now,
                 created_at=now,
@@ -887,12 +891,14 @@ class UnitOfWork:
 
     async def release_outbox(self, ids: Sequence[int], at: datetime | None = None) -> None:
         """Give claimed rows back (due at ``at``, default now) without counting an attempt: they were not tried
-        because an earlier row of their chat failed (they stay behind it)."""
+        because an earlier row of their chat failed (they stay behind it). Rows recorded as sent in advance and
+        never tried are reopened."""
         if ids:
             await self.conn.execute(
                 sa.update(outbox_t)
-                .where(outbox_t.c.id.in_(list(ids)), outbox_t.c.status == OUTBOX_PENDING)
-                .values(next_attempt_at=as_utc_datetime(at or utcnow()), leased_by=None)
+                .where(outbox_t.c.id.in_(list(ids)), outbox_t.c.status != OUTBOX_FAILED)
+                .values(next_attempt_at=as_utc_datetime(at or utcnow()), leased_by=None, status=OUTBOX_PENDING,
+                        sent_at=None)
             )
 
     async def mark_sent_many(self, results: Sequence[tuple[int, str | int | None]]) -> None:
@@ -916,11 +922,15 @@ class UnitOfWork:
             )
         )
 
-    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime, reopen: bool = False) -> None:
+        """Try again at ``next_attempt_at``. ``reopen``: also for a row recorded as sent in advance (issue 14)."""
+        cond = outbox_t.c.status != OUTBOX_FAILED if reopen else outbox_t.c.status == OUTBOX_PENDING
         await self.conn.execute(
             sa.update(outbox_t)
-            .where(outbox_t.c.id == outbox_id, outbox_t.c.status == OUTBOX_PENDING)
+            .where(outbox_t.c.id == outbox_id, cond)
             .values(
+                status=OUTBOX_PENDING,
+                sent_at=None,
                 attempts=outbox_t.c.attempts + 1,
                 last_error=str(error)[:MAX_ERROR_CHARS],
                 next_attempt_at=as_utc_datetime(next_attempt_at),
