@@ -18,6 +18,8 @@ from tests.fakebotapi import SentMessage
 
 REF_RE = re.compile(r"\b(\d{2}[0-9AB]?-\d{4}-\d{4,6})\b")
 NOTHING_SAVED = "rien n'a été enregistré"
+#: The buttons whose press files the request (its answer is the confirmation with the reference).
+FILING_LABELS = ("Envoyer", "accepte")
 
 
 @dataclass
@@ -114,8 +116,8 @@ async def act(person: Person, move: Move, pressed: SentMessage | None) -> None:
 
 async def drive_intake(person: Person, profile: Profile | None = None, max_actions: int = 80,
                        on_action: Any = None) -> tuple[str, dict]:
-    """File one request; returns (reference, stats). ``on_action(person, n)`` is called before each action (a test
-    plans its faults there). Stats: ``actions``, ``asked_again`` (``/demande`` after a lost reply),
+    """File one request; returns (reference, stats). ``on_action(person, n, move)`` is called before each action (a
+    test plans its faults there). Stats: ``actions``, ``asked_again`` (``/demande`` after a lost reply),
     ``resent`` (the same answer sent again after "rien n'a été enregistré")."""
     profile = profile or Profile()
     stats = {"actions": 0, "asked_again": 0, "resent": 0}
@@ -125,7 +127,7 @@ async def drive_intake(person: Person, profile: Profile | None = None, max_actio
     async def do(move: Move, pressed: SentMessage | None) -> None:
         nonlocal last_move, last_pressed
         if on_action is not None:
-            await on_action(person, stats["actions"])
+            await on_action(person, stats["actions"], move)
         stats["actions"] += 1
         last_move, last_pressed = move, pressed
         await act(person, move, pressed)
