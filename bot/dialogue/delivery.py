@@ -95,7 +95,8 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
     due = now + CLAIM_LEASE if claimed else now
     key = event.update_key or f"noupdate:{uuid.uuid4().hex}"
     pressed = PRESSED.get()
-    rows: list[Any] = []
+    planned: list[dict[str, Any]] = []
+    early: list[bool] = []
     for i, reply in enumerate(replies):
         found = REFERENCE_RE.search(reply.text or "")
         kind = KIND_CONFIRMATION if found else KIND_REPLY
@@ -107,19 +108,19 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
         if (i == 0 and pressed is not None and reply.buttons and not reply.request_contact
                 and not reply.remove_keyboard and pressed.text and pressed.text == reply.text):
             meta["edit_message_id"] = pressed.message_id
-        buttons = _buttons(reply)
-        reference = found.group(1) if found else None
-        dedup = f"reply:{channel}:{key}:{i}"
+        planned.append(dict(kind=kind, channel=channel, chat_id=chat_id, text=reply.text or "…",
+                            buttons=_buttons(reply), reference=found.group(1) if found else None, meta=meta,
+                            dedup_key=f"reply:{channel}:{key}:{i}"[:255]))
         # Chatter sent right away is recorded as delivered now (at most once, even if the process dies before the
         # send); if Telegram refuses it (429, 5xx) the sender reopens it and retries it.
-        early = claimed and kind == KIND_REPLY
-        row_id = await uow.enqueue(kind, channel, chat_id, reply.text or "…", buttons, reference,
-                                   dedup_key=dedup, meta=meta, not_before=due, leased=claimed, sent=early)
+        early.append(claimed and kind == KIND_REPLY)
+    ids = await uow.enqueue_many(planned, leased=claimed, sent=early, not_before=due)
+    rows: list[Any] = []
+    for m, sent in zip(planned, early):
+        row_id = ids.get(m["dedup_key"])
         if row_id is None:  # already queued (cannot happen for a fresh update mark): nothing to send from here
             continue
-        rows.append(OutboxMessage(id=row_id, kind=kind, channel=channel, chat_id=chat_id, text=reply.text or "…",
-                                  buttons=buttons, meta=meta, reference=reference, dedup_key=dedup[:255],
-                                  status=OUTBOX_SENT if early else OUTBOX_PENDING, attempts=0,
-                                  next_attempt_at=due, created_at=now, sent_at=now if early else None,
-                                  leased_by=uow.store.worker_id if claimed else None))
+        rows.append(OutboxMessage(id=row_id, status=OUTBOX_SENT if sent else OUTBOX_PENDING, attempts=0,
+                                  next_attempt_at=due, created_at=now, sent_at=now if sent else None,
+                                  leased_by=uow.store.worker_id if claimed else None, **m))
     return QueuedReplies(replies, rows, claimed)

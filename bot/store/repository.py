@@ -822,6 +822,32 @@ class UnitOfWork:
         )
         return (await self.conn.execute(stmt)).scalar_one_or_none()
 
+    async def enqueue_many(self, messages: Sequence[dict[str, Any]], *, leased: bool = False,
+                           sent: bool | Sequence[bool] = False, not_before: datetime | None = None) -> dict[str, int]:
+        """Several :meth:`enqueue` in one statement (the replies of a turn, issue 14). Each message is a dict with
+        ``kind, channel, chat_id, text, dedup_key`` and optional ``buttons, reference, meta``; ``sent`` may be one
+        flag per message. Returns ``{dedup_key: id}`` of the rows inserted (a key already queued is skipped)."""
+        if not messages:
+            return {}
+        now = utcnow()
+        flags = [sent] * len(messages) if isinstance(sent, bool) else list(sent)
+        values = []
+        for m, early in zip(messages, flags):
+            values.append(dict(
+                kind=m["kind"], channel=m["channel"], chat_id=str(m["chat_id"]), text=m["text"],
+                buttons=m.get("buttons"), meta=m.get("meta") or {}, reference=m.get("reference"),
+                dedup_key=str(m["dedup_key"])[:255], status=OUTBOX_SENT if early else OUTBOX_PENDING,
+                sent_at=now if early else None, attempts=0, next_attempt_at=as_utc_datetime(not_before) or now,
+                created_at=now, leased_by=self.store.worker_id if leased else None, last_error=None,
+                sent_message_id=None,
+            ))
+        stmt = (
+            self._insert(outbox_t).values(values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(outbox_t.c.id, outbox_t.c.dedup_key)
+        )
+        return {r.dedup_key: int(r.id) for r in (await self.conn.execute(stmt)).all()}
+
     async def get_outbox(self, outbox_id: int) -> OutboxMessage | None:
         row = (await self.conn.execute(sa.select(outbox_t).where(outbox_t.c.id == outbox_id))).first()
         return _outbox(row) if row else None
