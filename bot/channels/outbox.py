@@ -187,13 +187,14 @@ class OutboxWorker:
     async def deliver(self, row: Any, delivered: list | None = None) -> str:
         """Send one row and record the outcome: ``"sent" | "retry" | "failed" | "uncertain"``."""
         meta_before = dict(row.meta or {})
+        early = row.status == "sent"  # recorded as delivered before the send (at-most-once chatter, fast path)
         try:
             message_id = await self.send(row)
         except Transient as err:
             delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
             log.info("outbox %s (%s): not delivered (%s), retry in %.0fs", row.id, row.kind, err, delay)
             await self._keep_progress(row, meta_before)
-            await self.store.mark_retry(row.id, str(err), utcnow() + timedelta(seconds=delay))
+            await self.store.mark_retry(row.id, str(err), utcnow() + timedelta(seconds=delay), reopen=early)
             return "retry"
         except Permanent as err:
             log.warning("outbox %s (%s) failed for good: %s", row.id, row.kind, str(err).split(":", 1)[0])
@@ -211,7 +212,8 @@ class OutboxWorker:
                     seconds=backoff(row.attempts)))
                 return "retry"
             log.warning("outbox %s (%s): no answer after sending (%s); counted as delivered", row.id, row.kind, err)
-            await self.store.mark_sent(row.id, None)
+            if not early:
+                await self.store.mark_sent(row.id, None)
             return "uncertain"
         except asyncio.CancelledError:
             raise
@@ -219,9 +221,12 @@ class OutboxWorker:
             delay = backoff(row.attempts)
             log.warning("outbox %s (%s): unexpected %s, retry in %.0fs", row.id, row.kind, type(exc).__name__, delay)
             await self._keep_progress(row, meta_before)
-            await self.store.mark_retry(row.id, type(exc).__name__, utcnow() + timedelta(seconds=delay))
+            await self.store.mark_retry(row.id, type(exc).__name__, utcnow() + timedelta(seconds=delay),
+                                        reopen=early)
             return "retry"
-        if delivered is not None:
+        if early:
+            pass  # recorded already
+        elif delivered is not None:
             delivered.append((row.id, message_id))
         else:
             await self.store.mark_sent(row.id, message_id)

@@ -14,8 +14,9 @@ Each reply becomes one outbox row:
   pressed message's own question with new buttons (a multi-choice toggle: the channel edits that message in place).
 
 When no earlier message of the chat is still waiting, the rows are written already *claimed* (leased) by the
-channel that handles the update, which sends them right after the commit (fast path: no extra read, one write to
-mark them sent). Otherwise they are due at once and wait, in order, behind the earlier ones (the sender never
+channel that handles the update, which sends them right after the commit (fast path: no extra read; chatter is
+written as already sent, so it costs no further write unless Telegram refuses it; a confirmation is marked sent
+once Telegram acknowledged it). Otherwise they are due at once and wait, in order, behind the earlier ones (the sender never
 reorders a chat's messages). The channel learns which case applies from the returned :class:`QueuedReplies`.
 """
 
@@ -86,7 +87,7 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
     (as :class:`QueuedReplies` when queued)."""
     if getattr(event, "channel", None) not in DURABLE_CHANNELS or not replies:
         return replies
-    from bot.store.models import OUTBOX_PENDING, OutboxMessage
+    from bot.store.models import OUTBOX_PENDING, OUTBOX_SENT, OutboxMessage
 
     now = now or datetime.now(timezone.utc)
     channel, chat_id = event.channel, str(event.chat_id)
@@ -94,7 +95,8 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
     due = now + CLAIM_LEASE if claimed else now
     key = event.update_key or f"noupdate:{uuid.uuid4().hex}"
     pressed = PRESSED.get()
-    rows: list[Any] = []
+    planned: list[dict[str, Any]] = []
+    early: list[bool] = []
     for i, reply in enumerate(replies):
         found = REFERENCE_RE.search(reply.text or "")
         kind = KIND_CONFIRMATION if found else KIND_REPLY
@@ -106,15 +108,19 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
         if (i == 0 and pressed is not None and reply.buttons and not reply.request_contact
                 and not reply.remove_keyboard and pressed.text and pressed.text == reply.text):
             meta["edit_message_id"] = pressed.message_id
-        buttons = _buttons(reply)
-        reference = found.group(1) if found else None
-        dedup = f"reply:{channel}:{key}:{i}"
-        row_id = await uow.enqueue(kind, channel, chat_id, reply.text or "…", buttons, reference,
-                                   dedup_key=dedup, meta=meta, not_before=due, leased=claimed)
+        planned.append(dict(kind=kind, channel=channel, chat_id=chat_id, text=reply.text or "…",
+                            buttons=_buttons(reply), reference=found.group(1) if found else None, meta=meta,
+                            dedup_key=f"reply:{channel}:{key}:{i}"[:255]))
+        # Chatter sent right away is recorded as delivered now (at most once, even if the process dies before the
+        # send); if Telegram refuses it (429, 5xx) the sender reopens it and retries it.
+        early.append(claimed and kind == KIND_REPLY)
+    ids = await uow.enqueue_many(planned, leased=claimed, sent=early, not_before=due)
+    rows: list[Any] = []
+    for m, sent in zip(planned, early):
+        row_id = ids.get(m["dedup_key"])
         if row_id is None:  # already queued (cannot happen for a fresh update mark): nothing to send from here
             continue
-        rows.append(OutboxMessage(id=row_id, kind=kind, channel=channel, chat_id=chat_id, text=reply.text or "…",
-                                  buttons=buttons, meta=meta, reference=reference, dedup_key=dedup[:255],
-                                  status=OUTBOX_PENDING, attempts=0, next_attempt_at=due, created_at=now,
-                                  leased_by=uow.store.worker_id if claimed else None))
+        rows.append(OutboxMessage(id=row_id, status=OUTBOX_SENT if sent else OUTBOX_PENDING, attempts=0,
+                                  next_attempt_at=due, created_at=now, sent_at=now if sent else None,
+                                  leased_by=uow.store.worker_id if claimed else None, **m))
     return QueuedReplies(replies, rows, claimed)

@@ -307,9 +307,9 @@ class Store:
         async with self.unit() as uow:
             return await uow.settle_updates(keys)
 
-    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime, reopen: bool = False) -> None:
         async with self.unit() as uow:
-            await uow.mark_retry(outbox_id, error, next_attempt_at)
+            await uow.mark_retry(outbox_id, error, next_attempt_at, reopen)
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         async with self.unit() as uow:
@@ -799,6 +799,7 @@ class UnitOfWork:
         meta: dict[str, Any] | None = None,
         not_before: datetime | None = None,
         leased: bool = False,
+        sent: bool = False,
     ) -> int | None:
         """Queue a message, written with the change that causes it. Idempotent on ``dedup_key``: returns the new
         row id, or None when a message with this key already exists (nothing is queued twice)."""
@@ -832,7 +833,10 @@ class UnitOfWork:
                 meta=meta or {},
                 reference=reference,
                 dedup_key=dedup_key[:255],
-                status=OUTBOX_PENDING,
+                # sent=True: recorded as delivered before it is sent (at-most-once chatter sent right away by the
+                # writer; reopened with mark_retry(reopen=True) if the transport refuses it)
+                status=OUTBOX_SENT if sent else OUTBOX_PENDING,
+                sent_at=now if sent else None,
                 attempts=0,
                 next_attempt_at=as_utc_datetime(not_before) or now,
                 created_at=now,
@@ -842,6 +846,32 @@ class UnitOfWork:
             .returning(outbox_t.c.id)
         )
         return (await self.conn.execute(stmt)).scalar_one_or_none()
+
+    async def enqueue_many(self, messages: Sequence[dict[str, Any]], *, leased: bool = False,
+                           sent: bool | Sequence[bool] = False, not_before: datetime | None = None) -> dict[str, int]:
+        """Several :meth:`enqueue` in one statement (the replies of a turn, issue 14). Each message is a dict with
+        ``kind, channel, chat_id, text, dedup_key`` and optional ``buttons, reference, meta``; ``sent`` may be one
+        flag per message. Returns ``{dedup_key: id}`` of the rows inserted (a key already queued is skipped)."""
+        if not messages:
+            return {}
+        now = utcnow()
+        flags = [sent] * len(messages) if isinstance(sent, bool) else list(sent)
+        values = []
+        for m, early in zip(messages, flags):
+            values.append(dict(
+                kind=m["kind"], channel=m["channel"], chat_id=str(m["chat_id"]), text=m["text"],
+                buttons=m.get("buttons"), meta=m.get("meta") or {}, reference=m.get("reference"),
+                dedup_key=str(m["dedup_key"])[:255], status=OUTBOX_SENT if early else OUTBOX_PENDING,
+                sent_at=now if early else None, attempts=0, next_attempt_at=as_utc_datetime(not_before) or now,
+                created_at=now, leased_by=self.store.worker_id if leased else None, last_error=None,
+                sent_message_id=None,
+            ))
+        stmt = (
+            self._insert(outbox_t).values(values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(outbox_t.c.id, outbox_t.c.dedup_key)
+        )
+        return {r.dedup_key: int(r.id) for r in (await self.conn.execute(stmt)).all()}
 
     async def get_outbox(self, outbox_id: int) -> OutboxMessage | None:
         row = (await self.conn.execute(sa.select(outbox_t).where(outbox_t.c.id == outbox_id))).first()
@@ -912,12 +942,14 @@ class UnitOfWork:
 
     async def release_outbox(self, ids: Sequence[int], at: datetime | None = None) -> None:
         """Give claimed rows back (due at ``at``, default now) without counting an attempt: they were not tried
-        because an earlier row of their chat failed (they stay behind it)."""
+        because an earlier row of their chat failed (they stay behind it). Rows recorded as sent in advance and
+        never tried are reopened."""
         if ids:
             await self.conn.execute(
                 sa.update(outbox_t)
-                .where(outbox_t.c.id.in_(list(ids)), outbox_t.c.status == OUTBOX_PENDING)
-                .values(next_attempt_at=as_utc_datetime(at or utcnow()), leased_by=None)
+                .where(outbox_t.c.id.in_(list(ids)), outbox_t.c.status != OUTBOX_FAILED)
+                .values(next_attempt_at=as_utc_datetime(at or utcnow()), leased_by=None, status=OUTBOX_PENDING,
+                        sent_at=None)
             )
 
     async def mark_sent_many(self, results: Sequence[tuple[int, str | int | None]]) -> None:
@@ -941,11 +973,15 @@ class UnitOfWork:
             )
         )
 
-    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime, reopen: bool = False) -> None:
+        """Try again at ``next_attempt_at``. ``reopen``: also for a row recorded as sent in advance (issue 14)."""
+        cond = outbox_t.c.status != OUTBOX_FAILED if reopen else outbox_t.c.status == OUTBOX_PENDING
         await self.conn.execute(
             sa.update(outbox_t)
-            .where(outbox_t.c.id == outbox_id, outbox_t.c.status == OUTBOX_PENDING)
+            .where(outbox_t.c.id == outbox_id, cond)
             .values(
+                status=OUTBOX_PENDING,
+                sent_at=None,
                 attempts=outbox_t.c.attempts + 1,
                 last_error=str(error)[:MAX_ERROR_CHARS],
                 next_attempt_at=as_utc_datetime(next_attempt_at),

@@ -548,3 +548,25 @@ async def test_inbox_keeps_updates_until_handled(database_url: str) -> None:
             assert await uow.prune_inbox() == 2
     finally:
         await store.close()
+
+
+async def test_orphan_leases_of_a_dead_worker_are_taken_back(store: Store, database_url: str) -> None:
+    """issue 14: rows leased by a process that is gone are due again at once; a live worker keeps its leases."""
+    other = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        await other.hold_worker_lock()
+        async with other.unit() as uow:
+            await uow.enqueue("reply_confirmation", "telegram", "1", "a", dedup_key="live", leased=True,
+                              not_before=datetime.now(timezone.utc) + timedelta(minutes=2))
+        async with store.unit() as uow:
+            await uow.enqueue("reply_confirmation", "telegram", "2", "b", dedup_key="mine", leased=True,
+                              not_before=datetime.now(timezone.utc) + timedelta(minutes=2))
+        # SQLite deployments run one process: any other worker's lease is an orphan; PostgreSQL asks the lock.
+        released = await store.release_orphan_leases()
+        assert released == (1 if store.dialect == "sqlite" else 0)
+    finally:
+        await other.close()
+    if store.dialect == "postgresql":
+        assert await store.release_orphan_leases() == 1  # the other worker is gone now
+    due = await store.due_outbox()
+    assert [m.text for m in due] == ["a"]  # our own lease is kept

@@ -24,20 +24,18 @@ a retry does not send them again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
-
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.outbox import Ambiguous, OutboxWorker, Permanent, Transient, backoff  # noqa: F401 - re-export
 from bot.channels.telegram.adapter import inline_keyboard, split_text
-from bot.texts import telegram as T
 from bot.channels.telegram.plain import defuse
+from bot.texts import telegram as T
 
 log = logging.getLogger(__name__)
 
