@@ -31,11 +31,12 @@ def match(
     commune: Optional[str] = typer.Option(None, "--commune", help="INSEE code (or SIREN of an EPCI) for eligibility."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     stdin: bool = typer.Option(False, "--stdin", help="One query per line on stdin, one JSON object per line out."),
+    theme: Optional[list[str]] = typer.Option(None, "--theme", help="A theme the person confirmed (repeatable)."),
 ) -> None:
-    """Rank the offers that fit a need, with reasons and warnings."""
+    """Rank the offers that fit a need, with reasons and warnings (and "unsure" when none fits clearly)."""
     from knowledge.cli import run_match
 
-    raise typer.Exit(run_match(text, commune=commune, json_out=json_out, stdin=stdin))
+    raise typer.Exit(run_match(text, commune=commune, json_out=json_out, stdin=stdin, themes=theme))
 
 
 @app.command()

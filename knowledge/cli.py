@@ -140,7 +140,13 @@ def _resolve_commune(commune: str | None, territory: Any) -> tuple[str | None, l
 
 
 @_data_errors
-def run_match(text: str | None, commune: str | None = None, json_out: bool = False, stdin: bool = False) -> int:
+def run_match(
+    text: str | None,
+    commune: str | None = None,
+    json_out: bool = False,
+    stdin: bool = False,
+    themes: list[str] | None = None,
+) -> int:
     dep = _departement()
     if text is None and not stdin:
         print(_T["no_text"], file=sys.stderr)
@@ -156,7 +162,7 @@ def run_match(text: str | None, commune: str | None = None, json_out: bool = Fal
         return EXIT_USAGE
 
     def compute(query: str) -> dict[str, Any]:
-        outcome = matcher.match_with_confidence(query, commune_code=code, limit=10)
+        outcome = matcher.match_with_confidence(query, commune_code=code, limit=10, themes=themes or None)
         return {
             "query": query,
             "results": [

@@ -13,6 +13,13 @@ How a query is scored (everything that can be is computed once, in ``Matcher.__i
    lists of laureates, rural only (approximated from the population, and said so), départements. An offer the
    commune cannot get is demoted (never dropped) with a warning; uncertain rules only warn.
 
+6. The agent's reading (``knowledge.rank``, issue 11): an asset of ordinary municipal investment lifts the general
+   investment grants; a village shop or bar lifts the rural programmes; works and request words weigh little and
+   filler words never count; a members-only programme not named is demoted when the collectivité is unknown; themes
+   the person confirmed replace the detected ones (``themes=``).
+7. ``match_with_confidence`` also says whether the first offers fit only weakly (``MatchResult.unsure``): running
+   matters (tariffs, staff, events…), or no asset, no programme named and a low raw score.
+
 ``Match.score`` is in [0, 1]: ``raw / (raw + SCALE)`` of the final raw score.
 
 User-facing wording: the short French phrases of reasons and warnings are all in ``WORDING`` below (the knowledge

@@ -56,6 +56,15 @@ def test_match_json_unsure_for_running_matters_but_weak_candidates_kept() -> Non
     assert "ne correspond clairement" in result.stdout
 
 
+def test_match_theme_option_re_ranks() -> None:
+    need = "projet pour le bourg : maison médicale et commerces"
+    health = json.loads(runner.invoke(app, ["match", "--json", "--commune", "90052", "--theme", "sante", need]).stdout)
+    shops = json.loads(runner.invoke(app, ["match", "--json", "--commune", "90052", "--theme", "commerce-artisanat",
+                                           need]).stdout)
+    assert health["results"][0]["id"] == "acces-aux-soins"
+    assert shops["results"][0]["id"] != "acces-aux-soins"
+
+
 def test_stdin_one_line_per_query_same_order_subprocess() -> None:
     queries = ["rénover l'école", "", "😀", "zone blanche", "x" * 10_000, "inondations"]
     proc = _run("match", "--stdin", input="\n".join(queries) + "\n")

@@ -415,6 +415,9 @@ def test_confirmed_themes_re_rank_and_corrected_themes_drop(kb: KnowledgeBase) -
     assert ids(kb.match(need, GIROMAGNY, themes=[ThemeId("commerce-artisanat")]))[0] != "acces-aux-soins"
     # unknown theme values are ignored; an empty list means "none of the themes you guessed"
     assert ids(kb.match(need, GIROMAGNY, themes=["pas-un-theme"])) == ids(kb.match(need, GIROMAGNY, themes=[]))
+    # bad theme values never crash; a single value is read as a list of one
+    assert kb.match(need, GIROMAGNY, themes=[None, 3, "", "sante"])  # type: ignore[list-item]
+    assert ids(kb.match(need, GIROMAGNY, themes="sante"))[0] == "acces-aux-soins"  # type: ignore[arg-type]
 
 
 def test_reasons_name_the_project_words_never_fillers(kb: KnowledgeBase) -> None:
