@@ -31,7 +31,7 @@ from bot.store.models import (
     RequestRoute,
 )
 from bot.store.search import like_pattern, query_words
-from bot.store.tables import request_route_t, request_t, utcnow
+from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.web.deps import READ_ALL, can
 
 PAGE_SIZE = 50
@@ -120,10 +120,44 @@ def commitment_cutoff(now: datetime, working_days: int) -> datetime:
 
 
 def _routed_to(key: str, active_only: bool = False) -> Any:
-    cond = [request_route_t.c.reference == request_t.c.reference, request_route_t.c.operator == key]
+    """Requests routed to operator ``key`` (served by the index on request_route (operator, reference))."""
+    sub = sa.select(request_route_t.c.reference).where(request_route_t.c.operator == key)
     if active_only:
-        cond.append(request_route_t.c.status.in_([ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE]))
-    return sa.exists(sa.select(sa.literal(1)).select_from(request_route_t).where(*cond))
+        sub = sub.where(request_route_t.c.status.in_([ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE]))
+    return request_t.c.reference.in_(sub)
+
+
+def _with_theme(theme: str) -> Any:
+    return request_t.c.reference.in_(sa.select(request_theme_t.c.reference).where(request_theme_t.c.theme == theme))
+
+
+_fts = sa.table("request_fts", sa.column("rowid"), sa.column("search_text"))
+
+
+def _matching(word: str, fts: bool) -> Any:
+    """Requests whose folded text contains ``word``: through SQLite's trigram index when there is one (words of 3
+    characters or more), else a LIKE (PostgreSQL's trigram index serves it)."""
+    if fts and len(word) >= 3 and not any(c in word for c in "%_\\"):
+        # no ESCAPE clause here: with one, FTS5 does not use its index
+        hits = sa.select(_fts.c.rowid).where(_fts.c.search_text.like(f"%{word}%"))
+        return request_t.c.id.in_(hits)
+    return request_t.c.search_text.like(like_pattern(word), escape="\\")
+
+
+async def has_fts(uow: Any) -> bool:
+    """Whether SQLite's trigram index and its triggers exist (a migration that rebuilt the table would have dropped
+    the triggers: then the search scans rather than miss new requests). Cached per store."""
+    store = uow.store
+    cached = getattr(store, "_console_fts", None)
+    if cached is None:
+        cached = False
+        if store.dialect == "sqlite":
+            n = (await uow.conn.execute(sa.text(
+                "SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = 'request_fts') OR "
+                "(type = 'trigger' AND name IN ('request_fts_ai', 'request_fts_ad', 'request_fts_au'))"))).scalar()
+            cached = n == 4
+        store._console_fts = cached
+    return cached
 
 
 def scope(agent: Agent) -> list[Any]:
@@ -141,8 +175,8 @@ def views_for(agent: Agent) -> tuple[str, ...]:
 
 def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -> list[Any]:
     open_ = request_t.c.status.in_(sorted(OPEN_STATUSES))
-    if view == "non-assignees":
-        return [open_, request_t.c.assigned_to.is_(None), request_t.c.assigned_agent_id.is_(None)]
+    if view == "non-assignees":  # whoever took it (console or Telegram) is in assigned_to
+        return [open_, request_t.c.assigned_to.is_(None)]
     if view == "mes-demandes":
         return [open_, request_t.c.assigned_agent_id == agent.id]
     if view == "en-retard":
@@ -152,7 +186,7 @@ def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -
     return []
 
 
-def filters(query: InboxQuery) -> list[Any]:
+def filters(query: InboxQuery, fts: bool = False) -> list[Any]:
     cond: list[Any] = []
     if query.statut == "ouvertes":
         cond.append(request_t.c.status.in_(sorted(OPEN_STATUSES)))
@@ -161,7 +195,7 @@ def filters(query: InboxQuery) -> list[Any]:
     elif query.statut:
         cond.append(request_t.c.status == query.statut)
     if query.theme:
-        cond.append(sa.cast(request_t.c.themes, sa.Text).like(like_pattern(f'"{query.theme}"'), escape="\\"))
+        cond.append(_with_theme(query.theme))
     if query.commune:
         cond.append(request_t.c.commune_code == query.commune)
     if query.epci:
@@ -169,11 +203,11 @@ def filters(query: InboxQuery) -> list[Any]:
     if query.operateur:
         cond.append(_routed_to(query.operateur))
     if query.suivi == NOBODY:
-        cond += [request_t.c.assigned_to.is_(None), request_t.c.assigned_agent_id.is_(None)]
+        cond.append(request_t.c.assigned_to.is_(None))
     elif query.suivi:
         cond.append(request_t.c.assigned_agent_id == int(query.suivi))
     for word in query_words(query.q):
-        cond.append(request_t.c.search_text.like(like_pattern(word), escape="\\"))
+        cond.append(_matching(word, fts))
     return cond
 
 
@@ -190,7 +224,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     now = now or utcnow()
     base = scope(agent)
     views = views_for(agent)
-    cond = base + filters(query)
+    cond = base + filters(query, await has_fts(uow))
     if query.vue in views:
         cond += view_condition(query.vue, agent, now, response_days)
     count = sa.select(sa.func.count()).select_from(request_t).where(*cond)
