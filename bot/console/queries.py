@@ -131,33 +131,11 @@ def _with_theme(theme: str) -> Any:
     return request_t.c.reference.in_(sa.select(request_theme_t.c.reference).where(request_theme_t.c.theme == theme))
 
 
-_fts = sa.table("request_fts", sa.column("rowid"), sa.column("search_text"))
-
-
-def _matching(word: str, fts: bool) -> Any:
-    """Requests whose folded text contains ``word``: through SQLite's trigram index when there is one (words of 3
-    characters or more), else a LIKE (PostgreSQL's trigram index serves it)."""
-    if fts and len(word) >= 3 and not any(c in word for c in "%_\\"):
-        # no ESCAPE clause here: with one, FTS5 does not use its index
-        hits = sa.select(_fts.c.rowid).where(_fts.c.search_text.like(f"%{word}%"))
-        return request_t.c.id.in_(hits)
+def _matching(word: str) -> Any:
+    """Requests whose folded text contains ``word``. PostgreSQL: the trigram index serves it when the word is
+    selective. SQLite: a scan of one narrow column (a trigram FTS5 index was tried: fast for rare words, ten times
+    slower than the scan for common ones; see docs/performance.md)."""
     return request_t.c.search_text.like(like_pattern(word), escape="\\")
-
-
-async def has_fts(uow: Any) -> bool:
-    """Whether SQLite's trigram index and its triggers exist (a migration that rebuilt the table would have dropped
-    the triggers: then the search scans rather than miss new requests). Cached per store."""
-    store = uow.store
-    cached = getattr(store, "_console_fts", None)
-    if cached is None:
-        cached = False
-        if store.dialect == "sqlite":
-            n = (await uow.conn.execute(sa.text(
-                "SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = 'request_fts') OR "
-                "(type = 'trigger' AND name IN ('request_fts_ai', 'request_fts_ad', 'request_fts_au'))"))).scalar()
-            cached = n == 4
-        store._console_fts = cached
-    return cached
 
 
 def scope(agent: Agent) -> list[Any]:
@@ -181,12 +159,12 @@ def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -
         return [open_, request_t.c.assigned_agent_id == agent.id]
     if view == "en-retard":
         return [request_t.c.status == NOUVELLE, request_t.c.created_at < commitment_cutoff(now, response_days)]
-    if view == "mon-operateur":
-        return [open_, _routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
+    if view == "mon-operateur":  # still with my operator (its route transmise or prise en charge)
+        return [_routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
     return []
 
 
-def filters(query: InboxQuery, fts: bool = False) -> list[Any]:
+def filters(query: InboxQuery) -> list[Any]:
     cond: list[Any] = []
     if query.statut == "ouvertes":
         cond.append(request_t.c.status.in_(sorted(OPEN_STATUSES)))
@@ -207,7 +185,7 @@ def filters(query: InboxQuery, fts: bool = False) -> list[Any]:
     elif query.suivi:
         cond.append(request_t.c.assigned_agent_id == int(query.suivi))
     for word in query_words(query.q):
-        cond.append(_matching(word, fts))
+        cond.append(_matching(word))
     return cond
 
 
@@ -224,7 +202,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     now = now or utcnow()
     base = scope(agent)
     views = views_for(agent)
-    cond = base + filters(query, await has_fts(uow))
+    cond = base + filters(query)
     if query.vue in views:
         cond += view_condition(query.vue, agent, now, response_days)
     count = sa.select(sa.func.count()).select_from(request_t).where(*cond)

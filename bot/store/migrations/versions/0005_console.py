@@ -76,8 +76,6 @@ def upgrade() -> None:
     op.create_index('ix_request_theme_theme', 'request_theme', ['theme', 'reference'], unique=False)
     _backfill_search_text()
     _backfill_themes()
-    if op.get_bind().dialect.name == 'sqlite':
-        _sqlite_fts()
     if op.get_bind().dialect.name == 'postgresql':
         # Trigram index for the console's substring search, when the extension can be had (it ships with PostgreSQL;
         # creating it needs the right to: without it the search still works, by a scan).
@@ -110,27 +108,6 @@ def _backfill_themes() -> None:
         bind.execute(sa.insert(request_theme), rows)
 
 
-def _sqlite_fts() -> None:
-    """SQLite: a trigram FTS5 index over request.search_text, kept by triggers, so that the console's substring
-    search does not scan (bot.store.search). Skipped when this SQLite lacks FTS5 (the search then scans)."""
-    bind = op.get_bind()
-    try:
-        bind.exec_driver_sql("CREATE VIRTUAL TABLE request_fts USING fts5(search_text, content='request', "
-                             "content_rowid='id', tokenize='trigram')")
-    except Exception:  # noqa: BLE001 - no FTS5 or no trigram tokenizer in this build
-        return
-    bind.exec_driver_sql("CREATE TRIGGER request_fts_ai AFTER INSERT ON request BEGIN "
-                         "INSERT INTO request_fts(rowid, search_text) VALUES (new.id, new.search_text); END")
-    bind.exec_driver_sql("CREATE TRIGGER request_fts_ad AFTER DELETE ON request BEGIN "
-                         "INSERT INTO request_fts(request_fts, rowid, search_text) "
-                         "VALUES ('delete', old.id, old.search_text); END")
-    bind.exec_driver_sql("CREATE TRIGGER request_fts_au AFTER UPDATE OF search_text ON request BEGIN "
-                         "INSERT INTO request_fts(request_fts, rowid, search_text) "
-                         "VALUES ('delete', old.id, old.search_text); "
-                         "INSERT INTO request_fts(rowid, search_text) VALUES (new.id, new.search_text); END")
-    bind.exec_driver_sql("INSERT INTO request_fts(request_fts) VALUES ('rebuild')")
-
-
 def _backfill_search_text() -> None:
     bind = op.get_bind()
     request = sa.table('request', sa.column('id', sa.Integer), sa.column('reference', sa.String),
@@ -145,10 +122,6 @@ def _backfill_search_text() -> None:
 
 def downgrade() -> None:
     op.execute('DROP INDEX IF EXISTS ix_request_search_trgm')
-    if op.get_bind().dialect.name == 'sqlite':
-        for name in ('request_fts_ai', 'request_fts_ad', 'request_fts_au'):
-            op.execute(f'DROP TRIGGER IF EXISTS {name}')
-        op.execute('DROP TABLE IF EXISTS request_fts')
     op.drop_index('ix_request_theme_theme', table_name='request_theme')
     op.drop_table('request_theme')
     op.drop_index('ix_request_status_assignee', table_name='request')
