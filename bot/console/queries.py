@@ -39,6 +39,8 @@ MAX_PAGE = 2000
 VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur")
 SORTS = ("recentes", "anciennes", "sans-action")
 NOBODY = "personne"
+AGE_DAYS = ("7", "30", "90")
+IDLE_DAYS = ("3", "7", "30")
 
 
 @dataclass
@@ -51,6 +53,8 @@ class InboxQuery:
     operateur: str = ""
     suivi: str = ""
     vue: str = ""
+    age: str = ""  # older than N days
+    inactif: str = ""  # open, no staff action for N days
     tri: str = "recentes"
     page: int = 1
 
@@ -71,6 +75,8 @@ class InboxQuery:
             suivi = ""
         vue = get("vue")
         tri = get("tri")
+        age = get("age")
+        inactif = get("inactif")
         try:
             page = min(MAX_PAGE, max(1, int(get("page", 6) or 1)))
         except ValueError:
@@ -78,7 +84,7 @@ class InboxQuery:
         return cls(
             q=get("q", 200), statut=statut, theme=get("theme"), commune=get("commune", 16), epci=get("epci", 16),
             operateur=operateur, suivi=suivi, vue=vue if vue in VIEWS else "", tri=tri if tri in SORTS else "recentes",
-            page=page,
+            age=age if age in AGE_DAYS else "", inactif=inactif if inactif in IDLE_DAYS else "", page=page,
         )
 
     def params(self, **changes: Any) -> dict[str, str]:
@@ -90,7 +96,7 @@ class InboxQuery:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.statut or self.theme or self.commune or self.epci or self.operateur or self.suivi
-                    or self.vue)
+                    or self.vue or self.age or self.inactif)
 
 
 @dataclass
@@ -164,8 +170,15 @@ def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -
     return []
 
 
-def filters(query: InboxQuery) -> list[Any]:
+def filters(query: InboxQuery, now: datetime | None = None) -> list[Any]:
+    now = now or utcnow()
     cond: list[Any] = []
+    if query.age:
+        cond.append(request_t.c.created_at < now - timedelta(days=int(query.age)))
+    if query.inactif:
+        cutoff = now - timedelta(days=int(query.inactif))
+        cond += [request_t.c.status.in_(sorted(OPEN_STATUSES)),
+                 sa.func.coalesce(request_t.c.staff_action_at, request_t.c.created_at) < cutoff]
     if query.statut == "ouvertes":
         cond.append(request_t.c.status.in_(sorted(OPEN_STATUSES)))
     elif query.statut == "closes":
@@ -202,7 +215,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     now = now or utcnow()
     base = scope(agent)
     views = views_for(agent)
-    cond = base + filters(query)
+    cond = base + filters(query, now)
     if query.vue in views:
         cond += view_condition(query.vue, agent, now, response_days)
     count = sa.select(sa.func.count()).select_from(request_t).where(*cond)
