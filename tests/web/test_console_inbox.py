@@ -60,8 +60,19 @@ async def test_filters(web: WebEnv, login_as) -> None:
     assert await refs(commune="90052") == {a.reference}
     assert await refs(operateur="ademe") == {b.reference}
     assert await refs(suivi="personne") == {a.reference, b.reference}
+    # age and inactivity: b was acted on (routed) now; a is 10 days old, untouched
+    from bot.store.tables import request_t, utcnow
+
+    async with web.guichet.store.unit() as uow:
+        await uow.conn.execute(request_t.update().where(request_t.c.reference == a.reference)
+                               .values(created_at=utcnow() - timedelta(days=10)))
+    assert await refs(age="7") == {a.reference}
+    assert await refs(age="30") == set()
+    assert await refs(inactif="7") == {a.reference}
+    assert await refs(inactif="3", statut="orientee") == set()
     # unknown values are ignored, not errors
-    assert await refs(statut="zzz", operateur="nasa", suivi="x", tri="?", page="-4") == {a.reference, b.reference}
+    assert await refs(statut="zzz", operateur="nasa", suivi="x", tri="?", page="-4", age="5",
+                      inactif="-1") == {a.reference, b.reference}
 
 
 async def test_saved_views_and_counts(web: WebEnv) -> None:
