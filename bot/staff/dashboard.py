@@ -27,7 +27,7 @@ from bot.store.tables import request_t
 
 #: Event kinds that are a staff action on the request (the first one is the "first contact"); the repository keeps
 #: ``request.first_action_at`` and ``request.routed_at`` from them (see ``UnitOfWork._note_first_action``).
-from bot.store.repository import FIRST_ACTION_KINDS  # noqa: E402
+from bot.store.repository import FIRST_ACTION_KINDS, working_day_index, working_days_between  # noqa: E402
 LATE_LIST_LIMIT = 50
 TOP_COMMUNES = 30
 
@@ -170,25 +170,14 @@ class _Sql:
     def __init__(self, dialect: str) -> None:
         self.pg = dialect == "postgresql"
 
-    def day(self, col: str) -> str:
-        """Whole days since 1970-01-01 (UTC) of a stored timestamp."""
-        if self.pg:
-            return f"(CAST({col} AS DATE) - DATE '1970-01-01')"
-        return f"CAST(julianday({col}) - 2440587.5 AS INTEGER)"
-
-    def workday(self, col: str) -> str:
-        """Index of the working day (Mon-Fri) of a timestamp: the difference of two is the number of working days
-        between them; a Saturday or Sunday counts as the next Monday. 1970-01-01 was a Thursday (+3 from Monday)."""
-        d = f"({self.day(col)} + 3)"
-        return f"(5 * ({d} / 7) + CASE WHEN {d} % 7 > 5 THEN 5 ELSE {d} % 7 END)"
-
     def seconds(self, start: str, end: str) -> str:
         if self.pg:
             return f"EXTRACT(EPOCH FROM ({end} - {start}))"
         return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
     def month(self, col: str) -> str:
-        return f"to_char({col}, 'YYYY-MM')" if self.pg else f"strftime('%Y-%m', {col})"
+        # SQLite stores timestamps as text ``YYYY-MM-DD HH:MM:SS``: the month is its first 7 characters
+        return f"to_char({col}, 'YYYY-MM')" if self.pg else f"substr({col}, 1, 7)"
 
     def json_to(self, col: str) -> str:
         return f"({col} ->> 'to')" if self.pg else f"json_extract({col}, '$.to')"
@@ -265,15 +254,17 @@ async def compute(
         return await _rows(uow, f"SELECT {expr} AS k, COUNT(*) AS n FROM request r {extra} WHERE {where} "
                                 f"GROUP BY {expr} ORDER BY {order}{lim}", params)
 
-    params_now = {**params, "now": sql.param_time(now), "days": int(response_days)}
+    cutoff = late_cutoff(now, response_days)
+    params_now = {**params, "cutoff": sql.param_time(cutoff), "days": int(response_days)}
     closed = ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES))
-    wd = f"({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')})"
-    late = f"((r.first_action_at IS NOT NULL OR r.status NOT IN ({closed})) AND {wd} > :days)"
+    waiting_late = f"(r.first_action_at IS NULL AND r.status NOT IN ({closed}) AND r.created_at < :cutoff)"
+    late = f"(r.first_action_wd > :days OR {waiting_late})"
     per_status = await _rows(uow, f"""
 SELECT r.status, COUNT(*) AS n,
        SUM(CASE WHEN r.routed_at IS NOT NULL OR r.operator IS NOT NULL THEN 1 ELSE 0 END) AS routed,
        SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS late,
-       SUM(CASE WHEN {late} AND r.first_action_at IS NULL THEN 1 ELSE 0 END) AS late_waiting
+       SUM(CASE WHEN {waiting_late} THEN 1 ELSE 0 END) AS late_waiting,
+       COUNT(r.first_action_at) AS n_first, COUNT(r.routed_at) AS n_routed, COUNT(r.closed_at) AS n_closed
 FROM request r WHERE {where} GROUP BY r.status""", params_now)
     found_status = {row[0]: row for row in per_status}
     out.by_status = [Count(s, T.status_label(s), int(found_status[s][1]) if s in found_status else 0)
@@ -282,6 +273,7 @@ FROM request r WHERE {where} GROUP BY r.status""", params_now)
     out.routed_total = sum(int(row[2] or 0) for row in per_status)
     out.past_commitment = sum(int(row[3] or 0) for row in per_status)
     out.past_commitment_waiting = sum(int(row[4] or 0) for row in per_status)
+    reached = [sum(int(row[i] or 0) for row in per_status) for i in (5, 6, 7)]
 
     themes = await _rows(uow, f"SELECT t.value AS k, COUNT(*) AS n FROM request r, {sql.themes_of('r')} "
                               f"WHERE {where} GROUP BY t.value ORDER BY n DESC, k", params)
@@ -303,32 +295,41 @@ WITH routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOI
 SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
     out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
 
-    # Delays: medians of (first action, first routing, closure) - filing, in one query (window functions)
-    medians = await _rows(uow, f"""
-WITH v AS (SELECT 'first' AS k, {sql.seconds('r.created_at', 'r.first_action_at')} AS s FROM request r
-           WHERE {where} AND r.first_action_at IS NOT NULL
-           UNION ALL
-           SELECT 'route', {sql.seconds('r.created_at', 'r.routed_at')} FROM request r
-           WHERE {where} AND r.routed_at IS NOT NULL
-           UNION ALL
-           SELECT 'close', {sql.seconds('r.created_at', 'r.closed_at')} FROM request r
-           WHERE {where} AND r.closed_at IS NOT NULL),
-o AS (SELECT k, s, ROW_NUMBER() OVER (PARTITION BY k ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY k) AS n FROM v)
-SELECT k, AVG(s) AS median, MAX(n) AS n FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k""", params)
-    found = {k: Delay(round(float(m) / 86400.0, 1) if m is not None else None, int(n)) for k, m, n in medians}
-    out.first_contact = found.get("first", Delay(None, 0))
-    out.orientation = found.get("route", Delay(None, 0))
-    out.closure = found.get("close", Delay(None, 0))
+    # Delays: medians of (first action, first routing, closure) - filing: the middle value(s) of each, ordered by
+    # the database (the counts are known from the first query)
+    delays = []
+    for col, n in zip(("first_action_at", "routed_at", "closed_at"), reached):
+        if not n:
+            delays.append(Delay(None, 0))
+            continue
+        middle = await _rows(uow, f"SELECT {sql.seconds('r.created_at', 'r.' + col)} AS s FROM request r "
+                                  f"WHERE {where} AND r.{col} IS NOT NULL ORDER BY s "
+                                  f"LIMIT {2 - n % 2} OFFSET {(n - 1) // 2}", params)
+        values = [float(v[0]) for v in middle]
+        delays.append(Delay(round(sum(values) / len(values) / 86400.0, 1) if values else None, n))
+    out.first_contact, out.orientation, out.closure = delays
 
     # Past the commitment: the longest first (still waiting, then answered late)
     late_rows = await _rows(uow, f"""
-SELECT r.reference, r.commune_code, r.created_at, {wd} AS wd,
+SELECT r.reference, r.commune_code, r.created_at, r.first_action_wd,
        CASE WHEN r.first_action_at IS NULL THEN 1 ELSE 0 END AS waiting
 FROM request r WHERE {where} AND {late}
-ORDER BY waiting DESC, wd DESC, r.created_at LIMIT {LATE_LIST_LIMIT}""", params_now)
-    out.late = [Late(ref, names.commune(code) if code else "", _aware(created), int(w), bool(waiting))
-                for ref, code, created, w, waiting in late_rows]
+ORDER BY waiting DESC, r.created_at, r.first_action_wd DESC LIMIT {LATE_LIST_LIMIT}""", params_now)
+    out.late = [Late(ref, names.commune(code) if code else "", _aware(created),
+                     working_days_between(_aware(created), now) if waiting else int(wd or 0), bool(waiting))
+                for ref, code, created, wd, waiting in late_rows]
+    out.late.sort(key=lambda x: (not x.waiting, -x.working_days))
     return out
+
+
+def late_cutoff(now: dt.datetime, response_days: int) -> dt.datetime:
+    """Midnight (UTC) of the first day whose requests are not yet past the commitment at ``now``: a request still
+    waiting and filed before it has waited more than ``response_days`` working days."""
+    limit = working_day_index(now) - response_days
+    day = now.astimezone(dt.timezone.utc).date() - dt.timedelta(days=(response_days * 7) // 5 + 3)
+    while working_day_index(day) < limit:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
 
 
 def _operator_label(key: str) -> str:
@@ -380,17 +381,17 @@ async def export_rows(
         rows = await _rows(uow, f"""
 SELECT r.id, r.reference, r.created_at, r.commune_code, r.commune_name, r.epci_code, r.role, r.themes,
        r.description, r.stage, r.help_kinds, r.matches, r.status, r.operator, r.assigned_to, r.closed_at,
-       r.first_action_at, r.routed_at,
-       ({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')}) AS wd
+       r.first_action_at, r.routed_at, r.first_action_wd
 FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}""",
-                           {**params, "last_id": last_id, "now": sql.param_time(now)})
+                           {**params, "last_id": last_id})
         if not rows:
             return
         for r in rows:
             (rid, ref, created, ccode, cname, epci, role, themes, need, stage, helps, matches, status, operator,
              assigned, closed, first_at, routed_at, wd) = r
             waiting = first_at is None and status not in CLOSED_STATUSES
-            late = (first_at is not None or waiting) and wd is not None and int(wd) > response_days
+            late = (wd is not None and int(wd) > response_days) or (
+                waiting and working_days_between(_aware(created), now) > response_days)
             yield [
                 ref, _day(created), cname or "", ccode or "", names.epci(epci) if epci else "",
                 roles.get(role or "", role or ""),
