@@ -86,6 +86,7 @@ def _working_days_later(start: dt.datetime, days: float) -> dt.datetime:
 
 def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> dict[str, list[dict[str, Any]]]:
     """Rows of ``request``, ``event`` and ``request_route`` for ``n`` requests filed over the last 24 months."""
+    from bot.store.repository import working_days_between
     from bot.store.search import search_text
     from bot.texts.staff import OPERATORS as LABELS
 
@@ -114,6 +115,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
         ev = [{"at": created, "reference": ref, "actor": f"telegram:{user}", "kind": "created",
                "data": {"status": "nouvelle", "channel": "telegram"}}]
         operator = None
+        first_at = routed_at = None
         assigned = None
         closed_at = None
         last_action = None
@@ -124,7 +126,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             assigned = rng.choice(["Paule Martin", "Karim Benali", "Sophie Roux", "Luc Girard"])
             ev.append({"at": t, "reference": ref, "actor": "telegram:111", "kind": "status",
                        "data": {"from": "nouvelle", "to": "en_cours", "assigned_to": assigned, "by": assigned}})
-            status, last_action = "en_cours", t
+            status, last_action, first_at = "en_cours", t, t
             if fate in ("orientee", "traitee", "close_sans_suite") and rng.random() < 0.7:
                 t = min(now, t + dt.timedelta(days=rng.uniform(0.5, 12)))
                 key = rng.choice(OPERATORS)
@@ -133,7 +135,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
                            "data": {"from": status, "to": "orientee", "operator": operator, "by": assigned}})
                 routes.append({"reference": ref, "operator": key, "status": "transmise", "created_at": t,
                                "updated_at": t})
-                status, last_action = "orientee", t
+                status, last_action, routed_at = "orientee", t, t
             if fate == "en_attente":
                 t = min(now, t + dt.timedelta(days=rng.uniform(0.2, 5)))
                 ev.append({"at": t, "reference": ref, "actor": "telegram:111", "kind": "question",
@@ -156,7 +158,8 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             "help_kinds": ["financement", "ingenierie"][: rng.randint(1, 2)], "budget": None, "timing": None,
             "matches": ["dsil", "fonds-vert", "detr"][: rng.randint(1, 3)], "assigned_to": assigned,
             "operator": operator, "staff_message_id": None, "consent_at": created, "anonymised_at": None,
-            "closed_at": closed_at, "staff_action_at": last_action,
+            "closed_at": closed_at, "staff_action_at": last_action, "first_action_at": first_at,
+            "routed_at": routed_at, "first_action_wd": working_days_between(created, first_at) if first_at else None,
             "search_text": search_text(ref, place.name, need),
         })
     return {"request": requests, "event": events, "request_route": routes}
@@ -175,9 +178,14 @@ async def fill(store: Any, rows: dict[str, list[dict[str, Any]]]) -> float:
                 await conn.execute(sa.insert(tbl), data[i : i + CHUNK])
         year = dt.datetime.now(dt.timezone.utc).year
         await conn.execute(sa.insert(counter_t), [{"scope": f"90-{year}", "value": len(rows["request"])}])
-    async with store.engine.connect() as conn:
-        await conn.execute(sa.text("ANALYZE"))
-        await conn.commit()
+    if store.dialect == "postgresql":  # as autovacuum would have: statistics and the visibility map
+        async with store.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        async with store.engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+            await conn.commit()
     return time.perf_counter() - t0
 
 

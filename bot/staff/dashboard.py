@@ -17,6 +17,10 @@ Transport-free (no web, no Telegram); SQLite and PostgreSQL. Days are UTC calend
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Sequence
 
@@ -100,8 +104,10 @@ class Filters:
         def short(v: Any, n: int = 64) -> str | None:
             return str(v).strip()[:n] or None if v else None
 
-        status = short(self.status)
-        return Filters(short(self.epci, 16), short(self.commune, 16), short(self.theme), 
+        status, theme = short(self.status), short(self.theme)
+        if theme and not re.fullmatch(r"[a-z0-9-]+", theme):
+            theme = "?"  # an id that cannot exist: matches nothing
+        return Filters(short(self.epci, 16), short(self.commune, 16), theme,
                        status if status in STATUSES else None, short(self.operator))
 
 
@@ -191,7 +197,8 @@ class _Sql:
     def has_theme(self, alias: str, param: str) -> str:
         if self.pg:
             return f"jsonb_exists({alias}.themes, :{param})"
-        return f"EXISTS (SELECT 1 FROM json_each({alias}.themes) WHERE value = :{param})"
+        # the JSON text holds the id between double quotes (ids are [a-z0-9-]: see Filters.clean)
+        return f"instr({alias}.themes, '\"' || :{param} || '\"') > 0"
 
     def param_time(self, value: dt.datetime) -> Any:
         naive = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -483,3 +490,48 @@ async def write_xlsx(uow: Any, out: Any, period: Period, filters: Filters | None
 
 def export_filename(period: Period, ext: str) -> str:
     return f"guichet-demandes-{period.start.isoformat()}-{period.end.isoformat()}.{ext}"
+
+
+# --- cache ----------------------------------------------------------------------------------------------------------
+class DashboardCache:
+    """The last dashboards computed, each kept while the data it was computed from is unchanged.
+
+    Every change a dashboard shows writes an event (a request filed, a status, a routing, a question…), so the
+    highest event id is the data's version; the day of the commitment's cutoff is in the key too (who is late changes
+    with time). Entries also expire after ``ttl`` seconds. Per process; a miss costs one ``MAX(id)`` on the event
+    table's primary key."""
+
+    def __init__(self, size: int = 64, ttl: float = 600.0) -> None:
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[Any, tuple[float, Dashboard]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    async def compute(self, uow: Any, period: Period, filters: Filters | None = None, *, response_days: int = 5,
+                      now: dt.datetime | None = None, communes_limit: int = TOP_COMMUNES) -> Dashboard:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        version = (await uow.conn.execute(sa.text("SELECT MAX(id) FROM event"))).scalar()
+        key = (str(uow.conn.engine.url), period, (filters or Filters()).clean(), response_days,
+               late_cutoff(now, response_days), communes_limit, version)
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and time.monotonic() - item[0] < self.ttl:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[1]
+        self.misses += 1
+        board = await compute(uow, period, filters, response_days=response_days, now=now,
+                              communes_limit=communes_limit)
+        with self._lock:
+            self._items[key] = (time.monotonic(), board)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return board
+
+
+#: The console's cache (one per process).
+CACHE = DashboardCache()
