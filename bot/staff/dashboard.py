@@ -178,12 +178,12 @@ class _Sql:
 
     def seconds(self, start: str, end: str) -> str:
         if self.pg:
-            return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+            return f"date_part('epoch', {end} - {start})"  # double precision (EXTRACT is numeric: slower to sort)
         return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
     def month(self, col: str) -> str:
         # SQLite stores timestamps as text ``YYYY-MM-DD HH:MM:SS``: the month is its first 7 characters
-        return f"to_char({col}, 'YYYY-MM')" if self.pg else f"substr({col}, 1, 7)"
+        return f"date_trunc('month', {col})" if self.pg else f"substr({col}, 1, 7)"
 
     def json_to(self, col: str) -> str:
         return f"({col} ->> 'to')" if self.pg else f"json_extract({col}, '$.to')"
@@ -290,22 +290,33 @@ FROM request r WHERE {where} GROUP BY r.status""", params_now)
     out.communes_total = len(communes)
     out.by_commune = [Count(k or "", names.commune(k) if k else T.UNKNOWN_COMMUNE.capitalize(), int(n))
                       for k, n in communes[:communes_limit]]
-    out.by_month = [Count(k, T.month_label(k), int(n))
-                    for k, n in await group(sql.month("r.created_at"), order="k")]
+    months = [(k if isinstance(k, str) else f"{k:%Y-%m}", n) for k, n in await group(sql.month("r.created_at"),
+                                                                                    order="k")]
+    out.by_month = [Count(k, T.month_label(k), int(n)) for k, n in months]
     label_to_key = " ".join(f"WHEN '{_sql_str(label)}' THEN '{key}'" for key, label in T.OPERATORS.items())
+    # Route rows (one per operator; the console and the group's routing write them), and the operator of requests
+    # routed before route rows existed
     routed = await _rows(uow, f"""
-WITH routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOIN request r ON r.reference = rr.reference
+WITH routed AS (SELECT rr.operator AS op FROM request_route rr JOIN request r ON r.reference = rr.reference
                 WHERE {where}
-                UNION
-                SELECT r.reference, CASE r.operator {label_to_key} ELSE r.operator END FROM request r
-                WHERE {where} AND r.operator IS NOT NULL)
+                UNION ALL
+                SELECT CASE r.operator {label_to_key} ELSE r.operator END FROM request r
+                WHERE {where} AND r.operator IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM request_route rr WHERE rr.reference = r.reference))
 SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
     out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
 
     # Delays: medians of (first action, first routing, closure) - filing: the middle value(s) of each, ordered by
     # the database (the counts are known from the first query)
     delays = []
-    for col, n in zip(("first_action_at", "routed_at", "closed_at"), reached):
+    if sql.pg:  # one scan, three ordered-set aggregates
+        cols = ("first_action_at", "routed_at", "closed_at")
+        aggs = ", ".join(f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {sql.seconds('r.created_at', 'r.' + c)})"
+                         for c in cols)
+        row = (await _rows(uow, f"SELECT {aggs} FROM request r WHERE {where}", params))[0]
+        for m, n in zip(row, reached):
+            delays.append(Delay(round(float(m) / 86400.0, 1) if m is not None and n else None, n))
+    for col, n in zip(("first_action_at", "routed_at", "closed_at") if not sql.pg else (), reached):
         if not n:
             delays.append(Delay(None, 0))
             continue
