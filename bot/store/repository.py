@@ -953,3 +953,11 @@ class UnitOfWork:
         await self.conn.execute(
             sa.update(request_t).where(
                 request_t.c.reference == reference).values(staff_action_at=utcnow(), **values))
+
+    async def outbox_of_request(self, reference: str, channel: str | None = None) -> list[OutboxMessage]:
+        """Messages queued about ``reference`` (on ``channel`` when given), oldest first: the console's view of
+        what the mayor was sent, with each one's delivery status."""
+        stmt = sa.select(outbox_t).where(outbox_t.c.reference == reference)
+        if channel is not None:
+            stmt = stmt.where(outbox_t.c.channel == channel)
+        return [_outbox(r) for r in (await self.conn.execute(stmt.order_by(outbox_t.c.id))).all()]
