@@ -363,7 +363,7 @@ def main() -> None:
     before = machine()
     results = asyncio.run(main_async(args))
     print_table(results)
-    command = "python bench/bench_console.py " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python bench/bench_console.py " + " ".join(sys.argv[1:])
     write_results(args, "bench_console", command.strip(), results, before)
 
 
