@@ -86,6 +86,7 @@ def _working_days_later(start: dt.datetime, days: float) -> dt.datetime:
 
 def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> dict[str, list[dict[str, Any]]]:
     """Rows of ``request``, ``event`` and ``request_route`` for ``n`` requests filed over the last 24 months."""
+    from bot.store.repository import working_days_between
     from bot.store.search import search_text
     from bot.texts.staff import OPERATORS as LABELS
 
@@ -114,6 +115,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
         ev = [{"at": created, "reference": ref, "actor": f"telegram:{user}", "kind": "created",
                "data": {"status": "nouvelle", "channel": "telegram"}}]
         operator = None
+        first_at = routed_at = None
         assigned = None
         closed_at = None
         last_action = None
@@ -124,7 +126,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             assigned = rng.choice(["Paule Martin", "Karim Benali", "Sophie Roux", "Luc Girard"])
             ev.append({"at": t, "reference": ref, "actor": "telegram:111", "kind": "status",
                        "data": {"from": "nouvelle", "to": "en_cours", "assigned_to": assigned, "by": assigned}})
-            status, last_action = "en_cours", t
+            status, last_action, first_at = "en_cours", t, t
             if fate in ("orientee", "traitee", "close_sans_suite") and rng.random() < 0.7:
                 t = min(now, t + dt.timedelta(days=rng.uniform(0.5, 12)))
                 key = rng.choice(OPERATORS)
@@ -133,7 +135,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
                            "data": {"from": status, "to": "orientee", "operator": operator, "by": assigned}})
                 routes.append({"reference": ref, "operator": key, "status": "transmise", "created_at": t,
                                "updated_at": t})
-                status, last_action = "orientee", t
+                status, last_action, routed_at = "orientee", t, t
             if fate == "en_attente":
                 t = min(now, t + dt.timedelta(days=rng.uniform(0.2, 5)))
                 ev.append({"at": t, "reference": ref, "actor": "telegram:111", "kind": "question",
@@ -156,7 +158,8 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             "help_kinds": ["financement", "ingenierie"][: rng.randint(1, 2)], "budget": None, "timing": None,
             "matches": ["dsil", "fonds-vert", "detr"][: rng.randint(1, 3)], "assigned_to": assigned,
             "operator": operator, "staff_message_id": None, "consent_at": created, "anonymised_at": None,
-            "closed_at": closed_at, "staff_action_at": last_action,
+            "closed_at": closed_at, "staff_action_at": last_action, "first_action_at": first_at,
+            "routed_at": routed_at, "first_action_wd": working_days_between(created, first_at) if first_at else None,
             "search_text": search_text(ref, place.name, need),
         })
     return {"request": requests, "event": events, "request_route": routes}
@@ -175,9 +178,14 @@ async def fill(store: Any, rows: dict[str, list[dict[str, Any]]]) -> float:
                 await conn.execute(sa.insert(tbl), data[i : i + CHUNK])
         year = dt.datetime.now(dt.timezone.utc).year
         await conn.execute(sa.insert(counter_t), [{"scope": f"90-{year}", "value": len(rows["request"])}])
-    async with store.engine.connect() as conn:
-        await conn.execute(sa.text("ANALYZE"))
-        await conn.commit()
+    if store.dialect == "postgresql":  # as autovacuum would have: statistics and the visibility map
+        async with store.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        async with store.engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+            await conn.commit()
     return time.perf_counter() - t0
 
 
@@ -201,13 +209,20 @@ async def login(app: Any, guichet: Any, role: str, operator: str | None = None) 
     return client
 
 
-async def timed_get(client: Any, path: str, runs: int, must: str | None = None) -> dict[str, Any]:
+async def timed_get(client: Any, path: str, runs: int, must: str | None = None, cold: bool = False
+                    ) -> dict[str, Any]:
+    """p50/p95 of ``runs`` GETs of ``path`` after a warm-up; ``cold``: the dashboard's cache is emptied before each
+    (every request computes the figures)."""
+    from bot.staff.dashboard import CACHE
+
     sw = Stopwatch()
     first = await client.get(path)  # warm-up (and check)
     assert first.status_code == 200, (path, first.status_code, first.text[:300])
     if must:
         assert must in first.text, (path, must)
     for _ in range(runs):
+        if cold:
+            CACHE.clear()
         with sw:
             r = await client.get(path)
         assert r.status_code == 200, path
@@ -220,7 +235,7 @@ def _p95(sw: Stopwatch) -> dict[str, Any]:
     return out
 
 
-async def run_case(db: str, url: str, n: int, runs: int, kb: Any) -> dict[str, Any]:
+async def run_case(db: str, url: str, n: int, runs: int, kb: Any, reuse: bool = False) -> dict[str, Any]:
     from bot.app import App
     from bot.config import load_settings
     from bot.dialogue.engine import Engine
@@ -234,12 +249,17 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any) -> dict[str, A
     store = await Store.open(url, departement="90", timezone_name="Europe/Paris")
     names.configure(kb=kb, public_url=BASE_URL)
     now = dt.datetime.now(dt.timezone.utc)
-    t0 = time.perf_counter()
-    rows = generate(n, kb.territory.communes_of("90"), now)
-    gen_s = time.perf_counter() - t0
-    fill_s = await fill(store, rows)
-    print(f"  {db}: {n} requests, {len(rows['event'])} events, {len(rows['request_route'])} routes "
-          f"(generated in {gen_s:.1f} s, stored in {fill_s:.1f} s)", flush=True)
+    if reuse:
+        rows = {"request": [None] * n, "event": [], "request_route": []}
+        fill_s = 0.0
+        print(f"  {db}: reusing {url}", flush=True)
+    else:
+        t0 = time.perf_counter()
+        rows = generate(n, kb.territory.communes_of("90"), now)
+        gen_s = time.perf_counter() - t0
+        fill_s = await fill(store, rows)
+        print(f"  {db}: {n} requests, {len(rows['event'])} events, {len(rows['request_route'])} routes "
+              f"(generated in {gen_s:.1f} s, stored in {fill_s:.1f} s)", flush=True)
     guichet = App(settings=settings, kb=kb, store=store, engine=Engine(kb=kb, store=store, settings=settings),
                   staff=StaffService(store))
     app = create_app(guichet)
@@ -257,6 +277,7 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any) -> dict[str, A
             "search: words of the need": ("/console/?q=ecole+chaudiere", None),
             "search: reference": (f"/console/?q=90-{now.year}-004242", f"90-{now.year}-004242"),
             "dashboard (12 months)": ("/console/tableau-de-bord", "demandes reçues"),
+            "dashboard (12 months), unchanged data (cached)": ("/console/tableau-de-bord", "demandes reçues"),
             "dashboard (24 months, one theme)": (
                 f"/console/tableau-de-bord?du={(now - dt.timedelta(days=731)).date()}&au={now.date()}&theme=sante",
                 "demandes reçues"),
@@ -268,8 +289,9 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any) -> dict[str, A
             if name.startswith("inbox, operator"):
                 results[name] = await timed_get(oper, "/console/", runs)
             else:
+                cold = name.startswith(("dashboard", "report")) and "cached" not in name
                 results[name] = await timed_get(pref, path, runs if "report" not in name else max(3, runs // 3),
-                                                must)
+                                                must, cold=cold)
             print(f"    {name}: p95 {results[name]['p95_ms']:.1f} ms", flush=True)
         # the data layer alone
         sw = Stopwatch()
@@ -299,7 +321,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     kb = KnowledgeBase.load("90")
     results: dict[str, Any] = {}
     for db in args.db:
-        if db == "sqlite":
+        if db == "sqlite" and args.keep:
+            reuse = args.keep.exists()
+            results[db] = await run_case(db, f"sqlite:///{args.keep}", args.requests, args.runs, kb, reuse)
+        elif db == "sqlite":
             import tempfile
 
             with tempfile.TemporaryDirectory(prefix="guichet-bench-console-") as tmp:
@@ -332,12 +357,13 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page (after one warm-up)")
+    parser.add_argument("--keep", type=Path, help="SQLite only: build (or reuse) the database at this path")
     add_output_args(parser, "bench_console")
     args = parser.parse_args()
     before = machine()
     results = asyncio.run(main_async(args))
     print_table(results)
-    command = "python bench/bench_console.py " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python bench/bench_console.py " + " ".join(sys.argv[1:])
     write_results(args, "bench_console", command.strip(), results, before)
 
 

@@ -74,7 +74,7 @@ def _epcis(request: Request) -> list[tuple[str, str]]:
 async def _compute(request: Request, period: D.Period, filters: D.Filters) -> D.Dashboard:
     app = guichet(request)
     async with app.store.unit(readonly=True) as uow:
-        return await D.compute(uow, period, filters, response_days=app.settings.response_days)
+        return await D.CACHE.compute(uow, period, filters, response_days=app.settings.response_days)
 
 
 def _shortcuts(today: dt.date) -> list[tuple[str, D.Period]]:
@@ -111,7 +111,8 @@ async def report_page(request: Request, agent: Agent = Depends(require(DASHBOARD
     period, filters = _period(request), _filters(request)
     app = guichet(request)
     async with app.store.unit(readonly=True) as uow:
-        board = await D.compute(uow, period, filters, response_days=app.settings.response_days)
+        board = await D.CACHE.compute(uow, period, filters, response_days=app.settings.response_days,
+                                      communes_limit=REPORT_COMMUNES)
         rows = []
         async for row in D.export_rows(uow, period, filters, response_days=app.settings.response_days):
             rows.append(row)

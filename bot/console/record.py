@@ -99,7 +99,8 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
 
 
 async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb: Any) -> RequestView:
-    events = await uow.history(record.reference)
+    # the group's sub-menu openings (issue 12b: kept so a refresh never replaces an open sub-menu) are not actions
+    events = [e for e in await uow.history(record.reference) if e.kind != "staff_menu"]
     routes = await uow.routes(record.reference)
     sent = await uow.outbox_of_request(record.reference)
     agents = {a.id: a.name for a in await uow.list_agents()}

@@ -17,6 +17,10 @@ Transport-free (no web, no Telegram); SQLite and PostgreSQL. Days are UTC calend
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Sequence
 
@@ -27,7 +31,7 @@ from bot.store.tables import request_t
 
 #: Event kinds that are a staff action on the request (the first one is the "first contact"); the repository keeps
 #: ``request.first_action_at`` and ``request.routed_at`` from them (see ``UnitOfWork._note_first_action``).
-from bot.store.repository import FIRST_ACTION_KINDS  # noqa: E402
+from bot.store.repository import FIRST_ACTION_KINDS, working_day_index, working_days_between  # noqa: E402
 LATE_LIST_LIMIT = 50
 TOP_COMMUNES = 30
 
@@ -100,8 +104,10 @@ class Filters:
         def short(v: Any, n: int = 64) -> str | None:
             return str(v).strip()[:n] or None if v else None
 
-        status = short(self.status)
-        return Filters(short(self.epci, 16), short(self.commune, 16), short(self.theme), 
+        status, theme = short(self.status), short(self.theme)
+        if theme and not re.fullmatch(r"[a-z0-9-]+", theme):
+            theme = "?"  # an id that cannot exist: matches nothing
+        return Filters(short(self.epci, 16), short(self.commune, 16), theme,
                        status if status in STATUSES else None, short(self.operator))
 
 
@@ -170,25 +176,14 @@ class _Sql:
     def __init__(self, dialect: str) -> None:
         self.pg = dialect == "postgresql"
 
-    def day(self, col: str) -> str:
-        """Whole days since 1970-01-01 (UTC) of a stored timestamp."""
-        if self.pg:
-            return f"(CAST({col} AS DATE) - DATE '1970-01-01')"
-        return f"CAST(julianday({col}) - 2440587.5 AS INTEGER)"
-
-    def workday(self, col: str) -> str:
-        """Index of the working day (Mon-Fri) of a timestamp: the difference of two is the number of working days
-        between them; a Saturday or Sunday counts as the next Monday. 1970-01-01 was a Thursday (+3 from Monday)."""
-        d = f"({self.day(col)} + 3)"
-        return f"(5 * ({d} / 7) + CASE WHEN {d} % 7 > 5 THEN 5 ELSE {d} % 7 END)"
-
     def seconds(self, start: str, end: str) -> str:
         if self.pg:
-            return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+            return f"date_part('epoch', {end} - {start})"  # double precision (EXTRACT is numeric: slower to sort)
         return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
     def month(self, col: str) -> str:
-        return f"to_char({col}, 'YYYY-MM')" if self.pg else f"strftime('%Y-%m', {col})"
+        # SQLite stores timestamps as text ``YYYY-MM-DD HH:MM:SS``: the month is its first 7 characters
+        return f"date_trunc('month', {col})" if self.pg else f"substr({col}, 1, 7)"
 
     def json_to(self, col: str) -> str:
         return f"({col} ->> 'to')" if self.pg else f"json_extract({col}, '$.to')"
@@ -202,7 +197,8 @@ class _Sql:
     def has_theme(self, alias: str, param: str) -> str:
         if self.pg:
             return f"jsonb_exists({alias}.themes, :{param})"
-        return f"EXISTS (SELECT 1 FROM json_each({alias}.themes) WHERE value = :{param})"
+        # the JSON text holds the id between double quotes (ids are [a-z0-9-]: see Filters.clean)
+        return f"instr({alias}.themes, '\"' || :{param} || '\"') > 0"
 
     def param_time(self, value: dt.datetime) -> Any:
         naive = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -265,15 +261,17 @@ async def compute(
         return await _rows(uow, f"SELECT {expr} AS k, COUNT(*) AS n FROM request r {extra} WHERE {where} "
                                 f"GROUP BY {expr} ORDER BY {order}{lim}", params)
 
-    params_now = {**params, "now": sql.param_time(now), "days": int(response_days)}
+    cutoff = late_cutoff(now, response_days)
+    params_now = {**params, "cutoff": sql.param_time(cutoff), "days": int(response_days)}
     closed = ", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES))
-    wd = f"({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')})"
-    late = f"((r.first_action_at IS NOT NULL OR r.status NOT IN ({closed})) AND {wd} > :days)"
+    waiting_late = f"(r.first_action_at IS NULL AND r.status NOT IN ({closed}) AND r.created_at < :cutoff)"
+    late = f"(r.first_action_wd > :days OR {waiting_late})"
     per_status = await _rows(uow, f"""
 SELECT r.status, COUNT(*) AS n,
        SUM(CASE WHEN r.routed_at IS NOT NULL OR r.operator IS NOT NULL THEN 1 ELSE 0 END) AS routed,
        SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS late,
-       SUM(CASE WHEN {late} AND r.first_action_at IS NULL THEN 1 ELSE 0 END) AS late_waiting
+       SUM(CASE WHEN {waiting_late} THEN 1 ELSE 0 END) AS late_waiting,
+       COUNT(r.first_action_at) AS n_first, COUNT(r.routed_at) AS n_routed, COUNT(r.closed_at) AS n_closed
 FROM request r WHERE {where} GROUP BY r.status""", params_now)
     found_status = {row[0]: row for row in per_status}
     out.by_status = [Count(s, T.status_label(s), int(found_status[s][1]) if s in found_status else 0)
@@ -282,6 +280,7 @@ FROM request r WHERE {where} GROUP BY r.status""", params_now)
     out.routed_total = sum(int(row[2] or 0) for row in per_status)
     out.past_commitment = sum(int(row[3] or 0) for row in per_status)
     out.past_commitment_waiting = sum(int(row[4] or 0) for row in per_status)
+    reached = [sum(int(row[i] or 0) for row in per_status) for i in (5, 6, 7)]
 
     themes = await _rows(uow, f"SELECT t.value AS k, COUNT(*) AS n FROM request r, {sql.themes_of('r')} "
                               f"WHERE {where} GROUP BY t.value ORDER BY n DESC, k", params)
@@ -291,44 +290,64 @@ FROM request r WHERE {where} GROUP BY r.status""", params_now)
     out.communes_total = len(communes)
     out.by_commune = [Count(k or "", names.commune(k) if k else T.UNKNOWN_COMMUNE.capitalize(), int(n))
                       for k, n in communes[:communes_limit]]
-    out.by_month = [Count(k, T.month_label(k), int(n))
-                    for k, n in await group(sql.month("r.created_at"), order="k")]
+    months = [(k if isinstance(k, str) else f"{k:%Y-%m}", n) for k, n in await group(sql.month("r.created_at"),
+                                                                                    order="k")]
+    out.by_month = [Count(k, T.month_label(k), int(n)) for k, n in months]
     label_to_key = " ".join(f"WHEN '{_sql_str(label)}' THEN '{key}'" for key, label in T.OPERATORS.items())
+    # Route rows (one per operator; the console and the group's routing write them), and the operator of requests
+    # routed before route rows existed
     routed = await _rows(uow, f"""
-WITH routed AS (SELECT rr.reference, rr.operator AS op FROM request_route rr JOIN request r ON r.reference = rr.reference
+WITH routed AS (SELECT rr.operator AS op FROM request_route rr JOIN request r ON r.reference = rr.reference
                 WHERE {where}
-                UNION
-                SELECT r.reference, CASE r.operator {label_to_key} ELSE r.operator END FROM request r
-                WHERE {where} AND r.operator IS NOT NULL)
+                UNION ALL
+                SELECT CASE r.operator {label_to_key} ELSE r.operator END FROM request r
+                WHERE {where} AND r.operator IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM request_route rr WHERE rr.reference = r.reference))
 SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
     out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
 
-    # Delays: medians of (first action, first routing, closure) - filing, in one query (window functions)
-    medians = await _rows(uow, f"""
-WITH v AS (SELECT 'first' AS k, {sql.seconds('r.created_at', 'r.first_action_at')} AS s FROM request r
-           WHERE {where} AND r.first_action_at IS NOT NULL
-           UNION ALL
-           SELECT 'route', {sql.seconds('r.created_at', 'r.routed_at')} FROM request r
-           WHERE {where} AND r.routed_at IS NOT NULL
-           UNION ALL
-           SELECT 'close', {sql.seconds('r.created_at', 'r.closed_at')} FROM request r
-           WHERE {where} AND r.closed_at IS NOT NULL),
-o AS (SELECT k, s, ROW_NUMBER() OVER (PARTITION BY k ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY k) AS n FROM v)
-SELECT k, AVG(s) AS median, MAX(n) AS n FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY k""", params)
-    found = {k: Delay(round(float(m) / 86400.0, 1) if m is not None else None, int(n)) for k, m, n in medians}
-    out.first_contact = found.get("first", Delay(None, 0))
-    out.orientation = found.get("route", Delay(None, 0))
-    out.closure = found.get("close", Delay(None, 0))
+    # Delays: medians of (first action, first routing, closure) - filing: the middle value(s) of each, ordered by
+    # the database (the counts are known from the first query)
+    delays = []
+    if sql.pg:  # one scan, three ordered-set aggregates
+        cols = ("first_action_at", "routed_at", "closed_at")
+        aggs = ", ".join(f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {sql.seconds('r.created_at', 'r.' + c)})"
+                         for c in cols)
+        row = (await _rows(uow, f"SELECT {aggs} FROM request r WHERE {where}", params))[0]
+        for m, n in zip(row, reached):
+            delays.append(Delay(round(float(m) / 86400.0, 1) if m is not None and n else None, n))
+    for col, n in zip(("first_action_at", "routed_at", "closed_at") if not sql.pg else (), reached):
+        if not n:
+            delays.append(Delay(None, 0))
+            continue
+        middle = await _rows(uow, f"SELECT {sql.seconds('r.created_at', 'r.' + col)} AS s FROM request r "
+                                  f"WHERE {where} AND r.{col} IS NOT NULL ORDER BY s "
+                                  f"LIMIT {2 - n % 2} OFFSET {(n - 1) // 2}", params)
+        values = [float(v[0]) for v in middle]
+        delays.append(Delay(round(sum(values) / len(values) / 86400.0, 1) if values else None, n))
+    out.first_contact, out.orientation, out.closure = delays
 
     # Past the commitment: the longest first (still waiting, then answered late)
     late_rows = await _rows(uow, f"""
-SELECT r.reference, r.commune_code, r.created_at, {wd} AS wd,
+SELECT r.reference, r.commune_code, r.created_at, r.first_action_wd,
        CASE WHEN r.first_action_at IS NULL THEN 1 ELSE 0 END AS waiting
 FROM request r WHERE {where} AND {late}
-ORDER BY waiting DESC, wd DESC, r.created_at LIMIT {LATE_LIST_LIMIT}""", params_now)
-    out.late = [Late(ref, names.commune(code) if code else "", _aware(created), int(w), bool(waiting))
-                for ref, code, created, w, waiting in late_rows]
+ORDER BY waiting DESC, r.created_at, r.first_action_wd DESC LIMIT {LATE_LIST_LIMIT}""", params_now)
+    out.late = [Late(ref, names.commune(code) if code else "", _aware(created),
+                     working_days_between(_aware(created), now) if waiting else int(wd or 0), bool(waiting))
+                for ref, code, created, wd, waiting in late_rows]
+    out.late.sort(key=lambda x: (not x.waiting, -x.working_days))
     return out
+
+
+def late_cutoff(now: dt.datetime, response_days: int) -> dt.datetime:
+    """Midnight (UTC) of the first day whose requests are not yet past the commitment at ``now``: a request still
+    waiting and filed before it has waited more than ``response_days`` working days."""
+    limit = working_day_index(now) - response_days
+    day = now.astimezone(dt.timezone.utc).date() - dt.timedelta(days=(response_days * 7) // 5 + 3)
+    while working_day_index(day) < limit:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
 
 
 def _operator_label(key: str) -> str:
@@ -380,17 +399,17 @@ async def export_rows(
         rows = await _rows(uow, f"""
 SELECT r.id, r.reference, r.created_at, r.commune_code, r.commune_name, r.epci_code, r.role, r.themes,
        r.description, r.stage, r.help_kinds, r.matches, r.status, r.operator, r.assigned_to, r.closed_at,
-       r.first_action_at, r.routed_at,
-       ({sql.workday('COALESCE(r.first_action_at, :now)')} - {sql.workday('r.created_at')}) AS wd
+       r.first_action_at, r.routed_at, r.first_action_wd
 FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}""",
-                           {**params, "last_id": last_id, "now": sql.param_time(now)})
+                           {**params, "last_id": last_id})
         if not rows:
             return
         for r in rows:
             (rid, ref, created, ccode, cname, epci, role, themes, need, stage, helps, matches, status, operator,
              assigned, closed, first_at, routed_at, wd) = r
             waiting = first_at is None and status not in CLOSED_STATUSES
-            late = (first_at is not None or waiting) and wd is not None and int(wd) > response_days
+            late = (wd is not None and int(wd) > response_days) or (
+                waiting and working_days_between(_aware(created), now) > response_days)
             yield [
                 ref, _day(created), cname or "", ccode or "", names.epci(epci) if epci else "",
                 roles.get(role or "", role or ""),
@@ -482,3 +501,48 @@ async def write_xlsx(uow: Any, out: Any, period: Period, filters: Filters | None
 
 def export_filename(period: Period, ext: str) -> str:
     return f"guichet-demandes-{period.start.isoformat()}-{period.end.isoformat()}.{ext}"
+
+
+# --- cache ----------------------------------------------------------------------------------------------------------
+class DashboardCache:
+    """The last dashboards computed, each kept while the data it was computed from is unchanged.
+
+    Every change a dashboard shows writes an event (a request filed, a status, a routing, a question…), so the
+    highest event id is the data's version; the day of the commitment's cutoff is in the key too (who is late changes
+    with time). Entries also expire after ``ttl`` seconds. Per process; a miss costs one ``MAX(id)`` on the event
+    table's primary key."""
+
+    def __init__(self, size: int = 64, ttl: float = 600.0) -> None:
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[Any, tuple[float, Dashboard]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    async def compute(self, uow: Any, period: Period, filters: Filters | None = None, *, response_days: int = 5,
+                      now: dt.datetime | None = None, communes_limit: int = TOP_COMMUNES) -> Dashboard:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        version = (await uow.conn.execute(sa.text("SELECT MAX(id) FROM event"))).scalar()
+        key = (str(uow.conn.engine.url), period, (filters or Filters()).clean(), response_days,
+               late_cutoff(now, response_days), communes_limit, version)
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None and time.monotonic() - item[0] < self.ttl:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[1]
+        self.misses += 1
+        board = await compute(uow, period, filters, response_days=response_days, now=now,
+                              communes_limit=communes_limit)
+        with self._lock:
+            self._items[key] = (time.monotonic(), board)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return board
+
+
+#: The console's cache (one per process).
+CACHE = DashboardCache()

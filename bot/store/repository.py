@@ -40,6 +40,20 @@ from bot.store.search import search_text
 
 #: Events that are a staff action on a request (the first one is its "first contact"; issue 12b, dashboard).
 FIRST_ACTION_KINDS = frozenset({"status", "question", "relay_to_mayor"})
+_MONDAY = date(1969, 12, 29)
+
+
+def working_day_index(day: date | datetime) -> int:
+    """Index of a day among working days (Monday to Friday; public holidays not counted out): the difference of two
+    is the number of working days between them; a Saturday or Sunday has the index of the next Monday."""
+    if isinstance(day, datetime):
+        day = day.astimezone(timezone.utc).date() if day.tzinfo else day.date()
+    n = (day - _MONDAY).days
+    return 5 * (n // 7) + min(n % 7, 5)
+
+
+def working_days_between(start: date | datetime, end: date | datetime) -> int:
+    return working_day_index(end) - working_day_index(start)
 from bot.store.models import (
     CLOSED_STATUSES,
     NOUVELLE,
@@ -772,12 +786,18 @@ class UnitOfWork:
         """Keep ``first_action_at`` (first staff action: a status change, a question, a message to the mayor) and
         ``routed_at`` (first routing to an operator) on the request, for the comité's dashboard."""
         c = request_t.c
-        values: dict[str, Any] = {"first_action_at": sa.func.coalesce(c.first_action_at, at)}
-        pending = c.first_action_at.is_(None)
-        if kind == "status" and data.get("to") == "orientee":
-            values["routed_at"] = sa.func.coalesce(c.routed_at, at)
-            pending = sa.or_(pending, c.routed_at.is_(None))
-        await self.conn.execute(sa.update(request_t).where(c.reference == reference, pending).values(**values))
+        row = (await self.conn.execute(sa.select(c.created_at, c.first_action_at, c.routed_at)
+                                       .where(c.reference == reference))).first()
+        if row is None:
+            return
+        values: dict[str, Any] = {}
+        if row.first_action_at is None:
+            values["first_action_at"] = at
+            values["first_action_wd"] = working_days_between(row.created_at, at)
+        if row.routed_at is None and kind == "status" and data.get("to") == "orientee":
+            values["routed_at"] = at
+        if values:
+            await self.conn.execute(sa.update(request_t).where(c.reference == reference).values(**values))
 
     async def history(self, reference: str) -> list[EventRecord]:
         stmt = sa.select(event_t).where(event_t.c.reference == reference).order_by(event_t.c.id)

@@ -59,8 +59,7 @@ class RequestRow(SQLModel, table=True):
         sa.Index("ix_request_operator", "operator"),
         # issue 12b (the comité's dashboard): covering index, so counts and delays over a period read it alone
         sa.Index("ix_request_dashboard", "created_at", "status", "epci_code", "commune_code", "operator",
-                 "first_action_at", "routed_at", "closed_at", "reference", "themes"),
-
+                 "first_action_at", "routed_at", "closed_at", "first_action_wd", "reference", "themes"),
         sa.Index("ix_request_status_created", "status", "created_at"),
         sa.Index("ix_request_status_assignee", "status", "assigned_to"),
     )
@@ -101,6 +100,7 @@ class RequestRow(SQLModel, table=True):
     # --- issue 12b (dashboard): first staff action (contact) and first routing to an operator, kept by log_event ---
     first_action_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     routed_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    first_action_wd: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer))  # working days to it
 
 
 class ConversationRow(SQLModel, table=True):

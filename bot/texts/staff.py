@@ -320,9 +320,6 @@ def event_label(kind: str, data: dict) -> str:
     return label
 
 
-def history_line(when: str, what: str, who: str) -> str:
-    return f"• {when} — {what} ({who})"
-
 
 # --- the comité's dashboard, report and exports (issue 12) --------------------------------------------------------------
 DASH_NO_EPCI = "Intercommunalité non précisée"

@@ -74,24 +74,11 @@ def staff_requests_truncated(shown: int, total: int) -> str:
     return f"… et {total - shown} autre(s) : utilisez /export."
 
 
-_EVENT_LABELS = {
-    "created": "demande déposée",
-    "status": "statut changé",
-    "question": "précisions demandées",
-    "appended": "complément reçu",
-    "relay_to_mayor": "message envoyé à l'élu(e)",
-    "relay_to_staff": "message de l'élu(e)",
-}
-
-
 def event_label(kind: str, data: dict) -> str:
-    label = _EVENT_LABELS.get(kind, kind.replace("_", " "))
-    new = data.get("new") or data.get("status") if isinstance(data, dict) else None
-    if kind == "status" and new:
-        from bot.texts.staff import status_label
+    """A history event in words (one wording with the staff texts: ``bot.texts.staff.event_label``)."""
+    from bot.texts.staff import event_label as _label
 
-        label = f"{label} : {status_label(str(new), data.get('operator'))}"
-    return label
+    return _label(kind, data)
 
 
 def staff_history_line(when: str, what: str, who: str) -> str:

@@ -138,7 +138,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module, not session: sync Playwright's loop must stop before async tests run
 def browser() -> Iterator[Any]:
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; scripts/test does it)")

@@ -12,7 +12,7 @@ from bot.staff import dashboard as D
 from bot.staff.search import search_requests
 from bot.staff.service import StaffService
 from bot.store.models import RequestDraft
-from bot.store.repository import Store
+from bot.store.repository import Store, working_days_between
 from bot.store.tables import event_t, request_t
 
 UTC = dt.timezone.utc
@@ -51,8 +51,10 @@ async def _at(store: Store, ref: str, when: dt.datetime) -> None:
         hist = await uow.history(ref)
         acts = [e.at for e in hist if e.kind in ("status", "question", "relay_to_mayor")]
         routed = [e.at for e in hist if e.kind == "status" and e.data.get("to") == "orientee"]
+        created = (await uow.get_request(ref)).created_at
         await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == ref).values(
-            first_action_at=min(acts) if acts else None, routed_at=min(routed) if routed else None))
+            first_action_at=min(acts) if acts else None, routed_at=min(routed) if routed else None,
+            first_action_wd=working_days_between(created, min(acts)) if acts else None))
 
 
 async def _world(store: Store) -> dict[str, str]:
@@ -238,3 +240,17 @@ async def test_repository_keeps_first_action_and_routing_times(store: Store) -> 
     assert again == first and routed is not None and routed >= first  # the first action stays the first
     await svc.route(ref, "cerema", "telegram:7", "Agent A")
     assert await times() == (first, routed)  # re-routing keeps the first routing time
+
+
+def test_working_days_and_cutoff() -> None:
+    from bot.store.repository import working_day_index
+
+    fri, sat, sun, mon = (dt.date(2026, 3, d) for d in (6, 7, 8, 9))
+    assert working_days_between(fri, fri) == 0 and working_days_between(fri, mon) == 1
+    assert working_day_index(sat) == working_day_index(sun) == working_day_index(mon)
+    assert working_days_between(mon, dt.date(2026, 3, 16)) == 5
+    # On Monday 2026-03-16, with 5 working days: still waiting and filed by Friday 2026-03-06 is late; filed on the
+    # Saturday counts from Monday 9 (5 working days: not yet late)
+    assert D.late_cutoff(dt.datetime(2026, 3, 16, 12, tzinfo=UTC), 5) == dt.datetime(2026, 3, 7, tzinfo=UTC)
+    assert D.late_cutoff(dt.datetime(2026, 3, 15, 12, tzinfo=UTC), 5) == dt.datetime(2026, 3, 7, tzinfo=UTC)
+    assert D.late_cutoff(dt.datetime(2026, 3, 17, 8, tzinfo=UTC), 5) == dt.datetime(2026, 3, 10, tzinfo=UTC)

@@ -108,3 +108,15 @@ def test_bench_footprint_runs(tmp_path: Path) -> None:
     for case in ("new_database", "existing_database"):
         assert summary[case]["rss_ready_mb"] > 10 and summary[case]["offers"] >= 30
         assert summary[case]["wall_to_ready_s"] > 0
+
+
+def test_bench_console_runs(tmp_path: Path) -> None:
+    """Issue 12b: inbox, search, dashboard and report through the ASGI app on a small generated database."""
+    data = _run("bench_console.py", tmp_path / "console.json", "--db", "sqlite", "--requests", "400", "--runs", "2",
+                timeout=600)
+    r = data["results"]["sqlite"]
+    assert r["requests"] == 400 and r["events"] > 400 and r["export_csv_rows"] > 0
+    pages = r["pages"]
+    assert {"inbox", "search: commune", "dashboard (12 months)", "report (6 months)"} <= set(pages)
+    assert all(p["n"] >= 2 and p["p95_ms"] >= p["p50_ms"] > 0 for p in pages.values())
+    assert 0 < r["dashboard_total_12_months"] <= 400

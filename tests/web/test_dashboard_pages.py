@@ -57,6 +57,13 @@ async def test_dashboard_figures_filters_and_bad_input(web: WebEnv, login_as) ->
     assert "<svg" in body and 'aria-hidden="true"' in body  # bars are decorative; numbers are in the table
     # The comité cannot open request pages: references are not links for them
     assert f'href="/console/demandes/{refs["giro"]}"' not in body
+    # The dashboard is cached while nothing changes; a new request shows at once
+    before = text_of(await c.get("/console/tableau-de-bord?epci=249000241"))
+    await web.new_request(commune_name="Delle", commune_code="90033", epci_code="249000241", user_id="4004",
+                          chat_id="4004")
+    after = text_of(await c.get("/console/tableau-de-bord?epci=249000241"))
+    count = re.compile(r'guichet-figure">(\d+)</span> demandes reçues')
+    assert int(count.search(after).group(1)) == int(count.search(before).group(1)) + 1
     # A filter on the EPCI keeps Belfort only, and the active filter is shown
     body = text_of(await c.get("/console/tableau-de-bord?epci=200069052"))
     assert "Belfort" in body and "Giromagny" not in body.split("Affiché")[1]

@@ -331,8 +331,8 @@ class StaffHandler:
         record = await self.store.get_request(ref)
         lines = [summary.text, "", T.STAFF_HISTORY_TITLE]
         for e in history:
-            lines.append(ST.history_line(_local(e.at, self.settings.timezone), ST.event_label(e.kind, e.data),
-                                         svc.actor_label(e, record)))
+            lines.append(T.staff_history_line(_local(e.at, self.settings.timezone), ST.event_label(e.kind, e.data),
+                                              svc.actor_label(e, record)))
         await self._send_long(bot, chat_id, "\n".join(lines))
 
     async def cmd_export(self, bot: Any, chat_id: int) -> None:

@@ -18,13 +18,14 @@ depends_on = None
 #: Kept in step with bot.staff.dashboard.FIRST_ACTION_KINDS (frozen here: a migration never imports the app).
 FIRST_ACTION_KINDS = ('status', 'question', 'relay_to_mayor')
 DASHBOARD_INDEX_COLUMNS = ['created_at', 'status', 'epci_code', 'commune_code', 'operator', 'first_action_at',
-                           'routed_at', 'closed_at', 'reference', 'themes']
+                           'routed_at', 'closed_at', 'first_action_wd', 'reference', 'themes']
 
 
 def upgrade() -> None:
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_action_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('routed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('first_action_wd', sa.Integer(), nullable=True))
     _backfill()
     op.create_index('ix_request_dashboard', 'request', DASHBOARD_INDEX_COLUMNS, unique=False)
 
@@ -37,10 +38,24 @@ def _backfill() -> None:
         first_action_at = (SELECT MIN(e.at) FROM event e WHERE e.reference = request.reference AND e.kind IN ({kinds})),
         routed_at = (SELECT MIN(e.at) FROM event e WHERE e.reference = request.reference AND e.kind = 'status'
                      AND {to} = 'orientee')""")
+    # Working days (Mon-Fri) from filing to the first action: index(day) = 5 * (n / 7) + min(n % 7, 5), n = days
+    # since Monday 1969-12-29 (the same as bot.store.repository.working_day_index).
+    if bind.dialect.name == 'postgresql':
+        day = "(CAST({} AS DATE) - DATE '1969-12-29')"
+    else:
+        day = "(CAST(julianday(date({})) - julianday('1969-12-29') AS INTEGER))"
+
+    def index(col: str) -> str:
+        n = day.format(col)
+        return f"(5 * ({n} / 7) + CASE WHEN {n} % 7 > 5 THEN 5 ELSE {n} % 7 END)"
+
+    op.execute(f"""UPDATE request SET first_action_wd = {index('first_action_at')} - {index('created_at')}
+        WHERE first_action_at IS NOT NULL""")
 
 
 def downgrade() -> None:
     op.drop_index('ix_request_dashboard', table_name='request')
     with op.batch_alter_table('request', schema=None) as batch_op:
+        batch_op.drop_column('first_action_wd')
         batch_op.drop_column('routed_at')
         batch_op.drop_column('first_action_at')
