@@ -163,7 +163,7 @@ async def check(database_url: str, people: int) -> dict[str, Any]:
             "doubled": sum(1 for n in per_email.values() if n > 1), "missing": len(expected - set(per_email))}
 
 
-def run_one(db: str, database_url: str, people: int, think: float) -> dict[str, Any]:
+def run_one(db: str, database_url: str, people: int, think: float, args_profile: str | None = None) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with SmtpServer() as smtp, tempfile.TemporaryDirectory() as data_dir:
@@ -174,7 +174,8 @@ def run_one(db: str, database_url: str, people: int, think: float) -> dict[str, 
         if think < 2.5:
             # faster than a person: the per-person limits (30 posts/min, the engine's 40 events/min) would stop it
             env.update(GUICHET_WEB_MAX_POSTS_PER_MINUTE="100000", GUICHET_FLOOD_MAX_MESSAGES="100000")
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env,
+        profile = ["-m", "cProfile", "-o", args_profile] if args_profile else []
+        server = subprocess.Popen([sys.executable, *profile, "-m", "bot.cli", "serve"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             import httpx
@@ -207,6 +208,7 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--think", type=float, default=3.0, help="mean seconds between two actions of a person")
+    parser.add_argument("--profile", help="run the server under cProfile, writing its profile to this file")
     add_output_args(parser, NAME)
     args = parser.parse_args()
     before = machine()
@@ -214,14 +216,14 @@ def main() -> int:
     for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
         if db == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                results[db] = run_one(db, f"sqlite:///{tmp}/guichet.db", args.people, args.think)
+                results[db] = run_one(db, f"sqlite:///{tmp}/guichet.db", args.people, args.think, args.profile)
         else:
             ok, why = pg_reachable()
             if not ok:
                 print(f"skipping PostgreSQL: {why}")
                 continue
             with pg_temp_database() as url:
-                results[db] = run_one(db, url, args.people, args.think)
+                results[db] = run_one(db, url, args.people, args.think, args.profile)
     rows = []
     for db, r in results.items():
         s, c, k = r["reply_server"], r["reply_client"], r["check"]

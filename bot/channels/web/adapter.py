@@ -103,6 +103,14 @@ class WebChat:
         async with self.store.unit() as uow:
             return await I.create_person_session(uow.conn)
 
+    async def poll(self, token: str | None, after: int) -> tuple[I.WebSession | None, list[Message]]:
+        """The session and the messages after ``after``, in one read-only unit (the page polls every few seconds)."""
+        if not token:
+            return None, []
+        async with self.store.unit(readonly=True) as uow:
+            session = await I.load_session(uow.conn, token)
+            return session, (await self._read(uow, session.person_id, after) if session else [])
+
     async def seen(self, session: I.WebSession) -> None:
         """The page is open (a poll): staff messages are shown there, not sent by e-mail."""
         if session.last_seen_at is not None and session.last_seen_at > utcnow() - I.SEEN_WRITE_EVERY:
@@ -137,9 +145,10 @@ class WebChat:
                     .on_conflict_do_nothing(index_elements=["update_key"]))
             if (await uow.conn.execute(stmt)).rowcount != 1:
                 return False
-        for reply in replies:
-            await uow.conn.execute(sa.insert(web_message_t).values(
-                person_id=person_id, author="bot", text=reply.text, buttons=_buttons(reply) or None, at=now))
+        if replies:
+            await uow.conn.execute(sa.insert(web_message_t), [
+                dict(person_id=person_id, author="bot", text=reply.text, buttons=_buttons(reply) or None, at=now,
+                     update_key=None) for reply in replies])
         return True
 
     # --- one post -----------------------------------------------------------------------------------------------------
@@ -181,10 +190,13 @@ class WebChat:
         if kind == "text" and text and text.strip().startswith("/") and len(text.strip()) > 1:
             name, _, args = text.strip()[1:].partition(" ")
             event.kind, event.command, event.text = "command", name, args or None
-        replies = await self.engine.handle(event)
-        async with self.store.unit() as uow:
-            if kind == "button" and shown is not None:
+        if kind == "button" and shown is not None:
+            # read before the engine answers (its reply's buttons are not the ones pressed), outside the write lock
+            async with self.store.unit(readonly=True) as uow:
                 shown = await self._button_label(uow, session.person_id, data) or shown
+        replies = await self.engine.handle(event)
+        # SQLite has one writer at a time: this unit only writes; the page's new messages are read after it
+        async with self.store.unit() as uow:
             if kind == "button" and data in FILING_DATA and session.email_confirmed:
                 await self._mark_confirmed_requests(uow, session)
             if kind == "button" and data == ERASE_YES and await self._erased_now(uow, session.person_id):
@@ -193,7 +205,7 @@ class WebChat:
             if session.data.pop("verify", None) is not None:  # the person left the code check
                 await I.save_session_data(uow.conn, session)
             await self._write(uow, session.person_id, shown, update_key, (prefix or []) + replies)
-            messages = None if after is None else await self._read(uow, session.person_id, after)
+        messages = None if after is None else await self.transcript(session.person_id, after)
         return PostResult(session, messages=messages)
 
     async def _erased_now(self, uow: Any, person_id: str) -> bool:

@@ -143,8 +143,7 @@ class ChatPages:
             return self._error(429, W.TOO_MANY)
         token = request.cookies.get(COOKIE)
         try:
-            session = await self.chat.session(token)
-            messages = await self.chat.transcript(session.person_id) if session else []
+            session, messages = await self.chat.poll(token, 0)
             if session:
                 await self.chat.seen(session)
         except StoreUnavailable:
@@ -250,11 +249,10 @@ class ChatPages:
         after = int(after_raw) if after_raw.isdigit() and len(after_raw) < 18 else 0
         token = request.cookies.get(COOKIE)
         try:
-            session = await self.chat.session(token)
+            session, messages = await self.chat.poll(token, after)
             if session is None:
                 return self._headers(Response(status_code=204))
             await self.chat.seen(session)
-            messages = await self.chat.transcript(session.person_id, after)
         except StoreUnavailable:
             return self._headers(Response(status_code=503))
         if not messages:
