@@ -49,6 +49,12 @@ LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "
         "Laurent"]
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Person:
     def __init__(self, i: int, base: str, think: float, smtp: SmtpServer, stats: dict[str, list[float]]) -> None:
         import httpx
@@ -82,6 +88,7 @@ class Person:
             if time.monotonic() < end:
                 after = self.messages[-1].id if self.messages else 0
                 r = await self.http.get(f"/messages?after={after}")
+                self.stats.setdefault("polls", []).append(1.0)
                 if r.status_code == 200:
                     self._merge(r.text)
 
@@ -142,6 +149,7 @@ async def drive(base: str, people: int, think: float, smtp: SmtpServer) -> dict[
     if os.environ.get("BENCH_DEBUG"):
         print("slowest posts:", *sorted(stats.get("by_action", []), reverse=True)[:12], sep="\n  ")
     return {"people": people, "think_s": think, "wall_s": round(wall, 1), "posts": len(stats["server"]),
+            "polls": len(stats.get("polls", [])),
             "reply_server": summary_ms(stats["server"]), "reply_client": summary_ms(stats["client"]),
             "references": [p.reference for p in crowd], "http_errors": sum(p.errors for p in crowd),
             "error_statuses": sorted(set(stats.get("statuses", [])))}
@@ -190,7 +198,11 @@ def run_one(db: str, database_url: str, people: int, think: float, args_profile:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("server did not start: " + (server.stderr.read() or b"").decode()[-2000:])
                 time.sleep(0.3)
+            cpu_before = process_cpu(server.pid)
             result = asyncio.run(drive(base, people, think, smtp))
+            cpu = process_cpu(server.pid) - cpu_before
+            result["server_cpu_s"] = round(cpu, 2)
+            result["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, result["posts"] + result["polls"]), 2)
         finally:
             server.terminate()
             try:
@@ -229,9 +241,11 @@ def main() -> int:
         s, c, k = r["reply_server"], r["reply_client"], r["check"]
         rows.append([db, r["people"], r["think_s"], r["posts"], s.get("p50_ms"), s.get("p90_ms"), s.get("p99_ms"),
                      s.get("max_ms"), c.get("p99_ms"), f"{k['people_with_one']}/{r['people']}", k["doubled"],
-                     k["missing"], r["http_errors"], r["wall_s"]])
+                     k["missing"], r["http_errors"], r["wall_s"], r["server_cpu_ms_per_request"],
+                     f"{r['server_cpu_s'] / r['wall_s']:.2f}"])
     print(table(["db", "people", "think s", "posts", "server p50 ms", "p90", "p99", "max", "client p99 ms",
-                 "filed once", "doubled", "missing", "http errors", "wall s"], rows))
+                 "filed once", "doubled", "missing", "http errors", "wall s", "server CPU ms/request",
+                 "server CPU s/s"], rows))
     command = "python bench/bench_webchat.py " + " ".join(sys.argv[1:])
     write_results(args, NAME, command.strip(), results, before)
     ok = all(r["check"]["people_with_one"] == r["people"] and r["reply_server"].get("p99_ms", 1e9) <= 150

@@ -97,7 +97,7 @@ class ChatPages:
         self.settings = chat.settings
         self.secure = self.settings.public_url.startswith("https://")
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                                      autoescape=True, trim_blocks=True, lstrip_blocks=True)
+                                      autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.globals["T"] = W
         self.per_session = RateLimiter(int(self.settings.web_max_posts_per_minute))
         self.per_address = RateLimiter(int(self.settings.web_max_requests_per_minute_per_address))
