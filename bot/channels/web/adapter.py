@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -38,6 +39,10 @@ ERASE_YES = "x:yes"
 RESEND_DATA, CHANGE_DATA, CANCEL_DATA = "v:resend", "v:change", "v:cancel"
 #: The person counts as looking at the page when it polled this recently (else staff messages go by e-mail too).
 PRESENT_FOR = timedelta(seconds=30)
+#: A poll answered from memory asks the database again after this long (messages written by another worker).
+POLL_RECHECK = 10.0
+#: A poll's session is taken from memory this long (revocation on another worker is seen within it).
+SESSION_CACHE = timedelta(seconds=30)
 MAX_TEXT_CHARS = 4000
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TRANSCRIPT_LIMIT = 300
@@ -89,6 +94,8 @@ class WebChat:
         self.secret = secret if secret is not None else load_secret(settings)
         self.mailer = EmailSender(store, settings)
         self._tasks: list[asyncio.Task[None]] = []
+        self._sessions: dict[str, tuple[I.WebSession, float]] = {}  # poll's session cache: token → (session, until)
+        self._known: dict[str, tuple[int, float]] = {}  # person → (last message id seen, when the database said so)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
 
@@ -103,13 +110,40 @@ class WebChat:
         async with self.store.unit() as uow:
             return await I.create_person_session(uow.conn)
 
-    async def poll(self, token: str | None, after: int) -> tuple[I.WebSession | None, list[Message]]:
-        """The session and the messages after ``after``, in one read-only unit (the page polls every few seconds)."""
+    async def poll(self, token: str | None, after: int, *, fresh: bool = False) -> tuple[I.WebSession | None, list[Message]]:
+        """The session and the messages after ``after`` (the page polls every few seconds).
+
+        Most polls find nothing new: this process remembers, per person, the last message id it wrote or read and
+        when it last asked the database; a poll that is not past that id is answered from memory for
+        ``POLL_RECHECK`` (what another worker wrote is seen within that time), and a poll's session from memory
+        for ``SESSION_CACHE`` (a session revoked on another worker stops polling within that time). ``fresh``
+        (the page itself) always reads the database."""
         if not token:
             return None, []
+        now = time.monotonic()
+        cached = None if fresh else self._sessions.get(token)
+        if cached is not None and cached[1] > now:
+            session = cached[0]
+            known = self._known.get(session.person_id)
+            if known is not None and after >= known[0] and known[1] > now - POLL_RECHECK:
+                return session, []
         async with self.store.unit(readonly=True) as uow:
             session = await I.load_session(uow.conn, token)
-            return session, (await self._read(uow, session.person_id, after) if session else [])
+            messages = await self._read(uow, session.person_id, after) if session else []
+        if session is None:
+            self._sessions.pop(token, None)
+            return None, []
+        if len(self._sessions) > 50_000:
+            self._sessions.clear()
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._sessions[token] = (session, now + SESSION_CACHE.total_seconds())
+        self._known[session.person_id] = (messages[-1].id if messages else after, now)
+        return session, messages
+
+    def _forget(self, person_id: str) -> None:
+        """Something was written for this person: the next poll asks the database."""
+        self._known.pop(person_id, None)
 
     async def seen(self, session: I.WebSession) -> None:
         """The page is open (a poll): staff messages are shown there, not sent by e-mail."""
@@ -121,6 +155,8 @@ class WebChat:
     async def logout(self, session: I.WebSession) -> None:
         async with self.store.unit() as uow:
             await I.revoke_session(uow.conn, session.token_hash)
+        for token in [t for t, (cached, _) in self._sessions.items() if cached.token_hash == session.token_hash]:
+            del self._sessions[token]
 
     # --- transcript ---------------------------------------------------------------------------------------------------
     async def transcript(self, person_id: str, after: int = 0) -> list[Message]:
@@ -137,6 +173,7 @@ class WebChat:
     async def _write(self, uow: Any, person_id: str, person_text: str | None, key: str | None,
                      replies: list[Reply]) -> bool:
         """Append the person's message (once per key) and the replies. False when the key was written already."""
+        self._forget(person_id)
         now = utcnow()
         if person_text is not None:
             stmt = (uow._insert(web_message_t)
@@ -376,6 +413,7 @@ class WebChat:
         now = now or utcnow()
         rows = await claim_due(self.store, CHANNEL, now, 50, timedelta(seconds=60))
         for row in rows:
+            self._forget(str(row.chat_id))
             async with self.store.unit() as uow:
                 await uow.conn.execute(sa.insert(web_message_t).values(
                     person_id=str(row.chat_id), author="staff", text=row.text, buttons=row.buttons or None, at=now))

@@ -143,7 +143,7 @@ class ChatPages:
             return self._error(429, W.TOO_MANY)
         token = request.cookies.get(COOKIE)
         try:
-            session, messages = await self.chat.poll(token, 0)
+            session, messages = await self.chat.poll(token, 0, fresh=True)
             if session:
                 await self.chat.seen(session)
         except StoreUnavailable:
