@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     proconnect_issuer: str | None = None
     proconnect_client_id: str | None = None
     proconnect_client_secret: SecretStr | None = None
+    # issue 12: scopes asked from ProConnect (its own claims; a test provider may need "openid email profile")
+    proconnect_scopes: str = "openid email given_name usual_name uid siret idp_id"
 
     # E-mail (web chat codes and notifications)
     smtp_host: str | None = None

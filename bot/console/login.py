@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console.auth import safe_next, start_session, use_login_link
+from bot.console.proconnect import configured, logout_url
 from bot.store.models import Agent
 from bot.texts import console as T
 from bot.web.deps import current_agent, guichet
@@ -20,8 +21,7 @@ async def login_page(request: Request, suite: str | None = None,
                      agent: Agent | None = Depends(current_agent)) -> Response:
     if agent is not None:
         return RedirectResponse(safe_next(suite), status_code=303)
-    settings = guichet(request).settings
-    proconnect = bool(settings.proconnect_issuer and settings.proconnect_client_id)
+    proconnect = configured(guichet(request).settings)
     if suite:
         request.session["next"] = safe_next(suite)
     return render(request, "console/login.html", {"proconnect": proconnect})
@@ -48,6 +48,7 @@ async def link_login(request: Request, token: str) -> Response:
 
 @router.post("/deconnexion")
 async def logout(request: Request) -> Response:
+    end = logout_url(request, request.session.get("oidc_id_token"))
     request.session.clear()
     flash(request, T.LOGGED_OUT, "info")
-    return RedirectResponse("/console/connexion", status_code=303)
+    return RedirectResponse(end or "/console/connexion", status_code=303)

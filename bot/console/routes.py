@@ -6,11 +6,14 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from bot.console import inbox, login
+from bot.console import agents_page, inbox, login, proconnect, request_page
 from bot.web.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 
 router = APIRouter()
 router.include_router(login.router)
+router.include_router(proconnect.router)
 router.include_router(inbox.router)
+router.include_router(request_page.router)
+router.include_router(agents_page.router)

@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from bot.store.models import (
+    ROUTE_PRISE_EN_CHARGE,
+    ROUTE_STATUSES,
+    ROUTE_TRANSMISE,
     CLOSE_SANS_SUITE,
     CLOSED_STATUSES,
     EN_ATTENTE,
@@ -54,6 +57,9 @@ TELEGRAM_MAX_CHARS = 4096
 SUMMARY_BUDGET = 4000
 CALLBACK_PREFIX = "st"
 MAX_RELAY_CHARS = 3500
+#: Routes still with the operator (routing there again changes nothing).
+ACTIVE_ROUTE_STATUSES = frozenset({ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE})
+MAX_NOTE_CHARS = 5000
 #: Step given to a mayor's conversation created only to await an answer (the engine's main menu).
 AWAIT_STEP = "menu"
 
@@ -319,7 +325,9 @@ async def _change_status(
     mayor_kind: str = "status_notice",
     mayor_text: Callable[[RequestRecord], str],
     done_text: Callable[[RequestRecord], str],
+    staff_columns: dict[str, Any] | None = None,
 ) -> StaffResult:
+    staff_columns = staff_columns or {}
     try:
         record = await uow.set_status(
             reference, status, actor, note=note, operator=operator, assigned_to=assigned_to,
@@ -331,6 +339,7 @@ async def _change_status(
         current = await uow.get_request(reference)
         return _fail("illegal_transition", T.illegal_transition(exc.reference, exc.current, exc.new), current)
     event = (await uow.history(record.reference))[-1]
+    await uow.mark_staff_action(record.reference, **staff_columns)
     ids = []
     n = await uow.count_events(record.reference, "status")
     mid = await _notify_mayor(uow, record, mayor_kind, mayor_text(record), f"notify:{record.reference}:{n}:{status}")
@@ -344,17 +353,24 @@ def _who(actor: str, by: str | None) -> str:
 
 
 # --- actions on a unit of work ----------------------------------------------------------------------------------------
-async def take_charge(uow: Any, reference: str, actor: str, actor_name: str | None = None) -> StaffResult:
+async def take_charge(uow: Any, reference: str, actor: str, actor_name: str | None = None,
+                      agent_id: int | None = None) -> StaffResult:
+    """Status ``en_cours``, followed by the actor (``agent_id``: a console agent). Already ``en_cours``: nothing
+    (a double tap, or the same action from the group and the console), except that a console agent taking a request
+    someone else follows becomes its follower (:func:`assign`, no message to the mayor)."""
     current = await uow.get_request(reference, for_update=True)
     if current is None:
         return _fail("unknown_reference", T.unknown_reference(reference))
     if current.status == EN_COURS:
+        if agent_id is not None and current.assigned_agent_id != agent_id:
+            return await assign(uow, current.reference, agent_id, actor_name or actor, actor, actor_name)
         return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
     who = _who(actor, actor_name)
     return await _change_status(
         uow, current.reference, EN_COURS, actor, by=actor_name, assigned_to=who,
         mayor_text=lambda r: T.mayor_taken(r.reference),
         done_text=lambda r: T.done_taken(r.reference, who),
+        staff_columns={"assigned_agent_id": agent_id},
     )
 
 
@@ -366,14 +382,19 @@ async def route(uow: Any, reference: str, operator: str, actor: str, actor_name:
     current = await uow.get_request(reference, for_update=True)
     if current is None:
         return _fail("unknown_reference", T.unknown_reference(reference))
-    if current.status == ORIENTEE and current.operator == label:
+    routes = {r.operator: r for r in await uow.routes(current.reference)}
+    active = routes.get(_key) is not None and routes[_key].status in ACTIVE_ROUTE_STATUSES
+    if active or (not routes and current.status == ORIENTEE and current.operator == label):  # before routes
         return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
     who = _who(actor, actor_name)
-    return await _change_status(
+    result = await _change_status(
         uow, current.reference, ORIENTEE, actor, by=actor_name, operator=label,
         mayor_text=lambda r: T.mayor_routed(r.reference, label),
         done_text=lambda r: T.done_routed(r.reference, label, who),
     )
+    if result.ok:
+        await uow.set_route(current.reference, _key, ROUTE_TRANSMISE)
+    return result
 
 
 async def ask_details(uow: Any, reference: str, question: str, actor: str, actor_name: str | None = None) -> StaffResult:
@@ -405,6 +426,7 @@ async def ask_details(uow: Any, reference: str, question: str, actor: str, actor
         record = await uow.set_status(current.reference, EN_ATTENTE, actor, extra={"by": actor_name} if actor_name else None)
         event = (await uow.history(record.reference))[-1]
     await _await_answer(uow, record, question)
+    await uow.mark_staff_action(record.reference)
     sid = await _refresh_staff_message(uow, record, event, actor_name)
     ids = [i for i in (mid, sid) if i is not None]
     return StaffResult(True, "ok", T.done_asked(record.reference, _who(actor, actor_name)), record, ids)
@@ -479,6 +501,75 @@ async def close(uow: Any, reference: str, outcome: str, actor: str, note: str | 
         mayor_text=lambda r: text(r.reference, note),
         done_text=lambda r: T.done_closed(r.reference, status, who),
     )
+
+
+# --- console actions (issue 12); the group's buttons use the same functions above ------------------------------------
+async def assign(uow: Any, reference: str, agent_id: int, agent_name: str, actor: str,
+                 actor_name: str | None = None) -> StaffResult:
+    """Make a console agent the request's follower (``assigned_to`` = their name). Internal: the mayor is not told;
+    the group's message is refreshed. Same follower again: nothing."""
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status in CLOSED_STATUSES:
+        return _fail("illegal_transition", T.CLOSED_NO_ACTION, current)
+    if current.assigned_agent_id == agent_id and current.assigned_to == agent_name:
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    data: dict[str, Any] = {"from": current.assigned_to, "to": agent_name, "agent_id": agent_id}
+    if actor_name:
+        data["by"] = actor_name
+    event = await uow.log_event(current.reference, actor, "assigned", data)
+    await uow.mark_staff_action(current.reference, assigned_to=agent_name, assigned_agent_id=agent_id)
+    record = await uow.get_request(current.reference)
+    sid = await _refresh_staff_message(uow, record, event, actor_name)
+    return StaffResult(True, "ok", T.done_assigned(record.reference, agent_name, _who(actor, actor_name)), record,
+                       [sid] if sid else [])
+
+
+async def set_route_status(uow: Any, reference: str, operator: str, status: str, actor: str,
+                           actor_name: str | None = None) -> StaffResult:
+    """One operator's own status on a request routed to it (``transmise`` → ``prise_en_charge`` → ``traitee``…)."""
+    resolved = resolve_operator(operator)
+    if resolved is None:
+        return _fail("unknown_operator", T.unknown_operator(operator))
+    key, label = resolved
+    if status not in ROUTE_STATUSES:
+        return _fail("unknown_outcome", T.UNKNOWN_ROUTE_STATUS)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    routes = {r.operator: r for r in await uow.routes(current.reference)}
+    if key not in routes:
+        return _fail("no_target", T.not_routed_to(label), current)
+    if current.status in CLOSED_STATUSES:
+        return _fail("illegal_transition", T.CLOSED_NO_ACTION, current)
+    if routes[key].status == status:
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    await uow.set_route(current.reference, key, status)
+    data: dict[str, Any] = {"operator": key, "from": routes[key].status, "to": status}
+    if actor_name:
+        data["by"] = actor_name
+    event = await uow.log_event(current.reference, actor, "route_status", data)
+    await uow.mark_staff_action(current.reference)
+    sid = await _refresh_staff_message(uow, current, event, actor_name)
+    return StaffResult(True, "ok", T.done_route_status(current.reference, label, status), current,
+                       [sid] if sid else [])
+
+
+async def add_note(uow: Any, reference: str, text: str, actor: str, actor_name: str | None = None) -> StaffResult:
+    """An internal note: in the request's history, never sent to the mayor nor to the group."""
+    text = _clean(text).strip()[:MAX_NOTE_CHARS]
+    if not text:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    data: dict[str, Any] = {"text": text}
+    if actor_name:
+        data["by"] = actor_name
+    await uow.log_event(current.reference, actor, "note", data)
+    await uow.mark_staff_action(current.reference)
+    return StaffResult(True, "ok", T.NOTE_ADDED, current)
 
 
 async def relay_to_staff(
@@ -571,8 +662,20 @@ class StaffService:
             return _fail("unavailable", T.UNAVAILABLE)
 
     async def take_charge(self, reference: str, actor: str, actor_name: str | None = None, *,
-                          update_key: str | None = None) -> StaffResult:
-        return await self._run(update_key, take_charge, reference, actor, actor_name)
+                          update_key: str | None = None, agent_id: int | None = None) -> StaffResult:
+        return await self._run(update_key, take_charge, reference, actor, actor_name, agent_id)
+
+    async def assign(self, reference: str, agent_id: int, agent_name: str, actor: str,
+                     actor_name: str | None = None, *, update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, assign, reference, agent_id, agent_name, actor, actor_name)
+
+    async def set_route_status(self, reference: str, operator: str, status: str, actor: str,
+                               actor_name: str | None = None, *, update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, set_route_status, reference, operator, status, actor, actor_name)
+
+    async def add_note(self, reference: str, text: str, actor: str, actor_name: str | None = None, *,
+                       update_key: str | None = None) -> StaffResult:
+        return await self._run(update_key, add_note, reference, text, actor, actor_name)
 
     async def route(self, reference: str, operator: str, actor: str, actor_name: str | None = None, *,
                     update_key: str | None = None) -> StaffResult:

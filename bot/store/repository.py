@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import db
+from bot.store.search import search_text
 from bot.store.models import (
     CLOSED_STATUSES,
     NOUVELLE,
@@ -502,6 +503,7 @@ class UnitOfWork:
             user_id=str(draft.user_id),
             chat_id=str(draft.chat_id),
         )
+        values["search_text"] = search_text(reference, draft.commune_name, draft.description)  # issue 12
         await self.conn.execute(sa.insert(request_t).values(**values))
         await self.log_event(
             reference,
@@ -914,3 +916,11 @@ class UnitOfWork:
         await self.conn.execute(
             sa.update(request_t).where(
                 request_t.c.reference == reference).values(staff_action_at=utcnow(), **values))
+
+    async def outbox_of_request(self, reference: str, channel: str | None = None) -> list[OutboxMessage]:
+        """Messages queued about ``reference`` (on ``channel`` when given), oldest first: the console's view of
+        what the mayor was sent, with each one's delivery status."""
+        stmt = sa.select(outbox_t).where(outbox_t.c.reference == reference)
+        if channel is not None:
+            stmt = stmt.where(outbox_t.c.channel == channel)
+        return [_outbox(r) for r in (await self.conn.execute(stmt.order_by(outbox_t.c.id))).all()]

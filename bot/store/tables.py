@@ -90,6 +90,8 @@ class RequestRow(SQLModel, table=True):
     # --- issue 12 (console): who follows it (an agent of the console), when staff last acted on it ---
     assigned_agent_id: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer))
     staff_action_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # folded (lower case, no accents) reference + collectivité + need: the console's search (bot.store.search)
+    search_text: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text))
 
 
 class ConversationRow(SQLModel, table=True):

@@ -79,3 +79,173 @@ BAD_INPUT = "Une valeur envoyée n'est pas valide. Revenez en arrière et corrig
 COL_REFERENCE = "Référence"
 COL_COMMUNE = "Collectivité"
 COL_STATUS = "Statut"
+UNKNOWN_COMMUNE = "non précisée"
+
+
+def ago_minutes(n: int) -> str:
+    return f"{n} min"
+
+
+def ago_hours(n: int) -> str:
+    return f"{n} h"
+
+
+def ago_days(n: int) -> str:
+    return f"{n} j"
+
+# --- inbox (continued) -----------------------------------------------------------------------------------------------
+INBOX_TITLE = "Demandes des collectivités"
+COL_EPCI = "EPCI"
+COL_THEMES = "Thèmes"
+COL_OPERATOR = "Opérateur"
+COL_ASSIGNEE = "Suivie par"
+COL_AGE = "Âge"
+COL_LAST_ACTION = "Dernière action"
+VIEWS_TITLE = "Vues enregistrées"
+VIEW_ALL = "Toutes"
+VIEW_LABELS: dict[str, str] = {
+    "non-assignees": "Non assignées",
+    "mes-demandes": "Mes demandes",
+    "en-retard": "En retard",
+    "mon-operateur": "Orientées vers mon opérateur",
+}
+STATUS_GROUPS: dict[str, str] = {"ouvertes": "Ouvertes (toutes)", "closes": "Closes (toutes)"}
+FILTERS_TITLE = "Filtrer les demandes"
+FILTER_SEARCH = "Recherche"
+FILTER_SEARCH_HINT = "Collectivité, référence ou mots du besoin"
+FILTER_VIEW = "Vue"
+FILTER_ANY = "Tous"
+FILTER_ANY_F = "Toutes"
+FILTER_SUBMIT = "Filtrer"
+FILTER_CLEAR = "Effacer les filtres"
+FILTER_REMOVE = "Retirer le filtre"
+ACTIVE_FILTERS = "Filtres actifs :"
+NO_FILTER = "Aucun filtre : toutes les demandes que vous pouvez voir."
+SORT = "Tri"
+SORT_LABELS: dict[str, str] = {"recentes": "Plus récentes", "anciennes": "Plus anciennes",
+                               "sans-action": "Sans action depuis le plus longtemps"}
+NOBODY = "Personne"
+NO_ACTION = "aucune"
+NO_RESULT = "Aucune demande ne correspond."
+PAGINATION = "Pagination"
+PAGE_FIRST = "Première page"
+PAGE_PREV = "Page précédente"
+PAGE_NEXT = "Page suivante"
+PAGE_LAST = "Dernière page"
+
+
+def result_count(n: int) -> str:
+    return "1 demande" if n == 1 else f"{n:,} demandes".replace(",", "\u202f")
+
+
+def page_of(page: int, pages: int) -> str:
+    return f"Page {page} sur {pages}"
+
+# --- request page ------------------------------------------------------------------------------------------------
+WHO_MAYOR = "L'élu(e)"
+WHO_PREFECTURE = "La préfecture"
+WHO_CONSOLE_AGENT = "Un agent de la console"
+WHO_SYSTEM = "Le guichet"
+WHO_STAFF_GROUP = "Un membre du groupe Telegram"
+EV_CREATED = "Demande déposée"
+EV_STATUS = "Statut changé"
+EV_TO_OPERATOR = "vers"
+EV_AFTER_ANSWER = "réponse de l'élu(e)"
+EV_ASSIGNED = "Suivi attribué"
+EV_ROUTE_STATUS = "Suivi de l'opérateur"
+EVENT_LABELS: dict[str, str] = {
+    "note": "Note interne ajoutée",
+    "question": "Question posée à l'élu(e)",
+    "appended": "Réponse ou complément de l'élu(e)",
+    "relay_to_mayor": "Message envoyé à l'élu(e)",
+    "relay_to_staff": "Message de l'élu(e) au groupe",
+    "personal_data_anonymised": "Coordonnées effacées (RGPD)",
+}
+REQUEST_TITLE = "Demande"
+SECTION_RECORD = "La demande"
+SECTION_CONVERSATION = "Échanges avec l'élu(e)"
+SECTION_NOTES = "Notes internes"
+NOTES_HINT = "Les notes internes ne sont jamais envoyées à l'élu(e)."
+SECTION_HISTORY = "Historique"
+SECTION_OFFERS = "Dispositifs proposés"
+SECTION_ROUTES = "Orientations"
+SECTION_ACTIONS = "Actions"
+NO_NOTES = "Aucune note."
+NO_ROUTES = "Pas encore orientée."
+NO_OFFERS = "Aucun dispositif proposé à cette demande."
+F_APPLICANT = "Demandeur"
+F_CONTACT = "Contact"
+F_NEED = "Besoin"
+F_STAGE = "Stade"
+F_HELP = "Aide souhaitée"
+F_BUDGET = "Budget"
+F_TIMING = "Calendrier"
+F_CREATED = "Déposée le"
+F_CHANNEL = "Canal"
+H_WHEN = "Quand"
+H_WHO = "Qui"
+H_WHAT = "Quoi"
+H_CHANGE = "Changement"
+ELIGIBLE = "Éligible"
+NOT_ELIGIBLE = "Non éligible"
+ELIGIBILITY_UNKNOWN = "Éligibilité à vérifier"
+DELIVERY: dict[str, str] = {"pending": "en cours d'envoi", "sent": "envoyé", "failed": "échec de l'envoi"}
+AWAITING = "Une question attend la réponse de l'élu(e) : sa réponse s'affichera ici."
+A_TAKE = "Prendre en charge"
+A_ASSIGN = "Attribuer le suivi"
+A_ASSIGN_TO = "Agent"
+A_ROUTE = "Orienter vers un ou plusieurs opérateurs"
+A_ROUTE_BUTTON = "Orienter"
+A_ROUTE_STATUS = "Statut pour l'opérateur"
+A_ROUTE_STATUS_BUTTON = "Mettre à jour"
+A_ASK = "Demander des précisions à l'élu(e)"
+A_ASK_HINT = "Envoyée à l'élu(e) sur son canal (Telegram ou web) ; sa réponse revient sur cette page."
+A_ASK_BUTTON = "Envoyer la question"
+A_NOTE = "Ajouter une note interne"
+A_NOTE_BUTTON = "Ajouter la note"
+A_CLOSE = "Clore la demande"
+A_CLOSE_OUTCOME = "Issue"
+A_CLOSE_DONE = "Traitée"
+A_CLOSE_DROP = "Close sans suite"
+A_CLOSE_MESSAGE = "Message à l'élu(e)"
+A_CLOSE_MESSAGE_HINT = "Il le reçoit avec l'annonce de la clôture (1 000 caractères au plus)."
+A_CLOSE_BUTTON = "Clore"
+A_NEED_OPERATOR = "Choisissez au moins un opérateur."
+A_NEED_AGENT = "Choisissez un agent."
+CLOSED_INFO = "Cette demande est close."
+READ_ONLY_INFO = "Vous pouvez consulter cette demande ; les actions sont réservées à la préfecture."
+BACK_TO_INBOX = "Retour aux demandes"
+BREADCRUMB = "Vous êtes ici :"
+
+# --- agents and settings ---------------------------------------------------------------------------------------------
+AGENTS_TITLE = "Agents de la console"
+AG_NAME = "Nom"
+AG_EMAIL = "Adresse e-mail"
+AG_ROLE = "Rôle"
+AG_OPERATOR = "Opérateur"
+AG_OPERATOR_HINT = "Seulement pour un agent d'opérateur."
+AG_LAST_LOGIN = "Dernière connexion"
+AG_ACTIONS = "Actions"
+AG_INACTIVE = "désactivé"
+AG_LINK = "Lien de connexion"
+AG_DEACTIVATE = "Désactiver"
+AG_REACTIVATE = "Réactiver"
+AG_ADD = "Ajouter ou modifier un agent"
+AG_ADD_HINT = "Une adresse déjà inscrite met à jour l'agent correspondant."
+AG_SAVE = "Enregistrer"
+CANNOT_DEACTIVATE_SELF = "Vous ne pouvez pas désactiver votre propre compte."
+AGENT_DEACTIVATED = "{name} est désactivé(e) : ses sessions sont fermées."
+AGENT_REACTIVATED = "{name} est réactivé(e)."
+SETTINGS_TITLE = "Réglages"
+SETTINGS_HINT = "Les réglages viennent des variables d'environnement GUICHET_* du serveur (voir docs/operations.md)."
+SET_PUBLIC_URL = "Adresse publique"
+SET_PROCONNECT = "ProConnect"
+SET_RESPONSE_DAYS = "Délai de premier contact (jours ouvrés)"
+SET_DEPARTEMENT = "Département"
+SET_STAFF_CHAT = "Groupe Telegram des agents"
+SET_YES = "configuré"
+SET_NO = "non configuré"
+
+
+def link_for(name: str, minutes: int) -> str:
+    return f"Lien de connexion pour {name} (valable {minutes} minutes, une seule fois) :"

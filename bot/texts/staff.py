@@ -233,3 +233,29 @@ def purge_text(report: dict, dry_run: bool) -> str:
         f"  identifiants de mises à jour anciens supprimés : {report.get('handled_updates_deleted', 0)}",
         f"  messages envoyés anciens supprimés : {report.get('outbox_deleted', 0)}",
     ])
+
+
+# --- console actions (issue 12) ---------------------------------------------------------------------------------------
+ROUTE_STATUS_LABELS: dict[str, str] = {
+    "transmise": "Transmise",
+    "prise_en_charge": "Prise en charge par l'opérateur",
+    "traitee": "Traitée par l'opérateur",
+    "sans_aide": "Pas d'aide possible",
+    "injoignable": "Demandeur injoignable",
+    "pas_pour_nous": "Hors du champ de l'opérateur",
+}
+CLOSED_NO_ACTION = "Cette demande est close : plus d'action possible."
+UNKNOWN_ROUTE_STATUS = "Statut d'orientation inconnu."
+NOTE_ADDED = "Note interne ajoutée (l'élu(e) ne la voit pas)."
+
+
+def done_assigned(reference: str, agent: str, who: str) -> str:
+    return f"{reference} : suivie désormais par {agent} (par {who})."
+
+
+def done_route_status(reference: str, operator: str, status: str) -> str:
+    return f"{reference} : {operator} — {ROUTE_STATUS_LABELS.get(status, status)}."
+
+
+def not_routed_to(operator: str) -> str:
+    return f"Cette demande n'est pas orientée vers {operator}."

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,15 +110,16 @@ class WebEnv:
             return await uow.create_request(RequestDraft(**base))
 
 
-@pytest.fixture
-async def web(database_url: str, kb: Any) -> AsyncIterator[WebEnv]:
+@asynccontextmanager
+async def make_web(database_url: str, kb: Any, **overrides: Any) -> AsyncIterator[WebEnv]:
+    """A :class:`WebEnv` on ``database_url`` with settings ``overrides`` (e.g. ProConnect's)."""
     from bot.app import App
     from bot.dialogue.engine import Engine
     from bot.staff.service import StaffService
     from bot.store.repository import Store
     from bot.web.app import create_app
 
-    settings = web_settings(database_url)
+    settings = web_settings(database_url, **overrides)
     store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
     guichet = App(settings=settings, kb=kb, store=store, engine=Engine(kb=kb, store=store, settings=settings),
                   staff=StaffService(store))
@@ -128,6 +130,12 @@ async def web(database_url: str, kb: Any) -> AsyncIterator[WebEnv]:
         for c in env.clients:
             await c.aclose()
         await store.close()
+
+
+@pytest.fixture
+async def web(database_url: str, kb: Any) -> AsyncIterator[WebEnv]:
+    async with make_web(database_url, kb) as env:
+        yield env
 
 
 @pytest.fixture

@@ -61,18 +61,53 @@ def upgrade() -> None:
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assigned_agent_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('staff_action_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=True))
         batch_op.create_index('ix_request_epci', ['epci_code'], unique=False)
         batch_op.create_index('ix_request_assigned_agent', ['assigned_agent_id'], unique=False)
         batch_op.create_index('ix_request_staff_action_at', ['staff_action_at'], unique=False)
         batch_op.create_index('ix_request_operator', ['operator'], unique=False)
+    _backfill_search_text()
+    if op.get_bind().dialect.name == 'postgresql':
+        # Trigram index for the console's substring search, when the extension can be had (it ships with PostgreSQL;
+        # creating it needs the right to: without it the search still works, by a scan).
+        op.execute("""DO $$ BEGIN
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm unavailable: %', SQLERRM;
+        END $$""")
+        op.execute("""DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+                CREATE INDEX IF NOT EXISTS ix_request_search_trgm ON request USING gin (search_text gin_trgm_ops);
+            END IF;
+        END $$""")
+
+
+def _fold(value: str) -> str:
+    import unicodedata
+
+    value = unicodedata.normalize('NFKD', value or '')
+    return ' '.join(''.join(c for c in value if not unicodedata.combining(c)).lower().split())
+
+
+def _backfill_search_text() -> None:
+    bind = op.get_bind()
+    request = sa.table('request', sa.column('id', sa.Integer), sa.column('reference', sa.String),
+                       sa.column('commune_name', sa.String), sa.column('description', sa.Text),
+                       sa.column('search_text', sa.Text))
+    rows = bind.execute(sa.select(request.c.id, request.c.reference, request.c.commune_name,
+                                  request.c.description)).all()
+    for row in rows:
+        text = _fold(' '.join(p for p in (row.reference, row.commune_name, row.description) if p))
+        bind.execute(sa.update(request).where(request.c.id == row.id).values(search_text=text))
 
 
 def downgrade() -> None:
+    op.execute('DROP INDEX IF EXISTS ix_request_search_trgm')
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.drop_index('ix_request_operator')
         batch_op.drop_index('ix_request_staff_action_at')
         batch_op.drop_index('ix_request_assigned_agent')
         batch_op.drop_index('ix_request_epci')
+        batch_op.drop_column('search_text')
         batch_op.drop_column('staff_action_at')
         batch_op.drop_column('assigned_agent_id')
     op.drop_index('ix_request_route_operator', table_name='request_route')

@@ -1,0 +1,215 @@
+"""The inbox's query: scope (what the agent may see), filters, search, saved views, counts, sort, paging.
+
+Every filter is a parameter of ``/console/`` (a GET form, so a filtered list is a link one can keep):
+``q`` (search words), ``statut`` (a status, ``ouvertes`` or ``closes``), ``theme``, ``commune`` (INSEE code),
+``epci`` (SIREN), ``operateur`` (key), ``suivi`` (an agent id, or ``personne``), ``vue`` (a saved view), ``tri``,
+``page``. Unknown values are ignored (bad input never fails the page).
+
+Saved views (counts shown for each, within the agent's scope, whatever the other filters):
+``non-assignees`` (open, followed by nobody), ``mes-demandes`` (open, followed by me), ``en-retard`` (still
+``nouvelle`` after the guichet's commitment: ``GUICHET_RESPONSE_DAYS`` working days), ``mon-operateur`` (routed to
+my operator, still with it: operator agents).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.store.models import (
+    CLOSED_STATUSES,
+    NOUVELLE,
+    OPEN_STATUSES,
+    ROUTE_PRISE_EN_CHARGE,
+    ROUTE_TRANSMISE,
+    STATUSES,
+    Agent,
+    RequestRecord,
+    RequestRoute,
+)
+from bot.store.search import like_pattern, query_words
+from bot.store.tables import request_route_t, request_t, utcnow
+from bot.web.deps import READ_ALL, can
+
+PAGE_SIZE = 50
+MAX_PAGE = 2000
+VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur")
+SORTS = ("recentes", "anciennes", "sans-action")
+NOBODY = "personne"
+
+
+@dataclass
+class InboxQuery:
+    q: str = ""
+    statut: str = ""
+    theme: str = ""
+    commune: str = ""
+    epci: str = ""
+    operateur: str = ""
+    suivi: str = ""
+    vue: str = ""
+    tri: str = "recentes"
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Any, operator_keys: Any = ()) -> "InboxQuery":
+        def get(name: str, limit: int = 40) -> str:
+            value = params.get(name) or ""
+            return str(value).strip()[:limit]
+
+        statut = get("statut")
+        if statut not in STATUSES and statut not in ("ouvertes", "closes"):
+            statut = ""
+        operateur = get("operateur")
+        if operateur not in operator_keys:
+            operateur = ""
+        suivi = get("suivi")
+        if suivi != NOBODY and not suivi.isdigit():
+            suivi = ""
+        vue = get("vue")
+        tri = get("tri")
+        try:
+            page = min(MAX_PAGE, max(1, int(get("page", 6) or 1)))
+        except ValueError:
+            page = 1
+        return cls(
+            q=get("q", 200), statut=statut, theme=get("theme"), commune=get("commune", 16), epci=get("epci", 16),
+            operateur=operateur, suivi=suivi, vue=vue if vue in VIEWS else "", tri=tri if tri in SORTS else "recentes",
+            page=page,
+        )
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The query as URL parameters (non-empty ones), with ``changes``; paging restarts unless ``page`` given."""
+        data = replace(self, **({"page": 1} | changes)).__dict__
+        return {k: str(v) for k, v in data.items() if v and not (k == "tri" and v == "recentes")
+                and not (k == "page" and v == 1)}
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.statut or self.theme or self.commune or self.epci or self.operateur or self.suivi
+                    or self.vue)
+
+
+@dataclass
+class InboxPage:
+    query: InboxQuery
+    rows: list[RequestRecord]
+    routes: dict[str, list[RequestRoute]]
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+    views: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        return max(1, (self.total + PAGE_SIZE - 1) // PAGE_SIZE)
+
+
+def commitment_cutoff(now: datetime, working_days: int) -> datetime:
+    """The moment ``working_days`` working days (Monday to Friday) before ``now``: a request still waiting for its
+    first contact and created before it is past the guichet's commitment."""
+    d = now
+    left = max(0, working_days)
+    while left:
+        d -= timedelta(days=1)
+        if d.weekday() < 5:
+            left -= 1
+    return d
+
+
+def _routed_to(key: str, active_only: bool = False) -> Any:
+    cond = [request_route_t.c.reference == request_t.c.reference, request_route_t.c.operator == key]
+    if active_only:
+        cond.append(request_route_t.c.status.in_([ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE]))
+    return sa.exists(sa.select(sa.literal(1)).select_from(request_route_t).where(*cond))
+
+
+def scope(agent: Agent) -> list[Any]:
+    """What ``agent`` may see: everything (READ_ALL), else only the requests routed to their operator."""
+    if can(agent, READ_ALL):
+        return []
+    if agent.operator:
+        return [_routed_to(agent.operator)]
+    return [sa.false()]
+
+
+def views_for(agent: Agent) -> tuple[str, ...]:
+    return VIEWS if agent.operator else VIEWS[:3]
+
+
+def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -> list[Any]:
+    open_ = request_t.c.status.in_(sorted(OPEN_STATUSES))
+    if view == "non-assignees":
+        return [open_, request_t.c.assigned_to.is_(None), request_t.c.assigned_agent_id.is_(None)]
+    if view == "mes-demandes":
+        return [open_, request_t.c.assigned_agent_id == agent.id]
+    if view == "en-retard":
+        return [request_t.c.status == NOUVELLE, request_t.c.created_at < commitment_cutoff(now, response_days)]
+    if view == "mon-operateur":
+        return [open_, _routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
+    return []
+
+
+def filters(query: InboxQuery) -> list[Any]:
+    cond: list[Any] = []
+    if query.statut == "ouvertes":
+        cond.append(request_t.c.status.in_(sorted(OPEN_STATUSES)))
+    elif query.statut == "closes":
+        cond.append(request_t.c.status.in_(sorted(CLOSED_STATUSES)))
+    elif query.statut:
+        cond.append(request_t.c.status == query.statut)
+    if query.theme:
+        cond.append(sa.cast(request_t.c.themes, sa.Text).like(like_pattern(f'"{query.theme}"'), escape="\\"))
+    if query.commune:
+        cond.append(request_t.c.commune_code == query.commune)
+    if query.epci:
+        cond.append(request_t.c.epci_code == query.epci)
+    if query.operateur:
+        cond.append(_routed_to(query.operateur))
+    if query.suivi == NOBODY:
+        cond += [request_t.c.assigned_to.is_(None), request_t.c.assigned_agent_id.is_(None)]
+    elif query.suivi:
+        cond.append(request_t.c.assigned_agent_id == int(query.suivi))
+    for word in query_words(query.q):
+        cond.append(request_t.c.search_text.like(like_pattern(word), escape="\\"))
+    return cond
+
+
+def _order(tri: str) -> list[Any]:
+    if tri == "anciennes":
+        return [request_t.c.id.asc()]
+    if tri == "sans-action":
+        return [request_t.c.staff_action_at.asc().nulls_first(), request_t.c.id.asc()]
+    return [request_t.c.id.desc()]
+
+
+async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: int = 5,
+                     now: datetime | None = None) -> InboxPage:
+    now = now or utcnow()
+    base = scope(agent)
+    views = views_for(agent)
+    cond = base + filters(query)
+    if query.vue in views:
+        cond += view_condition(query.vue, agent, now, response_days)
+    count = sa.select(sa.func.count()).select_from(request_t).where(*cond)
+    total = int((await uow.conn.execute(count)).scalar_one())
+    page = min(query.page, max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE))
+    stmt = (sa.select(request_t).where(*cond).order_by(*_order(query.tri))
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = [RequestRecord.model_validate(dict(r._mapping)) for r in (await uow.conn.execute(stmt)).all()]
+    routes = await uow.routes_of([r.reference for r in rows])
+    counts: dict[str, int] = {}
+    for view in views:
+        c = sa.select(sa.func.count()).select_from(request_t).where(
+            *base, *view_condition(view, agent, now, response_days))
+        counts[view] = int((await uow.conn.execute(c)).scalar_one())
+    return InboxPage(query=replace(query, page=page), rows=rows, routes=routes, total=total, counts=counts,
+                     views=views)
+
+
+async def agent_may_see(uow: Any, agent: Agent, reference: str) -> bool:
+    stmt = sa.select(sa.func.count()).select_from(request_t).where(
+        request_t.c.reference == reference, *scope(agent))
+    return int((await uow.conn.execute(stmt)).scalar_one()) > 0

@@ -1,0 +1,152 @@
+"""A request's page, as data: the record in names, the conversation with the mayor, internal notes, history, the
+offers matched with their reasons, routes. Built from the store in one read-only unit (:func:`load_request_view`)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.console.labels import Labels, local_time
+from bot.store.models import STAFF_CHANNEL, Agent, EventRecord, OutboxMessage, RequestRecord, RequestRoute
+from bot.texts import console as T
+
+#: Outbox kinds addressed to the mayor that make up the staff's side of the conversation.
+MAYOR_KINDS = ("status_notice", "staff_question", "relay_to_mayor")
+
+
+@dataclass
+class Message:
+    at: datetime
+    author: str
+    text: str
+    from_mayor: bool
+    kind: str
+    delivery: str | None = None  # pending | sent | failed (messages to the mayor)
+
+    @property
+    def when(self) -> str:
+        return local_time(self.at)
+
+
+@dataclass
+class HistoryItem:
+    at: datetime
+    who: str
+    what: str
+    change: str | None = None  # « from → to »
+
+    @property
+    def when(self) -> str:
+        return local_time(self.at)
+
+
+@dataclass
+class OfferView:
+    id: str
+    name: str
+    reasons: list[str]
+    warnings: list[str]
+    eligible: bool | None
+
+
+@dataclass
+class RequestView:
+    record: RequestRecord
+    routes: list[RequestRoute]
+    conversation: list[Message]
+    notes: list[HistoryItem]
+    history: list[HistoryItem]
+    offers: list[OfferView] = field(default_factory=list)
+    awaiting_answer: bool = False
+
+
+def who_of(ev: EventRecord, record: RequestRecord, agents: dict[int, str]) -> str:
+    """A person's name for an event's actor, never a code."""
+    by = ev.data.get("by") if isinstance(ev.data, dict) else None
+    if by:
+        return str(by)
+    actor = ev.actor or ""
+    if actor.startswith("console:") and actor[8:].isdigit():
+        return agents.get(int(actor[8:]), T.WHO_CONSOLE_AGENT)
+    if actor == f"{record.channel}:{record.user_id}":
+        return record.contact_name or T.WHO_MAYOR
+    if actor in ("system", "cli", "jobs") or actor.startswith("system"):
+        return T.WHO_SYSTEM
+    return T.WHO_STAFF_GROUP
+
+
+def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
+    """(what happened, « from → to » or None), in French, for the history."""
+    d = ev.data if isinstance(ev.data, dict) else {}
+    if ev.kind == "created":
+        return T.EV_CREATED, None
+    if ev.kind == "status":
+        change = f"{labels.status(str(d.get('from')))} → {labels.status(str(d.get('to')))}"
+        what = T.EV_STATUS
+        if d.get("operator"):
+            what += f" ({T.EV_TO_OPERATOR} {d['operator']})"
+        if d.get("reason") == "mayor_answer":
+            what += f" ({T.EV_AFTER_ANSWER})"
+        return what, change
+    if ev.kind == "assigned":
+        return T.EV_ASSIGNED, f"{d.get('from') or T.NOBODY} → {d.get('to')}"
+    if ev.kind == "route_status":
+        return (f"{T.EV_ROUTE_STATUS} {labels.operator(str(d.get('operator')))}",
+                f"{labels.route_status(str(d.get('from')))} → {labels.route_status(str(d.get('to')))}")
+    return T.EVENT_LABELS.get(ev.kind, ev.kind), None
+
+
+async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb: Any) -> RequestView:
+    events = await uow.history(record.reference)
+    routes = await uow.routes(record.reference)
+    sent = await uow.outbox_of_request(record.reference)
+    agents = {a.id: a.name for a in await uow.list_agents()}
+    conversation: list[Message] = []
+    if record.description:
+        conversation.append(Message(record.created_at, record.contact_name or T.WHO_MAYOR, record.description,
+                                    True, "need"))
+    for ev in events:
+        if ev.kind == "appended" and ev.data.get("text"):
+            conversation.append(Message(ev.at, record.contact_name or T.WHO_MAYOR, str(ev.data["text"]), True,
+                                        "answer"))
+    for m in sent:
+        if m.channel != STAFF_CHANNEL and m.kind in MAYOR_KINDS:
+            conversation.append(Message(m.created_at, T.WHO_PREFECTURE, m.text, False, m.kind, m.status))
+    conversation.sort(key=lambda m: m.at)
+    notes = [HistoryItem(ev.at, who_of(ev, record, agents), str(ev.data.get("text", "")))
+             for ev in events if ev.kind == "note"]
+    history = []
+    for ev in events:
+        what, change = describe(ev, labels)
+        history.append(HistoryItem(ev.at, who_of(ev, record, agents), what, change))
+    offers = await asyncio.to_thread(_offers, record, labels, kb)
+    conv = await uow.get_conversation(record.channel, record.chat_id) if record.status == "en_attente" else None
+    awaiting = bool(conv and (conv.data or {}).get("awaiting", {}).get("reference") == record.reference)
+    return RequestView(record, routes, conversation, notes, history, offers, awaiting)
+
+
+def _offers(record: RequestRecord, labels: Labels, kb: Any) -> list[OfferView]:
+    """The offers matched at filing (in that order), with the reasons the matcher gives today."""
+    out: list[OfferView] = []
+    try:
+        found = {m.id: m for m in kb.match(record.description or "", record.commune_code, limit=30)}
+    except Exception:  # noqa: BLE001 - the page still shows the offers' names
+        found = {}
+    for oid in record.matches:
+        m = found.get(oid)
+        if m is not None:
+            out.append(OfferView(oid, labels.offer(oid), list(m.reasons), list(m.warnings), m.eligible))
+            continue
+        try:
+            eligible, reasons, warnings = kb.eligibility(oid, record.commune_code)
+        except Exception:  # noqa: BLE001
+            eligible, reasons, warnings = None, [], []
+        out.append(OfferView(oid, labels.offer(oid), list(reasons), list(warnings), eligible))
+    return out
+
+
+def agent_choices(agents: list[Agent]) -> list[Agent]:
+    """Agents a request can be assigned to: active préfecture agents, admins and operator agents."""
+    return [a for a in agents if a.active and a.role in ("prefecture", "admin", "operateur")]

@@ -1,0 +1,129 @@
+"""The inbox: scope per role, filters, search, saved views with counts, paging, names not codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.web.conftest import WebEnv, text_of
+
+
+async def test_inbox_lists_with_names(web: WebEnv, login_as) -> None:
+    r1 = await web.new_request(commune_code="90052", commune_name="Giromagny", epci_code="200069060",
+                               themes=["sante"])
+    c = await login_as("prefecture")
+    page = await c.get("/console/")
+    body = text_of(page)
+    assert page.status_code == 200 and r1.reference in body
+    assert "Giromagny" in body and "CC des Vosges du Sud" in body and "Santé" in body
+    assert '<input class="fr-input" type="search"' in page.text
+    assert "Aucun filtre" in body
+
+
+async def test_search_folds_accents_and_needs_every_word(web: WebEnv, login_as) -> None:
+    a = await web.new_request(commune_name="Évette-Salbert", description="Rénovation de l'école maternelle")
+    b = await web.new_request(commune_name="Giromagny", description="Maison de santé")
+    c = await login_as("prefecture")
+    for q, present, absent in [("evette", a, b), ("ÉCOLE", a, b), ("sante giromagny", b, a),
+                               (b.reference, b, a), ("ecole giromagny", None, a)]:
+        body = text_of(await c.get("/console/", params={"q": q}))
+        if present is not None:
+            assert present.reference in body, q
+        assert absent.reference not in body, q
+        assert "Filtres actifs" in body and f"« {q} »" in body
+    # hostile input never breaks the page
+    for q in ("%", "_", "\\", "'; drop table request; --", "a" * 500, "\x00"):
+        assert (await c.get("/console/", params={"q": q})).status_code == 200
+
+
+async def test_filters(web: WebEnv, login_as) -> None:
+    a = await web.new_request(commune_code="90052", commune_name="Giromagny", epci_code="200069060",
+                              themes=["sante"])
+    b = await web.new_request(commune_code="90010", commune_name="Belfort", epci_code="200069052",
+                              themes=["mobilite"])
+    svc = web.guichet.staff
+    await svc.route(b.reference, "ademe", "test", "Test")
+    c = await login_as("prefecture")
+
+    async def refs(**params: str) -> set[str]:
+        body = text_of(await c.get("/console/", params=params))
+        return {r for r in (a.reference, b.reference) if r in body}
+
+    assert await refs() == {a.reference, b.reference}
+    assert await refs(statut="nouvelle") == {a.reference}
+    assert await refs(statut="orientee") == {b.reference}
+    assert await refs(statut="ouvertes") == {a.reference, b.reference}
+    assert await refs(statut="closes") == set()
+    assert await refs(theme="sante") == {a.reference}
+    assert await refs(epci="200069052") == {b.reference}
+    assert await refs(commune="90052") == {a.reference}
+    assert await refs(operateur="ademe") == {b.reference}
+    assert await refs(suivi="personne") == {a.reference, b.reference}
+    # unknown values are ignored, not errors
+    assert await refs(statut="zzz", operateur="nasa", suivi="x", tri="?", page="-4") == {a.reference, b.reference}
+
+
+async def test_saved_views_and_counts(web: WebEnv) -> None:
+    from bot.store.tables import request_t, utcnow
+
+    me = await web.new_agent("prefecture", name="Moi Même")
+    other = await web.new_agent("prefecture", name="Autre Agent")
+    mine = await web.new_request(commune_name="Giromagny")
+    theirs = await web.new_request(commune_name="Belfort")
+    free = await web.new_request(commune_name="Danjoutin")
+    late = await web.new_request(commune_name="Delle")
+    svc = web.guichet.staff
+    await svc.take_charge(mine.reference, f"console:{me.id}", me.name, agent_id=me.id)
+    await svc.take_charge(theirs.reference, f"console:{other.id}", other.name, agent_id=other.id)
+    async with web.guichet.store.unit() as uow:
+        await uow.conn.execute(request_t.update().where(request_t.c.reference == late.reference)
+                               .values(created_at=utcnow() - timedelta(days=10)))
+    c = await web.login(me)
+    page = text_of(await c.get("/console/"))
+    assert "Non assignées (2)" in page and "Mes demandes (1)" in page and "En retard (1)" in page
+    assert "Orientées vers mon opérateur" not in page  # a préfecture agent has no operator
+
+    async def view(v: str) -> set[str]:
+        body = text_of(await c.get("/console/", params={"vue": v}))
+        assert "Vue : " in body
+        return {r.reference for r in (mine, theirs, free, late) if r.reference in body}
+
+    assert await view("non-assignees") == {free.reference, late.reference}
+    assert await view("mes-demandes") == {mine.reference}
+    assert await view("en-retard") == {late.reference}
+
+
+async def test_operator_sees_only_routed_requests(web: WebEnv, login_as) -> None:
+    a = await web.new_request(commune_name="Giromagny")
+    b = await web.new_request(commune_name="Belfort")
+    await web.guichet.staff.route(a.reference, "ademe", "test", "Test")
+    await web.guichet.staff.route(b.reference, "anah", "test", "Test")
+    c = await login_as("operateur", "ademe")
+    body = text_of(await c.get("/console/"))
+    assert a.reference in body and b.reference not in body
+    assert "Orientées vers mon opérateur (1)" in body
+    # filters cannot widen the scope
+    body = text_of(await c.get("/console/", params={"operateur": "anah"}))
+    assert b.reference not in body and "0 demandes" in body
+    body = text_of(await c.get("/console/", params={"q": b.reference}))
+    assert b.reference not in body.split("Filtres actifs")[1].split("«")[0] and "0 demandes" in body
+
+
+async def test_paging(web: WebEnv, login_as) -> None:
+    from bot.console.queries import PAGE_SIZE
+
+    refs = [(await web.new_request(commune_name=f"Commune {i}")).reference for i in range(PAGE_SIZE + 3)]
+    c = await login_as("prefecture")
+    first = text_of(await c.get("/console/"))
+    assert refs[-1] in first and refs[0] not in first and "Page 1 sur 2" in first
+    second = text_of(await c.get("/console/", params={"page": "2"}))
+    assert refs[0] in second and refs[-1] not in second and "Page 2 sur 2" in second
+    beyond = text_of(await c.get("/console/", params={"page": "99"}))
+    assert "Page 2 sur 2" in beyond
+
+
+@pytest.mark.parametrize("role", ["comite"])
+async def test_roles_without_inbox(web: WebEnv, login_as, role: str) -> None:
+    c = await login_as(role)
+    assert (await c.get("/console/")).status_code == 303
