@@ -249,3 +249,9 @@ SET_NO = "non configuré"
 
 def link_for(name: str, minutes: int) -> str:
     return f"Lien de connexion pour {name} (valable {minutes} minutes, une seule fois) :"
+
+
+# --- issue 13 (web chat) ---
+F_CHANNEL = "Canal"
+CHANNELS = {"web": "Page web des élus", "telegram": "Telegram", "console": "Terminal"}
+EMAIL_CONFIRMED = "adresse confirmée par code"
