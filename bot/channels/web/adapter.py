@@ -106,6 +106,15 @@ class WebChat:
         async with self.store.unit(readonly=True) as uow:
             return await I.load_session(uow.conn, token)
 
+    async def session_and_label(self, token: str | None, data: str | None) -> tuple[I.WebSession | None, str | None]:
+        """The cookie's session and, for a pressed button, its label (what the person "said"), in one read."""
+        if not token:
+            return None, None
+        async with self.store.unit(readonly=True) as uow:
+            session = await I.load_session(uow.conn, token)
+            label = await self._button_label(uow, session.person_id, data) if session and data else None
+        return session, label
+
     async def new_session(self) -> tuple[str, I.WebSession]:
         async with self.store.unit() as uow:
             return await I.create_person_session(uow.conn)
@@ -190,7 +199,7 @@ class WebChat:
 
     # --- one post -----------------------------------------------------------------------------------------------------
     async def post(self, session: I.WebSession, *, kind: str, text: str | None = None, data: str | None = None,
-                   key: str, after: int | None = None) -> PostResult:
+                   key: str, after: int | None = None, label: str | None = None) -> PostResult:
         """Handle a message (``kind="text"``) or a pressed button (``kind="button"``) once per ``key``. With
         ``after``, the result carries the transcript's messages after that id (the page's new messages)."""
         if not KEY_RE.match(key or ""):
@@ -215,19 +224,20 @@ class WebChat:
             if result is not None:
                 return result
         # a button's label is found in the transcript (what the person sees they "said")
-        return await self._to_engine(session, kind, text, data, update_key, text if kind == "text" else "",
-                                     after=after)
+        return await self._to_engine(session, kind, text, data, update_key,
+                                     text if kind == "text" else (label or ""), after=after,
+                                     label_known=label is not None)
 
     async def _to_engine(self, session: I.WebSession, kind: str, text: str | None, data: str | None,
                          update_key: str, shown: str | None, prefix: list[Reply] | None = None,
-                         after: int | None = None) -> PostResult:
+                         after: int | None = None, label_known: bool = False) -> PostResult:
         event = Event(channel=CHANNEL, user_id=session.person_id, chat_id=session.person_id, kind=kind,  # type: ignore[arg-type]
                       text=text if kind == "text" else None, data=data if kind == "button" else None,
                       update_key=update_key)
         if kind == "text" and text and text.strip().startswith("/") and len(text.strip()) > 1:
             name, _, args = text.strip()[1:].partition(" ")
             event.kind, event.command, event.text = "command", name, args or None
-        if kind == "button" and shown is not None:
+        if kind == "button" and shown is not None and not label_known:
             # read before the engine answers (its reply's buttons are not the ones pressed), outside the write lock
             async with self.store.unit(readonly=True) as uow:
                 shown = await self._button_label(uow, session.person_id, data) or shown
@@ -242,7 +252,11 @@ class WebChat:
             if session.data.pop("verify", None) is not None:  # the person left the code check
                 await I.save_session_data(uow.conn, session)
             await self._write(uow, session.person_id, shown, update_key, (prefix or []) + replies)
-        messages = None if after is None else await self.transcript(session.person_id, after)
+            # PostgreSQL: read in the same transaction (one round of connection and BEGIN less); SQLite: after the
+            # commit, so that the single writer's lock is not held for a read
+            messages = await self._read(uow, session.person_id, after) if after is not None and uow._pg else None
+        if after is not None and messages is None:
+            messages = await self.transcript(session.person_id, after)
         return PostResult(session, messages=messages)
 
     async def _erased_now(self, uow: Any, person_id: str) -> bool:

@@ -211,19 +211,20 @@ class ChatPages:
         form, token = checked
         background = request.headers.get("x-requested-with") == "fetch"
         try:
-            session = await self.chat.session(token)
+            data = form.get("data")
+            session, label = await self.chat.session_and_label(token, data)
             new_token = None
             if session is None:
                 new_token, session = await self.chat.new_session()
             if not self.per_session.allow(session.person_id):
                 return self._error(429, W.TOO_MANY)
-            data = form.get("data")
             kind = "button" if data is not None else "text"
             after_raw = form.get("after", "")
             after = int(after_raw) if background and after_raw.isdigit() and len(after_raw) < 18 else 0
             try:
                 result = await self.chat.post(session, kind=kind, text=form.get("text"), data=data,
-                                              key=form.get("key", ""), after=after if background else None)
+                                              key=form.get("key", ""), after=after if background else None,
+                                              label=label)
             except ValueError:
                 return self._error(400, W.BAD_REQUEST)
             new_token = result.token or new_token
