@@ -49,6 +49,12 @@ LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "
         "Laurent"]
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Person:
     def __init__(self, i: int, base: str, think: float, smtp: SmtpServer, stats: dict[str, list[float]]) -> None:
         import httpx
@@ -82,6 +88,7 @@ class Person:
             if time.monotonic() < end:
                 after = self.messages[-1].id if self.messages else 0
                 r = await self.http.get(f"/messages?after={after}")
+                self.stats.setdefault("polls", []).append(1.0)
                 if r.status_code == 200:
                     self._merge(r.text)
 
@@ -142,6 +149,7 @@ async def drive(base: str, people: int, think: float, smtp: SmtpServer) -> dict[
     if os.environ.get("BENCH_DEBUG"):
         print("slowest posts:", *sorted(stats.get("by_action", []), reverse=True)[:12], sep="\n  ")
     return {"people": people, "think_s": think, "wall_s": round(wall, 1), "posts": len(stats["server"]),
+            "polls": len(stats.get("polls", [])),
             "reply_server": summary_ms(stats["server"]), "reply_client": summary_ms(stats["client"]),
             "references": [p.reference for p in crowd], "http_errors": sum(p.errors for p in crowd),
             "error_statuses": sorted(set(stats.get("statuses", [])))}
@@ -163,7 +171,7 @@ async def check(database_url: str, people: int) -> dict[str, Any]:
             "doubled": sum(1 for n in per_email.values() if n > 1), "missing": len(expected - set(per_email))}
 
 
-def run_one(db: str, database_url: str, people: int, think: float) -> dict[str, Any]:
+def run_one(db: str, database_url: str, people: int, think: float, args_profile: str | None = None) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with SmtpServer() as smtp, tempfile.TemporaryDirectory() as data_dir:
@@ -174,7 +182,8 @@ def run_one(db: str, database_url: str, people: int, think: float) -> dict[str, 
         if think < 2.5:
             # faster than a person: the per-person limits (30 posts/min, the engine's 40 events/min) would stop it
             env.update(GUICHET_WEB_MAX_POSTS_PER_MINUTE="100000", GUICHET_FLOOD_MAX_MESSAGES="100000")
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env,
+        profile = ["-m", "cProfile", "-o", args_profile] if args_profile else []
+        server = subprocess.Popen([sys.executable, *profile, "-m", "bot.cli", "serve"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             import httpx
@@ -189,7 +198,11 @@ def run_one(db: str, database_url: str, people: int, think: float) -> dict[str, 
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("server did not start: " + (server.stderr.read() or b"").decode()[-2000:])
                 time.sleep(0.3)
+            cpu_before = process_cpu(server.pid)
             result = asyncio.run(drive(base, people, think, smtp))
+            cpu = process_cpu(server.pid) - cpu_before
+            result["server_cpu_s"] = round(cpu, 2)
+            result["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, result["posts"] + result["polls"]), 2)
         finally:
             server.terminate()
             try:
@@ -207,6 +220,7 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--think", type=float, default=3.0, help="mean seconds between two actions of a person")
+    parser.add_argument("--profile", help="run the server under cProfile, writing its profile to this file")
     add_output_args(parser, NAME)
     args = parser.parse_args()
     before = machine()
@@ -214,22 +228,24 @@ def main() -> int:
     for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
         if db == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                results[db] = run_one(db, f"sqlite:///{tmp}/guichet.db", args.people, args.think)
+                results[db] = run_one(db, f"sqlite:///{tmp}/guichet.db", args.people, args.think, args.profile)
         else:
             ok, why = pg_reachable()
             if not ok:
                 print(f"skipping PostgreSQL: {why}")
                 continue
             with pg_temp_database() as url:
-                results[db] = run_one(db, url, args.people, args.think)
+                results[db] = run_one(db, url, args.people, args.think, args.profile)
     rows = []
     for db, r in results.items():
         s, c, k = r["reply_server"], r["reply_client"], r["check"]
         rows.append([db, r["people"], r["think_s"], r["posts"], s.get("p50_ms"), s.get("p90_ms"), s.get("p99_ms"),
                      s.get("max_ms"), c.get("p99_ms"), f"{k['people_with_one']}/{r['people']}", k["doubled"],
-                     k["missing"], r["http_errors"], r["wall_s"]])
+                     k["missing"], r["http_errors"], r["wall_s"], r["server_cpu_ms_per_request"],
+                     f"{r['server_cpu_s'] / r['wall_s']:.2f}"])
     print(table(["db", "people", "think s", "posts", "server p50 ms", "p90", "p99", "max", "client p99 ms",
-                 "filed once", "doubled", "missing", "http errors", "wall s"], rows))
+                 "filed once", "doubled", "missing", "http errors", "wall s", "server CPU ms/request",
+                 "server CPU s/s"], rows))
     command = "python bench/bench_webchat.py " + " ".join(sys.argv[1:])
     write_results(args, NAME, command.strip(), results, before)
     ok = all(r["check"]["people_with_one"] == r["people"] and r["reply_server"].get("p99_ms", 1e9) <= 150

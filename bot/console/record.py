@@ -60,6 +60,7 @@ class RequestView:
     history: list[HistoryItem]
     offers: list[OfferView] = field(default_factory=list)
     awaiting_answer: bool = False
+    email_confirmed: bool = False  # issue 13: the web chat confirmed the address with a code
 
 
 def who_of(ev: EventRecord, record: RequestRecord, agents: dict[int, str]) -> str:
@@ -125,7 +126,8 @@ async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb:
     offers = await asyncio.to_thread(_offers, record, labels, kb)
     conv = await uow.get_conversation(record.channel, record.chat_id) if record.status == "en_attente" else None
     awaiting = bool(conv and (conv.data or {}).get("awaiting", {}).get("reference") == record.reference)
-    return RequestView(record, routes, conversation, notes, history, offers, awaiting)
+    return RequestView(record, routes, conversation, notes, history, offers, awaiting,
+                       email_confirmed=any(ev.kind == "email_confirmed" for ev in events))
 
 
 def _offers(record: RequestRecord, labels: Labels, kb: Any) -> list[OfferView]:

@@ -98,19 +98,17 @@ def test_person_files_with_the_code_staff_take_it_the_person_sees_it(chat_live: 
     assert page.locator('#journal [data-author="person"]').count() > 5
     assert_accessible(page)
 
-    # staff: the request is in the console's inbox; it is taken in charge
+    # staff: the request is in the console's inbox; its page says the channel and the confirmed address; taken
     agent = chat_live.new_agent("prefecture", name="Paule Préfète")
     console = page.context.browser.new_context(locale="fr-FR", bypass_csp=True).new_page()
     chat_live.login(console, agent)
     console.goto(chat_live.url("/console/"))
     assert reference in console.content()
-
-    async def take(store):
-        from bot.staff.service import StaffService
-
-        return await StaffService(store).take_charge(reference, f"agent:{agent.id}", agent.name)
-
-    assert chat_live.run(take).ok
+    console.goto(chat_live.url(f"/console/demandes/{reference}"))
+    assert "Page web des élus" in console.content()
+    assert f"{plan.email} (adresse confirmée par code)" in console.inner_text("main")
+    console.get_by_role("button", name="Prendre en charge").click()
+    console.wait_for_load_state()
     console.context.close()
 
     # the person, still on the page, sees it without reloading (polling)

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -38,6 +39,10 @@ ERASE_YES = "x:yes"
 RESEND_DATA, CHANGE_DATA, CANCEL_DATA = "v:resend", "v:change", "v:cancel"
 #: The person counts as looking at the page when it polled this recently (else staff messages go by e-mail too).
 PRESENT_FOR = timedelta(seconds=30)
+#: A poll answered from memory asks the database again after this long (messages written by another worker).
+POLL_RECHECK = 10.0
+#: A poll's session is taken from memory this long (revocation on another worker is seen within it).
+SESSION_CACHE = timedelta(seconds=30)
 MAX_TEXT_CHARS = 4000
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TRANSCRIPT_LIMIT = 300
@@ -89,6 +94,8 @@ class WebChat:
         self.secret = secret if secret is not None else load_secret(settings)
         self.mailer = EmailSender(store, settings)
         self._tasks: list[asyncio.Task[None]] = []
+        self._sessions: dict[str, tuple[I.WebSession, float]] = {}  # poll's session cache: token → (session, until)
+        self._known: dict[str, tuple[int, float]] = {}  # person → (last message id seen, when the database said so)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
 
@@ -99,9 +106,53 @@ class WebChat:
         async with self.store.unit(readonly=True) as uow:
             return await I.load_session(uow.conn, token)
 
+    async def session_and_label(self, token: str | None, data: str | None) -> tuple[I.WebSession | None, str | None]:
+        """The cookie's session and, for a pressed button, its label (what the person "said"), in one read."""
+        if not token:
+            return None, None
+        async with self.store.unit(readonly=True) as uow:
+            session = await I.load_session(uow.conn, token)
+            label = await self._button_label(uow, session.person_id, data) if session and data else None
+        return session, label
+
     async def new_session(self) -> tuple[str, I.WebSession]:
         async with self.store.unit() as uow:
             return await I.create_person_session(uow.conn)
+
+    async def poll(self, token: str | None, after: int, *, fresh: bool = False) -> tuple[I.WebSession | None, list[Message]]:
+        """The session and the messages after ``after`` (the page polls every few seconds).
+
+        Most polls find nothing new: this process remembers, per person, the last message id it wrote or read and
+        when it last asked the database; a poll that is not past that id is answered from memory for
+        ``POLL_RECHECK`` (what another worker wrote is seen within that time), and a poll's session from memory
+        for ``SESSION_CACHE`` (a session revoked on another worker stops polling within that time). ``fresh``
+        (the page itself) always reads the database."""
+        if not token:
+            return None, []
+        now = time.monotonic()
+        cached = None if fresh else self._sessions.get(token)
+        if cached is not None and cached[1] > now:
+            session = cached[0]
+            known = self._known.get(session.person_id)
+            if known is not None and after >= known[0] and known[1] > now - POLL_RECHECK:
+                return session, []
+        async with self.store.unit(readonly=True) as uow:
+            session = await I.load_session(uow.conn, token)
+            messages = await self._read(uow, session.person_id, after) if session else []
+        if session is None:
+            self._sessions.pop(token, None)
+            return None, []
+        if len(self._sessions) > 50_000:
+            self._sessions.clear()
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._sessions[token] = (session, now + SESSION_CACHE.total_seconds())
+        self._known[session.person_id] = (messages[-1].id if messages else after, now)
+        return session, messages
+
+    def _forget(self, person_id: str) -> None:
+        """Something was written for this person: the next poll asks the database."""
+        self._known.pop(person_id, None)
 
     async def seen(self, session: I.WebSession) -> None:
         """The page is open (a poll): staff messages are shown there, not sent by e-mail."""
@@ -113,6 +164,8 @@ class WebChat:
     async def logout(self, session: I.WebSession) -> None:
         async with self.store.unit() as uow:
             await I.revoke_session(uow.conn, session.token_hash)
+        for token in [t for t, (cached, _) in self._sessions.items() if cached.token_hash == session.token_hash]:
+            del self._sessions[token]
 
     # --- transcript ---------------------------------------------------------------------------------------------------
     async def transcript(self, person_id: str, after: int = 0) -> list[Message]:
@@ -129,6 +182,7 @@ class WebChat:
     async def _write(self, uow: Any, person_id: str, person_text: str | None, key: str | None,
                      replies: list[Reply]) -> bool:
         """Append the person's message (once per key) and the replies. False when the key was written already."""
+        self._forget(person_id)
         now = utcnow()
         if person_text is not None:
             stmt = (uow._insert(web_message_t)
@@ -137,14 +191,15 @@ class WebChat:
                     .on_conflict_do_nothing(index_elements=["update_key"]))
             if (await uow.conn.execute(stmt)).rowcount != 1:
                 return False
-        for reply in replies:
-            await uow.conn.execute(sa.insert(web_message_t).values(
-                person_id=person_id, author="bot", text=reply.text, buttons=_buttons(reply) or None, at=now))
+        if replies:
+            await uow.conn.execute(sa.insert(web_message_t), [
+                dict(person_id=person_id, author="bot", text=reply.text, buttons=_buttons(reply) or None, at=now,
+                     update_key=None) for reply in replies])
         return True
 
     # --- one post -----------------------------------------------------------------------------------------------------
     async def post(self, session: I.WebSession, *, kind: str, text: str | None = None, data: str | None = None,
-                   key: str, after: int | None = None) -> PostResult:
+                   key: str, after: int | None = None, label: str | None = None) -> PostResult:
         """Handle a message (``kind="text"``) or a pressed button (``kind="button"``) once per ``key``. With
         ``after``, the result carries the transcript's messages after that id (the page's new messages)."""
         if not KEY_RE.match(key or ""):
@@ -169,22 +224,26 @@ class WebChat:
             if result is not None:
                 return result
         # a button's label is found in the transcript (what the person sees they "said")
-        return await self._to_engine(session, kind, text, data, update_key, text if kind == "text" else "",
-                                     after=after)
+        return await self._to_engine(session, kind, text, data, update_key,
+                                     text if kind == "text" else (label or ""), after=after,
+                                     label_known=label is not None)
 
     async def _to_engine(self, session: I.WebSession, kind: str, text: str | None, data: str | None,
                          update_key: str, shown: str | None, prefix: list[Reply] | None = None,
-                         after: int | None = None) -> PostResult:
+                         after: int | None = None, label_known: bool = False) -> PostResult:
         event = Event(channel=CHANNEL, user_id=session.person_id, chat_id=session.person_id, kind=kind,  # type: ignore[arg-type]
                       text=text if kind == "text" else None, data=data if kind == "button" else None,
                       update_key=update_key)
         if kind == "text" and text and text.strip().startswith("/") and len(text.strip()) > 1:
             name, _, args = text.strip()[1:].partition(" ")
             event.kind, event.command, event.text = "command", name, args or None
-        replies = await self.engine.handle(event)
-        async with self.store.unit() as uow:
-            if kind == "button" and shown is not None:
+        if kind == "button" and shown is not None and not label_known:
+            # read before the engine answers (its reply's buttons are not the ones pressed), outside the write lock
+            async with self.store.unit(readonly=True) as uow:
                 shown = await self._button_label(uow, session.person_id, data) or shown
+        replies = await self.engine.handle(event)
+        # SQLite has one writer at a time: this unit only writes; the page's new messages are read after it
+        async with self.store.unit() as uow:
             if kind == "button" and data in FILING_DATA and session.email_confirmed:
                 await self._mark_confirmed_requests(uow, session)
             if kind == "button" and data == ERASE_YES and await self._erased_now(uow, session.person_id):
@@ -193,7 +252,11 @@ class WebChat:
             if session.data.pop("verify", None) is not None:  # the person left the code check
                 await I.save_session_data(uow.conn, session)
             await self._write(uow, session.person_id, shown, update_key, (prefix or []) + replies)
-            messages = None if after is None else await self._read(uow, session.person_id, after)
+            # PostgreSQL: read in the same transaction (one round of connection and BEGIN less); SQLite: after the
+            # commit, so that the single writer's lock is not held for a read
+            messages = await self._read(uow, session.person_id, after) if after is not None and uow._pg else None
+        if after is not None and messages is None:
+            messages = await self.transcript(session.person_id, after)
         return PostResult(session, messages=messages)
 
     async def _erased_now(self, uow: Any, person_id: str) -> bool:
@@ -364,6 +427,7 @@ class WebChat:
         now = now or utcnow()
         rows = await claim_due(self.store, CHANNEL, now, 50, timedelta(seconds=60))
         for row in rows:
+            self._forget(str(row.chat_id))
             async with self.store.unit() as uow:
                 await uow.conn.execute(sa.insert(web_message_t).values(
                     person_id=str(row.chat_id), author="staff", text=row.text, buttons=row.buttons or None, at=now))

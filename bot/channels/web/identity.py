@@ -38,7 +38,7 @@ CODES_PER_SESSION = 5
 #: A session unused this long is no longer accepted (the cookie lives as long).
 SESSION_MAX_IDLE = timedelta(days=365)
 #: last_seen is written at most this often (a poll every few seconds must not write each time).
-SEEN_WRITE_EVERY = timedelta(seconds=10)
+SEEN_WRITE_EVERY = timedelta(seconds=15)
 
 
 def utcnow() -> datetime:
@@ -72,7 +72,8 @@ class WebSession:
     email: str | None = None
     email_confirmed: bool = False
     data: dict[str, Any] = field(default_factory=dict)
-    last_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None  # the person's (presence)
+    session_seen_at: datetime | None = None  # this session's (idle expiry), written at most daily
 
 
 async def load_session(conn: Any, token: str | None, now: datetime | None = None) -> WebSession | None:
@@ -91,7 +92,7 @@ async def load_session(conn: Any, token: str | None, now: datetime | None = None
         return None
     return WebSession(token_hash=h, person_id=row.person_id, email=row.email,
                       email_confirmed=row.email_confirmed_at is not None, data=dict(row.data or {}),
-                      last_seen_at=row.person_seen)
+                      last_seen_at=row.person_seen, session_seen_at=row.last_seen_at)
 
 
 async def create_person_session(conn: Any, now: datetime | None = None) -> tuple[str, WebSession]:
@@ -137,8 +138,9 @@ async def touch(conn: Any, session: WebSession, now: datetime | None = None) -> 
     if session.last_seen_at is not None and session.last_seen_at > now - SEEN_WRITE_EVERY:
         return False
     await conn.execute(sa.update(web_person_t).where(web_person_t.c.id == session.person_id).values(last_seen_at=now))
-    await conn.execute(sa.update(web_session_t).where(web_session_t.c.token_hash == session.token_hash)
-                       .values(last_seen_at=now))
+    if session.session_seen_at is None or session.session_seen_at < now - timedelta(days=1):
+        await conn.execute(sa.update(web_session_t).where(web_session_t.c.token_hash == session.token_hash)
+                           .values(last_seen_at=now))
     session.last_seen_at = now
     return True
 

@@ -97,7 +97,7 @@ class ChatPages:
         self.settings = chat.settings
         self.secure = self.settings.public_url.startswith("https://")
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                                      autoescape=True, trim_blocks=True, lstrip_blocks=True)
+                                      autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.globals["T"] = W
         self.per_session = RateLimiter(int(self.settings.web_max_posts_per_minute))
         self.per_address = RateLimiter(int(self.settings.web_max_requests_per_minute_per_address))
@@ -143,8 +143,7 @@ class ChatPages:
             return self._error(429, W.TOO_MANY)
         token = request.cookies.get(COOKIE)
         try:
-            session = await self.chat.session(token)
-            messages = await self.chat.transcript(session.person_id) if session else []
+            session, messages = await self.chat.poll(token, 0, fresh=True)
             if session:
                 await self.chat.seen(session)
         except StoreUnavailable:
@@ -212,19 +211,20 @@ class ChatPages:
         form, token = checked
         background = request.headers.get("x-requested-with") == "fetch"
         try:
-            session = await self.chat.session(token)
+            data = form.get("data")
+            session, label = await self.chat.session_and_label(token, data)
             new_token = None
             if session is None:
                 new_token, session = await self.chat.new_session()
             if not self.per_session.allow(session.person_id):
                 return self._error(429, W.TOO_MANY)
-            data = form.get("data")
             kind = "button" if data is not None else "text"
             after_raw = form.get("after", "")
             after = int(after_raw) if background and after_raw.isdigit() and len(after_raw) < 18 else 0
             try:
                 result = await self.chat.post(session, kind=kind, text=form.get("text"), data=data,
-                                              key=form.get("key", ""), after=after if background else None)
+                                              key=form.get("key", ""), after=after if background else None,
+                                              label=label)
             except ValueError:
                 return self._error(400, W.BAD_REQUEST)
             new_token = result.token or new_token
@@ -250,11 +250,10 @@ class ChatPages:
         after = int(after_raw) if after_raw.isdigit() and len(after_raw) < 18 else 0
         token = request.cookies.get(COOKIE)
         try:
-            session = await self.chat.session(token)
+            session, messages = await self.chat.poll(token, after)
             if session is None:
                 return self._headers(Response(status_code=204))
             await self.chat.seen(session)
-            messages = await self.chat.transcript(session.person_id, after)
         except StoreUnavailable:
             return self._headers(Response(status_code=503))
         if not messages:
