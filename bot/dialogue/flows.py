@@ -103,7 +103,7 @@ class FlowsMixin:
 
     def faq(self, text: str) -> Any:
         try:
-            code = self.draft.get("commune_code") or (self.person or {}).get("commune_code")
+            code = (self.st.get("draft") or {}).get("commune_code") or (self.person or {}).get("commune_code")
             return self.kb.answer(text[:1000], commune_code=code)  # issue 10: answers about the person's place
         except Exception:  # noqa: BLE001
             log_exc("kb.answer failed")
