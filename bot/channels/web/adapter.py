@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 #: Button data of the engine that file a request (the recap's "Envoyer" and the consent).
 FILING_DATA = frozenset({"send", "consent"})
+
+
+def is_filing(data: str | None) -> bool:
+    """The engine's final button: ``send:<intake id>`` (the listening intake), or the older ``send``/``consent``."""
+    return bool(data) and (data in FILING_DATA or data.startswith("send:"))
 LOGIN_DATA = "v:login"
 #: The engine's "yes" of a confirmation (erasing one's data among others).
 ERASE_YES = "x:yes"
@@ -215,7 +220,7 @@ class WebChat:
             raise ValueError("bad kind")
         update_key = f"web:{session.person_id}:{key}"
         verify = session.data.get("verify")
-        if verify or (kind == "button" and data == LOGIN_DATA) or (kind == "button" and data in FILING_DATA):
+        if verify or (kind == "button" and data == LOGIN_DATA) or (kind == "button" and is_filing(data)):
             try:
                 result = await self._identity_step(session, kind, text, data, update_key, after)
             except _Duplicate:
@@ -244,7 +249,7 @@ class WebChat:
         replies = await self.engine.handle(event)
         # SQLite has one writer at a time: this unit only writes; the page's new messages are read after it
         async with self.store.unit() as uow:
-            if kind == "button" and data in FILING_DATA and session.email_confirmed:
+            if kind == "button" and is_filing(data) and session.email_confirmed:
                 await self._mark_confirmed_requests(uow, session)
             if kind == "button" and data == ERASE_YES and await self._erased_now(uow, session.person_id):
                 await I.erase_person(uow.conn, session.person_id, keep_session=session.token_hash)
@@ -309,7 +314,7 @@ class WebChat:
             replies: list[Reply] = []
             if not verify:
                 # a filing button or the login button
-                if data in FILING_DATA:
+                if is_filing(data):
                     draft_email = await self._draft_email(uow, session.person_id)
                     if session.email_confirmed and (not draft_email or draft_email.lower() == (session.email or "").lower()):
                         return None
