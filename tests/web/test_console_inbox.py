@@ -95,6 +95,10 @@ async def test_saved_views_and_counts(web: WebEnv) -> None:
     assert "Non assignées (2)" in page and "Mes demandes (1)" in page and "En retard (1)" in page
     assert "Orientées vers mon opérateur" not in page  # a préfecture agent has no operator
 
+    # an htmx refresh of the results: the same rows, without recounting the views (not swapped in)
+    partial = text_of(await c.get("/console/", params={"vue": "mes-demandes"}, headers={"HX-Request": "true"}))
+    assert 'id="resultats"' in partial and mine.reference in partial and "Mes demandes (" not in partial
+
     async def view(v: str) -> set[str]:
         body = text_of(await c.get("/console/", params={"vue": v}))
         assert "Vue : " in body
@@ -138,3 +142,27 @@ async def test_paging(web: WebEnv, login_as) -> None:
 async def test_roles_without_inbox(web: WebEnv, login_as, role: str) -> None:
     c = await login_as(role)
     assert (await c.get("/console/")).status_code == 303
+
+
+async def test_sqlite_planner_statistics_refreshed(sqlite_url: str) -> None:
+    import sqlalchemy as sa
+
+    from bot.console.maintenance import MIN_ROWS, refresh_planner_stats
+    from bot.store.repository import Store
+    from bot.store.tables import request_t, utcnow
+
+    store = await Store.open(sqlite_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        assert not await refresh_planner_stats(store)  # too few requests to matter
+        now = utcnow()
+        async with store.unit() as uow:
+            await uow.conn.execute(sa.insert(request_t), [dict(
+                reference=f"90-2026-{i:05d}", status="nouvelle", created_at=now, updated_at=now, channel="t",
+                user_id="1", chat_id="1", description="", themes=[], help_kinds=[], matches=[])
+                for i in range(MIN_ROWS + 10)])
+        assert await refresh_planner_stats(store)
+        assert not await refresh_planner_stats(store)  # fresh statistics: nothing to do
+        async with store.unit(readonly=True) as uow:
+            assert (await uow.conn.execute(sa.text("SELECT count(*) FROM sqlite_stat1"))).scalar() > 0
+    finally:
+        await store.close()
