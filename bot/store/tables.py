@@ -60,6 +60,8 @@ class RequestRow(SQLModel, table=True):
         # issue 12b (the comité's dashboard): covering index, so counts and delays over a period read it alone
         sa.Index("ix_request_dashboard", "created_at", "status", "epci_code", "commune_code", "operator",
                  "first_action_at", "routed_at", "closed_at", "first_action_wd", "reference", "themes"),
+        sa.Index("ix_request_status_created", "status", "created_at"),
+        sa.Index("ix_request_status_assignee", "status", "assigned_to"),
     )
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
@@ -245,6 +247,16 @@ class RequestRouteRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+class RequestThemeRow(SQLModel, table=True):
+    """The themes of a request, one row each (filters and counts by theme without reading JSON)."""
+
+    __tablename__ = "request_theme"
+    __table_args__ = (sa.Index("ix_request_theme_theme", "theme", "reference"),)
+
+    reference: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    theme: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+
+
 metadata = SQLModel.metadata
 request_t: sa.Table = RequestRow.__table__  # type: ignore[assignment]
 conversation_t: sa.Table = ConversationRow.__table__  # type: ignore[assignment]
@@ -257,3 +269,4 @@ agent_t: sa.Table = AgentRow.__table__  # type: ignore[assignment]
 login_token_t: sa.Table = LoginTokenRow.__table__  # type: ignore[assignment]
 login_attempt_t: sa.Table = LoginAttemptRow.__table__  # type: ignore[assignment]
 request_route_t: sa.Table = RequestRouteRow.__table__  # type: ignore[assignment]
+request_theme_t: sa.Table = RequestThemeRow.__table__  # type: ignore[assignment]

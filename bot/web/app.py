@@ -44,7 +44,10 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from bot.console.maintenance import refresh_planner_stats
+
         if guichet is not None:
+            await refresh_planner_stats(guichet.store)
             yield
             return
         from bot.app import App
@@ -52,6 +55,7 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
         started = await App.start(settings)
         app.state.guichet = started
         try:
+            await refresh_planner_stats(started.store)
             yield
         finally:
             await started.close()
