@@ -92,7 +92,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
 
     rng = random.Random(seed)
     weights = [max(50, p.population) ** 0.8 for p in communes]
-    requests, events, routes = [], [], []
+    requests, events, routes, themes_rows = [], [], [], []
     year = now.year
     for i in range(1, n + 1):
         place = rng.choices(communes, weights)[0]
@@ -149,6 +149,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
                            "data": {"from": status, "to": fate, "by": assigned}})
                 status, last_action, closed_at = fate, t, t
         events += ev
+        themes_rows += [{"reference": ref, "theme": t} for t in themes]
         requests.append({
             "reference": ref, "status": status, "created_at": created, "updated_at": last_action or created,
             "channel": "telegram", "user_id": user, "chat_id": user, "commune_code": place.code,
@@ -162,17 +163,18 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             "routed_at": routed_at, "first_action_wd": working_days_between(created, first_at) if first_at else None,
             "search_text": search_text(ref, place.name, need),
         })
-    return {"request": requests, "event": events, "request_route": routes}
+    return {"request": requests, "event": events, "request_route": routes, "request_theme": themes_rows}
 
 
 async def fill(store: Any, rows: dict[str, list[dict[str, Any]]]) -> float:
     import sqlalchemy as sa
 
-    from bot.store.tables import counter_t, event_t, request_route_t, request_t
+    from bot.store.tables import counter_t, event_t, request_route_t, request_t, request_theme_t
 
     t0 = time.perf_counter()
     async with store.engine.begin() as conn:
-        for tbl, key in ((request_t, "request"), (event_t, "event"), (request_route_t, "request_route")):
+        for tbl, key in ((request_t, "request"), (event_t, "event"), (request_route_t, "request_route"),
+                         (request_theme_t, "request_theme")):
             data = rows[key]
             for i in range(0, len(data), CHUNK):
                 await conn.execute(sa.insert(tbl), data[i : i + CHUNK])
@@ -273,6 +275,7 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any, reuse: bool = 
             "inbox": ("/console/", None),
             "inbox, 2nd filter (open, one EPCI)": ("/console/?statut=ouvertes&epci=200069052", None),
             "inbox, operator agent (scoped)": (None, None),
+            "inbox, one theme": ("/console/?theme=sante", None),
             "search: commune": ("/console/?q=giromagny", "Giromagny"),
             "search: words of the need": ("/console/?q=ecole+chaudiere", None),
             "search: reference": (f"/console/?q=90-{now.year}-004242", f"90-{now.year}-004242"),

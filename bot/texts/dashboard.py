@@ -30,7 +30,6 @@ LAST_12_MONTHS = "les 12 derniers mois"
 YEAR = "l'année {year}"
 ACTIVE_FILTERS = "Affiché :"
 PERIOD_LINE = "demandes déposées du {start} au {end}"
-SCOPE_OPERATOR = "orientées vers {operator}"
 
 KEY_FIGURES = "Chiffres clés"
 RECEIVED = "demandes reçues"
@@ -78,7 +77,6 @@ ANSWERED_LATE = "première action tardive"
 REPORT_LINK = "Rapport imprimable"
 EXPORT_CSV = "Exporter (CSV)"
 EXPORT_XLSX = "Exporter (Excel, XLSX)"
-EXPORTS_TITLE = "Télécharger"
 EXPORTS_NOTE = "Une ligne par demande, sans les coordonnées des personnes."
 
 REPORT_TITLE = "Rapport au comité local de cohésion territoriale"
@@ -102,7 +100,6 @@ COL_STATUS = "Statut"
 COL_OPERATOR = "Opérateur"
 REPORT_GENERATED = "Rapport établi le {date} par le guichet unique."
 
-EXPORT_FORBIDDEN_NO_OPERATOR = "Votre compte d'opérateur n'est rattaché à aucun opérateur."
 
 
 def date_fr(value: dt.date | dt.datetime | None) -> str:

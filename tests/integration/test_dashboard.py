@@ -254,3 +254,38 @@ def test_working_days_and_cutoff() -> None:
     assert D.late_cutoff(dt.datetime(2026, 3, 16, 12, tzinfo=UTC), 5) == dt.datetime(2026, 3, 7, tzinfo=UTC)
     assert D.late_cutoff(dt.datetime(2026, 3, 15, 12, tzinfo=UTC), 5) == dt.datetime(2026, 3, 7, tzinfo=UTC)
     assert D.late_cutoff(dt.datetime(2026, 3, 17, 8, tzinfo=UTC), 5) == dt.datetime(2026, 3, 10, tzinfo=UTC)
+
+
+async def test_migration_0006_backfills_from_the_history(database_url: str) -> None:
+    """A database with requests and their history at 0005 gets first action, first routing and working days."""
+    from bot.store import db
+
+    engine = db.make_engine(database_url)
+    try:
+        await db.upgrade(engine, "0005_console")
+        fri = dt.datetime(2026, 3, 6, 9, 0)
+        async with engine.begin() as conn:
+            for ref in ("90-2026-0001", "90-2026-0002"):
+                await conn.execute(sa.insert(request_t).values(
+                    reference=ref, status="orientee", created_at=fri, updated_at=fri, channel="telegram",
+                    user_id="1", chat_id="1", description="x", themes=[], help_kinds=[], matches=[]))
+            events = [
+                ("90-2026-0001", fri, "created", {}),
+                ("90-2026-0001", fri + dt.timedelta(days=7), "question", {"text": "?"}),  # Friday: 5 working days
+                ("90-2026-0001", fri + dt.timedelta(days=10), "status", {"from": "en_attente", "to": "orientee"}),
+                ("90-2026-0001", fri + dt.timedelta(days=12), "status", {"from": "orientee", "to": "orientee"}),
+                ("90-2026-0002", fri, "created", {}),
+            ]
+            for ref, at, kind, data in events:
+                await conn.execute(sa.insert(event_t).values(at=at, reference=ref, actor="x", kind=kind, data=data))
+        await db.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(sa.text(
+                "SELECT reference, first_action_at, routed_at, first_action_wd FROM request ORDER BY reference")))\
+                .all()
+    finally:
+        await engine.dispose()
+    first, second = rows
+    assert str(first[1]).startswith("2026-03-13 09:00") and str(first[2]).startswith("2026-03-16 09:00")
+    assert first[3] == 5
+    assert second[1:] == (None, None, None)
