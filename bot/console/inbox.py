@@ -75,6 +75,10 @@ def _active_filters(q: InboxQuery, labels: Labels, agent_names: dict[str, str]) 
         out.append((T.COL_COMMUNE, labels.commune(q.commune), "commune"))
     if q.operateur:
         out.append((T.COL_OPERATOR, labels.operator(q.operateur), "operateur"))
+    if q.age:
+        out.append((T.COL_AGE, T.AGE_LABELS[q.age], "age"))
+    if q.inactif:
+        out.append((T.COL_LAST_ACTION, T.IDLE_LABELS[q.inactif], "inactif"))
     if q.suivi:
         out.append((T.COL_ASSIGNEE, T.NOBODY if q.suivi == NOBODY else agent_names.get(q.suivi, q.suivi), "suivi"))
     return out

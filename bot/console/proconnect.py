@@ -131,13 +131,19 @@ def http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False)
 
 
-@router.get("")
-async def start(request: Request) -> Response:
+async def _guard(request: Request) -> Any:
+    """The services, once ProConnect is known to be set up (else 404) and the address under the login limit."""
     g = guichet(request)
     if not configured(g.settings):
         raise HTTPException(status_code=404)
     if not await allow_login_attempt(request, g.store, "proconnect"):
         raise HTTPException(status_code=429, detail="too_many")
+    return g
+
+
+@router.get("")
+async def start(request: Request) -> Response:
+    g = await _guard(request)
     provider = provider_of(request)
     try:
         async with http_client() as client:
@@ -155,11 +161,7 @@ async def start(request: Request) -> Response:
 
 @router.get("/retour")
 async def callback(request: Request) -> Response:
-    g = guichet(request)
-    if not configured(g.settings):
-        raise HTTPException(status_code=404)
-    if not await allow_login_attempt(request, g.store, "proconnect"):
-        raise HTTPException(status_code=429, detail="too_many")
+    g = await _guard(request)
     pending = request.session.pop(SESSION_KEY, None)
     state = request.query_params.get("state", "")
     code = request.query_params.get("code", "")

@@ -31,7 +31,7 @@ from bot.store.models import (
     RequestRoute,
 )
 from bot.store.search import like_pattern, query_words
-from bot.store.tables import request_route_t, request_t, utcnow
+from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.web.deps import READ_ALL, can
 
 PAGE_SIZE = 50
@@ -39,6 +39,8 @@ MAX_PAGE = 2000
 VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur")
 SORTS = ("recentes", "anciennes", "sans-action")
 NOBODY = "personne"
+AGE_DAYS = ("7", "30", "90")
+IDLE_DAYS = ("3", "7", "30")
 
 
 @dataclass
@@ -51,6 +53,8 @@ class InboxQuery:
     operateur: str = ""
     suivi: str = ""
     vue: str = ""
+    age: str = ""  # older than N days
+    inactif: str = ""  # open, no staff action for N days
     tri: str = "recentes"
     page: int = 1
 
@@ -71,6 +75,8 @@ class InboxQuery:
             suivi = ""
         vue = get("vue")
         tri = get("tri")
+        age = get("age")
+        inactif = get("inactif")
         try:
             page = min(MAX_PAGE, max(1, int(get("page", 6) or 1)))
         except ValueError:
@@ -78,7 +84,7 @@ class InboxQuery:
         return cls(
             q=get("q", 200), statut=statut, theme=get("theme"), commune=get("commune", 16), epci=get("epci", 16),
             operateur=operateur, suivi=suivi, vue=vue if vue in VIEWS else "", tri=tri if tri in SORTS else "recentes",
-            page=page,
+            age=age if age in AGE_DAYS else "", inactif=inactif if inactif in IDLE_DAYS else "", page=page,
         )
 
     def params(self, **changes: Any) -> dict[str, str]:
@@ -90,7 +96,7 @@ class InboxQuery:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.statut or self.theme or self.commune or self.epci or self.operateur or self.suivi
-                    or self.vue)
+                    or self.vue or self.age or self.inactif)
 
 
 @dataclass
@@ -120,10 +126,22 @@ def commitment_cutoff(now: datetime, working_days: int) -> datetime:
 
 
 def _routed_to(key: str, active_only: bool = False) -> Any:
-    cond = [request_route_t.c.reference == request_t.c.reference, request_route_t.c.operator == key]
+    """Requests routed to operator ``key`` (served by the index on request_route (operator, reference))."""
+    sub = sa.select(request_route_t.c.reference).where(request_route_t.c.operator == key)
     if active_only:
-        cond.append(request_route_t.c.status.in_([ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE]))
-    return sa.exists(sa.select(sa.literal(1)).select_from(request_route_t).where(*cond))
+        sub = sub.where(request_route_t.c.status.in_([ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE]))
+    return request_t.c.reference.in_(sub)
+
+
+def _with_theme(theme: str) -> Any:
+    return request_t.c.reference.in_(sa.select(request_theme_t.c.reference).where(request_theme_t.c.theme == theme))
+
+
+def _matching(word: str) -> Any:
+    """Requests whose folded text contains ``word``. PostgreSQL: the trigram index serves it when the word is
+    selective. SQLite: a scan of one narrow column (a trigram FTS5 index was tried: fast for rare words, ten times
+    slower than the scan for common ones; see docs/performance.md)."""
+    return request_t.c.search_text.like(like_pattern(word), escape="\\")
 
 
 def scope(agent: Agent) -> list[Any]:
@@ -141,19 +159,26 @@ def views_for(agent: Agent) -> tuple[str, ...]:
 
 def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -> list[Any]:
     open_ = request_t.c.status.in_(sorted(OPEN_STATUSES))
-    if view == "non-assignees":
-        return [open_, request_t.c.assigned_to.is_(None), request_t.c.assigned_agent_id.is_(None)]
+    if view == "non-assignees":  # whoever took it (console or Telegram) is in assigned_to
+        return [open_, request_t.c.assigned_to.is_(None)]
     if view == "mes-demandes":
         return [open_, request_t.c.assigned_agent_id == agent.id]
     if view == "en-retard":
         return [request_t.c.status == NOUVELLE, request_t.c.created_at < commitment_cutoff(now, response_days)]
-    if view == "mon-operateur":
-        return [open_, _routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
+    if view == "mon-operateur":  # still with my operator (its route transmise or prise en charge)
+        return [_routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
     return []
 
 
-def filters(query: InboxQuery) -> list[Any]:
+def filters(query: InboxQuery, now: datetime | None = None) -> list[Any]:
+    now = now or utcnow()
     cond: list[Any] = []
+    if query.age:
+        cond.append(request_t.c.created_at < now - timedelta(days=int(query.age)))
+    if query.inactif:
+        cutoff = now - timedelta(days=int(query.inactif))
+        cond += [request_t.c.status.in_(sorted(OPEN_STATUSES)),
+                 sa.func.coalesce(request_t.c.staff_action_at, request_t.c.created_at) < cutoff]
     if query.statut == "ouvertes":
         cond.append(request_t.c.status.in_(sorted(OPEN_STATUSES)))
     elif query.statut == "closes":
@@ -161,7 +186,7 @@ def filters(query: InboxQuery) -> list[Any]:
     elif query.statut:
         cond.append(request_t.c.status == query.statut)
     if query.theme:
-        cond.append(sa.cast(request_t.c.themes, sa.Text).like(like_pattern(f'"{query.theme}"'), escape="\\"))
+        cond.append(_with_theme(query.theme))
     if query.commune:
         cond.append(request_t.c.commune_code == query.commune)
     if query.epci:
@@ -169,11 +194,11 @@ def filters(query: InboxQuery) -> list[Any]:
     if query.operateur:
         cond.append(_routed_to(query.operateur))
     if query.suivi == NOBODY:
-        cond += [request_t.c.assigned_to.is_(None), request_t.c.assigned_agent_id.is_(None)]
+        cond.append(request_t.c.assigned_to.is_(None))
     elif query.suivi:
         cond.append(request_t.c.assigned_agent_id == int(query.suivi))
     for word in query_words(query.q):
-        cond.append(request_t.c.search_text.like(like_pattern(word), escape="\\"))
+        cond.append(_matching(word))
     return cond
 
 
@@ -190,7 +215,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     now = now or utcnow()
     base = scope(agent)
     views = views_for(agent)
-    cond = base + filters(query)
+    cond = base + filters(query, now)
     if query.vue in views:
         cond += view_condition(query.vue, agent, now, response_days)
     count = sa.select(sa.func.count()).select_from(request_t).where(*cond)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.console.labels import Labels, local_time
-from bot.store.models import STAFF_CHANNEL, Agent, EventRecord, OutboxMessage, RequestRecord, RequestRoute
+from bot.store.models import STAFF_CHANNEL, Agent, EventRecord, RequestRecord, RequestRoute
 from bot.texts import console as T
 
 #: Outbox kinds addressed to the mayor that make up the staff's side of the conversation.

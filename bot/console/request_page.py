@@ -39,7 +39,6 @@ from bot.web.templating import flash, render
 
 router = APIRouter(prefix="/console/demandes")
 
-REF_PATTERN = r"^[0-9A-Za-z]{2,3}-\d{4}-\d{1,8}$"
 
 
 async def visible_request(request: Request, reference: str, agent: Agent) -> RequestRecord:
@@ -103,38 +102,41 @@ async def _acting(request: Request, reference: str, agent: Agent, full_only: boo
     return record
 
 
+async def _act(request: Request, reference: str, agent: Agent, full_only: bool, action: str, *args: Any,
+               action_id: str = "", **kwargs: Any) -> Response:
+    """Run one staff-service action as ``agent`` on a request they may act on; back to the page with its result."""
+    record = await _acting(request, reference, agent, full_only=full_only)
+    actor, name = _actor(agent)
+    method = getattr(guichet(request).staff, action)
+    res = await method(record.reference, *args, actor, name, update_key=_key(action_id), **kwargs)
+    return _done(request, record, [res])
+
+
 @router.post("/{reference}/prendre")
 async def take(request: Request, reference: str, action_id: str = Form(""),
                agent: Agent = Depends(require(ACT))) -> Response:
-    record = await _acting(request, reference, agent, full_only=True)
-    actor, name = _actor(agent)
-    res = await guichet(request).staff.take_charge(record.reference, actor, name, update_key=_key(action_id),
-                                                   agent_id=agent.id)
-    return _done(request, record, [res])
+    return await _act(request, reference, agent, True, "take_charge", action_id=action_id, agent_id=agent.id)
 
 
 @router.post("/{reference}/assigner")
 async def assign(request: Request, reference: str, agent_id: str = Form(""), action_id: str = Form(""),
                  agent: Agent = Depends(require(ACT))) -> Response:
-    record = await _acting(request, reference, agent, full_only=True)
+    await _acting(request, reference, agent, full_only=True)
     target = None
     if agent_id.isdigit():
         async with guichet(request).store.unit(readonly=True) as uow:
             target = await uow.get_agent(int(agent_id))
     if target is None or target not in agent_choices([target]):
         flash(request, T.A_NEED_AGENT, "error")
-        return RedirectResponse(f"/console/demandes/{record.reference}", status_code=303)
-    actor, name = _actor(agent)
-    res = await guichet(request).staff.assign(record.reference, target.id, target.name, actor, name,
-                                              update_key=_key(action_id))
-    return _done(request, record, [res])
+        return RedirectResponse(f"/console/demandes/{reference}", status_code=303)
+    return await _act(request, reference, agent, True, "assign", target.id, target.name, action_id=action_id)
 
 
 @router.post("/{reference}/orienter")
 async def route(request: Request, reference: str, operateurs: list[str] = Form([]), action_id: str = Form(""),
                 agent: Agent = Depends(require(ACT))) -> Response:
     record = await _acting(request, reference, agent, full_only=True)
-    keys = [k for k in dict.fromkeys(operateurs) if k in TS.OPERATORS][: len(TS.OPERATORS)]
+    keys = [k for k in dict.fromkeys(operateurs) if k in TS.OPERATORS]
     if not keys:
         flash(request, T.A_NEED_OPERATOR, "error")
         return RedirectResponse(f"/console/demandes/{record.reference}", status_code=303)
@@ -148,32 +150,22 @@ async def route(request: Request, reference: str, operateurs: list[str] = Form([
 @router.post("/{reference}/routes/{operator}")
 async def route_status(request: Request, reference: str, operator: str, statut: str = Form(""),
                        action_id: str = Form(""), agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
-    record = await _acting(request, reference, agent, full_only=False)
     if not can(agent, ACT) and operator != agent.operator:
+        await _acting(request, reference, agent, full_only=False)  # 404/403 on the request itself first
         raise Forbidden()
-    actor, name = _actor(agent)
-    res = await guichet(request).staff.set_route_status(record.reference, operator, statut, actor, name,
-                                                        update_key=_key(action_id))
-    return _done(request, record, [res])
+    return await _act(request, reference, agent, False, "set_route_status", operator, statut, action_id=action_id)
 
 
 @router.post("/{reference}/question")
 async def ask(request: Request, reference: str, texte: str = Form(""), action_id: str = Form(""),
               agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
-    record = await _acting(request, reference, agent, full_only=False)
-    actor, name = _actor(agent)
-    res = await guichet(request).staff.ask_details(record.reference, texte, actor, name,
-                                                   update_key=_key(action_id))
-    return _done(request, record, [res])
+    return await _act(request, reference, agent, False, "ask_details", texte, action_id=action_id)
 
 
 @router.post("/{reference}/note")
 async def note(request: Request, reference: str, texte: str = Form(""), action_id: str = Form(""),
                agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
-    record = await _acting(request, reference, agent, full_only=False)
-    actor, name = _actor(agent)
-    res = await guichet(request).staff.add_note(record.reference, texte, actor, name, update_key=_key(action_id))
-    return _done(request, record, [res])
+    return await _act(request, reference, agent, False, "add_note", texte, action_id=action_id)
 
 
 @router.post("/{reference}/clore")
@@ -184,5 +176,3 @@ async def close(request: Request, reference: str, issue: str = Form(""), message
     res = await guichet(request).staff.close(record.reference, issue, actor, message.strip()[:1000] or None, name,
                                              update_key=_key(action_id))
     return _done(request, record, [res])
-
-

@@ -504,6 +504,11 @@ async def close(uow: Any, reference: str, outcome: str, actor: str, note: str | 
 
 
 # --- console actions (issue 12); the group's buttons use the same functions above ------------------------------------
+def _by(data: dict[str, Any], actor_name: str | None) -> dict[str, Any]:
+    """An event's data with ``by`` (the acting person's name) when known."""
+    return {**data, "by": actor_name} if actor_name else data
+
+
 async def assign(uow: Any, reference: str, agent_id: int, agent_name: str, actor: str,
                  actor_name: str | None = None) -> StaffResult:
     """Make a console agent the request's follower (``assigned_to`` = their name). Internal: the mayor is not told;
@@ -515,10 +520,8 @@ async def assign(uow: Any, reference: str, agent_id: int, agent_name: str, actor
         return _fail("illegal_transition", T.CLOSED_NO_ACTION, current)
     if current.assigned_agent_id == agent_id and current.assigned_to == agent_name:
         return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
-    data: dict[str, Any] = {"from": current.assigned_to, "to": agent_name, "agent_id": agent_id}
-    if actor_name:
-        data["by"] = actor_name
-    event = await uow.log_event(current.reference, actor, "assigned", data)
+    event = await uow.log_event(current.reference, actor, "assigned", _by(
+        {"from": current.assigned_to, "to": agent_name, "agent_id": agent_id}, actor_name))
     await uow.mark_staff_action(current.reference, assigned_to=agent_name, assigned_agent_id=agent_id)
     record = await uow.get_request(current.reference)
     sid = await _refresh_staff_message(uow, record, event, actor_name)
@@ -546,10 +549,8 @@ async def set_route_status(uow: Any, reference: str, operator: str, status: str,
     if routes[key].status == status:
         return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
     await uow.set_route(current.reference, key, status)
-    data: dict[str, Any] = {"operator": key, "from": routes[key].status, "to": status}
-    if actor_name:
-        data["by"] = actor_name
-    event = await uow.log_event(current.reference, actor, "route_status", data)
+    event = await uow.log_event(current.reference, actor, "route_status",
+                                _by({"operator": key, "from": routes[key].status, "to": status}, actor_name))
     await uow.mark_staff_action(current.reference)
     sid = await _refresh_staff_message(uow, current, event, actor_name)
     return StaffResult(True, "ok", T.done_route_status(current.reference, label, status), current,
@@ -564,10 +565,7 @@ async def add_note(uow: Any, reference: str, text: str, actor: str, actor_name: 
     current = await uow.get_request(reference, for_update=True)
     if current is None:
         return _fail("unknown_reference", T.unknown_reference(reference))
-    data: dict[str, Any] = {"text": text}
-    if actor_name:
-        data["by"] = actor_name
-    await uow.log_event(current.reference, actor, "note", data)
+    await uow.log_event(current.reference, actor, "note", _by({"text": text}, actor_name))
     await uow.mark_staff_action(current.reference)
     return StaffResult(True, "ok", T.NOTE_ADDED, current)
 

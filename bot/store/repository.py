@@ -60,6 +60,7 @@ from bot.store.tables import (
     login_attempt_t,
     login_token_t,
     request_route_t,
+    request_theme_t,
     conversation_t,
     counter_t,
     event_t,
@@ -505,6 +506,9 @@ class UnitOfWork:
         )
         values["search_text"] = search_text(reference, draft.commune_name, draft.description)  # issue 12
         await self.conn.execute(sa.insert(request_t).values(**values))
+        if draft.themes:  # issue 12: one row per theme (console filters, dashboard counts)
+            await self.conn.execute(sa.insert(request_theme_t), [
+                {"reference": reference, "theme": str(t)[:64]} for t in dict.fromkeys(draft.themes)])
         await self.log_event(
             reference,
             actor or f"{draft.channel}:{draft.user_id}",

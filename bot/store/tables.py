@@ -57,6 +57,8 @@ class RequestRow(SQLModel, table=True):
         sa.Index("ix_request_assigned_agent", "assigned_agent_id"),
         sa.Index("ix_request_staff_action_at", "staff_action_at"),
         sa.Index("ix_request_operator", "operator"),
+        sa.Index("ix_request_status_created", "status", "created_at"),
+        sa.Index("ix_request_status_assignee", "status", "assigned_to"),
     )
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
@@ -238,6 +240,16 @@ class RequestRouteRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+class RequestThemeRow(SQLModel, table=True):
+    """The themes of a request, one row each (filters and counts by theme without reading JSON)."""
+
+    __tablename__ = "request_theme"
+    __table_args__ = (sa.Index("ix_request_theme_theme", "theme", "reference"),)
+
+    reference: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    theme: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+
+
 metadata = SQLModel.metadata
 request_t: sa.Table = RequestRow.__table__  # type: ignore[assignment]
 conversation_t: sa.Table = ConversationRow.__table__  # type: ignore[assignment]
@@ -250,6 +262,7 @@ agent_t: sa.Table = AgentRow.__table__  # type: ignore[assignment]
 login_token_t: sa.Table = LoginTokenRow.__table__  # type: ignore[assignment]
 login_attempt_t: sa.Table = LoginAttemptRow.__table__  # type: ignore[assignment]
 request_route_t: sa.Table = RequestRouteRow.__table__  # type: ignore[assignment]
+request_theme_t: sa.Table = RequestThemeRow.__table__  # type: ignore[assignment]
 
 
 # --- issue 13 --- (web chat: people identified by a confirmed e-mail, their sessions, codes and transcript)

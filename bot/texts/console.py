@@ -251,6 +251,12 @@ def link_for(name: str, minutes: int) -> str:
     return f"Lien de connexion pour {name} (valable {minutes} minutes, une seule fois) :"
 
 
+AGE_LABELS: dict[str, str] = {"7": "déposées il y a plus de 7 jours", "30": "déposées il y a plus de 30 jours",
+                              "90": "déposées il y a plus de 90 jours"}
+IDLE_LABELS: dict[str, str] = {"3": "ouvertes, sans action depuis 3 jours", "7": "ouvertes, sans action depuis 7 jours",
+                               "30": "ouvertes, sans action depuis 30 jours"}
+
+
 # --- issue 13 (web chat) ---
 F_CHANNEL = "Canal"
 CHANNELS = {"web": "Page web des élus", "telegram": "Telegram", "console": "Terminal"}

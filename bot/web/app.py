@@ -45,8 +45,10 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from bot.channels.web.routes import webchat_running  # issue 13: the chat's e-mail and staff messages
+        from bot.console.maintenance import refresh_planner_stats
 
         if guichet is not None:
+            await refresh_planner_stats(guichet.store)
             async with webchat_running(app):
                 yield
             return
@@ -55,6 +57,7 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
         started = await App.start(settings)
         app.state.guichet = started
         try:
+            await refresh_planner_stats(started.store)
             async with webchat_running(app):
                 yield
         finally:

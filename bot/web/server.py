@@ -7,8 +7,32 @@ Behind a reverse proxy, uvicorn takes the client address and scheme from ``X-For
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 import sys
+
+_LINK = re.compile(r"(/console/connexion/lien/)[^/?\s\"]+")
+_OIDC = re.compile(r"([?&](?:code|state)=)[^&\s\"]+")
+
+
+class RedactLinks(logging.Filter):
+    """Access-log filter: login-link tokens and OpenID codes never reach the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_OIDC.sub(r"\1…", _LINK.sub(r"\1…", a)) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+def log_config() -> dict:
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg = copy.deepcopy(LOGGING_CONFIG)
+    cfg.setdefault("filters", {})["redact_links"] = {"()": "bot.web.server.RedactLinks"}
+    cfg["handlers"]["access"]["filters"] = ["redact_links"]
+    return cfg
 
 
 def run_serve(host: str | None = None, port: int | None = None, workers: int = 1) -> int:
@@ -40,6 +64,7 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
         proxy_headers=True,
         forwarded_allow_ips=settings.web_forwarded_allow_ips,
         server_header=False,
+        log_config=log_config(),
         log_level=settings.log_level.lower(),
     )
     return 0

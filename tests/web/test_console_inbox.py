@@ -60,8 +60,19 @@ async def test_filters(web: WebEnv, login_as) -> None:
     assert await refs(commune="90052") == {a.reference}
     assert await refs(operateur="ademe") == {b.reference}
     assert await refs(suivi="personne") == {a.reference, b.reference}
+    # age and inactivity: b was acted on (routed) now; a is 10 days old, untouched
+    from bot.store.tables import request_t, utcnow
+
+    async with web.guichet.store.unit() as uow:
+        await uow.conn.execute(request_t.update().where(request_t.c.reference == a.reference)
+                               .values(created_at=utcnow() - timedelta(days=10)))
+    assert await refs(age="7") == {a.reference}
+    assert await refs(age="30") == set()
+    assert await refs(inactif="7") == {a.reference}
+    assert await refs(inactif="3", statut="orientee") == set()
     # unknown values are ignored, not errors
-    assert await refs(statut="zzz", operateur="nasa", suivi="x", tri="?", page="-4") == {a.reference, b.reference}
+    assert await refs(statut="zzz", operateur="nasa", suivi="x", tri="?", page="-4", age="5",
+                      inactif="-1") == {a.reference, b.reference}
 
 
 async def test_saved_views_and_counts(web: WebEnv) -> None:
@@ -127,3 +138,27 @@ async def test_paging(web: WebEnv, login_as) -> None:
 async def test_roles_without_inbox(web: WebEnv, login_as, role: str) -> None:
     c = await login_as(role)
     assert (await c.get("/console/")).status_code == 303
+
+
+async def test_sqlite_planner_statistics_refreshed(sqlite_url: str) -> None:
+    import sqlalchemy as sa
+
+    from bot.console.maintenance import MIN_ROWS, refresh_planner_stats
+    from bot.store.repository import Store
+    from bot.store.tables import request_t, utcnow
+
+    store = await Store.open(sqlite_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        assert not await refresh_planner_stats(store)  # too few requests to matter
+        now = utcnow()
+        async with store.unit() as uow:
+            await uow.conn.execute(sa.insert(request_t), [dict(
+                reference=f"90-2026-{i:05d}", status="nouvelle", created_at=now, updated_at=now, channel="t",
+                user_id="1", chat_id="1", description="", themes=[], help_kinds=[], matches=[])
+                for i in range(MIN_ROWS + 10)])
+        assert await refresh_planner_stats(store)
+        assert not await refresh_planner_stats(store)  # fresh statistics: nothing to do
+        async with store.unit(readonly=True) as uow:
+            assert (await uow.conn.execute(sa.text("SELECT count(*) FROM sqlite_stat1"))).scalar() > 0
+    finally:
+        await store.close()

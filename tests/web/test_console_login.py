@@ -136,3 +136,19 @@ async def test_security_headers_and_static(web: WebEnv) -> None:
     css = await c.get("/static/dsfr/dsfr.min.css")
     assert css.status_code == 200 and len(css.content) > 100_000
     assert (await c.get("/static/htmx/htmx.min.js")).status_code == 200
+
+
+def test_access_log_hides_link_tokens_and_codes() -> None:
+    import logging
+
+    from bot.web.server import RedactLinks, log_config
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', (
+        "10.0.0.1:5000", "GET", "/console/connexion/lien/AbC-123_xyz", "1.1", 200), None)
+    RedactLinks().filter(record)
+    assert "AbC-123_xyz" not in record.getMessage() and "/console/connexion/lien/…" in record.getMessage()
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, "%s", (
+        "/console/connexion/proconnect/retour?code=SECRETCODE&state=SECRETSTATE",), None)
+    RedactLinks().filter(record)
+    assert "SECRET" not in record.getMessage()
+    assert log_config()["handlers"]["access"]["filters"] == ["redact_links"]

@@ -66,7 +66,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_request_assigned_agent', ['assigned_agent_id'], unique=False)
         batch_op.create_index('ix_request_staff_action_at', ['staff_action_at'], unique=False)
         batch_op.create_index('ix_request_operator', ['operator'], unique=False)
+    op.create_index('ix_request_status_created', 'request', ['status', 'created_at'], unique=False)
+    op.create_index('ix_request_status_assignee', 'request', ['status', 'assigned_to'], unique=False)
+    op.create_table('request_theme',
+    sa.Column('reference', sa.String(length=32), nullable=False),
+    sa.Column('theme', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('reference', 'theme')
+    )
+    op.create_index('ix_request_theme_theme', 'request_theme', ['theme', 'reference'], unique=False)
     _backfill_search_text()
+    _backfill_themes()
     if op.get_bind().dialect.name == 'postgresql':
         # Trigram index for the console's substring search, when the extension can be had (it ships with PostgreSQL;
         # creating it needs the right to: without it the search still works, by a scan).
@@ -88,6 +97,17 @@ def _fold(value: str) -> str:
     return ' '.join(''.join(c for c in value if not unicodedata.combining(c)).lower().split())
 
 
+def _backfill_themes() -> None:
+    bind = op.get_bind()
+    request = sa.table('request', sa.column('reference', sa.String), sa.column('themes', sa.JSON))
+    request_theme = sa.table('request_theme', sa.column('reference', sa.String), sa.column('theme', sa.String))
+    rows = [{'reference': r.reference, 'theme': str(t)[:64]}
+            for r in bind.execute(sa.select(request.c.reference, request.c.themes)).all()
+            for t in dict.fromkeys(r.themes or [])]
+    if rows:
+        bind.execute(sa.insert(request_theme), rows)
+
+
 def _backfill_search_text() -> None:
     bind = op.get_bind()
     request = sa.table('request', sa.column('id', sa.Integer), sa.column('reference', sa.String),
@@ -102,6 +122,10 @@ def _backfill_search_text() -> None:
 
 def downgrade() -> None:
     op.execute('DROP INDEX IF EXISTS ix_request_search_trgm')
+    op.drop_index('ix_request_theme_theme', table_name='request_theme')
+    op.drop_table('request_theme')
+    op.drop_index('ix_request_status_assignee', table_name='request')
+    op.drop_index('ix_request_status_created', table_name='request')
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.drop_index('ix_request_operator')
         batch_op.drop_index('ix_request_staff_action_at')
