@@ -211,7 +211,9 @@ def _order(tri: str) -> list[Any]:
 
 
 async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: int = 5,
-                     now: datetime | None = None) -> InboxPage:
+                     now: datetime | None = None, with_counts: bool = True) -> InboxPage:
+    """One page of the inbox; ``with_counts=False`` skips the saved views' counts (an htmx refresh of the results
+    only: the views' tags stay as they are on the page)."""
     now = now or utcnow()
     base = scope(agent)
     views = views_for(agent)
@@ -226,7 +228,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     rows = [RequestRecord.model_validate(dict(r._mapping)) for r in (await uow.conn.execute(stmt)).all()]
     routes = await uow.routes_of([r.reference for r in rows])
     counts: dict[str, int] = {}
-    for view in views:
+    for view in views if with_counts else ():
         c = sa.select(sa.func.count()).select_from(request_t).where(
             *base, *view_condition(view, agent, now, response_days))
         counts[view] = int((await uow.conn.execute(c)).scalar_one())

@@ -138,8 +138,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium, for one module: sync Playwright keeps an event loop running in this thread while it is started,
+    which the asyncio tests of later modules could not share (so it is stopped at the end of each module)."""
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; scripts/test does it)")
     from playwright.sync_api import sync_playwright

@@ -95,6 +95,10 @@ async def test_saved_views_and_counts(web: WebEnv) -> None:
     assert "Non assignées (2)" in page and "Mes demandes (1)" in page and "En retard (1)" in page
     assert "Orientées vers mon opérateur" not in page  # a préfecture agent has no operator
 
+    # an htmx refresh of the results: the same rows, without recounting the views (not swapped in)
+    partial = text_of(await c.get("/console/", params={"vue": "mes-demandes"}, headers={"HX-Request": "true"}))
+    assert 'id="resultats"' in partial and mine.reference in partial and "Mes demandes (" not in partial
+
     async def view(v: str) -> set[str]:
         body = text_of(await c.get("/console/", params={"vue": v}))
         assert "Vue : " in body
