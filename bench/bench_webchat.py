@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import httpx
 import json
 import os
 import random
@@ -57,7 +58,6 @@ def process_cpu(pid: int) -> float:
 
 class Person:
     def __init__(self, i: int, base: str, think: float, smtp: SmtpServer, stats: dict[str, list[float]]) -> None:
-        import httpx
 
         self.i = i
         self.http = httpx.AsyncClient(base_url=base, timeout=60)
@@ -87,7 +87,10 @@ class Person:
             await asyncio.sleep(min(left, POLL_EVERY))
             if time.monotonic() < end:
                 after = self.messages[-1].id if self.messages else 0
-                r = await self.http.get(f"/messages?after={after}")
+                try:
+                    r = await self.http.get(f"/messages?after={after}")
+                except httpx.TransportError:
+                    continue
                 self.stats.setdefault("polls", []).append(1.0)
                 if r.status_code == 200:
                     self._merge(r.text)
@@ -113,7 +116,13 @@ class Person:
                     "after": str(self.messages[-1].id if self.messages else 0),
                     ("text" if kind == "text" else "data"): value}
             started = time.perf_counter()
-            r = await self.http.post("/message", data=form, headers={"X-Requested-With": "fetch"})
+            try:
+                r = await self.http.post("/message", data=form, headers={"X-Requested-With": "fetch"})
+            except httpx.TransportError:
+                # a kept-alive connection closed by the server just as we sent: the same post again (same key,
+                # so handled once whatever happened)
+                self.stats.setdefault("resent", []).append(1.0)
+                r = await self.http.post("/message", data=form, headers={"X-Requested-With": "fetch"})
             self.stats["client"].append(time.perf_counter() - started)
             timing = TIMING.search(r.headers.get("server-timing", ""))
             if timing:
@@ -152,7 +161,7 @@ async def drive(base: str, people: int, think: float, smtp: SmtpServer) -> dict[
             "polls": len(stats.get("polls", [])),
             "reply_server": summary_ms(stats["server"]), "reply_client": summary_ms(stats["client"]),
             "references": [p.reference for p in crowd], "http_errors": sum(p.errors for p in crowd),
-            "error_statuses": sorted(set(stats.get("statuses", [])))}
+            "error_statuses": sorted(set(stats.get("statuses", []))), "resent": len(stats.get("resent", []))}
 
 
 async def check(database_url: str, people: int) -> dict[str, Any]:
@@ -183,8 +192,10 @@ def run_one(db: str, database_url: str, people: int, think: float, args_profile:
             # faster than a person: the per-person limits (30 posts/min, the engine's 40 events/min) would stop it
             env.update(GUICHET_WEB_MAX_POSTS_PER_MINUTE="100000", GUICHET_FLOOD_MAX_MESSAGES="100000")
         profile = ["-m", "cProfile", "-o", args_profile] if args_profile else []
+        log_path = Path(data_dir) / "server.log"
+        log_file = open(log_path, "wb")  # a file, not a pipe nobody reads (a full pipe would stall the server)
         server = subprocess.Popen([sys.executable, *profile, "-m", "bot.cli", "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                  stdout=subprocess.DEVNULL, stderr=log_file)
         try:
             import httpx
 
@@ -196,7 +207,7 @@ def run_one(db: str, database_url: str, people: int, think: float, args_profile:
                 except httpx.HTTPError:
                     pass
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start: " + (server.stderr.read() or b"").decode()[-2000:])
+                    raise RuntimeError("server did not start: " + log_path.read_text(errors="replace")[-2000:])
                 time.sleep(0.3)
             cpu_before = process_cpu(server.pid)
             result = asyncio.run(drive(base, people, think, smtp))
@@ -209,6 +220,11 @@ def run_one(db: str, database_url: str, people: int, think: float, args_profile:
                 server.wait(20)
             except subprocess.TimeoutExpired:
                 server.kill()
+            log_file.close()
+            warnings = [line for line in log_path.read_text(errors="replace").splitlines() if "WARNING" in line
+                        or "ERROR" in line]
+            if warnings:
+                print(f"server warnings ({len(warnings)}):", *warnings[:10], sep="\n  ")
     result["check"] = asyncio.run(check(database_url, people))
     result["db"] = db
     result.pop("references")

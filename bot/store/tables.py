@@ -296,6 +296,7 @@ agent_t: sa.Table = AgentRow.__table__  # type: ignore[assignment]
 login_token_t: sa.Table = LoginTokenRow.__table__  # type: ignore[assignment]
 login_attempt_t: sa.Table = LoginAttemptRow.__table__  # type: ignore[assignment]
 request_route_t: sa.Table = RequestRouteRow.__table__  # type: ignore[assignment]
+request_theme_t: sa.Table = RequestThemeRow.__table__  # type: ignore[assignment]
 
 
 # --- issue 13 --- (web chat: people identified by a confirmed e-mail, their sessions, codes and transcript)
@@ -362,5 +363,3 @@ web_person_t: sa.Table = WebPersonRow.__table__  # type: ignore[assignment]
 web_session_t: sa.Table = WebSessionRow.__table__  # type: ignore[assignment]
 web_code_t: sa.Table = WebCodeRow.__table__  # type: ignore[assignment]
 web_message_t: sa.Table = WebMessageRow.__table__  # type: ignore[assignment]
-
-request_theme_t: sa.Table = RequestThemeRow.__table__  # type: ignore[assignment]
