@@ -159,6 +159,10 @@ class Engine:
                 replies = await turn.run()
                 await turn.save()
                 turn.close_phone_keyboard(replies)
+                # issue 14: durable channels (Telegram) reply through the outbox, written in this same unit
+                from bot.dialogue.delivery import queue_replies
+
+                replies = await queue_replies(uow, event, replies)
             return replies
         except DB_ERRORS as exc:
             log.warning("database unavailable while handling an update: %s", type(exc).__name__)

@@ -129,6 +129,7 @@ class OutboxMessage(BaseModel):
     sent_message_id: str | None = None
     created_at: datetime
     sent_at: datetime | None = None
+    leased_by: str | None = None  # issue 14
 
 
 class EventRecord(BaseModel):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -142,6 +143,9 @@ class Store:
         # sleeps up to 100 ms between tries); other processes are still held off by BEGIN IMMEDIATE + busy_timeout.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.dialect == "sqlite" else None
         self.write_lock_timeout = 30.0
+        # --- issue 14 --- this process, as the holder of outbox leases; alive while its advisory lock is held (PG)
+        self.worker_id = uuid.uuid4().hex[:16]
+        self._worker_conn: AsyncConnection | None = None
 
     @classmethod
     async def open(
@@ -181,7 +185,51 @@ class Store:
         return store
 
     async def close(self) -> None:
+        conn, self._worker_conn = self._worker_conn, None
+        if conn is not None:
+            try:
+                await conn.close()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
         await self.engine.dispose()
+
+    # --- issue 14: outbox leases of dead workers ------------------------------------------------------------------
+    async def hold_worker_lock(self) -> None:
+        """PostgreSQL: hold, for the life of this process, a session advisory lock named after :attr:`worker_id`,
+        so that other workers can tell it is alive (see :meth:`release_orphan_leases`). No-op on SQLite."""
+        if self.dialect != "postgresql" or self._worker_conn is not None:
+            return
+        conn = await self.engine.connect()
+        await conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _lock_key("worker", self.worker_id)})
+        await conn.commit()
+        self._worker_conn = conn
+
+    async def release_orphan_leases(self) -> int:
+        """Give back at once the pending outbox rows leased by workers that are gone (a crash): on SQLite, every
+        other worker (its deployments run one process); on PostgreSQL, the workers whose advisory lock is free.
+        Returns how many rows were released. Rows of live workers keep their lease."""
+        async with self.unit() as uow:
+            owners = [r[0] for r in (await uow.conn.execute(
+                sa.select(outbox_t.c.leased_by).distinct()
+                .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.is_not(None),
+                       outbox_t.c.leased_by != self.worker_id))).all()]
+            dead: list[str] = []
+            for owner in owners:
+                if self.dialect != "postgresql":
+                    dead.append(owner)
+                    continue
+                key = _lock_key("worker", owner)
+                got = (await uow.conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})).scalar()
+                if got:
+                    dead.append(owner)
+            if not dead:
+                return 0
+            result = await uow.conn.execute(
+                sa.update(outbox_t)
+                .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.in_(dead))
+                .values(leased_by=None, next_attempt_at=utcnow())
+            )
+            return int(result.rowcount or 0)
 
     @asynccontextmanager
     async def unit(self, readonly: bool = False) -> AsyncIterator["UnitOfWork"]:
@@ -222,23 +270,44 @@ class Store:
         async with self.unit(readonly=True) as uow:
             return await uow.history(reference)
 
-    async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:
+    async def due_outbox(self, now: datetime | None = None, limit: int = 50,
+                         channels: Sequence[str] | None = None) -> list[OutboxMessage]:
         async with self.unit(readonly=True) as uow:
-            return await uow.due_outbox(now, limit)
+            return await uow.due_outbox(now, limit, channels)
 
     async def claim_due_outbox(
-        self, now: datetime | None = None, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+        self, now: datetime | None = None, limit: int = 50, lease: timedelta = timedelta(seconds=60),
+        channels: Sequence[str] | None = None,
     ) -> list[OutboxMessage]:
         async with self.unit() as uow:
-            return await uow.claim_due_outbox(now, limit, lease)
+            return await uow.claim_due_outbox(now, limit, lease, channels)
 
     async def mark_sent(self, outbox_id: int, message_id: str | int | None) -> None:
         async with self.unit() as uow:
             await uow.mark_sent(outbox_id, message_id)
 
-    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+    # --- issue 14 ---
+    async def mark_sent_many(self, results: Sequence[tuple[int, str | int | None]]) -> None:
+        if results:
+            async with self.unit() as uow:
+                await uow.mark_sent_many(results)
+
+    async def release_outbox(self, ids: Sequence[int], at: datetime | None = None) -> None:
+        if ids:
+            async with self.unit() as uow:
+                await uow.release_outbox(ids, at)
+
+    async def set_outbox_meta(self, outbox_id: int, meta: dict[str, Any]) -> None:
         async with self.unit() as uow:
-            await uow.mark_retry(outbox_id, error, next_attempt_at)
+            await uow.set_outbox_meta(outbox_id, meta)
+
+    async def settle_updates(self, keys: Iterable[str]) -> int:
+        async with self.unit() as uow:
+            return await uow.settle_updates(keys)
+
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime, reopen: bool = False) -> None:
+        async with self.unit() as uow:
+            await uow.mark_retry(outbox_id, error, next_attempt_at, reopen)
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         async with self.unit() as uow:
@@ -352,13 +421,15 @@ class UnitOfWork:
         return result.rowcount == 1
 
     # --- inbox (polling: updates kept until handled) -----------------------------------------------------------------
-    async def save_inbox(self, items: list[tuple[int, str]]) -> None:
-        """Keep fetched updates ``(update_id, payload JSON)``; an update already kept is left as it is."""
+    async def save_inbox(self, items: Sequence[tuple[Any, ...]]) -> None:
+        """Keep fetched updates ``(update_id, payload JSON[, chat_id])``; an update already kept is left as it is."""
         if not items:
             return
         now = utcnow()
         stmt = self._insert(inbox_t).on_conflict_do_nothing(index_elements=["update_id"])
-        await self.conn.execute(stmt, [{"update_id": int(i), "payload": p, "received_at": now} for i, p in items])
+        rows = [{"update_id": int(item[0]), "payload": item[1], "received_at": now,
+                 "chat_id": str(item[2]) if len(item) > 2 and item[2] is not None else None} for item in items]
+        await self.conn.execute(stmt, rows)
 
     async def pending_inbox(self, key_prefix: str = "tg:", limit: int = 10_000) -> list[tuple[int, str]]:
         """Kept updates not handled yet (no handled mark ``<prefix><update_id>``), oldest first."""
@@ -374,6 +445,34 @@ class UnitOfWork:
         handled = sa.select(handled_update_t.c.key).where(handled_update_t.c.key == key)
         result = await self.conn.execute(sa.delete(inbox_t).where(handled.exists()))
         return int(result.rowcount or 0)
+
+    # --- issue 14 --- settled updates -----------------------------------------------------------------------------
+    async def settle_updates(self, keys: Iterable[str]) -> int:
+        """Mark updates as settled without handling them (answered "réessayez", flooded, ignored, unparseable): the
+        same mark as a handled update, so that they are never handled later (no replay) and their inbox rows are
+        pruned. Returns how many marks were new."""
+        values = [{"key": str(k)[:200], "at": utcnow()} for k in dict.fromkeys(keys)]
+        if not values:
+            return 0
+        stmt = self._insert(handled_update_t).on_conflict_do_nothing(index_elements=["key"])
+        result = await self.conn.execute(stmt, values)
+        return int(result.rowcount or 0) if result.rowcount and result.rowcount > 0 else 0
+
+    async def settle_overtaken_inbox(self, key_prefix: str = "tg:") -> list[int]:
+        """Settle kept updates never handled although a *later* update of the same chat was: one chat's updates are
+        handled in order, so such an update was refused (the person was told to send it again) and handling it now
+        would be a stale replay. Returns the update ids settled."""
+        i, j = inbox_t.alias("i"), inbox_t.alias("j")
+        key_i = sa.literal(key_prefix) + sa.cast(i.c.update_id, sa.String)
+        key_j = sa.literal(key_prefix) + sa.cast(j.c.update_id, sa.String)
+        handled_i = sa.select(handled_update_t.c.key).where(handled_update_t.c.key == key_i).exists()
+        handled_j = sa.select(handled_update_t.c.key).where(handled_update_t.c.key == key_j).exists()
+        later = (sa.select(j.c.update_id)
+                 .where(j.c.chat_id == i.c.chat_id, j.c.update_id > i.c.update_id, handled_j).exists())
+        stmt = sa.select(i.c.update_id).where(i.c.chat_id.is_not(None), ~handled_i, later)
+        ids = [int(r.update_id) for r in (await self.conn.execute(stmt)).all()]
+        await self.settle_updates(f"{key_prefix}{u}" for u in ids)
+        return ids
 
     # --- conversations --------------------------------------------------------------------------------------------
     async def lock_chat(self, channel: str, chat_id: str | int) -> None:
@@ -686,6 +785,8 @@ class UnitOfWork:
         dedup_key: str | None = None,
         meta: dict[str, Any] | None = None,
         not_before: datetime | None = None,
+        leased: bool = False,
+        sent: bool = False,
     ) -> int | None:
         """Queue a message, written with the change that causes it. Idempotent on ``dedup_key``: returns the new
         row id, or None when a message with this key already exists (nothing is queued twice)."""
@@ -719,52 +820,133 @@ class UnitOfWork:
                 meta=meta or {},
                 reference=reference,
                 dedup_key=dedup_key[:255],
-                status=OUTBOX_PENDING,
+                # sent=True: recorded as delivered before it is sent (at-most-once chatter sent right away by the
+                # writer; reopened with mark_retry(reopen=True) if the transport refuses it)
+                status=OUTBOX_SENT if sent else OUTBOX_PENDING,
+                sent_at=now if sent else None,
                 attempts=0,
                 next_attempt_at=as_utc_datetime(not_before) or now,
                 created_at=now,
+                leased_by=self.store.worker_id if leased else None,
             )
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(outbox_t.c.id)
         )
         return (await self.conn.execute(stmt)).scalar_one_or_none()
 
+    async def enqueue_many(self, messages: Sequence[dict[str, Any]], *, leased: bool = False,
+                           sent: bool | Sequence[bool] = False, not_before: datetime | None = None) -> dict[str, int]:
+        """Several :meth:`enqueue` in one statement (the replies of a turn, issue 14). Each message is a dict with
+        ``kind, channel, chat_id, text, dedup_key`` and optional ``buttons, reference, meta``; ``sent`` may be one
+        flag per message. Returns ``{dedup_key: id}`` of the rows inserted (a key already queued is skipped)."""
+        if not messages:
+            return {}
+        now = utcnow()
+        flags = [sent] * len(messages) if isinstance(sent, bool) else list(sent)
+        values = []
+        for m, early in zip(messages, flags):
+            values.append(dict(
+                kind=m["kind"], channel=m["channel"], chat_id=str(m["chat_id"]), text=m["text"],
+                buttons=m.get("buttons"), meta=m.get("meta") or {}, reference=m.get("reference"),
+                dedup_key=str(m["dedup_key"])[:255], status=OUTBOX_SENT if early else OUTBOX_PENDING,
+                sent_at=now if early else None, attempts=0, next_attempt_at=as_utc_datetime(not_before) or now,
+                created_at=now, leased_by=self.store.worker_id if leased else None, last_error=None,
+                sent_message_id=None,
+            ))
+        stmt = (
+            self._insert(outbox_t).values(values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(outbox_t.c.id, outbox_t.c.dedup_key)
+        )
+        return {r.dedup_key: int(r.id) for r in (await self.conn.execute(stmt)).all()}
+
     async def get_outbox(self, outbox_id: int) -> OutboxMessage | None:
         row = (await self.conn.execute(sa.select(outbox_t).where(outbox_t.c.id == outbox_id))).first()
         return _outbox(row) if row else None
 
-    async def due_outbox(self, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:
-        """Pending messages whose time has come, oldest first."""
-        stmt = (
-            sa.select(outbox_t)
-            .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.next_attempt_at <= as_utc_datetime(now or utcnow()))
-            .order_by(outbox_t.c.id)
-            .limit(limit)
+    async def due_outbox(self, now: datetime | None = None, limit: int = 50,
+                         channels: Sequence[str] | None = None) -> list[OutboxMessage]:
+        """Pending messages whose time has come, oldest first (of ``channels`` only, when given)."""
+        stmt = sa.select(outbox_t).where(
+            outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.next_attempt_at <= as_utc_datetime(now or utcnow())
         )
+        if channels is not None:
+            stmt = stmt.where(outbox_t.c.channel.in_(list(channels)))
+        stmt = stmt.order_by(outbox_t.c.id).limit(limit)
         return [_outbox(r) for r in (await self.conn.execute(stmt)).all()]
 
     async def claim_due_outbox(
-        self, now: datetime | None = None, limit: int = 50, lease: timedelta = timedelta(seconds=60)
+        self, now: datetime | None = None, limit: int = 50, lease: timedelta = timedelta(seconds=60),
+        channels: Sequence[str] | None = None,
     ) -> list[OutboxMessage]:
         """Like :meth:`due_outbox`, but pushes the claimed rows' ``next_attempt_at`` by ``lease`` so that another
-        worker does not take them meanwhile (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+        worker does not take them meanwhile, and keeps each chat's order: a row is claimed only when no earlier
+        pending row of the same ``(channel, chat_id)`` is waiting (being retried, or leased to a sender). Several
+        rows of one chat may be claimed together (in id order); the sender sends them in that order and stops at the
+        first that fails (see :meth:`release_outbox`). ``channels`` restricts the claim to the sender's channels.
+
+        PostgreSQL: claims are serialised by a transaction-scoped advisory lock (short), so that two workers never
+        see the same chat's head as free at once; ``FOR UPDATE SKIP LOCKED`` on top."""
         now = as_utc_datetime(now or utcnow())
-        stmt = (
-            sa.select(outbox_t)
-            .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.next_attempt_at <= now)
-            .order_by(outbox_t.c.id)
-            .limit(limit)
-        )
         if self._pg:
-            stmt = stmt.with_for_update(skip_locked=True)
+            await self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key("outbox-claim")})
+        earlier = outbox_t.alias("earlier")
+        blocked = (
+            sa.select(earlier.c.id)
+            .where(
+                earlier.c.channel == outbox_t.c.channel,
+                earlier.c.chat_id == outbox_t.c.chat_id,
+                earlier.c.status == OUTBOX_PENDING,
+                earlier.c.id < outbox_t.c.id,
+                earlier.c.next_attempt_at > now,
+            )
+            .exists()
+        )
+        stmt = sa.select(outbox_t).where(
+            outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.next_attempt_at <= now, ~blocked
+        )
+        if channels is not None:
+            stmt = stmt.where(outbox_t.c.channel.in_(list(channels)))
+        stmt = stmt.order_by(outbox_t.c.id).limit(limit)
+        if self._pg:
+            stmt = stmt.with_for_update(skip_locked=True, of=outbox_t)
         rows = [_outbox(r) for r in (await self.conn.execute(stmt)).all()]
         if rows:
             await self.conn.execute(
                 sa.update(outbox_t)
                 .where(outbox_t.c.id.in_([m.id for m in rows]))
-                .values(next_attempt_at=now + lease)  # type: ignore[operator]
+                .values(next_attempt_at=now + lease, leased_by=self.store.worker_id)  # type: ignore[operator]
             )
         return rows
+
+    async def chat_has_pending(self, channel: str, chat_id: str | int) -> bool:
+        """True when a message to this chat is still waiting to be delivered (a new one must queue behind it)."""
+        stmt = (sa.select(outbox_t.c.id)
+                .where(outbox_t.c.channel == channel, outbox_t.c.chat_id == str(chat_id),
+                       outbox_t.c.status == OUTBOX_PENDING)
+                .limit(1))
+        return (await self.conn.execute(stmt)).first() is not None
+
+    async def release_outbox(self, ids: Sequence[int], at: datetime | None = None) -> None:
+        """Give claimed rows back (due at ``at``, default now) without counting an attempt: they were not tried
+        because an earlier row of their chat failed (they stay behind it). Rows recorded as sent in advance and
+        never tried are reopened."""
+        if ids:
+            await self.conn.execute(
+                sa.update(outbox_t)
+                .where(outbox_t.c.id.in_(list(ids)), outbox_t.c.status != OUTBOX_FAILED)
+                .values(next_attempt_at=as_utc_datetime(at or utcnow()), leased_by=None, status=OUTBOX_PENDING,
+                        sent_at=None)
+            )
+
+    async def mark_sent_many(self, results: Sequence[tuple[int, str | int | None]]) -> None:
+        """:meth:`mark_sent` for several rows in one statement each (one transaction)."""
+        for outbox_id, message_id in results:
+            await self.mark_sent(outbox_id, message_id)
+
+    async def set_outbox_meta(self, outbox_id: int, meta: dict[str, Any]) -> None:
+        """Replace a row's ``meta`` (the sender records its progress in it, e.g. the parts already delivered)."""
+        await self.conn.execute(sa.update(outbox_t).where(outbox_t.c.id == outbox_id).values(meta=meta))
 
     async def mark_sent(self, outbox_id: int, message_id: str | int | None) -> None:
         await self.conn.execute(
@@ -778,14 +960,19 @@ class UnitOfWork:
             )
         )
 
-    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime) -> None:
+    async def mark_retry(self, outbox_id: int, error: str, next_attempt_at: datetime, reopen: bool = False) -> None:
+        """Try again at ``next_attempt_at``. ``reopen``: also for a row recorded as sent in advance (issue 14)."""
+        cond = outbox_t.c.status != OUTBOX_FAILED if reopen else outbox_t.c.status == OUTBOX_PENDING
         await self.conn.execute(
             sa.update(outbox_t)
-            .where(outbox_t.c.id == outbox_id, outbox_t.c.status == OUTBOX_PENDING)
+            .where(outbox_t.c.id == outbox_id, cond)
             .values(
+                status=OUTBOX_PENDING,
+                sent_at=None,
                 attempts=outbox_t.c.attempts + 1,
                 last_error=str(error)[:MAX_ERROR_CHARS],
                 next_attempt_at=as_utc_datetime(next_attempt_at),
+                leased_by=None,
             )
         )
 

@@ -177,6 +177,14 @@ async def erase_personal_data(target: Any, channel: str, user_id: str | int, act
             ).all()
         }
         await _anonymise(uow, list(rows), actor, "erasure_request", chats)
+        # --- issue 14 --- the copies of the replies already delivered to the person (they may quote their name,
+        # phone, e-mail: the recap) are deleted; pending ones are still sent.
+        reply_chats = chats | {(channel, r.chat_id) for r in rows}
+        if reply_chats:
+            await uow.conn.execute(sa.delete(outbox_t).where(
+                outbox_t.c.kind.in_(("reply", "reply_confirmation")), outbox_t.c.status != OUTBOX_PENDING,
+                sa.or_(*(sa.and_(outbox_t.c.channel == ch, outbox_t.c.chat_id == chat) for ch, chat in reply_chats)),
+            ))
         deleted = await uow.delete_conversations_of_user(channel, user_id)
         await uow.log_event(None, actor, "personal_data_erased",
                             {"channel": channel, "requests": len(rows), "conversations": deleted})

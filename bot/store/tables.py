@@ -146,6 +146,8 @@ class InboxRow(SQLModel, table=True):
     update_id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    # --- issue 14 --- the update's chat (settles an earlier update of the chat never handled; see polling.py)
+    chat_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
 
 
 class OutboxRow(SQLModel, table=True):
@@ -153,6 +155,8 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
         sa.Index("ix_outbox_sent_message", "channel", "sent_message_id"),
+        # --- issue 14 --- per-chat order of delivery
+        sa.Index("ix_outbox_chat_order", "channel", "chat_id", "status", "id"),
     )
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
@@ -171,6 +175,8 @@ class OutboxRow(SQLModel, table=True):
     sent_message_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     sent_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # --- issue 14 --- the worker holding the row's lease (see UnitOfWork.claim_due_outbox, release_orphan_leases)
+    leased_by: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
 
 
 class CounterRow(SQLModel, table=True):

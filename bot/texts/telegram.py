@@ -21,6 +21,11 @@ COMMANDS: list[tuple[str, str]] = [
 CONTACT_BUTTON = "📱 Partager mon numéro"
 KEYBOARD_CLOSED = "C'est noté."
 ERROR_APOLOGY = "Désolé, un problème technique m'a empêché de traiter votre message. Reprenons :"
+#: Said when an update could not be handled and nothing was recorded (issue 14: exactly what did not happen).
+ERROR_NOTHING_SAVED = ("Désolé, un problème technique m'a empêché de traiter votre message : rien n'a été enregistré. "
+                       "Renvoyez-le dans un instant.")
+ERROR_NOTHING_SAVED_AGAIN = ("Désolé, un problème technique m'a empêché de traiter votre message : rien n'a été "
+                             "enregistré. Reprenons :")
 ERROR_APOLOGY_SHORT = "Désolé, un problème technique m'a empêché de traiter votre message. Réessayez dans un instant."
 GROUP_NOT_SUPPORTED = "Je réponds en conversation privée : écrivez-moi directement."
 

@@ -241,7 +241,7 @@ async def test_error_handler_apologises_and_asks_again(bot):
     finally:
         engine.handle = original
     body = texts(mayor.fake.messages_to(mayor.chat_id)[seen:])
-    assert "Désolé" in body and "collectivité" in body.lower()
+    assert "Désolé" in body and "rien n'a été enregistré" in body and "collectivité" in body.lower()
     assert "0612345678" not in body and calls["n"] == 1
 
 

@@ -1,4 +1,4 @@
-"""The database unavailable during a step: the person is told "réessayez dans un instant", nothing partial is
+"""The database unavailable during a step: the person is told "rien n'a été enregistré, renvoyez votre message", nothing partial is
 written, and the conversation goes on once the database is back.
 
 * SQLite: another connection holds ``BEGIN EXCLUSIVE`` longer than the busy timeout, at every step of the intake.
@@ -65,7 +65,7 @@ async def test_sqlite_locked_at_every_step(kb, tmp_path) -> None:
                 blocker.execute("ROLLBACK")
                 blocker.close()
             assert [r.text for r in replies] == [T.UNAVAILABLE], (kind, kw)
-            assert "réessayez dans un instant" in replies[0].text
+            assert "rien n'a été enregistré" in replies[0].text
             assert await snapshot(store, user) == before, (kind, kw)
             replies = await engine.handle(event)  # the person tries again: the same answer is taken
             assert replies and replies[0].text != T.UNAVAILABLE

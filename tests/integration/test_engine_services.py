@@ -8,6 +8,7 @@ from typing import Any
 
 
 from bot.dialogue.events import Event
+from bot.texts.dialogue import UNAVAILABLE as T_UNAVAILABLE
 
 CHANNEL = "test"
 _keys = itertools.count(1)
@@ -129,7 +130,7 @@ async def test_database_unavailable_says_try_again_and_writes_nothing(kb, tmp_pa
         finally:
             blocker.rollback()
             blocker.close()
-        assert [r.text for r in replies] == ["Le service est momentanément indisponible, réessayez dans un instant."]
+        assert [r.text for r in replies] == [T_UNAVAILABLE]
         async with store.unit() as uow:
             assert await uow.get_conversation(CHANNEL, "u") == before
         # the same update, redelivered once the database is back, is handled normally
@@ -154,7 +155,7 @@ async def test_postgres_stopped_says_try_again(kb, postgres_url) -> None:
     engine = Engine(kb=kb, store=dead_store, settings=load_settings(flood_max_messages=1000))
     try:
         replies = await engine.handle(ev("u", "command", command="start"))
-        assert [r.text for r in replies] == ["Le service est momentanément indisponible, réessayez dans un instant."]
+        assert [r.text for r in replies] == [T_UNAVAILABLE]
     finally:
         await dead_store.close()
 

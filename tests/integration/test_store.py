@@ -372,11 +372,51 @@ async def test_outbox_dedup_and_lifecycle(store: Store) -> None:
 async def test_outbox_claim(store: Store) -> None:
     async with store.unit() as uow:
         for i in range(5):
-            await uow.enqueue("k", "telegram", "1", f"m{i}", dedup_key=f"c{i}")
+            await uow.enqueue("k", "telegram", str(i), f"m{i}", dedup_key=f"c{i}")
     a, b = await asyncio.gather(store.claim_due_outbox(limit=3), store.claim_due_outbox(limit=3))
     ids = [m.id for m in a] + [m.id for m in b]
     assert len(ids) == len(set(ids)) == 5
     assert await store.claim_due_outbox() == []
+
+
+async def test_outbox_claim_keeps_each_chats_order(store: Store) -> None:
+    """issue 14: a chat's later rows wait while an earlier one is leased or being retried; other chats go on."""
+    from datetime import datetime, timedelta, timezone
+
+    async with store.unit() as uow:
+        for i in range(3):
+            await uow.enqueue("reply", "telegram", "1", f"a{i}", dedup_key=f"a{i}")
+        await uow.enqueue("reply", "telegram", "2", "b0", dedup_key="b0")
+        await uow.enqueue("reply", "email", "1", "e0", dedup_key="e0")
+    first = await store.claim_due_outbox(limit=1, channels=["telegram"])
+    assert [m.text for m in first] == ["a0"]
+    # a0 is leased: a1, a2 wait behind it; chat 2 is free; the e-mail channel is not this sender's
+    second = await store.claim_due_outbox(limit=10, channels=["telegram"])
+    assert [m.text for m in second] == ["b0"]
+    now = datetime.now(timezone.utc)
+    await store.mark_retry(first[0].id, "429", now + timedelta(seconds=30))
+    assert await store.claim_due_outbox(limit=10, channels=["telegram"]) == []
+    later = await store.claim_due_outbox(now + timedelta(seconds=31), limit=10, channels=["telegram"])
+    assert [m.text for m in later] == ["a0", "a1", "a2"]
+    await store.release_outbox([later[1].id, later[2].id])
+    await store.mark_sent(later[0].id, 1)
+    assert [m.text for m in await store.claim_due_outbox(now + timedelta(seconds=32), channels=["telegram"])] == [
+        "a1", "a2"]
+    assert [m.text for m in await store.claim_due_outbox(channels=["email"])] == ["e0"]
+
+
+async def test_settled_and_overtaken_inbox_updates_are_never_replayed(store: Store) -> None:
+    """issue 14: an update answered "réessayez" is settled (never handled later) and pruned; a kept update whose
+    chat has a later handled update is overtaken (settled at replay)."""
+    async with store.unit() as uow:
+        await uow.save_inbox([(1, "{}", 10), (2, "{}", 10), (3, "{}", 20), (4, "{}", 30)])
+        await uow.mark_update_handled("tg:2")  # chat 10's later update handled: 1 was refused
+    assert await store.settle_updates(["tg:3"]) == 1
+    assert await store.settle_updates(["tg:3"]) == 0
+    async with store.unit() as uow:
+        assert await uow.settle_overtaken_inbox() == [1]
+        assert await uow.prune_inbox() == 3
+        assert [u for u, _ in await uow.pending_inbox()] == [4]
 
 
 async def test_hostile_strings_never_break_the_database(store: Store) -> None:
@@ -508,3 +548,25 @@ async def test_inbox_keeps_updates_until_handled(database_url: str) -> None:
             assert await uow.prune_inbox() == 2
     finally:
         await store.close()
+
+
+async def test_orphan_leases_of_a_dead_worker_are_taken_back(store: Store, database_url: str) -> None:
+    """issue 14: rows leased by a process that is gone are due again at once; a live worker keeps its leases."""
+    other = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        await other.hold_worker_lock()
+        async with other.unit() as uow:
+            await uow.enqueue("reply_confirmation", "telegram", "1", "a", dedup_key="live", leased=True,
+                              not_before=datetime.now(timezone.utc) + timedelta(minutes=2))
+        async with store.unit() as uow:
+            await uow.enqueue("reply_confirmation", "telegram", "2", "b", dedup_key="mine", leased=True,
+                              not_before=datetime.now(timezone.utc) + timedelta(minutes=2))
+        # SQLite deployments run one process: any other worker's lease is an orphan; PostgreSQL asks the lock.
+        released = await store.release_orphan_leases()
+        assert released == (1 if store.dialect == "sqlite" else 0)
+    finally:
+        await other.close()
+    if store.dialect == "postgresql":
+        assert await store.release_orphan_leases() == 1  # the other worker is gone now
+    due = await store.due_outbox()
+    assert [m.text for m in due] == ["a"]  # our own lease is kept

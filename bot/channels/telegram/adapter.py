@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Sequence
 
 from telegram import (
     InlineKeyboardButton,
@@ -23,6 +23,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
+from bot.dialogue.delivery import PRESSED, Pressed, is_queued
 from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Event, Reply
 from bot.texts import telegram as T
 
@@ -207,55 +208,68 @@ class LastReplies:
 
 
 class MayorHandler:
-    """Handles every update of a private chat: one chat at a time, in order."""
+    """Handles every update of a private chat: one chat at a time, in order.
 
-    def __init__(self, engine: Any, locks: ChatLocks, last: LastReplies, max_engine_calls: int | None = None) -> None:
+    The engine queues its replies in the outbox in the transaction that handles the update (issue 14); this handler
+    then hands them to the outbox sender (``deliver``: sent at once, in order, retried on failure) and sends nothing
+    itself, except the few replies the engine gives *without* recording anything (database unavailable, flood):
+    those are sent directly (best effort, at most once) and the update is settled (``settle``: never handled later).
+    ``handle`` returns True when the update was recorded (handled by the engine).
+    """
+
+    def __init__(self, engine: Any, locks: ChatLocks, last: LastReplies, max_engine_calls: int | None = None,
+                 *, deliver: Callable[[Any], Awaitable[None]] | None = None,
+                 settle: Callable[[int], None] | None = None) -> None:
         self.engine = engine
         self.locks = locks
         self.last = last
+        self.deliver = deliver
+        self.settle = settle
         # SQLite serialises writers: beyond a few concurrent transactions, more only means lock contention.
         self._engine_slots = asyncio.Semaphore(max_engine_calls) if max_engine_calls else None
 
-    async def handle(self, update: Update, bot: "Bot") -> None:
+    async def handle(self, update: Update, bot: "Bot") -> bool:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
-            return
+            return False
         query = update.callback_query
         event = to_event(update, bot.username if bot else None)
         if event is None:
             if query is not None:
                 await _answer(query, update.update_id)
-            return
+            return False
         # Take the chat's lock before the first await, so that one chat's updates keep their order.
         async with self.locks.hold(event.chat_id):
             if query is not None:
                 # Always answer, even stale or forged data: the engine validates the data against the state.
                 await _answer(query, update.update_id)
-            if self._engine_slots is not None:
-                async with self._engine_slots:
-                    replies = list(await self.engine.handle(event) or [])
-            else:
-                replies = list(await self.engine.handle(event) or [])
+            message = getattr(query, "message", None) if query is not None else None
+            token = PRESSED.set(Pressed(message.message_id, getattr(message, "text", None))) if message else None
+            try:
+                if self._engine_slots is not None:
+                    async with self._engine_slots:
+                        replies = await self.engine.handle(event)
+                else:
+                    replies = await self.engine.handle(event)
+            finally:
+                if token is not None:
+                    PRESSED.reset(token)
+            if is_queued(replies):
+                if replies:
+                    self.last.set(event.chat_id, list(replies))
+                if self.deliver is not None:
+                    await self.deliver(replies)
+                return True
+            # Nothing recorded (database unavailable, flood, already handled): the answer goes out directly, and the
+            # update is settled so that it is never handled later (the person was told to send it again).
+            if self.settle is not None:
+                self.settle(update.update_id)
             if replies:
-                self.last.set(event.chat_id, replies)
-            if query is not None and replies and await self._edit_in_place(bot, query, replies[0]):
-                replies = replies[1:]
-            await send_replies(bot, chat.id, replies)
-
-    async def _edit_in_place(self, bot: "Bot", query: Any, reply: Reply) -> bool:
-        """A multi-choice step answered with the same question: update the pressed message's buttons instead of
-        sending the question again."""
-        message = query.message
-        if (message is None or not reply.buttons or reply.request_contact or reply.remove_keyboard
-                or not message.text or message.text != reply.text or utf16_len(reply.text) > MAX_TEXT):
+                try:
+                    await send_replies(bot, chat.id, list(replies))
+                except Exception as exc:  # noqa: BLE001 - best effort: the person sends their message again
+                    log.info("direct reply to update %s failed: %s", update.update_id, type(exc).__name__)
             return False
-        markup = inline_keyboard(reply.buttons)
-        try:
-            await bot.edit_message_reply_markup(message.chat.id, message.message_id, reply_markup=markup)
-        except Exception as exc:  # noqa: BLE001 - e.g. message too old: send it again instead
-            log.info("could not edit the pressed message: %s", type(exc).__name__)
-            return False
-        return True
 
 
 async def _answer(query: Any, update_id: int, text: str | None = None, alert: bool = False) -> None:

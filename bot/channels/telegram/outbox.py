@@ -1,4 +1,6 @@
-"""The outbox sender: delivers the messages that matter (staff notifications, status messages, relays, reminders).
+"""The Telegram outbox sender: delivers every message of the bot (replies to mayors, staff notifications, status
+messages, relays, reminders), on top of the channel-independent :class:`bot.channels.outbox.OutboxWorker` (order per
+chat, retries, at-least-once for what matters).
 
 Rows are written by the engine and the staff service in the same transaction as the change that causes them; this
 task claims due rows (a lease, so another worker does not take them meanwhile), sends them, and records the result:
@@ -9,29 +11,36 @@ task claims due rows (a lease, so another worker does not take them meanwhile), 
 * a network error *before* the request reached Telegram (connection refused, connect/pool timeout) or a 5xx answer
   → retried with exponential backoff (capped), forever: an outage loses nothing;
 * ``Forbidden`` / ``BadRequest`` (blocked bot, chat not found…) → failed, with the error kept;
-* an *ambiguous* error (the request was sent but no answer came back: read timeout, connection dropped) → the row is
-  considered delivered (``sent_message_id`` unknown) and an ``outbox_uncertain`` event is logged: we prefer the rare
-  risk of a lost message to a visible duplicate. See docs/operations.md.
+* an *ambiguous* error (the request was sent but no answer came back: read timeout, connection dropped) → an
+  ``outbox_uncertain`` event; a message that matters (a confirmation with its reference, a status change, a staff
+  question, a staff relay) is sent again (at least once: the person may see it twice); ordinary chatter (``reply``,
+  ``reminder``) and the staff group's messages are counted as delivered (at most once). See docs/operations.md.
+
+A reply that is the pressed message's own question with new buttons (``meta.edit_message_id``, a multi-choice
+toggle) is applied by editing that message's keyboard in place; when that message cannot be edited any more it is
+sent as a new message. A long text is split; the parts already delivered are recorded (``meta.parts_done``) so that
+a retry does not send them again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
+from bot.channels.outbox import Ambiguous, OutboxWorker, Permanent, Transient, backoff  # noqa: F401 - re-export
 from bot.channels.telegram.adapter import inline_keyboard, split_text
 from bot.channels.telegram.plain import defuse
+from bot.texts import telegram as T
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_CHANNEL = "telegram"
 STAFF_CHANNEL = "staff"
-MAX_BACKOFF = 300.0
 NO_STAFF_CHAT_DELAY = 300.0
 #: Kinds whose group message is the request's staff message (buttons act on it).
 STAFF_REQUEST_KINDS = frozenset({"staff_new_request"})
@@ -43,11 +52,6 @@ _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def backoff(attempts: int) -> float:
-    """Seconds before the next try after ``attempts`` failed ones: 2, 4, 8… capped at 5 minutes."""
-    return min(MAX_BACKOFF, 2.0 ** max(1, attempts + 1))
 
 
 def is_ambiguous(err: BaseException) -> bool:
@@ -65,71 +69,25 @@ def is_ambiguous(err: BaseException) -> bool:
     return False
 
 
-class OutboxSender:
+class OutboxSender(OutboxWorker):
+    channels = (TELEGRAM_CHANNEL, STAFF_CHANNEL)
+    #: The staff group's messages stay at most once (a second copy would carry a second set of action buttons).
+    at_most_once_kinds = OutboxWorker.at_most_once_kinds | frozenset({
+        "staff_new_request", "staff_request_appended", "agent_request", "mayor_answer", "relay_to_staff",
+        "staff_digest",
+    })
+
     def __init__(self, bot: Any, store: Any, settings: Any, *, interval: float = 1.0, batch: int = 50,
                  read_timeout: float = 20.0, lease: timedelta = timedelta(seconds=120)) -> None:
+        super().__init__(store, interval=interval, batch=batch, lease=lease)
         self.bot = bot
-        self.store = store
         self.settings = settings
-        self.interval = interval
-        self.batch = batch
         self.read_timeout = read_timeout
-        self.lease = lease
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self.sent_count = 0
-        self.passes = 0
-        self._pass_done = asyncio.Condition()
 
-    # -- loop --------------------------------------------------------------------------------------------------------
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        log.info("outbox sender started")
-        while not self._stopping:
-            try:
-                more = await self.deliver_due()
-            except Exception as exc:  # noqa: BLE001 - the database may be down: try again later
-                log.warning("outbox pass failed: %s", type(exc).__name__)
-                more = False
-            async with self._pass_done:
-                self.passes += 1
-                self._pass_done.notify_all()
-            if more and not self._stopping:
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
-        log.info("outbox sender stopped")
-
-    async def settle(self, timeout: float = 15.0) -> None:
-        """Wait until a whole pass started after this call has finished (tests, benchmarks)."""
-        async with self._pass_done:
-            target = self.passes + 2  # the pass in progress may have started before the call
-            self.wake()
-            await asyncio.wait_for(self._pass_done.wait_for(lambda: self.passes >= target), timeout)
-
-    async def deliver_due(self, now: datetime | None = None) -> bool:
-        """One pass: claim and send due rows. Returns True when a full batch was handled (more may be due)."""
-        now = now or utcnow()
-        # A cheap read first: claiming takes the write lock (SQLite) or row locks, only worth it when rows are due.
-        if not await self.store.due_outbox(now, 1):
-            return False
-        rows = await self.store.claim_due_outbox(now, self.batch, self.lease)
-        mine = [r for r in rows if r.channel in (TELEGRAM_CHANNEL, STAFF_CHANNEL)]
-        for row in mine:
-            if self._stopping:
-                # Leave it: the lease expires and the row is taken again at the next start.
-                break
-            await self.deliver(row)
-        return len(rows) >= self.batch and bool(mine)
+    def at_least_once(self, row: Any) -> bool:
+        if row.channel == STAFF_CHANNEL:
+            return row.kind in EDIT_KINDS  # an edit sent twice changes nothing
+        return super().at_least_once(row)
 
     # -- one row -----------------------------------------------------------------------------------------------------
     def _target_chat(self, row: Any) -> int | None:
@@ -140,66 +98,99 @@ class OutboxSender:
         except (TypeError, ValueError):
             return None
 
-    async def deliver(self, row: Any) -> str:
-        """Send one row and record the outcome: ``"sent" | "retry" | "failed" | "uncertain"``."""
+    async def send(self, row: Any) -> int | None:
         chat_id = self._target_chat(row)
         if chat_id is None:
             if row.channel == STAFF_CHANNEL:
-                await self.store.mark_retry(row.id, "GUICHET_STAFF_CHAT_ID not set",
-                                            utcnow() + timedelta(seconds=NO_STAFF_CHAT_DELAY))
-                return "retry"
-            await self.store.mark_failed(row.id, "invalid chat id")
-            return "failed"
+                raise Transient("GUICHET_STAFF_CHAT_ID not set", NO_STAFF_CHAT_DELAY)
+            raise Permanent("invalid chat id")
         try:
-            message_id = await self._send(chat_id, row)
+            return await self._send(chat_id, row)
         except RetryAfter as err:
-            delay = _seconds(err.retry_after)
-            log.info("outbox %s: 429, retry after %ss", row.id, delay)
-            await self.store.mark_retry(row.id, "429 retry_after", utcnow() + timedelta(seconds=delay))
-            return "retry"
+            raise Transient("429 retry_after", _seconds(err.retry_after)) from None
         except (Forbidden, BadRequest, InvalidToken, ChatMigrated) as err:
-            log.warning("outbox %s (%s) failed for good: %s", row.id, row.kind, type(err).__name__)
-            await self.store.mark_failed(row.id, f"{type(err).__name__}: {err}")
-            return "failed"
+            raise Permanent(f"{type(err).__name__}: {err}") from None
         except NetworkError as err:
             if is_ambiguous(err):
-                log.warning("outbox %s (%s): no answer after sending (%s); counted as delivered",
-                            row.id, row.kind, type(err).__name__)
-                await self.store.mark_sent(row.id, None)
-                await self._log(row, "outbox_uncertain", {"outbox_id": row.id, "error": type(err).__name__})
-                return "uncertain"
-            delay = backoff(row.attempts)
-            log.info("outbox %s: %s, retry in %.0fs", row.id, type(err).__name__, delay)
-            await self.store.mark_retry(row.id, f"{type(err).__name__}: {err}", utcnow() + timedelta(seconds=delay))
-            return "retry"
-        await self.store.mark_sent(row.id, message_id)
-        if row.kind in STAFF_REQUEST_KINDS and row.reference:
+                raise Ambiguous(type(err).__name__) from None
+            raise Transient(f"{type(err).__name__}: {err}") from None
+
+    async def on_sent(self, row: Any, message_id: Any) -> None:
+        if row.kind in STAFF_REQUEST_KINDS and row.reference and message_id is not None:
             await self.store.set_staff_message(row.reference, message_id)
-        self.sent_count += 1
-        return "sent"
+
+    def _parts(self, row: Any) -> list[tuple[str, Any]]:
+        """(text, reply_markup) of each message the row is made of, in order."""
+        meta = row.meta or {}
+        buttons = row.buttons or []
+        chunks = split_text(self._text(row))
+        parts: list[tuple[str, Any]] = []
+        markup: Any = None
+        if meta.get("request_contact"):
+            # A reply keyboard: the contact button, then the choices as plain-text buttons (their labels are
+            # understood by the engine when typed, e.g. "Passer").
+            rows = [[KeyboardButton(T.CONTACT_BUTTON, request_contact=True)]]
+            rows += [[KeyboardButton(str(b.get("label", ""))[:64]) for b in r] for r in buttons if r]
+            markup = ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+        elif buttons:
+            markup = inline_keyboard(buttons)
+            if meta.get("remove_keyboard"):
+                # One markup per message: close the phone keyboard first, then show the inline buttons.
+                parts.append((T.KEYBOARD_CLOSED, ReplyKeyboardRemove()))
+        elif meta.get("remove_keyboard"):
+            markup = ReplyKeyboardRemove()
+        for i, chunk in enumerate(chunks):
+            parts.append((chunk, markup if i == len(chunks) - 1 else None))
+        return parts
 
     async def _send(self, chat_id: int, row: Any) -> int:
-        markup = inline_keyboard(row.buttons or [])
+        meta = row.meta if row.meta is not None else {}
         if row.kind in EDIT_KINDS:
-            edited = await self._edit(chat_id, row, markup)
+            edited = await self._edit(chat_id, row, inline_keyboard(row.buttons or []))
             if edited is not None:
                 return edited
-        reply_to = (row.meta or {}).get("reply_to_message_id")
-        chunks = split_text(self._text(row))
-        last_id = 0
-        for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
+        elif meta.get("edit_message_id") and not meta.get("parts_done"):
+            edited = await self._edit_markup(chat_id, row)
+            if edited is not None:
+                return edited
+        reply_to = meta.get("reply_to_message_id")
+        parts = self._parts(row)
+        done = int(meta.get("parts_done") or 0)
+        last_id = int(meta.get("last_message_id") or 0)
+        for i, (text, markup) in enumerate(parts):
+            if i < done:
+                continue
             message = await self.bot.send_message(
-                chat_id, chunk, reply_markup=markup if last else None, read_timeout=self.read_timeout,
+                chat_id, text, reply_markup=markup, read_timeout=self.read_timeout,
                 reply_to_message_id=int(reply_to) if reply_to and i == 0 and str(reply_to).isdigit() else None,
                 allow_sending_without_reply=True,
             )
             last_id = message.message_id
+            if len(parts) > 1 and i < len(parts) - 1:
+                meta["parts_done"] = i + 1  # kept by the worker if a later part fails
+                meta["last_message_id"] = last_id
+                row.meta = meta
         if row.kind in EDIT_KINDS and row.reference:
             # No group message to edit (unknown or deleted): the one just sent becomes the request's message.
             await self.store.set_staff_message(row.reference, last_id)
-        # The message carrying the buttons (the last chunk) is the one staff act on and reply to.
+        # The message carrying the buttons (the last part) is the one staff act on and reply to.
         return last_id
+
+    async def _edit_markup(self, chat_id: int, row: Any) -> int | None:
+        """A multi-choice toggle: new buttons on the pressed message; None when it cannot be edited (send anew)."""
+        target = str((row.meta or {}).get("edit_message_id"))
+        if not target.isdigit():
+            return None
+        try:
+            await self.bot.edit_message_reply_markup(chat_id, int(target), reply_markup=inline_keyboard(
+                row.buttons or []), read_timeout=self.read_timeout)
+        except BadRequest as err:
+            text = str(err).lower()
+            if "not modified" in text:
+                return int(target)
+            log.info("outbox %s: the pressed message cannot be edited (%s): sent anew", row.id, type(err).__name__)
+            return None
+        return int(target)
 
     @staticmethod
     def _text(row: Any) -> str:
@@ -228,13 +219,6 @@ class OutboxSender:
                 return None
             raise
         return int(target)
-
-    async def _log(self, row: Any, kind: str, data: dict) -> None:
-        try:
-            async with self.store.unit() as uow:
-                await uow.log_event(row.reference, "system", kind, data)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("could not log %s: %s", kind, type(exc).__name__)
 
 
 def _seconds(value: Any) -> float:

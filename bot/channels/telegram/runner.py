@@ -40,56 +40,19 @@ OUTBOX_WAKE_DELAY = 0.05
 
 
 # --- logging: nothing secret ever reaches a log -----------------------------------------------------------------------
-class _Redactor:
-    """A log-record factory wrapper that removes every registered secret from messages, arguments and tracebacks."""
-
-    def __init__(self) -> None:
-        self.secrets: set[str] = set()
-        self.previous = logging.getLogRecordFactory()
-
-    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = self.previous(*args, **kwargs)
-        if not self.secrets:
-            return record
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string must not hide the record
-            message = str(record.msg)
-        clean = self.redact(message)
-        if clean != message or record.args:
-            record.msg, record.args = clean, ()
-        if record.exc_info and record.exc_info[0] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.redact(text)
-            # Handlers format exc_text; the live exception (its raw args may hold a secret) goes no further.
-            record.exc_info = None
-        return record
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret and secret in text:
-                text = text.replace(secret, "[REDACTED]")
-        return text
-
-
-_redactor: _Redactor | None = None
-
-
+# The redaction itself lives in bot/logsafe.py (one record factory for our loggers and the libraries').
 def protect_logs(*secrets: str | None) -> None:
     """Register secrets to redact from every log record (idempotent); cap third-party loggers that would log
     secrets or personal data at debug level."""
-    global _redactor
-    if _redactor is None:
-        _redactor = _Redactor()
-        logging.setLogRecordFactory(_redactor)
-    for secret in secrets:
-        if secret:
-            _redactor.secrets.add(secret)
+    from bot import logsafe
+
+    logsafe.install(*secrets)
     # Third-party debug logs carry URLs with the token, message texts and SQL parameters (phones, e-mails):
     # never below these levels, whatever GUICHET_LOG_LEVEL says. Our own modules log ids only.
     for noisy, level in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("telegram", logging.INFO),
                          ("aiosqlite", logging.INFO), ("asyncpg", logging.INFO),
-                         ("sqlalchemy.engine", logging.WARNING), ("tornado", logging.INFO)):
+                         ("sqlalchemy.engine", logging.WARNING), ("tornado", logging.INFO),
+                         ("apscheduler", logging.INFO)):
         logger = logging.getLogger(noisy)
         if logger.getEffectiveLevel() < level or logger.level == logging.NOTSET or logger.level < level:
             logger.setLevel(level)
@@ -100,7 +63,9 @@ def protect_logs(*secrets: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    return _redactor.redact(text) if _redactor else text
+    from bot import logsafe
+
+    return logsafe.redact(text)
 
 
 # --- update processing: per chat in order, chats concurrently ----------------------------------------------------------
@@ -185,7 +150,8 @@ class TelegramChannel:
         self.last = LastReplies()
         sqlite = getattr(guichet.store, "dialect", "") == "sqlite"
         self.mayor = MayorHandler(guichet.engine, self.locks, self.last,
-                                  max_engine_calls=sqlite_engine_calls if sqlite else None)
+                                  max_engine_calls=sqlite_engine_calls if sqlite else None,
+                                  deliver=self._deliver_replies, settle=self.settle_update)
         self.staff = StaffHandler(guichet, self.locks)
         self.outbox = OutboxSender(self.application.bot, guichet.store, self.settings, interval=outbox_interval)
         self.jobs = (
@@ -193,8 +159,11 @@ class TelegramChannel:
         )
         self._tasks: list[asyncio.Task] = []
         self._handled: OrderedDict[int, None] = OrderedDict()
+        self._recorded_ids: OrderedDict[int, None] = OrderedDict()
         self._waiters: dict[int, list[asyncio.Future]] = {}
         self._wake_scheduled = False
+        self._to_settle: set[int] = set()
+        self._settling: asyncio.Task | None = None
         self._webhook: Any = None
         self._poller: Any = None
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -203,10 +172,57 @@ class TelegramChannel:
     # -- dispatch ----------------------------------------------------------------------------------------------------
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.debug("update %s in hand", update.update_id)  # ids only, never content
+        recorded = False
         try:
-            await self._dispatch(update, context)
+            recorded = await self._dispatch(update, context)
         finally:
+            if not recorded:
+                # Whatever happened (ignored, refused, answered "réessayez", failed), this update is done with: it
+                # must never be handled later (no replay of a stale message after a restart).
+                self.settle_update(update.update_id)
             await self._mark_handled(update.update_id)
+
+    # -- delivery and settling (issue 14) --------------------------------------------------------------------------
+    async def _deliver_replies(self, replies: Any) -> None:
+        """The replies of a turn, queued by the engine: sent right away when they were written claimed for us (no
+        earlier message of the chat waiting), else the sender is woken and sends them after the earlier ones."""
+        rows = list(getattr(replies, "outbox", ()) or ())
+        if rows and getattr(replies, "claimed", False):
+            try:
+                await self.outbox.deliver_rows(rows, batch_marks=True)
+            except Exception as exc:  # noqa: BLE001 - the rows stay in the outbox: the sender retries them
+                log.warning("direct delivery of %d reply(ies) failed (%s): left to the sender", len(rows),
+                            type(exc).__name__)
+                self.outbox.wake()
+        elif rows:
+            self.outbox.wake()
+
+    def settle_update(self, update_id: int) -> None:
+        """Record (now, or as soon as the database answers) that ``update_id`` is settled: never handled later."""
+        self._to_settle.add(int(update_id))
+        if self._settling is None or self._settling.done():
+            self._settling = asyncio.get_running_loop().create_task(self._flush_settled(), name="guichet-settle")
+
+    async def _flush_settled(self, attempts: int | None = None) -> bool:
+        """Write the pending settlements, retrying with backoff while the database is away (``attempts`` bounds
+        the tries; None: until the channel stops). True when nothing is left to write."""
+        delay, tries = 0.5, 0
+        while self._to_settle:
+            batch = sorted(self._to_settle)
+            try:
+                await self.guichet.store.settle_updates(f"tg:{u}" for u in batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - database away: try again
+                tries += 1
+                if attempts is not None and tries >= attempts:
+                    return False
+                log.info("could not settle %d update(s) yet (%s)", len(batch), type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            self._to_settle.difference_update(batch)
+        return True
 
     async def _mark_handled(self, update_id: int) -> None:
         self._handled[update_id] = None
@@ -232,22 +248,32 @@ class TelegramChannel:
                 if not waiting:
                     del self._waiters[update_id]
 
-    async def _dispatch(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _dispatch(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """Hand the update to its handler; True when the engine recorded it (handled mark in the database)."""
         chat = update.effective_chat
         if chat is None:
-            return
+            return False
         staff_chat = self.settings.staff_chat_id
         if chat.type == "private":
             if self.staff.is_staff_command(update):
                 await self.staff.refuse_command(update, context.bot, where="private")
-                return
-            await self.mayor.handle(update, context.bot)
+                return False
+            recorded = await self.mayor.handle(update, context.bot)
+            if recorded:
+                self._recorded(update.update_id)
             self._wake_outbox()
+            return recorded
         elif staff_chat is not None and chat.id == staff_chat:
             await self.staff.handle(update, context.bot)
             self._wake_outbox()
         else:
             await self.staff.foreign_group(update, context.bot)
+        return False
+
+    def _recorded(self, update_id: int) -> None:
+        self._recorded_ids[update_id] = None
+        while len(self._recorded_ids) > 10_000:
+            self._recorded_ids.popitem(last=False)
 
     def _wake_outbox(self) -> None:
         """Wake the outbox sender shortly after an update, once for all the updates handled meanwhile: each wake
@@ -278,18 +304,24 @@ class TelegramChannel:
         )
         if not isinstance(update, Update) or chat is None or chat.type != "private":
             return
+        if update.update_id in self._recorded_ids:
+            # The update was recorded and its replies are in the outbox: they will arrive; saying that something
+            # failed would be wrong (a filed request would look lost, and people would file it again).
+            return
         try:
             if update.callback_query is not None:
                 try:
                     await update.callback_query.answer()
                 except Exception:  # noqa: BLE001
                     pass
+            # Nothing was recorded for this update (the engine's unit never committed): say exactly that, then
+            # the question in hand again (best effort, sent directly: the database may be what failed).
             again = self.last.get(str(chat.id))
             if again:
-                await context.bot.send_message(chat.id, T.ERROR_APOLOGY)
+                await context.bot.send_message(chat.id, T.ERROR_NOTHING_SAVED_AGAIN)
                 await send_replies(context.bot, chat.id, again[-1:])
             else:
-                await context.bot.send_message(chat.id, T.ERROR_APOLOGY_SHORT)
+                await context.bot.send_message(chat.id, T.ERROR_NOTHING_SAVED)
         except Exception as exc:  # noqa: BLE001 - the apology itself failed: log and give up
             log.warning("could not send the apology for update %s: %s", update_id, type(exc).__name__)
 
@@ -358,6 +390,13 @@ class TelegramChannel:
         if server is not None:
             await server.shutdown()
         await self.stop_background()
+        if self._settling is not None and not self._settling.done():
+            self._settling.cancel()
+        if self._to_settle:
+            try:
+                await asyncio.wait_for(self._flush_settled(attempts=3), timeout=10)
+            except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - left: the overtaken rule covers the rest
+                log.warning("%d settled update(s) could not be recorded before stopping", len(self._to_settle))
         await self.application.shutdown()
 
 

@@ -46,18 +46,37 @@ class AckAfterHandled(TelegramHandler):
         self.channel = channel
 
     async def post(self) -> None:
-        await super().post()  # validates and queues (raises HTTPError 403/400 otherwise)
+        """PTB's checks (content type, secret token: 403/400), then our own parsing: a body that is not UTF-8 JSON
+        of an update gets 400 (PTB's handler answers 500 for malformed JSON and logs the body in full); nothing of
+        the body is logged. Then the answer waits until the update is handled."""
+        self._validate_post()
         try:
-            update_id = json.loads(self.request.body).get("update_id")
-        except (ValueError, AttributeError):
-            return
-        if not isinstance(update_id, int) or self.channel is None:
+            data = json.loads(self.request.body.decode("utf-8"))
+            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
+        except Exception as exc:  # noqa: BLE001 - bad input never crashes, never reaches a log
+            update = None
+            log.warning("webhook body refused (%s)", type(exc).__name__)
+        if update is None:
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST, reason="Update could not be processed")
+        self.set_status(HTTPStatus.OK)
+        await self.update_queue.put(update)
+        if self.channel is None:
             return
         try:
-            await self.channel.wait_handled(update_id, ACK_TIMEOUT)
+            await self.channel.wait_handled(update.update_id, ACK_TIMEOUT)
         except asyncio.TimeoutError:
-            log.warning("update %s not handled within %.0f s: answering 503", update_id, ACK_TIMEOUT)
+            log.warning("update %s not handled within %.0f s: answering 503", update.update_id, ACK_TIMEOUT)
             self.set_status(HTTPStatus.SERVICE_UNAVAILABLE)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A short plain answer, never a traceback nor the body."""
+        self.finish(HTTPStatus(status_code).phrase if status_code in HTTPStatus._value2member_map_ else "error")
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Tornado would log the request and the traceback (with the exception's message): type only."""
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        log.warning("webhook handler error (%s)", getattr(typ, "__name__", "error"))
 
 
 class WebhookApp(tornado.web.Application):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 BigId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 revision = '0005_console'
-down_revision = '0002'
+down_revision = '0004_delivery'
 branch_labels = None
 depends_on = None
 

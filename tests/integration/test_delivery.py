@@ -1,0 +1,61 @@
+"""issue 14: the engine queues its replies in the outbox for durable channels (same unit as the update mark), in
+order behind the chat's earlier messages; other channels get their replies only."""
+
+from __future__ import annotations
+
+import itertools
+
+import sqlalchemy as sa
+
+from bot.dialogue.delivery import KIND_CONFIRMATION, KIND_REPLY, QueuedReplies, matters
+from bot.dialogue.events import Event
+
+_keys = itertools.count(1)
+
+
+def ev(channel: str, user: str, kind: str = "command", **kw) -> Event:
+    if kind == "command":
+        kw.setdefault("command", "start")
+    return Event(channel=channel, user_id=user, chat_id=user, kind=kind, update_key=f"dl:{next(_keys)}", **kw)
+
+
+async def _outbox(store, chat: str) -> list:
+    async with store.unit(readonly=True) as uow:
+        return (await uow.conn.execute(sa.text(
+            "SELECT kind, status, leased_by, text FROM outbox WHERE chat_id = :c ORDER BY id"), {"c": chat})).all()
+
+
+async def test_replies_queued_in_the_same_unit_claimed_then_behind_earlier_rows(engine, store) -> None:
+    replies = await engine.handle(ev("telegram", "501"))
+    assert isinstance(replies, QueuedReplies) and replies.claimed and len(replies.outbox) == len(replies) >= 2
+    rows = await _outbox(store, "501")
+    assert [r.text for r in rows] == [r.text for r in replies]
+    # chatter written as delivered (sent right away by the channel, at most once), leased by this process
+    assert {(r.kind, r.status, r.leased_by) for r in rows} == {(KIND_REPLY, "sent", store.worker_id)}
+    # A message still waiting for this chat (a status change being retried): the next replies queue behind it.
+    async with store.unit() as uow:
+        await uow.enqueue("status_notice", "telegram", "501", "90-2026-0001 : en cours", dedup_key="n1")
+    again = await engine.handle(ev("telegram", "501", command="aide"))
+    assert isinstance(again, QueuedReplies) and not again.claimed
+    waiting = [r for r in await _outbox(store, "501") if r.status == "pending"]
+    assert [r.kind for r in waiting] == ["status_notice"] + [KIND_REPLY] * len(again)
+    assert all(r.leased_by is None for r in waiting)
+    # The same update again: nothing queued twice.
+    n = len(await _outbox(store, "501"))
+    assert await engine.handle(Event(channel="telegram", user_id="501", chat_id="501", kind="command",
+                                     command="aide", update_key="dl:dup"))
+    assert await engine.handle(Event(channel="telegram", user_id="501", chat_id="501", kind="command",
+                                     command="aide", update_key="dl:dup")) == []
+    assert len(await _outbox(store, "501")) > n
+
+
+async def test_console_replies_are_not_queued(engine, store) -> None:
+    replies = await engine.handle(ev("console", "502"))
+    assert replies and not isinstance(replies, QueuedReplies)
+    assert await _outbox(store, "502") == []
+
+
+def test_a_reply_matters_when_it_carries_a_reference() -> None:
+    assert matters("✅ Demande envoyée, référence 90-2026-0042.") and matters("2A-2026-0001")
+    assert not matters("Le 30-11-2026 à 14 h") and not matters("Votre téléphone ? (ex. : 06 12 34 56 78)")
+    assert KIND_CONFIRMATION != KIND_REPLY
