@@ -135,6 +135,9 @@ async def test_transient_failures_retry_and_unknown_outcome_is_sent_again(store,
     assert await sender.deliver(row) == "retry"
     row = await _row(store, row_id)
     assert row.status == "pending" and row.last_error.startswith("uncertain")  # Ambiguous, not a plain failure
+    async with store.unit() as uow:
+        kinds = (await uow.conn.execute(sa.text("SELECT kind FROM event"))).scalars().all()
+    assert kinds.count("outbox_uncertain") == 1
     assert await sender.deliver(await _row(store, row_id)) == "sent"
     msgs = smtp.mailbox.to("maire@exemple.fr")
     assert len(msgs) == 2 and msgs[0]["Message-ID"] == msgs[1]["Message-ID"]
