@@ -108,7 +108,9 @@ async def smtp_send(settings: Any, msg: EmailMessage) -> None:
             raise PermanentFailure(f"recipient refused ({codes[0]})") from None
         raise
     except aiosmtplib.SMTPResponseException as exc:
-        # The server answered: not accepted (a 4xx is retried, a 5xx is final).
+        # The server answered: not accepted. A 5xx to MAIL FROM, RCPT TO or DATA is final for this message; a 4xx,
+        # or a 5xx at the greeting, EHLO or login (the server's or our settings' problem, not the message's), is
+        # retried.
         if exc.code >= 500 and not isinstance(exc, (aiosmtplib.SMTPConnectResponseError, aiosmtplib.SMTPHeloError,
                                                      aiosmtplib.SMTPAuthenticationError)):
             raise PermanentFailure(f"{type(exc).__name__} ({exc.code})") from None
