@@ -102,7 +102,7 @@ class OutboxWorker:
         log.info("outbox worker started (%s)", ", ".join(self.channels))
         try:
             await self.store.hold_worker_lock()
-            released = await self.store.release_orphan_leases()
+            released = await self.store.release_orphan_leases(self.channels)
             if released:
                 log.info("took back %d outbox row(s) leased by a worker that is gone", released)
         except Exception as exc:  # noqa: BLE001 - database away at start: the leases expire anyway

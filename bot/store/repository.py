@@ -221,15 +221,18 @@ class Store:
         await conn.commit()
         self._worker_conn = conn
 
-    async def release_orphan_leases(self) -> int:
+    async def release_orphan_leases(self, channels: Sequence[str] | None = None) -> int:
         """Give back at once the pending outbox rows leased by workers that are gone (a crash): on SQLite, every
-        other worker (its deployments run one process); on PostgreSQL, the workers whose advisory lock is free.
+        other worker (its deployments run one process per role); on PostgreSQL, the workers whose advisory lock is
+        free. ``channels``: only rows of these channels (a worker takes back only what it would claim, so that the
+        Telegram process and the web server, separate processes, never touch each other's leases).
         Returns how many rows were released. Rows of live workers keep their lease."""
+        mine = [outbox_t.c.channel.in_(list(channels))] if channels is not None else []
         async with self.unit() as uow:
             owners = [r[0] for r in (await uow.conn.execute(
                 sa.select(outbox_t.c.leased_by).distinct()
                 .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.is_not(None),
-                       outbox_t.c.leased_by != self.worker_id))).all()]
+                       outbox_t.c.leased_by != self.worker_id, *mine))).all()]
             dead: list[str] = []
             for owner in owners:
                 if self.dialect != "postgresql":
@@ -243,7 +246,7 @@ class Store:
                 return 0
             result = await uow.conn.execute(
                 sa.update(outbox_t)
-                .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.in_(dead))
+                .where(outbox_t.c.status == OUTBOX_PENDING, outbox_t.c.leased_by.in_(dead), *mine)
                 .values(leased_by=None, next_attempt_at=utcnow())
             )
             return int(result.rowcount or 0)

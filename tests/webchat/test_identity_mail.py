@@ -9,7 +9,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from bot.channels.web import identity as I
+from bot.channels.telegram.outbox import OutboxSender
+from bot.channels.web import CHANNEL as WEB_CHANNEL
 from bot.channels.web.mailer import EmailSender, queue_email
+from bot.store.repository import Store
 from bot.store.tables import outbox_t, web_code_t
 
 SECRET = b"k" * 32
@@ -130,6 +133,11 @@ async def test_transient_failures_retry_and_unknown_outcome_is_sent_again(store,
     # delivered, but the connection drops before the answer: sent again (at least once, never zero times)
     smtp.mailbox.drop_next = 1
     assert await sender.deliver(row) == "retry"
+    row = await _row(store, row_id)
+    assert row.status == "pending" and row.last_error.startswith("uncertain")  # Ambiguous, not a plain failure
+    async with store.unit() as uow:
+        kinds = (await uow.conn.execute(sa.text("SELECT kind FROM event"))).scalars().all()
+    assert kinds.count("outbox_uncertain") == 1
     assert await sender.deliver(await _row(store, row_id)) == "sent"
     msgs = smtp.mailbox.to("maire@exemple.fr")
     assert len(msgs) == 2 and msgs[0]["Message-ID"] == msgs[1]["Message-ID"]
@@ -145,7 +153,9 @@ async def test_permanent_refusal_fails_and_server_down_retries(store, smtp, web_
     down = web_settings.model_copy(update={"smtp_port": smtp.port + 1 if smtp.port < 65535 else 1})
     row2 = await _queue(store, "maire@exemple.fr", "k4")
     assert await EmailSender(store, down).deliver(await _row(store, row2)) == "retry"
-    assert (await _row(store, row2)).status == "pending"
+    row = await _row(store, row2)
+    assert row.status == "pending" and not row.last_error.startswith("uncertain")  # never sent: not ambiguous
+    assert smtp.mailbox.to("maire@exemple.fr") == []
 
 
 async def test_an_expired_code_mail_is_not_sent(store, smtp, web_settings) -> None:
@@ -164,3 +174,33 @@ async def test_without_smtp_mails_wait_or_go_to_the_mail_dir(store, tmp_path, we
     assert len(files) == 1 and b"maire@exemple.fr" in files[0].read_bytes()
     async with store.unit() as uow:
         assert (await uow.conn.execute(sa.select(outbox_t.c.status))).scalar_one() == "sent"
+
+
+async def test_email_telegram_and_web_workers_never_take_each_others_rows(store, smtp, web_settings,
+                                                                           database_url) -> None:
+    """Each worker claims, and takes back from a dead worker, only the rows of its own channels."""
+    mail = await _queue(store, "maire@exemple.fr", "k7")
+    async with store.unit() as uow:
+        tg = await uow.enqueue("status_change", "telegram", "42", "t", dedup_key="t1")
+        web = await uow.enqueue("staff_message", WEB_CHANNEL, "w1", "w", dedup_key="w1")
+    assert await EmailSender(store, web_settings).deliver_due() is False
+    assert len(await asyncio.to_thread(smtp.mailbox.wait_for, "maire@exemple.fr")) == 1
+    assert [(await _row(store, i)).status for i in (mail, tg, web)] == ["sent", "pending", "pending"]
+    assert [(await _row(store, i)).attempts for i in (tg, web)] == [0, 0]
+    later = I.utcnow() + timedelta(seconds=1)
+    assert [m.id for m in await store.claim_due_outbox(later, 50, timedelta(seconds=60), OutboxSender.channels)] == [tg]
+    # another process claims the web row and an e-mail, then is gone
+    other = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        await other.hold_worker_lock()
+        mail2 = await _queue(other, "maire@exemple.fr", "k8")
+        claimed = await other.claim_due_outbox(later, 50, timedelta(minutes=5), (WEB_CHANNEL, "email"))
+        assert sorted(m.id for m in claimed) == sorted([web, mail2])
+    finally:
+        await other.close()
+    assert await store.release_orphan_leases(OutboxSender.channels) == 0  # not the Telegram worker's rows
+    assert await store.due_outbox(later, 50, EmailSender.channels) == []
+    assert await store.release_orphan_leases(EmailSender.channels) == 1
+    assert [m.id for m in await store.due_outbox(later, 50, EmailSender.channels)] == [mail2]
+    assert await store.release_orphan_leases((WEB_CHANNEL,)) == 1
+    assert [m.id for m in await store.due_outbox(later, 50, (WEB_CHANNEL,))] == [web]

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.channels.web import CHANNEL, identity as I
-from bot.channels.web.mailer import EmailSender, claim_due, queue_email
+from bot.channels.web.mailer import EmailSender, queue_email
 from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Button, Event, Reply
 from bot.store.models import OUTBOX_SENT
 from bot.store.tables import outbox_t, web_message_t, web_person_t
@@ -428,9 +428,13 @@ class WebChat:
 
     # --- staff → person -----------------------------------------------------------------------------------------------
     async def deliver_web_outbox(self, now: datetime | None = None) -> int:
-        """Outbox rows addressed to channel ``web``: into the transcript; by e-mail too when the person is away."""
+        """Outbox rows addressed to channel ``web``: into the transcript; by e-mail too when the person is away.
+        Claimed with the store's lease on this channel only (the Telegram and e-mail workers claim their own
+        channels), in each person's order; each row is written and marked sent in one transaction."""
         now = now or utcnow()
-        rows = await claim_due(self.store, CHANNEL, now, 50, timedelta(seconds=60))
+        if not await self.store.due_outbox(now, 1, (CHANNEL,)):
+            return 0
+        rows = await self.store.claim_due_outbox(now, 50, timedelta(seconds=60), (CHANNEL,))
         for row in rows:
             self._forget(str(row.chat_id))
             async with self.store.unit() as uow:
@@ -454,6 +458,10 @@ class WebChat:
 
     # --- background workers (started by the server's lifespan) --------------------------------------------------------
     async def _web_loop(self, interval: float) -> None:
+        try:
+            await self.store.release_orphan_leases((CHANNEL,))  # rows a crashed server had claimed
+        except Exception as exc:  # noqa: BLE001 - database away at start: the leases expire anyway
+            log.warning("could not take back orphan web leases: %s", type(exc).__name__)
         while not self._stopping.is_set():
             try:
                 await self.deliver_web_outbox()
