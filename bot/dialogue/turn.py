@@ -153,7 +153,8 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
 
     def command_name(self) -> str | None:
         raw = (self.command or self.ev.command or self.ev.text or "").strip()
-        name = raw.lstrip("/").split("@", 1)[0].split(None, 1)[0].lower() if raw.strip("/") else ""
+        words = raw.lstrip("/").split("@", 1)[0].split(None, 1)  # "/@x" or " @" leave no word: not a command
+        name = words[0].lower() if words else ""
         return name if name in COMMANDS else None
 
     # --- commands -------------------------------------------------------------------------------------------

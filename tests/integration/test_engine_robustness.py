@@ -204,3 +204,13 @@ async def test_need_is_truncated_and_said_so(engine, store) -> None:
     step, data, _ = await snapshot(store, user)
     assert step == "stage"
     assert 2_500 <= len(data["draft"]["need"]) <= 3_010
+
+
+async def test_commands_without_a_name_are_answered(engine, store) -> None:
+    """« /@x », « / », « /@ » and a lone « @ » as a command name nothing: an unknown command, never a crash."""
+    user = "noname"
+    assert await engine.handle(ev(user, "command", command="start"))
+    for raw in ["/@x", "/", "/@", " @", "/ @bot"]:
+        replies = await engine.handle(ev(user, "command", command=raw, text=raw))
+        assert replies and T.INTERNAL_ERROR not in [r.text for r in replies], raw
+        assert_short_french(replies, raw)
