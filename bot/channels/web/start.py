@@ -24,15 +24,18 @@ from bot.texts import web as W
 
 DEMO_AGENT = "demo@localhost"
 DEMO_REQUESTS: list[dict[str, Any]] = [
-    dict(channel="web", user_id="wdemo1", chat_id="wdemo1", commune_code="90052", commune_name="Giromagny", epci_code="200069060",
+    dict(channel="web", user_id="wdemo1", chat_id="wdemo1", commune_code="90052", commune_name="Giromagny",
+         epci_code="200069060",
          role="maire", contact_name="Jeanne Martin", email="jeanne.martin@example.org",
          description="Rénovation énergétique de l'école élémentaire (isolation, chauffage)",
          themes=["energie-batiments"], stage="etude", help_kinds=["financement"]),
-    dict(channel="telegram", user_id="1001", chat_id="1001", commune_code="90009", commune_name="Beaucourt", epci_code="249000241",
+    dict(channel="telegram", user_id="1001", chat_id="1001", commune_code="90009", commune_name="Beaucourt",
+         epci_code="249000241",
          role="maire", contact_name="Paul Durand", phone="+33612345678",
          description="Revitaliser le centre-bourg : commerces vacants et logements dégradés",
          themes=["revitalisation"], stage="idee", help_kinds=["ingenierie"]),
-    dict(channel="web", user_id="wdemo2", chat_id="wdemo2", commune_code="90099", commune_name="Valdoie", epci_code="200069052",
+    dict(channel="web", user_id="wdemo2", chat_id="wdemo2", commune_code="90099", commune_name="Valdoie",
+         epci_code="200069052",
          role="secretaire", contact_name="Claire Petit", email="mairie@valdoie.example.org",
          description="Créer une maison de santé pluriprofessionnelle", themes=["sante"], stage="idee",
          help_kinds=["mise-en-relation"]),
