@@ -168,13 +168,12 @@ NOTHING_BEFORE = "Il n'y a pas de question précédente."
 
 
 def identity_question(name: str, role: str | None, commune: str | None) -> str:
-    who = name
-    if role and commune:
-        who += f", {role.lower() if role[1:2].islower() else role} ({commune})"
-    elif role:
-        who += f", {role.lower() if role[1:2].islower() else role}"
-    elif commune:
-        who += f" ({commune})"
+    role = (role.lower() if role[1:2].islower() else role) if role else ""
+    who = ", ".join(part for part in (name.strip(), role) if part)
+    if commune:
+        who = f"{who} ({commune})" if who else f"à {commune}"
+    if not who:  # known by a phone or an e-mail only
+        return "Reprendre les coordonnées de votre dernière demande ?"
     return f"Toujours {who} ? (mêmes coordonnées)"
 
 

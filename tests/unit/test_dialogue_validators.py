@@ -141,3 +141,15 @@ def test_slot_order_and_needed_slots() -> None:
     assert first_missing(draft).name == "email"
     assert all(s in SLOTS or s == "themes" for group in EDIT_GROUPS.values() for s in group)
     assert FREE_TEXT_STEPS <= INTAKE_STEPS
+
+
+def test_identity_question_reads_well_whatever_is_known() -> None:
+    """The offer of last time's identity never shows empty slots (« Toujours  ? »), found by the fuzz test."""
+    from bot.texts.dialogue import identity_question
+
+    assert identity_question("Marie Dupont", "Maire", "Giromagny") == \
+        "Toujours Marie Dupont, maire (Giromagny) ? (mêmes coordonnées)"
+    assert identity_question("", "Maire", None) == "Toujours maire ? (mêmes coordonnées)"
+    for text in (identity_question("", "", None), identity_question("  ", None, None)):
+        assert text == "Reprendre les coordonnées de votre dernière demande ?"
+    assert "  " not in identity_question("", "", "Chaux")
