@@ -293,6 +293,10 @@ class DbLock:
         """PostgreSQL: sessions of the database waiting on a lock (the bot blocked on ours); None on SQLite."""
         if self.url.startswith("sqlite"):
             return None
+        # pg_stat_activity is a snapshot taken at its first read in a transaction, and this connection holds the lock
+        # in one long transaction: without clearing it, a first read before the bot reached the database is read
+        # again forever (the test then waits for a wait it cannot see).
+        self.conn.execute("SELECT pg_stat_clear_snapshot()")
         return self.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                  "AND wait_event_type = 'Lock'").fetchone()[0]
 
