@@ -136,13 +136,15 @@ UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
 # issue 11: reading a project as an agent does (knowledge.rank)
-FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin")
+FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin", "purpose")
 WORKS_WEIGHT = 0.4  # « installation », « rénovation »: the action says little about which programme
 FALLBACK_MAX = 3  # general investment grants (and rural programmes) lifted at most
 FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
 FALLBACK_SHARE = 0.35  # ... by this share of the best lexical score, so that they stand beside the specific offers
 RURAL_COMMERCE_BONUS = 3.0  # a village shop or bar: the rural programmes
 RURAL_COMMERCE_SHARE = 0.5  # ... plus this share of the best lexical score
+PURPOSE_SHARE = 0.3  # the asset only says what the project serves: a smaller share
+PURPOSE_WORDS = frozenset({"pour", "afin"})  # « X pour Y »: X is the project, Y what it serves
 FALLBACK_COVER = 0.65  # share added when the asset and works words make up the whole need
 RURAL_POPULATION = 3500  # a commune under this size is read as a village (as Villages d'avenir does)
 RESTRICTED_FACTOR = 0.55  # members or laureates only, programme not named, collectivité unknown
@@ -462,6 +464,13 @@ class Matcher:
                  {getattr(t, "value", t) for t in o.themes}]
         rural.sort(key=lambda o: (-len(o.themes), o.id))
         self._rural_offers = sorted(o.id for o in rural[:FALLBACK_MAX])
+        # stems of the specific offers' own keywords, names and acronyms, not of the general grants' keywords: a word
+        # that points at a programme (« géothermie », « emprunt »)
+        grant_stems = {st for oid in self._fallback for k in self.offers[oid].keywords for st in phrase_stems(k)}
+        self._specific_stems = frozenset(
+            st for o in self.offers.values() if o.id not in self._fallback
+            for k in (*o.keywords, o.name, o.acronym or "") for st in phrase_stems(k)
+        ) - grant_stems
         self._restricted = frozenset(
             oid for oid, o in self.offers.items() if o.eligibility.requires_any or o.eligibility.laureates_only
         )
@@ -699,7 +708,12 @@ class Matcher:
                 for oid, oid_hits in hits.items() if oid not in self._fallback for _, words in oid_hits
             ):
                 cover = 0.0  # an offer's own keyword names the asset (« éclairage public », « réseau de chaleur »)
-            lift = FALLBACK_BONUS + lexical_top * (FALLBACK_SHARE + FALLBACK_COVER * cover)
+            share = FALLBACK_SHARE
+            if "purpose" in self.features and self._asset_is_purpose(query, reading):
+                # « géothermie pour la piscine », « emprunt pour le groupe scolaire »: the project is what comes
+                # before « pour »; the asset after it says what it serves
+                cover, share = 0.0, FALLBACK_SHARE * PURPOSE_SHARE
+            lift = FALLBACK_BONUS + lexical_top * (share + FALLBACK_COVER * cover)
             if village_shop:
                 lift *= 0.5
             for oid in self._fallback:
@@ -779,6 +793,21 @@ class Matcher:
             ranked.append((score, oid, match))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return [m for _, _, m in ranked], confidence
+
+    def _asset_is_purpose(self, query: _Query, reading: Reading) -> bool:
+        """The need opens on a specific object and names the asset only after « pour » / « afin de »: the asset is
+        what the project serves, not the project (« géothermie pour la piscine »). Works, request and filler words
+        before « pour » do not make an object (« travaux pour l'école », « aide pour la mairie »)."""
+        words = query.words
+        cut = next((i for i, w in enumerate(words) if w in PURPOSE_WORDS), None)
+        if not cut or any(span[0] < cut for span in reading.assets):
+            return False
+        specific = self._specific_stems
+        return any(
+            it.source[0] < cut and it.weight >= 0.5 and it.stem in specific
+            and words[it.source[0]] not in WORKS_WORDS
+            for it in query.items if len(it.source) == 1
+        )
 
     @staticmethod
     def _reason_words(contrib: Mapping[int, float], surface: _Surface, top: int = 4) -> list[str]:

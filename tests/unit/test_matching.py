@@ -437,3 +437,22 @@ def test_each_part_of_the_reading_can_be_turned_off(kb: KnowledgeBase) -> None:
     text = "Aires de jeux"
     assert ids(full.match(text))[0] in {"detr", "dsil"}
     assert ids(bare.match(text))[:1] != ids(full.match(text))[:1]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [("géothermie pour la piscine", "fonds-chaleur"),
+     ("un emprunt à taux bas pour le nouveau groupe scolaire", "banque-des-territoires")],
+)
+def test_the_object_before_pour_is_the_project_the_asset_after_it_what_it_serves(
+    kb: KnowledgeBase, text: str, first: str
+) -> None:
+    from knowledge.search import FEATURES
+
+    without = Matcher(kb.offers, kb.themes, territory=kb.territory, departement="90",
+                      features=[f for f in FEATURES if f != "purpose"])
+    assert ids(kb.match(text, commune_code=GIROMAGNY))[0] == first
+    assert ids(without.match(text, commune_code=GIROMAGNY))[0] in {"detr", "dsil"}  # what the rule changes
+    # works, request and filler words before « pour » are not an object: the asset is the project
+    for plain in ("travaux pour l'école", "une aide pour la mairie", "subvention pour rénover le gymnase"):
+        assert ids(kb.match(plain, commune_code=GIROMAGNY))[0] in {"detr", "dsil"}, plain
