@@ -229,6 +229,22 @@ SYNONYMS: dict[str, str] = {
     "ilot de chaleur": "ilot fraicheur",
     "arbres": "vegetalisation",
     "ski": "montagne tourisme",
+    # written as mayors write on a phone (dev sets, 2026-11-30)
+    "reno": "renovation",
+    "renov": "renovation",
+    "copro": "copropriete",
+    "copros": "copropriete",
+    "syndic": "copropriete",
+    "copropriete en difficulte": "copropriete degradee",
+    "ancienne usine": "friche reconversion",
+    "usine abandonnee": "friche reconversion",
+    "usine desaffectee": "friche reconversion",
+    "site industriel abandonne": "friche reconversion",
+    "capte": "couverture mobile",
+    "captent": "couverture mobile",
+    "appels coupent": "couverture mobile",
+    "portable": "telephone portable couverture mobile",
+    "navette": "mobilite transport",
 }
 
 _EXPANSIONS: dict[str, str] = {**SYNONYMS, **ACRONYMS}

@@ -34,7 +34,8 @@ ASSETS: tuple[str, ...] = (
     "periscolaire", "creche", "micro-creche", "multi-accueil", "halte-garderie", "assistantes maternelles",
     "petite enfance", "relais petite enfance", "mediatheque", "bibliotheque", "ludotheque", "salle de spectacle",
     "cinema", "musee", "gymnase", "salle de sport", "stade", "terrain de football", "terrain multisport", "city stade",
-    "piscine", "tennis", "vestiaires", "aire de jeux", "aires de jeux", "skatepark", "camping", "aire de camping-cars",
+    "piscine", "tennis", "vestiaires", "complexe sportif", "salle omnisports", "salle multisports",
+    "equipement sportif", "equipements sportifs", "dojo", "boulodrome", "halle", "halles", "marche couvert", "aire de jeux", "aires de jeux", "skatepark", "camping", "aire de camping-cars",
     "gite communal", "logement communal", "appartement communal", "logements communaux", "presbytere", "eglise",
     "chapelle", "clocher", "chateau", "remparts", "lavoir", "monument", "monument historique", "patrimoine",
     "cimetiere", "columbarium", "atelier municipal", "ateliers municipaux", "services techniques", "caserne",
@@ -47,7 +48,7 @@ ASSETS: tuple[str, ...] = (
     "cheminements doux", "liaison douce", "piste cyclable", "voie verte", "velo", "velos", "deux-roues",
     "stationnement", "parking", "abribus", "arret de bus", "pont", "passerelle", "mur de soutenement", "securisation",
     "securite routiere", "ralentisseur", "plateau surelevé", "carrefour", "giratoire", "entree de ville",
-    "eclairage public", "lampadaires", "videoprotection", "video protection", "videosurveillance", "cameras",
+    "eclairage public", "lampadaires", "borne de recharge", "bornes de recharge", "irve", "videoprotection", "video protection", "videosurveillance", "cameras",
     "systeme video", "defense incendie", "defense exterieure contre l'incendie", "bache incendie", "baches incendie",
     "reserve incendie", "citerne incendie", "poteau incendie", "borne incendie", "points d'eau incendie",
     # networks

@@ -471,6 +471,11 @@ class Matcher:
             st for o in self.offers.values() if o.id not in self._fallback
             for k in (*o.keywords, o.name, o.acronym or "") for st in phrase_stems(k)
         ) - grant_stems
+        # keywords of the specific offers, as stem tuples: an asset one of them names is that offer's business
+        self._specific_keywords = frozenset(
+            key for o in self.offers.values() if o.id not in self._fallback for k in o.keywords
+            if (key := phrase_stems(k))
+        )
         self._restricted = frozenset(
             oid for oid, o in self.offers.items() if o.eligibility.requires_any or o.eligibility.laureates_only
         )
@@ -706,8 +711,9 @@ class Matcher:
             if any(
                 set(words) <= asset_words
                 for oid, oid_hits in hits.items() if oid not in self._fallback for _, words in oid_hits
-            ):
-                cover = 0.0  # an offer's own keyword names the asset (« éclairage public », « réseau de chaleur »)
+            ) or any(self._asset_keyword(query.words, span) for span in reading.assets):
+                # an offer's own keyword names the asset (« éclairage public », « réseau de chaleur », « crèche »)
+                cover = 0.0
             share = FALLBACK_SHARE
             if "purpose" in self.features and self._asset_is_purpose(query, reading):
                 # « géothermie pour la piscine », « emprunt pour le groupe scolaire »: the project is what comes
@@ -793,6 +799,11 @@ class Matcher:
             ranked.append((score, oid, match))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return [m for _, _, m in ranked], confidence
+
+    def _asset_keyword(self, words: list[str], span: tuple[int, ...]) -> bool:
+        """A specific offer (not a general grant) has this asset, as the need words it, among its own keywords."""
+        key = tuple(stem(words[k]) for k in span)
+        return key in self._specific_keywords
 
     def _asset_is_purpose(self, query: _Query, reading: Reading) -> bool:
         """The need opens on a specific object and names the asset only after « pour » / « afin de »: the asset is

@@ -339,7 +339,8 @@ def test_real_sets_are_well_formed(kb: KnowledgeBase) -> None:
 def test_unknown_label_ids_are_ignored_not_fatal(kb: KnowledgeBase) -> None:
     module = _eval_module()
     items = [
-        {"text": "Vidéoprotection", "acceptable": ["detr", "dsil", "offre-pas-encore-fusionnee"], "best": ["detr", "dsil"]},
+        {"text": "Réfection de la toiture de la mairie", "acceptable": ["detr", "dsil", "offre-pas-encore-fusionnee"],
+         "best": ["detr", "dsil"]},
         {"text": "Aires de jeux", "acceptable": ["offre-inconnue"]},  # nothing known: skipped
     ]
     fig = module.eval_real(kb, "t", items)
