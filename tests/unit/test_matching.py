@@ -457,3 +457,27 @@ def test_the_object_before_pour_is_the_project_the_asset_after_it_what_it_serves
     # works, request and filler words before « pour » are not an object: the asset is the project
     for plain in ("travaux pour l'école", "une aide pour la mairie", "subvention pour rénover le gymnase"):
         assert ids(kb.match(plain, commune_code=GIROMAGNY))[0] in {"detr", "dsil"}, plain
+
+
+def test_an_asset_a_specific_offer_names_is_that_offers_business(kb: KnowledgeBase) -> None:
+    # « crèche » is one of the CAF offer's own keywords: the general grants stand beside it, not before it
+    assert ids(kb.match("creche"))[0] == "caf-equipements-petite-enfance"
+    assert set(ids(kb.match("creche"))[:3]) & {"detr", "dsil"}
+    # an asset no specific offer names still falls back on the grants first
+    assert ids(kb.match("réfection de la toiture de la mairie"))[0] in {"detr", "dsil"}
+
+
+@pytest.mark.parametrize(
+    ("text", "commune", "first"),
+    [("copro des annees 70 en difficulte, charges impayees, le syndic est depasse", "90008", "anah-opah"),
+     ("reno complexe sportif, salle omnisports qui fuit de partout", "90009", {"detr", "dsil"}),
+     ("dans le haut du village ca capte pas, les appels coupent", None, "couverture-mobile"),
+     ("transport a la demande pour nos anciens", "90003", {"france-ruralites", "villages-d-avenir"})],
+)
+def test_mayors_words_reach_the_right_offer(kb: KnowledgeBase, text: str, commune: str | None, first: object) -> None:
+    top = ids(kb.match(text, commune_code=commune))[0]
+    assert top in first if isinstance(first, set) else top == first, ids(kb.match(text, commune_code=commune))[:3]
+
+
+def test_a_former_factory_is_a_friche_for_the_fonds_vert(kb: KnowledgeBase) -> None:
+    assert "fonds-vert" in ids(kb.match("ancienne usine abandonnee qu'on voudrait transformer en logements"))[:2]
