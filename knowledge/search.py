@@ -136,7 +136,7 @@ UNCERTAIN_FACTOR = 0.92  # eligibility that we cannot confirm
 MAX_FACTOR = max(LAUREATE_FACTOR, MEMBER_FACTOR * UNCERTAIN_FACTOR)
 SCALE = 6.0
 # issue 11: reading a project as an agent does (knowledge.rank)
-FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin", "purpose")
+FEATURES = ("weak", "works", "fallback", "village_shop", "restricted", "admin", "purpose", "named_asset")
 WORKS_WEIGHT = 0.4  # « installation », « rénovation »: the action says little about which programme
 FALLBACK_MAX = 3  # general investment grants (and rural programmes) lifted at most
 FALLBACK_BONUS = 2.0  # a municipal asset is named: the general investment grants come up
@@ -711,7 +711,7 @@ class Matcher:
             if any(
                 set(words) <= asset_words
                 for oid, oid_hits in hits.items() if oid not in self._fallback for _, words in oid_hits
-            ) or any(self._asset_keyword(query.words, span) for span in reading.assets):
+            ) or ("named_asset" in self.features and any(self._asset_keyword(query.words, s) for s in reading.assets)):
                 # an offer's own keyword names the asset (« éclairage public », « réseau de chaleur », « crèche »)
                 cover = 0.0
             share = FALLBACK_SHARE
