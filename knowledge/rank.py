@@ -102,6 +102,11 @@ WEAK: tuple[str, ...] = (
     "nouvelle", "nouvel", "nouveaux", "fond", "comble", "lutte", "titre", "faire", "ben", "bah", "bon", "alors",
     "finalement", "enfin", "donc", "voila", "ok", "oui", "non", "euh", "hein", "vraiment", "tres", "beaucoup",
     "cadre", "dossier", "dossiers", "subvention", "subventions", "decision", "pris", "prise", "secteur",
+    # amounts and dates say how much and when, not what (« budget 400 000 euros, travaux en 2027 »)
+    "budget", "euros", "euro", "eur", "ht", "ttc", "million", "millions", "milliard", "mille", "montant", "environ",
+    "estime", "estimation", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
+    "octobre", "novembre", "decembre", "mois", "annee", "annees", "an", "ans", "semaine", "semaines", "prochain",
+    "prochaine", "dernier", "derniere",
 )
 
 

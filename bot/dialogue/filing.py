@@ -34,10 +34,12 @@ class FilingMixin:
 
     def compute_matches(self) -> None:
         d = self.draft
-        themes = list(d.get("themes") or [])
-        try:  # issue 11: the themes the person confirmed re-rank; "unsure" says so instead of a confident list
+        # issue 11: only the themes the person confirmed or corrected re-rank (the ones we detected are the matcher's
+        # own reading of the need already); "unsure" says so instead of a confident list
+        themes = list(d.get("themes") or []) if d.get("themes_confirmed") else None
+        try:
             outcome = self.kb.match_with_confidence(d.get("need") or "", d.get("commune_code"), limit=3,
-                                                    themes=themes or None)
+                                                    themes=themes)
             matches, unsure = list(outcome.results)[:3], bool(outcome.unsure)
         except Exception:  # noqa: BLE001
             log_exc("kb.match failed")

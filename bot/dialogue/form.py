@@ -277,6 +277,7 @@ class FormMixin:
             d["need"] = text
             self.st.pop("need_partial", None)
             d["themes"] = self.detect_themes(text)
+            d.pop("themes_confirmed", None)  # a new need: the themes are ours again until the person confirms them
         elif slot == "help":
             d["help"] = [k for k in T.HELP_KINDS if k in value]
             self.st.pop("help_sel", None)

@@ -44,9 +44,24 @@ def test_offers_step_lists_offers_for_a_clear_project(kb, settings) -> None:
 
 def test_confirmed_themes_re_rank_the_offers(kb, settings) -> None:
     need = "un projet pour le bourg : la maison médicale et les commerces du centre"
-    health = _turn(kb, settings, {"need": need, "commune_code": "90052", "themes": ["sante"]})
+    health = _turn(kb, settings, {"need": need, "commune_code": "90052", "themes": ["sante"],
+                                   "themes_confirmed": True})
     _offers(health)
-    shops = _turn(kb, settings, {"need": need, "commune_code": "90052", "themes": ["commerce-artisanat"]})
+    shops = _turn(kb, settings, {"need": need, "commune_code": "90052", "themes": ["commerce-artisanat"],
+                                  "themes_confirmed": True})
     _offers(shops)
     assert health.draft["matches"][0] == "acces-aux-soins"
     assert shops.draft["matches"][0] != "acces-aux-soins"
+
+
+def test_themes_we_detected_are_not_taken_as_confirmed(kb, settings) -> None:
+    # the themes shown at the recap before the person touched them are the matcher's own reading: the offers are
+    # the matcher's order for the need, not re-ranked as if the person had chosen those themes
+    need = "géothermie pour la piscine"
+    turn = _turn(kb, settings, {"need": need, "themes": ["equipements-culture-sport"]})
+    _offers(turn)
+    assert turn.draft["matches"] == [m.id for m in kb.match(need, None, limit=3)]
+    assert turn.draft["matches"][0] == "fonds-chaleur"
+    confirmed = _turn(kb, settings, {"need": need, "themes": ["energie-batiments"], "themes_confirmed": True})
+    _offers(confirmed)
+    assert confirmed.draft["matches"][0] == "fonds-chaleur"

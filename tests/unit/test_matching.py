@@ -481,3 +481,11 @@ def test_mayors_words_reach_the_right_offer(kb: KnowledgeBase, text: str, commun
 
 def test_a_former_factory_is_a_friche_for_the_fonds_vert(kb: KnowledgeBase) -> None:
     assert "fonds-vert" in ids(kb.match("ancienne usine abandonnee qu'on voudrait transformer en logements"))[:2]
+
+
+def test_amounts_and_dates_are_never_quoted_as_project_words(kb: KnowledgeBase) -> None:
+    text = "rénovation de la salle des fêtes, budget 400 000 euros HT, travaux en mars 2027"
+    shown = " ".join(r for m in kb.match(text, commune_code=GIROMAGNY)[:3] for r in m.reasons).lower()
+    assert "salle des fêtes" in shown or "salle" in shown, shown
+    for word in ("budget", "euros", "ht", "mars"):
+        assert f" {word}" not in shown.replace("mots reconnus :", ""), shown
