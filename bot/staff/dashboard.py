@@ -26,6 +26,7 @@ from typing import Any, AsyncIterator, Sequence
 
 import sqlalchemy as sa
 
+from bot.staff.names import Names
 from bot.store.models import CLOSED_STATUSES, EN_ATTENTE, EN_COURS, NOUVELLE, ORIENTEE, STATUSES
 from bot.store.tables import request_t
 
@@ -229,7 +230,7 @@ def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tup
         conds.append(f"({alias}.operator = :f_operator_label OR EXISTS (SELECT 1 FROM request_route rr "
                      f"WHERE rr.reference = {alias}.reference AND rr.operator = :f_operator))")
         params["f_operator"] = f.operator
-        params["f_operator_label"] = _operator_label(f.operator)
+        params["f_operator_label"] = Names.operator(f.operator)
     if f.theme:
         conds.append(sql.has_theme(alias, "f_theme"))
         params["f_theme"] = f.theme
@@ -310,7 +311,7 @@ WITH routed AS (SELECT rr.operator AS op FROM request_route rr JOIN request r ON
                 WHERE {where} AND r.operator IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM request_route rr WHERE rr.reference = r.reference))
 SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
-    out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
+    out.by_operator = [Count(k, Names.operator(k), int(n)) for k, n in routed]
 
     # Delays: medians of (first action, first routing, closure) - filing: the middle value(s) of each, ordered by
     # the database (the counts are known from the first query)
@@ -356,12 +357,6 @@ def late_cutoff(now: dt.datetime, response_days: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
 
 
-def _operator_label(key: str) -> str:
-    from bot.texts import staff as T
-
-    return T.OPERATORS.get(key, key)
-
-
 def _sql_str(value: str) -> str:
     return value.replace("'", "''")
 
@@ -391,7 +386,6 @@ async def export_rows(
     Read in keyset pages of :data:`EXPORT_PAGE` requests, so memory stays flat."""
     from bot.staff.names import current
     from bot.texts import staff as T
-    from bot.texts import dialogue as D
 
     names = names or current()
     filters = (filters or Filters()).clean()
@@ -399,7 +393,6 @@ async def export_rows(
     now = now or dt.datetime.now(dt.timezone.utc)
     where, params = _where(sql, period, filters)
     yield list(T.EXPORT_HEADERS)
-    roles = dict(D.ROLES)
     last_id = 0
     while True:
         rows = await _rows(uow, f"""
@@ -418,10 +411,10 @@ FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAG
                 waiting and working_days_between(_aware(created), now) > response_days)
             yield [
                 ref, _day(created), cname or "", ccode or "", names.epci(epci) if epci else "",
-                roles.get(role or "", role or ""),
+                names.role(role),
                 ", ".join(names.theme(t) for t in _list(themes)),
-                T.STAGE_LABELS.get(stage or "", stage or ""),
-                ", ".join(T.HELP_LABELS.get(h, h) for h in _list(helps)),
+                names.stage(stage),
+                ", ".join(names.help_kind(h) for h in _list(helps)),
                 ", ".join(names.offer(o) for o in _list(matches)[:5]),
                 T.status_label(status), operator or "", assigned or "",
                 _day(first_at), int(wd) if first_at is not None and wd is not None else "",

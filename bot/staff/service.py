@@ -151,16 +151,16 @@ def staff_summary(
     commune = record.commune_name or T.UNKNOWN_COMMUNE
     if record.commune_code:
         commune += f" ({record.commune_code})"
-    role = T.ROLE_LABELS.get(record.role or "", record.role or "")
+    role = names.role(record.role)
     person = ", ".join(p for p in (record.contact_name, role) if p) or "—"
     details: list[str] = []
     contact = " · ".join(p for p in (record.phone, record.email) if p)
     if contact:
         details.append(T.detail_line(T.DETAIL_CONTACT, contact))
     if record.stage:
-        details.append(T.detail_line(T.DETAIL_STAGE, T.STAGE_LABELS.get(record.stage, record.stage)))
+        details.append(T.detail_line(T.DETAIL_STAGE, names.stage(record.stage)))
     if record.help_kinds:
-        details.append(T.detail_line(T.DETAIL_HELP, ", ".join(T.HELP_LABELS.get(h, h) for h in record.help_kinds)))
+        details.append(T.detail_line(T.DETAIL_HELP, ", ".join(names.help_kind(h) for h in record.help_kinds)))
     if record.budget:
         details.append(T.detail_line(T.DETAIL_BUDGET, record.budget))
     if record.timing:
