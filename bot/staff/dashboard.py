@@ -8,7 +8,7 @@ on them and the projects' progress. This module computes, for a period (requests
   first routing to an operator, and to closure, from the events history (medians computed in SQL with window
   functions);
 * requests past the guichet's commitment: no first staff action within ``response_days`` working days (Monday to
-  Friday; public holidays are not counted out), whether answered late or still waiting;
+  Friday, French public holidays left out: :mod:`bot.store.workdays`), whether answered late or still waiting;
 * the rows of the CSV/XLSX exports (one per request, names not codes, no contact details).
 
 Transport-free (no web, no Telegram); SQLite and PostgreSQL. Days are UTC calendar days.
@@ -32,7 +32,8 @@ from bot.store.tables import request_t
 
 #: Event kinds that are a staff action on the request (the first one is the "first contact"); the repository keeps
 #: ``request.first_action_at`` and ``request.routed_at`` from them (see ``UnitOfWork._note_first_action``).
-from bot.store.repository import FIRST_ACTION_KINDS, working_day_index, working_days_between  # noqa: E402
+from bot.store.repository import FIRST_ACTION_KINDS  # noqa: E402
+from bot.store.workdays import late_cutoff, working_days_between  # noqa: E402
 LATE_LIST_LIMIT = 50
 TOP_COMMUNES = 30
 
@@ -345,16 +346,6 @@ ORDER BY waiting DESC, r.created_at, r.first_action_wd DESC LIMIT {LATE_LIST_LIM
                 for ref, code, created, wd, waiting in late_rows]
     out.late.sort(key=lambda x: (not x.waiting, -x.working_days))
     return out
-
-
-def late_cutoff(now: dt.datetime, response_days: int) -> dt.datetime:
-    """Midnight (UTC) of the first day whose requests are not yet past the commitment at ``now``: a request still
-    waiting and filed before it has waited more than ``response_days`` working days."""
-    limit = working_day_index(now) - response_days
-    day = now.astimezone(dt.timezone.utc).date() - dt.timedelta(days=(response_days * 7) // 5 + 3)
-    while working_day_index(day) < limit:
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
 
 
 def _sql_str(value: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.staff.names import Names
+from bot.store.workdays import working_days_between
 from bot.texts import telegram as T
 
 log = logging.getLogger(__name__)
@@ -83,15 +84,6 @@ async def send_reminders(store: Any, settings: Any, now: datetime | None = None)
     if queued:
         log.info("%d reminder(s) queued", queued)
     return queued
-
-
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Whole working days (Mon-Fri) from ``start``'s date to ``end``'s date (the start day not counted)."""
-    day, last, count = start.date(), end.date(), 0
-    while day < last:
-        day += timedelta(days=1)
-        count += day.weekday() < 5
-    return count
 
 
 def past_commitment(r: Any, now: datetime, response_days: int) -> bool:
