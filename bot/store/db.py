@@ -225,13 +225,11 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def run_upgrade_cli() -> int:
     """``guichet db upgrade``: migrate the configured database to the latest revision."""
-    from bot.config import load_settings
+    from bot.store.cli import settings_or_none
     from bot.texts import staff as T
 
-    try:
-        settings = load_settings()
-    except Exception as exc:  # noqa: BLE001 - bad environment: say it, don't trace back
-        print(T.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
+    settings = settings_or_none()
+    if settings is None:
         return 2
 
     async def _go() -> str | None:
