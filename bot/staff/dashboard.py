@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator, Sequence
 
 import sqlalchemy as sa
 
-from bot.staff.names import Names
+from bot.staff.names import Names, current
 from bot.store.models import CLOSED_STATUSES, EN_ATTENTE, EN_COURS, NOUVELLE, ORIENTEE, STATUSES
 from bot.store.tables import request_t
 
@@ -238,6 +238,16 @@ def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tup
     return " AND ".join(conds), params
 
 
+def _prepare(uow: Any, period: Period, filters: Filters | None, now: dt.datetime | None,
+             names: Any) -> tuple[Any, Filters, "_Sql", dt.datetime, str, dict[str, Any]]:
+    """What the dashboard and the export start from: names, clean filters, the dialect's SQL, now, the WHERE clause
+    of the period and filters with its parameters."""
+    filters = (filters or Filters()).clean()
+    sql = _Sql(uow.conn.dialect.name)
+    where, params = _where(sql, period, filters)
+    return names or current(), filters, sql, now or dt.datetime.now(dt.timezone.utc), where, params
+
+
 async def _rows(uow: Any, query: str, params: dict[str, Any]) -> list[Any]:
     return list((await uow.conn.execute(sa.text(query), params)).all())
 
@@ -253,14 +263,9 @@ async def compute(
     communes_limit: int = TOP_COMMUNES,
 ) -> Dashboard:
     """Every figure of the dashboard, in a handful of aggregate queries (run inside ``store.unit(readonly=True)``)."""
-    from bot.staff.names import current
     from bot.texts import staff as T
 
-    names = names or current()
-    filters = (filters or Filters()).clean()
-    sql = _Sql(uow.conn.dialect.name)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    where, params = _where(sql, period, filters)
+    names, filters, sql, now, where, params = _prepare(uow, period, filters, now, names)
     out = Dashboard(period=period, filters=filters, response_days=response_days)
     R = sql.request_table()
 
@@ -375,14 +380,9 @@ async def export_rows(
 ) -> AsyncIterator[list[Any]]:
     """The export's rows (header first): one per request of the period, names not codes, no contact details.
     Read in keyset pages of :data:`EXPORT_PAGE` requests, so memory stays flat."""
-    from bot.staff.names import current
     from bot.texts import staff as T
 
-    names = names or current()
-    filters = (filters or Filters()).clean()
-    sql = _Sql(uow.conn.dialect.name)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    where, params = _where(sql, period, filters)
+    names, filters, sql, now, where, params = _prepare(uow, period, filters, now, names)
     yield list(T.EXPORT_HEADERS)
     last_id = 0
     while True:
@@ -443,7 +443,6 @@ def scoped_filters(filters: Filters, operator_scope: str | None) -> Filters:
 
 def choices(names: Any = None) -> dict[str, Sequence[tuple[str, str]]]:
     """Filter choices for a form: EPCI and communes of the deployment, themes, statuses, operators."""
-    from bot.staff.names import current
     from bot.texts import staff as T
 
     names = names or current()
