@@ -79,3 +79,18 @@ async def test_migration_0008_recomputes_stored_working_days(database_url: str) 
 
 async def test_migration_0008_with_alsace_moselle_holidays(database_url: str) -> None:
     assert dict(await _rows_at_0007(database_url, "67"))["90-2026-0002"] == 1  # Good Friday, Easter Monday
+
+
+async def test_app_start_counts_with_the_settings_departement(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The settings handed to App.start decide the holidays (and the references), not a stray environment."""
+    from bot.app import App
+    from bot.config import load_settings
+
+    monkeypatch.setenv("GUICHET_DEPARTEMENT", "90")
+    app = await App.start(load_settings(departement="68", database_url=f"sqlite:///{tmp_path / 'g.db'}"))
+    try:
+        assert app.store.departement == "68" and workdays.configured_departement() == "68"
+        assert workdays.working_days_between(APR_2, APR_7) == 1  # Good Friday in Haut-Rhin
+    finally:
+        await app.close()
+        workdays.configure(None)
