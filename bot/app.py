@@ -31,7 +31,8 @@ class App:
         settings = settings or load_settings()
         kb = await asyncio.to_thread(KnowledgeBase.load, settings.departement, response_days=settings.response_days,
                                      guichet_url=settings.public_url)
-        store = await Store.open(settings.database_url)
+        # the deployment's département: references, and the public holidays of working days (bot.store.workdays)
+        store = await Store.open(settings.database_url, settings.departement, timezone_name=settings.timezone)
         engine = Engine(kb=kb, store=store, settings=settings)
         from bot.staff import names
 

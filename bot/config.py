@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     flood_window_seconds: int = 60
 
     # Commitment to the person (data of the deployment; shown when a request is filed, flagged in the digest)
-    response_days: int = Field(5, description="first contact within this many working days (Mon-Fri)")
+    response_days: int = Field(5, description="first contact within this many working days (Mon-Fri, public holidays left out)")
 
     # Web (staff console under /console/, mayors' web chat at /)
     web_host: str = "127.0.0.1"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sys
-from typing import Any, Awaitable, Callable
+from typing import Any
 
+from bot.store.cli import run_with_store
 from bot.store.models import AGENT_ROLES, ROLE_OPERATEUR
 from bot.texts import console as T
 from bot.texts import staff as TS
@@ -38,34 +38,6 @@ def check_agent(email: str, name: str, role: str, operator: str | None) -> tuple
     return None, {"email": email, "name": name, "role": role, "operator": op}
 
 
-def _with_store(fn: Callable[[Any, Any], Awaitable[int]]) -> int:
-    from bot.config import load_settings
-    from bot.store.db import DatabaseUrlError, redact
-    from bot.store.repository import Store, StoreUnavailable
-
-    try:
-        settings = load_settings()
-    except Exception as exc:  # noqa: BLE001
-        print(TS.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
-        return 2
-
-    async def _go() -> int:
-        store = await Store.open(settings.database_url, settings.departement, timezone_name=settings.timezone)
-        try:
-            return await fn(store, settings)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(_go())
-    except DatabaseUrlError as exc:
-        print(TS.CLI_BAD_URL.format(error=exc), file=sys.stderr)
-        return 2
-    except StoreUnavailable as exc:
-        print(TS.CLI_DB_UNAVAILABLE.format(url=redact(settings.database_url), error=exc), file=sys.stderr)
-        return 1
-
-
 def run_agents_add(email: str, *, name: str, role: str, operator: str | None) -> int:
     error, fields = check_agent(email, name, role, operator)
     if error:
@@ -82,7 +54,7 @@ def run_agents_add(email: str, *, name: str, role: str, operator: str | None) ->
         print(text.format(name=agent.name, email=agent.email, role=role_label))
         return 0
 
-    return _with_store(_go)
+    return run_with_store(_go)
 
 
 def run_agents_login_link(email: str) -> int:
@@ -102,7 +74,7 @@ def run_agents_login_link(email: str) -> int:
         print(url)
         return 0
 
-    return _with_store(_go)
+    return run_with_store(_go)
 
 
 def run_agents_list(json_out: bool = False) -> int:
@@ -118,4 +90,4 @@ def run_agents_list(json_out: bool = False) -> int:
             print(f"{a.email}\t{a.name}\t{a.role}{' ' + a.operator if a.operator else ''}{'' if a.active else ' (désactivé)'}")
         return 0
 
-    return _with_store(_go)
+    return run_with_store(_go)

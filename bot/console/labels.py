@@ -1,85 +1,69 @@
-"""Names, never codes: the labels the console shows for themes, places, offers, operators, statuses."""
+"""Names, never codes: what the console shows for themes, places, offers, operators, statuses. The names themselves
+come from the one source, :mod:`bot.staff.names` (as in the Telegram group and the dashboard); this adds what a web
+page needs: « — » for a missing value, and the département's own EPCI and communes for the filters."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
+from bot.staff import names as _names
 from bot.texts import console as T
-from bot.texts import staff as TS
+
+DASH = "—"
 
 
 class Labels:
-    """Built once per app from the knowledge base; every lookup falls back to the raw value (never raises)."""
+    """Built once per app; every lookup falls back to the raw value (never raises)."""
 
-    def __init__(self, kb: Any, departement: str = "90") -> None:
+    def __init__(self, kb: Any, departement: str = "90", names: _names.Names | None = None) -> None:
         self.kb = kb
-        self.themes: dict[str, str] = {}
-        self.offers: dict[str, str] = {}
-        self.epcis: dict[str, str] = {}
+        self.names = names or _names.current()
+        self.epcis: dict[str, str] = {}  # the département's EPCI and communes (code -> name), for the filters
         self.communes: dict[str, str] = {}
         try:
-            self.themes = {str(getattr(k, "value", k)): t.label for k, t in kb.themes.items()}
-            self.offers = {k: o.name for k, o in kb.offers.items()}
-            self.epcis = {p.code: p.name for p in kb.territory.epcis_of(departement)}
-            self.communes = {p.code: p.name for p in kb.territory.communes_of(departement)}
+            self.epcis = {p.code: self.names.epci(p.code) for p in kb.territory.epcis_of(departement)}
+            self.communes = {p.code: self.names.commune(p.code) for p in kb.territory.communes_of(departement)}
         except Exception:  # noqa: BLE001 - a partial KB (tests) still gives pages, with codes where names are missing
             pass
 
+    @property
+    def themes(self) -> Mapping[str, str]:
+        return self.names.themes
+
     def theme(self, key: str) -> str:
-        return self.themes.get(key, key)
+        return self.names.theme(key)
 
     def offer(self, key: str) -> str:
-        return self.offers.get(key, key)
+        return self.names.offer(key)
 
     def epci(self, code: str | None) -> str:
-        if not code:
-            return "—"
-        if code in self.epcis:
-            return self.epcis[code]
-        place = self._place(code)
-        return place.name if place is not None else code
+        return self.names.epci(code) or DASH
 
     def commune(self, code: str | None, name: str | None = None) -> str:
         if name:
             return name
         if not code:
             return T.UNKNOWN_COMMUNE
-        return self.communes.get(code) or code
+        return self.names.commune(code)
 
-    def epci_of_commune(self, code: str | None) -> str | None:
-        place = self._place(code) if code else None
-        return getattr(place, "epci_code", None)
+    def operator(self, key: str | None) -> str:
+        return self.names.operator(key) or DASH
 
-    def _place(self, code: str) -> Any:
-        try:
-            return self.kb.place(code)
-        except Exception:  # noqa: BLE001
-            return None
+    def status(self, key: str) -> str:
+        return self.names.status(key)
 
-    @staticmethod
-    def operator(key: str | None) -> str:
-        return TS.OPERATORS.get(key or "", key or "—")
+    def route_status(self, key: str) -> str:
+        return self.names.route_status(key)
 
-    @staticmethod
-    def status(key: str) -> str:
-        return TS.STATUS_LABELS.get(key, key)
+    def role(self, key: str | None) -> str:
+        return self.names.role(key) or DASH
 
-    @staticmethod
-    def route_status(key: str) -> str:
-        return TS.ROUTE_STATUS_LABELS.get(key, key)
+    def stage(self, key: str | None) -> str:
+        return self.names.stage(key) or DASH
 
-    @staticmethod
-    def role(key: str | None) -> str:
-        return TS.ROLE_LABELS.get(key or "", key or "—")
-
-    @staticmethod
-    def stage(key: str | None) -> str:
-        return TS.STAGE_LABELS.get(key or "", key or "—")
-
-    @staticmethod
-    def help_kind(key: str) -> str:
-        return TS.HELP_LABELS.get(key, key)
+    def help_kind(self, key: str) -> str:
+        return self.names.help_kind(key)
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:

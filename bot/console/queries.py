@@ -32,6 +32,7 @@ from bot.store.models import (
 )
 from bot.store.search import like_pattern, query_words
 from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
+from bot.store.workdays import late_cutoff
 from bot.web.deps import READ_ALL, can
 
 PAGE_SIZE = 50
@@ -113,18 +114,6 @@ class InboxPage:
         return max(1, (self.total + PAGE_SIZE - 1) // PAGE_SIZE)
 
 
-def commitment_cutoff(now: datetime, working_days: int) -> datetime:
-    """The moment ``working_days`` working days (Monday to Friday) before ``now``: a request still waiting for its
-    first contact and created before it is past the guichet's commitment."""
-    d = now
-    left = max(0, working_days)
-    while left:
-        d -= timedelta(days=1)
-        if d.weekday() < 5:
-            left -= 1
-    return d
-
-
 def _routed_to(key: str, active_only: bool = False) -> Any:
     """Requests routed to operator ``key`` (served by the index on request_route (operator, reference))."""
     sub = sa.select(request_route_t.c.reference).where(request_route_t.c.operator == key)
@@ -164,7 +153,7 @@ def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -
     if view == "mes-demandes":
         return [open_, request_t.c.assigned_agent_id == agent.id]
     if view == "en-retard":
-        return [request_t.c.status == NOUVELLE, request_t.c.created_at < commitment_cutoff(now, response_days)]
+        return [request_t.c.status == NOUVELLE, request_t.c.created_at < late_cutoff(now, response_days)]
     if view == "mon-operateur":  # still with my operator (its route transmise or prise en charge)
         return [_routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
     return []

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.console.labels import Labels, local_time
+from bot.staff.service import actor_label
 from bot.store.models import STAFF_CHANNEL, Agent, EventRecord, RequestRecord, RequestRoute
 from bot.texts import console as T
 
@@ -64,18 +65,10 @@ class RequestView:
 
 
 def who_of(ev: EventRecord, record: RequestRecord, agents: dict[int, str]) -> str:
-    """A person's name for an event's actor, never a code."""
-    by = ev.data.get("by") if isinstance(ev.data, dict) else None
-    if by:
-        return str(by)
-    actor = ev.actor or ""
-    if actor.startswith("console:") and actor[8:].isdigit():
-        return agents.get(int(actor[8:]), T.WHO_CONSOLE_AGENT)
-    if actor == f"{record.channel}:{record.user_id}":
-        return record.contact_name or T.WHO_MAYOR
-    if actor in ("system", "cli", "jobs") or actor.startswith("system"):
-        return T.WHO_SYSTEM
-    return T.WHO_STAFF_GROUP
+    """A person's name for an event's actor, never a code (:func:`bot.staff.service.actor_label`, capitalised for a
+    column of its own)."""
+    who = actor_label(ev, record, agents)
+    return who[:1].upper() + who[1:]
 
 
 def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:

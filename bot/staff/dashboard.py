@@ -8,7 +8,7 @@ on them and the projects' progress. This module computes, for a period (requests
   first routing to an operator, and to closure, from the events history (medians computed in SQL with window
   functions);
 * requests past the guichet's commitment: no first staff action within ``response_days`` working days (Monday to
-  Friday; public holidays are not counted out), whether answered late or still waiting;
+  Friday, French public holidays left out: :mod:`bot.store.workdays`), whether answered late or still waiting;
 * the rows of the CSV/XLSX exports (one per request, names not codes, no contact details).
 
 Transport-free (no web, no Telegram); SQLite and PostgreSQL. Days are UTC calendar days.
@@ -26,12 +26,14 @@ from typing import Any, AsyncIterator, Sequence
 
 import sqlalchemy as sa
 
+from bot.staff.names import Names, current
 from bot.store.models import CLOSED_STATUSES, EN_ATTENTE, EN_COURS, NOUVELLE, ORIENTEE, STATUSES
 from bot.store.tables import request_t
 
 #: Event kinds that are a staff action on the request (the first one is the "first contact"); the repository keeps
 #: ``request.first_action_at`` and ``request.routed_at`` from them (see ``UnitOfWork._note_first_action``).
-from bot.store.repository import FIRST_ACTION_KINDS, working_day_index, working_days_between  # noqa: E402
+from bot.store.repository import FIRST_ACTION_KINDS  # noqa: E402
+from bot.store.workdays import late_cutoff, working_days_between  # noqa: E402
 LATE_LIST_LIMIT = 50
 TOP_COMMUNES = 30
 
@@ -229,11 +231,21 @@ def _where(sql: _Sql, period: Period, filters: Filters, alias: str = "r") -> tup
         conds.append(f"({alias}.operator = :f_operator_label OR EXISTS (SELECT 1 FROM request_route rr "
                      f"WHERE rr.reference = {alias}.reference AND rr.operator = :f_operator))")
         params["f_operator"] = f.operator
-        params["f_operator_label"] = _operator_label(f.operator)
+        params["f_operator_label"] = Names.operator(f.operator)
     if f.theme:
         conds.append(sql.has_theme(alias, "f_theme"))
         params["f_theme"] = f.theme
     return " AND ".join(conds), params
+
+
+def _prepare(uow: Any, period: Period, filters: Filters | None, now: dt.datetime | None,
+             names: Any) -> tuple[Any, Filters, "_Sql", dt.datetime, str, dict[str, Any]]:
+    """What the dashboard and the export start from: names, clean filters, the dialect's SQL, now, the WHERE clause
+    of the period and filters with its parameters."""
+    filters = (filters or Filters()).clean()
+    sql = _Sql(uow.conn.dialect.name)
+    where, params = _where(sql, period, filters)
+    return names or current(), filters, sql, now or dt.datetime.now(dt.timezone.utc), where, params
 
 
 async def _rows(uow: Any, query: str, params: dict[str, Any]) -> list[Any]:
@@ -251,14 +263,9 @@ async def compute(
     communes_limit: int = TOP_COMMUNES,
 ) -> Dashboard:
     """Every figure of the dashboard, in a handful of aggregate queries (run inside ``store.unit(readonly=True)``)."""
-    from bot.staff.names import current
     from bot.texts import staff as T
 
-    names = names or current()
-    filters = (filters or Filters()).clean()
-    sql = _Sql(uow.conn.dialect.name)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    where, params = _where(sql, period, filters)
+    names, filters, sql, now, where, params = _prepare(uow, period, filters, now, names)
     out = Dashboard(period=period, filters=filters, response_days=response_days)
     R = sql.request_table()
 
@@ -310,7 +317,7 @@ WITH routed AS (SELECT rr.operator AS op FROM request_route rr JOIN request r ON
                 WHERE {where} AND r.operator IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM request_route rr WHERE rr.reference = r.reference))
 SELECT op, COUNT(*) AS n FROM routed GROUP BY op ORDER BY n DESC, op""", params)
-    out.by_operator = [Count(k, _operator_label(k), int(n)) for k, n in routed]
+    out.by_operator = [Count(k, Names.operator(k), int(n)) for k, n in routed]
 
     # Delays: medians of (first action, first routing, closure) - filing: the middle value(s) of each, ordered by
     # the database (the counts are known from the first query)
@@ -346,22 +353,6 @@ ORDER BY waiting DESC, r.created_at, r.first_action_wd DESC LIMIT {LATE_LIST_LIM
     return out
 
 
-def late_cutoff(now: dt.datetime, response_days: int) -> dt.datetime:
-    """Midnight (UTC) of the first day whose requests are not yet past the commitment at ``now``: a request still
-    waiting and filed before it has waited more than ``response_days`` working days."""
-    limit = working_day_index(now) - response_days
-    day = now.astimezone(dt.timezone.utc).date() - dt.timedelta(days=(response_days * 7) // 5 + 3)
-    while working_day_index(day) < limit:
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
-
-
-def _operator_label(key: str) -> str:
-    from bot.texts import staff as T
-
-    return T.OPERATORS.get(key, key)
-
-
 def _sql_str(value: str) -> str:
     return value.replace("'", "''")
 
@@ -389,17 +380,10 @@ async def export_rows(
 ) -> AsyncIterator[list[Any]]:
     """The export's rows (header first): one per request of the period, names not codes, no contact details.
     Read in keyset pages of :data:`EXPORT_PAGE` requests, so memory stays flat."""
-    from bot.staff.names import current
     from bot.texts import staff as T
-    from bot.texts import dialogue as D
 
-    names = names or current()
-    filters = (filters or Filters()).clean()
-    sql = _Sql(uow.conn.dialect.name)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    where, params = _where(sql, period, filters)
+    names, filters, sql, now, where, params = _prepare(uow, period, filters, now, names)
     yield list(T.EXPORT_HEADERS)
-    roles = dict(D.ROLES)
     last_id = 0
     while True:
         rows = await _rows(uow, f"""
@@ -418,10 +402,10 @@ FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAG
                 waiting and working_days_between(_aware(created), now) > response_days)
             yield [
                 ref, _day(created), cname or "", ccode or "", names.epci(epci) if epci else "",
-                roles.get(role or "", role or ""),
+                names.role(role),
                 ", ".join(names.theme(t) for t in _list(themes)),
-                T.STAGE_LABELS.get(stage or "", stage or ""),
-                ", ".join(T.HELP_LABELS.get(h, h) for h in _list(helps)),
+                names.stage(stage),
+                ", ".join(names.help_kind(h) for h in _list(helps)),
                 ", ".join(names.offer(o) for o in _list(matches)[:5]),
                 T.status_label(status), operator or "", assigned or "",
                 _day(first_at), int(wd) if first_at is not None and wd is not None else "",
@@ -459,7 +443,6 @@ def scoped_filters(filters: Filters, operator_scope: str | None) -> Filters:
 
 def choices(names: Any = None) -> dict[str, Sequence[tuple[str, str]]]:
     """Filter choices for a form: EPCI and communes of the deployment, themes, statuses, operators."""
-    from bot.staff.names import current
     from bot.texts import staff as T
 
     names = names or current()

@@ -1,5 +1,7 @@
-"""Names, not codes, for everything staff read: theme labels, offer names, EPCI names, who acted, and the link to a
-request's page in the web console.
+"""Names, not codes, for everything staff read: theme labels, offer names, EPCI and commune names, operators,
+statuses, roles, stages and kinds of help, and the link to a request's page in the web console. The one place that
+maps a code to its French name: the Telegram staff group, the digest, the dashboard and the web console
+(:class:`bot.console.labels.Labels`) all ask :func:`current`.
 
 The composition root (``bot.app.App.start``) calls :func:`configure` once with the loaded knowledge base and the
 settings' ``public_url``; anything that runs without it (a CLI command, a test building a service on a bare store)
@@ -15,6 +17,8 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from bot.texts import staff as TS
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,31 @@ class Names:
             self._communes = _load_territory_names("communes.json.gz")
         return self._communes
 
+    # codes whose names are fixed texts (bot.texts.staff); an unknown or empty code is shown as it is
+    @staticmethod
+    def operator(key: str | None) -> str:
+        return _label(TS.OPERATORS, key)
+
+    @staticmethod
+    def status(key: str | None) -> str:
+        return _label(TS.STATUS_LABELS, key)
+
+    @staticmethod
+    def route_status(key: str | None) -> str:
+        return _label(TS.ROUTE_STATUS_LABELS, key)
+
+    @staticmethod
+    def role(key: str | None) -> str:
+        return _label(TS.ROLE_LABELS, key)
+
+    @staticmethod
+    def stage(key: str | None) -> str:
+        return _label(TS.STAGE_LABELS, key)
+
+    @staticmethod
+    def help_kind(key: str | None) -> str:
+        return _label(TS.HELP_LABELS, key)
+
     def departement(self, code: str) -> str:
         """« Territoire de Belfort » for ``90`` (the code itself when unknown)."""
         if self._departements is None:
@@ -79,6 +108,10 @@ class Names:
 
     def request_url(self, reference: str) -> str:
         return self.public_url.rstrip("/") + CONSOLE_REQUEST_PATH.format(reference=reference)
+
+
+def _label(labels: Mapping[str, str], key: str | None) -> str:
+    return labels.get(key or "", key or "")
 
 
 def _load_territory_names(filename: str) -> dict[str, str]:

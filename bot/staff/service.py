@@ -151,16 +151,16 @@ def staff_summary(
     commune = record.commune_name or T.UNKNOWN_COMMUNE
     if record.commune_code:
         commune += f" ({record.commune_code})"
-    role = T.ROLE_LABELS.get(record.role or "", record.role or "")
+    role = names.role(record.role)
     person = ", ".join(p for p in (record.contact_name, role) if p) or "—"
     details: list[str] = []
     contact = " · ".join(p for p in (record.phone, record.email) if p)
     if contact:
         details.append(T.detail_line(T.DETAIL_CONTACT, contact))
     if record.stage:
-        details.append(T.detail_line(T.DETAIL_STAGE, T.STAGE_LABELS.get(record.stage, record.stage)))
+        details.append(T.detail_line(T.DETAIL_STAGE, names.stage(record.stage)))
     if record.help_kinds:
-        details.append(T.detail_line(T.DETAIL_HELP, ", ".join(T.HELP_LABELS.get(h, h) for h in record.help_kinds)))
+        details.append(T.detail_line(T.DETAIL_HELP, ", ".join(names.help_kind(h) for h in record.help_kinds)))
     if record.budget:
         details.append(T.detail_line(T.DETAIL_BUDGET, record.budget))
     if record.timing:
@@ -191,18 +191,22 @@ def staff_summary(
     return StaffSummary(_cut_u16(text, max_chars), staff_buttons(record))
 
 
-def actor_label(event: EventRecord, record: RequestRecord | None = None) -> str:
-    """Who did ``event``, in words: the staff member's name (``data.by``), the person who filed the request (their
+def actor_label(event: EventRecord, record: RequestRecord | None = None, agents: dict[int, str] | None = None) -> str:
+    """Who did ``event``, in words, for the Telegram group and the console alike: the staff member's name
+    (``data.by``), a console agent's name (``console:<id>``, from ``agents``), the person who filed the request (their
     name) for their own messages, « le guichet » for the system; never ``telegram:5001``."""
     by = event.data.get("by") if isinstance(event.data, dict) else None
     if by:
         return str(by)
     actor = str(event.actor or "")
+    kind, _, ident = actor.partition(":")
+    if kind == "console" and ident.isdigit():
+        return (agents or {}).get(int(ident)) or T.CONSOLE_AGENT_WHO
     if record is not None and actor == f"{record.channel}:{record.user_id}":
         return record.contact_name or T.MAYOR_WHO
-    if actor in ("system", "jobs", "") or actor.startswith("system"):
+    if actor in ("system", "jobs", "cli", "") or actor.startswith("system"):
         return T.SYSTEM_WHO
-    if ":" in actor and actor.split(":", 1)[1].lstrip("-").isdigit():  # an id, not a name
+    if ident.lstrip("-").isdigit():  # an id, not a name
         return T.STAFF_WHO
     return actor
 

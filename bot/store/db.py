@@ -167,27 +167,30 @@ def is_postgres(engine: AsyncEngine) -> bool:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: The newest revision in ``migrations/versions``. A test checks it equals alembic's head, so it cannot drift. It lets
 #: a start on an up-to-date database skip importing alembic (about 0.1–0.15 s of start-up).
-HEAD_REVISION = "0007_webchat"
+HEAD_REVISION = "0008_working_days"
 
 
-def alembic_config(connection: Any = None) -> Any:
-    """An alembic ``Config`` for the packaged migrations (works from an installed wheel)."""
+def alembic_config(connection: Any = None, departement: str | None = None) -> Any:
+    """An alembic ``Config`` for the packaged migrations (works from an installed wheel); ``departement`` (the
+    deployment's) is for migrations that compute working days (``0008_working_days``)."""
     from alembic.config import Config
 
     cfg = Config(str(MIGRATIONS_DIR / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         cfg.attributes["connection"] = connection
+    if departement:
+        cfg.attributes["departement"] = departement
     return cfg
 
 
-def _upgrade_sync(connection: Any, revision: str) -> None:
+def _upgrade_sync(connection: Any, revision: str, departement: str | None = None) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(connection), revision)
+    command.upgrade(alembic_config(connection, departement), revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "head", departement: str | None = None) -> None:
     """Upgrade the schema to ``revision`` in one transaction.
 
     PostgreSQL: a transaction-scoped advisory lock serialises processes that start at once (the second one waits,
@@ -198,7 +201,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
         if is_postgres(engine):
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
-        await conn.run_sync(_upgrade_sync, revision)
+        await conn.run_sync(_upgrade_sync, revision, departement)
 
 
 async def _stored_revision(engine: AsyncEngine) -> str | None:
@@ -222,19 +225,17 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def run_upgrade_cli() -> int:
     """``guichet db upgrade``: migrate the configured database to the latest revision."""
-    from bot.config import load_settings
+    from bot.store.cli import settings_or_none
     from bot.texts import staff as T
 
-    try:
-        settings = load_settings()
-    except Exception as exc:  # noqa: BLE001 - bad environment: say it, don't trace back
-        print(T.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
+    settings = settings_or_none()
+    if settings is None:
         return 2
 
     async def _go() -> str | None:
         engine = make_engine(settings.database_url)
         try:
-            await upgrade(engine)
+            await upgrade(engine, departement=settings.departement)
             return await current_revision(engine)
         finally:
             await engine.dispose()

@@ -330,47 +330,11 @@ async def compute_stats(store: Any, timezone_name: str = "Europe/Paris") -> dict
 
 
 # --- command line -------------------------------------------------------------------------------------------------------
-async def _open_store() -> Any:
-    from bot.config import load_settings
-    from bot.store.repository import Store
-
-    settings = load_settings()
-    return await Store.open(settings.database_url, settings.departement, timezone_name=settings.timezone)
-
-
 def _cli(body: Any) -> int:
-    """Run ``body(store)`` against the configured database with clear errors (exit 2 bad usage, 1 failure)."""
-    from bot.store.db import DatabaseUrlError, redact
-    from bot.store.repository import StoreUnavailable
-    from bot.texts import staff as T
+    """Run ``body(store, settings)`` against the configured database (:func:`bot.store.cli.run_with_store`)."""
+    from bot.store.cli import run_with_store
 
-    async def go() -> int:
-        store = await _open_store()
-        try:
-            return await body(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(go())
-    except ExportArgumentError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except DatabaseUrlError as exc:
-        print(T.CLI_BAD_URL.format(error=exc), file=sys.stderr)
-        return 2
-    except StoreUnavailable as exc:
-        from bot.config import load_settings
-
-        print(T.CLI_DB_UNAVAILABLE.format(url=redact(load_settings().database_url), error=exc), file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # `guichet export | head`
-        return 0
-    except Exception as exc:  # noqa: BLE001 - configuration errors from pydantic, etc.
-        if type(exc).__name__ == "ValidationError":
-            print(T.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
-            return 2
-        raise
+    return run_with_store(body, usage_errors=(ExportArgumentError,))
 
 
 def run_export_cli(format: str = "json", status: str | None = None, since: str | None = None,
@@ -385,7 +349,7 @@ def run_export_cli(format: str = "json", status: str | None = None, since: str |
         return 2
     stream = out if out is not None else sys.stdout.buffer
 
-    async def body(store: Any) -> int:
+    async def body(store: Any, settings: Any) -> int:
         await write_export(store, stream, fmt, st, since_dt)
         stream.flush()
         return 0
@@ -397,8 +361,8 @@ def run_stats_cli(json_out: bool = False) -> int:
     """``guichet stats [--json]``: counts by status, theme, commune and month."""
     from bot.texts import staff as T
 
-    async def body(store: Any) -> int:
-        stats = await compute_stats(store, _timezone())
+    async def body(store: Any, settings: Any) -> int:
+        stats = await compute_stats(store, settings.timezone)
         if json_out:
             print(json.dumps(stats, ensure_ascii=False, indent=2))
         else:
@@ -406,10 +370,3 @@ def run_stats_cli(json_out: bool = False) -> int:
         return 0
 
     return _cli(body)
-
-
-def _timezone() -> str:
-    from bot.config import load_settings
-
-    return load_settings().timezone
-

@@ -35,25 +35,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.store import db
+from bot.store import db, workdays
 from bot.store.search import search_text
+from bot.store.workdays import working_day_index, working_days_between  # noqa: F401 - one rule, imported from here too
 
 #: Events that are a staff action on a request (the first one is its "first contact"; issue 12b, dashboard).
 FIRST_ACTION_KINDS = frozenset({"status", "question", "relay_to_mayor"})
-_MONDAY = date(1969, 12, 29)
-
-
-def working_day_index(day: date | datetime) -> int:
-    """Index of a day among working days (Monday to Friday; public holidays not counted out): the difference of two
-    is the number of working days between them; a Saturday or Sunday has the index of the next Monday."""
-    if isinstance(day, datetime):
-        day = day.astimezone(timezone.utc).date() if day.tzinfo else day.date()
-    n = (day - _MONDAY).days
-    return 5 * (n // 7) + min(n % 7, 5)
-
-
-def working_days_between(start: date | datetime, end: date | datetime) -> int:
-    return working_day_index(end) - working_day_index(start)
 from bot.store.models import (
     CLOSED_STATUSES,
     NOUVELLE,
@@ -176,8 +163,9 @@ class Store:
     ) -> "Store":
         """Create the engine for ``url`` and upgrade the schema to head.
 
-        ``departement`` (for references) and ``timezone_name`` (for the reference's year) default to the settings
-        read now (``GUICHET_DEPARTEMENT``, ``GUICHET_TIMEZONE``).
+        ``departement`` (for references, and the public holidays of working days: see :mod:`bot.store.workdays`,
+        configured here for the whole process) and ``timezone_name`` (for the reference's year) default to the
+        settings read now (``GUICHET_DEPARTEMENT``, ``GUICHET_TIMEZONE``).
         """
         if departement is None or timezone_name is None:
             from bot.config import load_settings
@@ -187,9 +175,10 @@ class Store:
             timezone_name = timezone_name or settings.timezone
         engine = db.make_engine(url, **engine_kwargs)
         store = cls(engine, departement=departement, timezone_name=timezone_name)
+        workdays.configure(departement)
         if migrate:
             try:
-                await db.upgrade(engine)
+                await db.upgrade(engine, departement=departement)
             except _UNAVAILABLE as exc:
                 await engine.dispose()
                 if isinstance(exc, sa_exc.DBAPIError) and not _is_unavailable(exc):
@@ -796,7 +785,7 @@ class UnitOfWork:
         values: dict[str, Any] = {}
         if row.first_action_at is None:
             values["first_action_at"] = at
-            values["first_action_wd"] = working_days_between(row.created_at, at)
+            values["first_action_wd"] = working_days_between(row.created_at, at, self.store.departement)
         if row.routed_at is None and kind == "status" and data.get("to") == "orientee":
             values["routed_at"] = at
         if values:

@@ -11,8 +11,6 @@ records that it was done, without the data.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -278,34 +276,15 @@ async def _count(conn: Any, table: sa.Table, cond: Any) -> int:
 
 def run_purge_cli(dry_run: bool = False) -> int:
     """``guichet purge [--dry-run]`` with the retention settings (``GUICHET_RETENTION_*``)."""
-    from bot.config import load_settings
-    from bot.store.db import DatabaseUrlError, redact
-    from bot.store.repository import Store, StoreUnavailable
+    from bot.store.cli import run_with_store
     from bot.texts import staff as T
 
-    try:
-        settings = load_settings()
-    except Exception as exc:  # noqa: BLE001
-        print(T.CLI_BAD_CONFIG.format(error=exc), file=sys.stderr)
-        return 2
+    async def go(store: Any, settings: Any) -> int:
+        report = await purge(store, closed_months=settings.retention_closed_months,
+                             unfinished_days=settings.retention_unfinished_days, dry_run=dry_run)
+        print(T.purge_text(report.to_dict(), dry_run))
+        if report.references:
+            print(", ".join(report.references))
+        return 0
 
-    async def go() -> PurgeReport:
-        store = await Store.open(settings.database_url, settings.departement, timezone_name=settings.timezone)
-        try:
-            return await purge(store, closed_months=settings.retention_closed_months,
-                               unfinished_days=settings.retention_unfinished_days, dry_run=dry_run)
-        finally:
-            await store.close()
-
-    try:
-        report = asyncio.run(go())
-    except DatabaseUrlError as exc:
-        print(T.CLI_BAD_URL.format(error=exc), file=sys.stderr)
-        return 2
-    except StoreUnavailable as exc:
-        print(T.CLI_DB_UNAVAILABLE.format(url=redact(settings.database_url), error=exc), file=sys.stderr)
-        return 1
-    print(T.purge_text(report.to_dict(), dry_run))
-    if report.references:
-        print(", ".join(report.references))
-    return 0
+    return run_with_store(go)

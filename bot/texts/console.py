@@ -144,9 +144,6 @@ def page_of(page: int, pages: int) -> str:
 # --- request page ------------------------------------------------------------------------------------------------
 WHO_MAYOR = "L'élu(e)"
 WHO_PREFECTURE = "La préfecture"
-WHO_CONSOLE_AGENT = "Un agent de la console"
-WHO_SYSTEM = "Le guichet"
-WHO_STAFF_GROUP = "Un membre du groupe Telegram"
 EV_CREATED = "Demande déposée"
 EV_STATUS = "Statut changé"
 EV_TO_OPERATOR = "vers"

@@ -38,7 +38,7 @@ CLOSED = "closes"
 ROUTED = "orientées vers un opérateur"
 LATE = "hors délai d'engagement"
 LATE_WAITING = "dont {n} toujours sans réponse"
-COMMITMENT = "Engagement du guichet : une première action sous {days} jours ouvrés (lundi à vendredi)."
+COMMITMENT = "Engagement du guichet : une première action sous {days} jours ouvrés (du lundi au vendredi, hors jours fériés)."
 
 DELAYS_TITLE = "Délais (médianes)"
 DELAY_FIRST = "Jusqu'à la première action d'un agent"

@@ -207,6 +207,7 @@ def unknown_operator(value: str) -> str:
 MAYOR_WHO = "l'élu(e)"
 SYSTEM_WHO = "le guichet"
 STAFF_WHO = "un agent"
+CONSOLE_AGENT_WHO = "un agent de la console"
 
 EMPTY_TEXT = "Le message est vide : rien n'a été envoyé."
 UNKNOWN_OUTCOME = "Précisez comment clore : traitée ou sans suite."

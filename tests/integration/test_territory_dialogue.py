@@ -46,8 +46,11 @@ def test_the_digest_flags_requests_past_the_commitment() -> None:
     monday = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
     assert working_days_between(monday - timedelta(days=7), monday) == 5  # Mon -> Mon
     assert working_days_between(monday - timedelta(days=3), monday) == 1  # Fri -> Mon
+    # filed on Friday 20: 6 working days by Monday 30 (one rule with the dashboard: filed at the weekend, it would
+    # count from Monday 23, 5 working days, not yet late)
     late = SimpleNamespace(reference="90-2026-0001", commune_name="Giromagny", commune_code="90052", status="nouvelle",
-                           created_at=monday - timedelta(days=8), updated_at=monday - timedelta(days=8))
+                           created_at=monday - timedelta(days=10), updated_at=monday - timedelta(days=10))
+    assert not past_commitment(SimpleNamespace(**{**late.__dict__, "created_at": monday - timedelta(days=8)}), monday, 5)
     taken = SimpleNamespace(**{**late.__dict__, "reference": "90-2026-0002", "status": "en_cours"})
     recent = SimpleNamespace(**{**late.__dict__, "reference": "90-2026-0003", "created_at": monday - timedelta(days=4),
                                 "updated_at": monday - timedelta(days=4)})

@@ -65,7 +65,7 @@ async def test_filters(web: WebEnv, login_as) -> None:
 
     async with web.guichet.store.unit() as uow:
         await uow.conn.execute(request_t.update().where(request_t.c.reference == a.reference)
-                               .values(created_at=utcnow() - timedelta(days=10)))
+                               .values(created_at=utcnow() - timedelta(days=14)))  # late even across holidays
     assert await refs(age="7") == {a.reference}
     assert await refs(age="30") == set()
     assert await refs(inactif="7") == {a.reference}
@@ -89,7 +89,7 @@ async def test_saved_views_and_counts(web: WebEnv) -> None:
     await svc.take_charge(theirs.reference, f"console:{other.id}", other.name, agent_id=other.id)
     async with web.guichet.store.unit() as uow:
         await uow.conn.execute(request_t.update().where(request_t.c.reference == late.reference)
-                               .values(created_at=utcnow() - timedelta(days=10)))
+                               .values(created_at=utcnow() - timedelta(days=14)))  # late even across holidays
     c = await web.login(me)
     page = text_of(await c.get("/console/"))
     assert "Non assignées (2)" in page and "Mes demandes (1)" in page and "En retard (1)" in page

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.staff.names import Names
+from bot.store.workdays import working_days_between
 from bot.texts import telegram as T
 
 log = logging.getLogger(__name__)
@@ -84,27 +86,6 @@ async def send_reminders(store: Any, settings: Any, now: datetime | None = None)
     return queued
 
 
-def _status_label(status: str) -> str:
-    try:
-        from bot.texts import staff as staff_texts
-
-        labels = getattr(staff_texts, "STATUS_LABELS", None)
-        if isinstance(labels, dict) and status in labels:
-            return str(labels[status])
-    except Exception:  # noqa: BLE001
-        pass
-    return status
-
-
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Whole working days (Mon-Fri) from ``start``'s date to ``end``'s date (the start day not counted)."""
-    day, last, count = start.date(), end.date(), 0
-    while day < last:
-        day += timedelta(days=1)
-        count += day.weekday() < 5
-    return count
-
-
 def past_commitment(r: Any, now: datetime, response_days: int) -> bool:
     """A request still "nouvelle" after ``response_days`` working days: the first contact promised is late (issue 10)."""
     created = getattr(r, "created_at", None)
@@ -117,7 +98,7 @@ def digest_text(requests: list[Any], days: int, tz: ZoneInfo, now: datetime | No
     for r in requests:
         since = _aware(r.updated_at).astimezone(tz).strftime("%d/%m/%Y")
         line = T.DIGEST_LINE.format(reference=r.reference, commune=r.commune_name or r.commune_code or "?",
-                                    status=_status_label(r.status), since=since)
+                                    status=Names.status(r.status), since=since)
         if now is not None and response_days is not None and past_commitment(r, _aware(now), response_days):
             line += T.DIGEST_LATE.format(days=response_days)
         lines.append(line)
