@@ -20,6 +20,7 @@ from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
+from intents.need import clean_need
 
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
@@ -273,8 +274,10 @@ class FormMixin:
         if slot == "commune":
             self.write_commune(value)
         elif slot == "need":
-            text, _ = v.truncate(value, v.NEED_MAX_CHARS)
+            said, _ = v.truncate(value, v.NEED_MAX_CHARS)
+            text = clean_need(said)  # the project's words, without greeting or « je suis maire de … »
             d["need"] = text
+            d["need_said"] = said  # the person's words, verbatim: shown to staff as the original message
             self.st.pop("need_partial", None)
             d["themes"] = self.detect_themes(text)
         elif slot == "help":
@@ -305,6 +308,8 @@ class FormMixin:
                     self.draft.pop(key, None)
             else:
                 self.draft.pop(slot, None)
+            if slot == "need":
+                self.draft.pop("need_said", None)
         self.draft.pop("matches", None)
 
     def value_text(self, slot: str, value: Any) -> str:
@@ -320,6 +325,8 @@ class FormMixin:
             return ", ".join(T.HELP_KINDS.get(k, k) for k in value)
         if slot == "phone":
             return v.format_phone(value)
+        if slot == "need":
+            return clean_need(str(value))
         return str(value)
 
     def shown_value(self, slot: str) -> str | None:
@@ -334,7 +341,7 @@ class FormMixin:
             return T.commune_confirm(value["name"], value["departement"], value.get("population"),
                                      value.get("epci_name")).rstrip(" ?")
         if slot == "need":
-            return T.need_kept(value)
+            return T.need_kept(clean_need(value))
         return f"{T.RECAP_LABELS.get(slot, slot)} : {self.value_text(slot, value)}"
 
     # --- buttons ------------------------------------------------------------------------------------------------
