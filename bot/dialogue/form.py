@@ -180,7 +180,11 @@ class FormMixin:
         if self.step in ("commune_confirm", "commune_pick"):
             asked = "commune"
         is_q = self.is_question(text)
-        facts = self.reader.read(text, asked, self.draft, is_question=is_q)
+        said, closing = text, False
+        if asked == "help":  # « financement, c'est tout »: tick, then « Valider »
+            said, closing = x.split_done(text)
+            said = said if closing and said else text
+        facts = self.reader.read(said, asked, self.draft, is_question=is_q)
         if asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
             joined = self.st["need_partial"] + "\n" + text
             if v.meaningful_words(joined):
@@ -202,7 +206,7 @@ class FormMixin:
                 self.st["need_partial"] = text[: v.NEED_MAX_CHARS]
                 return [Reply(T.NEED_MORE)]
             values["need"] = self.st["need_partial"] + "\n" + text
-        out = await self.fill(values, asked=asked, text=text, quiet=True)
+        out = await self.fill(values, asked=asked, text=text, quiet=True, then_validate=closing)
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
                 return [Reply(T.USE_BUTTONS)] + out
@@ -210,8 +214,10 @@ class FormMixin:
                 return [Reply(facts.problem)] + out
         return out
 
-    async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False) -> list[Reply]:
-        """Write what a message (or a button) says, then ask what is next."""
+    async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False,
+                   then_validate: bool = False) -> list[Reply]:
+        """Write what a message (or a button) says, then ask what is next (``then_validate``: the kinds of help
+        typed are ticked and « Valider » pressed)."""
         noted: list[tuple[str, str]] = []
         out: list[Reply] = []
         correction = x.is_correction(text)
@@ -258,6 +264,8 @@ class FormMixin:
         if written or "help_add" in values or "commune" in values:
             self.note_message(text)
         if asked == "help" and "help_add" in values and self.step == "help":
+            if then_validate:
+                return out + await self.multi_choice("done", "help", "")
             return out + self.prompt()
         if not written and not out and had_conflict == bool(self.st.get("conflict")):
             # nothing understood: the same question again, nothing changed

@@ -41,6 +41,8 @@ REMINDER_RESUME = "reminder:resume"
 REMINDER_DROP = "reminder:drop"
 #: How many accepted one-shot buttons are remembered (a second press of one of them changes nothing).
 DONE_MEMORY = 40
+#: Multiple choices closed by « Valider » (which a typed « c'est bon » presses).
+MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
 
 
@@ -310,6 +312,10 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
             starts = [d for d, label in normed.items() if label.startswith(norm + " ") and not d.startswith("del:")]
             if len(starts) == 1:
                 return starts[0]
+        if self.step in MULTI_STEPS and x.is_done(norm):  # « c'est bon », « c'est tout »: the « Valider » button
+            for data in valid:
+                if data in ("done:help", "done:th"):
+                    return data
         if norm in ("oui", "o", "yes", "ok", "d accord", "oui est ca", "est ca", "exact", "valider", "envoyer"):
             for data in valid:
                 if data in ("id:yes", "fix:yes", "x:yes", "done:help", "done:th", "set:commune:" + self._cand_code(),
