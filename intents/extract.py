@@ -19,6 +19,7 @@ from intents.normalize import normalize
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
+    "find_bare_name",
 ]
 
 _MAX = 3000
@@ -234,6 +235,40 @@ def find_name(text: object) -> str | None:
             continue
         return name
     return None
+
+
+_CAPS_WORD = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[-'][A-ZÀ-ÖØ-Þ]{2,})?"
+_PARTICLE = r"(?:de|du|des|van|von|der|le|la|di|da|del|ben|d['’])"
+_BARE_NAME = re.compile(
+    rf"(?:(?:M\.|Mme|Madame|Monsieur)\s+)?(?:{_NAME_WORD}|{_CAPS_WORD})"
+    rf"(?:\s+(?:{_PARTICLE}\s*)?(?:{_NAME_WORD}|{_CAPS_WORD})){{1,3}}"
+)
+#: Capitalised words that are not a person's name (answers, menu words, places and buildings of a project).
+_NOT_NAME_WORDS = _NOT_NAMES | {
+    "oui", "non", "merci", "ok", "valider", "passer", "envoyer", "modifier", "annuler", "recommencer", "retour",
+    "menu", "aide", "aucun", "aucune", "autre", "idée", "idee", "étude", "etude", "projet", "défini", "prêt",
+    "commune", "mairie", "ville", "village", "école", "ecole", "salle", "église", "eglise", "rue", "place", "route",
+    "stade", "gymnase", "centre", "maison", "parc", "pont", "financement", "ingénierie", "information", "mise",
+    "relation", "cordialement", "salut", "bonsoir", "madame", "monsieur", "saint", "sainte", "communauté", "cc",
+    "fonds", "dotation", "programme", "agence", "préfecture", "prefecture", "je", "nous", "on", "le", "la", "les",
+}
+
+
+def find_bare_name(text: object) -> str | None:
+    """A first and last name typed alone (« Marie Dupont », « DUPONT Marie », « Marie Dupont 06 12 34 56 78 »):
+    two to four capitalised words and nothing else once the phone number and e-mail address are set aside. For
+    the steps that offer buttons, where the name is not the question; ``None`` for anything else."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    rest = strip_contact(text).strip(" ,;:.!")
+    if not rest or not _BARE_NAME.fullmatch(rest):
+        return None
+    words = [w.strip(".").lower() for w in re.split(r"[\s]+", rest)]
+    if any(w in _NOT_NAME_WORDS for w in words if not re.fullmatch(_PARTICLE, w)):
+        return None
+    if find_role(rest, asked=True) or find_stage(rest, asked=True) or find_help_kinds(rest, asked=True):
+        return None
+    return rest
 
 
 def strip_contact(text: str) -> str:

@@ -22,6 +22,8 @@ from bot.texts import dialogue as T
 from intents import extract as x
 from intents.need import clean_need
 
+#: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
+NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
@@ -140,39 +142,12 @@ class FormMixin:
         self.no_buttons()
         return [Reply(T.EMAIL_REQUIRED + " " + T.ASK_EMAIL, remove_keyboard=True)]
 
-    def prompt_identity(self) -> list[Reply]:
-        p = self.person or {}
-        commune = None if self.draft.get("commune_code") else p.get("commune_name")
-        text = T.identity_question(p.get("name") or "", T.ROLES.get(p.get("role") or "", ""), commune)
-        rows = [[Button(T.IDENTITY_YES, "id:yes"), Button(T.IDENTITY_NO, "id:no")]]
-        return [Reply(text, self.set_buttons(rows))]
-
     def prompt_conflict(self) -> list[Reply]:
         c = self.st.get("conflict") or {}
         text = T.conflict(T.RECAP_LABELS.get(c.get("slot", ""), c.get("slot", "")), c.get("old") or "",
                           c.get("new") or "")
         rows = [[Button(T.CONFLICT_REPLACE, "fix:yes"), Button(T.CONFLICT_KEEP, "fix:no")]]
         return [Reply(text, self.set_buttons(rows))]
-
-    # --- the remembered person ----------------------------------------------------------------------------------
-    def identity_pending(self) -> bool:
-        p = self.person
-        if not p or not p.get("name") or not self.has_draft() or "identity" in self.draft:
-            return False
-        return any(k not in self.draft for k in ("name", "phone", "role"))
-
-    def apply_identity(self) -> None:
-        p = self.person or {}
-        d = self.draft
-        for key in ("name", "phone", "email", "role"):
-            if key not in d and p.get(key):
-                d[key] = p[key]
-        if "phone" not in d and d.get("email"):
-            d["phone"] = None
-        if "commune" not in d and p.get("commune_code"):
-            c = self.reader.candidate(p["commune_code"])
-            if c is not None:
-                self.write_commune(c)
 
     # --- reading a message ------------------------------------------------------------------------------------
     async def form_text(self, text: str) -> list[Reply]:
@@ -185,6 +160,14 @@ class FormMixin:
             said, closing = x.split_done(text)
             said = said if closing and said else text
         facts = self.reader.read(said, asked, self.draft, is_question=is_q)
+        if self.step in NAME_AT_BUTTON_STEPS and "name" not in facts.values and "commune" not in facts.values:
+            # « Marie Dupont » typed at a question with buttons: the contact's name (listen first)
+            name = v.validate_name(x.find_bare_name(text) or "")
+            if name:
+                facts.values["name"] = name
+                facts.problem = None
+        if self.step == "identity" and "name" in facts.values:
+            return await self.identity_typed(dict(facts.values), text)
         if asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
             joined = self.st["need_partial"] + "\n" + text
             if v.meaningful_words(joined):
@@ -207,6 +190,8 @@ class FormMixin:
                 return [Reply(T.NEED_MORE)]
             values["need"] = self.st["need_partial"] + "\n" + text
         out = await self.fill(values, asked=asked, text=text, quiet=True, then_validate=closing)
+        if len(v.meaningful_words(text)) >= 2:
+            self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
                 return [Reply(T.USE_BUTTONS)] + out

@@ -23,6 +23,7 @@ from bot.dialogue.filing import FilingMixin
 from bot.dialogue.flows import FlowsMixin
 from bot.dialogue.form import FormMixin
 from bot.dialogue.handover import HandoverMixin
+from bot.dialogue.identity import IdentityMixin
 from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
 from bot.dialogue.understand import Reader
 from bot.store.models import ConversationState
@@ -46,7 +47,7 @@ MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
 
 
-class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
+class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
     """One event handled against one conversation state."""
 
     def __init__(self, engine: Any, uow: Any, event: Event) -> None:
@@ -294,8 +295,9 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
         self.st["last_text"] = v.truncate(text, 1000)[0]
         if self.has_draft():
             kept = list(self.st.get("transcript") or [])
-            if len(kept) < MAX_TRANSCRIPT:
-                kept.append(v.truncate(text, v.NEED_MAX_CHARS)[0])
+            said = v.truncate(text, v.NEED_MAX_CHARS)[0]
+            if len(kept) < MAX_TRANSCRIPT and (not kept or kept[-1] != said):
+                kept.append(said)
             self.st["transcript"] = kept
 
     def typed_choice(self, norm: str) -> str | None:

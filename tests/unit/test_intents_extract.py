@@ -60,7 +60,8 @@ def test_name_and_contact_in_one_answer() -> None:
 @pytest.mark.parametrize("bad", [None, "", "\x00\u202e", "x" * 10_000, 42])
 def test_bad_input_never_raises(bad: object) -> None:
     for fn in (x.find_role, x.find_stage, x.find_timing, x.find_help_kinds, x.find_amount, x.find_name,
-               x.find_reference, x.find_email_spoken, x.is_correction, x.is_back, x.is_done, x.split_done):
+               x.find_reference, x.find_email_spoken, x.is_correction, x.is_back, x.is_done, x.split_done,
+               x.find_bare_name):
         fn(bad)  # type: ignore[arg-type]
 
 
@@ -84,3 +85,22 @@ def test_closing_phrase_after_choices() -> None:
     assert x.split_done("financement et information") == ("financement et information", False)
     # « tout » alone still means every kind of help; the closing « c'est tout » is not read as « tout »
     assert x.find_help_kinds(x.split_done("financement, c'est tout")[0], asked=True) == ["financement"]
+
+
+@pytest.mark.parametrize("said, name", [
+    ("Marie Dupont", "Marie Dupont"),
+    ("Marie Dupont 06 12 34 56 78", "Marie Dupont"),
+    ("Paul Girard, paul.girard@example.fr", "Paul Girard"),
+    ("DUPONT Marie", "DUPONT Marie"),
+    ("Jean-Pierre de La Fontaine", "Jean-Pierre de La Fontaine"),
+    ("Anne-Sophie Le Goff.", "Anne-Sophie Le Goff"),
+])
+def test_a_name_typed_alone(said: str, name: str) -> None:
+    assert x.find_bare_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["Marie", "marie dupont", "Maire", "Salle Polyvalente", "Oui Merci", "Étude",
+                                  "Financement Information", "Prêt À Démarrer", "Je Suis Marie", "06 12 34 56 78",
+                                  "Marie Dupont veut rénover l'école", "Mise En Relation", "Saint Germain"])
+def test_not_a_name_typed_alone(said: str) -> None:
+    assert x.find_bare_name(said) is None
