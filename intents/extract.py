@@ -254,6 +254,9 @@ _NOT_NAME_WORDS = _NOT_NAMES | {
 }
 
 
+_NAME_LEAD = re.compile(r"^(?i:(?:(?:non|oui|ok|bonjour|alors)\b[\s,.!]*)*(?:c['’]est|je suis|ici|moi)?)\s*(?=[A-ZÀ-ÖØ-Þ])")
+
+
 def find_bare_name(text: object) -> str | None:
     """A first and last name typed alone (« Marie Dupont », « DUPONT Marie », « Marie Dupont 06 12 34 56 78 »):
     two to four capitalised words and nothing else once the phone number and e-mail address are set aside. For
@@ -261,6 +264,10 @@ def find_bare_name(text: object) -> str | None:
     if not isinstance(text, str) or len(text) > 200:
         return None
     rest = strip_contact(text).strip(" ,;:.!")
+    rest = _NAME_LEAD.sub("", rest).strip(" ,;:.!")  # « non, Marie Dupont », « c'est Marie Dupont »
+    head, sep, tail = rest.partition(",")
+    if sep and find_role(tail, asked=True) and not find_stage(tail, asked=True):
+        rest = head.strip()  # « Marie Dupont, maire » (the role is read apart)
     if not rest or not _BARE_NAME.fullmatch(rest):
         return None
     words = [w.strip(".").lower() for w in re.split(r"[\s]+", rest)]

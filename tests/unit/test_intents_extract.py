@@ -94,6 +94,9 @@ def test_closing_phrase_after_choices() -> None:
     ("DUPONT Marie", "DUPONT Marie"),
     ("Jean-Pierre de La Fontaine", "Jean-Pierre de La Fontaine"),
     ("Anne-Sophie Le Goff.", "Anne-Sophie Le Goff"),
+    ("Non, Marie Dupont", "Marie Dupont"),
+    ("non c'est Marie Dupont", "Marie Dupont"),
+    ("Marie Dupont, maire", "Marie Dupont"),
 ])
 def test_a_name_typed_alone(said: str, name: str) -> None:
     assert x.find_bare_name(said) == name
@@ -101,6 +104,7 @@ def test_a_name_typed_alone(said: str, name: str) -> None:
 
 @pytest.mark.parametrize("said", ["Marie", "marie dupont", "Maire", "Salle Polyvalente", "Oui Merci", "Étude",
                                   "Financement Information", "Prêt À Démarrer", "Je Suis Marie", "06 12 34 56 78",
-                                  "Marie Dupont veut rénover l'école", "Mise En Relation", "Saint Germain"])
+                                  "Marie Dupont veut rénover l'école", "Mise En Relation", "Saint Germain",
+                                  "non", "Non, Maire", "c'est Étude", "Marie Dupont, étude"])
 def test_not_a_name_typed_alone(said: str) -> None:
     assert x.find_bare_name(said) is None
