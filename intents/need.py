@@ -68,7 +68,7 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"avons\s+(?:le|pour)\s+projet\s+de|ai\s+(?:le|pour)\s+projet\s+de|a\s+(?:le|pour)\s+projet\s+de|"
     rf"cherchons\s+[àa]|cherche\s+[àa])"
     rf"(?:\s+(?:aussi|{_E}galement|donc|maintenant))?(?:\s+(?:de\s+|d['’]))?\s*"
-    rf"(?=\w+(?:er|ir|re|oir)\b)",
+    rf"(?!savoir\b|conna[iî]tre\b|comprendre\b)(?=\w+(?:er|ir|re|oir)\b)",  # « je voudrais savoir » is a question
     # « notre projet est de » before an infinitive
     rf"^(?:le|notre|mon)\s+projet\s+(?:est|serait|consiste\s+[àa])\s+(?:de\s+|d['’])?(?=\w+(?:er|ir|re|oir)\b)",
 ))

@@ -34,6 +34,18 @@ from intents.need import clean_need
      "nous voulons une étude mobilité pour le territoire"),
     ("Bonsoir. Notre projet est de créer une voie verte entre deux villages. Merci pour votre aide !",
      "créer une voie verte entre deux villages"),
+    # phone-style: no accents, no punctuation
+    ("bjr je suis maire de chaux on voudrait refaire le toit de l eglise", "refaire le toit de l eglise"),
+    ("Président de la communauté de communes du Sud Territoire, nous voudrions lancer une étude de mobilité",
+     "lancer une étude de mobilité"),
+    ("Bonjour, DGS de Beaucourt : nous cherchons à financer la rénovation de la piscine",
+     "financer la rénovation de la piscine"),
+    ("bonjour. mairie de Grosmagny. projet de city stade et de parcours de santé",
+     "projet de city stade et de parcours de santé"),
+    ("Bonjour, Je suis élue à Auxelles-Bas et on aimerait créer un jardin partagé", "créer un jardin partagé"),
+    ("Madame la Préfète, la commune de Valdoie envisage de construire un nouveau groupe scolaire. Merci de votre "
+     "retour.", "construire un nouveau groupe scolaire"),
+    ("Bonjour, nous avons besoin d'aide pour rénover la mairie", "nous avons besoin d'aide pour rénover la mairie"),
 ])
 def test_greeting_introduction_and_politeness_are_trimmed(said: str, need: str) -> None:
     assert clean_need(said) == need
@@ -44,6 +56,7 @@ def test_greeting_introduction_and_politeness_are_trimmed(said: str, need: str) 
     "Rénovation énergétique de la mairie et de l'école : isolation, fenêtres et pompe à chaleur",
     "Maison de santé pluriprofessionnelle à créer",
     "nous voulons une salle des fêtes plus grande",  # no infinitive after the wish: kept whole
+    "je voudrais savoir si un tiers lieu pourrait être labellisé fabrique de territoire",  # a question
     # « Monsieur Dupont » is not a greeting
     "Monsieur Dupont nous a conseillé de vous écrire pour l'école",
     # nothing meaningful would remain: the original is kept
@@ -66,3 +79,24 @@ def test_the_middle_is_never_touched() -> None:
 def test_never_raises(bad: object) -> None:
     out = clean_need(bad)
     assert isinstance(out, str)
+
+
+def test_labelled_needs_keep_their_words() -> None:
+    """Over the labelled needs (typed by mayors, and real texts of collectivités): only edges are trimmed, and
+    what is trimmed is a greeting, an introduction or a wish (« nous voudrions »)."""
+    from pathlib import Path
+
+    import yaml
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    texts = [row["text"] for name in ("dev/needs.yaml", "real/dev.yaml", "real/heldout.yaml")
+             for row in yaml.safe_load((data / name).read_text(encoding="utf-8")) or [] if isinstance(row, dict)]
+    assert len(texts) > 100
+    changed = 0
+    for text in texts:
+        need = clean_need(text)
+        assert need and need in text, text
+        if need != text.strip():
+            changed += 1
+            assert text.strip().endswith(need) or len(need) >= 0.4 * len(text.strip()), (text, need)
+    assert changed < len(texts) / 5  # most needs are already the project's words
