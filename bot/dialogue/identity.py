@@ -56,6 +56,8 @@ class IdentityMixin:
                     noted.append(self.noted_text(key, self.draft[key]))
             self.apply_identity()
         out = [Reply(T.ack(noted))] if noted else []
+        values = {k: val for k, val in values.items()  # what the draft already says is not news
+                  if k == "help_add" or self.shown_value(k) != self.value_text(k, val)}
         if not values:
             self.note_message(text)
             return out + await self.ask_next()
