@@ -18,7 +18,8 @@ from intents.normalize import normalize
 
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
-    "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back",
+    "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
+    "find_bare_name",
 ]
 
 _MAX = 3000
@@ -236,6 +237,47 @@ def find_name(text: object) -> str | None:
     return None
 
 
+_CAPS_WORD = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[-'][A-ZÀ-ÖØ-Þ]{2,})?"
+_PARTICLE = r"(?:de|du|des|van|von|der|le|la|di|da|del|ben|d['’])"
+_BARE_NAME = re.compile(
+    rf"(?:(?:M\.|Mme|Madame|Monsieur)\s+)?(?:{_NAME_WORD}|{_CAPS_WORD})"
+    rf"(?:\s+(?:{_PARTICLE}\s*)?(?:{_NAME_WORD}|{_CAPS_WORD})){{1,3}}"
+)
+#: Capitalised words that are not a person's name (answers, menu words, places and buildings of a project).
+_NOT_NAME_WORDS = _NOT_NAMES | {
+    "oui", "non", "merci", "ok", "valider", "passer", "envoyer", "modifier", "annuler", "recommencer", "retour",
+    "menu", "aide", "aucun", "aucune", "autre", "idée", "idee", "étude", "etude", "projet", "défini", "prêt",
+    "commune", "mairie", "ville", "village", "école", "ecole", "salle", "église", "eglise", "rue", "place", "route",
+    "stade", "gymnase", "centre", "maison", "parc", "pont", "financement", "ingénierie", "information", "mise",
+    "relation", "cordialement", "salut", "bonsoir", "madame", "monsieur", "saint", "sainte", "communauté", "cc",
+    "fonds", "dotation", "programme", "agence", "préfecture", "prefecture", "je", "nous", "on", "le", "la", "les",
+}
+
+
+_NAME_LEAD = re.compile(r"^(?i:(?:(?:non|oui|ok|bonjour|alors)\b[\s,.!]*)*(?:c['’]est|je suis|ici|moi)?)\s*(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def find_bare_name(text: object) -> str | None:
+    """A first and last name typed alone (« Marie Dupont », « DUPONT Marie », « Marie Dupont 06 12 34 56 78 »):
+    two to four capitalised words and nothing else once the phone number and e-mail address are set aside. For
+    the steps that offer buttons, where the name is not the question; ``None`` for anything else."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    rest = strip_contact(text).strip(" ,;:.!")
+    rest = _NAME_LEAD.sub("", rest).strip(" ,;:.!")  # « non, Marie Dupont », « c'est Marie Dupont »
+    head, sep, tail = rest.partition(",")
+    if sep and find_role(tail, asked=True) and not find_stage(tail, asked=True):
+        rest = head.strip()  # « Marie Dupont, maire » (the role is read apart)
+    if not rest or not _BARE_NAME.fullmatch(rest):
+        return None
+    words = [w.strip(".").lower() for w in re.split(r"[\s]+", rest)]
+    if any(w in _NOT_NAME_WORDS for w in words if not re.fullmatch(_PARTICLE, w)):
+        return None
+    if find_role(rest, asked=True) or find_stage(rest, asked=True) or find_help_kinds(rest, asked=True):
+        return None
+    return rest
+
+
 def strip_contact(text: str) -> str:
     """The text without its phone numbers, e-mail addresses and the words that introduce them (for the name)."""
     text = re.sub(r"\S+@\S+", " ", text)
@@ -290,3 +332,44 @@ def is_back(text: object) -> bool:
     """« retour », « revenir en arrière », « précédent »."""
     return _norm(text) in ("retour", "revenir", "revenir en arriere", "en arriere", "precedent", "question precedente",
                            "retour en arriere", "arriere", "back")
+
+
+# --- « c'est bon »: the end of a multiple choice -------------------------------------------------------------------
+_DONE_CORE = (r"(?:valider|valide|je valide|on valide|validez|validation|est bon|tout est bon|est tout|ce sera tout|"
+              r"sera tout|ca sera tout|rien autre|rien autre chose|rien de plus|pas autre chose|plus rien|ca ira|"
+              r"ca suffit|suffit|est suffisant|est fini|fini|termine|est termine|est ok|ok|okay|est parfait|parfait|"
+              r"oui|voila|non merci|est tout bon|est bon pour moi|ca me va|ca va comme ca|je valide)")
+_DONE_LEAD = r"(?:(?:oui|ok|okay|non|bon|alors|ben|euh|voila|et|merci|donc)\s+)*"
+_DONE_TRAIL = r"(?:\s+(?:merci|voila|ok|pour moi|comme ca|cela|beaucoup))*"
+_DONE_RE = re.compile(rf"^{_DONE_LEAD}{_DONE_CORE}{_DONE_TRAIL}$")
+_DONE_TAIL_RE = re.compile(rf"(?:^|\s)(?:et\s+|donc\s+|puis\s+)?{_DONE_LEAD}{_DONE_CORE}{_DONE_TRAIL}$")
+
+
+def is_done(text: object) -> bool:
+    """« c'est bon », « ok », « valider », « c'est tout », « rien d'autre »: the person is done choosing (the
+    « Valider » button of a multiple choice, typed)."""
+    return bool(_DONE_RE.match(_norm(text)))
+
+
+def split_done(text: object) -> tuple[str, bool]:
+    """(the text before a closing « c'est tout », whether there was one): « financement, c'est tout » →
+    (« financement », True). The text is returned whole (``False``) when it does not end so."""
+    if not isinstance(text, str):
+        return "", False
+    norm = _norm(text)
+    m = _DONE_TAIL_RE.search(norm)
+    if not m:
+        return text, False
+    kept = norm[: m.start()].split()
+    if not kept:
+        return "", True
+    # the original words before the closing phrase (as many words as the normalised text kept)
+    words = re.findall(r"\S+", text)
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        if normalize(" ".join(out)).split() == kept:
+            break
+    else:
+        return " ".join(kept), True
+    return " ".join(out).rstrip(" ,;:.-"), True

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.console.labels import Labels, local_time
+from bot.staff import originals
 from bot.staff.service import actor_label
 from bot.store.models import STAFF_CHANNEL, Agent, EventRecord, RequestRecord, RequestRoute
 from bot.texts import console as T
@@ -62,6 +63,8 @@ class RequestView:
     offers: list[OfferView] = field(default_factory=list)
     awaiting_answer: bool = False
     email_confirmed: bool = False  # issue 13: the web chat confirmed the address with a code
+    original: str | None = None  # the person's words of the need, verbatim (« Message d'origine »)
+    said: list[str] = field(default_factory=list)  # every message the person typed during the intake
 
 
 def who_of(ev: EventRecord, record: RequestRecord, agents: dict[int, str]) -> str:
@@ -119,8 +122,11 @@ async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb:
     offers = await asyncio.to_thread(_offers, record, labels, kb)
     conv = await uow.get_conversation(record.channel, record.chat_id) if record.status == "en_attente" else None
     awaiting = bool(conv and (conv.data or {}).get("awaiting", {}).get("reference") == record.reference)
+    original = originals.original_need(events)
     return RequestView(record, routes, conversation, notes, history, offers, awaiting,
-                       email_confirmed=any(ev.kind == "email_confirmed" for ev in events))
+                       email_confirmed=any(ev.kind == "email_confirmed" for ev in events),
+                       original=original if originals.worth_showing(original, record.description) else None,
+                       said=originals.person_messages(events))
 
 
 def _offers(record: RequestRecord, labels: Labels, kb: Any) -> list[OfferView]:

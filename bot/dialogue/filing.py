@@ -14,6 +14,7 @@ from typing import Any
 from bot.dialogue import validators as v
 from bot.dialogue.common import fmt_date, log_exc
 from bot.dialogue.events import Button, Reply
+from bot.staff import originals
 from bot.staff.service import mayor_answer, staff_summary
 from bot.store.models import STAFF_CHANNEL, RequestDraft
 from bot.texts import dialogue as T
@@ -190,18 +191,22 @@ class FilingMixin:
     async def file_request(self) -> list[Reply]:
         record = await self.uow.create_request(self.request_draft())
         ref = record.reference
-        summary = staff_summary(record, theme_labels=self.theme_labels(), offer_names=self.offer_names())
+        summary = staff_summary(record, theme_labels=self.theme_labels(), offer_names=self.offer_names(),
+                                original=self.draft.get("need_said"))
         await self._enqueue_staff("staff_new_request", str(summary), f"new:{ref}", ref, summary.buttons)
-        await self.keep_originals(ref)
+        await self.keep_originals(ref, with_need=True)
         await self.remember_person()
         self.finish_draft(ref)
         return self.menu(T.filed(ref) + "\n\n" + T.commitment(self.settings.response_days) + "\n\n" + T.MENU_PROMPT)
 
-    async def keep_originals(self, ref: str) -> None:
-        """The person's own words, attached to the request for staff (request history)."""
+    async def keep_originals(self, ref: str, with_need: bool = False) -> None:
+        """The person's own words, attached to the request for staff (request history): their messages, and, for a
+        new request, the need as they wrote it (``bot.staff.originals``; an addition to a request keeps that
+        request's original)."""
         words = list(self.st.get("transcript") or [])
-        if words:
-            await self.uow.log_event(ref, self.actor, "original_messages", {"messages": words})
+        need = self.draft.get("need_said") if with_need else None
+        if words or need:
+            await self.uow.log_event(ref, self.actor, originals.KIND, originals.event_data(words, need))
 
     async def remember_person(self) -> None:
         d = self.draft

@@ -20,7 +20,10 @@ from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
+from intents.need import clean_need
 
+#: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
+NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
@@ -139,13 +142,6 @@ class FormMixin:
         self.no_buttons()
         return [Reply(T.EMAIL_REQUIRED + " " + T.ASK_EMAIL, remove_keyboard=True)]
 
-    def prompt_identity(self) -> list[Reply]:
-        p = self.person or {}
-        commune = None if self.draft.get("commune_code") else p.get("commune_name")
-        text = T.identity_question(p.get("name") or "", T.ROLES.get(p.get("role") or "", ""), commune)
-        rows = [[Button(T.IDENTITY_YES, "id:yes"), Button(T.IDENTITY_NO, "id:no")]]
-        return [Reply(text, self.set_buttons(rows))]
-
     def prompt_conflict(self) -> list[Reply]:
         c = self.st.get("conflict") or {}
         text = T.conflict(T.RECAP_LABELS.get(c.get("slot", ""), c.get("slot", "")), c.get("old") or "",
@@ -153,33 +149,25 @@ class FormMixin:
         rows = [[Button(T.CONFLICT_REPLACE, "fix:yes"), Button(T.CONFLICT_KEEP, "fix:no")]]
         return [Reply(text, self.set_buttons(rows))]
 
-    # --- the remembered person ----------------------------------------------------------------------------------
-    def identity_pending(self) -> bool:
-        p = self.person
-        if not p or not p.get("name") or not self.has_draft() or "identity" in self.draft:
-            return False
-        return any(k not in self.draft for k in ("name", "phone", "role"))
-
-    def apply_identity(self) -> None:
-        p = self.person or {}
-        d = self.draft
-        for key in ("name", "phone", "email", "role"):
-            if key not in d and p.get(key):
-                d[key] = p[key]
-        if "phone" not in d and d.get("email"):
-            d["phone"] = None
-        if "commune" not in d and p.get("commune_code"):
-            c = self.reader.candidate(p["commune_code"])
-            if c is not None:
-                self.write_commune(c)
-
     # --- reading a message ------------------------------------------------------------------------------------
     async def form_text(self, text: str) -> list[Reply]:
         asked = self.step if self.step in SLOTS else None
         if self.step in ("commune_confirm", "commune_pick"):
             asked = "commune"
         is_q = self.is_question(text)
-        facts = self.reader.read(text, asked, self.draft, is_question=is_q)
+        said, closing = text, False
+        if asked == "help":  # « financement, c'est tout »: tick, then « Valider »
+            said, closing = x.split_done(text)
+            said = said if closing and said else text
+        facts = self.reader.read(said, asked, self.draft, is_question=is_q)
+        if self.step in NAME_AT_BUTTON_STEPS and "name" not in facts.values and "commune" not in facts.values:
+            # « Marie Dupont » typed at a question with buttons: the contact's name (listen first)
+            name = v.validate_name(x.find_bare_name(text) or "")
+            if name:
+                facts.values["name"] = name
+                facts.problem = None
+        if self.step == "identity" and "name" in facts.values:
+            return await self.identity_typed(dict(facts.values), text)
         if asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
             joined = self.st["need_partial"] + "\n" + text
             if v.meaningful_words(joined):
@@ -201,7 +189,9 @@ class FormMixin:
                 self.st["need_partial"] = text[: v.NEED_MAX_CHARS]
                 return [Reply(T.NEED_MORE)]
             values["need"] = self.st["need_partial"] + "\n" + text
-        out = await self.fill(values, asked=asked, text=text, quiet=True)
+        out = await self.fill(values, asked=asked, text=text, quiet=True, then_validate=closing)
+        if len(v.meaningful_words(text)) >= 2:
+            self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
                 return [Reply(T.USE_BUTTONS)] + out
@@ -209,8 +199,10 @@ class FormMixin:
                 return [Reply(facts.problem)] + out
         return out
 
-    async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False) -> list[Reply]:
-        """Write what a message (or a button) says, then ask what is next."""
+    async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False,
+                   then_validate: bool = False) -> list[Reply]:
+        """Write what a message (or a button) says, then ask what is next (``then_validate``: the kinds of help
+        typed are ticked and « Valider » pressed)."""
         noted: list[tuple[str, str]] = []
         out: list[Reply] = []
         correction = x.is_correction(text)
@@ -257,6 +249,8 @@ class FormMixin:
         if written or "help_add" in values or "commune" in values:
             self.note_message(text)
         if asked == "help" and "help_add" in values and self.step == "help":
+            if then_validate:
+                return out + await self.multi_choice("done", "help", "")
             return out + self.prompt()
         if not written and not out and had_conflict == bool(self.st.get("conflict")):
             # nothing understood: the same question again, nothing changed
@@ -273,8 +267,10 @@ class FormMixin:
         if slot == "commune":
             self.write_commune(value)
         elif slot == "need":
-            text, _ = v.truncate(value, v.NEED_MAX_CHARS)
+            said, _ = v.truncate(value, v.NEED_MAX_CHARS)
+            text = clean_need(said)  # the project's words, without greeting or « je suis maire de … »
             d["need"] = text
+            d["need_said"] = said  # the person's words, verbatim: shown to staff as the original message
             self.st.pop("need_partial", None)
             d["themes"] = self.detect_themes(text)
             d.pop("themes_confirmed", None)  # a new need: the themes are ours again until the person confirms them
@@ -306,6 +302,8 @@ class FormMixin:
                     self.draft.pop(key, None)
             else:
                 self.draft.pop(slot, None)
+            if slot == "need":
+                self.draft.pop("need_said", None)
         self.draft.pop("matches", None)
 
     def value_text(self, slot: str, value: Any) -> str:
@@ -321,6 +319,8 @@ class FormMixin:
             return ", ".join(T.HELP_KINDS.get(k, k) for k in value)
         if slot == "phone":
             return v.format_phone(value)
+        if slot == "need":
+            return clean_need(str(value))
         return str(value)
 
     def shown_value(self, slot: str) -> str | None:
@@ -335,7 +335,7 @@ class FormMixin:
             return T.commune_confirm(value["name"], value["departement"], value.get("population"),
                                      value.get("epci_name")).rstrip(" ?")
         if slot == "need":
-            return T.need_kept(value)
+            return T.need_kept(clean_need(value))
         return f"{T.RECAP_LABELS.get(slot, slot)} : {self.value_text(slot, value)}"
 
     # --- buttons ------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.dialogue.filing import FilingMixin
 from bot.dialogue.flows import FlowsMixin
 from bot.dialogue.form import FormMixin
 from bot.dialogue.handover import HandoverMixin
+from bot.dialogue.identity import IdentityMixin
 from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
 from bot.dialogue.understand import Reader
 from bot.store.models import ConversationState
@@ -41,10 +42,12 @@ REMINDER_RESUME = "reminder:resume"
 REMINDER_DROP = "reminder:drop"
 #: How many accepted one-shot buttons are remembered (a second press of one of them changes nothing).
 DONE_MEMORY = 40
+#: Multiple choices closed by « Valider » (which a typed « c'est bon » presses).
+MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
 
 
-class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
+class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
     """One event handled against one conversation state."""
 
     def __init__(self, engine: Any, uow: Any, event: Event) -> None:
@@ -292,8 +295,9 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
         self.st["last_text"] = v.truncate(text, 1000)[0]
         if self.has_draft():
             kept = list(self.st.get("transcript") or [])
-            if len(kept) < MAX_TRANSCRIPT:
-                kept.append(v.truncate(text, v.NEED_MAX_CHARS)[0])
+            said = v.truncate(text, v.NEED_MAX_CHARS)[0]
+            if len(kept) < MAX_TRANSCRIPT and (not kept or kept[-1] != said):
+                kept.append(said)
             self.st["transcript"] = kept
 
     def typed_choice(self, norm: str) -> str | None:
@@ -310,6 +314,10 @@ class Turn(FormMixin, FlowsMixin, FilingMixin, HandoverMixin):
             starts = [d for d, label in normed.items() if label.startswith(norm + " ") and not d.startswith("del:")]
             if len(starts) == 1:
                 return starts[0]
+        if self.step in MULTI_STEPS and x.is_done(norm):  # « c'est bon », « c'est tout »: the « Valider » button
+            for data in valid:
+                if data in ("done:help", "done:th"):
+                    return data
         if norm in ("oui", "o", "yes", "ok", "d accord", "oui est ca", "est ca", "exact", "valider", "envoyer"):
             for data in valid:
                 if data in ("id:yes", "fix:yes", "x:yes", "done:help", "done:th", "set:commune:" + self._cand_code(),

@@ -49,6 +49,7 @@ from bot.store.models import (
 )
 from bot.store.repository import ConcurrentUpdate, IllegalTransition, RequestNotFound, StoreError, StoreUnavailable
 from bot.staff import names as _names
+from bot.staff import originals as _originals
 from bot.texts import staff as T
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 TELEGRAM_MAX_CHARS = 4096
 #: Room kept for the summary's own lines when the need is truncated.
 SUMMARY_BUDGET = 4000
+#: Room for the person's original message on the staff card (the whole is on the request page).
+ORIGINAL_BUDGET = 800
 CALLBACK_PREFIX = "st"
 MAX_RELAY_CHARS = 3500
 #: Routes still with the operator (routing there again changes nothing).
@@ -141,6 +144,7 @@ def staff_summary(
     theme_labels: dict[str, str] | None = None,
     offer_names: dict[str, str] | None = None,
     max_chars: int = SUMMARY_BUDGET,
+    original: str | None = None,
 ) -> StaffSummary:
     """The staff-group message of a request: commune, person and role, need, themes, best offers, reference, status
     and who acted last. Plain text (send without parse mode); the need is truncated so the whole fits ``max_chars``
@@ -184,6 +188,12 @@ def staff_summary(
         link=names.request_url(record.reference),
     )
     need = _clean(record.description)
+    if _originals.worth_showing(original, record.description):
+        # the person's words, as typed (greeting and « je suis maire de … » included), shorter than the need's room
+        said = _clean(original)
+        if _u16(said) > ORIGINAL_BUDGET:
+            said = _cut_u16(said, ORIGINAL_BUDGET - 1).rstrip() + "…"
+        fields["original"] = said
     text = T.summary(need=need, **fields)
     if _u16(text) > max_chars:
         room = max_chars - _u16(T.summary(need="", **fields)) - _u16(T.TRUNCATED) - 2
@@ -317,7 +327,8 @@ async def _refresh_staff_message(uow: Any, record: RequestRecord, event: EventRe
     """Queue the refreshed group message of ``record`` after ``event``."""
     if by:
         event = event.model_copy(update={"data": {**event.data, "by": by}})
-    summary = staff_summary(record, last_event=event)
+    original = _originals.original_need(await uow.history(record.reference))
+    summary = staff_summary(record, last_event=event, original=original)
     meta: dict[str, Any] = {}
     if record.staff_message_id:
         meta["edit_message_id"] = record.staff_message_id
@@ -732,4 +743,5 @@ class StaffService:
         except StoreError:
             return None
         acts = [e for e in history if e.kind != "staff_menu"]  # opening a sub-menu is not an action on the request
-        return staff_summary(record, last_event=acts[-1] if acts else None, **labels)
+        return staff_summary(record, last_event=acts[-1] if acts else None,
+                             original=_originals.original_need(history), **labels)

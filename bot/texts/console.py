@@ -157,6 +157,7 @@ EVENT_LABELS: dict[str, str] = {
     "relay_to_mayor": "Message envoyé à l'élu(e)",
     "relay_to_staff": "Message de l'élu(e) au groupe",
     "personal_data_anonymised": "Coordonnées effacées (RGPD)",
+    "original_messages": "Messages d'origine de l'élu(e) joints",
 }
 REQUEST_TITLE = "Demande"
 SECTION_RECORD = "La demande"
@@ -173,6 +174,14 @@ NO_OFFERS = "Aucun dispositif proposé à cette demande."
 F_APPLICANT = "Demandeur"
 F_CONTACT = "Contact"
 F_NEED = "Besoin"
+F_ORIGINAL = "Message d'origine"
+ORIGINAL_HINT = "Les mots de l'élu(e), tels qu'écrits au dépôt (le besoin ci-dessus en garde l'essentiel)."
+
+
+def said_summary(n: int) -> str:
+    return f"Tous les messages de l'élu(e) pendant le dépôt ({n})"
+
+
 F_STAGE = "Stade"
 F_HELP = "Aide souhaitée"
 F_BUDGET = "Budget"

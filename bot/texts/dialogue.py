@@ -233,7 +233,7 @@ ASK_NEED = "Décrivez votre projet ou votre besoin en quelques phrases : quoi, o
 
 def need_kept(need: str) -> str:
     short = need if len(need) <= 120 else need[:117].rstrip() + "…"
-    return f"Votre besoin, tel que vous l'avez décrit : « {short} »"
+    return f"Votre besoin : « {short} »"
 
 
 NEED_MORE = "Pouvez-vous en dire un peu plus ? Par exemple : le lieu, l'objectif, ce qui bloque."

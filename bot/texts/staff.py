@@ -69,6 +69,7 @@ def summary(
     status: str,
     last_action: str | None,
     link: str | None = None,
+    original: str | None = None,
 ) -> str:
     lines = [f"Demande {reference}", f"Collectivité : {commune}", f"Demandeur : {person}"]
     lines += details
@@ -80,7 +81,15 @@ def summary(
     lines.append("")
     lines.append("Besoin :")
     lines.append(need or "—")
+    if original:
+        lines.append("")
+        lines.append(f"{ORIGINAL_LABEL} :")
+        lines.append(f"« {original} »")
     return "\n".join(lines)
+
+
+#: The person's words as typed, beside the need as filed (staff card and console).
+ORIGINAL_LABEL = "Message d'origine"
 
 
 def detail_line(label: str, value: str) -> str:

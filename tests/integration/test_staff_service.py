@@ -238,6 +238,20 @@ def test_summary_content_and_limits() -> None:
     assert staff_summary(record(status="traitee")).buttons == []
 
 
+def test_summary_shows_the_original_message_bounded() -> None:
+    said = "Bonjour, je suis maire de Giromagny, nous voulons créer une maison de santé"
+    s = staff_summary(record(description="créer une maison de santé"), original=said)
+    assert s.endswith(f"Message d'origine :\n« {said} »")
+    # the same words as the need: not repeated
+    assert "Message d'origine" not in staff_summary(record(), original="Créer une maison de santé")
+    assert "Message d'origine" not in staff_summary(record(), original=None)
+    # bounded on the card (the whole is on the request page), and the card still fits Telegram's limit
+    long = staff_summary(record(description="é" * 20000), original="Bonjour, " + "🏫" * 5000)
+    assert len(long.encode("utf-16-le")) // 2 <= 4096
+    assert "Message d'origine" in long and "…" in long
+    assert "\x00" not in staff_summary(record(), original="Bonjour\x00, nous voulons rénover")
+
+
 def test_callbacks_fit_and_parse() -> None:
     ref = "2A-2026-12345"
     rows = S.staff_buttons(record(reference=ref)) + S.operator_buttons(ref) + S.close_buttons(ref)

@@ -60,5 +60,51 @@ def test_name_and_contact_in_one_answer() -> None:
 @pytest.mark.parametrize("bad", [None, "", "\x00\u202e", "x" * 10_000, 42])
 def test_bad_input_never_raises(bad: object) -> None:
     for fn in (x.find_role, x.find_stage, x.find_timing, x.find_help_kinds, x.find_amount, x.find_name,
-               x.find_reference, x.find_email_spoken, x.is_correction, x.is_back):
+               x.find_reference, x.find_email_spoken, x.is_correction, x.is_back, x.is_done, x.split_done,
+               x.find_bare_name):
         fn(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("said", ["c'est bon", "C'est bon !", "ok", "OK merci", "valider", "Valider", "je valide",
+                                  "c'est tout", "rien d'autre", "non, rien d'autre merci", "ça ira", "voilà",
+                                  "c'est tout bon", "oui c'est bon", "ce sera tout"])
+def test_typed_confirmation_is_done(said: str) -> None:
+    assert x.is_done(said)
+    assert x.split_done(said) == ("", True)
+
+
+@pytest.mark.parametrize("said", ["non", "tout", "toutes", "financement", "je ne sais pas", "c'est bon marché",
+                                  "rien", "ok pour le financement", "", "🙂"])
+def test_other_text_is_not_done(said: str) -> None:
+    assert not x.is_done(said)
+
+
+def test_closing_phrase_after_choices() -> None:
+    assert x.split_done("financement, c'est tout") == ("financement", True)
+    assert x.split_done("Ingénierie et information, c'est bon") == ("Ingénierie et information", True)
+    assert x.split_done("financement et information") == ("financement et information", False)
+    # « tout » alone still means every kind of help; the closing « c'est tout » is not read as « tout »
+    assert x.find_help_kinds(x.split_done("financement, c'est tout")[0], asked=True) == ["financement"]
+
+
+@pytest.mark.parametrize("said, name", [
+    ("Marie Dupont", "Marie Dupont"),
+    ("Marie Dupont 06 12 34 56 78", "Marie Dupont"),
+    ("Paul Girard, paul.girard@example.fr", "Paul Girard"),
+    ("DUPONT Marie", "DUPONT Marie"),
+    ("Jean-Pierre de La Fontaine", "Jean-Pierre de La Fontaine"),
+    ("Anne-Sophie Le Goff.", "Anne-Sophie Le Goff"),
+    ("Non, Marie Dupont", "Marie Dupont"),
+    ("non c'est Marie Dupont", "Marie Dupont"),
+    ("Marie Dupont, maire", "Marie Dupont"),
+])
+def test_a_name_typed_alone(said: str, name: str) -> None:
+    assert x.find_bare_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["Marie", "marie dupont", "Maire", "Salle Polyvalente", "Oui Merci", "Étude",
+                                  "Financement Information", "Prêt À Démarrer", "Je Suis Marie", "06 12 34 56 78",
+                                  "Marie Dupont veut rénover l'école", "Mise En Relation", "Saint Germain",
+                                  "non", "Non, Maire", "c'est Étude", "Marie Dupont, étude"])
+def test_not_a_name_typed_alone(said: str) -> None:
+    assert x.find_bare_name(said) is None

@@ -1,0 +1,125 @@
+"""The need as the project's words: a first message without its greeting, self-introduction and politeness.
+
+« Bonjour, je suis maire de Giromagny, nous voulons rénover l'école » → « rénover l'école ». Only the edges of the
+text are trimmed (greetings, « je suis maire de … », « je me permets de vous écrire car », « nous voudrions »,
+leading filler; « merci d'avance », « cordialement » at the end): the middle is never touched, the words kept are the
+person's own (case and accents), and when trimming would leave nothing meaningful the text is returned unchanged.
+Pure, never raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["clean_need"]
+
+_E = "[eéèêë]"
+_SEP = r"[\s,.;:!…–—-]*"
+#: Where a self-introduction may end: punctuation, the end, « et », a subject that starts the project's sentence,
+#: or a verb of wish said of the collectivité (« la commune de Chaux souhaite … »).
+_BOUNDARY = (r"(?=\s*(?:[,.;:!?\n(]|$)|\s+(?:et\s+)?(?:nous|on|je|j['’]|notre|nos|la commune|elle|il)\b|"
+             r"\s+(?:souhaite|voudrait|aimerait|veut|envisage|projette|pr[ée]voit|a besoin|cherche)\b)")
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+
+_ROLE = (
+    rf"(?:maire(?:[- ]adjointe?)?|(?:premi{_E}re?|1{_E}re?|1er|deuxi{_E}me|2e|2{_E}me)\s+adjointe?(?:\s+au\s+maire)?|"
+    rf"adjointe?(?:\s+au\s+maire)?|conseill{_E}re?s?(?:\s+(?:municipale?|communautaire|d{_E}l{_E}gu{_E}e?))?|"
+    rf"secr{_E}taire\s+(?:de\s+mairie|g{_E}n{_E}rale?)|dgs|dga|"
+    rf"directeur\s+g{_E}n{_E}ral\s+des\s+services|directrice\s+g{_E}n{_E}rale\s+des\s+services|"
+    rf"(?:vice[- ])?pr{_E}sidente?|charg{_E}e?\s+de\s+mission|{_E}lue?(?:\s+municipale?)?|"
+    rf"responsable\s+des\s+services\s+techniques)"
+)
+_PLACE = rf"(?:\s+(?:de|du|des|d['’]|à|a|au|pour)\s*[^,.;:!?\n]{{1,70}}?{_BOUNDARY})"
+_ARTICLE = r"(?:(?:le|la|l['’]|un|une|votre|madame\s+le|madame\s+la|monsieur\s+le)\s*)"
+_SAYS = r"(?:je\s+suis|nous\s+sommes|moi\s+c['’]est|ici|en\s+tant\s+que|c['’]est|j['’]{1}interviens\s+en\s+tant\s+que)"
+
+_ADDRESSED = (rf"(?:[\s,]+(?:madame|monsieur|mesdames|messieurs|et|à\s+tous|à\s+vous|tout\s+le\s+monde|"
+              rf"le\s+pr{_E}fet|la\s+pr{_E}f{_E}te|le\s+sous[- ]pr{_E}fet|la\s+sous[- ]pr{_E}f{_E}te))")
+
+_HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
+    # greetings (and who they are addressed to)
+    rf"^(?:bonjour|bonsoir|salut|hello|coucou|bjr)\b{_ADDRESSED}*{_SEP}",
+    # « Madame, Monsieur, » (only as an address, followed by punctuation: « Monsieur Dupont nous a dit » stays)
+    rf"^(?:madame|monsieur|mesdames|messieurs)\b{_ADDRESSED}*(?=\s*[,.;:!]){_SEP}",
+    # leading filler
+    r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+)\b" + _SEP,
+    # « je m'appelle Marie Dupont, … », « je suis Marie Dupont, maire de … »
+    rf"^(?:je\s+m['’]appelle|moi\s+c['’]est|je\s+suis)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+    rf"(?=\s*[,.;:]|\s+et\b){_SEP}(?:et\s+)?",
+    # « Marie Dupont, maire de … » (a name before a role)
+    rf"^{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*,\s*(?={_ARTICLE}?{_ROLE}\b)",
+    # « je suis (le) maire (de Chaux) », « en tant que DGS de la commune, »
+    rf"^{_SAYS}\s+{_ARTICLE}?{_ROLE}\b{_PLACE}?{_SEP}(?:et\s+)?",
+    # « Maire de Giromagny. », « le président de la CC des Vosges du Sud, »
+    rf"^{_ARTICLE}?{_ROLE}\b{_PLACE}{_SEP}(?:et\s+)?",
+    # « (nous sommes) (pour) la commune de Chaux, »
+    rf"^(?:(?:nous\s+sommes|ici|pour|c['’]est)\s+)?(?:la\s+|notre\s+)?(?:commune|mairie|ville|village|communaut{_E}\s+de\s+communes)"
+    rf"(?:\s+(?:de|du|des|d['’])\s*[^,.;:!?\n]{{1,70}}?){_BOUNDARY}{_SEP}(?:et\s+)?",
+    # contact formulas: « je me permets de vous contacter car », « je vous écris au sujet de »
+    rf"^(?:je\s+me\s+permets\s+de\s+vous\s+(?:contacter|{_E}crire|solliciter|joindre|adresser\s+ce\s+message)|"
+    rf"je\s+vous\s+(?:contacte|{_E}cris|sollicite|adresse\s+ce\s+message)|nous\s+vous\s+(?:contactons|{_E}crivons|sollicitons)|"
+    rf"je\s+reviens\s+vers\s+vous)\b{_SEP}"
+    rf"(?:(?:car|parce\s+que|pour|afin\s+de|afin\s+d['’]|au\s+sujet\s+(?:de|d['’]|du|des)|concernant|"
+    rf"{_E}\s+propos\s+(?:de|d['’]|du|des))\s*)?",
+    # « nous voulons / on voudrait (aussi) (de) » before an infinitive
+    rf"^(?:(?:nous|on|je|j['’]|la\s+commune|notre\s+commune|la\s+mairie|nous\s+aussi)\s*)?"
+    rf"(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaiterions|souhaiterais|souhaiterait|souhaite|"
+    rf"aimerions|aimerais|aimerait|envisageons|envisage|projetons|projette|pr[ée]voyons|pr[ée]voit|"
+    rf"avons\s+(?:le|pour)\s+projet\s+de|ai\s+(?:le|pour)\s+projet\s+de|a\s+(?:le|pour)\s+projet\s+de|"
+    rf"cherchons\s+[àa]|cherche\s+[àa])"
+    rf"(?:\s+(?:aussi|{_E}galement|donc|maintenant))?(?:\s+(?:de\s+|d['’]))?\s*"
+    rf"(?!savoir\b|conna[iî]tre\b|comprendre\b)(?=\w+(?:er|ir|re|oir)\b)",  # « je voudrais savoir » is a question
+    # « notre projet est de » before an infinitive
+    rf"^(?:le|notre|mon)\s+projet\s+(?:est|serait|consiste\s+[àa])\s+(?:de\s+|d['’])?(?=\w+(?:er|ir|re|oir)\b)",
+))
+
+_TAIL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
+    rf"{_SEP}(?:bien\s+)?cordialement(?:[\s,.]+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})?{_SEP}$",
+    rf"{_SEP}(?:(?:avec\s+)?mes\s+)?(?:sinc{_E}res\s+)?salutations(?:\s+distingu{_E}es)?{_SEP}$",
+    rf"{_SEP}(?:bonne\s+(?:journ{_E}e|soir{_E}e|fin\s+de\s+journ{_E}e))(?:\s+{_E}\s+vous)?{_SEP}$",
+    rf"{_SEP}(?:je\s+vous\s+)?(?:remercie|merci)(?:\s+(?:beaucoup|bien|d['’]avance|par\s+avance|"
+    rf"(?:pour|de)\s+votre\s+(?:aide|retour|r{_E}ponse|attention)|(?:pour|de)\s+vos\s+retours|"
+    rf"(?:de|pour)\s+(?:l['’]aide|votre\s+aide)))*{_SEP}$",
+    rf"{_SEP}dans\s+l['’]attente\s+de\s+votre\s+(?:retour|r{_E}ponse){_SEP}$",
+))
+
+_STOP = {
+    "les", "des", "une", "que", "qui", "est", "pour", "dans", "par", "sur", "avec", "nous", "vous", "mon", "mes",
+    "notre", "nos", "votre", "vos", "son", "ses", "aux", "du", "de", "la", "le", "et", "au", "ce", "cette", "ces",
+    "on", "je", "il", "elle", "pas", "plus", "tout", "tous", "bien", "aussi", "merci", "bonjour", "avez", "avons",
+}
+MAX_PASSES = 12
+
+
+def _meaningful(text: str) -> int:
+    words = re.findall(r"[^\W\d_]{3,}", text.lower())
+    return sum(1 for w in words if w not in _STOP)
+
+
+def clean_need(text: object) -> str:
+    """The need without the greeting, introduction and politeness around it; ``text`` itself when nothing
+    meaningful would remain (or when it is not a string: ``""``)."""
+    if not isinstance(text, str):
+        return ""
+    original = text.strip()
+    if not original:
+        return original
+    out = original
+    for _ in range(MAX_PASSES):
+        before = out
+        for pattern in _HEAD_PATTERNS:
+            m = pattern.match(out)
+            if m and m.end() > 0:
+                out = out[m.end():].lstrip(" ,;:.!…–—-\n")
+        for pattern in _TAIL_PATTERNS:
+            m = pattern.search(out)
+            if m and m.start() > 0:
+                out = out[: m.start()].rstrip(" ,;:–—-\n")
+        if out == before:
+            break
+    out = out.strip(" ,;:–—-\n")
+    if out == original:
+        return original
+    if _meaningful(out) < 2 or len(out) < 8:
+        return original
+    return out

@@ -1,0 +1,102 @@
+"""The need keeps the project's words: greetings, self-introductions and politeness around it are trimmed
+(``intents.need.clean_need``), conservatively."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.need import clean_need
+
+
+@pytest.mark.parametrize("said, need", [
+    ("Bonjour, je suis maire de Giromagny, nous voulons rénover l'école", "rénover l'école"),
+    ("Maire de Giromagny. Créer un city stade pour les jeunes", "Créer un city stade pour les jeunes"),
+    ("bonjour, je suis maire de Chaux, on voudrait rénover l'école qui consomme trop de fioul, devis de 300 000 euros",
+     "rénover l'école qui consomme trop de fioul, devis de 300 000 euros"),
+    ("on voudrait aussi refaire l'éclairage public en LED, au stade de l'idée",
+     "refaire l'éclairage public en LED, au stade de l'idée"),
+    ("Bonjour Madame, Monsieur, je me permets de vous contacter car nous souhaitons construire une médiathèque. "
+     "Merci d'avance. Cordialement, Jean Martin", "construire une médiathèque"),
+    ("je suis Marie Dupont, maire de Lepuix, nous avons le projet de créer une maison de santé",
+     "créer une maison de santé"),
+    ("Marie Dupont, maire de Lepuix : créer une maison de santé", "créer une maison de santé"),
+    ("La commune de Chaux souhaite rénover l'église", "rénover l'église"),
+    ("Alors voilà, en fait on a un problème de toiture sur la salle des fêtes",
+     "on a un problème de toiture sur la salle des fêtes"),
+    ("Salut ! Nous sommes la commune de Rougemont-le-Château et nous voulons aménager la place de la mairie.",
+     "aménager la place de la mairie."),
+    ("Bonjour Monsieur le Préfet, en tant que maire de Bessoncourt je vous écris au sujet de la rénovation du "
+     "gymnase. Bien cordialement", "la rénovation du gymnase"),
+    ("adjoint au maire de Belfort, on veut végétaliser les cours d'école", "végétaliser les cours d'école"),
+    ("je suis secrétaire de mairie à Anjoutey et la commune veut isoler la salle polyvalente",
+     "isoler la salle polyvalente"),
+    ("Le président de la CC des Vosges du Sud, nous voulons une étude mobilité pour le territoire",
+     "nous voulons une étude mobilité pour le territoire"),
+    ("Bonsoir. Notre projet est de créer une voie verte entre deux villages. Merci pour votre aide !",
+     "créer une voie verte entre deux villages"),
+    # phone-style: no accents, no punctuation
+    ("bjr je suis maire de chaux on voudrait refaire le toit de l eglise", "refaire le toit de l eglise"),
+    ("Président de la communauté de communes du Sud Territoire, nous voudrions lancer une étude de mobilité",
+     "lancer une étude de mobilité"),
+    ("Bonjour, DGS de Beaucourt : nous cherchons à financer la rénovation de la piscine",
+     "financer la rénovation de la piscine"),
+    ("bonjour. mairie de Grosmagny. projet de city stade et de parcours de santé",
+     "projet de city stade et de parcours de santé"),
+    ("Bonjour, Je suis élue à Auxelles-Bas et on aimerait créer un jardin partagé", "créer un jardin partagé"),
+    ("Madame la Préfète, la commune de Valdoie envisage de construire un nouveau groupe scolaire. Merci de votre "
+     "retour.", "construire un nouveau groupe scolaire"),
+    ("Bonjour, nous avons besoin d'aide pour rénover la mairie", "nous avons besoin d'aide pour rénover la mairie"),
+])
+def test_greeting_introduction_and_politeness_are_trimmed(said: str, need: str) -> None:
+    assert clean_need(said) == need
+
+
+@pytest.mark.parametrize("said", [
+    # already the project's words: unchanged
+    "Rénovation énergétique de la mairie et de l'école : isolation, fenêtres et pompe à chaleur",
+    "Maison de santé pluriprofessionnelle à créer",
+    "nous voulons une salle des fêtes plus grande",  # no infinitive after the wish: kept whole
+    "je voudrais savoir si un tiers lieu pourrait être labellisé fabrique de territoire",  # a question
+    # « Monsieur Dupont » is not a greeting
+    "Monsieur Dupont nous a conseillé de vous écrire pour l'école",
+    # nothing meaningful would remain: the original is kept
+    "Bonjour",
+    "Bonjour, merci",
+    "bonjour je suis le maire de Chaux",
+    "Maire de Chaux, rénover",
+    "",
+])
+def test_never_loses_the_project(said: str) -> None:
+    assert clean_need(said) == said.strip()
+
+
+def test_the_middle_is_never_touched() -> None:
+    said = "Bonjour, nous voulons rénover l'école ; bonjour aux enfants, merci aux parents, et isoler le gymnase"
+    assert clean_need(said) == "rénover l'école ; bonjour aux enfants, merci aux parents, et isoler le gymnase"
+
+
+@pytest.mark.parametrize("bad", [None, 42, ["x"], "\n\n", "   ", "🙂" * 50, "bonjour " * 500])
+def test_never_raises(bad: object) -> None:
+    out = clean_need(bad)
+    assert isinstance(out, str)
+
+
+def test_labelled_needs_keep_their_words() -> None:
+    """Over the labelled needs (typed by mayors, and real texts of collectivités): only edges are trimmed, and
+    what is trimmed is a greeting, an introduction or a wish (« nous voudrions »)."""
+    from pathlib import Path
+
+    import yaml
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    texts = [row["text"] for name in ("dev/needs.yaml", "real/dev.yaml", "real/heldout.yaml")
+             for row in yaml.safe_load((data / name).read_text(encoding="utf-8")) or [] if isinstance(row, dict)]
+    assert len(texts) > 100
+    changed = 0
+    for text in texts:
+        need = clean_need(text)
+        assert need and need in text, text
+        if need != text.strip():
+            changed += 1
+            assert text.strip().endswith(need) or len(need) >= 0.4 * len(text.strip()), (text, need)
+    assert changed < len(texts) / 5  # most needs are already the project's words
