@@ -237,6 +237,40 @@ def find_name(text: object) -> str | None:
     return None
 
 
+def find_name_in_email(text: object) -> str | None:
+    """The person's name written beside their e-mail address, when the address spells it (« Sophie Marchand
+    sophie.marchand@rougemont.fr », « s.marchand@… Sophie Marchand »): the capitalised words of the text that the
+    address's local part names, in the text's order. A cue-free signature, trusted only because the address agrees."""
+    if not isinstance(text, str):
+        return None
+    email = find_email(text)
+    if not email:
+        return None
+    parts = [p for p in re.split(r"[._\-]+", email.split("@")[0].lower()) if p.isalpha()]
+    if len(parts) < 2:
+        return None
+    plain = _strip_accents(text[:_MAX])
+    words = list(re.finditer(r"[A-Z][A-Za-z'’-]+", plain))
+    for i in range(len(words) - 1):
+        a, b = words[i], words[i + 1]
+        if plain[a.end():b.start()].strip():
+            continue  # not side by side
+        pair = {a.group(0).lower(), b.group(0).lower()}
+        if all(p in pair or any(w.startswith(p) and len(p) == 1 for w in pair) for p in parts[:2]) and \
+                pair & set(parts):
+            name = text[a.start():b.end()]
+            if not any(w.lower() in _NOT_NAMES for w in name.split()):
+                return name
+    return None
+
+
+def _strip_accents(text: str) -> str:
+    """Same length as ``text``: each accented letter replaced by its base letter (offsets kept)."""
+    import unicodedata
+
+    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch) for ch in text)
+
+
 _CAPS_WORD = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[-'][A-ZÀ-ÖØ-Þ]{2,})?"
 _PARTICLE = r"(?:de|du|des|van|von|der|le|la|di|da|del|ben|d['’])"
 _BARE_NAME = re.compile(

@@ -81,6 +81,11 @@ _TAIL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"(?:pour|de)\s+votre\s+(?:aide|retour|r{_E}ponse|attention)|(?:pour|de)\s+vos\s+retours|"
     rf"(?:de|pour)\s+(?:l['’]aide|votre\s+aide)))*{_SEP}$",
     rf"{_SEP}dans\s+l['’]attente\s+de\s+votre\s+(?:retour|r{_E}ponse){_SEP}$",
+    # a signature: the contact at the end (read apart by the form), then the name alone after a sentence
+    rf"{_SEP}(?:(?:mon\s+)?(?:e-?mail|mail|courriel|adresse)\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+{_SEP}$",
+    rf"{_SEP}(?:(?:mon\s+)?(?:t{_E}l(?:{_E}phone)?|portable|num{_E}ro)\s*:?\s*)?"
+    rf"(?:\+33\s?|0)\d(?:[\s.-]?\d{{2}}){{4}}{_SEP}$",
+    rf"(?<=[.!\n])\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}{_SEP}$",
 ))
 
 _STOP = {

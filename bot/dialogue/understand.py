@@ -59,7 +59,7 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "help": x.find_help_kinds,
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or ""),
+    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or ""),
 }
 
 

@@ -100,3 +100,26 @@ def test_labelled_needs_keep_their_words() -> None:
             changed += 1
             assert text.strip().endswith(need) or len(need) >= 0.4 * len(text.strip()), (text, need)
     assert changed < len(texts) / 5  # most needs are already the project's words
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [("on voudrait rénover la salle polyvalente, démarrage en 2027. Merci d'avance. Sophie Marchand "
+      "sophie.marchand@rougemont.fr", "rénover la salle polyvalente, démarrage en 2027"),
+     ("rénover la mairie. Tel : 06 12 34 56 78", "rénover la mairie"),
+     ("Réfection du lavoir. Cordialement, Paul Girard", "Réfection du lavoir"),
+     ("Rénovation de l'Église Saint Martin", "Rénovation de l'Église Saint Martin")],
+)
+def test_a_signature_at_the_end_is_not_the_need(text: str, need: str) -> None:
+    assert clean_need(text) == need
+
+
+def test_a_name_is_read_where_the_email_address_spells_it() -> None:
+    from intents.extract import find_name_in_email
+
+    assert find_name_in_email("Merci. Sophie Marchand sophie.marchand@rougemont.fr") == "Sophie Marchand"
+    assert find_name_in_email("s.marchand@rougemont.fr Sophie Marchand") == "Sophie Marchand"
+    assert find_name_in_email("Hélène Géraud helene.geraud@orange.fr") == "Hélène Géraud"
+    # the address does not spell those words: no name guessed
+    assert find_name_in_email("contact : mairie@lepuix.fr, Jean Dupont") is None
+    assert find_name_in_email("Rougemont Château sophie.marchand@orange.fr") is None
