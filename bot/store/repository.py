@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import uuid
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -85,6 +86,7 @@ from bot.store.tables import (
     handled_update_t,
     inbox_t,
     outbox_t,
+    rate_limit_t,
     request_t,
     utcnow,
 )
@@ -1144,6 +1146,39 @@ class UnitOfWork:
         if prune_before is not None:
             await self.conn.execute(
                 sa.delete(login_attempt_t).where(login_attempt_t.c.at < as_utc_datetime(prune_before)))
+
+    # --- shared rate limits (bot/store/ratelimit.py) -------------------------------------------------------------
+    async def take_rate_slot(self, key: str, window_start: int, window: int, previous_weight: float,
+                             limit: int) -> bool:
+        """Count one hit of ``key`` in the fixed window starting at ``window_start`` (seconds), if the estimate of
+        hits in the sliding window ending now stays within ``limit``: the previous window's hits weighted by
+        ``previous_weight`` (the share of it still inside the sliding window) plus this window's, this hit included.
+        True when counted (allowed); a refused hit is not counted.
+
+        Atomic across workers: the previous window is closed (read only), and this window's row is incremented by
+        one upsert whose ``WHERE`` is evaluated on the locked, latest row (PostgreSQL) or under the write lock
+        (SQLite), so concurrent hits never exceed the cap."""
+        previous = 0
+        if previous_weight > 0:
+            previous = int((await self.conn.execute(
+                sa.select(rate_limit_t.c.hits).where(rate_limit_t.c.key == key,
+                                                     rate_limit_t.c.window_start == window_start - window)
+            )).scalar() or 0)
+        cap = math.floor(limit - previous * previous_weight + 1e-9)  # hits this window may hold, this one included
+        if cap <= 0:
+            return False
+        stmt = self._insert(rate_limit_t).values(key=key, window_start=window_start, hits=1,
+                                                 expires=window_start + 2 * window)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"hits": rate_limit_t.c.hits + 1},
+            where=rate_limit_t.c.hits < cap,
+        ).returning(rate_limit_t.c.hits)
+        return (await self.conn.execute(stmt)).first() is not None
+
+    async def purge_rate_limits(self, now: int) -> int:
+        """Delete the rate-limit rows no limiter reads any more (``expires`` before ``now``, seconds)."""
+        result = await self.conn.execute(sa.delete(rate_limit_t).where(rate_limit_t.c.expires < now))
+        return int(result.rowcount or 0)
 
     async def routes(self, reference: str) -> list[RequestRoute]:
         stmt = sa.select(request_route_t).where(request_route_t.c.reference == reference).order_by(
