@@ -121,6 +121,20 @@ async def test_keys_are_hashed_and_old_windows_purged(store: Store) -> None:
     assert [r[1] for r in await rows(store)] == [T0 + 180]
 
 
+async def test_the_retention_purge_deletes_expired_windows(store: Store) -> None:
+    from datetime import datetime, timezone
+
+    from bot.store.retention import purge
+
+    clock = Clock(T0 + 1)
+    await limiter(store, clock).allow("203.0.113.7")
+    clock.now = T0 + 61
+    await limiter(store, clock).allow("203.0.113.7")
+    assert len(await rows(store)) == 2
+    await purge(store, now=datetime.fromtimestamp(T0 + 125, timezone.utc))  # the first window expired at T0 + 120
+    assert [r[1] for r in await rows(store)] == [T0 + 60]
+
+
 async def test_a_failing_database_falls_back_to_memory(store: Store, monkeypatch: pytest.MonkeyPatch,
                                                        caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock(T0 + 1)
