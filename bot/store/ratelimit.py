@@ -108,9 +108,8 @@ class DatabaseRateLimiter:
         start = int(now // self.window) * self.window
         weight = 1.0 - (now - start) / self.window
         try:
-            async with self.store.unit() as uow:
-                allowed = await uow.take_rate_slot(hashed_key(self.name, key, self.secret), start, self.window,
-                                                   weight, self.limit)
+            allowed = await self.store.take_rate_slot(hashed_key(self.name, key, self.secret), start, self.window,
+                                                      weight, self.limit)
         except Exception as exc:  # noqa: BLE001 - a limiter must never fail the request: count here instead
             self._warn(now, exc)
             return self.fallback.hit(key)

@@ -144,6 +144,7 @@ async def test_a_failing_database_falls_back_to_memory(store: Store, monkeypatch
         raise StoreUnavailable("database unavailable: OSError")
 
     monkeypatch.setattr(store, "unit", broken)
+    monkeypatch.setattr(store, "take_rate_slot", broken)
     caplog.set_level(logging.INFO, logger="bot.store.ratelimit")
     answers = [await lim.allow("203.0.113.7") for _ in range(5)]
     assert answers == [True, True, True, False, False]  # still limited, in this process
@@ -187,3 +188,14 @@ async def test_migration_0008_from_0007_and_back(database_url: str) -> None:
         assert await db.current_revision(engine) == "0008_rate_limits"
     finally:
         await engine.dispose()
+
+
+async def test_an_unreachable_database_does_not_fail_the_request(caplog: pytest.LogCaptureFixture) -> None:
+    """A real connection refused (nothing listens on port 9): allow() answers from memory, it never raises."""
+    store = Store(db.make_engine("postgresql://nobody@127.0.0.1:9/none", pool_timeout=2))
+    try:
+        lim = limiter(store, Clock(T0 + 1), limit=2)
+        assert [await lim.allow("203.0.113.7") for _ in range(3)] == [True, True, False]
+        assert any("database unavailable" in r.getMessage() for r in caplog.records)
+    finally:
+        await store.close()
