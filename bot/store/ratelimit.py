@@ -4,10 +4,12 @@
   times the limit, and a restart forgets everything. For tests and for running without a shared database.
 * :class:`DatabaseRateLimiter` — one budget for all the workers of a database, kept across restarts, in table
   ``rate_limit`` (migration ``0008_rate_limits``): one row per key and fixed window (``window`` seconds, aligned on
-  the epoch), incremented by an atomic upsert (``INSERT … ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1
-  WHERE hits < cap RETURNING hits``: SQLite ≥ 3.35 and PostgreSQL). The sliding window is approximated by the current
-  window's hits plus the previous window's weighted by the share of it still inside the last ``window`` seconds
-  (Cloudflare's estimate; exact when hits are spread evenly, and never more than the limit in any one fixed window).
+  the epoch), incremented by one atomic upsert (``INSERT … SELECT … WHERE room >= 1 ON CONFLICT (key, window_start)
+  DO UPDATE SET hits = hits + 1 WHERE hits + 1 <= room RETURNING hits``, ``room`` being the limit less the previous
+  window's weighted hits: SQLite ≥ 3.35 and PostgreSQL; see ``UnitOfWork.take_rate_slot``). The sliding window is thus
+  approximated by the current window's hits plus the previous window's weighted by the share of it still inside the
+  last ``window`` seconds (Cloudflare's estimate; exact when hits are spread evenly, and never more than the limit in
+  any one fixed window).
   A refused hit is not counted (as in memory): someone who keeps trying is let in again once the window has passed.
 
   Keys are never stored as given: ``"<name>:" + HMAC-SHA256(secret, name, key)`` (32 hex digits), so the table

@@ -1,6 +1,6 @@
 """Shared rate limits (bot/store/ratelimit.py) on SQLite and PostgreSQL: the budget per key and window, the sliding
 estimate, two workers (two stores, two limiters) over one database sharing one budget, hashed keys, the purge, the
-fallback when the database fails, and migration 0008 (from empty, from 0007 and back)."""
+fallback when the database fails, and the migration (from empty, from the previous revision and back)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from bot.store.ratelimit import DatabaseRateLimiter, MemoryRateLimiter, RateLimi
 from bot.store.repository import Store, StoreUnavailable
 from bot.store.tables import rate_limit_t
 
+#: This migration and the one before it (when another migration lands first, only these two names change).
+THIS_REVISION, PREVIOUS_REVISION = "0008_rate_limits", "0007_webchat"
 T0 = 1_800_000_000.0  # a multiple of 60: the start of a window
 SECRET = b"test-secret-for-rate-limits"
 
@@ -155,37 +157,37 @@ async def test_a_failing_database_falls_back_to_memory(store: Store, monkeypatch
     assert any("answers again" in r.getMessage() for r in caplog.records)
 
 
-# --- migration 0008 ----------------------------------------------------------------------------------------------------
+# --- the migration (rate_limit) ----------------------------------------------------------------------------------------------------
 async def _tables(engine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda c: sa.inspect(c).get_table_names()))
 
 
-async def test_migration_0008_on_an_empty_database(database_url: str) -> None:
+async def test_the_rate_limit_migration_on_an_empty_database(database_url: str) -> None:
     store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
     try:
         assert "rate_limit" in await _tables(store.engine)
-        assert await db.current_revision(store.engine) == "0008_rate_limits" == db.HEAD_REVISION
+        assert await db.current_revision(store.engine) == THIS_REVISION == db.HEAD_REVISION
     finally:
         await store.close()
 
 
-async def test_migration_0008_from_0007_and_back(database_url: str) -> None:
+async def test_the_rate_limit_migration_from_the_previous_revision_and_back(database_url: str) -> None:
     from alembic import command
 
     engine = db.make_engine(database_url)
     try:
-        await db.upgrade(engine, "0007_webchat")
+        await db.upgrade(engine, PREVIOUS_REVISION)
         assert "rate_limit" not in await _tables(engine) and "web_message" in await _tables(engine)
         await db.upgrade(engine)
         assert "rate_limit" in await _tables(engine)
-        assert await db.current_revision(engine) == "0008_rate_limits"
+        assert await db.current_revision(engine) == THIS_REVISION
         async with engine.begin() as conn:
-            await conn.run_sync(lambda c: command.downgrade(db.alembic_config(c), "0007_webchat"))
+            await conn.run_sync(lambda c: command.downgrade(db.alembic_config(c), PREVIOUS_REVISION))
         assert "rate_limit" not in await _tables(engine)
-        assert await db.current_revision(engine) == "0007_webchat"
+        assert await db.current_revision(engine) == PREVIOUS_REVISION
         await db.upgrade(engine)
-        assert await db.current_revision(engine) == "0008_rate_limits"
+        assert await db.current_revision(engine) == THIS_REVISION
     finally:
         await engine.dispose()
 
