@@ -92,9 +92,11 @@ class Settings(BaseSettings):
     mail_from: str = "guichet@localhost"
     # issue 13: without an SMTP host, e-mails are written here as .eml files (demo, development); else they wait
     mail_dir: str | None = None
-    # issue 13: web chat limits (per process; the engine's flood rules apply on top, as on Telegram)
+    # issue 13: web chat limits (the engine's flood rules apply on top, as on Telegram); kept in the database, one
+    # budget for all the workers (bot/store/ratelimit.py), or per process in memory with web_shared_rate_limits=false
     web_max_posts_per_minute: int = 30  # per browser session
     web_max_requests_per_minute_per_address: int = 600  # per client IP address (a mairie's NAT, the demo)
+    web_shared_rate_limits: bool = True
     web_max_body_bytes: int = 16_384
 
     log_level: str = "INFO"

@@ -266,6 +266,9 @@ async def purge(
         report.handled_updates_deleted = (await conn.execute(sa.delete(handled_update_t).where(old_marks))).rowcount
         report.outbox_deleted = (await conn.execute(sa.delete(outbox_t).where(old_outbox))).rowcount
         await conn.execute(sa.delete(person_t).where(idle_people))
+        from bot.store.tables import rate_limit_t  # rate-limit windows (the limiters purge them too, while serving)
+
+        await conn.execute(sa.delete(rate_limit_t).where(rate_limit_t.c.expires < int(now.timestamp())))
         await uow.log_event(None, "system:purge", "purge", {k: v for k, v in report.to_dict().items() if k != "references"})
     return report
 

@@ -363,3 +363,20 @@ web_person_t: sa.Table = WebPersonRow.__table__  # type: ignore[assignment]
 web_session_t: sa.Table = WebSessionRow.__table__  # type: ignore[assignment]
 web_code_t: sa.Table = WebCodeRow.__table__  # type: ignore[assignment]
 web_message_t: sa.Table = WebMessageRow.__table__  # type: ignore[assignment]
+
+
+# --- shared rate limits (the web chat's per-session and per-address limits; see bot/store/ratelimit.py) ---------------
+class RateLimitRow(SQLModel, table=True):
+    """Hits of one key in one fixed window. ``key`` is ``"<limit name>:<keyed hash>"`` (never a raw address or id);
+    ``window_start`` and ``expires`` are seconds since the epoch; a row is useless after ``expires`` (purged)."""
+
+    __tablename__ = "rate_limit"
+    __table_args__ = (sa.Index("ix_rate_limit_expires", "expires"),)
+
+    key: str = Field(sa_column=sa.Column(sa.String(80), primary_key=True))
+    window_start: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    hits: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    expires: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+rate_limit_t: sa.Table = RateLimitRow.__table__  # type: ignore[assignment]

@@ -10,6 +10,7 @@ every POST, PUT, PATCH or DELETE without the session's token is refused with 403
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import os
@@ -99,13 +100,25 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def address_key(request: Request, scope: str) -> str:
+    """``scope:`` and a keyed hash of the client's address (HMAC with a key derived from the secret key), for the
+    rate-limit tables: they keep no address."""
+    from bot.store.ratelimit import hashed_key
+
+    state = request.app.state
+    key = getattr(state, "rate_limit_key", None)
+    if key is None:
+        key = state.rate_limit_key = hashlib.sha256(b"ratelimit:" + secret_key(state.settings).encode()).digest()
+    return hashed_key(scope, client_address(request), key)
+
+
 async def allow_login_attempt(request: Request, store: Any, scope: str = "login") -> bool:
     """Count one login attempt from this address; False when it is over the limit (then refuse with 429).
 
-    Kept in the database, so the limit holds across workers."""
+    Kept in the database, so the limit holds across workers; the address is stored hashed (:func:`address_key`)."""
     from bot.store.tables import utcnow
 
-    key = f"{scope}:{client_address(request)}"
+    key = address_key(request, scope)
     now = utcnow()
     async with store.unit() as uow:
         if await uow.count_login_attempts(key, now - LOGIN_WINDOW) >= LOGIN_ATTEMPTS:

@@ -121,6 +121,14 @@ async def test_login_rate_limited(web: WebEnv) -> None:
     agent = await web.new_agent("prefecture")
     url = (await web.login_link(agent)).removeprefix(BASE_URL)
     assert (await c.post(url, data={"csrf_token": token})).status_code == 429
+    # the attempts are kept without the client's address
+    import sqlalchemy as sa
+
+    from bot.store.tables import login_attempt_t
+
+    async with web.guichet.store.unit(readonly=True) as uow:
+        keys = set((await uow.conn.execute(sa.select(login_attempt_t.c.key))).scalars().all())
+    assert len(keys) == 1 and all(k.startswith("login:") and "127.0.0.1" not in k for k in keys), keys
 
 
 async def test_comite_lands_on_dashboard(web: WebEnv, login_as) -> None:

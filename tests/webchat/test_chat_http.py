@@ -248,6 +248,70 @@ async def test_flood_limits_per_session_and_per_address(kb, store, web_settings,
     await person.close()
 
 
+class Workers(httpx.AsyncBaseTransport):
+    """A load balancer in front of several workers: each request goes to the next app in turn (in turn per method, so
+    that the posts alternate too, not only the pages they redirect to)."""
+
+    def __init__(self, apps: list) -> None:
+        self.transports = [httpx.ASGITransport(app=a) for a in apps]
+        self.turns: dict[str, int] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        turn = self.turns[request.method] = self.turns.get(request.method, -1) + 1
+        return await self.transports[turn % len(self.transports)].handle_async_request(request)
+
+
+async def test_flood_limits_are_shared_by_the_workers(kb, store, database_url, web_settings, smtp) -> None:
+    """Two workers (two stores on one database, two apps), one browser whose requests alternate between them: the
+    limits per session and per address are one budget, not one per worker; the refusal is the French page."""
+    from bot.channels.web.routes import memory_limiter
+    from bot.dialogue.engine import Engine
+    from bot.store.repository import Store
+    from bot.texts import web as W
+
+    settings = web_settings.model_copy(update={"web_max_posts_per_minute": 5,
+                                               "web_max_requests_per_minute_per_address": 30})
+    other = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
+    try:
+        chats = [WebChat(Engine(kb=kb, store=s, settings=settings), s, settings) for s in (store, other)]
+        person = Person(chats[0], smtp)
+        person.http = httpx.AsyncClient(transport=Workers([create_chat_app(c, workers=False) for c in chats]),
+                                        base_url=BASE, follow_redirects=True)
+        replies = [await person.say(f"message {i}") for i in range(8)]
+        codes = [r.status_code for r in replies]
+        assert codes[:5] == [200] * 5 and codes[5:] == [429] * 3, codes
+        assert W.TOO_MANY in replies[-1].text
+        codes = [(await person.http.get("/")).status_code for _ in range(40)]
+        # before: the page opened, 5 posts and the pages they redirect to, 3 refused posts (14 requests); 30 in all,
+        # whichever worker answered
+        assert codes.count(200) == 30 - 14 and codes[-1] == 429, codes
+        page = await person.http.get("/")
+        assert page.status_code == 429 and W.TOO_MANY in page.text
+        await person.close()
+        # the same two workers with in-memory limiters (GUICHET_WEB_SHARED_RATE_LIMITS=false) each grant the budget
+        person = Person(chats[0], smtp)
+        person.http = httpx.AsyncClient(
+            transport=Workers([create_chat_app(c, workers=False, limiters=memory_limiter) for c in chats]),
+            base_url=BASE, follow_redirects=True)
+        codes = [(await person.say(f"encore {i}")).status_code for i in range(8)]
+        assert codes == [200] * 8, codes
+        await person.close()
+    finally:
+        await other.close()
+
+
+def test_the_limiters_are_chosen_by_the_settings(kb, store, web_settings) -> None:
+    from bot.channels.web.routes import ChatPages
+    from bot.dialogue.engine import Engine
+    from bot.store.ratelimit import DatabaseRateLimiter, MemoryRateLimiter
+
+    for shared, kind in ((True, DatabaseRateLimiter), (False, MemoryRateLimiter)):
+        settings = web_settings.model_copy(update={"web_shared_rate_limits": shared})
+        pages = ChatPages(WebChat(Engine(kb=kb, store=store, settings=settings), store, settings))
+        assert isinstance(pages.per_session, kind) and isinstance(pages.per_address, kind)
+        assert (pages.per_session.limit, pages.per_address.limit) == (30, 600)
+
+
 async def test_nothing_personal_in_logs(chat, store, smtp, caplog) -> None:
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="bot")

@@ -4,9 +4,10 @@ lines of JS post in the background and poll for staff messages), ``POST /message
 
 Public page, public threats: every form carries a CSRF token (HMAC of the session cookie); bodies are capped
 (``GUICHET_WEB_MAX_BODY_BYTES``); posts are rate-limited per browser session and all requests per client address
-(in memory, per process), and the engine's flood rules apply on top as on Telegram; everything a person typed is
-rendered escaped (Jinja2 autoescape); the cookie is HttpOnly, SameSite=Lax, Secure when ``GUICHET_PUBLIC_URL`` is
-https; no personal data in URLs (posts only) nor in logs.
+(in the database, one budget for all the workers, keys hashed: :mod:`bot.store.ratelimit`), and the engine's flood
+rules apply on top as on Telegram; everything a person typed is rendered escaped (Jinja2 autoescape); the cookie is
+HttpOnly, SameSite=Lax, Secure when ``GUICHET_PUBLIC_URL`` is https; no personal data in URLs (posts only) nor in
+logs.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from bot.channels.web import identity as I
 from bot.channels.web.adapter import LOGIN_DATA, Message, WebChat
+from bot.store.ratelimit import DatabaseRateLimiter, MemoryRateLimiter, RateLimiter
 from bot.store.repository import StoreUnavailable
 from bot.texts import web as W
 
@@ -49,27 +50,19 @@ SECURITY_HEADERS = {
 }
 
 
-class RateLimiter:
-    """Sliding window per key, in memory (one process)."""
+#: Limiters of the chat: built once per app from a name, a limit per minute and the chat (see :func:`shared_limiter`).
+LimiterFactory = Callable[[str, int, WebChat], RateLimiter]
 
-    def __init__(self, limit: int, window: float = 60.0, clock: Any = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self.hits: dict[str, deque[float]] = {}
 
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        q = self.hits.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if len(q) >= self.limit:
-            return False
-        q.append(now)
-        if len(self.hits) > 100_000:  # forget idle keys (bounded memory under a scan)
-            for k in [k for k, v in self.hits.items() if not v or v[-1] <= now - self.window]:
-                del self.hits[k]
-        return True
+def memory_limiter(name: str, limit: int, chat: WebChat) -> RateLimiter:
+    """Per process, in memory (tests, or ``GUICHET_WEB_SHARED_RATE_LIMITS=false``)."""
+    return MemoryRateLimiter(limit, 60.0)
+
+
+def shared_limiter(name: str, limit: int, chat: WebChat) -> RateLimiter:
+    """In the chat's database, shared by every worker; keys hashed with the chat's secret (no raw address stored);
+    per process in memory while the database fails (see :mod:`bot.store.ratelimit`)."""
+    return DatabaseRateLimiter(chat.store, name, limit, 60, secret=chat.secret)
 
 
 class ChatPages:
@@ -77,8 +70,9 @@ class ChatPages:
     ``app.state.webchat`` (set by :func:`webchat_running` in the server's lifespan), else built over
     ``app.state.guichet`` (an ASGI test without lifespan: no background workers)."""
 
-    def __init__(self, chat: WebChat | None = None) -> None:
+    def __init__(self, chat: WebChat | None = None, limiters: LimiterFactory | None = None) -> None:
         self.chat: WebChat = None  # type: ignore[assignment]
+        self.make_limiter = limiters
         if chat is not None:
             self._bind_chat(chat)
 
@@ -99,8 +93,9 @@ class ChatPages:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                                       autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.globals["T"] = W
-        self.per_session = RateLimiter(int(self.settings.web_max_posts_per_minute))
-        self.per_address = RateLimiter(int(self.settings.web_max_requests_per_minute_per_address))
+        make = self.make_limiter or (shared_limiter if self.settings.web_shared_rate_limits else memory_limiter)
+        self.per_session = make("chat-session", int(self.settings.web_max_posts_per_minute), chat)
+        self.per_address = make("chat-address", int(self.settings.web_max_requests_per_minute_per_address), chat)
         self.max_body = int(self.settings.web_max_body_bytes)
 
     # --- helpers ---------------------------------------------------------------------------------------------------
@@ -118,9 +113,9 @@ class ChatPages:
     def _error(self, status: int, text: str) -> Response:
         return self._headers(HTMLResponse(self.env.get_template("error.html").render(message=text), status_code=status))
 
-    def _address_ok(self, request: Request) -> bool:
+    async def _address_ok(self, request: Request) -> bool:
         host = request.client.host if request.client else "?"
-        return self.per_address.allow(host)
+        return await self.per_address.allow(host)
 
     @staticmethod
     def _active(messages: list[Message]) -> int | None:
@@ -139,7 +134,7 @@ class ChatPages:
     # --- pages -----------------------------------------------------------------------------------------------------
     async def page(self, request: Request) -> Response:
         self._bind(request)
-        if not self._address_ok(request):
+        if not await self._address_ok(request):
             return self._error(429, W.TOO_MANY)
         token = request.cookies.get(COOKIE)
         try:
@@ -203,7 +198,7 @@ class ChatPages:
 
     async def _post_message(self, request: Request) -> Response:
         self._bind(request)
-        if not self._address_ok(request):
+        if not await self._address_ok(request):
             return self._error(429, W.TOO_MANY)
         checked = await self._checked_form(request)
         if isinstance(checked, Response):
@@ -216,7 +211,7 @@ class ChatPages:
             new_token = None
             if session is None:
                 new_token, session = await self.chat.new_session()
-            if not self.per_session.allow(session.person_id):
+            if not await self.per_session.allow(session.person_id):
                 return self._error(429, W.TOO_MANY)
             kind = "button" if data is not None else "text"
             after_raw = form.get("after", "")
@@ -244,7 +239,7 @@ class ChatPages:
 
     async def poll(self, request: Request) -> Response:
         self._bind(request)
-        if not self._address_ok(request):
+        if not await self._address_ok(request):
             return self._error(429, W.TOO_MANY)
         after_raw = request.query_params.get("after", "0")
         after = int(after_raw) if after_raw.isdigit() and len(after_raw) < 18 else 0
@@ -299,10 +294,12 @@ async def webchat_running(app: Any) -> AsyncIterator[None]:
         await chat.stop()
 
 
-def chat_routes(chat: WebChat | None = None) -> list[Route]:
+def chat_routes(chat: WebChat | None = None, limiters: LimiterFactory | None = None) -> list[Route]:
     """The routes to mount at the site's root (``/``): ``app.router.routes.extend(chat_routes())``. They are plain
-    Starlette routes with the chat's own CSRF token (tied to the chat's cookie, not to the console's session)."""
-    pages = ChatPages(chat)
+    Starlette routes with the chat's own CSRF token (tied to the chat's cookie, not to the console's session).
+    ``limiters``: how the rate limiters are made (default: :func:`shared_limiter`, or :func:`memory_limiter` when
+    ``GUICHET_WEB_SHARED_RATE_LIMITS=false``)."""
+    pages = ChatPages(chat, limiters)
     return [
         Route("/", pages.page, methods=["GET"], name="chat"),
         Route("/message", pages.post_message, methods=["POST"], name="chat_message"),
@@ -312,7 +309,7 @@ def chat_routes(chat: WebChat | None = None) -> list[Route]:
     ]
 
 
-def create_chat_app(chat: WebChat, *, workers: bool = True) -> Any:
+def create_chat_app(chat: WebChat, *, workers: bool = True, limiters: LimiterFactory | None = None) -> Any:
     """A Starlette app with the chat alone (tests, the benchmark). ``guichet serve`` mounts :func:`chat_routes` in
     the console's app instead."""
     from starlette.applications import Starlette
@@ -327,4 +324,4 @@ def create_chat_app(chat: WebChat, *, workers: bool = True) -> Any:
             if workers:
                 await chat.stop()
 
-    return Starlette(routes=chat_routes(chat), lifespan=lifespan)
+    return Starlette(routes=chat_routes(chat, limiters), lifespan=lifespan)
