@@ -21,6 +21,7 @@ import signal
 
 import pytest
 
+from intents.need import clean_need
 from tests.e2e.conftest import REF_RE, STAFF_CHAT
 from tests.faults.procbot import (
     EMAIL,
@@ -107,7 +108,7 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
             records = await uow.list_requests(channel="telegram", user_id=str(mayor.chat_id))
         assert len(records) == 1
         rec = records[0]
-        assert rec.commune_name == "Giromagny" and rec.role == "maire" and rec.description == NEED
+        assert rec.commune_name == "Giromagny" and rec.role == "maire" and rec.description == clean_need(NEED)
         assert rec.stage == "idee" and rec.help_kinds == ["ingenierie"] and rec.budget is None and rec.timing is None
         assert rec.contact_name == NAME and rec.email == EMAIL and rec.phone and rec.phone.endswith("612345678")
         assert rec.matches
@@ -266,7 +267,7 @@ async def test_kill9_in_webhook_mode_the_update_is_delivered_again(fake, databas
         assert len(records) == 1
         rec = records[0]
         assert (rec.commune_name, rec.role, rec.description, rec.stage, rec.help_kinds, rec.contact_name,
-                rec.email) == ("Giromagny", "maire", NEED, "idee", ["ingenierie"], NAME, EMAIL)
+                rec.email) == ("Giromagny", "maire", clean_need(NEED), "idee", ["ingenierie"], NAME, EMAIL)
         await fake.wait_for_message(STAFF_CHAT, rec.reference, timeout=60)
         assert await bot.sigterm() == 0, bot.logs()[-3000:]
         assert len([m for m in fake.messages_to(STAFF_CHAT) if rec.reference in (m.text or "")]) == 1
