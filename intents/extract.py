@@ -12,6 +12,7 @@ Values are the intake's codes (roles ``maire``, ``adjoint``, ``president-epci``,
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.normalize import normalize
@@ -19,7 +20,7 @@ from intents.normalize import normalize
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
-    "find_bare_name",
+    "find_bare_name", "find_name_in_email",
 ]
 
 _MAX = 3000
@@ -251,13 +252,15 @@ def find_name_in_email(text: object) -> str | None:
         return None
     plain = _strip_accents(text[:_MAX])
     words = list(re.finditer(r"[A-Z][A-Za-z'’-]+", plain))
-    for i in range(len(words) - 1):
-        a, b = words[i], words[i + 1]
+    for a, b in zip(words, words[1:]):
         if plain[a.end():b.start()].strip():
             continue  # not side by side
         pair = {a.group(0).lower(), b.group(0).lower()}
-        if all(p in pair or any(w.startswith(p) and len(p) == 1 for w in pair) for p in parts[:2]) and \
-                pair & set(parts):
+
+        def spelled(part: str) -> bool:  # a whole word of the pair, or the initial of one (« s.marchand »)
+            return part in pair or (len(part) == 1 and any(w.startswith(part) for w in pair))
+
+        if pair & set(parts) and all(spelled(p) for p in parts[:2]):
             name = text[a.start():b.end()]
             if not any(w.lower() in _NOT_NAMES for w in name.split()):
                 return name
@@ -266,8 +269,6 @@ def find_name_in_email(text: object) -> str | None:
 
 def _strip_accents(text: str) -> str:
     """Same length as ``text``: each accented letter replaced by its base letter (offsets kept)."""
-    import unicodedata
-
     return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch) for ch in text)
 
 

@@ -124,19 +124,20 @@ class Reader:
             return None
 
     def commune_asked(self, text: str, facts: Facts) -> None:
-        if x.find_phone(text) or x.find_email_spoken(text):
-            # « Marie Dupont 06 12 34 56 78 » at the commune question: the contact, not the commune « Marie » (06)
+        contact = bool(x.find_phone(text) or x.find_email_spoken(text))
+        if contact:
             text = x.strip_contact(text)
-            res = self._resolve(text) if v.meaningful_words(text) else None
+        res = self._resolve(text) if not contact or v.meaningful_words(text) else None
+        if contact:
+            # « Marie Dupont 06 12 34 56 78 » at the commune question: the contact, not the commune « Marie » (06)
             place = self.candidate(res.resolved) if res is not None and res.resolved else None
             if place is None or place["outside"]:
                 name = v.validate_name(x.find_bare_name(text) or "")
-                if name or not v.meaningful_words(text):
+                if name or res is None:
                     if name:
                         facts.values["name"] = name
                     facts.problem = T.COMMUNE_NOT_FOUND
                     return
-        res = self._resolve(text)
         if res is not None and res.resolved:
             fb = next((c for c in res.candidates if c.code == res.resolved), None)
             c = self.candidate(res.resolved, fallback=fb)
