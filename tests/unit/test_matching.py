@@ -191,6 +191,7 @@ def test_unknown_commune_code_is_ignored(kb: KnowledgeBase) -> None:
         ("crues et inondations", ThemeId.RISQUES),
         ("la fibre et la 4G", ThemeId.NUMERIQUE),
         ("commerces fermés en centre-bourg", ThemeId.REVITALISATION),
+        ("la salle polyvalente est chauffée au fioul, on veut passer aux granulés", ThemeId.ENERGIE),
     ],
 )
 def test_detect_themes(kb: KnowledgeBase, text: str, theme: ThemeId) -> None:
