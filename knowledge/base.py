@@ -57,7 +57,7 @@ class KnowledgeBase:
         data_dir: str | Path | None = None,
         territory: Any = None,
         *,
-        response_days: int = 5,
+        response_days: int | None = None,
         guichet_url: str | None = None,
     ) -> "KnowledgeBase":
         """Load offers, FAQ, themes and the territory referential once (< 1 s), and build the indexes.

@@ -189,11 +189,15 @@ def run_match(
 
 
 # --- faq -----------------------------------------------------------------------------------------------------------
-def _response_days() -> int:
+def _response_days() -> int | None:
+    """GUICHET_RESPONSE_DAYS as the application reads it: unset or empty means no commitment (issue 21)."""
+    raw = os.environ.get("GUICHET_RESPONSE_DAYS", "").strip()
+    if not raw:
+        return None
     try:
-        return max(0, int(os.environ.get("GUICHET_RESPONSE_DAYS", "5").strip() or 5))
+        return max(0, int(raw))
     except ValueError:
-        return 5
+        return None
 
 
 @_data_errors

@@ -229,3 +229,4 @@ class AnswerPhrases(Strict):
     programmes: dict[str, ProgrammePhrases]
     contacts: dict[str, str]
     commitment: str
+    no_commitment: str  # GUICHET_RESPONSE_DAYS unset: no delay is promised (issue 21)

@@ -197,7 +197,8 @@ class FilingMixin:
         await self.keep_originals(ref, with_need=True)
         await self.remember_person()
         self.finish_draft(ref)
-        return self.menu(T.filed(ref) + "\n\n" + T.commitment(self.settings.response_days) + "\n\n" + T.MENU_PROMPT)
+        promise = T.commitment(self.settings.response_days)  # "" unless the préfecture set a commitment (issue 21)
+        return self.menu(T.filed(ref) + "\n\n" + (promise + "\n\n" if promise else "") + T.MENU_PROMPT)
 
     async def keep_originals(self, ref: str, with_need: bool = False) -> None:
         """The person's own words, attached to the request for staff (request history): their messages, and, for a

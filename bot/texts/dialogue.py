@@ -405,9 +405,12 @@ def filed(reference: str) -> str:
     )
 
 
-def commitment(days: int) -> str:
-    """The guichet's response commitment (setting GUICHET_RESPONSE_DAYS), shown when a request is filed (issue 10)."""
-    return f"Engagement : un premier contact de l'équipe de la préfecture sous {days} jours ouvrés."
+def commitment(days: int | None) -> str:
+    """The guichet's response commitment (setting GUICHET_RESPONSE_DAYS), shown when a request is filed (issue 10).
+    Unset: no promise at all (issue 21): "" (``filed`` already says the person is told at each step)."""
+    if days is None:
+        return ""
+    return f"Engagement de la préfecture : un premier contact de son équipe sous {days} jours ouvrés."
 
 
 # --- my requests --------------------------------------------------------------------------------------------------
