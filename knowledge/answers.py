@@ -148,10 +148,11 @@ class Answerer:
         lines = []
         if verified is not None:
             lines.append(f["verified"].format(date=fr_date(verified)))
-            if months_between(verified, self._today()) >= STALE_MONTHS:
-                lines.append(f["old"].format(months=STALE_MONTHS))
+        # at most one warning line, the most important (issue 21): an uncertain status before old facts
         if uncertain:
             lines.append(f["uncertain"])
+        elif verified is not None and months_between(verified, self._today()) >= STALE_MONTHS:
+            lines.append(f["old"].format(months=STALE_MONTHS))
         return "\n".join(lines)
 
     def offer_freshness(self, offer_id: str) -> str:

@@ -332,6 +332,11 @@ def offer_details(name: str, summary: str, eligibility: str, how_to_apply: str, 
     return text + f"\n\nSource : {url}"
 
 
+def offer_warning(commune: str | None, warning: str) -> str:
+    """The one warning shown with an offer's details (issue 21)."""
+    return f"⚠️ Pour {commune} : {warning}" if commune else f"⚠️ {warning}"
+
+
 def offer_warnings_for(commune: str, warnings: list[str]) -> str:
     return f"Pour {commune} :\n" + "\n".join(f"⚠️ {w}" for w in warnings)
 

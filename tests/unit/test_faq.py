@@ -209,11 +209,14 @@ def test_old_or_uncertain_facts_say_so_in_one_line(kb10) -> None:
     assert "plus de 12 mois" not in fixed.freshness(_dt.date(2025, 12, 1))
     assert "incertain" in fixed.freshness(_dt.date(2026, 11, 1), uncertain=True)
     assert months_between(_dt.date(2025, 11, 30), today) == 12
-    # DETR's status is uncertain for 2026 (merger proposal): its FAQ answer says so
+    # at most one warning line (issue 21): an uncertain status comes before old facts
+    both = fixed.freshness(_dt.date(2020, 1, 1), uncertain=True)
+    assert both.count("⚠️") == 1 and "incertain" in both
+    # DETR in 2026 (issue 21): the merger of article 74 was abandoned; the answer says so, with no uncertain line
     detr = kb10.answer("c'est quoi la DETR ?")
-    assert "incertain" in detr.text and "75 000" in detr.text
+    assert "abandonnée" in detr.text and "75 000" in detr.text and "incertain" not in detr.text
     # an offer's details carry its date (and "plus de 12 mois" when old)
-    assert "Informations vérifiées le 30/11/2026." in kb10.offer_freshness("detr")
+    assert "Informations vérifiées le 05/02/2026." in kb10.offer_freshness("detr")
     assert "plus de 12 mois" in fixed.offer_freshness("caf-equipements-petite-enfance")
     assert kb10.offer_freshness("inconnue") == ""
 
