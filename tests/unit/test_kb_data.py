@@ -540,3 +540,24 @@ def test_stale_is_empty_for_the_programmes_mayors_ask_most() -> None:
     hit = [it for it in stale if it["id"] in ids or faq.get(it["id"]) in ids
            or it["id"].split(":")[0] in {"acv", "pvd", "villages-d-avenir", "france-services"}]
     assert not hit, hit
+
+
+def test_the_review_sample_command_works(capsys) -> None:
+    """Issue 21: the command of docs/knowledge-base.md draws 20 facts at random, reproducibly, each with a source."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "sample_facts.py"
+    spec = importlib.util.spec_from_file_location("sample_facts", path)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    seed, rows = mod.sample(20, 20261206)
+    assert len(rows) == 20 and mod.sample(20, 20261206)[1] == rows and seed == 20261206
+    assert all(r["source"].startswith("http") or r["source"] == "guichet" for r in rows)
+    kinds = {r["kind"] for r in mod.facts()}
+    assert {"offer", "local", "faq", "list", "contact"} <= kinds
+    assert mod.main(["--n", "20", "--seed", "7"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("\n| ") == 21 and "seed 7" in table  # header + 20 rows
+    assert mod.main(["--json", "--n", "2", "--seed", "7"]) == 0
+    assert json.loads(capsys.readouterr().out)["seed"] == 7
