@@ -111,7 +111,10 @@ def test_uncertain_facts_are_marked():
     # the press-only or partial facts must not look sure
     assert offers["avenir-montagnes"].eligibility.uncertain
     assert offers["villages-d-avenir"].local["90"].uncertain
-    assert offers["territoires-d-industrie"].local["90"].uncertain
+    assert offers["operation-de-revitalisation-de-territoire"].local["90"].uncertain  # only one ORT is public
+    # Territoires d'industrie 2023-2027: now from the ANCT's own list (issue 21), no longer a press-only fact
+    ti = offers["territoires-d-industrie"].local["90"]
+    assert not ti.uncertain and any("superposeur-anct" in str(s.url) for s in ti.sources)
     weak = [s for o in offers.values() for s in o.sources if s.confidence is not Confidence.SURE]
     assert weak, "secondary and uncertain sources are tagged"
 
