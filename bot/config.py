@@ -67,10 +67,14 @@ class Settings(BaseSettings):
 
     # Commitment to the person: set only by the préfecture's decision (docs/operations.md). Unset (the default): no
     # delay is ever promised; filings and the delay question say staff answer as soon as they can (issue 21).
-    response_days: int | None = Field(None, description="first contact within this many working days (Mon-Fri, public holidays left out); unset: no commitment")
+    response_days: int | None = Field(
+        None, description="first contact within this many working days (Mon-Fri, public holidays left out); unset: none"
+    )
     # Staff-side only (console « en retard » view, dashboard): when no commitment is set, a request still new after this
     # many working days is shown as late to staff. Never shown to the person, never a promise.
-    late_after_days: int = Field(5, description="staff-side: working days after which a new request is shown late when no commitment is set")
+    late_after_days: int = Field(
+        5, description="staff-side: working days after which a new request is shown late when no commitment is set"
+    )
 
     # Web (staff console under /console/, mayors' web chat at /)
     web_host: str = "127.0.0.1"

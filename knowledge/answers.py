@@ -6,7 +6,8 @@
    and a programme, label or list (ACV, PVD, ORT, QPV, France services, Villages d'avenir, Territoires d'industrie,
    montagne, CRTE) is answered for that place from the membership lists of ``knowledge/data/territory``: yes, no (only
    when the list is complete), or "not in the list we have, ask …" (incomplete list), with what it means, the list's
-   source and the date it was checked. « quelles aides pour X ? » lists X's memberships and the offers that fit.
+   source and the date of its data (« Données : liste ANCT … (septembre 2024) », issue 21). « quelles aides pour
+   X ? » lists X's memberships and the offers that fit.
    A place outside the deployment's département is told which préfecture serves it.
 2. Otherwise the FAQ (``FaqIndex``) answers; its answers may use the deployment's fields ({contacts}, {commitment},
    {response_days}) from ``knowledge/data/deployment/<dep>.yaml`` and the ``response_days`` setting.
@@ -123,7 +124,7 @@ class Answerer:
         self.deployment = deployment
         self.response_days = int(response_days) if response_days is not None else None
         self._match = match
-        self.guichet_url = guichet_url or "http://127.0.0.1:8000"
+        self.guichet_url = guichet_url  # kept for callers; never shown as a source (issue 21)
         self.referential_date = referential_date
         self._today = today or dt.date.today
         self._patterns = {k: re.compile(v) for k, v in PROGRAMME_PATTERNS.items() if k in phrases.programmes}

@@ -23,8 +23,9 @@ QUESTIONS = {
         {"say": "on est PVD à Giromagny ?", "expect": ["Giromagny est lauréate de Petites villes de demain"]},
         {"say": "Lepuix est-elle lauréate Villages d'avenir ?",
          "expect": ["n'est pas dans la liste", "pas un « non »", "03 84 57 00 07"]},
-        {"say": "qui contacter à la préfecture", "expect": ["1 rue Bartholdi", "03 84 57 00 07", "ddt@territoire-de-belfort.gouv.fr",
-                                                           "(fiche publiée le 22/12/2023)", "(fiche publiée le 23/10/2023)"]},
+        {"say": "qui contacter à la préfecture",
+         "expect": ["1 rue Bartholdi", "03 84 57 00 07", "ddt@territoire-de-belfort.gouv.fr",
+                    "(fiche publiée le 22/12/2023)", "(fiche publiée le 23/10/2023)"]},
         # issue 21: no GUICHET_RESPONSE_DAYS → no delay promised, and the source is never the guichet's address
         {"say": "combien de temps pour avoir une réponse",
          "expect": ["Aucun délai de réponse n'est fixé", "dès qu'elle le peut", "prévenu à chaque changement",
