@@ -384,6 +384,10 @@ class Answerer:
             if info.list is not None and info.member is True:
                 held.add(pp.offer or "")
                 label = pp.label + (f" ({info.via_epci})" if info.via_epci else "")
+                if info.list.as_of is not None:  # each membership with the date of its data (issue 21)
+                    key = "aids_item_day" if info.list.as_of_precision == "day" else "aids_item_date"
+                    label += self.phrases.place.get(key, " ({date})").format(
+                        date=fr_data_date(info.list.as_of, info.list.as_of_precision))
                 items.append(label)
                 checked.append(info.list.checked)
                 if info.list.sources:

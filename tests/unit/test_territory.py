@@ -446,6 +446,9 @@ def test_every_membership_answer_is_dated_with_its_data(kb10) -> None:
         a = kb10.answer(q["q"], commune_code=q.get("commune"))
         if a is not None and a.id.startswith("territoire-") and a.member is not None:
             assert "Données : " in a.text, (q["q"], a.text)
+    aids = kb10.answer("quelles aides pour Giromagny ?")
+    assert "Petites villes de demain (données de septembre 2024)" in aids.text
+    assert "(ORT) (données du 21/02/2020)" in aids.text
 
 
 def test_outside_the_departement_is_told_its_prefecture(kb10) -> None:
