@@ -360,7 +360,9 @@ class Answerer:
         uncertain = (offer is not None and offer.status == "incertain") or (ml is not None and ml.confidence == "uncertain")
         source = str(ml.sources[0].url) if ml is not None and ml.sources else (str(offer.url) if offer else ANCT_URL)
         # the date of the data (« liste ANCT de septembre 2024 »), not the day the list was re-read (issue 21)
-        lines = "\n".join(filter(None, [self.data_line(ml), self.phrases.freshness["uncertain"] if uncertain else ""]))
+        # the uncertain line only after a « yes »: a « not in our list » already says to ask (one warning at most)
+        warn = uncertain and member is True
+        lines = "\n".join(filter(None, [self.data_line(ml), self.phrases.freshness["uncertain"] if warn else ""]))
         return FaqAnswer(
             id=f"territoire-{programme}",
             programme=pp.offer if offer is not None else None,

@@ -498,7 +498,7 @@ def test_the_most_important_warning_comes_first() -> None:
     order = ranked(vda, ["Réservé aux communes rurales.", "Calendrier incertain : à vérifier avant de compter dessus."])
     assert order[0] == "Réservé aux communes rurales." and order[1].startswith("Le programme")
     assert kb.offer_warning("fonds-vert", "90052").startswith("En 2026")
-    assert kb.offer_warning("conseillers-numeriques").startswith("L'État cesse de financer")
+    assert kb.offer_warning("conseillers-numeriques").startswith("L'État prévoit de cesser de financer")
     # offers with no warning of their own and nothing to say for the commune show none
     assert kb.offer_warning("dsil", "90052") is None and kb.offer_warning("france-services", "90052") is None
 
