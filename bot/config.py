@@ -65,8 +65,16 @@ class Settings(BaseSettings):
     flood_max_messages: int = 40
     flood_window_seconds: int = 60
 
-    # Commitment to the person (data of the deployment; shown when a request is filed, flagged in the digest)
-    response_days: int = Field(5, description="first contact within this many working days (Mon-Fri, public holidays left out)")
+    # Commitment to the person: set only by the préfecture's decision (docs/operations.md). Unset (the default): no
+    # delay is ever promised; filings and the delay question say staff answer as soon as they can (issue 21).
+    response_days: int | None = Field(
+        None, description="first contact within this many working days (Mon-Fri, public holidays left out); unset: none"
+    )
+    # Staff-side only (console « en retard » view, dashboard): when no commitment is set, a request still new after this
+    # many working days is shown as late to staff. Never shown to the person, never a promise.
+    late_after_days: int = Field(
+        5, description="staff-side: working days after which a new request is shown late when no commitment is set"
+    )
 
     # Web (staff console under /console/, mayors' web chat at /)
     web_host: str = "127.0.0.1"
@@ -120,6 +128,19 @@ class Settings(BaseSettings):
             value = "0" + value
         return value
 
+
+    @field_validator("response_days", mode="before")
+    @classmethod
+    def _days(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None  # GUICHET_RESPONSE_DAYS= (empty): no commitment
+        return value
+
+    @property
+    def late_days(self) -> int:
+        """Working days after which staff see a new request as late: the commitment when the préfecture set one, else
+        ``late_after_days`` (staff-side triage only)."""
+        return self.response_days if self.response_days is not None else self.late_after_days
 
     @field_validator("public_url")
     @classmethod

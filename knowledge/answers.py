@@ -6,7 +6,8 @@
    and a programme, label or list (ACV, PVD, ORT, QPV, France services, Villages d'avenir, Territoires d'industrie,
    montagne, CRTE) is answered for that place from the membership lists of ``knowledge/data/territory``: yes, no (only
    when the list is complete), or "not in the list we have, ask …" (incomplete list), with what it means, the list's
-   source and the date it was checked. « quelles aides pour X ? » lists X's memberships and the offers that fit.
+   source and the date of its data (« Données : liste ANCT … (septembre 2024) », issue 21). « quelles aides pour
+   X ? » lists X's memberships and the offers that fit.
    A place outside the deployment's département is told which préfecture serves it.
 2. Otherwise the FAQ (``FaqIndex``) answers; its answers may use the deployment's fields ({contacts}, {commitment},
    {response_days}) from ``knowledge/data/deployment/<dep>.yaml`` and the ``response_days`` setting.
@@ -66,6 +67,20 @@ def fr_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+ANCT_URL = "https://agence-cohesion-territoires.gouv.fr/"
+
+
+def fr_data_date(day: dt.date, precision: str = "day") -> str:
+    """The date of a piece of data as its source gives it: « 21/02/2020 », « septembre 2024 » or « 2018 »."""
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return f"{MONTHS_FR[day.month - 1]} {day.year}"
+    return fr_date(day)
+
+
 def months_between(old: dt.date, new: dt.date) -> int:
     months = (new.year - old.year) * 12 + (new.month - old.month)
     return months - 1 if new.day < old.day else months
@@ -95,7 +110,7 @@ class Answerer:
         phrases: AnswerPhrases,
         deployment: Deployment | None = None,
         *,
-        response_days: int = 5,
+        response_days: int | None = None,
         match: Callable[..., list[Any]] | None = None,
         guichet_url: str | None = None,
         referential_date: dt.date | None = None,
@@ -107,9 +122,9 @@ class Answerer:
         self.departement = departement
         self.phrases = phrases
         self.deployment = deployment
-        self.response_days = int(response_days)
+        self.response_days = int(response_days) if response_days is not None else None
         self._match = match
-        self.guichet_url = guichet_url or "http://127.0.0.1:8000"
+        self.guichet_url = guichet_url  # kept for callers; never shown as a source (issue 21)
         self.referential_date = referential_date
         self._today = today or dt.date.today
         self._patterns = {k: re.compile(v) for k, v in PROGRAMME_PATTERNS.items() if k in phrases.programmes}
@@ -134,10 +149,11 @@ class Answerer:
         lines = []
         if verified is not None:
             lines.append(f["verified"].format(date=fr_date(verified)))
-            if months_between(verified, self._today()) >= STALE_MONTHS:
-                lines.append(f["old"].format(months=STALE_MONTHS))
+        # at most one warning line, the most important (issue 21): an uncertain status before old facts
         if uncertain:
             lines.append(f["uncertain"])
+        elif verified is not None and months_between(verified, self._today()) >= STALE_MONTHS:
+            lines.append(f["old"].format(months=STALE_MONTHS))
         return "\n".join(lines)
 
     def offer_freshness(self, offer_id: str) -> str:
@@ -145,6 +161,15 @@ class Answerer:
         The uncertain status is said by the details themselves (``bot.texts.dialogue.offer_details``)."""
         offer = self.offers.get(offer_id)
         return self.freshness(offer.last_verified) if offer is not None else ""
+
+    def data_line(self, ml: Any) -> str:
+        """« Données : <name> (<date of the data>). » for a membership list; "" without a name or a date."""
+        if ml is None or ml.as_of is None:
+            return ""
+        name = ml.data_name or (ml.sources[0].title if ml.sources and ml.sources[0].title else None)
+        if not name:
+            return ""
+        return self.phrases.place["data"].format(name=name, date=fr_data_date(ml.as_of, ml.as_of_precision))
 
     def contacts_text(self) -> str:
         c = self.phrases.contacts
@@ -161,15 +186,18 @@ class Answerer:
                     address=c["address"].format(address=p.address) if p.address else "",
                     phone=c["phone"].format(phone=p.phone) if p.phone else "",
                     email=c["email"].format(email=p.email) if p.email else "",
+                    # each line its own record's date (issue 21): the records of one directory differ
+                    as_of=c["as_of"].format(date=fr_date(p.as_of)) if p.as_of and "as_of" in c else "",
                 )
             )
         if dep is not None and dep.operators_via_prefecture:
             lines.append(c["operators"].format(operators=", ".join(dep.operators_via_prefecture)))
-        first = people[0]
-        lines.append(c["source"].format(url=first.source, as_of=fr_date(first.as_of or first.verified)))
         return "\n".join(lines)
 
     def commitment_text(self) -> str:
+        """The préfecture's commitment when the deployment set one; otherwise no delay at all (issue 21)."""
+        if self.response_days is None:
+            return self.phrases.no_commitment
         return self.phrases.commitment.format(days=self.response_days)
 
     # --- FAQ ----------------------------------------------------------------------------------------------------------
@@ -183,8 +211,8 @@ class Answerer:
         verified = entry.verified if entry is not None else None
         if "{" in body:
             body = body.format_map(_Safe(self._fields()))
-        if source == "guichet":
-            source = self.guichet_url
+        if source == "guichet":  # this guichet's own rules: named as such, never its own address (issue 21)
+            source = self.phrases.source_guichet
         if "{contacts}" in (entry.answer if entry else "") and self.deployment and self.deployment.service:
             source = str(self.deployment.service.source)
             verified = min(filter(None, [verified, self.deployment.service.verified]), default=None)
@@ -208,7 +236,7 @@ class Answerer:
         return {
             "contacts": self.contacts_text(),
             "commitment": self.commitment_text(),
-            "response_days": str(self.response_days),
+            "response_days": str(self.response_days) if self.response_days is not None else "",
             "departement_name": self._dep_name(self.departement),
         }
 
@@ -314,8 +342,8 @@ class Answerer:
         elif info.member is True:
             if info.via_epci:
                 main = p["member_via_epci"].format(place=place.name, yes=pp.is_member, epci=info.via_epci)
-            elif programme in SINCE and ml.as_of is not None:
-                main = p["member_since"].format(place=place.name, yes=pp.is_member, year=ml.as_of.year)
+            elif programme in SINCE and ml.since_year is not None:  # as_of is the data's date, not the selection's
+                main = p["member_since"].format(place=place.name, yes=pp.is_member, year=ml.since_year)
             else:
                 main = p["member"].format(place=place.name, yes=pp.is_member)
             body = f"{main} : {pp.meaning}"
@@ -323,11 +351,18 @@ class Answerer:
             body = p["not_member_complete"].format(place=place.name, no=pp.not_member, dep_name=dep_name) + ". " + _cap(pp.meaning)
         else:
             body = p["not_in_list"].format(place=place.name, label=pp.label, dep_name=dep_name, whom=whom)
+        if info.member is True and not info.via_epci and ml is not None:
+            detail = next((m.detail for m in ml.members if m.code == place.code and m.detail), None)
+            if detail:
+                body += " " + _cap(detail)
         verified = ml.checked if ml is not None else None
         offer = self.offers.get(pp.offer or "")
         uncertain = (offer is not None and offer.status == "incertain") or (ml is not None and ml.confidence == "uncertain")
-        source = str(ml.sources[0].url) if ml is not None and ml.sources else (str(offer.url) if offer else self.guichet_url)
-        lines = self.freshness(verified, uncertain)
+        source = str(ml.sources[0].url) if ml is not None and ml.sources else (str(offer.url) if offer else ANCT_URL)
+        # the date of the data (« liste ANCT de septembre 2024 »), not the day the list was re-read (issue 21)
+        # the uncertain line only after a « yes »: a « not in our list » already says to ask (one warning at most)
+        warn = uncertain and member is True
+        lines = "\n".join(filter(None, [self.data_line(ml), self.phrases.freshness["uncertain"] if warn else ""]))
         return FaqAnswer(
             id=f"territoire-{programme}",
             programme=pp.offer if offer is not None else None,
@@ -351,6 +386,10 @@ class Answerer:
             if info.list is not None and info.member is True:
                 held.add(pp.offer or "")
                 label = pp.label + (f" ({info.via_epci})" if info.via_epci else "")
+                if info.list.as_of is not None:  # each membership with the date of its data (issue 21)
+                    key = "aids_item_day" if info.list.as_of_precision == "day" else "aids_item_date"
+                    label += self.phrases.place.get(key, " ({date})").format(
+                        date=fr_data_date(info.list.as_of, info.list.as_of_precision))
                 items.append(label)
                 checked.append(info.list.checked)
                 if info.list.sources:
@@ -373,7 +412,7 @@ class Answerer:
             id="territoire-aides",
             programme=None,
             text="\n".join(lines) + ("\n\n" + fresh if fresh else ""),
-            source=sources[0] if sources else self.guichet_url,
+            source=sources[0] if sources else ANCT_URL,
             confidence=1.0,
             place=place.code,
             member=None,

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from knowledge.faq import FaqAnswer, FaqIndex
 from knowledge.loader import load_deployment, load_faq, load_offers, load_phrases, load_themes, referential_date
 from knowledge.schema import FaqEntry, Offer, Theme, ThemeId
 from knowledge.search import Match, Matcher, MatchResult
+from knowledge.warnings import one_warning
 
 
 def place_names(territory: Any, departement: str) -> list[str]:
@@ -57,7 +58,7 @@ class KnowledgeBase:
         data_dir: str | Path | None = None,
         territory: Any = None,
         *,
-        response_days: int = 5,
+        response_days: int | None = None,
         guichet_url: str | None = None,
     ) -> "KnowledgeBase":
         """Load offers, FAQ, themes and the territory referential once (< 1 s), and build the indexes.
@@ -120,14 +121,20 @@ class KnowledgeBase:
     def match(
         self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
     ) -> list[Match]:
-        """Offers for a need, best first. ``themes``: themes the person confirmed or corrected (ids or values)."""
-        return self.matcher.match(text, commune_code=commune_code, limit=limit, themes=themes)
+        """Offers for a need, best first. ``themes``: themes the person confirmed or corrected (ids or values).
+        Each carries at most one warning, the most important (``knowledge.warnings``, issue 21)."""
+        return [self._one_warning(m) for m in self.matcher.match(text, commune_code=commune_code, limit=limit,
+                                                                 themes=themes)]
+
+    def _one_warning(self, m: Match) -> Match:
+        return replace(m, warnings=one_warning(self.offers.get(m.id), list(m.warnings)))
 
     def match_with_confidence(
         self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
     ) -> MatchResult:
         """As ``match``, with ``unsure``: True when no offer clearly fits (say so and let a person look)."""
-        return self.matcher.match_with_confidence(text, commune_code=commune_code, limit=limit, themes=themes)
+        result = self.matcher.match_with_confidence(text, commune_code=commune_code, limit=limit, themes=themes)
+        return replace(result, results=[self._one_warning(m) for m in result.results])
 
     def answer(self, text: str, commune_code: str | None = None) -> FaqAnswer | None:
         """The answer to a question (FAQ, or about a place: the one named, or ``commune_code``, the person's own), with
@@ -158,5 +165,20 @@ class KnowledgeBase:
         return self.matcher.detect_themes(text)
 
     def eligibility(self, offer_id: str, commune_code: str | None) -> tuple[bool | None, list[str], list[str]]:
-        """(eligible, reasons, warnings) of one offer for one commune, e.g. for an offer's details."""
-        return self.matcher.eligibility(offer_id, commune_code)
+        """(eligible, reasons, warnings) of one offer for one commune, e.g. for an offer's details; at most one
+        warning, the most important (issue 21)."""
+        eligible, reasons, warnings = self.matcher.eligibility(offer_id, commune_code)
+        return eligible, reasons, one_warning(self.offers.get(offer_id), list(warnings))
+
+    def offer_warning(self, offer_id: str, commune_code: str | None = None) -> str | None:
+        """The one warning to show with an offer's details (for this commune when given), or None (issue 21)."""
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return None
+        warnings: list[str] = []
+        try:
+            _, _, warnings = self.matcher.eligibility(offer_id, commune_code)
+        except Exception:  # noqa: BLE001 - the offer's own warning still stands
+            warnings = []
+        picked = one_warning(offer, list(warnings))
+        return picked[0] if picked else None

@@ -162,11 +162,15 @@ def run_match(
         return EXIT_USAGE
 
     def compute(query: str) -> dict[str, Any]:
+        from knowledge.warnings import one_warning
+
         outcome = matcher.match_with_confidence(query, commune_code=code, limit=10, themes=themes or None)
         return {
             "query": query,
             "results": [
-                {"id": m.id, "name": m.name, "score": m.score, "reasons": list(m.reasons), "warnings": list(m.warnings)}
+                {"id": m.id, "name": m.name, "score": m.score, "reasons": list(m.reasons),
+                 # at most one warning, the most important, as the dialogue shows it (issue 21)
+                 "warnings": one_warning(matcher.offers.get(m.id), list(m.warnings))}
                 for m in outcome.results
             ],
             "unsure": bool(outcome.unsure),
@@ -189,11 +193,15 @@ def run_match(
 
 
 # --- faq -----------------------------------------------------------------------------------------------------------
-def _response_days() -> int:
+def _response_days() -> int | None:
+    """GUICHET_RESPONSE_DAYS as the application reads it: unset or empty means no commitment (issue 21)."""
+    raw = os.environ.get("GUICHET_RESPONSE_DAYS", "").strip()
+    if not raw:
+        return None
     try:
-        return max(0, int(os.environ.get("GUICHET_RESPONSE_DAYS", "5").strip() or 5))
+        return max(0, int(raw))
     except ValueError:
-        return 5
+        return None
 
 
 @_data_errors

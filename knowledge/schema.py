@@ -140,6 +140,16 @@ class Offer(Strict):
     local: dict[str, LocalFacts] = Field(default_factory=dict)  # key: département code ("90")
     # A usual partner outside this guichet (DRAC, Fondation du patrimoine, CAF…): shown as a pointer, marked as such.
     outside_guichet: bool = False
+    # Issue 21: the one warning of this offer, only when it changes what a mayor does in the next 12 months (an end
+    # date, a budget cut); plain French, one sentence, from the offer's sources. Never a generic "à vérifier".
+    warning: str | None = None
+
+    @field_validator("warning")
+    @classmethod
+    def _warning_len(cls, value: str | None) -> str | None:
+        if value is not None and not 20 <= len(value) <= 220:
+            raise ValueError("warning must be one sentence of 20 to 220 characters")
+        return value
 
     @field_validator("id")
     @classmethod
@@ -229,3 +239,4 @@ class AnswerPhrases(Strict):
     programmes: dict[str, ProgrammePhrases]
     contacts: dict[str, str]
     commitment: str
+    no_commitment: str  # GUICHET_RESPONSE_DAYS unset: no delay is promised (issue 21)

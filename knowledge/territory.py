@@ -99,6 +99,7 @@ class MembershipMember(BaseModel):
     code: str
     name: str  # as in the referential; checked by the tests
     note: str | None = None
+    detail: str | None = None  # French, shown after the "yes" (e.g. an ORT's end date); facts from the list's sources
 
 
 class MembershipList(BaseModel):
@@ -109,7 +110,10 @@ class MembershipList(BaseModel):
     departement: str
     confidence: Literal["sure", "secondary", "uncertain"]
     complete: bool  # False: other places may belong too (never conclude "not a member")
-    as_of: dt.date | None = None  # date of the facts in the source
+    as_of: dt.date | None = None  # date of the data in the source (not the day it was re-read), shown to the person
+    as_of_precision: Literal["day", "month", "year"] = "day"  # how much of as_of the source gives
+    data_name: str | None = None  # French name of the data, shown with its date (« liste ANCT des lauréats »)
+    since_year: int | None = None  # year the members were selected (« lauréate depuis 2018 »), when the sources say it
     checked: dt.date  # date this list was last compared with its sources
     applies_to_member_communes: bool = False  # an EPCI listed here passes the membership to its communes
     sources: list[MembershipSource] = Field(default_factory=list)

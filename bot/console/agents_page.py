@@ -31,7 +31,7 @@ async def agents_page(request: Request, agent: Agent = Depends(require(ADMIN))) 
     settings = [
         (T.SET_PUBLIC_URL, s.public_url),
         (T.SET_PROCONNECT, s.proconnect_issuer if s.proconnect_issuer and s.proconnect_client_id else T.SET_NO),
-        (T.SET_RESPONSE_DAYS, str(s.response_days)),
+        (T.SET_RESPONSE_DAYS, str(s.response_days) if s.response_days is not None else T.SET_RESPONSE_DAYS_UNSET),
         (T.SET_DEPARTEMENT, s.departement),
         (T.SET_STAFF_CHAT, T.SET_YES if s.staff_chat_id else T.SET_NO),
     ]

@@ -74,7 +74,7 @@ def _epcis(request: Request) -> list[tuple[str, str]]:
 async def _compute(request: Request, period: D.Period, filters: D.Filters) -> D.Dashboard:
     app = guichet(request)
     async with app.store.unit(readonly=True) as uow:
-        return await D.CACHE.compute(uow, period, filters, response_days=app.settings.response_days)
+        return await D.CACHE.compute(uow, period, filters, response_days=app.settings.late_days)
 
 
 def _shortcuts(today: dt.date) -> list[tuple[str, D.Period]]:
@@ -111,10 +111,10 @@ async def report_page(request: Request, agent: Agent = Depends(require(DASHBOARD
     period, filters = _period(request), _filters(request)
     app = guichet(request)
     async with app.store.unit(readonly=True) as uow:
-        board = await D.CACHE.compute(uow, period, filters, response_days=app.settings.response_days,
+        board = await D.CACHE.compute(uow, period, filters, response_days=app.settings.late_days,
                                       communes_limit=REPORT_COMMUNES)
         rows = []
-        async for row in D.export_rows(uow, period, filters, response_days=app.settings.response_days):
+        async for row in D.export_rows(uow, period, filters, response_days=app.settings.late_days):
             rows.append(row)
             if len(rows) > REPORT_LIST_LIMIT:
                 break
@@ -138,7 +138,7 @@ async def _export_stream(request: Request, agent: Agent, kind: str) -> Response:
             writer = csv.writer(buf, delimiter=D.CSV_DELIMITER, lineterminator="\r\n")
             buf.write("\ufeff")
             async with app.store.unit(readonly=True) as uow:
-                async for row in D.export_rows(uow, period, filters, response_days=app.settings.response_days):
+                async for row in D.export_rows(uow, period, filters, response_days=app.settings.late_days):
                     writer.writerow([D._csv_safe(v) for v in row])
                     if buf.tell() > 256 * 1024:
                         yield buf.getvalue().encode("utf-8")
@@ -149,7 +149,7 @@ async def _export_stream(request: Request, agent: Agent, kind: str) -> Response:
         return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     async with app.store.unit(readonly=True) as uow:
-        await D.write_xlsx(uow, spool, period, filters, response_days=app.settings.response_days)
+        await D.write_xlsx(uow, spool, period, filters, response_days=app.settings.late_days)
     spool.seek(0)
 
     def chunks() -> Any:

@@ -42,7 +42,7 @@ async def inbox(request: Request, agent: Agent | None = Depends(current_agent)) 
     query = InboxQuery.from_params(request.query_params, TS.OPERATORS.keys())
     async with g.store.unit(readonly=True) as uow:
         # an htmx refresh swaps #resultats only: the views' counts, outside it, are not computed again
-        page = await inbox_page(uow, agent, query, g.settings.response_days,
+        page = await inbox_page(uow, agent, query, g.settings.late_days,
                                 with_counts=not request.headers.get("HX-Request"))
         agents = [a for a in await uow.list_agents(active_only=True) if a.role != ROLE_COMITE]
     agent_names = {str(a.id): a.name for a in agents}

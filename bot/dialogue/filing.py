@@ -105,10 +105,18 @@ class FilingMixin:
         local = (getattr(offer, "local", None) or {}).get(str(self.settings.departement))
         if local is not None and getattr(local, "uncertain", False):
             uncertain = True
+        code = self.draft.get("commune_code")
+        if hasattr(self.kb, "offer_warning"):  # issue 21: one warning per offer, the most important, nothing generic
+            text = T.offer_details(offer.name, offer.summary, elig.text, offer.how_to_apply, str(offer.url), False)
+            if hasattr(self.kb, "answerer") and self.kb.answerer is not None and offer.last_verified:
+                text += "\n" + self.kb.answerer.freshness(offer.last_verified).split("\n")[0]  # the date, no warning
+            warning = self.kb.offer_warning(offer_id, code)
+            if warning:
+                text += "\n\n" + T.offer_warning(self.draft.get("commune_name") if code else None, warning)
+            return text
         text = T.offer_details(offer.name, offer.summary, elig.text, offer.how_to_apply, str(offer.url), uncertain)
         if hasattr(self.kb, "offer_freshness"):  # issue 10: when its facts were verified
             text += "\n" + self.kb.offer_freshness(offer_id)
-        code = self.draft.get("commune_code")
         if code:
             try:
                 _, _, warnings = self.kb.eligibility(offer_id, code)
@@ -197,7 +205,8 @@ class FilingMixin:
         await self.keep_originals(ref, with_need=True)
         await self.remember_person()
         self.finish_draft(ref)
-        return self.menu(T.filed(ref) + "\n\n" + T.commitment(self.settings.response_days) + "\n\n" + T.MENU_PROMPT)
+        promise = T.commitment(self.settings.response_days)  # "" unless the préfecture set a commitment (issue 21)
+        return self.menu(T.filed(ref) + "\n\n" + (promise + "\n\n" if promise else "") + T.MENU_PROMPT)
 
     async def keep_originals(self, ref: str, with_need: bool = False) -> None:
         """The person's own words, attached to the request for staff (request history): their messages, and, for a

@@ -247,6 +247,7 @@ SETTINGS_HINT = "Les réglages viennent des variables d'environnement GUICHET_* 
 SET_PUBLIC_URL = "Adresse publique"
 SET_PROCONNECT = "ProConnect"
 SET_RESPONSE_DAYS = "Délai de premier contact (jours ouvrés)"
+SET_RESPONSE_DAYS_UNSET = "non fixé (aucun délai promis aux demandeurs)"
 SET_DEPARTEMENT = "Département"
 SET_STAFF_CHAT = "Groupe Telegram des agents"
 SET_YES = "configuré"

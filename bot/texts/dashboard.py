@@ -38,7 +38,10 @@ CLOSED = "closes"
 ROUTED = "orientées vers un opérateur"
 LATE = "hors délai d'engagement"
 LATE_WAITING = "dont {n} toujours sans réponse"
-COMMITMENT = "Engagement du guichet : une première action sous {days} jours ouvrés (du lundi au vendredi, hors jours fériés)."
+COMMITMENT = (
+    "Délai de référence : une première action sous {days} jours ouvrés (du lundi au vendredi, hors jours fériés) ; "
+    "c'est l'engagement fixé par la préfecture, ou à défaut un seuil de suivi interne, jamais promis aux demandeurs."
+)
 
 DELAYS_TITLE = "Délais (médianes)"
 DELAY_FIRST = "Jusqu'à la première action d'un agent"

@@ -332,6 +332,11 @@ def offer_details(name: str, summary: str, eligibility: str, how_to_apply: str, 
     return text + f"\n\nSource : {url}"
 
 
+def offer_warning(commune: str | None, warning: str) -> str:
+    """The one warning shown with an offer's details (issue 21)."""
+    return f"⚠️ Pour {commune} : {warning}" if commune else f"⚠️ {warning}"
+
+
 def offer_warnings_for(commune: str, warnings: list[str]) -> str:
     return f"Pour {commune} :\n" + "\n".join(f"⚠️ {w}" for w in warnings)
 
@@ -405,9 +410,12 @@ def filed(reference: str) -> str:
     )
 
 
-def commitment(days: int) -> str:
-    """The guichet's response commitment (setting GUICHET_RESPONSE_DAYS), shown when a request is filed (issue 10)."""
-    return f"Engagement : un premier contact de l'équipe de la préfecture sous {days} jours ouvrés."
+def commitment(days: int | None) -> str:
+    """The guichet's response commitment (setting GUICHET_RESPONSE_DAYS), shown when a request is filed (issue 10).
+    Unset: no promise at all (issue 21): "" (``filed`` already says the person is told at each step)."""
+    if days is None:
+        return ""
+    return f"Engagement de la préfecture : un premier contact de son équipe sous {days} jours ouvrés."
 
 
 # --- my requests --------------------------------------------------------------------------------------------------

@@ -209,11 +209,14 @@ def test_old_or_uncertain_facts_say_so_in_one_line(kb10) -> None:
     assert "plus de 12 mois" not in fixed.freshness(_dt.date(2025, 12, 1))
     assert "incertain" in fixed.freshness(_dt.date(2026, 11, 1), uncertain=True)
     assert months_between(_dt.date(2025, 11, 30), today) == 12
-    # DETR's status is uncertain for 2026 (merger proposal): its FAQ answer says so
+    # at most one warning line (issue 21): an uncertain status comes before old facts
+    both = fixed.freshness(_dt.date(2020, 1, 1), uncertain=True)
+    assert both.count("⚠️") == 1 and "incertain" in both
+    # DETR in 2026 (issue 21): the merger of article 74 was abandoned; the answer says so, with no uncertain line
     detr = kb10.answer("c'est quoi la DETR ?")
-    assert "incertain" in detr.text and "75 000" in detr.text
+    assert "abandonnée" in detr.text and "75 000" in detr.text and "incertain" not in detr.text
     # an offer's details carry its date (and "plus de 12 mois" when old)
-    assert "Informations vérifiées le 30/11/2026." in kb10.offer_freshness("detr")
+    assert "Informations vérifiées le 05/02/2026." in kb10.offer_freshness("detr")
     assert "plus de 12 mois" in fixed.offer_freshness("caf-equipements-petite-enfance")
     assert kb10.offer_freshness("inconnue") == ""
 
@@ -223,13 +226,21 @@ def test_contacts_come_from_the_deployment_data(kb10) -> None:
         a = kb10.answer(text)
         assert a is not None and a.id == "qui-contacter", text
         assert "03 84 57 00 07" in a.text and "sgc-direction@territoire-de-belfort.gouv.fr" in a.text
-        assert "{" not in a.text and a.source == "https://github.com/anct-carto/annuaire_delegues_anct"
+        assert "{" not in a.text
+        assert a.source == "https://github.com/anct-carto/annuaire_delegues_anct/blob/main/data/data_contacts.csv"
+        # each contact line carries its own record's date (issue 21): the two records differ
+        lines = a.text.splitlines()
+        assert any("Préfecture" in line and "22/12/2023" in line for line in lines)
+        assert any("DDT" in line and "23/10/2023" in line for line in lines)
+        assert "dotations" not in a.text  # the DDT's role is what the source says, nothing more
 
 
 def test_response_commitment_is_the_setting(kb10) -> None:
     a = kb10.answer("combien de temps pour avoir une réponse")
     assert a is not None and a.id == "delai-reponse" and "7 jours ouvrés" in a.text
-    assert a.source == "https://guichet.example"  # the guichet's own rules
+    # the guichet's own rules are named as such, never by the guichet's own address (issue 21)
+    assert a.source == "règles de fonctionnement de ce guichet, fixées par la préfecture"
+    assert "guichet.example" not in a.source and "127.0.0.1" not in a.source
     status = kb10.answer("où en est ma demande")
     assert status.id == "suivre-demande" and "mes demandes" in status.text
     assert "meilleurs délais" not in a.text
@@ -244,3 +255,38 @@ def test_a_deployment_without_contacts_says_whom_to_ask(kb10) -> None:
 def test_tomorrow_is_not_petites_villes_de_demain(kb10) -> None:
     assert kb10.answer("il fait quel temps demain a belfort") is None
     assert kb10.answer("c'est quoi petites villes de demain").programme == "petites-villes-de-demain"
+
+
+def test_no_commitment_unless_the_deployment_sets_one() -> None:
+    """Issue 21: GUICHET_RESPONSE_DAYS unset → no delay promised anywhere; the delay answer says staff answer as soon
+    as they can and that the person is told at each step."""
+    from knowledge.base import KnowledgeBase
+
+    kb = KnowledgeBase.load("90")  # no response_days: the default is no commitment
+    assert kb.answerer.response_days is None
+    for text in ("combien de temps pour avoir une réponse", "quand aurai je une reponse", "qui lit ma demande ?",
+                 "ou en est ma demande ?"):
+        a = kb.answer(text)
+        assert a is not None, text
+        assert "jours ouvrés" not in a.text and "Engagement" not in a.text and "{" not in a.text, (text, a.text)
+    a = kb.answer("quel est le delai de reponse")
+    assert a.id == "delai-reponse"
+    assert "dès qu'elle le peut" in a.text and "prévenu à chaque" in a.text
+    assert a.source.startswith("règles de fonctionnement")
+    assert kb.commitment_text() and "jours" not in kb.commitment_text()
+
+
+def test_no_answer_cites_the_guichets_own_address() -> None:
+    """Issue 21: a source is a public document, never the guichet's address (even when GUICHET_PUBLIC_URL is set)."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.loader import load_faq
+
+    kb = KnowledgeBase.load("90", guichet_url="https://guichet.example")
+    for entry in load_faq():
+        a = kb.answer(entry.questions[0])
+        if a is None:
+            continue
+        assert "127.0.0.1" not in a.source and "guichet.example" not in a.source, entry.id
+    for text in ("quelles aides pour Lepuix ?", "Lepuix est-elle en zone de montagne ?"):
+        a = kb.answer(text)
+        assert a is not None and a.source.startswith("http") and "guichet.example" not in a.source, text

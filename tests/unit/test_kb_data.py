@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -110,7 +111,10 @@ def test_uncertain_facts_are_marked():
     # the press-only or partial facts must not look sure
     assert offers["avenir-montagnes"].eligibility.uncertain
     assert offers["villages-d-avenir"].local["90"].uncertain
-    assert offers["territoires-d-industrie"].local["90"].uncertain
+    assert offers["operation-de-revitalisation-de-territoire"].local["90"].uncertain  # only one ORT is public
+    # Territoires d'industrie 2023-2027: now from the ANCT's own list (issue 21), no longer a press-only fact
+    ti = offers["territoires-d-industrie"].local["90"]
+    assert not ti.uncertain and any("superposeur-anct" in str(s.url) for s in ti.sources)
     weak = [s for o in offers.values() for s in o.sources if s.confidence is not Confidence.SURE]
     assert weak, "secondary and uncertain sources are tagged"
 
@@ -440,7 +444,9 @@ def test_new_offers_are_listed_for_issue_11_and_partners_are_marked():
         assert oid in offers
     assert offers["patrimoine-drac-fondation"].outside_guichet and offers["caf-equipements-petite-enfance"].outside_guichet
     assert not offers["fipd"].outside_guichet
-    assert offers["villages-d-avenir"].status == "incertain"
+    # Villages d'avenir at its planned end (issue 21): said once, as the offer's warning, not as a generic status
+    vda = offers["villages-d-avenir"]
+    assert vda.status == "liste-fermee" and vda.warning and "prolongation n'est pas" in " ".join(vda.warning.split())
 
 
 def test_stale_items_oldest_first(kb_copy: Path):
@@ -455,3 +461,106 @@ def test_stale_items_oldest_first(kb_copy: Path):
     assert not any(it["id"] == "fipd" and it["reason"].endswith("months") for it in items)
     none = stale_items(months=10_000, today=dt.date(2026, 11, 30), path=kb_copy)
     assert all(it["reason"] in ("incertain", "incomplete", "no date") for it in none)
+
+
+# --- issue 21: one warning per offer, only where it changes what the mayor does -----------------------------------
+def test_at_most_one_warning_per_offer() -> None:
+    """Every offer, for no commune and for communes of every kind, shows at most one warning; the generic
+    « Calendrier incertain » line is never shown (warning fatigue)."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.search import WORDING
+
+    kb = KnowledgeBase.load("90")
+    needs = ("rénover l'école", "revitaliser le centre-bourg", "vidéoprotection", "fibre et antenne mobile",
+             "hydrogène bus", "tiers-lieu", "commerce vacant", "station de ski tourisme 4 saisons")
+    for code in (None, "90010", "90052", "90041", "90065", "200069060"):
+        for oid in kb.offers:
+            _, _, warnings = kb.eligibility(oid, code)
+            assert len(warnings) <= 1, (oid, code, warnings)
+            assert WORDING["status_incertain"] not in warnings
+        for need in needs:
+            for m in kb.match(need, commune_code=code, limit=10):
+                assert len(m.warnings) <= 1, (need, code, m.id, m.warnings)
+                assert WORDING["status_incertain"] not in m.warnings
+            for m in kb.match_with_confidence(need, commune_code=code).results:
+                assert len(m.warnings) <= 1
+
+
+def test_the_most_important_warning_comes_first() -> None:
+    """A rule that decides for this commune (go through the EPCI) outranks the offer's calendar warning; with no such
+    rule the offer's own warning is the one shown."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.warnings import ranked
+
+    kb = KnowledgeBase.load("90")
+    vda = kb.offers["villages-d-avenir"]
+    assert vda.warning and "fin 2026" in vda.warning
+    order = ranked(vda, ["Réservé aux communes rurales.", "Calendrier incertain : à vérifier avant de compter dessus."])
+    assert order[0] == "Réservé aux communes rurales." and order[1].startswith("Le programme")
+    assert kb.offer_warning("fonds-vert", "90052").startswith("En 2026")
+    assert kb.offer_warning("conseillers-numeriques").startswith("L'État prévoit de cesser de financer")
+    # offers with no warning of their own and nothing to say for the commune show none
+    assert kb.offer_warning("dsil", "90052") is None and kb.offer_warning("france-services", "90052") is None
+
+
+def test_offer_warnings_are_few_and_specific() -> None:
+    """Warnings are the exception: only where the sources give something that changes what a mayor does soon."""
+    offers = load_offers()
+    with_warning = [o.id for o in offers.values() if o.warning]
+    assert len(with_warning) <= len(offers) // 3, with_warning
+    for o in offers.values():
+        if o.warning:
+            assert "⚠" not in o.warning and not o.warning.lower().startswith("calendrier incertain"), o.id
+
+
+def test_2026_budget_facts_are_sourced() -> None:
+    """Issue 21: the 2026 finance law's outcome for DETR/DSIL and the Fonds vert, the conseillers numériques' funding
+    and ACV after 2026 are said with a source, never « confirmée » without one."""
+    offers = load_offers()
+    for oid in ("detr", "dsil"):
+        o = offers[oid]
+        assert o.status != "incertain" and "abandonnée" in o.eligibility.text, oid
+        assert any("Amdt_II-543" in str(s.url) for s in o.sources), oid
+        assert any("maire-info.com" in str(s.url) for s in o.sources), oid
+    fv = offers["fonds-vert"]
+    assert "650 millions" in fv.eligibility.text and "200 millions" in fv.eligibility.text
+    assert "pas" in fv.eligibility.text and "confirmé" in fv.eligibility.text  # the exact amount is hedged
+    cn = offers["conseillers-numeriques"]
+    assert "14 millions" in cn.summary and "2027" in cn.summary
+    assert any("a25-140-3" in str(s.url) for s in cn.sources)
+    acv = offers["action-coeur-de-ville"]
+    assert "n'est pas confirm" in acv.summary.replace("ne sont pas confirm", "n'est pas confirm")
+    assert "confirmée en octobre 2025" not in acv.summary
+
+
+def test_stale_is_empty_for_the_programmes_mayors_ask_most() -> None:
+    from knowledge.loader import stale_items
+
+    ids = {"detr", "dsil", "fonds-vert", "petites-villes-de-demain", "action-coeur-de-ville", "villages-d-avenir",
+           "france-services"}
+    faq = {e.id: e.programme for e in load_faq()}
+    stale = stale_items(months=12, today=dt.date(2026, 12, 6))
+    hit = [it for it in stale if it["id"] in ids or faq.get(it["id"]) in ids
+           or it["id"].split(":")[0] in {"acv", "pvd", "villages-d-avenir", "france-services"}]
+    assert not hit, hit
+
+
+def test_the_review_sample_command_works(capsys) -> None:
+    """Issue 21: the command of docs/knowledge-base.md draws 20 facts at random, reproducibly, each with a source."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "sample_facts.py"
+    spec = importlib.util.spec_from_file_location("sample_facts", path)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    seed, rows = mod.sample(20, 20261206)
+    assert len(rows) == 20 and mod.sample(20, 20261206)[1] == rows and seed == 20261206
+    assert all(r["source"].startswith("http") or r["source"] == "guichet" for r in rows)
+    kinds = {r["kind"] for r in mod.facts()}
+    assert {"offer", "local", "faq", "list", "contact"} <= kinds
+    assert mod.main(["--n", "20", "--seed", "7"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("\n| ") == 21 and "seed 7" in table  # header + 20 rows
+    assert mod.main(["--json", "--n", "2", "--seed", "7"]) == 0
+    assert json.loads(capsys.readouterr().out)["seed"] == 7

@@ -180,11 +180,11 @@ def test_faq_json_about_a_place() -> None:
     result = runner.invoke(app, ["faq", "--json", "on est PVD à Giromagny ?"])
     assert result.exit_code == 0, result.output
     a = json.loads(result.output)["answer"]
-    assert a["place"] == "90052" and a["member"] is True and a["verified"] == "2026-11-27"
+    assert a["place"] == "90052" and a["member"] is True and a["verified"] == "2026-12-06"
     assert {"id", "programme", "text", "source"} <= set(a)
     own = runner.invoke(app, ["faq", "--json", "--commune", "90052", "sommes-nous PVD ?"])
     assert json.loads(own.output)["answer"]["place"] == "90052"
-    unsure = runner.invoke(app, ["faq", "--json", "Danjoutin est-elle PVD ?"])
+    unsure = runner.invoke(app, ["faq", "--json", "Lepuix est-elle lauréate Villages d'avenir ?"])
     assert json.loads(unsure.output)["answer"]["member"] is None
     bad = runner.invoke(app, ["faq", "--commune", "Nullepart-sur-Rien", "sommes-nous PVD ?"])
     assert bad.exit_code == 2

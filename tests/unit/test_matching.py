@@ -162,9 +162,12 @@ def test_missing_or_incomplete_list_never_concludes_not_a_member(kb: KnowledgeBa
     assert am.eligible is None
     assert any("à vérifier" in w for w in am.warnings)
     assert not any("n'en fait pas partie" in w for w in am.warnings)
-    # the PVD list of the 90 may be incomplete: a commune not on it is told to check, not excluded
+    # the Villages d'avenir list of the 90 lacks the 2025 additions: a commune not on it is never told "no"
+    vda = next(m for m in kb.match("villages d'avenir chef de projet", commune_code="90065") if m.id == "villages-d-avenir")
+    assert not any("n'en fait pas partie" in w for w in vda.warnings)
+    # the PVD list is the ANCT's complete national list since issue 21: a commune not on it is not a laureate
     pvd = next(m for m in kb.match("petites villes de demain", commune_code="90039") if m.id == "petites-villes-de-demain")
-    assert pvd.eligible is None and any("incomplète" in w for w in pvd.warnings)
+    assert pvd.eligible is False and any("n'en fait pas partie" in w for w in pvd.warnings)
 
 
 def test_rural_is_an_approximation_and_says_so(kb: KnowledgeBase) -> None:

@@ -128,15 +128,22 @@ def test_memberships_of_the_90(t90: Territory) -> None:
     assert members("qpv") == {BELFORT, "90008", "90075", "90099"}  # Belfort, Bavilliers, Offemont, Valdoie
     assert members("france-services") == {"90099", GIROMAGNY, GRANDVILLARS, BELFORT}
     assert members("ti") == {p.code for p in t90.communes_of("90")}  # the 3 EPCI are in TI Nord Franche-Comté
-    assert members("montagne") == set()  # no source lists them: never guessed
-    assert "90041" in members("villages-d-avenir")  # Étueffont, in the (truncated) press list
-    # what the lists say about themselves
+    assert members("montagne") == set()  # the legal list was not available: never guessed, never the massif
+    vda_members = members("villages-d-avenir")
+    assert len(vda_members) == 25 and {"90041", "90055", "90101"} <= vda_members  # ANCT file of Sept 2024
+    assert members("ort") == {GIROMAGNY}  # CC des Vosges du Sud's ORT of 21 Feb 2020 (the EPCI is listed itself)
+    # what the lists say about themselves (issue 21: complete only where the source is the current official list)
     (pvd,) = t90.membership_info("pvd", "90")
-    assert pvd.complete is False and pvd.confidence == "secondary"
+    assert pvd.complete is True and pvd.confidence == "sure" and pvd.as_of is not None and pvd.data_name
     (montagne,) = t90.membership_info("montagne", "90")
-    assert montagne.confidence == "uncertain" and not montagne.members and montagne.note
+    assert montagne.confidence == "uncertain" and not montagne.members and montagne.complete is False
+    assert "massif" in montagne.note
     (vda,) = t90.membership_info("villages-d-avenir", "90")
-    assert vda.complete is False
+    assert vda.complete is False  # the 2025 additions are not in the ANCT's file
+    (ort,) = t90.membership_info("ort", "90")
+    assert ort.complete is False and ort.as_of.isoformat() == "2020-02-21"
+    (ti,) = t90.membership_info("ti", "90")
+    assert ti.complete is True and "2023-2027" in ti.data_name
     # TI passes to the communes of the other members too (Montbéliard, in Pays de Montbéliard Agglomération)
     montbeliard = t90.place("25388")
     assert montbeliard is not None and "ti" in montbeliard.memberships
@@ -413,16 +420,35 @@ def test_incomplete_list_never_says_no(kb10) -> None:
             info = kb10.answerer._membership(place, programme)
             if info.member is False:
                 assert lists[programme].complete, (code, programme)
-    a = kb10.answer("Danjoutin est-elle PVD ?")
+    a = kb10.answer("Lepuix est-elle lauréate Villages d'avenir ?")
     assert a.member is None and "n'est pas dans la liste" in a.text and "03 84 57 00 07" in a.text
+    m = kb10.answer("Lepuix est-elle en zone de montagne ?")
+    assert m.member is None and "n'est pas dans la liste" in m.text  # massif data is never taken for the zone
 
 
 def test_place_answer_says_what_it_means_with_source_and_date(kb10) -> None:
     a = kb10.answer("est-ce que Belfort est éligible à Action cœur de ville")
     assert a.text.startswith("Belfort est lauréate d'Action cœur de ville depuis 2018 : ")
-    assert "poursuite après 2026 est confirmée" in a.text
-    assert "Informations vérifiées le 27/11/2026." in a.text
-    assert a.source.startswith("https://") and a.verified == "2026-11-27" and a.place == "90010"
+    assert "n'est pas confirmée" in a.text  # ACV after 2026: announced, not confirmed (issue 21)
+    # the date of the data, not the day the list was re-read (issue 21)
+    assert "Données : liste ANCT des villes Action cœur de ville (septembre 2024)." in a.text
+    assert "Informations vérifiées" not in a.text
+    assert a.source.startswith("https://github.com/anct-carto/") and a.verified == "2026-12-06" and a.place == "90010"
+    o = kb10.answer("Giromagny a-t-elle une ORT ?")
+    assert o.member is True and "(21/02/2020)" in o.text and "31/12/2025" in o.text
+    assert o.source == "https://www.ccvosgesdusud.fr/operation-de-revitalisation-de-territoire.htm"
+
+
+def test_every_membership_answer_is_dated_with_its_data(kb10) -> None:
+    """Issue 21: every yes or no about a place shows the date of the data it comes from."""
+    questions = yaml.safe_load(_QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    for q in questions:
+        a = kb10.answer(q["q"], commune_code=q.get("commune"))
+        if a is not None and a.id.startswith("territoire-") and a.member is not None:
+            assert "Données : " in a.text, (q["q"], a.text)
+    aids = kb10.answer("quelles aides pour Giromagny ?")
+    assert "Petites villes de demain (données de septembre 2024)" in aids.text
+    assert "(ORT) (données du 21/02/2020)" in aids.text
 
 
 def test_outside_the_departement_is_told_its_prefecture(kb10) -> None:
