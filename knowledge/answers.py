@@ -337,7 +337,8 @@ class Answerer:
                 main = p["epci_members_none"].format(place=place.name, label=pp.label, complete=complete)
             member = None  # the list is about communes, not the EPCI itself
             body = main + " " + _cap(pp.meaning)
-        elif ml is None:
+        elif ml is None or (not ml.members and not ml.complete):
+            # an empty list we know to be incomplete is no list: never « not in our list » (issue 21's review)
             body = p["no_list"].format(label=pp.label, dep_name=dep_name, place=place.name, whom=whom)
         elif info.member is True:
             if info.via_epci:

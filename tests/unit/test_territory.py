@@ -423,7 +423,8 @@ def test_incomplete_list_never_says_no(kb10) -> None:
     a = kb10.answer("Lepuix est-elle lauréate Villages d'avenir ?")
     assert a.member is None and "n'est pas dans la liste" in a.text and "03 84 57 00 07" in a.text
     m = kb10.answer("Lepuix est-elle en zone de montagne ?")
-    assert m.member is None and "n'est pas dans la liste" in m.text  # massif data is never taken for the zone
+    # massif data is never taken for the zone, and an empty list is said to be no list (never « not in our list »)
+    assert m.member is None and "pas de liste « zone de montagne »" in m.text and "n'est pas dans la liste" not in m.text
 
 
 def test_place_answer_says_what_it_means_with_source_and_date(kb10) -> None:
