@@ -83,6 +83,14 @@ protocol imap {{
 
 class Dovecot:
     def __init__(self, base: Path) -> None:
+        self.own_base = os.getuid() == 0
+        if self.own_base:
+            # as root, dovecot's processes run as an unprivileged user who must reach every parent directory, and
+            # pytest's tmp_path is private (0700): a directory of our own under /tmp, removed at stop
+            import tempfile
+
+            base = Path(tempfile.mkdtemp(prefix="guichet-dovecot-"))
+            os.chmod(base, 0o755)
         self.base = Path(base)
         self.port = free_port()
         self.user, self.password = USER, PASSWORD
@@ -150,6 +158,8 @@ class Dovecot:
                 self.proc.kill()
                 self.proc.wait(5)
         self.proc = None
+        if self.own_base:
+            shutil.rmtree(self.base, ignore_errors=True)
 
     def deliver(self, raw: bytes) -> Path:
         """Deliver one message the way a local MTA does: write in ``tmp/``, rename into ``new/``."""
