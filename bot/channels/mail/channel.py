@@ -141,14 +141,14 @@ class MailChannel:
         received = {"message_id": m.message_id, "subject": m.subject[:200], "authentication_results": m.auth_results,
                     "attachments": [{"name": k.name, "type": k.content_type, "size": k.size} for k in kept],
                     "refused": [{"name": r.name, "reason": r.reason} for r in refused]}
+        if reference:  # filed now: the files and the mails received before it are the request's, oldest first
+            await A.attach_pending(uow, owner, reference)
+            for earlier in st.pop("received", []) or []:
+                await uow.log_event(reference, turn.actor, "mail_received", earlier)
         if target:
             await uow.log_event(target, turn.actor, "mail_received", received)
         else:
             st["received"] = (list(st.get("received") or []) + [received])[-10:]
-        if reference:
-            await A.attach_pending(uow, owner, reference)
-            for earlier in st.pop("received", []) or []:
-                await uow.log_event(reference, turn.actor, "mail_received", earlier)
         # the answer
         subject, body, outcome = self.compose(form, replies, m, kept, refused, confirmed, was_intake)
         answered = False
