@@ -95,7 +95,6 @@ class MailChannel:
         if not m.readable:
             return await self._answer_only(key, m, "unreadable", TM.UNREADABLE)
         text = m.body if not m.signature else f"{m.body}\n\n{m.signature}"
-        text = text.replace("\u2019", "'").replace("\u00a0", " ")  # typographic apostrophes of HTML mail
         if not text.strip():
             if m.attachments:
                 text = m.subject or ""

@@ -237,7 +237,8 @@ def parse_mail(raw: bytes, own_addresses: tuple[str, ...] = ()) -> ParsedMail:
     if text is None:
         out.readable = False
         return out
-    text = text.replace("\x00", "")
+    # NUL never reaches the database; typographic apostrophes and no-break spaces (HTML mail, Outlook) read as typed
+    text = text.replace("\x00", "").replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
     out.full_text = text.strip()
     out.body, out.signature = strip_reply(text, forwarded=bool(_FORWARD_SUBJECT.match(out.subject)))
     return out
