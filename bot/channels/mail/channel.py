@@ -22,6 +22,8 @@ import logging
 import re
 import secrets
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -320,9 +322,12 @@ class MailChannel:
                     if box is None:
                         box = Mailbox(self.settings)
                         await box.open()
-                    await self.process_mailbox(box)
+                    async with self.store.exclusive("mail-channel") as mine:
+                        if mine:  # one worker of `guichet serve --workers N` reads the mailbox at a time
+                            await self.process_mailbox(box)
                     self.sender.wake()
-                    waiter = asyncio.create_task(box.wait(min(interval, 25 * 60)))
+                    # IDLE in chunks of at most 10 s: a stop is honoured quickly (the thread cannot be interrupted)
+                    waiter = asyncio.create_task(box.wait(min(interval, 10.0)))
                     stopper = asyncio.create_task(self._stopping.wait())
                     await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
                     stopper.cancel()
@@ -370,6 +375,26 @@ def _re(subject: str) -> str:
 def _listing(title: str, items: list[tuple[str, str]]) -> str:
     labels = TD.RECAP_LABELS
     return title + "\n" + "\n".join(f"• {labels.get(slot, slot)} : {value}" for slot, value in items)
+
+
+@asynccontextmanager
+async def mail_running(app: Any) -> AsyncIterator[None]:
+    """In ``guichet serve``'s lifespan: the e-mail channel in the background when ``GUICHET_IMAP_HOST`` is set."""
+    g = app.state.guichet
+    if not getattr(g.settings, "imap_host", None):
+        yield
+        return
+    channel = MailChannel(g.engine, g.store, g.settings)
+    app.state.mail = channel
+    task = asyncio.create_task(channel.run())
+    try:
+        yield
+    finally:
+        channel.stop()
+        try:
+            await asyncio.wait_for(task, 30)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            task.cancel()
 
 
 # --- the command ----------------------------------------------------------------------------------------------------
