@@ -68,6 +68,15 @@ class ParsedMail:
         return ids
 
 
+def auth_summary(results: list[str]) -> str:
+    """« spf=pass, dkim=pass, dmarc=pass » from ``Authentication-Results`` headers (for staff)."""
+    found: dict[str, str] = {}
+    for header in results or []:
+        for method, verdict in re.findall(r"\b(spf|dkim|dmarc|arc)=([a-z]+)", str(header).lower()):
+            found.setdefault(method, verdict)
+    return ", ".join(f"{m}={v}" for m, v in found.items())
+
+
 def fold_address(address: str) -> str:
     return (address or "").strip().strip("<>").lower()
 
