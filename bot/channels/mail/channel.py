@@ -41,6 +41,8 @@ from bot.texts import dialogue as TD, mail as TM
 log = logging.getLogger(__name__)
 
 BATCH = 50
+#: Senders handled at once within a batch (each sender's mails stay in their order).
+CONCURRENCY = 4
 THREAD_ID_RE = re.compile(r"<request\.([0-9]{2,3}[AB]?-\d{4}-\d{4,})@", re.I)
 #: Engine replies that mean "not handled, try again later" (the mail stays unread).
 RETRY_TEXTS = (TD.UNAVAILABLE, TD.FLOOD)
@@ -84,8 +86,10 @@ class MailChannel:
     # --- one mail -----------------------------------------------------------------------------------------------
     async def handle(self, raw: bytes, size: int | None = None, truncated: bool = False) -> str:
         """Handle one raw mail. Returns its outcome; ``"retry"`` when it must stay unread."""
-        m = parse_mail(raw, self.own)
-        size = size if size is not None else len(raw)
+        m = await asyncio.to_thread(parse_mail, raw, self.own)  # MIME parsing is CPU work: off the event loop
+        return await self.handle_parsed(m, size if size is not None else len(raw), truncated)
+
+    async def handle_parsed(self, m: ParsedMail, size: int, truncated: bool = False) -> str:
         key = "mail:" + m.key
         if not m.sender:
             return await self._record_only(key, m, "no_sender")
@@ -264,9 +268,23 @@ class MailChannel:
                 break
             chunk = uids[start:start + BATCH]
             fetched = await box.fetch(chunk, int(self.settings.mail_max_bytes))
+            parsed = await asyncio.gather(*(asyncio.to_thread(parse_mail, item.raw, self.own) for item in fetched))
+            # one sender's mails in their order; different senders at once (their turns wait on the database)
+            by_sender: dict[str, list[tuple[Fetched, ParsedMail]]] = {}
+            for item, m in zip(fetched, parsed):
+                by_sender.setdefault(m.sender or f"?{item.uid}", []).append((item, m))
+            outcomes: dict[int, str] = {}
+            slots = asyncio.Semaphore(CONCURRENCY)
+
+            async def one_sender(items: list[tuple[Fetched, ParsedMail]]) -> None:
+                async with slots:
+                    for item, m in items:
+                        outcomes[item.uid] = await self._one(item, m)
+
+            await asyncio.gather(*(one_sender(items) for items in by_sender.values()))
             done: list[int] = []
             for item in fetched:
-                outcome = await self._one(item)
+                outcome = outcomes[item.uid]
                 stats.read += 1
                 if outcome == "retry":
                     stats.retry += 1
@@ -281,9 +299,9 @@ class MailChannel:
             await box.mark_seen(done)
         return stats
 
-    async def _one(self, item: Fetched) -> str:
+    async def _one(self, item: Fetched, m: ParsedMail) -> str:
         try:
-            return await self.handle(item.raw, item.size, item.truncated)
+            return await self.handle_parsed(m, item.size, item.truncated)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - never crash on one mail; it stays unread and is read again

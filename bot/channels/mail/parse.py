@@ -81,14 +81,25 @@ def fold_address(address: str) -> str:
     return (address or "").strip().strip("<>").lower()
 
 
+#: Headers read decoded (RFC 2047 words, display names); the others are read raw (ids, flags: no parsing cost).
+_DECODED = frozenset({"subject", "from", "reply-to"})
+
+
 def _header(msg: EmailMessage, name: str) -> str:
+    lname = name.lower()
+    if lname not in _DECODED:
+        raw = getattr(msg, "_guichet_raw", None)
+        if raw is None:
+            raw = {}
+            for key, value in msg.raw_items():
+                raw.setdefault(key.lower(), value)
+            msg._guichet_raw = raw  # type: ignore[attr-defined]
+        value = raw.get(lname)
+        return " ".join(str(value).split()) if value is not None else ""
     try:
         value = msg.get(name)
     except Exception:  # noqa: BLE001 - a malformed header: read as absent
-        try:
-            value = msg._headers and dict((k.lower(), v) for k, v in msg.raw_items()).get(name.lower())  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001
-            value = None
+        value = None
     if value is None:
         return ""
     try:
