@@ -94,3 +94,28 @@ def test_kill_9_mid_batch_loses_and_doubles_nothing(mail_settings, database_url,
     assert client.search(["UNSEEN"]) == []
     assert len(client.search(["ALL"])) == N
     client.logout()
+
+
+def test_guichet_mail_runs_until_sigterm(mail_settings, sqlite_url, dovecot, smtp, tmp_path):
+    """``guichet mail`` (no --once): answers a mail that arrives while it runs (IDLE), stops cleanly on SIGTERM."""
+    env = _env(mail_settings, sqlite_url, smtp.port)
+    env["GUICHET_MAIL_POLL_SECONDS"] = "2"
+    log = open(tmp_path / "mail.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "mail"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        dovecot.deliver(person_mail("dgs@beaucourt.test", "Le Fonds vert finance-t-il l'éclairage public ?"))
+        got = smtp.mailbox.wait_for("dgs@beaucourt.test", 1, timeout=180)
+        assert got, (tmp_path / "mail.log").read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(60)
+    assert code == 0, (tmp_path / "mail.log").read_text()
+
+
+def test_guichet_mail_without_imap_host_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
+    env.update({"PYTHONPATH": str(ROOT), "GUICHET_DATABASE_URL": f"sqlite:///{tmp_path}/g.db"})
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "mail", "--once"], cwd=ROOT, env=env,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 2 and b"GUICHET_IMAP_HOST" in done.stdout
