@@ -149,6 +149,16 @@ def run() -> None:
 
 
 @app.command()
+def mail(
+    once: bool = typer.Option(False, "--once", help="Process what is in the mailbox, send the replies, and exit."),
+) -> None:
+    """Run the e-mail channel: read the mailbox over IMAP (GUICHET_IMAP_*), answer by SMTP (until SIGTERM)."""
+    from bot.channels.mail.channel import run_mail_cli
+
+    raise typer.Exit(run_mail_cli(once=once))
+
+
+@app.command()
 def serve(
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default GUICHET_WEB_HOST)."),
     port: Optional[int] = typer.Option(None, "--port", help="Port (default GUICHET_WEB_PORT)."),

@@ -107,6 +107,22 @@ class Settings(BaseSettings):
     web_shared_rate_limits: bool = True
     web_max_body_bytes: int = 16_384
 
+    # issue 20: the e-mail channel (guichet mail; guichet serve starts it when imap_host is set)
+    imap_host: str | None = None
+    imap_port: int = 0  # 0: 993 with ssl, else 143
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_tls: str = "ssl"  # none | starttls | ssl
+    imap_folder: str = "INBOX"
+    mail_poll_seconds: int = 60  # polling interval where the server has no IDLE (and IDLE's renewal)
+    mail_max_bytes: int = 15_000_000  # a bigger mail gets a polite answer, its content is not kept
+    mail_max_attachments: int = 10
+    mail_answers_per_hour: int = 5  # answers to one address an hour at most (no loops, no amplification)
+    # attachments of every channel (bot/channels/mail/attachments.py): outside the web root, generated names
+    attachments_dir: str | None = None  # default: <data dir>/attachments
+    attachment_max_bytes: int = 10_000_000  # per file
+    attachments_max_request_bytes: int = 25_000_000  # per request
+
     log_level: str = "INFO"
 
     @field_validator("staff_user_ids", mode="before")
@@ -141,6 +157,14 @@ class Settings(BaseSettings):
         """Working days after which staff see a new request as late: the commitment when the préfecture set one, else
         ``late_after_days`` (staff-side triage only)."""
         return self.response_days if self.response_days is not None else self.late_after_days
+
+    @field_validator("imap_tls")
+    @classmethod
+    def _tls(cls, value: str) -> str:
+        value = (value or "ssl").strip().lower()
+        if value not in ("none", "starttls", "ssl"):
+            raise ValueError("GUICHET_IMAP_TLS must be none, starttls or ssl")
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -92,6 +92,11 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
     if ev.kind == "route_status":
         return (f"{T.EV_ROUTE_STATUS} {labels.operator(str(d.get('operator')))}",
                 f"{labels.route_status(str(d.get('from')))} → {labels.route_status(str(d.get('to')))}")
+    if ev.kind == "mail_received":  # issue 20: what the receiving server said of the sender (SPF, DKIM, DMARC)
+        from bot.channels.mail.parse import auth_summary
+
+        found = auth_summary(d.get("authentication_results") or [])
+        return T.EVENT_LABELS[ev.kind], T.MAIL_AUTH.format(results=found) if found else T.MAIL_AUTH_NONE
     return T.EVENT_LABELS.get(ev.kind, ev.kind), None
 
 

@@ -72,7 +72,14 @@ async def request_page(request: Request, reference: str,
         "closed": record.status in CLOSED_STATUSES,
         "action_id": lambda: secrets.token_urlsafe(16),
         "fmt": local_time,
+        "files": await _files_of(g.store, record.reference),  # issue 20
     })
+
+
+async def _files_of(store: Any, reference: str) -> list[dict]:
+    from bot.console.attachments_page import files_of
+
+    return await files_of(store, reference)
 
 
 # --- actions ----------------------------------------------------------------------------------------------------------

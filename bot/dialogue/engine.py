@@ -69,7 +69,9 @@ class Engine:
         return True, True
 
     # --- entry point ----------------------------------------------------------------------------------------
-    async def handle(self, event: Event) -> list[Reply]:
+    async def handle(self, event: Event, within: Callable[[Any, list[Reply]], Any] | None = None) -> list[Reply]:
+        """``within(turn, replies)`` (optional, issue 20: e-mail) runs in the turn's unit before it is saved and
+        returns the replies: a channel's extra work committed with the turn (its answer queued, a filing)."""
         if not isinstance(event, Event) or not event.channel or event.chat_id in (None, "") or event.user_id in (None, ""):
             return [Reply(T.INTERNAL_ERROR)]
         if event.channel not in FLOOD_EXEMPT_CHANNELS:
@@ -83,6 +85,8 @@ class Engine:
                 turn = Turn(self, uow, event)
                 await turn.load()
                 replies = await turn.run()
+                if within is not None:
+                    replies = await within(turn, replies)
                 await turn.save()
                 turn.close_phone_keyboard(replies)
                 # issue 14: durable channels (Telegram) reply through the outbox, written in this same unit

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from bot.store.models import STATUSES
-from bot.store.tables import event_t, request_t
+from bot.store.tables import attachment_t, event_t, request_t
 
 PAGE = 2000
 
@@ -29,6 +29,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "reference", "status", "created_at", "updated_at", "channel", "telegram_user_id", "commune_code", "commune_name",
     "epci_code", "role", "contact_name", "phone", "email", "description", "themes", "stage", "help_kinds", "budget",
     "timing", "matches", "assigned_to", "operator", "closed_at", "anonymised_at", "history",
+    "attachments",  # issue 20: [{"name", "type", "size"}] of the files kept with the request
 )
 LIST_FIELDS = frozenset({"themes", "help_kinds", "matches"})
 DATETIME_FIELDS = frozenset({"created_at", "updated_at", "closed_at", "anonymised_at"})
@@ -36,7 +37,7 @@ DATETIME_FIELDS = frozenset({"created_at", "updated_at", "closed_at", "anonymise
 _REQUEST_COLUMNS = [request_t.c.id, request_t.c.user_id] + [
     sa.cast(request_t.c[name], sa.Text).label(name) if name in DATETIME_FIELDS | LIST_FIELDS else request_t.c[name]
     for name in EXPORT_FIELDS
-    if name not in ("telegram_user_id", "history")
+    if name not in ("telegram_user_id", "history", "attachments")
 ]
 _EVENT_COLUMNS = [
     event_t.c.reference,
@@ -45,6 +46,8 @@ _EVENT_COLUMNS = [
     event_t.c.kind,
     sa.cast(event_t.c.data, sa.Text).label("data"),
 ]
+#: Key prefix of a request's attachments (JSON text) in a page's map of histories (one map, one lookup per row).
+_FILES = "\x00files:"
 _enc = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder, ensure_ascii=False
 _scan = json.JSONDecoder().scan_once
 
@@ -98,6 +101,8 @@ def _compile_json_line() -> Any:
             expr = f'(E(r[{uid}]) if r[{ch}] == "telegram" else "null")'
         elif name == "history":
             expr = "h"
+        elif name == "attachments":
+            expr = "a"
         else:
             i = names.index(name)
             if name in LIST_FIELDS:
@@ -107,7 +112,7 @@ def _compile_json_line() -> Any:
             else:
                 expr = f'("null" if r[{i}] is None else E(str(r[{i}])))'
         pieces.append(f"{key!r} + {expr}")
-    src = "lambda r, h: '{' + " + " + ', ' + ".join(pieces) + " + '}'"
+    src = "lambda r, h, a='[]': '{' + " + " + ', ' + ".join(pieces) + " + '}'"
     env = {"E": _enc, "D": _dt_text, "L": lambda raw: json.dumps(_raw_list(raw), ensure_ascii=False)}
     return eval(src, env)  # noqa: S307 - built from our own constant column names only
 
@@ -129,6 +134,8 @@ def _compile_csv_row() -> Any:
             exprs.append(f'(r[{uid}] if r[{ch}] == "telegram" else "")')
         elif name == "history":
             exprs.append("h")
+        elif name == "attachments":
+            exprs.append('("" if a == "[]" else a)')
         else:
             i = names.index(name)
             if name in LIST_FIELDS:
@@ -137,7 +144,7 @@ def _compile_csv_row() -> Any:
                 exprs.append(f'("" if r[{i}] is None else D(r[{i}]))')
             else:
                 exprs.append(f'("" if r[{i}] is None else r[{i}])')
-    src = "lambda r, h: (" + ", ".join(exprs) + ",)"
+    src = "lambda r, h, a='[]': (" + ", ".join(exprs) + ",)"
     return eval(src, {"D": _dt_text, "L": _list_cell})  # noqa: S307 - built from our own constant column names only
 
 
@@ -167,10 +174,22 @@ async def _fetch_page(
                 sa.select(*_EVENT_COLUMNS).where(event_t.c.reference.in_(page_refs)).order_by(event_t.c.id)
             )
         ).all()
+        files = (
+            await uow.conn.execute(
+                sa.select(attachment_t.c.reference, attachment_t.c.name, attachment_t.c.content_type,
+                          attachment_t.c.size).where(attachment_t.c.reference.in_(page_refs))
+                .order_by(attachment_t.c.id)
+            )
+        ).all()
     by_ref: dict[str, list[Any]] = {}
     for ev in events:
         by_ref.setdefault(ev.reference, []).append(ev)
-    return rows, {ref: _history_json(evs) for ref, evs in by_ref.items()}
+    histories = {ref: _history_json(evs) for ref, evs in by_ref.items()}
+    by_ref_files: dict[str, list[dict[str, Any]]] = {}
+    for f in files:
+        by_ref_files.setdefault(f.reference, []).append({"name": f.name, "type": f.content_type, "size": int(f.size)})
+    histories.update({_FILES + ref: json.dumps(v, ensure_ascii=False) for ref, v in by_ref_files.items()})
+    return rows, histories
 
 
 async def _pages(
@@ -200,7 +219,7 @@ async def iter_export(
     """The export objects (dicts of :data:`EXPORT_FIELDS`), oldest first, streamed page by page."""
     async for rows, histories in _pages(store, status, since, page):
         for r in rows:
-            yield json.loads(_json_line(r, histories.get(r.reference, "[]")))
+            yield json.loads(_json_line(r, histories.get(r.reference, "[]"), histories.get(_FILES + r.reference, "[]")))
 
 
 async def write_export(
@@ -213,7 +232,8 @@ async def write_export(
     if fmt == "json":
         out.write(b"[")
         async for rows, histories in _pages(store, status, since, page):
-            chunk = ",\n".join(_json_line(r, histories.get(r.reference, "[]")) for r in rows)
+            chunk = ",\n".join(_json_line(r, histories.get(r.reference, "[]"), histories.get(_FILES + r.reference, "[]"))
+                                for r in rows)
             out.write(((",\n" if n else "\n") + chunk).encode("utf-8", "replace"))
             n += len(rows)
         out.write(b"\n]\n" if n else b"]\n")
@@ -223,7 +243,8 @@ async def write_export(
     out.write("\ufeff".encode("utf-8"))
     writer.writerow(EXPORT_FIELDS)
     async for rows, histories in _pages(store, status, since, page):
-        writer.writerows(_csv_row(r, histories.get(r.reference, "[]")) for r in rows)
+        writer.writerows(_csv_row(r, histories.get(r.reference, "[]"), histories.get(_FILES + r.reference, "[]"))
+                         for r in rows)
         n += len(rows)
         out.write(buf.getvalue().encode("utf-8", "replace"))
         buf.seek(0)

@@ -380,3 +380,43 @@ class RateLimitRow(SQLModel, table=True):
 
 
 rate_limit_t: sa.Table = RateLimitRow.__table__  # type: ignore[assignment]
+
+
+# --- issue 20: attachments of every channel, and the mail the e-mail channel read (bot/channels/mail/) -------------
+class AttachmentRow(SQLModel, table=True):
+    """A file kept with a request (or with a conversation until it is filed: ``reference`` None, ``owner`` set).
+    The bytes live outside the web root under ``stored_name`` (generated, never the sender's name)."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (sa.Index("ix_attachment_reference", "reference"), sa.Index("ix_attachment_owner", "owner"))
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    reference: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    owner: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))  # "<channel>:<chat id>"
+    name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))  # the sender's file name, shown
+    content_type: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))  # sniffed from the content
+    size: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    stored_name: str = Field(sa_column=sa.Column(sa.String(80), nullable=False, unique=True))
+    sha256: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    source_key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))  # once per message+part
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class MailMessageRow(SQLModel, table=True):
+    """One mail the channel read (its handled mark is ``handled_update``): who, what it caused, whether answered
+    (the per-address hourly limit of answers counts these)."""
+
+    __tablename__ = "mail_message"
+    __table_args__ = (sa.Index("ix_mail_message_sender_at", "sender", "at"),)
+
+    key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    sender: str = Field(sa_column=sa.Column(sa.String(320), nullable=False))
+    message_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(998)))
+    outcome: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    answered: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    reference: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+attachment_t: sa.Table = AttachmentRow.__table__  # type: ignore[assignment]
+mail_message_t: sa.Table = MailMessageRow.__table__  # type: ignore[assignment]

@@ -151,6 +151,7 @@ EV_AFTER_ANSWER = "réponse de l'élu(e)"
 EV_ASSIGNED = "Suivi attribué"
 EV_ROUTE_STATUS = "Suivi de l'opérateur"
 EVENT_LABELS: dict[str, str] = {
+    "mail_received": "E-mail reçu de l'élu(e)",  # issue 20
     "note": "Note interne ajoutée",
     "question": "Question posée à l'élu(e)",
     "appended": "Réponse ou complément de l'élu(e)",
@@ -266,5 +267,10 @@ IDLE_LABELS: dict[str, str] = {"3": "ouvertes, sans action depuis 3 jours", "7":
 
 # --- issue 13 (web chat) ---
 F_CHANNEL = "Canal"
-CHANNELS = {"web": "Page web des élus", "telegram": "Telegram", "console": "Terminal"}
+CHANNELS = {"web": "Page web des élus", "telegram": "Telegram", "console": "Terminal", "email": "E-mail"}
+# issue 20: a request's files on its page
+SECTION_FILES = "Pièces jointes"
+MAIL_AUTH = "Vérification de l'expéditeur par le serveur de réception : {results}"
+MAIL_AUTH_NONE = "Aucune vérification de l'expéditeur fournie par le serveur de réception"
+FILES_NOTE = "Téléchargement uniquement (jamais ouvertes dans le navigateur)."
 EMAIL_CONFIRMED = "adresse confirmée par code"

@@ -44,12 +44,13 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from bot.channels.mail.channel import mail_running  # issue 20: the mailbox, when GUICHET_IMAP_HOST is set
         from bot.channels.web.routes import webchat_running  # issue 13: the chat's e-mail and staff messages
         from bot.console.maintenance import refresh_planner_stats
 
         if guichet is not None:
             await refresh_planner_stats(guichet.store)
-            async with webchat_running(app):
+            async with webchat_running(app), mail_running(app):
                 yield
             return
         from bot.app import App
@@ -58,7 +59,7 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
         app.state.guichet = started
         try:
             await refresh_planner_stats(started.store)
-            async with webchat_running(app):
+            async with webchat_running(app), mail_running(app):
                 yield
         finally:
             await started.close()

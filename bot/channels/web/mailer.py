@@ -53,18 +53,37 @@ async def queue_email(uow: Any, *, to: str, subject: str, body: str, dedup_key: 
                              dedup_key=dedup_key, meta=meta)
 
 
+def requester_row(row: Any) -> bool:
+    """issue 20: a staff message (question, status change, relay) to a person who wrote by e-mail: the outbox row's
+    ``chat_id`` is their address and carries no ``meta.to`` (the staff service writes to the request's channel)."""
+    return not (row.meta or {}).get("to") and "@" in str(row.chat_id or "")
+
+
 def build_message(row: Any, mail_from: str) -> EmailMessage:
     meta = row.meta or {}
     msg = EmailMessage()
+    domain = mail_from.rpartition("@")[2].strip(">") or "localhost"
+    text = row.text or ""
     msg["From"] = mail_from
+    if requester_row(row):  # issue 20: threaded on the request (its stable id in References), subject [reference]
+        from bot.texts import mail as TM
+
+        meta = {**meta, "to": str(row.chat_id),
+                "subject": (TM.SUBJECT_NOTICE.format(reference=row.reference) if row.reference
+                            else TM.SUBJECT_NOTICE_NO_REF),
+                "references": [f"<request.{row.reference}@{domain}>"] if row.reference else []}
+        text = f"{text}\n\n{TM.NOTICE_FOOTER}"
     msg["To"] = str(meta.get("to", ""))
     msg["Subject"] = str(meta.get("subject", ""))[:200]
     msg["Date"] = format_datetime(row.created_at or utcnow())
-    domain = mail_from.rpartition("@")[2].strip(">") or "localhost"
     digest = hashlib.sha256(row.dedup_key.encode()).hexdigest()[:16]
-    msg["Message-ID"] = f"<guichet.{row.id}.{digest}@{domain}>"
+    msg["Message-ID"] = str(meta.get("message_id") or f"<guichet.{row.id}.{digest}@{domain}>")
+    if meta.get("in_reply_to"):  # issue 20: answers to a mail are threaded on it
+        msg["In-Reply-To"] = str(meta["in_reply_to"])
+    if meta.get("references"):
+        msg["References"] = " ".join(str(r) for r in meta["references"])
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(row.text or "")
+    msg.set_content(text)
     return msg
 
 
@@ -153,7 +172,7 @@ class EmailSender(OutboxWorker):
                 expired = False
             if expired:
                 raise Permanent("expired before it could be sent")
-        if not meta.get("to"):
+        if not meta.get("to") and not requester_row(row):
             raise Permanent("no address")
         msg = build_message(row, self.settings.mail_from)
         if not self.settings.smtp_host:
