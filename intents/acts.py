@@ -114,7 +114,10 @@ def read_examples(path: str | Path) -> list[Example]:
     for item in raw:
         if not isinstance(item, dict):
             continue
-        text, act = str(item.get("text") or "").strip(), str(item.get("act") or "").strip()
+        act_raw = item.get("act")
+        if isinstance(act_raw, bool):  # YAML 1.1 reads a bare yes / no as a boolean
+            act_raw = "yes" if act_raw else "no"
+        text, act = str(item.get("text") or "").strip(), str(act_raw or "").strip()
         if not text or act not in ACTS:
             continue
         step = item.get("step")
