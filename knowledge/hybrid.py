@@ -38,12 +38,19 @@ def offer_document(offer: Offer) -> str:
     return f"{offer.name}. {offer.summary} {' ; '.join(offer.provides)}"
 
 
+_ROLE_WORDS = frozenset("maire adjoint adjointe secretaire dgs dga president presidente conseiller elu elus agent".split())
+
+
 def offer_phrases(offer: Offer) -> list[str]:
     """The offer's own phrases that may be quoted as « proche de : … » (keywords of two words or more, what it
-    provides, its name)."""
+    provides, its name); never one that names a role (« secrétaire de mairie »): it says who, not what."""
+    from intents.normalize import normalize
+
     out: list[str] = []
     for p in [*offer.keywords, *offer.provides]:
         p = " ".join(str(p).split())
+        if set(normalize(p).split()) & _ROLE_WORDS:
+            continue
         if len(p) >= 8 and len(p.split()) >= 2 and p not in out and len(p) <= 90:
             out.append(p)
     short = offer.name.split("(")[0].strip()

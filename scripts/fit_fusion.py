@@ -83,12 +83,74 @@ def score(X: np.ndarray, coef: np.ndarray, bias: float, mean: np.ndarray, scale:
     return 1 / (1 + np.exp(-(((X - mean) / scale) @ coef + bias)))
 
 
+FAQ_DEV = ROOT / "tests" / "data" / "dev" / "faq.yaml"
+
+
+def fit_faq(kb: Any, enc: Any, l2: float, max_wrong: float, min_oos: float) -> dict[str, Any]:
+    """The FAQ fusion (``knowledge/faq_semantic.py``) on ``tests/data/dev/faq.yaml``."""
+    from knowledge.faq_semantic import FEATURES as FAQ_FEATURES
+    from knowledge.faq_semantic import SemanticFaq
+
+    sem = SemanticFaq(kb.faq_index, enc, fusion={})
+    entries = kb.faq_index.entries
+    items = yaml.safe_load(FAQ_DEV.read_text(encoding="utf-8")) or []
+    rows = []
+    for item in items:
+        feats = sem.features(str(item["text"]))
+        programme, entry = item.get("programme"), item.get("entry")
+        oos = bool(item.get("out_of_scope"))
+
+        def right(i: int, programme: Any = programme, entry: Any = entry, oos: bool = oos) -> bool:
+            e = entries[i]
+            if oos:
+                return False
+            if programme:
+                return e.programme == programme
+            return e.programme is None and (entry is None or e.id == entry)
+
+        y = [1.0 if (not oos and (entries[i].id == entry or (right(i) and entry is None))) else
+             0.5 if right(i) else 0.0 for i, _ in feats]
+        rows.append((item, feats, np.array(y), oos, right))
+    X = np.vstack([np.array([f for _, f in r[1]]) for r in rows])
+    Y = np.concatenate([r[2] for r in rows])
+    coef, bias, mean, scale = fit_logistic(X, Y, l2=l2)
+    tops = []
+    for item, feats, _, oos, right in rows:
+        p = score(np.array([f for _, f in feats]), coef, bias, mean, scale)
+        j = int(np.argmax(p))
+        tops.append((float(p[j]), right(feats[j][0]), oos))
+    in_n = sum(1 for t in tops if not t[2])
+    oos_n = sum(1 for t in tops if t[2])
+    best_t, best_right = 0.5, -1.0
+    for t in sorted({round(p, 6) for p, _, _ in tops}) + [1.0]:
+        rt = sum(1 for p, ok, o in tops if not o and ok and p >= t) / in_n
+        wrong = sum(1 for p, ok, o in tops if not o and not ok and p >= t) / in_n
+        refused = sum(1 for p, ok, o in tops if o and p < t) / max(1, oos_n)
+        if wrong <= max_wrong and refused >= min_oos and rt > best_right:
+            best_t, best_right = float(t), rt
+    wrong = sum(1 for p, ok, o in tops if not o and not ok and p >= best_t) / in_n
+    refused = sum(1 for p, ok, o in tops if o and p < best_t) / max(1, oos_n)
+    print(f"FAQ fusion on {in_n} in-scope / {oos_n} out-of-scope dev questions, threshold {best_t:.2f}: right "
+          f"{best_right * 100:.1f} %, wrong {wrong * 100:.1f} %, out of scope refused {refused * 100:.1f} % "
+          "(fitted on these: optimistic)")
+    print("FAQ weights:", {f: round(float(c), 3) for f, c in zip(FAQ_FEATURES, coef)}, "bias", round(bias, 3))
+    return {
+        "fitted": dt.date.today().isoformat(), "by": "scripts/fit_fusion.py", "data": "tests/data/dev/faq.yaml",
+        "features": list(FAQ_FEATURES), "weights": [round(float(c), 6) for c in coef], "bias": round(float(bias), 6),
+        "mean": [round(float(v), 6) for v in mean], "scale": [round(float(v), 6) for v in scale],
+        "threshold": round(best_t, 4), "followup_threshold": round(best_t, 4),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=1e-2)
     ap.add_argument("--max-fit-unsure", type=float, default=0.03)
+    ap.add_argument("--only", choices=("needs", "faq"), default=None, help="fit one of the two models")
+    ap.add_argument("--faq-max-wrong", type=float, default=0.02)
+    ap.add_argument("--faq-min-oos", type=float, default=0.95)
     args = ap.parse_args(argv)
 
     from knowledge.base import KnowledgeBase
@@ -98,7 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     if enc is None:
         print("no encoder loaded:", E.status(), file=sys.stderr)
         return 1
-    kb = KnowledgeBase.load("90")
+    kb = KnowledgeBase.load("90", semantic=False)
+    if args.only == "faq":
+        faq_model = fit_faq(kb, enc, args.l2, args.faq_max_wrong, args.faq_min_oos)
+        if not args.no_write:
+            fusion = load_fusion()
+            fusion.setdefault("faq", {})[enc.model_id] = faq_model
+            FUSION_FILE.write_text(json.dumps(fusion, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            print("written", FUSION_FILE.relative_to(ROOT))
+        return 0
     hybrid = HybridMatcher(kb.matcher, enc, fusion={})
     needs = load_needs(set(hybrid.ids))
     rows = []  # per need: ids, X, lexical confidence, similarities
