@@ -17,8 +17,8 @@ opened and migrated to head), prints one JSON line and exits. Measured:
 Goals (issue 18, with the sentence encoder): start-up <= 3 s with a warm vector cache; RSS <= 250 MB; ``match`` p99
 <= 60 ms on the shipped base, encoding included (each need a new text: nothing memoised). The child also loads the
 act reader (``intents.acts.warm``) and reads a few messages. ``--lexical`` runs the same without the encoder
-(``GUICHET_ENCODER=none``). The first repetition fills the vector cache (``GUICHET_CACHE_DIR``, a temporary
-directory shared by the repetitions): the median is over warm starts.
+(``GUICHET_ENCODER=none``). A first start (not counted) fills the vector cache when it is empty (``GUICHET_CACHE_DIR``
+as set, else the user's cache directory): the median is over warm starts.
 """
 
 from __future__ import annotations
@@ -93,12 +93,14 @@ def child() -> int:
         import yaml
 
         needs = yaml.safe_load((Path(__file__).resolve().parents[1] / "tests/data/dev/needs.yaml").read_text())[:60]
-        times = []
+        times, cpu = [], []
         for item in needs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             kb.match(str(item["text"]), item.get("commune"))  # type: ignore[attr-defined]
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
         times.sort()
+        cpu.sort()
         rss_used = _status_kb("VmRSS")
         offers = len(kb.offers)  # type: ignore[attr-defined]
         territory = kb.territory  # type: ignore[attr-defined]
@@ -122,6 +124,8 @@ def child() -> int:
             "kb_load_s": round(getattr(kb, "load_seconds", 0.0), 3),
             "match_p50_ms": round(times[len(times) // 2], 1),
             "match_p99_ms": round(times[min(len(times) - 1, int(0.99 * len(times)))], 1),
+            "match_cpu_p50_ms": round(cpu[len(cpu) // 2], 1),
+            "match_cpu_p99_ms": round(cpu[min(len(cpu) - 1, int(0.99 * len(cpu)))], 1),
             "encoder": getattr(getattr(kb, "hybrid", None), "encoder", None) and kb.hybrid.encoder.model_id,
         }
 
@@ -164,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     before = machine()
     runs: dict[str, list[dict[str, Any]]] = {"new_database": [], "existing_database": []}
     with tempfile.TemporaryDirectory(prefix="guichet-footprint-") as tmp:
-        extra = {"GUICHET_CACHE_DIR": str(Path(tmp) / "cache")}
+        extra: dict[str, str] = {}  # the vector cache: GUICHET_CACHE_DIR as set, else the user's cache directory
         if args.lexical:
             extra["GUICHET_ENCODER"] = "none"
         cold = run_once(Path(tmp) / "cold" / "guichet.db", extra)  # fills the vector cache
@@ -179,16 +183,16 @@ def main(argv: list[str] | None = None) -> int:
                          for key in ("wall_to_ready_s", "cpu_to_ready_s", "store_open_s", "imports_s", "imports_app_config_s",
                                      "imports_engine_store_kb_alembic_s", "app_start_s", "in_process_to_ready_s",
                                      "rss_ready_mb", "rss_after_queries_mb", "vmhwm_mb", "ru_maxrss_mb", "kb_load_s",
-                                     "match_p50_ms", "match_p99_ms")}
+                                     "match_p50_ms", "match_p99_ms", "match_cpu_p50_ms", "match_cpu_p99_ms")}
         summary[case]["encoder"] = items[0].get("encoder")
         summary[case]["offers"] = items[0].get("offers")
         summary[case]["communes_in_referential"] = items[0].get("communes_in_referential")
     print(table(["case", "wall to ready (s)", "CPU to ready (s)", "imports (s)", "App.start (s)", "KB load (s)",
                  "DB open+migrate (s)", "RSS ready (MB)", "RSS after queries (MB)", "peak VmHWM (MB)", "match p50 (ms)",
-                 "match p99 (ms)"],
+                 "match p99 (ms)", "match CPU p99 (ms)"],
                 [[case, s["wall_to_ready_s"], s["cpu_to_ready_s"], s["imports_s"], s["app_start_s"], s["kb_load_s"],
                   s["store_open_s"], s["rss_ready_mb"],
-                  s["rss_after_queries_mb"], s["vmhwm_mb"], s["match_p50_ms"], s["match_p99_ms"]]
+                  s["rss_after_queries_mb"], s["vmhwm_mb"], s["match_p50_ms"], s["match_p99_ms"], s["match_cpu_p99_ms"]]
                  for case, s in summary.items()]))
     print(f"encoder: {summary['new_database'].get('encoder') or 'none (lexical path)'}")
     start = max(s["wall_to_ready_s"] for s in summary.values())
