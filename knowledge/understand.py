@@ -8,12 +8,37 @@ absent from ``slots``.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, TextIO
 
 from intents import acts as A
 from intents import extract as x
 from intents.need import clean_need
+from intents.normalize import normalize
+
+
+_NEGATED = re.compile(r"(?:\bpas|\bnon|\bau lieu de|\bplutot que|\bet pas|\bmais pas)\s+(?:a|de|du|pour|sur)?\s*$")
+
+
+def _corrected_place(text: str, res: Any, territory: Any) -> Any:
+    """« pardon c'est Lepuix pas Giromagny », « non pas Delle mais Beaucourt »: two places named, one of them
+    negated; the other one is what the person means. The resolution unchanged when that is not the case."""
+    norm = normalize(text)
+    kept = []
+    for cand in res.candidates:
+        name = normalize(cand.name)
+        at = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", norm)]
+        if not at:
+            continue
+        if all(_NEGATED.search(norm[max(0, i - 20) : i]) for i in at):
+            continue
+        kept.append(cand)
+    names = {normalize(c.name) for c in kept}
+    if len(names) != 1:
+        return res
+    again = territory.resolve(kept[0].name)
+    return again if again is not None and again.resolved else res
 
 
 def read_slots(text: str, act: str, territory: Any = None, step: str | None = None) -> dict[str, Any]:
@@ -25,6 +50,8 @@ def read_slots(text: str, act: str, territory: Any = None, step: str | None = No
         try:
             where = x.strip_contact(text) if (x.find_phone(text) or x.find_email_spoken(text)) else text
             res = territory.resolve(where.replace("\n", " ")[:500])
+            if res is not None and not res.resolved and len(res.candidates) > 1:
+                res = _corrected_place(where, res, territory)
             if res is not None and res.resolved:
                 place = territory.place(res.resolved)
                 slots["commune"] = {

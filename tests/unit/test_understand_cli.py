@@ -57,3 +57,14 @@ def test_understand_text_and_json_flag():
     assert result.output.startswith("greeting")
     result = runner.invoke(app, ["understand"])
     assert result.exit_code == 2
+
+
+def test_a_corrected_commune_is_the_one_not_negated():
+    from knowledge.territory import Territory
+    from knowledge.understand import read_slots
+
+    territory = Territory.load("90")
+    slots = read_slots("pardon c'est Lepuix pas Giromagny", "correction", territory)
+    assert slots["commune"]["name"] == "Lepuix"
+    assert read_slots("non pas Delle mais Beaucourt", "correction", territory)["commune"]["name"] == "Beaucourt"
+    assert "commune" not in read_slots("Giromagny ou Lepuix", "new_request", territory)  # nothing negated: ambiguous
