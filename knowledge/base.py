@@ -146,6 +146,15 @@ class KnowledgeBase:
             text, commune_code=commune_code, limit=limit, themes=themes
         )
 
+    async def prepare(self, text: str) -> None:
+        """Encode ``text`` off the event loop (``asyncio.to_thread``) when an encoder is loaded, so that the
+        synchronous ``match`` / ``answer`` / ``follow_up`` / ``intents.acts.classify`` that follow find its vector
+        memoised and stay short on the loop. Nothing to do on the lexical path."""
+        if self.hybrid is not None or self.faq_index.semantic is not None:
+            from intents.encoder import aencode
+
+            await aencode(text[:2000])
+
     def answer(self, text: str, commune_code: str | None = None) -> FaqAnswer | None:
         """The answer to a question (FAQ, or about a place: the one named, or ``commune_code``, the person's own), with
         its freshness line; None when not confident."""

@@ -100,3 +100,10 @@ def test_a_followup_is_answered_about_that_programme_and_that_object(kb):
     c = kb.follow_up("et le fonds vert c'est quoi ?", "detr")  # names another programme: answered as usual
     assert c is not None and c.programme == "fonds-vert"
     kb.follow_up("et pour une salle des fêtes ?", "no-such-offer")  # unknown programme: answered as usual, no error
+
+
+async def test_prepare_encodes_off_the_loop_and_memoises(kb):
+    text = "on voudrait couvrir le terrain de pétanque du village"
+    await kb.prepare(text)
+    assert (kb.hybrid.encoder.model_id, text) in encoder._query_memo
+    assert kb.match(text)
