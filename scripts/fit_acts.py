@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fit the act reader's few numbers (``intents/acts.py``) by leave-one-out on the DEV set only.
+"""Fit the act reader (``intents/acts.py``) on the DEV set only: the learned readers and the few numbers.
 
 Usage::
 

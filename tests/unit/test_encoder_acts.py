@@ -133,3 +133,12 @@ async def test_async_path():
     assert r.act == "greeting"
     vec = await encoder.aencode("bonjour")
     assert vec is not None
+
+
+def test_shipped_examples_are_the_dev_set_and_the_model_matches_them():
+    from pathlib import Path
+
+    dev = acts.read_examples(Path(__file__).resolve().parents[1] / "data" / "acts" / "dev.yaml")
+    assert acts.read_examples(acts.EXAMPLES_FILE) == dev
+    model = acts.ActModel(dev, use_encoder=False).load_softmax()
+    assert "lexical" in model.softmax  # fitted on these very examples (scripts/fit_acts.py)
