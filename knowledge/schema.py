@@ -240,3 +240,5 @@ class AnswerPhrases(Strict):
     contacts: dict[str, str]
     commitment: str
     no_commitment: str  # GUICHET_RESPONSE_DAYS unset: no delay is promised (issue 21)
+    #: issue 18: a follow-up about the programme just answered and an object (« et pour une salle des fêtes ? »)
+    followup: dict[str, str] = Field(default_factory=dict)
