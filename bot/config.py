@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None  # signs sessions and CSRF tokens; generated and kept in the data dir if unset
     # issue 12: addresses of the reverse proxies whose X-Forwarded-For/-Proto are trusted (comma-separated, or *)
     web_forwarded_allow_ips: str = "127.0.0.1"
+    # issue 25: the reverse proxies whose X-Forwarded-For is read (addresses or CIDRs, comma-separated); the client is
+    # the rightmost address of the header that is not one of them. Unset: GUICHET_WEB_FORWARDED_ALLOW_IPS is used.
+    web_trusted_proxies: str | None = None
+    # issue 25: absolute lifetime of a console session (activity does not extend it)
+    console_session_hours: float = 12.0
 
     # ProConnect (OpenID Connect) for staff login; one-time login links work without it
     proconnect_issuer: str | None = None

@@ -16,6 +16,7 @@ from bot.console.cli import check_agent
 from bot.store.models import AGENT_ROLES, Agent
 from bot.texts import console as T
 from bot.texts import staff as TS
+from bot.web import sessions
 from bot.web.deps import ADMIN, guichet, require
 from bot.web.templating import flash, render
 
@@ -77,6 +78,8 @@ async def toggle(request: Request, agent_id: int, active: str = Form(""),
         return RedirectResponse("/console/agents", status_code=303)
     async with guichet(request).store.unit() as uow:
         await uow.save_agent(target.email, target.name, target.role, target.operator, active=want)
+        if not want:  # issue 25: their sessions end now, in every worker (a reactivation revives none)
+            await sessions.revoke_agent(uow.conn, target.id, "deactivated")
         await uow.log_event(None, f"console:{agent.id}", "agent_saved",
                             {"agent_id": target.id, "active": want, "by": agent.name})
     flash(request, (T.AGENT_REACTIVATED if want else T.AGENT_DEACTIVATED).format(name=target.name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.console.auth import safe_next, start_session, use_login_link
+from bot.console.auth import end_session, safe_next, start_session, use_login_link
 from bot.console.proconnect import configured, logout_url
 from bot.store.models import Agent
 from bot.texts import console as T
@@ -42,13 +42,22 @@ async def link_login(request: Request, token: str) -> Response:
         request.state.agent = None
         return render(request, "console/link.html", {"token": None, "invalid": True}, status_code=400)
     target = safe_next(request.session.get("next"))
-    start_session(request, agent)
+    await start_session(request, agent)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/deconnexion")
 async def logout(request: Request) -> Response:
     end = logout_url(request, request.session.get("oidc_id_token"))
-    request.session.clear()
+    await end_session(request)
     flash(request, T.LOGGED_OUT, "info")
+    return RedirectResponse(end or "/console/connexion", status_code=303)
+
+
+@router.post("/deconnexion/partout")
+async def logout_everywhere(request: Request) -> Response:
+    """« Se déconnecter partout »: every session of this agent ends (other browsers, a forgotten computer)."""
+    end = logout_url(request, request.session.get("oidc_id_token"))
+    await end_session(request, everywhere=True)
+    flash(request, T.LOGGED_OUT_EVERYWHERE, "info")
     return RedirectResponse(end or "/console/connexion", status_code=303)

@@ -187,7 +187,7 @@ async def callback(request: Request) -> Response:
         request.state.agent = None
         return render(request, "console/login.html", {"proconnect": True,
                       "error": T.LOGIN_UNKNOWN_AGENT.format(email=email or "?")}, status_code=403)
-    start_session(request, agent)
+    await start_session(request, agent)
     request.session["oidc_id_token"] = id_token if len(id_token) < 2500 else None
     return RedirectResponse(str(pending.get("next") or "/console/"), status_code=303)
 

@@ -48,6 +48,9 @@ LOGIN_UNKNOWN_AGENT = ("Votre compte ProConnect ({email}) n'est pas inscrit dans
                        "administrateur de vous ajouter.")
 LOGIN_FAILED = "La connexion a échoué. Réessayez."
 LOGGED_OUT = "Vous êtes déconnecté(e)."
+# issue 25
+LOGOUT_EVERYWHERE = "Se déconnecter partout"
+LOGGED_OUT_EVERYWHERE = "Vous êtes déconnecté(e) sur tous vos appareils."
 
 # --- errors ------------------------------------------------------------------------------------------------------
 FORBIDDEN_TITLE = "Accès refusé"

@@ -26,7 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bot.config import Settings, load_settings
 from bot.store.repository import StoreUnavailable
 from bot.texts import console as T
-from bot.web import security
+from bot.web import security, sessions
 from bot.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
         SessionMiddleware,
         secret_key=security.secret_key(settings),
         session_cookie=security.SESSION_COOKIE,
-        max_age=security.SESSION_MAX_AGE,
+        max_age=int(sessions.lifetime_of(settings).total_seconds()),
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
