@@ -42,6 +42,21 @@ async def use_login_link(store: Any, token: str) -> Agent | None:
     return agent
 
 
+async def link_agent_id(store: Any, token: str) -> int | None:
+    """The agent a link was made for, used or not, expired or not (None: no such link). For the login throttle:
+    failures with an agent's links count against that agent only."""
+    if not token or len(token) > 200:
+        return None
+    import sqlalchemy as sa
+
+    from bot.store.tables import login_token_t
+
+    async with store.unit(readonly=True) as uow:
+        row = (await uow.conn.execute(sa.select(login_token_t.c.agent_id)
+                                      .where(login_token_t.c.token_hash == token_hash(token)))).first()
+    return int(row.agent_id) if row else None
+
+
 async def start_session(request: Request, agent: Agent) -> None:
     """A fresh session for ``agent`` (nothing of the anonymous session is kept: no fixation), held on the server
     (:mod:`bot.web.sessions`): a new id in the cookie, a new CSRF token; the browser's previous session, if any, is

@@ -44,6 +44,10 @@ LINK_INTRO = "Ce lien de connexion ne sert qu'une fois. Confirmez pour ouvrir vo
 LINK_BUTTON = "Me connecter"
 LINK_INVALID = "Ce lien de connexion n'est plus valable (déjà utilisé, expiré ou inconnu). Demandez-en un nouveau."
 LOGIN_TOO_MANY = "Trop de tentatives de connexion. Réessayez dans quelques minutes."
+# issue 25
+LOGIN_TOO_MANY_TITLE = "Trop de tentatives de connexion"
+LOGIN_WAIT = ("Trop de tentatives de connexion ont échoué depuis votre adresse. Réessayez dans {minutes} minute{s}, "
+              "ou demandez un nouveau lien.")
 LOGIN_UNKNOWN_AGENT = ("Votre compte ProConnect ({email}) n'est pas inscrit dans la console. Demandez à un "
                        "administrateur de vous ajouter.")
 LOGIN_FAILED = "La connexion a échoué. Réessayez."

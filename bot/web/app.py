@@ -80,6 +80,9 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
         https_only=settings.public_url.startswith("https://"),
     )
 
+    # issue 25: the client's address from the proxies the deployment names (outermost: every layer sees it)
+    app.add_middleware(security.ForwardedFor, trusted=security.trusted_proxies(settings))
+
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
         response = await call_next(request)

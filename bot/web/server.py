@@ -1,8 +1,9 @@
 """``guichet serve``: uvicorn over :func:`bot.web.app.create_app`.
 
-Behind a reverse proxy, uvicorn takes the client address and scheme from ``X-Forwarded-For`` and
-``X-Forwarded-Proto`` only when the proxy's address is listed in ``GUICHET_WEB_FORWARDED_ALLOW_IPS`` (default
-``127.0.0.1``): see docs/operations.md.
+Behind a reverse proxy, the app (not uvicorn: its own proxy handling is off) takes the client address and scheme
+from ``X-Forwarded-For`` and ``X-Forwarded-Proto`` only when the peer is one of ``GUICHET_WEB_TRUSTED_PROXIES``
+(else ``GUICHET_WEB_FORWARDED_ALLOW_IPS``, default ``127.0.0.1``), and then the client is the rightmost address that
+is not a trusted proxy (:class:`bot.web.security.ForwardedFor`; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
     if workers > 1 and settings.database_url.startswith("sqlite"):
         print("error: several workers need PostgreSQL (GUICHET_DATABASE_URL=postgresql://…)", file=sys.stderr)
         return 2
+    from bot.web.security import trusted_proxies
+
+    try:
+        trusted_proxies(settings)
+    except ValueError as exc:
+        print(f"error: GUICHET_WEB_TRUSTED_PROXIES: {exc}", file=sys.stderr)
+        return 2
     # The secret key is created (once) before the workers start, so that they all share it.
     from bot.web.security import secret_key
 
@@ -61,8 +69,7 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
         host=host or settings.web_host,
         port=port or settings.web_port,
         workers=max(1, workers),
-        proxy_headers=True,
-        forwarded_allow_ips=settings.web_forwarded_allow_ips,
+        proxy_headers=False,  # issue 25: bot.web.security.ForwardedFor reads the proxies' headers
         server_header=False,
         log_config=log_config(),
         log_level=settings.log_level.lower(),
