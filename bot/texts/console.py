@@ -81,6 +81,9 @@ CLI_INACTIVE_AGENT = "L'agent {email} est désactivé."
 CLI_LINK_NOTE = "Lien valable 15 minutes, une seule fois, pour {name} <{email}> :"
 CLI_NO_AGENTS = "Aucun agent."
 BAD_INPUT = "Une valeur envoyée n'est pas valide. Revenez en arrière et corrigez-la."
+# issue 25
+INTERNAL_TITLE = "Erreur inattendue"
+INTERNAL = "Une erreur inattendue s'est produite. Réessayez dans un instant ; si elle persiste, prévenez l'administrateur."
 
 # --- inbox ---------------------------------------------------------------------------------------------------------
 COL_REFERENCE = "Référence"

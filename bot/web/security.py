@@ -181,7 +181,7 @@ class ForwardedFor:
             values = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]
             client = self.proxies.client(peer, values) if values else None
             if client is not None or (self.proxies.any_peer or self.proxies.trusted(_ip(peer))):
-                scope = dict(scope)
+                # in place, as uvicorn's own proxy middleware does: the error handler outside sees it too
                 if client is not None:
                     scope["client"] = (client, 0)
                 protos = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-proto"]
