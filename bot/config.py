@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     web_max_posts_per_minute: int = 30  # per browser session
     web_max_requests_per_minute_per_address: int = 600  # per client IP address (a mairie's NAT, the demo)
     web_shared_rate_limits: bool = True
+    # issue 25: new conversations (a person and a session) per hour, per client address and in all: a script that
+    # drops its cookie creates at most this many people
+    web_max_new_sessions_per_hour_per_address: int = 30
+    web_max_new_sessions_per_hour: int = 600
     web_max_body_bytes: int = 16_384
 
     log_level: str = "INFO"
