@@ -24,6 +24,21 @@ agents_app = typer.Typer(help="Staff console agents: add, list, one-time login l
 app.add_typer(agents_app, name="agents")
 
 
+@app.callback()
+def _every_command() -> None:
+    # issue 25: one logging set-up for every process: the redaction of bot/logsafe.py (secrets, libraries' arguments,
+    # e-mails and phones) is installed before any command runs; ``run`` and ``serve`` add their handler and level.
+    from bot import logsafe
+
+    try:
+        from bot.config import load_settings
+
+        settings = load_settings()
+    except Exception:  # noqa: BLE001 - the command itself says what is wrong with the configuration
+        settings = None
+    logsafe.setup_logging(settings, handlers=False)
+
+
 # --- knowledge -----------------------------------------------------------------------------------------------------
 @app.command()
 def match(

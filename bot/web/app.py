@@ -43,6 +43,10 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
     if guichet is not None:
         settings = guichet.settings
     settings = settings or load_settings()
+    if guichet is None:  # ``guichet serve``'s workers (uvicorn calls this factory in each): the one logging set-up
+        from bot import logsafe
+
+        logsafe.setup_logging(settings, handlers=False)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
