@@ -138,6 +138,9 @@ def test_redaction_holds_when_a_library_logs_sql_parameters_at_debug(sqlite_url:
     from bot.store.repository import Store
 
     settings = load_settings(database_url=sqlite_url, log_level="DEBUG", secret_key="k" * 48)
+    root = logging.getLogger()
+    saved_handlers, saved_root = list(root.handlers), root.level
+    saved = {name: lg.level for name, lg in logging.root.manager.loggerDict.items() if isinstance(lg, logging.Logger)}
     logsafe.setup_logging(settings)
     caplog.set_level(logging.DEBUG)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.DEBUG)
@@ -163,8 +166,14 @@ def test_redaction_holds_when_a_library_logs_sql_parameters_at_debug(sqlite_url:
             return code
 
         code = asyncio.run(go())
-    finally:
-        logsafe.cap_libraries()
+    finally:  # leave the logging as the other tests expect it
+        for handler in root.handlers[:]:
+            if handler not in saved_handlers:
+                root.removeHandler(handler)
+        root.setLevel(saved_root)
+        for name, lg in logging.root.manager.loggerDict.items():
+            if isinstance(lg, logging.Logger):
+                lg.setLevel(saved.get(name, logging.NOTSET))
     sql = [r for r in caplog.records if r.name.startswith("sqlalchemy.engine")]
     assert sql, "sqlalchemy logged nothing at DEBUG"
     text = "\n".join(r.getMessage() for r in caplog.records)
