@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "Hortense.Discrete@mairie-secrete.test"
