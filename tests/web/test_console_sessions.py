@@ -144,3 +144,31 @@ async def test_the_cookie_holds_a_random_id_and_the_database_only_its_hash(web: 
     forged = TimestampSigner("t" * 48).sign(base64.b64encode(json.dumps({"agent_id": agent.id}).encode())).decode()
     assert (await thief(web, forged).get("/console/")).status_code == 303
     assert BASE_URL
+
+
+async def test_the_console_sessions_migration_from_the_previous_revision_and_back(database_url: str) -> None:
+    from alembic import command
+
+    from bot.store import db
+
+    async def tables(engine) -> set[str]:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda c: sa.inspect(c).get_table_names()))
+
+    async def code_columns(engine) -> set[str]:
+        async with engine.connect() as conn:
+            return {c["name"] for c in await conn.run_sync(lambda c: sa.inspect(c).get_columns("web_code"))}
+
+    engine = db.make_engine(database_url)
+    try:
+        await db.upgrade(engine, "0009_rate_limits")
+        assert "console_session" not in await tables(engine) and "client_hash" not in await code_columns(engine)
+        await db.upgrade(engine, "0010_console_sessions")
+        assert "console_session" in await tables(engine) and "client_hash" in await code_columns(engine)
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(db.alembic_config(c), "0009_rate_limits"))
+        assert "console_session" not in await tables(engine) and "client_hash" not in await code_columns(engine)
+        await db.upgrade(engine)
+        assert await db.current_revision(engine) == db.HEAD_REVISION
+    finally:
+        await engine.dispose()
