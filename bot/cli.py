@@ -27,7 +27,8 @@ app.add_typer(agents_app, name="agents")
 @app.callback()
 def _every_command() -> None:
     # issue 25: one logging set-up for every process: the redaction of bot/logsafe.py (secrets, libraries' arguments,
-    # e-mails and phones) is installed before any command runs; ``run`` and ``serve`` add their handler and level.
+    # e-mails and phones) is installed before any command runs; ``run`` and ``serve`` (logsafe.setup_logging) add
+    # their handler, level and the libraries' caps.
     from bot import logsafe
 
     try:
@@ -36,7 +37,7 @@ def _every_command() -> None:
         settings = load_settings()
     except Exception:  # noqa: BLE001 - the command itself says what is wrong with the configuration
         settings = None
-    logsafe.setup_logging(settings, handlers=False)
+    logsafe.install(*logsafe.secrets_of(settings))
 
 
 # --- knowledge -----------------------------------------------------------------------------------------------------
