@@ -187,7 +187,10 @@ def run_one(db: str, database_url: str, people: int, think: float, args_profile:
         env = {**os.environ, "GUICHET_DATABASE_URL": database_url, "GUICHET_WEB_PORT": str(port),
                "GUICHET_PUBLIC_URL": base, "GUICHET_SMTP_HOST": "127.0.0.1", "GUICHET_SMTP_PORT": str(smtp.port),
                "GUICHET_SECRET_KEY": secrets.token_hex(32), "GUICHET_LOG_LEVEL": "WARNING",
-               "GUICHET_WEB_MAX_REQUESTS_PER_MINUTE_PER_ADDRESS": "1000000", "XDG_DATA_HOME": data_dir}
+               "GUICHET_WEB_MAX_REQUESTS_PER_MINUTE_PER_ADDRESS": "1000000", "XDG_DATA_HOME": data_dir,
+               # every simulated person comes from 127.0.0.1: the new-conversation budgets (issue 25) out of the way
+               "GUICHET_WEB_MAX_NEW_SESSIONS_PER_HOUR_PER_ADDRESS": "1000000",
+               "GUICHET_WEB_MAX_NEW_SESSIONS_PER_HOUR": "1000000"}
         if think < 2.5:
             # faster than a person: the per-person limits (30 posts/min, the engine's 40 events/min) would stop it
             env.update(GUICHET_WEB_MAX_POSTS_PER_MINUTE="100000", GUICHET_FLOOD_MAX_MESSAGES="100000")

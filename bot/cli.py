@@ -24,6 +24,22 @@ agents_app = typer.Typer(help="Staff console agents: add, list, one-time login l
 app.add_typer(agents_app, name="agents")
 
 
+@app.callback()
+def _every_command() -> None:
+    # issue 25: one logging set-up for every process: the redaction of bot/logsafe.py (secrets, libraries' arguments,
+    # e-mails and phones) is installed before any command runs; ``run`` and ``serve`` (logsafe.setup_logging) add
+    # their handler, level and the libraries' caps.
+    from bot import logsafe
+
+    try:
+        from bot.config import load_settings
+
+        settings = load_settings()
+    except Exception:  # noqa: BLE001 - the command itself says what is wrong with the configuration
+        settings = None
+    logsafe.install(*logsafe.secrets_of(settings))
+
+
 # --- knowledge -----------------------------------------------------------------------------------------------------
 @app.command()
 def match(

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None  # signs sessions and CSRF tokens; generated and kept in the data dir if unset
     # issue 12: addresses of the reverse proxies whose X-Forwarded-For/-Proto are trusted (comma-separated, or *)
     web_forwarded_allow_ips: str = "127.0.0.1"
+    # issue 25: the reverse proxies whose X-Forwarded-For is read (addresses or CIDRs, comma-separated); the client is
+    # the rightmost address of the header that is not one of them. Unset: GUICHET_WEB_FORWARDED_ALLOW_IPS is used.
+    web_trusted_proxies: str | None = None
+    # issue 25: absolute lifetime of a console session (activity does not extend it)
+    console_session_hours: float = 12.0
 
     # ProConnect (OpenID Connect) for staff login; one-time login links work without it
     proconnect_issuer: str | None = None
@@ -105,6 +110,10 @@ class Settings(BaseSettings):
     web_max_posts_per_minute: int = 30  # per browser session
     web_max_requests_per_minute_per_address: int = 600  # per client IP address (a mairie's NAT, the demo)
     web_shared_rate_limits: bool = True
+    # issue 25: new conversations (a person and a session) per hour, per client address and in all: a script that
+    # drops its cookie creates at most this many people
+    web_max_new_sessions_per_hour_per_address: int = 30
+    web_max_new_sessions_per_hour: int = 600
     web_max_body_bytes: int = 16_384
 
     # issue 20: the e-mail channel (guichet mail; guichet serve starts it when imap_host is set)

@@ -8,7 +8,7 @@ make a one-time login link (shown once, on the page, to hand over). Every change
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console.auth import LINK_TTL, create_login_link
@@ -16,7 +16,9 @@ from bot.console.cli import check_agent
 from bot.store.models import AGENT_ROLES, Agent
 from bot.texts import console as T
 from bot.texts import staff as TS
+from bot.web import sessions
 from bot.web.deps import ADMIN, guichet, require
+from bot.web.params import MAX_ID
 from bot.web.templating import flash, render
 
 router = APIRouter(prefix="/console/agents")
@@ -68,7 +70,7 @@ async def _target(request: Request, agent_id: int) -> Agent:
 
 
 @router.post("/{agent_id}/activation")
-async def toggle(request: Request, agent_id: int, active: str = Form(""),
+async def toggle(request: Request, agent_id: int = Path(ge=1, le=MAX_ID), active: str = Form(""),
                  agent: Agent = Depends(require(ADMIN))) -> Response:
     target = await _target(request, agent_id)
     want = active == "1"
@@ -77,6 +79,8 @@ async def toggle(request: Request, agent_id: int, active: str = Form(""),
         return RedirectResponse("/console/agents", status_code=303)
     async with guichet(request).store.unit() as uow:
         await uow.save_agent(target.email, target.name, target.role, target.operator, active=want)
+        if not want:  # issue 25: their sessions end now, in every worker (a reactivation revives none)
+            await sessions.revoke_agent(uow.conn, target.id, "deactivated")
         await uow.log_event(None, f"console:{agent.id}", "agent_saved",
                             {"agent_id": target.id, "active": want, "by": agent.name})
     flash(request, (T.AGENT_REACTIVATED if want else T.AGENT_DEACTIVATED).format(name=target.name))
@@ -84,7 +88,8 @@ async def toggle(request: Request, agent_id: int, active: str = Form(""),
 
 
 @router.post("/{agent_id}/lien")
-async def login_link(request: Request, agent_id: int, agent: Agent = Depends(require(ADMIN))) -> Response:
+async def login_link(request: Request, agent_id: int = Path(ge=1, le=MAX_ID),
+                     agent: Agent = Depends(require(ADMIN))) -> Response:
     target = await _target(request, agent_id)
     if not target.active:
         flash(request, T.CLI_INACTIVE_AGENT.format(email=target.email), "error")

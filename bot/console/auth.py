@@ -42,12 +42,56 @@ async def use_login_link(store: Any, token: str) -> Agent | None:
     return agent
 
 
-def start_session(request: Request, agent: Agent) -> None:
-    """A fresh session for ``agent`` (nothing of the anonymous session is kept: no fixation), new CSRF token."""
+async def link_agent_id(store: Any, token: str) -> int | None:
+    """The agent a link was made for, used or not, expired or not (None: no such link). For the login throttle:
+    failures with an agent's links count against that agent only."""
+    if not token or len(token) > 200:
+        return None
+    import sqlalchemy as sa
+
+    from bot.store.tables import login_token_t
+
+    async with store.unit(readonly=True) as uow:
+        row = (await uow.conn.execute(sa.select(login_token_t.c.agent_id)
+                                      .where(login_token_t.c.token_hash == token_hash(token)))).first()
+    return int(row.agent_id) if row else None
+
+
+async def start_session(request: Request, agent: Agent) -> None:
+    """A fresh session for ``agent`` (nothing of the anonymous session is kept: no fixation), held on the server
+    (:mod:`bot.web.sessions`): a new id in the cookie, a new CSRF token; the browser's previous session, if any, is
+    revoked."""
+    from bot.web import sessions
+    from bot.web.deps import guichet
+
+    g = guichet(request)
+    previous = request.session.get("sid")
+    async with g.store.unit() as uow:
+        if isinstance(previous, str):
+            await sessions.revoke(uow.conn, previous, "relogin")
+        sid = await sessions.create(uow.conn, agent.id, sessions.lifetime_of(g.settings))
     request.session.clear()
-    request.session["agent_id"] = agent.id
+    request.session["sid"] = sid
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.agent = agent
+
+
+async def end_session(request: Request, everywhere: bool = False) -> int:
+    """Log out: this session revoked on the server (``everywhere``: every session of its agent), the cookie
+    emptied. Returns how many sessions ended."""
+    from bot.web import sessions
+    from bot.web.deps import current_agent, guichet
+
+    agent = await current_agent(request)
+    sid = request.session.get("sid")
+    ended = 0
+    async with guichet(request).store.unit() as uow:
+        if everywhere and agent is not None:
+            ended = await sessions.revoke_agent(uow.conn, agent.id, "everywhere")
+        ended += await sessions.revoke(uow.conn, sid, "logout")
+    request.session.clear()
+    request.state.agent = None
+    return ended
 
 
 def safe_next(value: str | None) -> str:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.console.auth import safe_next, start_session, use_login_link
+from bot.console.auth import end_session, link_agent_id, safe_next, start_session, use_login_link
 from bot.console.proconnect import configured, logout_url
 from bot.store.models import Agent
 from bot.texts import console as T
 from bot.web.deps import current_agent, guichet
-from bot.web.security import allow_login_attempt
+from bot.web import throttle
 from bot.web.templating import flash, render
 
 router = APIRouter(prefix="/console")
@@ -35,20 +35,33 @@ async def link_page(request: Request, token: str, agent: Agent | None = Depends(
 @router.post("/connexion/lien/{token}")
 async def link_login(request: Request, token: str) -> Response:
     store = guichet(request).store
-    if not await allow_login_attempt(request, store):
-        raise HTTPException(status_code=429, detail="too_many")
+    owner = await link_agent_id(store, token)
+    agent_key = str(owner) if owner is not None else None
+    wait = await throttle.login_wait(request, store, agent_key)
+    if wait is not None:
+        return throttle.too_many(request, wait)
     agent = await use_login_link(store, token)
     if agent is None:
+        await throttle.login_failed(request, store, agent_key)  # issue 25: failures only, by address and agent
         request.state.agent = None
         return render(request, "console/link.html", {"token": None, "invalid": True}, status_code=400)
     target = safe_next(request.session.get("next"))
-    start_session(request, agent)
+    await start_session(request, agent)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/deconnexion")
 async def logout(request: Request) -> Response:
     end = logout_url(request, request.session.get("oidc_id_token"))
-    request.session.clear()
+    await end_session(request)
     flash(request, T.LOGGED_OUT, "info")
+    return RedirectResponse(end or "/console/connexion", status_code=303)
+
+
+@router.post("/deconnexion/partout")
+async def logout_everywhere(request: Request) -> Response:
+    """« Se déconnecter partout »: every session of this agent ends (other browsers, a forgotten computer)."""
+    end = logout_url(request, request.session.get("oidc_id_token"))
+    await end_session(request, everywhere=True)
+    flash(request, T.LOGGED_OUT_EVERYWHERE, "info")
     return RedirectResponse(end or "/console/connexion", status_code=303)

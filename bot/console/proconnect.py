@@ -33,7 +33,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.console.auth import safe_next, start_session
 from bot.texts import console as T
 from bot.web.deps import guichet
-from bot.web.security import allow_login_attempt
+from bot.web import throttle
 from bot.web.templating import flash, render
 
 log = logging.getLogger(__name__)
@@ -136,20 +136,23 @@ async def _guard(request: Request) -> Any:
     g = guichet(request)
     if not configured(g.settings):
         raise HTTPException(status_code=404)
-    if not await allow_login_attempt(request, g.store, "proconnect"):
-        raise HTTPException(status_code=429, detail="too_many")
+    wait = await throttle.login_wait(request, g.store, None, "proconnect")
+    if wait is not None:
+        return throttle.too_many(request, wait)
     return g
 
 
 @router.get("")
 async def start(request: Request) -> Response:
     g = await _guard(request)
+    if isinstance(g, Response):
+        return g
     provider = provider_of(request)
     try:
         async with http_client() as client:
             meta = await provider.metadata(client)
     except (httpx.HTTPError, ValueError, ProConnectError) as exc:
-        log.warning("ProConnect discovery failed: %s", exc)
+        log.warning("ProConnect discovery failed: %s", exc if isinstance(exc, ProConnectError) else type(exc).__name__)
         return _failed(request)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     request.session[SESSION_KEY] = {"state": state, "nonce": nonce,
@@ -162,32 +165,35 @@ async def start(request: Request) -> Response:
 @router.get("/retour")
 async def callback(request: Request) -> Response:
     g = await _guard(request)
+    if isinstance(g, Response):
+        return g
     pending = request.session.pop(SESSION_KEY, None)
     state = request.query_params.get("state", "")
     code = request.query_params.get("code", "")
     if (not isinstance(pending, dict) or not state or len(state) > 200
             or not hmac.compare_digest(str(pending.get("state", "")).encode(), state.encode())):
         log.warning("ProConnect callback with an unknown state")
-        return _failed(request)
+        return await _failed_attempt(request, g)
     if not code or len(code) > 2000:
         log.info("ProConnect login not completed: %s", request.query_params.get("error", "no code")[:100])
-        return _failed(request)
+        return await _failed_attempt(request, g)
     provider = provider_of(request)
     try:
         claims, userinfo, id_token = await _complete(provider, code, str(pending["nonce"]), redirect_uri(g.settings))
     except (httpx.HTTPError, ValueError, KeyError, ProConnectError) as exc:
-        log.warning("ProConnect login failed: %s", exc)
-        return _failed(request)
+        log.warning("ProConnect login failed: %s", exc if isinstance(exc, ProConnectError) else type(exc).__name__)
+        return await _failed_attempt(request, g)
     email = str(userinfo.get("email") or claims.get("email") or "").strip().lower()
     async with g.store.unit() as uow:
         agent = await uow.get_agent_by_email(email) if email else None
         if agent is not None and agent.active:
             await uow.agent_logged_in(agent.id, oidc_sub=str(claims["sub"]))
     if agent is None or not agent.active:
+        await throttle.login_failed(request, g.store, str(agent.id) if agent is not None else None, "proconnect")
         request.state.agent = None
         return render(request, "console/login.html", {"proconnect": True,
                       "error": T.LOGIN_UNKNOWN_AGENT.format(email=email or "?")}, status_code=403)
-    start_session(request, agent)
+    await start_session(request, agent)
     request.session["oidc_id_token"] = id_token if len(id_token) < 2500 else None
     return RedirectResponse(str(pending.get("next") or "/console/"), status_code=303)
 
@@ -217,6 +223,12 @@ async def _complete(provider: Provider, code: str, nonce: str, redirect: str) ->
         if not isinstance(userinfo, dict) or userinfo.get("sub") != claims["sub"]:
             raise ProConnectError("userinfo subject differs from the id_token's")
     return claims, userinfo, id_token
+
+
+async def _failed_attempt(request: Request, g: Any) -> Response:
+    """A callback that logs nobody in counts as a failed attempt naming no agent (bot/web/throttle.py)."""
+    await throttle.login_failed(request, g.store, None, "proconnect")
+    return _failed(request)
 
 
 def _failed(request: Request) -> Response:

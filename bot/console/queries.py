@@ -34,6 +34,7 @@ from bot.store.search import like_pattern, query_words
 from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.store.workdays import late_cutoff
 from bot.web.deps import READ_ALL, can
+from bot.web.params import is_id
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000
@@ -72,7 +73,7 @@ class InboxQuery:
         if operateur not in operator_keys:
             operateur = ""
         suivi = get("suivi")
-        if suivi != NOBODY and not suivi.isdigit():
+        if suivi != NOBODY and not is_id(suivi):  # issue 25: bounded (an id the database can hold)
             suivi = ""
         vue = get("vue")
         tri = get("tri")

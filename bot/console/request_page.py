@@ -35,6 +35,7 @@ from bot.store.models import CLOSED_STATUSES, ROUTE_STATUSES, Agent, RequestReco
 from bot.texts import console as T
 from bot.texts import staff as TS
 from bot.web.deps import ACT, ACT_ROUTED, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
+from bot.web.params import is_id
 from bot.web.templating import flash, render
 
 router = APIRouter(prefix="/console/demandes")
@@ -130,7 +131,7 @@ async def assign(request: Request, reference: str, agent_id: str = Form(""), act
                  agent: Agent = Depends(require(ACT))) -> Response:
     await _acting(request, reference, agent, full_only=True)
     target = None
-    if agent_id.isdigit():
+    if is_id(agent_id):  # issue 25: bounded
         async with guichet(request).store.unit(readonly=True) as uow:
             target = await uow.get_agent(int(agent_id))
     if target is None or target not in agent_choices([target]):

@@ -331,7 +331,8 @@ class WebCodeRow(SQLModel, table=True):
 
     __tablename__ = "web_code"
     __table_args__ = (sa.Index("ix_web_code_email", "email", "created_at"),
-                      sa.Index("ix_web_code_session", "session_hash", "created_at"))
+                      sa.Index("ix_web_code_session", "session_hash", "created_at"),
+                      sa.Index("ix_web_code_client", "client_hash", "created_at"))
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
     email: str = Field(sa_column=sa.Column(sa.String(320), nullable=False))
@@ -341,6 +342,8 @@ class WebCodeRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     used_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    # issue 25: keyed hash of the requesting client's address (the cap per address and client; no raw address)
+    client_hash: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64)))
 
 
 class WebMessageRow(SQLModel, table=True):
@@ -420,3 +423,25 @@ class MailMessageRow(SQLModel, table=True):
 
 attachment_t: sa.Table = AttachmentRow.__table__  # type: ignore[assignment]
 mail_message_t: sa.Table = MailMessageRow.__table__  # type: ignore[assignment]
+
+
+# --- issue 25: staff console sessions held on the server (bot/console/sessions.py) ------------------------------------
+class ConsoleSessionRow(SQLModel, table=True):
+    """A logged-in agent's session. The cookie carries a random id; only its SHA-256 is stored. Valid until
+    ``expires_at`` (an absolute lifetime: activity does not extend it) unless revoked (logout, « partout »,
+    deactivation)."""
+
+    __tablename__ = "console_session"
+    __table_args__ = (sa.Index("ix_console_session_agent", "agent_id"),
+                      sa.Index("ix_console_session_expires", "expires_at"))
+
+    id_hash: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    agent_id: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    revoked_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    revoked_why: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+
+
+console_session_t: sa.Table = ConsoleSessionRow.__table__  # type: ignore[assignment]

@@ -44,10 +44,17 @@ LINK_INTRO = "Ce lien de connexion ne sert qu'une fois. Confirmez pour ouvrir vo
 LINK_BUTTON = "Me connecter"
 LINK_INVALID = "Ce lien de connexion n'est plus valable (déjà utilisé, expiré ou inconnu). Demandez-en un nouveau."
 LOGIN_TOO_MANY = "Trop de tentatives de connexion. Réessayez dans quelques minutes."
+# issue 25
+LOGIN_TOO_MANY_TITLE = "Trop de tentatives de connexion"
+LOGIN_WAIT = ("Trop de tentatives de connexion ont échoué depuis votre adresse. Réessayez dans {minutes} minute{s}, "
+              "ou demandez un nouveau lien.")
 LOGIN_UNKNOWN_AGENT = ("Votre compte ProConnect ({email}) n'est pas inscrit dans la console. Demandez à un "
                        "administrateur de vous ajouter.")
 LOGIN_FAILED = "La connexion a échoué. Réessayez."
 LOGGED_OUT = "Vous êtes déconnecté(e)."
+# issue 25
+LOGOUT_EVERYWHERE = "Se déconnecter partout"
+LOGGED_OUT_EVERYWHERE = "Vous êtes déconnecté(e) sur tous vos appareils."
 
 # --- errors ------------------------------------------------------------------------------------------------------
 FORBIDDEN_TITLE = "Accès refusé"
@@ -74,6 +81,9 @@ CLI_INACTIVE_AGENT = "L'agent {email} est désactivé."
 CLI_LINK_NOTE = "Lien valable 15 minutes, une seule fois, pour {name} <{email}> :"
 CLI_NO_AGENTS = "Aucun agent."
 BAD_INPUT = "Une valeur envoyée n'est pas valide. Revenez en arrière et corrigez-la."
+# issue 25
+INTERNAL_TITLE = "Erreur inattendue"
+INTERNAL = "Une erreur inattendue s'est produite. Réessayez dans un instant ; si elle persiste, prévenez l'administrateur."
 
 # --- inbox ---------------------------------------------------------------------------------------------------------
 COL_REFERENCE = "Référence"

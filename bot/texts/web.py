@@ -62,6 +62,9 @@ NOTICE_BODY = (
 FORM_EXPIRED = "La page a expiré. Rechargez-la et renvoyez votre message."
 TOO_LARGE = "Message trop long."
 TOO_MANY = "Trop de messages en peu de temps. Patientez une minute."
+# issue 25: a post without a live session, over the budget of new conversations (per address or in all)
+TOO_MANY_NEW = ("Trop de nouvelles conversations ont été ouvertes depuis votre connexion. Réessayez dans une heure, "
+                "ou depuis le navigateur où vous avez commencé.")
 BAD_REQUEST = "Requête invalide."
 NOT_FOUND = "Page introuvable."
 UNAVAILABLE = "Le service est momentanément indisponible. Réessayez dans un instant."

@@ -18,15 +18,17 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.config import Settings, load_settings
+from bot.logsafe import safe_traceback
 from bot.store.repository import StoreUnavailable
 from bot.texts import console as T
-from bot.web import security
+from bot.web import security, sessions
 from bot.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,10 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
     if guichet is not None:
         settings = guichet.settings
     settings = settings or load_settings()
+    if guichet is None:  # ``guichet serve``'s workers (uvicorn calls this factory in each): the one logging set-up
+        from bot import logsafe
+
+        logsafe.setup_logging(settings, handlers=False)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,10 +82,13 @@ def create_app(guichet: Any | None = None, settings: Settings | None = None) -> 
         SessionMiddleware,
         secret_key=security.secret_key(settings),
         session_cookie=security.SESSION_COOKIE,
-        max_age=security.SESSION_MAX_AGE,
+        max_age=int(sessions.lifetime_of(settings).total_seconds()),
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+
+    # issue 25: the client's address from the proxies the deployment names (outermost: every layer sees it)
+    app.add_middleware(security.ForwardedFor, trusted=security.trusted_proxies(settings))
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -129,8 +138,34 @@ def _install_error_pages(app: FastAPI) -> None:
     async def _unavailable(request: Request, exc: StoreUnavailable) -> Response:
         return _error_page(request, 503, T.UNAVAILABLE, T.UNAVAILABLE)
 
+    # issue 25: a number the database cannot hold is the user's input, not our failure: 400, never 500
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(sa_exc.DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        log.warning("input out of range on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return _error_page(request, 400, T.NOT_FOUND_TITLE, T.BAD_INPUT)
 
-def _error_page(request: Request, status: int, title: str, text: str) -> HTMLResponse:
+    # issue 25: whatever else fails, the error page carries the security headers (this handler runs outside the
+    # middlewares) and the log carries the error's type and frames, never its message (it may quote input)
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s\n%s", request.method, request.url.path, safe_traceback(exc))
+        try:
+            return _error_page(request, 500, T.INTERNAL_TITLE, T.INTERNAL)
+        except Exception:  # noqa: BLE001 - the page itself failed: plain text, same headers
+            return _secured(Response(T.INTERNAL, status_code=500, media_type="text/plain; charset=utf-8"), request)
+
+
+def _secured(response: Response, request: Request) -> Response:
+    """The headers every page carries (the middleware adds them too; error pages raised past it need them here)."""
+    for name, value in security.SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path.startswith("/console"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error_page(request: Request, status: int, title: str, text: str) -> Response:
     if not hasattr(request.state, "agent"):
         request.state.agent = None
-    return render(request, "error.html", {"title": title, "text": text}, status_code=status)
+    return _secured(render(request, "error.html", {"title": title, "text": text}, status_code=status), request)

@@ -61,18 +61,27 @@ def guichet(request: Request) -> Any:
 
 
 async def current_agent(request: Request) -> Agent | None:
-    """The agent of this session (re-read from the database on every request, so a deactivated agent or a changed
-    role takes effect at once); None when nobody is logged in."""
+    """The agent of this session (issue 25: the session is a row in the database, re-read on every request with its
+    agent, so a logout, « partout », a deactivation or a changed role takes effect at once, in every worker); None
+    when nobody is logged in."""
     if hasattr(request.state, "agent"):
         return request.state.agent
+    from bot.web import sessions
+
     agent: Agent | None = None
-    agent_id = request.session.get("agent_id")
-    if isinstance(agent_id, int):
-        async with guichet(request).store.unit(readonly=True) as uow:
-            agent = await uow.get_agent(agent_id)
-        if agent is None or not agent.active:
-            request.session.pop("agent_id", None)
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        store = guichet(request).store
+        async with store.unit(readonly=True) as uow:
+            row = await sessions.agent_row(uow.conn, sid)
+        agent = Agent.model_validate(dict(row._mapping)) if row is not None else None
+        if agent is not None and not agent.active:
+            async with store.unit() as uow:  # a deactivated agent's sessions end for good (reactivation revives none)
+                await sessions.revoke_agent(uow.conn, agent.id, "deactivated")
             agent = None
+        if agent is None:
+            request.session.pop("sid", None)
+    request.session.pop("agent_id", None)  # a cookie of the former kind (agent id only) logs nobody in
     request.state.agent = agent
     return agent
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,7 @@ SESSION_MAX_AGE = 12 * 3600
 MAX_BODY_BYTES = 256 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
-#: Login attempts allowed per client address in the window (links, ProConnect starts and callbacks).
-LOGIN_ATTEMPTS = 20
-LOGIN_WINDOW = timedelta(minutes=15)
+# Login throttling: bot/web/throttle.py (issue 25: failures only, by address and agent).
 
 
 class CsrfError(HTTPException):
@@ -95,36 +93,115 @@ async def csrf_protect(request: Request) -> None:
 
 
 def client_address(request: Request) -> str:
-    """The client's address (behind a reverse proxy, uvicorn's proxy headers handling sets it from
-    ``X-Forwarded-For`` when the proxy is trusted: see docs/operations.md)."""
+    """The client's address: the peer, or behind a trusted reverse proxy the address it vouches for
+    (:class:`ForwardedFor`, installed by :func:`bot.web.app.create_app`; see docs/operations.md)."""
     return request.client.host if request.client else "unknown"
 
 
-def address_key(request: Request, scope: str) -> str:
-    """``scope:`` and a keyed hash of the client's address (HMAC with a key derived from the secret key), for the
-    rate-limit tables: they keep no address."""
+# --- issue 25: the client's address from the proxies the deployment names, never from what the client sent ---------
+def _ip(text: str) -> Any:
+    text = text.strip().strip('"')
+    if text.startswith("["):  # [v6]:port
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1 and "." in text:  # v4:port
+        text = text.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+class TrustedProxies:
+    """``GUICHET_WEB_TRUSTED_PROXIES`` (addresses or CIDRs, comma-separated). ``*`` (kept for
+    ``GUICHET_WEB_FORWARDED_ALLOW_IPS=*``) trusts any peer as the one proxy in front: the client is then the
+    rightmost address of ``X-Forwarded-For``, never a hop the client itself wrote."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.any_peer = False
+        self.networks: list[Any] = []
+        for part in (spec or "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if part == "*":
+                self.any_peer = True
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"not an address nor a network: {part!r}") from None
+
+    def __bool__(self) -> bool:
+        return self.any_peer or bool(self.networks)
+
+    def trusted(self, address: Any) -> bool:
+        return address is not None and any(address in net for net in self.networks if address.version == net.version)
+
+    def client(self, peer: str, forwarded_for: list[str]) -> str | None:
+        """The client's address for a request from ``peer`` carrying these ``X-Forwarded-For`` values, or None
+        (keep the peer). Walk the hops from the right (the nearest proxy's), skipping trusted proxies: the first
+        other address is the client. Hops to its left were written by the client and are never believed."""
+        peer_ip = _ip(peer)
+        if not (self.any_peer or self.trusted(peer_ip)):
+            return None
+        hops = [h for value in forwarded_for for h in value.split(",") if h.strip()]
+        if not hops:
+            return None
+        chosen = None
+        for hop in reversed(hops):
+            ip = _ip(hop)
+            if ip is None:  # garbage where an address should be: believe none of it
+                return chosen
+            chosen = str(ip)
+            if not self.trusted(ip):
+                return chosen
+        return chosen  # every hop a proxy of ours: the leftmost one
+
+
+def trusted_proxies(settings: Any) -> TrustedProxies:
+    spec = getattr(settings, "web_trusted_proxies", None)
+    if spec is None or not str(spec).strip():
+        spec = getattr(settings, "web_forwarded_allow_ips", "") or ""
+    return TrustedProxies(str(spec))
+
+
+class ForwardedFor:
+    """ASGI middleware: behind a trusted proxy, the connection's client address and scheme become the ones the proxy
+    vouches for (``X-Forwarded-For``: see :meth:`TrustedProxies.client`; ``X-Forwarded-Proto``: http or https);
+    from anyone else, the headers are ignored. Everything that reads ``request.client`` (limits, logs) then sees
+    the real client."""
+
+    def __init__(self, app: Any, trusted: TrustedProxies) -> None:
+        self.app = app
+        self.proxies = trusted
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket") and self.proxies and scope.get("client"):
+            peer = scope["client"][0]
+            values = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]
+            client = self.proxies.client(peer, values) if values else None
+            if client is not None or (self.proxies.any_peer or self.proxies.trusted(_ip(peer))):
+                # in place, as uvicorn's own proxy middleware does: the error handler outside sees it too
+                if client is not None:
+                    scope["client"] = (client, 0)
+                protos = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-proto"]
+                proto = protos[-1].split(",")[-1].strip().lower() if protos else ""
+                if proto in ("http", "https"):
+                    scope["scheme"] = proto if scope["type"] == "http" else {"http": "ws", "https": "wss"}[proto]
+        await self.app(scope, receive, send)
+
+
+def address_key(request: Request, scope: str, extra: str | None = None) -> str:
+    """``scope:`` and a keyed hash of the client's address (and ``extra``, e.g. an agent id) (HMAC with a key derived
+    from the secret key), for the rate-limit tables: they keep no address."""
     from bot.store.ratelimit import hashed_key
 
     state = request.app.state
     key = getattr(state, "rate_limit_key", None)
     if key is None:
         key = state.rate_limit_key = hashlib.sha256(b"ratelimit:" + secret_key(state.settings).encode()).digest()
-    return hashed_key(scope, client_address(request), key)
-
-
-async def allow_login_attempt(request: Request, store: Any, scope: str = "login") -> bool:
-    """Count one login attempt from this address; False when it is over the limit (then refuse with 429).
-
-    Kept in the database, so the limit holds across workers; the address is stored hashed (:func:`address_key`)."""
-    from bot.store.tables import utcnow
-
-    key = address_key(request, scope)
-    now = utcnow()
-    async with store.unit() as uow:
-        if await uow.count_login_attempts(key, now - LOGIN_WINDOW) >= LOGIN_ATTEMPTS:
-            return False
-        await uow.record_login_attempt(key, prune_before=now - LOGIN_WINDOW * 4)
-    return True
+    value = client_address(request) if extra is None else f"{client_address(request)}\x1f{extra}"
+    return hashed_key(scope, value, key)
 
 
 SECURITY_HEADERS = {

@@ -43,23 +43,11 @@ OUTBOX_WAKE_DELAY = 0.05
 # The redaction itself lives in bot/logsafe.py (one record factory for our loggers and the libraries').
 def protect_logs(*secrets: str | None) -> None:
     """Register secrets to redact from every log record (idempotent); cap third-party loggers that would log
-    secrets or personal data at debug level."""
+    secrets or personal data at debug level (bot/logsafe.py: the one set-up of every process)."""
     from bot import logsafe
 
     logsafe.install(*secrets)
-    # Third-party debug logs carry URLs with the token, message texts and SQL parameters (phones, e-mails):
-    # never below these levels, whatever GUICHET_LOG_LEVEL says. Our own modules log ids only.
-    for noisy, level in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("telegram", logging.INFO),
-                         ("aiosqlite", logging.INFO), ("asyncpg", logging.INFO),
-                         ("sqlalchemy.engine", logging.WARNING), ("tornado", logging.INFO),
-                         ("apscheduler", logging.INFO)):
-        logger = logging.getLogger(noisy)
-        if logger.getEffectiveLevel() < level or logger.level == logging.NOTSET or logger.level < level:
-            logger.setLevel(level)
-        # Children set lower explicitly (e.g. "telegram.ext.ExtBot" at DEBUG) would escape the cap: clamp them too.
-        for name, child in list(logging.root.manager.loggerDict.items()):
-            if name.startswith(noisy + ".") and isinstance(child, logging.Logger) and 0 < child.level < level:
-                child.setLevel(level)
+    logsafe.cap_libraries()
 
 
 def redact(text: str) -> str:
@@ -429,10 +417,9 @@ def webhook_parts(settings: Settings) -> tuple[str, str]:
 def run_telegram() -> int:
     """Entry point of ``guichet run``. Returns the process exit code."""
     settings = load_settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot import logsafe
+
+    logsafe.setup_logging(settings)  # issue 25: the one logging set-up (redaction at every level, libraries capped)
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
     if not token.strip():
         print(

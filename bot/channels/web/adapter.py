@@ -401,7 +401,8 @@ class WebChat:
 
     async def _send_code(self, uow: Any, session: I.WebSession, verify: dict[str, Any], email: str) -> list[Reply]:
         try:
-            code, expires = await I.issue_code(uow.conn, self.secret, email, session.token_hash)
+            code, expires = await I.issue_code(uow.conn, self.secret, email, session.token_hash,
+                                               client=session.client)
         except I.CodeRateLimited as exc:
             minutes = max(1, int(exc.retry_in.total_seconds() // 60) + 1)
             return [Reply(W.CODE_RATE_LIMITED.format(minutes=minutes), _verify_buttons(False))]

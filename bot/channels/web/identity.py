@@ -7,8 +7,14 @@
   that another person already confirmed logs the session into that person (another device), carrying the
   conversation in progress along.
 * A **code** is 6 digits, stored as an HMAC with the address (a leak gives neither), valid ``CODE_TTL``, single use,
-  at most ``CODE_MAX_TRIES`` wrong tries; at most ``CODES_PER_ADDRESS`` codes per address and ``CODES_PER_SESSION``
-  per session in ``CODE_WINDOW``.
+  at most ``CODE_MAX_TRIES`` wrong tries. Caps in ``CODE_WINDOW`` (issue 25): ``CODES_PER_ADDRESS`` per e-mail
+  address *and requesting client* (a stranger exhausts only their own budget for a mayor's address),
+  ``CODES_PER_ADDRESS_TOTAL`` per e-mail address from every client (the mailbox is not flooded), ``CODES_PER_CLIENT``
+  per client whatever the address, ``CODES_PER_SESSION`` per session. A person whose address is already confirmed
+  files without a code, whatever the caps.
+* **Addresses** (issue 25) are kept as typed for sending (surrounding spaces trimmed, domain lower-cased:
+  :func:`bot.dialogue.validators.validate_email`) and folded (:func:`email_key`, lower-cased whole) for the caps, the
+  codes and identity: ``Maire@``, ``MAIRE@`` and ``maire@`` are one address, one person, one budget.
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ from bot.store.tables import (
 CODE_TTL = timedelta(minutes=15)
 CODE_MAX_TRIES = 5
 CODE_WINDOW = timedelta(hours=1)
-CODES_PER_ADDRESS = 3
+CODES_PER_ADDRESS = 3  # per address and requesting client
+CODES_PER_ADDRESS_TOTAL = 10  # per address, every client
+CODES_PER_CLIENT = 10  # per requesting client, every address
 CODES_PER_SESSION = 5
 #: A session unused this long is no longer accepted (the cookie lives as long).
 SESSION_MAX_IDLE = timedelta(days=365)
@@ -61,6 +69,17 @@ def new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
+def email_key(email: str) -> str:
+    """The form of an address used for caps, codes and identity: trimmed and lower-cased whole (the local part's
+    case is kept only for sending)."""
+    return (email or "").strip().lower()
+
+
+def client_hash(secret: bytes, address: str) -> str:
+    """A keyed hash of the requesting client's address (the code cap per client; no raw address stored)."""
+    return hmac.new(secret, f"client:{address}".encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+
+
 def code_hash(secret: bytes, email: str, code: str) -> str:
     return hmac.new(secret, f"code:{email}:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -74,6 +93,7 @@ class WebSession:
     data: dict[str, Any] = field(default_factory=dict)
     last_seen_at: datetime | None = None  # the person's (presence)
     session_seen_at: datetime | None = None  # this session's (idle expiry), written at most daily
+    client: str | None = None  # issue 25: keyed hash of this request's client address (not stored with the session)
 
 
 async def load_session(conn: Any, token: str | None, now: datetime | None = None) -> WebSession | None:
@@ -157,27 +177,35 @@ class CodeRateLimited(Exception):
 
 
 async def issue_code(conn: Any, secret: bytes, email: str, session_hash: str,
-                     now: datetime | None = None) -> tuple[str, datetime]:
-    """A new code for ``email`` (the caller sends it in the same transaction); raises :class:`CodeRateLimited`."""
+                     now: datetime | None = None, client: str | None = None) -> tuple[str, datetime]:
+    """A new code for ``email`` (the caller sends it in the same transaction); raises :class:`CodeRateLimited`.
+    ``client``: :func:`client_hash` of the requesting client's address (None: counted as one unknown client)."""
     now = now or utcnow()
     since = now - CODE_WINDOW
-    for column, value, limit in ((web_code_t.c.email, email, CODES_PER_ADDRESS),
-                                 (web_code_t.c.session_hash, session_hash, CODES_PER_SESSION)):
+    key = email_key(email)
+    c = web_code_t.c
+    same_client = c.client_hash.is_(None) if client is None else c.client_hash == client
+    caps = [((c.email == key, same_client), CODES_PER_ADDRESS),
+            ((c.email == key,), CODES_PER_ADDRESS_TOTAL),
+            ((c.session_hash == session_hash,), CODES_PER_SESSION)]
+    if client is not None:
+        caps.append(((c.client_hash == client,), CODES_PER_CLIENT))
+    for conditions, limit in caps:
         rows = (await conn.execute(
-            sa.select(web_code_t.c.created_at).where(column == value, web_code_t.c.created_at > since)
-            .order_by(web_code_t.c.created_at)
+            sa.select(c.created_at).where(*conditions, c.created_at > since)
+            .order_by(c.created_at.desc()).limit(limit)
         )).all()
         if len(rows) >= limit:
-            oldest = rows[0].created_at
+            oldest = rows[-1].created_at
             raise CodeRateLimited(max(timedelta(minutes=1), oldest + CODE_WINDOW - now))
     # a new code replaces the earlier ones of this session for this address
     await conn.execute(sa.update(web_code_t).where(web_code_t.c.session_hash == session_hash,
                                                    web_code_t.c.used_at.is_(None)).values(used_at=now))
     code = new_code()
     expires = now + CODE_TTL
-    await conn.execute(sa.insert(web_code_t).values(email=email, session_hash=session_hash,
-                                                    code_hash=code_hash(secret, email, code), created_at=now,
-                                                    expires_at=expires, attempts=0))
+    await conn.execute(sa.insert(web_code_t).values(email=key, session_hash=session_hash,
+                                                    code_hash=code_hash(secret, key, code), created_at=now,
+                                                    expires_at=expires, attempts=0, client_hash=client))
     return code, expires
 
 
@@ -185,6 +213,7 @@ async def check_code(conn: Any, secret: bytes, email: str, session_hash: str, co
                      now: datetime | None = None) -> str:
     """``"ok"`` (the code is consumed), ``"bad"`` (wrong; a try is counted) or ``"expired"`` (none usable)."""
     now = now or utcnow()
+    email = email_key(email)
     row = (await conn.execute(
         sa.select(web_code_t).where(web_code_t.c.session_hash == session_hash, web_code_t.c.email == email,
                                     web_code_t.c.used_at.is_(None))
@@ -208,7 +237,9 @@ async def confirm_email(conn: Any, session: WebSession, email: str, channel: str
     into that person, with the conversation in progress and its transcript carried over. The old session is revoked
     and a new token issued (login never keeps an id the browser had before). Returns (new token, new session)."""
     now = now or utcnow()
-    owner = (await conn.execute(sa.select(web_person_t.c.id).where(web_person_t.c.email == email))).first()
+    email = email.strip()
+    owner = (await conn.execute(sa.select(web_person_t.c.id).where(
+        sa.func.lower(web_person_t.c.email) == email_key(email)))).first()
     target = session.person_id
     if owner is not None and owner.id != session.person_id:
         target = owner.id
@@ -244,7 +275,7 @@ async def erase_person(conn: Any, person_id: str, keep_session: str | None = Non
     now = now or utcnow()
     row = await person(conn, person_id)
     if row is not None and row.email:
-        await conn.execute(sa.delete(web_code_t).where(web_code_t.c.email == row.email))
+        await conn.execute(sa.delete(web_code_t).where(web_code_t.c.email.in_({row.email, email_key(row.email)})))
     await conn.execute(sa.delete(web_message_t).where(web_message_t.c.person_id == person_id))
     await conn.execute(sa.update(web_person_t).where(web_person_t.c.id == person_id)
                        .values(email=None, email_confirmed_at=None))

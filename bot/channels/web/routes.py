@@ -50,19 +50,20 @@ SECURITY_HEADERS = {
 }
 
 
-#: Limiters of the chat: built once per app from a name, a limit per minute and the chat (see :func:`shared_limiter`).
-LimiterFactory = Callable[[str, int, WebChat], RateLimiter]
+#: Limiters of the chat: built once per app from a name, a limit, the chat and a window in seconds (default 60; see
+#: :func:`shared_limiter`).
+LimiterFactory = Callable[..., RateLimiter]
 
 
-def memory_limiter(name: str, limit: int, chat: WebChat) -> RateLimiter:
+def memory_limiter(name: str, limit: int, chat: WebChat, window: int = 60) -> RateLimiter:
     """Per process, in memory (tests, or ``GUICHET_WEB_SHARED_RATE_LIMITS=false``)."""
-    return MemoryRateLimiter(limit, 60.0)
+    return MemoryRateLimiter(limit, float(window))
 
 
-def shared_limiter(name: str, limit: int, chat: WebChat) -> RateLimiter:
+def shared_limiter(name: str, limit: int, chat: WebChat, window: int = 60) -> RateLimiter:
     """In the chat's database, shared by every worker; keys hashed with the chat's secret (no raw address stored);
     per process in memory while the database fails (see :mod:`bot.store.ratelimit`)."""
-    return DatabaseRateLimiter(chat.store, name, limit, 60, secret=chat.secret)
+    return DatabaseRateLimiter(chat.store, name, limit, window, secret=chat.secret)
 
 
 class ChatPages:
@@ -96,6 +97,11 @@ class ChatPages:
         make = self.make_limiter or (shared_limiter if self.settings.web_shared_rate_limits else memory_limiter)
         self.per_session = make("chat-session", int(self.settings.web_max_posts_per_minute), chat)
         self.per_address = make("chat-address", int(self.settings.web_max_requests_per_minute_per_address), chat)
+        # issue 25: a new person and session (a post without a live session) counts against the client's address and
+        # a global budget, per hour: dropping the cookie does not escape the limits
+        self.new_per_address = make("chat-new-address", int(self.settings.web_max_new_sessions_per_hour_per_address),
+                                    chat, 3600)
+        self.new_global = make("chat-new-global", int(self.settings.web_max_new_sessions_per_hour), chat, 3600)
         self.max_body = int(self.settings.web_max_body_bytes)
 
     # --- helpers ---------------------------------------------------------------------------------------------------
@@ -113,9 +119,17 @@ class ChatPages:
     def _error(self, status: int, text: str) -> Response:
         return self._headers(HTMLResponse(self.env.get_template("error.html").render(message=text), status_code=status))
 
+    @staticmethod
+    def _host(request: Request) -> str:
+        """The client's address (behind a trusted proxy, the one it vouches for: bot.web.security.ForwardedFor)."""
+        return request.client.host if request.client else "?"
+
     async def _address_ok(self, request: Request) -> bool:
-        host = request.client.host if request.client else "?"
-        return await self.per_address.allow(host)
+        return await self.per_address.allow(self._host(request))
+
+    async def _may_create(self, request: Request) -> bool:
+        """One more new person and session from this client, within its budget and the global one."""
+        return await self.new_per_address.allow(self._host(request)) and await self.new_global.allow("all")
 
     @staticmethod
     def _active(messages: list[Message]) -> int | None:
@@ -210,7 +224,10 @@ class ChatPages:
             session, label = await self.chat.session_and_label(token, data)
             new_token = None
             if session is None:
+                if not await self._may_create(request):
+                    return self._error(429, W.TOO_MANY_NEW)
                 new_token, session = await self.chat.new_session()
+            session.client = I.client_hash(self.chat.secret, self._host(request))
             if not await self.per_session.allow(session.person_id):
                 return self._error(429, W.TOO_MANY)
             kind = "button" if data is not None else "text"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_attachments'
-down_revision = '0009_rate_limits'
+down_revision = '0010_console_sessions'
 branch_labels = None
 depends_on = None
 
