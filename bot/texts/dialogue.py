@@ -293,7 +293,7 @@ TIMING_INVALID = "Je n'ai pas compris. Écrivez une période (ex. : « début 20
 # --- intake: contact ------------------------------------------------------------------------------------------
 ASK_NAME = "Votre nom et prénom ?"
 NAME_INVALID = "Écrivez votre nom et prénom, en lettres (80 caractères au plus)."
-ASK_PHONE = "Votre numéro de téléphone ? Tapez-le (ex. : 06 12 34 56 78) ou partagez-le avec le bouton."
+ASK_PHONE = "Votre numéro de téléphone ? Tapez-le (ex. : 06 12 34 56 78)."
 ASK_PHONE_TYPED = "Votre numéro de téléphone ? (ex. : 06 12 34 56 78)"
 SHARE_PHONE = "📞 Partager mon numéro"
 PHONE_INVALID = "Ce numéro ne semble pas valide. Écrivez un numéro français à 10 chiffres (ex. : 03 84 12 34 56)."
