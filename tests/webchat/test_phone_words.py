@@ -91,3 +91,38 @@ async def test_a_chosen_option_is_said_in_words(chat, store, smtp) -> None:  # n
     await person.press(data)
     assert re.search(r'aria-pressed="true">[^<]+ <span class="chosen">\(choisi\)</span>', person.page)
     assert "✅" not in re.sub(r'<p class="text">.*?</p>', "", person.page, flags=re.S)  # no emoji as the only sign
+
+
+#: The scripted person of scripts/eval_intake.py's scenario (a) (one thing at a time), on the web page: the same
+#: answers, then the e-mail and its code. Issue 22's target: ≤ 14 actions, the code included.
+WEB_SCRIPT = [("text", "/demande"), ("text", "Giromagny"), ("press", "Maire"),
+              ("text", "Nous voulons rénover l'école et isoler la salle des fêtes pour baisser la facture de chauffage"),
+              ("press", "Étude"), ("press", "Financement"), ("press", "Valider"), ("text", "300 000 €"),
+              ("text", "travaux en 2027"), ("text", "Jean Dupont"), ("text", "06 12 34 56 78"),
+              ("press", "Envoyer la demande"), ("text", "maire@giromagny.test"), ("code", "")]
+
+
+async def test_the_scripted_person_files_on_the_web_in_14_actions(chat, store, smtp) -> None:  # noqa: F811
+    import asyncio
+
+    from tests.webchat.pilot import REFERENCE
+
+    person = Person(chat, smtp)
+    await person.open()
+    actions = 0
+    for kind, value in WEB_SCRIPT:
+        if kind == "press":
+            last = [m for m in person.messages() if m.author != "person"][-1]
+            data = next((d for d, label in last.buttons if label.startswith(value)), None)
+            assert data, f"no button {value!r} in {last.buttons} after {last.text!r}"
+            await person.press(data)
+        elif kind == "code":
+            await chat.mailer.deliver_due()
+            await asyncio.to_thread(smtp.mailbox.wait_for, "maire@giromagny.test")
+            await person.say(smtp.mailbox.last_code("maire@giromagny.test"))
+        else:
+            await person.say(value)
+        actions += 1
+    last = [m for m in person.messages() if m.author != "person"][-1]
+    assert REFERENCE.search(last.text), last.text
+    assert actions <= 14
