@@ -53,48 +53,97 @@ class FilingMixin:
             for m in matches
         ]
 
-    def prompt_recap(self) -> list[Reply]:
+    def recap_facts(self, *, full: bool = False) -> list[str]:
+        """The facts of the draft in a short list, only those given (issue 22): the need shortened unless ``full``."""
         d = self.draft
         L = T.RECAP_LABELS
-        themes = ", ".join(self.theme_label(t) for t in d.get("themes") or []) or T.NOT_GIVEN
-        need, _ = v.truncate(d.get("need") or "", 400)
-        lines = [
-            T.RECAP_TITLE,
-            f"• {L['commune']} : {d.get('commune_name') or T.NOT_GIVEN}",
-            f"• {L['role']} : {T.ROLES.get(d.get('role') or '', T.NOT_GIVEN)}",
-            f"• {L['need']} : {need or T.NOT_GIVEN}",
-            f"• {L['themes']} : {themes}",
-            f"• {L['stage']} : {T.STAGES.get(d.get('stage') or '', T.NOT_GIVEN)}",
-            f"• {L['help']} : {self.value_text('help', d.get('help') or []) or T.NOT_GIVEN}",
-            f"• {L['budget']} : {d.get('budget') or T.NOT_GIVEN}",
-            f"• {L['timing']} : {d.get('timing') or T.NOT_GIVEN}",
-            f"• {L['name']} : {d.get('name') or T.NOT_GIVEN}",
-            f"• {L['phone']} : {v.format_phone(d['phone']) if d.get('phone') else T.NOT_GIVEN}",
-            f"• {L['email']} : {d.get('email') or T.NOT_GIVEN}",
-        ]
+        need = d.get("need") or ""
+        if not full and len(need) > T.NEED_PREVIEW_CHARS:
+            need = need[: T.NEED_PREVIEW_CHARS].rsplit(" ", 1)[0].rstrip(" ,;.") + "…"
+        elif full:
+            need, _ = v.truncate(need, 2000)
+        facts = {
+            "commune": d.get("commune_name"),
+            "role": T.ROLES.get(d.get("role") or ""),
+            "need": need,
+            "themes": ", ".join(self.theme_label(t) for t in d.get("themes") or []),
+            "stage": T.STAGES.get(d.get("stage") or ""),
+            "help": self.value_text("help", d.get("help") or []),
+            "budget": d.get("budget"),
+            "timing": d.get("timing"),
+            "name": d.get("name"),
+            "phone": v.format_phone(d["phone"]) if d.get("phone") else None,
+            "email": d.get("email"),
+        }
+        return [f"• {L[key]} : {value}" for key, value in facts.items() if value]
+
+    def prompt_recap(self, *, full: bool = False) -> list[Reply]:
+        """The recap for a thumb: the facts, the offers' names, at most 4 buttons (« Envoyer la demande » first)."""
+        d = self.draft
+        lines = [T.RECAP_TITLE, *self.recap_facts(full=full)]
         shown = d.get("offer_view") or []
         if shown:
-            lines += ["", T.OFFERS_INTRO]
-            lines += [T.offer_line(i + 1, o["name"], o.get("reason"), o.get("warning")) for i, o in enumerate(shown)]
-            lines.append(T.OFFERS_OUTRO)
+            lines += ["", T.OFFERS_SHORT.format(names=", ".join(o["name"] for o in shown))]
         else:
             lines += ["", T.OFFERS_UNSURE if d.get("offers_unsure") else T.OFFERS_NONE]
-        lines += ["", T.RECAP_HINT, T.SEND_NOTICE]
-        edit = [Button(lbl, "e:" + key) for key, lbl in T.EDIT_BUTTONS.items()]
-        rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]
+        lines += ["", T.SEND_NOTICE_SHORT]
+        rows = [[Button(T.SEND, "send:" + str(d.get("id") or "0"))],
+                [Button(T.RECAP_EDIT, "e:menu")] + ([Button(T.RECAP_OFFERS, "d:all")] if shown else [])]
+        if not full and len(d.get("need") or "") > T.NEED_PREVIEW_CHARS:
+            rows.append([Button(T.RECAP_FULL, "e:full")])
+        self.set_buttons(rows)
+        self.keep_recap_buttons()
+        return [Reply("\n".join(lines), rows)]
+
+    def keep_recap_buttons(self) -> None:
+        """At the recap, every field's « Modifier » and every offer's details stay valid, whatever message shows
+        them (buttons say what they set: an older copy of the recap, the « Modifier » list, an offer's card)."""
+        shown = self.draft.get("offer_view") or []
+        extra = {"e:" + key: lbl for key, lbl in T.EDIT_BUTTONS.items()}
+        extra.update({f"d:{i + 1}": T.offer_details_button(i + 1) for i in range(len(shown))})
+        extra.update({"e:menu": T.RECAP_EDIT, "e:full": T.RECAP_FULL, "e:recap": T.RECAP_BACK})
         if shown:
-            rows.insert(0, [Button(T.offer_details_button(i + 1), f"d:{i + 1}") for i in range(len(shown))])
-        rows.append([Button(T.SEND, "send:" + str(d.get("id") or "0"))])
-        return [Reply("\n".join(lines), self.set_buttons(rows))]
+            extra["d:all"] = T.RECAP_OFFERS
+        extra["send:" + str(self.draft.get("id") or "0")] = T.SEND
+        buttons = list(self.st.get("buttons") or [])
+        labels = dict(self.st.get("labels") or {})
+        for data, label in extra.items():
+            if data not in buttons:
+                buttons.append(data)
+            labels.setdefault(data, label)
+        self.st["buttons"], self.st["labels"] = buttons, labels
+
+    def recap_menu(self, what: str) -> list[Reply]:
+        """« Modifier » (the list of fields), « Voir tout » (the whole recap), « Retour au récapitulatif »."""
+        send = [Button(T.SEND, "send:" + str(self.draft.get("id") or "0"))]
+        if what == "menu":
+            edit = [Button(lbl, "e:" + key) for key, lbl in T.EDIT_BUTTONS.items()]
+            rows = [edit[i : i + 2] for i in range(0, len(edit), 2)] + [[Button(T.RECAP_BACK, "e:recap")]]
+            self.set_buttons(rows)
+            self.keep_recap_buttons()
+            return [Reply(T.EDIT_MENU, rows)]
+        return self.prompt_recap(full=what == "full")
 
     def offer_details(self, rank: str) -> list[Reply]:
+        """An offer's card (or, for ``all``, the list with the reasons), in place: the recap is not sent again;
+        the card carries « Envoyer la demande » and « Retour au récapitulatif »."""
         shown = self.draft.get("offer_view") or []
+        back = [[Button(T.SEND, "send:" + str(self.draft.get("id") or "0"))], [Button(T.RECAP_BACK, "e:recap")]]
+        if rank == "all" and shown:
+            lines = [T.OFFERS_INTRO]
+            lines += [T.offer_line(i + 1, o["name"], o.get("reason"), o.get("warning")) for i, o in enumerate(shown)]
+            lines.append(T.OFFERS_LIST_OUTRO)
+            rows = [[Button(T.offer_details_button(i + 1), f"d:{i + 1}") for i in range(len(shown))]] + back
+            self.set_buttons(rows)
+            self.keep_recap_buttons()
+            return [Reply("\n".join(lines), rows)]
         try:
             item = shown[int(rank) - 1]
         except (ValueError, IndexError):
             return [Reply(T.STALE_BUTTON)] + self.prompt()
-        self.set_buttons([])  # the recap's buttons stay valid below
-        return [Reply(self.offer_text(item["id"], item["name"]))] + self.prompt()
+        self.set_buttons(back)
+        self.keep_recap_buttons()
+        return [Reply(self.offer_text(item["id"], item["name"]), back)]
 
     def offer_text(self, offer_id: str, name: str) -> str:
         offer = self.kb.offers.get(offer_id) if hasattr(self.kb, "offers") else None

@@ -367,6 +367,8 @@ class FormMixin:
         if verb in ("add", "del", "done") and slot in ("help", "th"):
             return await self.multi_choice(verb, slot, value)
         if verb == "e":
+            if rest in ("menu", "full", "recap") and self.step == "recap":
+                return self.recap_menu(rest)
             return await self.edit(rest)
         if verb == "id":
             self.draft["identity"] = rest == "yes"

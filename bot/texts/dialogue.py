@@ -293,7 +293,7 @@ TIMING_INVALID = "Je n'ai pas compris. Écrivez une période (ex. : « début 20
 # --- intake: contact ------------------------------------------------------------------------------------------
 ASK_NAME = "Votre nom et prénom ?"
 NAME_INVALID = "Écrivez votre nom et prénom, en lettres (80 caractères au plus)."
-ASK_PHONE = "Votre numéro de téléphone ? Tapez-le (ex. : 06 12 34 56 78) ou partagez-le avec le bouton."
+ASK_PHONE = "Votre numéro de téléphone ? Tapez-le (ex. : 06 12 34 56 78)."
 ASK_PHONE_TYPED = "Votre numéro de téléphone ? (ex. : 06 12 34 56 78)"
 SHARE_PHONE = "📞 Partager mon numéro"
 PHONE_INVALID = "Ce numéro ne semble pas valide. Écrivez un numéro français à 10 chiffres (ex. : 03 84 12 34 56)."
@@ -374,6 +374,19 @@ SEND_NOTICE = (
     "En envoyant, vos réponses et vos coordonnées sont transmises à la préfecture et, si besoin, à l'opérateur "
     "compétent (mission d'intérêt public ; /confidentialite)."
 )
+# --- issue 22: a recap for a thumb: the facts in a short list, at most 4 buttons ------------------------------------
+RECAP_EDIT = "Modifier"
+RECAP_OFFERS = "Voir les dispositifs"
+RECAP_FULL = "Voir tout"
+RECAP_BACK = "Retour au récapitulatif"
+EDIT_MENU = "Que voulez-vous modifier ? Touchez un champ, ou écrivez la correction (« non, c'est à Chaux »)."
+OFFERS_SHORT = "Dispositifs possibles : {names}."
+OFFERS_LIST_OUTRO = "L'équipe confirmera ce qui s'applique vraiment à votre cas. Touchez un numéro pour le détail."
+SEND_NOTICE_SHORT = ("En envoyant, vos réponses vont à la préfecture et, si besoin, à un opérateur (mission d'intérêt "
+                     "public ; /confidentialite).")
+NEED_PREVIEW_CHARS = 140
+
+
 RECAP_NOT_UNDERSTOOD = "Je n'ai pas compris. Touchez un bouton, ou écrivez ce qu'il faut corriger."
 ALREADY_SENT = "Cette demande est déjà envoyée."
 

@@ -17,6 +17,33 @@ LOGOUT_BUTTON = "Se déconnecter de cet appareil"
 CONNECTED_AS = "Adresse confirmée : {email}"
 SKIP_LINK = "Aller au champ de message"
 NEW_MESSAGES = "Nouveaux messages"
+CHOSEN = "choisi"
+
+# --- issue 22: the engine's commands, named as the page shows them (links and buttons, never « /… » on the web) -----
+COMMAND_NAMES = {
+    "demande": "Déposer une demande",
+    "question": "Poser une question",
+    "recommencer": "Reprendre au début",
+    "mesdemandes": "Mes demandes",
+    "agent": "Parler à un agent",
+    "aide": "Aide",
+    "annuler": "Abandonner la demande",
+    "mesdonnees": "Mes données",
+    "supprimer": "Effacer mes données",
+    "confidentialite": "Confidentialité",
+    "start": "Recommencer",
+}
+#: The page's footer: the commands a person may want at any time (each posts the command, like a typed one).
+FOOTER_COMMANDS = ("mesdemandes", "agent", "aide")
+FOOTER_LABEL = "Raccourcis"
+PRIVACY_LINK = "Confidentialité"
+PRIVACY_TITLE = "Protection de vos données"
+BACK_TO_CHAT = "Retour à la conversation"
+# the composer at the e-mail code step: its own label, a numeric keypad, the phone may offer the code from the e-mail
+CODE_LABEL = "Code reçu par e-mail (6 chiffres)"
+CODE_HINT = "Le code est dans l'e-mail que nous venons d'envoyer."
+EMAIL_LABEL = "Votre adresse e-mail"
+EMAIL_HINT = "Exemple : mairie@commune.fr"
 
 # --- identity by e-mail code ---------------------------------------------------------------------------------------
 ASK_EMAIL_TO_FILE = (

@@ -49,20 +49,27 @@ def _last_id(page) -> int:
                              " return i.length ? +i[i.length - 1].dataset.id : 0; }"))
 
 
-def _act(page, kind: str, value: str) -> None:
+#: The message field the page shows now (the message box, or the e-mail or code field of the code check).
+COMPOSER = "#saisie-form .field:not([hidden]) textarea, #saisie-form .field:not([hidden]) input"
+FOCUSED = "() => { const a = document.activeElement; return a ? (a.id || a.getAttribute('value') || a.tagName) : null; }"
+
+
+def _act(page, kind: str, value: str) -> str | None:
+    """One action of the person, keyboard only; returns what has the focus once the guichet has answered."""
     before = _last_id(page)
     if kind == "text":
-        field = page.get_by_label("Votre message")
+        field = page.locator(COMPOSER)
         field.focus()
         page.keyboard.type(value)
         page.keyboard.press("Enter")
     else:
-        button = page.locator(f'#journal form.choices button[value="{value}"]')
+        button = page.locator(f'#journal form.choices:not(.answered) button[value="{value}"]')
         button.focus()
         page.keyboard.press("Enter")
     page.wait_for_function(f"() => {{ const i = document.querySelectorAll('#journal [data-id]');"
                            f" return i.length && +i[i.length - 1].dataset.id > {before}"
                            f" && i[i.length - 1].dataset.author === 'bot'; }}")
+    return page.evaluate(FOCUSED)
 
 
 def test_person_files_with_the_code_staff_take_it_the_person_sees_it(chat_live: LiveServer, page,
@@ -78,6 +85,7 @@ def test_person_files_with_the_code_staff_take_it_the_person_sees_it(chat_live: 
     plan = Plan(email="maire@giromagny.test")
     reference = None
     checked_buttons = False
+    focus_moves = []  # issue 22: focus moves only when the person moves it
     for _ in range(80):
         messages = parse_messages(page.inner_html("#journal").replace("\n  </div>", "\n</div>"))
         if messages and messages[-1].buttons and not checked_buttons:
@@ -92,8 +100,17 @@ def test_person_files_with_the_code_staff_take_it_the_person_sees_it(chat_live: 
         if action is None:
             reference = REFERENCE.search(bots[-1].text).group(1)
             break
-        _act(page, *action)
+        kind, value = action
+        focused = _act(page, kind, value)
+        if kind == "text":
+            # after typing, the focus stays in the message field (the phone's keyboard stays open)
+            if focused not in ("saisie", "saisie-email", "saisie-code"):
+                focus_moves.append((value, focused))
+        elif focused != value:
+            focus_moves.append((value, focused))  # after a button, the focus stays on that button
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # never sideways
     assert reference, "no reference after 80 actions"
+    assert focus_moves == []
     assert checked_buttons
     assert page.locator('#journal [data-author="person"]').count() > 5
     assert_accessible(page)

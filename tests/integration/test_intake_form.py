@@ -34,10 +34,14 @@ SCRIPT: list[tuple[str, str]] = [
     ("say", "Lucie Perrin"),
     ("press", "Passer"),  # phone: the e-mail becomes needed
     ("say", "lucie.perrin@example.fr"),
+    ("press", "Voir les dispositifs"),  # issue 22: the recap's offers, then a card, in place
     ("press", "Détails 1"),
+    ("press", "Retour au récapitulatif"),
+    ("press", "Modifier"),  # the list of fields
     ("press", "Modifier les thèmes"),
     ("press", "Mobilité et transports"),
     ("press", "Valider"),
+    ("press", "Modifier"),
     ("press", "Modifier l'étape"),
     ("press", "Projet défini"),
     ("say", "le budget c'est 300 000 €"),  # budget was skipped: filled without a question

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 _MSG = re.compile(r'<div class="msg msg-(\w+)" data-author="(\w+)"[^>]*? data-id="(\d+)">(.*?)\n</div>', re.S)
 _TEXT = re.compile(r'<p class="text">(.*?)</p>', re.S)
-_BUTTON = re.compile(r'<button type="submit" name="data" value="([^"]*)" class="btn btn-choice">(.*?)</button>', re.S)
+_BUTTON = re.compile(r'<button type="submit" name="data" value="([^"]*)" class="btn btn-choice[^"]*"[^>]*>(.*?)</button>', re.S)
+_TAG = re.compile(r"<[^>]+>")
 _INPUT = re.compile(r'<input type="hidden" name="(csrf|key)" value="([^"]*)">')
 REFERENCE = re.compile(r"référence : (\d{2,3}-\d{4}-\d{4,})")
 
@@ -28,8 +29,8 @@ def parse_messages(page: str) -> list[Msg]:
     out = []
     for m in _MSG.finditer(page):
         text = _TEXT.search(m.group(4))
-        buttons = [(_html.unescape(d), _html.unescape(lbl.strip())) for d, lbl in _BUTTON.findall(m.group(4))]
-        out.append(Msg(int(m.group(3)), m.group(1), _html.unescape(text.group(1)) if text else "", buttons))
+        buttons = [(_html.unescape(d), _html.unescape(_TAG.sub("", lbl)).strip()) for d, lbl in _BUTTON.findall(m.group(4))]
+        out.append(Msg(int(m.group(3)), m.group(1), _html.unescape(_TAG.sub("", text.group(1))) if text else "", buttons))
     return out
 
 
@@ -65,13 +66,13 @@ class Plan:
             return ("text", code or "000000")
         if "adresse e-mail" in low and ("confirm" in low or "retrouver" in low or "valide" in low):
             return ("text", self.email)
-        if any(label.startswith("✅") for _, label in last.buttons):  # a multiple choice already made: validate
+        if any(label.endswith("(choisi)") for _, label in last.buttons):  # a multiple choice already made: validate
             for data, label in last.buttons:
                 if label.startswith("Valider"):
                     return ("button", data)
         for wanted in PREFERRED:
             for data, label in last.buttons:
-                if label.replace("✅", "").replace("☑️", "").strip().startswith(wanted) and self.pressed.get(label, 0) < 3:
+                if label.startswith(wanted) and self.pressed.get(label, 0) < 3:
                     self.pressed[label] = self.pressed.get(label, 0) + 1
                     return ("button", data)
         if "collectivité" in low or "commune" in low and "?" in low:

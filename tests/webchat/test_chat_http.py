@@ -154,7 +154,7 @@ async def test_reload_another_device_and_double_submit(chat, store, smtp) -> Non
     r2 = await person.http.post("/message", data=data)
     assert r1.status_code == r2.status_code == 200
     page = parse_messages(r2.text)
-    assert [m.text for m in page if m.author == "person"].count("/mesdemandes") == 1
+    assert [m.text for m in page if m.author == "person"].count("« Mes demandes »") == 1  # the web names commands
 
     # another device: nothing until the code is confirmed, then the same conversation and requests
     other = Person(chat, smtp)

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from bot.channels.web import CHANNEL, identity as I
 from bot.channels.web.mailer import EmailSender, queue_email
+from bot.channels.web.render import web_words
 from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Button, Event, Reply
 from bot.store.models import OUTBOX_SENT
 from bot.store.tables import outbox_t, web_message_t, web_person_t
@@ -447,7 +448,7 @@ class WebChat:
                     subject = (W.NOTICE_SUBJECT.format(reference=row.reference) if row.reference
                                else W.NOTICE_SUBJECT_NO_REF)
                     await queue_email(uow, to=person.email, subject=subject,
-                                      body=W.NOTICE_BODY.format(text=row.text, link=f"{self.settings.public_url}/",
+                                      body=W.NOTICE_BODY.format(text=web_words(row.text), link=f"{self.settings.public_url}/",
                                                                 controller=self.settings.controller),
                                       dedup_key=f"webmail:{row.id}", kind="email_notice", person_id=person.id,
                                       reference=row.reference)

@@ -29,9 +29,10 @@ from starlette.routing import Route
 
 from bot.channels.web import identity as I
 from bot.channels.web.adapter import LOGIN_DATA, Message, WebChat
+from bot.channels.web.render import choice, rich_text
 from bot.store.ratelimit import DatabaseRateLimiter, MemoryRateLimiter, RateLimiter
 from bot.store.repository import StoreUnavailable
-from bot.texts import web as W
+from bot.texts import dialogue as T, web as W
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ class ChatPages:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                                       autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.globals["T"] = W
+        self.env.filters["rich"] = rich_text
+        self.env.filters["choice"] = choice
         make = self.make_limiter or (shared_limiter if self.settings.web_shared_rate_limits else memory_limiter)
         self.per_session = make("chat-session", int(self.settings.web_max_posts_per_minute), chat)
         self.per_address = make("chat-address", int(self.settings.web_max_requests_per_minute_per_address), chat)
@@ -141,6 +144,13 @@ class ChatPages:
                 return m.id
         return None
 
+    @staticmethod
+    def _composer(session: I.WebSession | None) -> str:
+        """What the message field asks for: ``code`` (the e-mail code: numeric keypad, one-time-code), ``email``, or
+        ``text``."""
+        step = ((session.data.get("verify") or {}).get("step") if session is not None else None) or "text"
+        return step if step in ("code", "email") else "text"
+
     def _render_messages(self, messages: list[Message], csrf: str, active: int | None) -> str:
         return self.env.get_template("messages.html").render(messages=messages, csrf=csrf, active=active,
                                                              new_key=lambda: secrets.token_urlsafe(12))
@@ -166,7 +176,7 @@ class ChatPages:
             messages_html=self._render_messages(messages, csrf, self._active(messages)), csrf=csrf,
             key=secrets.token_urlsafe(12), last_id=messages[-1].id if messages else 0,
             email=session.email if session and session.email_confirmed else None, login_data=LOGIN_DATA,
-            has_session=session is not None,
+            has_session=session is not None, composer=self._composer(session),
         )
         response = self._headers(HTMLResponse(html))
         if fresh:
@@ -248,6 +258,7 @@ class ChatPages:
             csrf = self.csrf_for(new_token or token)
             response: Response = HTMLResponse(self._render_messages(messages, csrf, self._active(messages)))
             response.headers["X-Csrf"] = csrf
+            response.headers["X-Composer"] = self._composer(session)
         else:
             response = RedirectResponse("/#saisie", status_code=303)
         if new_token:
@@ -284,6 +295,14 @@ class ChatPages:
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return self._headers(response)
+
+    async def privacy(self, request: Request) -> Response:
+        """``/confidentialite``: the full privacy notice as a page (the chat's footer links to it)."""
+        self._bind(request)
+        s = self.settings
+        text = T.privacy_full(s.controller, s.controller_contact, s.privacy_url, s.retention_closed_months,
+                              s.retention_unfinished_days)
+        return self._headers(HTMLResponse(self.env.get_template("privacy.html").render(text=text)))
 
     async def static(self, request: Request) -> Response:
         self._bind(request)
@@ -322,6 +341,7 @@ def chat_routes(chat: WebChat | None = None, limiters: LimiterFactory | None = N
         Route("/message", pages.post_message, methods=["POST"], name="chat_message"),
         Route("/messages", pages.poll, methods=["GET"], name="chat_poll"),
         Route("/deconnexion", pages.logout, methods=["POST"], name="chat_logout"),
+        Route("/confidentialite", pages.privacy, methods=["GET"], name="chat_privacy"),
         Route("/chat/static/{name}", pages.static, methods=["GET"], name="chat_static"),
     ]
 
