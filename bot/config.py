@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     web_shared_rate_limits: bool = True
     web_max_body_bytes: int = 16_384
 
+    # issue 26: the préfecture's shared address, told of news on requests nobody follows (empty: nobody)
+    staff_notify_email: str | None = None
+
     log_level: str = "INFO"
 
     @field_validator("staff_user_ids", mode="before")

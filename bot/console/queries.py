@@ -30,6 +30,7 @@ from bot.store.models import (
     RequestRecord,
     RequestRoute,
 )
+from bot.store.inbox import count_waiting, unread_condition, unread_of
 from bot.store.search import like_pattern, query_words
 from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.store.workdays import late_cutoff
@@ -37,7 +38,7 @@ from bot.web.deps import READ_ALL, can
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000
-VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur")
+VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur", "nouveaux")
 SORTS = ("recentes", "anciennes", "sans-action")
 NOBODY = "personne"
 AGE_DAYS = ("7", "30", "90")
@@ -108,6 +109,12 @@ class InboxPage:
     total: int
     counts: dict[str, int] = field(default_factory=dict)
     views: tuple[str, ...] = ()
+    # issue 26: « nouveau » for this agent (references on the page; count per view, "" = every request in scope),
+    # people waiting before filing, rows past the guichet's commitment
+    unread: set[str] = field(default_factory=set)
+    new_counts: dict[str, int] = field(default_factory=dict)
+    waiting: int = 0
+    late: set[str] = field(default_factory=set)
 
     @property
     def pages(self) -> int:
@@ -143,7 +150,7 @@ def scope(agent: Agent) -> list[Any]:
 
 
 def views_for(agent: Agent) -> tuple[str, ...]:
-    return VIEWS if agent.operator else VIEWS[:3]
+    return VIEWS[:4] if agent.operator else VIEWS[:3]
 
 
 def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -> list[Any]:
@@ -154,6 +161,8 @@ def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -
         return [open_, request_t.c.assigned_agent_id == agent.id]
     if view == "en-retard":
         return [request_t.c.status == NOUVELLE, request_t.c.created_at < late_cutoff(now, response_days)]
+    if view == "nouveaux":  # issue 26: what this agent has not read yet
+        return [unread_condition(agent.id)]
     if view == "mon-operateur":  # still with my operator (its route transmise or prise en charge)
         return [_routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
     return []
@@ -207,7 +216,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     base = scope(agent)
     views = views_for(agent)
     cond = base + filters(query, now)
-    if query.vue in views:
+    if query.vue in views or query.vue == "nouveaux":
         cond += view_condition(query.vue, agent, now, response_days)
     count = sa.select(sa.func.count()).select_from(request_t).where(*cond)
     total = int((await uow.conn.execute(count)).scalar_one())
@@ -217,12 +226,23 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     rows = [RequestRecord.model_validate(dict(r._mapping)) for r in (await uow.conn.execute(stmt)).all()]
     routes = await uow.routes_of([r.reference for r in rows])
     counts: dict[str, int] = {}
+    new_counts: dict[str, int] = {}
+    unread_cond = unread_condition(agent.id)
     for view in views if with_counts else ():
         c = sa.select(sa.func.count()).select_from(request_t).where(
             *base, *view_condition(view, agent, now, response_days))
         counts[view] = int((await uow.conn.execute(c)).scalar_one())
+        n = sa.select(sa.func.count()).select_from(request_t).where(
+            *base, *view_condition(view, agent, now, response_days), unread_cond)
+        new_counts[view] = int((await uow.conn.execute(n)).scalar_one())
+    n = sa.select(sa.func.count()).select_from(request_t).where(*base, unread_cond)
+    new_counts[""] = int((await uow.conn.execute(n)).scalar_one())
+    unread = await unread_of(uow, agent.id, [r.reference for r in rows])
+    cutoff = late_cutoff(now, response_days)
+    late = {r.reference for r in rows if r.status == NOUVELLE and r.created_at < cutoff}
+    waiting = await count_waiting(uow) if with_counts and can(agent, READ_ALL) else 0
     return InboxPage(query=replace(query, page=page), rows=rows, routes=routes, total=total, counts=counts,
-                     views=views)
+                     views=views, unread=unread, new_counts=new_counts, waiting=waiting, late=late)
 
 
 async def agent_may_see(uow: Any, agent: Agent, reference: str) -> bool:

@@ -28,10 +28,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.console.inbox import labels_of
 from bot.console.queries import agent_may_see
-from bot.console.labels import local_time
+from bot.console.labels import due_date, local_time
 from bot.console.record import agent_choices, load_request_view
 from bot.staff.service import StaffResult
-from bot.store.models import CLOSED_STATUSES, ROUTE_STATUSES, Agent, RequestRecord
+from bot.staff import conversation
+from bot.store import inbox as store_inbox
+from bot.store.tables import utcnow
+from bot.store.models import CLOSED_STATUSES, NOUVELLE, ROUTE_STATUSES, Agent, RequestRecord
 from bot.texts import console as T
 from bot.texts import staff as TS
 from bot.web.deps import ACT, ACT_ROUTED, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
@@ -59,11 +62,17 @@ async def request_page(request: Request, reference: str,
     record = await visible_request(request, reference, agent)
     g = guichet(request)
     labels = labels_of(request)
-    async with g.store.unit(readonly=True) as uow:
-        view = await load_request_view(uow, record, labels, g.kb)
+    async with g.store.unit() as uow:
+        # issue 26: what arrived since this agent last opened the page is marked, then the page counts as read
+        seen_at = await store_inbox.seen_at(uow, agent.id, record.reference)
+        view = await load_request_view(uow, record, labels, g.kb, seen_at=seen_at,
+                                       unread_all=seen_at is None and record.news_at is not None)
         agents = agent_choices(await uow.list_agents(active_only=True))
+        templates = await store_inbox.list_templates(uow)
+        await store_inbox.mark_seen(uow, agent.id, record.reference)
     full = can(agent, ACT)
     routed = can(agent, ACT_ROUTED)
+    due = due_date(record.created_at, g.settings.response_days, g.settings.departement)
     return render(request, "console/request.html", {
         "nav": "inbox", "v": view, "r": view.record, "labels": labels, "agents": agents,
         "operators": TS.OPERATORS, "route_statuses": ROUTE_STATUSES,
@@ -72,6 +81,10 @@ async def request_page(request: Request, reference: str,
         "closed": record.status in CLOSED_STATUSES,
         "action_id": lambda: secrets.token_urlsafe(16),
         "fmt": local_time,
+        "templates": [(tp, tp.fill(record.contact_name, record.reference)) for tp in templates],
+        "due": local_time(due)[:10] if record.status == NOUVELLE else None,
+        "overdue": record.status == NOUVELLE and utcnow() > due,
+        "last_message": view.conversation[-1] if view.conversation else None,
     })
 
 
@@ -160,6 +173,27 @@ async def route_status(request: Request, reference: str, operator: str, statut: 
 async def ask(request: Request, reference: str, texte: str = Form(""), action_id: str = Form(""),
               agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
     return await _act(request, reference, agent, False, "ask_details", texte, action_id=action_id)
+
+
+@router.post("/{reference}/repondre")
+async def reply(request: Request, reference: str, texte: str = Form(""), action_id: str = Form(""),
+                agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
+    """« Répondre » (issue 26): a message to the person in their channel; the status does not change."""
+    record = await _acting(request, reference, agent, full_only=False)
+    actor, name = _actor(agent)
+    res = await guichet(request).staff.run(conversation.reply, record.reference, texte, actor, name,
+                                           update_key=_key(action_id))
+    return _done(request, record, [res])
+
+
+@router.post("/{reference}/non-lu")
+async def mark_unread(request: Request, reference: str, agent: Agent = Depends(require(READ_ALL, READ_ROUTED))
+                      ) -> Response:
+    """« Marquer comme non lu »: back to the inbox, the request « nouveau » again for this agent."""
+    record = await visible_request(request, reference, agent)
+    async with guichet(request).store.unit() as uow:
+        await store_inbox.mark_unseen(uow, agent.id, record.reference)
+    return RedirectResponse("/console/", status_code=303)
 
 
 @router.post("/{reference}/note")

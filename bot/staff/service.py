@@ -385,6 +385,23 @@ def _who(actor: str, by: str | None) -> str:
     return by or actor
 
 
+def console_agent_id(actor: str) -> int | None:
+    kind, _, ident = str(actor or "").partition(":")
+    return int(ident) if kind == "console" and ident.isdigit() else None
+
+
+async def own_if_nobody(uow: Any, reference: str, actor: str, actor_name: str | None) -> None:
+    """A console agent who writes to the person on a request nobody follows becomes its follower (the mayor's answer
+    then stays in their « Mes demandes »)."""
+    agent_id = console_agent_id(actor)
+    record = await uow.get_request(reference)
+    if agent_id is None or record is None or record.assigned_to or not actor_name:
+        return
+    await uow.log_event(record.reference, actor, "assigned",
+                        {"from": None, "to": actor_name, "agent_id": agent_id, "by": actor_name})
+    await uow.mark_staff_action(record.reference, assigned_to=actor_name, assigned_agent_id=agent_id)
+
+
 # --- actions on a unit of work ----------------------------------------------------------------------------------------
 async def take_charge(uow: Any, reference: str, actor: str, actor_name: str | None = None,
                       agent_id: int | None = None) -> StaffResult:
@@ -459,6 +476,7 @@ async def ask_details(uow: Any, reference: str, question: str, actor: str, actor
         record = await uow.set_status(current.reference, EN_ATTENTE, actor, extra={"by": actor_name} if actor_name else None)
         event = (await uow.history(record.reference))[-1]
     await _await_answer(uow, record, question)
+    await own_if_nobody(uow, record.reference, actor, actor_name)  # issue 26: the answer stays in their view
     await uow.mark_staff_action(record.reference)
     sid = await _refresh_staff_message(uow, record, event, actor_name)
     ids = [i for i in (mid, sid) if i is not None]
@@ -620,7 +638,17 @@ async def relay_to_staff(
     if not text:
         return _fail("empty_text", T.EMPTY_TEXT)
     actor = f"{channel}:{user_id}"
-    event = await uow.log_event(reference, actor, "relay_to_staff", {"channel": channel, "chars": len(text)})
+    if reference:
+        current = await uow.get_request(reference)
+        reference = current.reference if current is not None and current.is_open else None
+    # issue 26: the text is kept where the console shows it (the request, or « Personnes en attente »)
+    event = await uow.log_event(reference, actor, "relay_to_staff",
+                                {"channel": channel, "chars": len(text), **({"text": text} if reference else {})})
+    if not reference:
+        from bot.store.inbox import add_waiting
+
+        await add_waiting(uow, channel=channel, chat_id=str(chat_id), user_id=str(user_id), kind="relay_to_staff",
+                          text=text, name=name, commune=commune)
     key = dedup_key or f"relay-staff:{channel}:{chat_id}:{event.id}"
     oid = await uow.enqueue(
         "relay_to_staff", STAFF_CHANNEL, STAFF_CHAT,
@@ -731,6 +759,12 @@ class StaffService:
     async def relay_to_mayor(self, text: str, actor: str, *, update_key: str | None = None,
                              **kwargs: Any) -> StaffResult:
         return await self._run(update_key, relay_to_mayor, text, actor, **kwargs)
+
+    # --- issue 26 ---
+    async def run(self, fn: Callable[..., Awaitable[StaffResult]], *args: Any, update_key: str | None = None,
+                  **kwargs: Any) -> StaffResult:
+        """Any action on a unit of work (``bot.staff.conversation.reply``…) in its own unit, never raising."""
+        return await self._run(update_key, fn, *args, **kwargs)
 
     async def summary(self, reference: str, **labels: Any) -> StaffSummary | None:
         """The current group message of a request (with its last event), or None if unknown."""

@@ -167,7 +167,7 @@ def is_postgres(engine: AsyncEngine) -> bool:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: The newest revision in ``migrations/versions``. A test checks it equals alembic's head, so it cannot drift. It lets
 #: a start on an up-to-date database skip importing alembic (about 0.1–0.15 s of start-up).
-HEAD_REVISION = "0009_rate_limits"
+HEAD_REVISION = "0011_console_inbox"
 
 
 def alembic_config(connection: Any = None, departement: str | None = None) -> Any:

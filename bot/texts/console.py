@@ -267,3 +267,55 @@ IDLE_LABELS: dict[str, str] = {"3": "ouvertes, sans action depuis 3 jours", "7":
 F_CHANNEL = "Canal"
 CHANNELS = {"web": "Page web des élus", "telegram": "Telegram", "console": "Terminal"}
 EMAIL_CONFIRMED = "adresse confirmée par code"
+
+
+# --- issue 26: the console as a working inbox -------------------------------------------------------------------------
+NEW = "nouveau"
+WAITING_TITLE = "Personnes en attente"
+WAITING_HINT = ("Les personnes qui ont écrit à la préfecture sans demande en cours : répondez-leur ici, la réponse part "
+                "dans leur canal (Telegram, page web…).")
+WAITING_NONE = "Personne n'attend de réponse."
+WAITING_SINCE = "en attente depuis"
+WAITING_LAST_REQUEST = "dernière demande"
+A_REPLY = "Répondre"
+A_REPLY_HINT = "Le message part à l'élu(e) dans son canal ; le statut ne change pas."
+A_REPLY_BUTTON = "Envoyer la réponse"
+A_ASK_QUESTION = "Poser une question"
+A_SET_ASIDE = "Mettre de côté"
+A_MARK_UNREAD = "Marquer comme non lu"
+MESSAGE_KINDS: dict[str, str] = {
+    "agent_request": "Demande à parler à un agent",
+    "relay_to_staff": "Message à l'agent",
+    "answer": "Réponse ou complément",
+    "staff_question": "Question",
+    "relay_to_mayor": "Réponse",
+    "status_notice": "Avis de suivi",
+}
+LAST_EXCHANGE = "Dernier échange"
+SEE_CONVERSATION = "Voir tous les échanges"
+DUE_LABEL = "Premier contact avant le"
+OVERDUE = "en retard"
+TEMPLATE_PICK = "Modèle de réponse"
+VIEW_UNREAD = "Non lues"
+FILTERS_BUTTON = "Filtres"
+COL_NEED = "Besoin"
+COL_LAST_ACTION_SHORT = "Action"
+SELECT = "Sélectionner"
+SHORTCUTS_HINT = "Raccourcis : j / k pour se déplacer, o pour ouvrir, x pour cocher, / pour chercher."
+BULK_TITLE = "Pour les demandes cochées"
+BULK_ACTION = "Action"
+BULK_ASSIGN = "Assigner à"
+BULK_ROUTE = "Orienter vers"
+BULK_CLOSE = "Clore (traitée)"
+BULK_CLOSE_MESSAGE = "Message à l'élu(e) (pour clore)"
+BULK_APPLY = "Appliquer"
+BULK_NONE = "Cochez au moins une demande."
+
+
+def new_count(n: int) -> str:
+    return f"{n} nouveau" if n == 1 else f"{n} nouveaux"
+
+
+def bulk_done(n: int, failed: int) -> str:
+    return f"{n} demande(s) traitée(s)" + (f", {failed} non modifiée(s)." if failed else ".")
+A_CLOSE_NEED_MESSAGE = "Écrivez le message envoyé à l'élu(e) pour clore (il est obligatoire)."

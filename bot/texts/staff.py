@@ -396,3 +396,35 @@ def done_route_status(reference: str, operator: str, status: str) -> str:
 
 def not_routed_to(operator: str) -> str:
     return f"Cette demande n'est pas orientée vers {operator}."
+
+
+# --- issue 26: the console as a working inbox -------------------------------------------------------------------------
+def done_replied(reference: str) -> str:
+    return f"Réponse envoyée pour {reference} (le statut ne change pas)."
+
+
+WAITING_SET_ASIDE = "Mis de côté : la personne n'apparaît plus parmi les personnes en attente."
+
+_NOTICE_WHAT = {
+    "appended": "Nouveau message de l'élu(e)",
+    "agent_request": "L'élu(e) demande à parler à un agent",
+    "relay_to_staff": "Nouveau message de l'élu(e)",
+    "note": "Nouvelle note interne",
+    "routed": "Demande orientée",
+    "route_status": "Suivi d'un opérateur mis à jour",
+    "overdue": "Demande en retard",
+}
+
+
+def notice_subject(news: str, reference: str, commune: str | None) -> str:
+    what = _NOTICE_WHAT.get(news, "Nouveauté")
+    return f"[Guichet] {what} — {reference}" + (f" ({commune})" if commune else "")
+
+
+def notice_body(news: str, reference: str, commune: str | None, text: str, link: str) -> str:
+    lines = [f"{_NOTICE_WHAT.get(news, 'Nouveauté')} sur la demande {reference}"
+             + (f" ({commune})" if commune else "") + "."]
+    if text:
+        lines += ["", text[:2000]]
+    lines += ["", f"Ouvrir la demande : {link}"]
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""One conversation per person, answered from the console (issue 26): a plain reply on a request (the status does
+not change), an answer to a person waiting before filing (« Personnes en attente »), setting such a wait aside.
+
+Same rules as :mod:`bot.staff.service`: a unit of work in, a :class:`StaffResult` out, never raising; the message
+goes to the person's channel through the outbox (``relay_to_mayor`` rows: Telegram, the web chat, e-mail…).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.staff.service import (MAX_RELAY_CHARS, StaffResult, _clean, _digest, _fail, console_agent_id,
+                               own_if_nobody, relay_to_mayor)
+from bot.store import inbox as store_inbox
+from bot.store.models import CLOSED_STATUSES
+from bot.texts import staff as T
+
+
+async def reply(uow: Any, reference: str, text: str, actor: str, actor_name: str | None = None) -> StaffResult:
+    """« Répondre »: a message to the person in their channel; the status stays as it is."""
+    text = _clean(text).strip()[:MAX_RELAY_CHARS]
+    if not text:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status in CLOSED_STATUSES:
+        return _fail("illegal_transition", T.CLOSED_NO_ACTION, current)
+    n = await uow.count_events(current.reference, "relay_to_mayor")
+    res = await relay_to_mayor(uow, text, actor, reference=current.reference,
+                               dedup_key=f"reply:{current.reference}:{n}:{_digest(text)}")
+    if not res.ok:
+        return res
+    await own_if_nobody(uow, current.reference, actor, actor_name)
+    await uow.mark_staff_action(current.reference)
+    return StaffResult(True, res.code, T.done_replied(current.reference), await uow.get_request(current.reference),
+                       res.outbox_ids)
+
+
+async def answer_waiting(uow: Any, message_id: int, text: str, actor: str, actor_name: str | None = None
+                         ) -> StaffResult:
+    """An agent answers a person waiting (no open request): the message goes to their chat, the wait is settled."""
+    text = _clean(text).strip()[:MAX_RELAY_CHARS]
+    if not text:
+        return _fail("empty_text", T.EMPTY_TEXT)
+    thread = await store_inbox.waiting_thread(uow, message_id)
+    if not thread:
+        return _fail("no_target", T.NO_RELAY_TARGET)
+    first = thread[0]
+    await uow.lock_chat(first.channel, first.chat_id)
+    n = sum(1 for m in thread if m.kind == "staff")
+    oid = await uow.enqueue("relay_to_mayor", first.channel, first.chat_id, T.mayor_message_from_staff(text), None,
+                            None, dedup_key=f"waiting-reply:{first.channel}:{first.chat_id}:{n}:{_digest(text)}")
+    if oid is None:
+        return StaffResult(True, "unchanged", T.ALREADY_DONE)
+    by = actor_name or actor
+    await store_inbox.settle_waiting(uow, first.channel, first.chat_id, by)
+    await store_inbox.add_waiting(uow, channel=first.channel, chat_id=first.chat_id, user_id=first.user_id,
+                                  kind="staff", text=text, name=by, done_by=by)
+    await uow.log_event(None, actor, "relay_to_mayor", {"channel": first.channel, "chars": len(text),
+                                                        **({"by": actor_name} if actor_name else {})})
+    return StaffResult(True, "ok", T.done_relayed(None), None, [oid])
+
+
+async def set_aside_waiting(uow: Any, message_id: int, actor: str, actor_name: str | None = None) -> StaffResult:
+    thread = await store_inbox.waiting_thread(uow, message_id)
+    if not thread:
+        return _fail("no_target", T.NO_RELAY_TARGET)
+    done = await store_inbox.settle_waiting(uow, thread[0].channel, thread[0].chat_id, actor_name or actor)
+    return StaffResult(True, "ok" if done else "unchanged", T.WAITING_SET_ASIDE if done else T.ALREADY_DONE)
