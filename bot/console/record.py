@@ -102,7 +102,8 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
 
 
 async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb: Any,
-                            seen_at: datetime | None = None, unread_all: bool = False) -> RequestView:
+                            seen_at: datetime | None = None, unread_all: bool = False,
+                            prefecture_notes: bool = True) -> RequestView:
     """``seen_at``: when the reading agent last opened the page (their unread messages are marked); ``unread_all``:
     they never did and the request has news."""
     # the group's sub-menu openings (issue 12b: kept so a refresh never replaces an open sub-menu) are not actions
@@ -126,8 +127,12 @@ async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb:
         if m.channel != STAFF_CHANNEL and m.kind in MAYOR_KINDS:
             conversation.append(Message(m.created_at, T.WHO_PREFECTURE, m.text, False, m.kind, m.status))
     conversation.sort(key=lambda m: m.at)
-    notes = [HistoryItem(ev.at, who_of(ev, record, agents), str(ev.data.get("text", "")))
-             for ev in events if ev.kind == "note"]
+    # issue 26: a note « préfecture seulement » is never shown to an operator (nor are older notes, written before
+    # the choice existed: they were the préfecture's)
+    notes = [HistoryItem(ev.at, who_of(ev, record, agents), str(ev.data.get("text", "")),
+                         T.NOTE_SHARED if ev.data.get("visibility") == "shared" else T.NOTE_PREFECTURE)
+             for ev in events if ev.kind == "note"
+             and (prefecture_notes or ev.data.get("visibility") == "shared")]
     history = []
     for ev in events:
         what, change = describe(ev, labels)
@@ -165,3 +170,18 @@ def _offers(record: RequestRecord, labels: Labels, kb: Any) -> list[OfferView]:
 def agent_choices(agents: list[Agent]) -> list[Agent]:
     """Agents a request can be assigned to: active préfecture agents, admins and operator agents."""
     return [a for a in agents if a.active and a.role in ("prefecture", "admin", "operateur")]
+
+
+def proposed_operators(record: RequestRecord, kb: Any) -> set[str]:
+    """Operators to pre-tick when routing (issue 26): those behind the programmes proposed to the request (an OPAH →
+    Anah), as the staff service's operator keys."""
+    from bot.staff.service import resolve_operator
+
+    out: set[str] = set()
+    for oid in record.matches:
+        offer = getattr(kb, "offers", {}).get(oid) if kb is not None else None
+        for name in getattr(offer, "operators", None) or []:
+            found = resolve_operator(str(name))
+            if found and found[0] not in ("autre",):
+                out.add(found[0])
+    return out

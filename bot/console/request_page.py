@@ -29,7 +29,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.console.inbox import labels_of
 from bot.console.queries import agent_may_see
 from bot.console.labels import due_date, local_time
-from bot.console.record import agent_choices, load_request_view
+from bot.console.record import agent_choices, load_request_view, proposed_operators
 from bot.staff.service import StaffResult
 from bot.staff import conversation
 from bot.store import inbox as store_inbox
@@ -66,7 +66,8 @@ async def request_page(request: Request, reference: str,
         # issue 26: what arrived since this agent last opened the page is marked, then the page counts as read
         seen_at = await store_inbox.seen_at(uow, agent.id, record.reference)
         view = await load_request_view(uow, record, labels, g.kb, seen_at=seen_at,
-                                       unread_all=seen_at is None and record.news_at is not None)
+                                       unread_all=seen_at is None and record.news_at is not None,
+                                       prefecture_notes=can(agent, READ_ALL))
         agents = agent_choices(await uow.list_agents(active_only=True))
         templates = await store_inbox.list_templates(uow)
         await store_inbox.mark_seen(uow, agent.id, record.reference)
@@ -85,6 +86,7 @@ async def request_page(request: Request, reference: str,
         "due": local_time(due)[:10] if record.status == NOUVELLE else None,
         "overdue": record.status == NOUVELLE and utcnow() > due,
         "last_message": view.conversation[-1] if view.conversation else None,
+        "proposed_ops": set() if view.routes else proposed_operators(record, g.kb),
     })
 
 
@@ -126,8 +128,19 @@ async def _act(request: Request, reference: str, agent: Agent, full_only: bool, 
 
 
 @router.post("/{reference}/prendre")
-async def take(request: Request, reference: str, action_id: str = Form(""),
+async def take(request: Request, reference: str, action_id: str = Form(""), confirme: str = Form(""),
                agent: Agent = Depends(require(ACT))) -> Response:
+    record = await _acting(request, reference, agent, full_only=True)
+    owned_by_other = bool(record.assigned_to) and (record.assigned_agent_id != agent.id
+                                                   if record.assigned_agent_id else record.assigned_to != agent.name)
+    if owned_by_other and confirme != "1" and record.status not in CLOSED_STATUSES:
+        # issue 26: taking a file someone else follows is confirmed first (then recorded as a change of owner,
+        # and the previous owner is told)
+        return render(request, "console/confirm.html", {
+            "nav": "inbox", "r": record, "question": T.take_over_question(record.reference, record.assigned_to),
+            "action": f"/console/demandes/{record.reference}/prendre", "fields": {"action_id": action_id,
+                                                                                  "confirme": "1"},
+            "yes": T.A_TAKE_OVER})
     return await _act(request, reference, agent, True, "take_charge", action_id=action_id, agent_id=agent.id)
 
 
@@ -147,7 +160,7 @@ async def assign(request: Request, reference: str, agent_id: str = Form(""), act
 
 @router.post("/{reference}/orienter")
 async def route(request: Request, reference: str, operateurs: list[str] = Form([]), action_id: str = Form(""),
-                agent: Agent = Depends(require(ACT))) -> Response:
+                message: str = Form(""), agent: Agent = Depends(require(ACT))) -> Response:
     record = await _acting(request, reference, agent, full_only=True)
     keys = [k for k in dict.fromkeys(operateurs) if k in TS.OPERATORS]
     if not keys:
@@ -157,6 +170,11 @@ async def route(request: Request, reference: str, operateurs: list[str] = Form([
     svc = guichet(request).staff
     results = [await svc.route(record.reference, k, actor, name, update_key=_key(action_id, f":{k}"))
                for k in keys]
+    if message.strip():  # issue 26: a message for the operator, kept as a shared note; its agents are told
+        for k, res in zip(keys, results):
+            if res.ok and res.code == "ok":
+                await svc.add_note(record.reference, message, actor, name, update_key=_key(action_id, f":n:{k}"),
+                                   for_operator=k)
     return _done(request, record, results)
 
 
@@ -198,15 +216,44 @@ async def mark_unread(request: Request, reference: str, agent: Agent = Depends(r
 
 @router.post("/{reference}/note")
 async def note(request: Request, reference: str, texte: str = Form(""), action_id: str = Form(""),
-               agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
-    return await _act(request, reference, agent, False, "add_note", texte, action_id=action_id)
+               visibilite: str = Form("prefecture"), agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
+    # issue 26: « préfecture seulement » or shared, chosen when written; an operator's note is always shared
+    visibility = "shared" if not can(agent, READ_ALL) or visibilite == "partagee" else "prefecture"
+    return await _act(request, reference, agent, False, "add_note", texte, action_id=action_id,
+                      visibility=visibility)
 
 
 @router.post("/{reference}/clore")
 async def close(request: Request, reference: str, issue: str = Form(""), message: str = Form(""),
                 action_id: str = Form(""), agent: Agent = Depends(require(ACT))) -> Response:
     record = await _acting(request, reference, agent, full_only=True)
+    if not message.strip():  # issue 26: the person is always told why, in staff's words
+        flash(request, TS.NEED_CLOSE_MESSAGE, "error")
+        return RedirectResponse(f"/console/demandes/{record.reference}#actions", status_code=303)
     actor, name = _actor(agent)
     res = await guichet(request).staff.close(record.reference, issue, actor, message.strip()[:1000] or None, name,
                                              update_key=_key(action_id))
+    return _done(request, record, [res])
+
+
+@router.post("/{reference}/rouvrir")
+async def reopen(request: Request, reference: str, message: str = Form(""), action_id: str = Form(""),
+                 agent: Agent = Depends(require(ACT))) -> Response:
+    record = await _acting(request, reference, agent, full_only=True)
+    actor, name = _actor(agent)
+    res = await guichet(request).staff.run(conversation.reopen, record.reference, actor, name, message,
+                                           update_key=_key(action_id))
+    return _done(request, record, [res])
+
+
+@router.post("/{reference}/doublon")
+async def duplicate(request: Request, reference: str, autre: str = Form(""), fusionner: str = Form(""),
+                    message: str = Form(""), action_id: str = Form(""),
+                    agent: Agent = Depends(require(ACT))) -> Response:
+    """« Doublon de 90-2026-0001 » (issue 26): closed, both linked, the person told where to follow; merged into
+    the other when both are open and « fusionner » is ticked."""
+    record = await _acting(request, reference, agent, full_only=True)
+    actor, name = _actor(agent)
+    res = await guichet(request).staff.run(conversation.mark_duplicate, record.reference, autre.strip()[:32], actor,
+                                           name, message, bool(fusionner), update_key=_key(action_id))
     return _done(request, record, [res])

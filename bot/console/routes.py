@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from bot.console import agents_page, dashboard, inbox, login, proconnect, request_page, waiting_page
+from bot.console import agents_page, dashboard, inbox, login, proconnect, prefs_page, request_page, waiting_page
 from bot.web.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
@@ -15,6 +15,7 @@ router = APIRouter()
 router.include_router(login.router)
 router.include_router(proconnect.router)
 router.include_router(inbox.router)
+router.include_router(prefs_page.router)  # issue 26: notice settings, reply templates
 router.include_router(waiting_page.router)  # issue 26: « Personnes en attente »
 router.include_router(request_page.router)
 router.include_router(agents_page.router)

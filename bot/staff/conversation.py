@@ -68,3 +68,60 @@ async def set_aside_waiting(uow: Any, message_id: int, actor: str, actor_name: s
         return _fail("no_target", T.NO_RELAY_TARGET)
     done = await store_inbox.settle_waiting(uow, thread[0].channel, thread[0].chat_id, actor_name or actor)
     return StaffResult(True, "ok" if done else "unchanged", T.WAITING_SET_ASIDE if done else T.ALREADY_DONE)
+
+
+async def reopen(uow: Any, reference: str, actor: str, actor_name: str | None = None, note: str | None = None
+                 ) -> StaffResult:
+    """A closed request back to « Prise en charge » (same owner); the person is told, with staff's message."""
+    from bot.store.models import EN_COURS
+
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if current.status not in CLOSED_STATUSES:
+        return _fail("illegal_transition", T.NOT_CLOSED, current)
+    note = _clean(note or "").strip()[:1000] or None
+    await store_inbox.reopen_request(uow, current.reference, EN_COURS)
+    data = {"from": current.status, "to": EN_COURS, "reason": "reopened", **({"note": note} if note else {}),
+            **({"by": actor_name} if actor_name else {})}
+    event = await uow.log_event(current.reference, actor, "status", data)
+    await uow.mark_staff_action(current.reference)
+    mid = await uow.enqueue("status_notice", current.channel, current.chat_id, T.mayor_reopened(current.reference, note),
+                            None, current.reference, dedup_key=f"reopen:{current.reference}:{event.id}")
+    return StaffResult(True, "ok", T.done_reopened(current.reference), await uow.get_request(current.reference),
+                       [mid] if mid else [])
+
+
+async def mark_duplicate(uow: Any, reference: str, other: str, actor: str, actor_name: str | None = None,
+                         note: str | None = None, merge: bool = False) -> StaffResult:
+    """« Doublon de 90-2026-0001 »: this request is closed (sans suite), both are linked in their histories, and the
+    person is told where to follow. ``merge`` (both open): this request's need is added to the other, as an
+    addition, so nothing of it is lost."""
+    from bot.store.models import CLOSE_SANS_SUITE
+
+    current = await uow.get_request(reference, for_update=True)
+    target = await uow.get_request(other.strip().upper()) if other else None
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    if target is None:
+        return _fail("unknown_reference", T.unknown_reference(other), current)
+    if target.reference == current.reference:
+        return _fail("no_target", T.SAME_REQUEST, current)
+    if current.status in CLOSED_STATUSES:
+        return _fail("illegal_transition", T.CLOSED_NO_ACTION, current)
+    merge = merge and target.status not in CLOSED_STATUSES
+    note = _clean(note or "").strip()[:1000] or None
+    by = {"by": actor_name} if actor_name else {}
+    record = await uow.set_status(current.reference, CLOSE_SANS_SUITE, actor, note=note,
+                                  extra={"duplicate_of": target.reference, **by})
+    await uow.log_event(current.reference, actor, "duplicate_of", {"other": target.reference, "merged": merge, **by})
+    await uow.log_event(target.reference, actor, "duplicate", {"other": current.reference, "merged": merge, **by})
+    if merge and current.description:
+        await uow.append_to_request(target.reference, T.merged_need(current.reference, current.description), actor)
+    await uow.mark_staff_action(current.reference)
+    n = await uow.count_events(current.reference, "status")
+    mid = await uow.enqueue("status_notice", record.channel, record.chat_id,
+                            T.mayor_duplicate(record.reference, target.reference, note), None, record.reference,
+                            dedup_key=f"notify:{record.reference}:{n}:duplicate")
+    return StaffResult(True, "ok", T.done_duplicate(record.reference, target.reference, merge), record,
+                       [mid] if mid else [])

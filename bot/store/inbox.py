@@ -34,10 +34,15 @@ PERSON_KINDS = frozenset({"appended", "agent_request", "relay_to_staff"})
 NEWS_KINDS = PERSON_KINDS | frozenset({"note", "routed", "route_status"})
 
 
+OWNER_CHANGED = "owner_changed"
+
+
 def news_kind_of(kind: str, data: dict[str, Any]) -> str | None:
     """The news an event is for staff (None: not news): a routing is a ``status`` event to ``orientee``."""
     if kind in NEWS_KINDS:
         return kind
+    if kind == "assigned" and data.get("from_agent_id") and data.get("from_agent_id") != data.get("agent_id"):
+        return OWNER_CHANGED  # the previous owner is told (not an unread marker)
     if kind == "status" and data.get("to") == "orientee":
         return "routed"
     return None
@@ -248,3 +253,10 @@ async def set_digest(uow: Any, agent_id: int, digest: bool) -> None:
     done = await uow.conn.execute(sa.update(agent_setting_t).where(c.agent_id == agent_id).values(digest=digest))
     if not done.rowcount:
         await uow.conn.execute(sa.insert(agent_setting_t).values(agent_id=agent_id, digest=digest))
+
+
+async def reopen_request(uow: Any, reference: str, status: str) -> None:
+    """Closed → ``status``: the one way out of a closed status (the staff service logs the event and tells the
+    person); ``closed_at`` is cleared so the dashboard counts it open again."""
+    await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == reference)
+                           .values(status=status, closed_at=None, updated_at=utcnow()))

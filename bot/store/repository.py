@@ -818,7 +818,8 @@ class UnitOfWork:
             await _inbox.add_search_words(self, reference, str((data or {})["text"]))
         news = _inbox.news_kind_of(kind, data or {})
         if reference and news:  # issue 26: the console's unread markers, and the owner told (bot.staff.notify)
-            await _inbox.note_news(self, reference, news, at)
+            if news != _inbox.OWNER_CHANGED:
+                await _inbox.note_news(self, reference, news, at)
             hook = getattr(self.store, "news_hook", None)
             if hook is not None:
                 await hook(self, event, news)

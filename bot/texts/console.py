@@ -319,3 +319,52 @@ def new_count(n: int) -> str:
 def bulk_done(n: int, failed: int) -> str:
     return f"{n} demande(s) traitée(s)" + (f", {failed} non modifiée(s)." if failed else ".")
 A_CLOSE_NEED_MESSAGE = "Écrivez le message envoyé à l'élu(e) pour clore (il est obligatoire)."
+PREFS_TITLE = "Mes avis par e-mail"
+PREFS_NOTICES = "Quand une de mes demandes a du nouveau (message de l'élu(e), note, orientation, retard)"
+PREFS_EACH = "Un e-mail à chaque nouveauté"
+PREFS_DIGEST = "Un seul e-mail par jour (résumé)"
+PREFS_SAVE = "Enregistrer"
+PREFS_SAVED = "Vos préférences sont enregistrées."
+TEMPLATES_TITLE = "Modèles de réponse"
+TEMPLATES_HINT = ("Proposés sur la page d'une demande ; {nom} et {reference} sont remplacés par le nom de l'élu(e) et "
+                  "la référence de la demande.")
+TEMPLATES_NONE = "Aucun modèle pour l'instant."
+TEMPLATE_NEW = "Nouveau modèle"
+TEMPLATE_NAME = "Nom du modèle"
+TEMPLATE_USE = "Pour"
+TEMPLATE_TEXT = "Texte"
+TEMPLATE_TEXT_HINT = "Exemple : Bonjour {nom}, votre demande {reference} est bien reçue."
+TEMPLATE_SAVE = "Enregistrer le modèle"
+TEMPLATE_SAVED = "Modèle enregistré."
+TEMPLATE_DELETED = "Modèle supprimé."
+TEMPLATE_DELETE = "Supprimer"
+TEMPLATE_INVALID = "Donnez un nom et un texte au modèle."
+TEMPLATE_USES: dict[str, str] = {"reply": "Répondre", "question": "Poser une question", "close": "Clore"}
+LINK_PREFS = "Mes avis par e-mail"
+LINK_TEMPLATES = "Modèles de réponse"
+CONFIRM_TITLE = "Confirmer"
+CANCEL = "Annuler"
+A_TAKE_OVER = "Oui, je reprends la demande"
+
+
+def take_over_question(reference: str, owner: str | None) -> str:
+    return (f"La demande {reference} est suivie par {owner}. La reprendre ? {owner} en sera prévenu(e) par e-mail, "
+            "et l'élu(e) n'est pas prévenu(e) une seconde fois.")
+
+
+A_REOPEN = "Rouvrir la demande"
+A_REOPEN_MESSAGE = "Message à l'élu(e) (facultatif)"
+A_DUPLICATE = "Doublon d'une autre demande"
+A_DUPLICATE_REF = "Référence de la demande à garder"
+A_DUPLICATE_MERGE = "Fusionner : ajouter le besoin de cette demande à l'autre (si elle est ouverte)"
+A_DUPLICATE_BUTTON = "Clore comme doublon"
+A_DUPLICATE_CONFIRM = "Clore cette demande comme doublon ? L'élu(e) sera prévenu(e) de la référence à suivre."
+A_CLOSE_CONFIRM = "Clore la demande ? L'élu(e) recevra votre message."
+A_CLOSE_MESSAGE_REQUIRED = "Obligatoire : l'élu(e) le reçoit avec l'issue de la demande."
+A_TAKE_OVER_SHORT = "Reprendre la demande"
+NOTE_SHARED = "partagée avec les opérateurs"
+NOTE_PREFECTURE = "préfecture seulement"
+NOTE_VISIBILITY = "Qui la voit"
+A_ROUTE_MESSAGE = "Message pour l'opérateur (facultatif)"
+A_ROUTE_MESSAGE_HINT = "Gardé comme note partagée ; les agents de l'opérateur sont prévenus par e-mail."
+A_ROUTE_PROPOSED = "Cochés : les opérateurs des dispositifs proposés."

@@ -413,6 +413,8 @@ _NOTICE_WHAT = {
     "routed": "Demande orientée",
     "route_status": "Suivi d'un opérateur mis à jour",
     "overdue": "Demande en retard",
+    "owner_changed": "Demande reprise par un(e) collègue",
+    "duplicate": "Doublon rattaché",
 }
 
 
@@ -428,3 +430,56 @@ def notice_body(news: str, reference: str, commune: str | None, text: str, link:
         lines += ["", text[:2000]]
     lines += ["", f"Ouvrir la demande : {link}"]
     return "\n".join(lines)
+
+
+def digest_subject(n: int) -> str:
+    return f"[Guichet] {n} demande(s) avec du nouveau"
+
+
+def digest_body(items: list[tuple[str, str | None, str | None]], link: str) -> str:
+    lines = ["Vos demandes avec du nouveau depuis votre dernière lecture :", ""]
+    for ref, commune, kind in items:
+        lines.append(f"- {ref}" + (f" ({commune})" if commune else "") + (f" : {_NOTICE_WHAT.get(kind or '', 'nouveauté').lower()}" if kind else ""))
+    lines += ["", f"Les voir dans la console : {link}"]
+    return "\n".join(lines)
+
+
+def notices_done(counts: dict) -> str:
+    return f"Avis de retard envoyés : {counts.get('overdue', 0)} ; résumés du jour : {counts.get('digests', 0)}."
+
+
+def owner_changed_text(new_owner: str) -> str:
+    return f"Elle est désormais suivie par {new_owner}."
+
+
+def mayor_reopened(reference: str, note: str | None) -> str:
+    lines = [f"Votre demande {reference} est rouverte : la préfecture reprend son instruction."]
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    return "\n".join(lines)
+
+
+def mayor_duplicate(reference: str, other: str, note: str | None) -> str:
+    lines = [f"Votre demande {reference} porte sur le même projet que la demande {other} : elle est close, et "
+             f"tout se poursuit sous la référence {other}. Suivez-la en écrivant {other}."]
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    return "\n".join(lines)
+
+
+def done_reopened(reference: str) -> str:
+    return f"Demande {reference} rouverte."
+
+
+def done_duplicate(reference: str, other: str, merged: bool) -> str:
+    return (f"Demande {reference} fusionnée dans {other}." if merged
+            else f"Demande {reference} close comme doublon de {other}.")
+
+
+NEED_CLOSE_MESSAGE = "Écrivez le message envoyé à l'élu(e) : il est obligatoire pour clore."
+SAME_REQUEST = "Une demande ne peut pas être le doublon d'elle-même."
+NOT_CLOSED = "La demande n'est pas close."
+
+
+def merged_need(reference: str, need: str) -> str:
+    return f"(Demande {reference} fusionnée ici) {need}"
