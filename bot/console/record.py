@@ -98,7 +98,9 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
     if ev.kind == "route_status":
         return (f"{T.EV_ROUTE_STATUS} {labels.operator(str(d.get('operator')))}",
                 f"{labels.route_status(str(d.get('from')))} → {labels.route_status(str(d.get('to')))}")
-    return T.EVENT_LABELS.get(ev.kind, ev.kind), None
+    if ev.kind in ("duplicate_of", "duplicate") and d.get("other"):
+        return f"{T.EVENT_LABELS[ev.kind]} ({d['other']})", None
+    return T.EVENT_LABELS.get(ev.kind, T.EVENT_OTHER), None
 
 
 async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb: Any,

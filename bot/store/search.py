@@ -48,12 +48,20 @@ def query_words(query: str | None) -> list[str]:
     phone = phone_digits(query)
     if phone:
         return [phone]
-    words = [w[:60] for w in _SEP.split(fold(query)) if w and w not in {"-", "."}]
+    words = [_stem(w[:60]) for w in _SEP.split(fold(query)) if w and w not in {"-", "."}]
     seen: list[str] = []
     for w in words:
         if w not in seen:
             seen.append(w)
     return seen[:MAX_WORDS]
+
+
+def _stem(word: str) -> str:
+    """Ending-insensitive (issue 26): a plural « s » or « x » of a word is dropped, so « communautaires » finds
+    « communautaire » and « travaux » finds « travau(x) »; other words as they are."""
+    if len(word) > 4 and word.isalpha() and word[-1] in "sx":
+        return word[:-1]
+    return word
 
 
 def like_pattern(word: str) -> str:

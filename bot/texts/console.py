@@ -158,7 +158,20 @@ EVENT_LABELS: dict[str, str] = {
     "relay_to_staff": "Message de l'élu(e) au groupe",
     "personal_data_anonymised": "Coordonnées effacées (RGPD)",
     "original_messages": "Messages d'origine de l'élu(e) joints",
+    # issue 26: every event in words, never a raw label
+    "agent_request": "L'élu(e) demande à parler à un agent",
+    "duplicate_of": "Close comme doublon",
+    "duplicate": "Doublon rattaché",
+    "email_confirmed": "Adresse e-mail confirmée par code",
+    "staff_update": "Message du groupe mis à jour",
+    "personal_data_erased": "Données personnelles effacées",
+    "outbox_uncertain": "Envoi d'un message incertain",
+    "programmes_changed": "Dispositifs proposés corrigés",
+    "template_saved": "Modèle de réponse enregistré",
+    "created": "Demande déposée",
+    "routed": "Demande orientée",
 }
+EVENT_OTHER = "Autre événement"
 REQUEST_TITLE = "Demande"
 SECTION_RECORD = "La demande"
 SECTION_CONVERSATION = "Échanges avec l'élu(e)"
