@@ -87,6 +87,8 @@ async def request_page(request: Request, reference: str,
         "overdue": record.status == NOUVELLE and utcnow() > due,
         "last_message": view.conversation[-1] if view.conversation else None,
         "proposed_ops": set() if view.routes else proposed_operators(record, g.kb),
+        "all_offers": sorted(((oid, labels.offer(oid)) for oid in (getattr(g.kb, "offers", {}) or {})),
+                             key=lambda kv: kv[1].lower()),
     })
 
 
@@ -256,4 +258,30 @@ async def duplicate(request: Request, reference: str, autre: str = Form(""), fus
     actor, name = _actor(agent)
     res = await guichet(request).staff.run(conversation.mark_duplicate, record.reference, autre.strip()[:32], actor,
                                            name, message, bool(fusionner), update_key=_key(action_id))
+    return _done(request, record, [res])
+
+
+@router.post("/{reference}/dispositifs")
+async def programmes(request: Request, reference: str, raison: str = Form(""), ajouter: str = Form(""),
+                     action_id: str = Form(""), agent: Agent = Depends(require(ACT))) -> Response:
+    """Staff correct the proposed programmes (issue 26): ``ordre_<id>`` (a position), ``retirer_<id>`` (ticked:
+    removed), ``ajouter`` (a programme of the knowledge base), ``raison`` (required)."""
+    record = await _acting(request, reference, agent, full_only=True)
+    form = await request.form()
+    known = set(getattr(guichet(request).kb, "offers", {}) or {})
+    kept: list[tuple[float, int, str]] = []
+    for i, oid in enumerate(record.matches):
+        if form.get(f"retirer_{oid}"):
+            continue
+        try:
+            pos = float(str(form.get(f"ordre_{oid}") or i + 1))
+        except ValueError:
+            pos = float(i + 1)
+        kept.append((pos, i, oid))
+    new = [oid for _, _, oid in sorted(kept)]
+    if ajouter and ajouter in known and ajouter not in new:
+        new.append(ajouter)
+    actor, name = _actor(agent)
+    res = await guichet(request).staff.run(conversation.correct_programmes, record.reference, new, raison, actor,
+                                           name, update_key=_key(action_id))
     return _done(request, record, [res])

@@ -125,3 +125,24 @@ async def mark_duplicate(uow: Any, reference: str, other: str, actor: str, actor
                             dedup_key=f"notify:{record.reference}:{n}:duplicate")
     return StaffResult(True, "ok", T.done_duplicate(record.reference, target.reference, merge), record,
                        [mid] if mid else [])
+
+
+async def correct_programmes(uow: Any, reference: str, matches: list[str], reason: str, actor: str,
+                             actor_name: str | None = None) -> StaffResult:
+    """Staff correct the programmes proposed to a request (add, remove, reorder), with a reason: the request's list
+    becomes staff's (the exports and the page read it), the change is in the history with the reason."""
+    reason = _clean(reason or "").strip()[:500]
+    if not reason:
+        return _fail("empty_text", T.NEED_PROGRAMMES_REASON)
+    current = await uow.get_request(reference, for_update=True)
+    if current is None:
+        return _fail("unknown_reference", T.unknown_reference(reference))
+    matches = list(dict.fromkeys(m for m in matches if m))[:30]
+    if matches == list(current.matches):
+        return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
+    await store_inbox.set_matches(uow, current.reference, matches)
+    await uow.log_event(current.reference, actor, "programmes_changed",
+                        {"from": list(current.matches), "to": matches, "reason": reason,
+                         **({"by": actor_name} if actor_name else {})})
+    await uow.mark_staff_action(current.reference)
+    return StaffResult(True, "ok", T.done_programmes(current.reference), await uow.get_request(current.reference))

@@ -389,14 +389,14 @@ async def export_rows(
         rows = await _rows(uow, f"""
 SELECT r.id, r.reference, r.created_at, r.commune_code, r.commune_name, r.epci_code, r.role, r.themes,
        r.description, r.stage, r.help_kinds, r.matches, r.status, r.operator, r.assigned_to, r.closed_at,
-       r.first_action_at, r.routed_at, r.first_action_wd
+       r.first_action_at, r.routed_at, r.first_action_wd, r.budget, r.timing
 FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAGE}""",
                            {**params, "last_id": last_id})
         if not rows:
             return
         for r in rows:
             (rid, ref, created, ccode, cname, epci, role, themes, need, stage, helps, matches, status, operator,
-             assigned, closed, first_at, routed_at, wd) = r
+             assigned, closed, first_at, routed_at, wd, budget, timing) = r
             waiting = first_at is None and status not in CLOSED_STATUSES
             late = (wd is not None and int(wd) > response_days) or (
                 waiting and working_days_between(_aware(created), now) > response_days)
@@ -411,6 +411,7 @@ FROM request r WHERE {where} AND r.id > :last_id ORDER BY r.id LIMIT {EXPORT_PAG
                 _day(first_at), int(wd) if first_at is not None and wd is not None else "",
                 _day(routed_at), _day(closed), T.YES if late else T.NO,
                 (need or "")[:2000], names.request_url(ref),
+                budget or "", timing or "",  # issue 26
             ]
         last_id = rows[-1][0]
 
@@ -428,10 +429,11 @@ def _list(raw: Any) -> list[str]:
     return [str(x) for x in raw] if isinstance(raw, list) else []
 
 
-def _day(value: Any) -> str:
+def _day(value: Any) -> Any:
+    """The day of ``value`` (a ``date``: the XLSX export writes it as a date, the CSV as ``YYYY-MM-DD``)."""
     if value is None or value == "":
         return ""
-    return _aware(value).date().isoformat()
+    return _aware(value).date()
 
 
 def scoped_filters(filters: Filters, operator_scope: str | None) -> Filters:

@@ -260,3 +260,9 @@ async def reopen_request(uow: Any, reference: str, status: str) -> None:
     person); ``closed_at`` is cleared so the dashboard counts it open again."""
     await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == reference)
                            .values(status=status, closed_at=None, updated_at=utcnow()))
+
+
+async def set_matches(uow: Any, reference: str, matches: list[str]) -> None:
+    """Staff's list of the programmes proposed to a request (issue 26), in their order."""
+    await uow.conn.execute(sa.update(request_t).where(request_t.c.reference == reference)
+                           .values(matches=list(matches), updated_at=utcnow()))

@@ -36,10 +36,13 @@ def phone_digits(value: str | None) -> str | None:
     """« +33 6 12 34 56 78 », « 06.12.34.56.78 » → ``0612345678``; None when it is not a phone number."""
     if not value or not _PHONE.match(value.strip()):
         return None
+    value = value.strip()
+    if not value.startswith(("+", "0")):  # « 90-2026-0003 » is a reference, not a phone
+        return None
     digits = re.sub(r"\D", "", value)
-    if digits.startswith("33") and len(digits) == 11:
+    if value.startswith("+33") and len(digits) == 11:
         digits = "0" + digits[2:]
-    return digits if len(digits) >= 9 else None
+    return digits if 9 <= len(digits) <= 15 else None
 
 
 def query_words(query: str | None) -> list[str]:

@@ -344,7 +344,7 @@ EXPORT_HEADERS: tuple[str, ...] = (
     "Référence", "Déposée le", "Collectivité", "Code INSEE", "Intercommunalité", "Fonction du demandeur", "Thèmes",
     "Stade du projet", "Aide souhaitée", "Dispositifs proposés", "Statut", "Opérateur", "Suivie par",
     "Première action le", "Jours ouvrés avant la première action", "Orientée le", "Close le",
-    "Hors délai d'engagement", "Besoin", "Fiche",
+    "Hors délai d'engagement", "Besoin", "Fiche", "Budget", "Calendrier",
 )
 
 
@@ -483,3 +483,9 @@ NOT_CLOSED = "La demande n'est pas close."
 
 def merged_need(reference: str, need: str) -> str:
     return f"(Demande {reference} fusionnée ici) {need}"
+
+NEED_PROGRAMMES_REASON = "Dites pourquoi vous corrigez les dispositifs (la raison reste dans l'historique)."
+
+
+def done_programmes(reference: str) -> str:
+    return f"Dispositifs proposés corrigés pour {reference}."
