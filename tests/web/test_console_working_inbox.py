@@ -169,3 +169,33 @@ async def test_reply_templates_are_kept_by_admins_and_filled_in(web: WebEnv, log
     page = await agent.get("/console/modeles")
     assert (await agent.post("/console/modeles", data={"csrf_token": csrf_of(page.text), "nom": "x",
                                                        "usage": "reply", "texte": "y"})).status_code == 403
+
+
+async def test_staff_correct_the_programmes_and_the_export_carries_their_list(web: WebEnv, login_as) -> None:
+    record = await web.new_request(matches=["acces-aux-soins", "petites-villes-de-demain"])
+    c = await login_as("prefecture")
+    # no reason: nothing changes
+    await post(c, record.reference, "dispositifs", **{"retirer_acces-aux-soins": "1", "raison": "", "action_id": "x0"})
+    assert (await web.guichet.store.get_request(record.reference)).matches == ["acces-aux-soins",
+                                                                              "petites-villes-de-demain"]
+    page = await c.get(f"/console/demandes/{record.reference}")
+    r = await c.post(f"/console/demandes/{record.reference}/dispositifs", data={
+        "csrf_token": csrf_of(page.text), "action_id": "x1", "raison": "PVD d'abord, la commune est lauréate",
+        "ordre_acces-aux-soins": "2", "ordre_petites-villes-de-demain": "1", "ajouter": "anah-opah"})
+    assert r.status_code == 303
+    rec = await web.guichet.store.get_request(record.reference)
+    assert rec.matches == ["petites-villes-de-demain", "acces-aux-soins", "anah-opah"]
+    page = await c.get(f"/console/demandes/{record.reference}")
+    await c.post(f"/console/demandes/{record.reference}/dispositifs", data={
+        "csrf_token": csrf_of(page.text), "action_id": "x2", "raison": "Pas de volet santé",
+        "retirer_acces-aux-soins": "1"})
+    rec = await web.guichet.store.get_request(record.reference)
+    assert rec.matches == ["petites-villes-de-demain", "anah-opah"]
+    body = text_of(await c.get(f"/console/demandes/{record.reference}"))
+    assert "Dispositifs proposés corrigés" in body
+    history = await web.guichet.store.history(record.reference)
+    assert [e.data["reason"] for e in history if e.kind == "programmes_changed"] == [
+        "PVD d'abord, la commune est lauréate", "Pas de volet santé"]
+    export = (await c.get("/console/export.csv")).text
+    line = next(x for x in export.splitlines() if record.reference in x)
+    assert "Petites villes de demain" in line and "soins" not in line.split(";")[9]
