@@ -150,6 +150,7 @@ class Dashboard:
     routed_total: int = 0  # requests routed to at least one operator (``by_operator`` counts each operator)
     by_operator: list[Count] = field(default_factory=list)
     by_month: list[Count] = field(default_factory=list)
+    by_programme: list[Count] = field(default_factory=list)  # issue 26
     first_contact: Delay = Delay(None, 0)
     orientation: Delay = Delay(None, 0)
     closure: Delay = Delay(None, 0)
@@ -200,6 +201,12 @@ class _Sql:
         if self.pg:
             return f"jsonb_array_elements_text({alias}.themes) AS t(value)"
         return f"json_each({alias}.themes) AS t"
+
+    def matches_of(self, alias: str) -> str:
+        """A FROM item listing the programmes proposed to request ``alias`` (staff's list) as rows of ``value``."""
+        if self.pg:
+            return f"jsonb_array_elements_text({alias}.matches) AS m(value)"
+        return f"json_each({alias}.matches) AS m"
 
     def has_theme(self, alias: str, param: str) -> str:
         if self.pg:
@@ -298,6 +305,10 @@ FROM {R} WHERE {where} GROUP BY r.status""", params_now)
     themes = await _rows(uow, f"SELECT t.value AS k, COUNT(*) AS n FROM {R}, {sql.themes_of('r')} "
                               f"WHERE {where} GROUP BY t.value ORDER BY n DESC, k", params)
     out.by_theme = [Count(str(k), names.theme(str(k)), int(n)) for k, n in themes]
+    # issue 26: a chart by programme proposed (staff's corrected list), the ten most frequent
+    programmes = await _rows(uow, f"SELECT m.value AS k, COUNT(*) AS n FROM {R}, {sql.matches_of('r')} "
+                                  f"WHERE {where} GROUP BY m.value ORDER BY n DESC, k LIMIT 10", params)
+    out.by_programme = [Count(str(k), names.offer(str(k)), int(n)) for k, n in programmes]
     out.by_epci = [Count(k or "", names.epci(k) if k else T.DASH_NO_EPCI, int(n)) for k, n in await group("r.epci_code")]
     communes = await group("r.commune_code")
     out.communes_total = len(communes)
