@@ -199,3 +199,32 @@ async def test_staff_correct_the_programmes_and_the_export_carries_their_list(we
     export = (await c.get("/console/export.csv")).text
     line = next(x for x in export.splitlines() if record.reference in x)
     assert "Petites villes de demain" in line and "soins" not in line.split(";")[9]
+
+
+async def test_bulk_actions_on_ticked_rows(web: WebEnv, login_as) -> None:
+    a = await web.new_request(user_id="8401", chat_id="8401")
+    b = await web.new_request(user_id="8402", chat_id="8402")
+    c = await login_as("prefecture")
+    inbox = await c.get("/console/")
+    token = csrf_of(inbox.text)
+    r = await c.post("/console/lot", data={"csrf_token": token, "refs": [a.reference, b.reference],
+                                           "action": "assigner", "agent_id": str(c.agent.id), "action_id": "b1"})
+    assert r.status_code == 303
+    for ref in (a.reference, b.reference):
+        assert (await web.guichet.store.get_request(ref)).assigned_to == c.agent.name
+    await c.post("/console/lot", data={"csrf_token": token, "refs": [a.reference, b.reference], "action": "orienter",
+                                       "operateur": "ademe", "action_id": "b2"})
+    assert {(await web.guichet.store.get_request(x)).status for x in (a.reference, b.reference)} == {"orientee"}
+    # closing needs a message
+    await c.post("/console/lot", data={"csrf_token": token, "refs": [a.reference], "action": "clore",
+                                       "message": " ", "action_id": "b3"})
+    assert (await web.guichet.store.get_request(a.reference)).status == "orientee"
+    await c.post("/console/lot", data={"csrf_token": token, "refs": [a.reference], "action": "clore",
+                                       "message": "Dossier transmis et financé.", "action_id": "b4"})
+    assert (await web.guichet.store.get_request(a.reference)).status == "traitee"
+    # an operator agent may not
+    op = await login_as("operateur", "ademe")
+    page = await op.get("/console/")
+    r = await op.post("/console/lot", data={"csrf_token": csrf_of(page.text), "refs": [b.reference],
+                                            "action": "clore", "message": "x"})
+    assert r.status_code == 403 and (await web.guichet.store.get_request(b.reference)).status == "orientee"
