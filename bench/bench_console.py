@@ -46,6 +46,7 @@ from bench.common import (  # noqa: E402
 )
 
 GOAL_INBOX_MS = 150.0
+AGENT_NAMES = ["Paule Martin", "Karim Benali", "Sophie Roux", "Luc Girard"]
 GOAL_DASHBOARD_MS = 500.0
 CHUNK = 5000
 BASE_URL = "https://guichet.bench"
@@ -125,7 +126,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
         if fate != "nouvelle":
             t = _working_days_later(created, min(30.0, rng.lognormvariate(0.7, 0.8)))
             t = min(t, now)
-            assigned = rng.choice(["Paule Martin", "Karim Benali", "Sophie Roux", "Luc Girard"])
+            assigned = rng.choice(AGENT_NAMES)
             ev.append({"at": t, "reference": ref, "actor": "telegram:111", "kind": "status",
                        "data": {"from": "nouvelle", "to": "en_cours", "assigned_to": assigned, "by": assigned}})
             status, last_action, first_at = "en_cours", t, t
@@ -160,6 +161,8 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             "themes": themes, "stage": rng.choice(["idee", "etude", "defini", "pret"]),
             "help_kinds": ["financement", "ingenierie"][: rng.randint(1, 2)], "budget": None, "timing": None,
             "matches": ["dsil", "fonds-vert", "detr"][: rng.randint(1, 3)], "assigned_to": assigned,
+            # console agents follow what they took (ids past the bench's own logins: 1 and 2)
+            "assigned_agent_id": 100 + AGENT_NAMES.index(assigned) if assigned else None,
             "operator": operator, "staff_message_id": None, "consent_at": created, "anonymised_at": None,
             "closed_at": closed_at, "staff_action_at": last_action, "first_action_at": first_at,
             "routed_at": routed_at, "first_action_wd": working_days_between(created, first_at) if first_at else None,

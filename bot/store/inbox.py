@@ -14,7 +14,7 @@ transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 import sqlalchemy as sa
@@ -72,13 +72,18 @@ async def note_news(uow: Any, reference: str, kind: str, at: datetime | None = N
                            .values(news_at=at or utcnow(), news_kind=kind[:32]))
 
 
+#: Before any news: ``news_at > NO_NEWS`` is a range the index ``ix_request_news_at`` serves (``IS NOT NULL`` is not,
+#: on SQLite), so only the requests with news are read.
+NO_NEWS = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def unread_condition(agent_id: int) -> Any:
-    """SQL condition: the request (``request_t`` row) has news ``agent_id`` has not seen."""
-    seen = (sa.select(agent_seen_t.c.seen_at)
-            .where(agent_seen_t.c.agent_id == agent_id, agent_seen_t.c.reference == request_t.c.reference)
-            .scalar_subquery())
-    return sa.and_(request_t.c.news_at.is_not(None),
-                   sa.or_(seen.is_(None), seen < request_t.c.news_at))
+    """SQL condition: the request (``request_t`` row) has news ``agent_id`` has not seen (one indexed lookup per
+    request with news)."""
+    seen = sa.select(agent_seen_t.c.agent_id).where(
+        agent_seen_t.c.agent_id == agent_id, agent_seen_t.c.reference == request_t.c.reference,
+        agent_seen_t.c.seen_at >= request_t.c.news_at)
+    return sa.and_(request_t.c.news_at > NO_NEWS, ~seen.exists())
 
 
 async def unread_of(uow: Any, agent_id: int, references: Sequence[str]) -> set[str]:
