@@ -148,3 +148,34 @@ def test_an_operators_view(live: LiveServer, page) -> None:
     assert "Plan de financement en pièce jointe" in body and "le maire relance souvent" not in body
     assert page.evaluate("() => document.documentElement.scrollWidth") <= W
     assert_accessible(page)
+
+
+def test_people_waiting_preferences_and_templates_pages(live: LiveServer, page) -> None:
+    page.set_viewport_size({"width": W, "height": H})
+
+    async def waiting(store) -> None:  # noqa: ANN001
+        from bot.store import inbox as store_inbox
+
+        async with store.unit() as uow:
+            await store_inbox.add_waiting(uow, channel="web", chat_id="w-9", user_id="w-9", kind="agent_request",
+                                          text="Bonjour, qui peut m'aider pour le PLU ?", name="Marie Curie",
+                                          commune="Lepuix")
+
+    live.run(waiting)
+    live.login(page, live.new_agent("admin", name="Ada Admin"))
+    page.goto(live.url("/console/en-attente"))
+    assert "qui peut m'aider pour le PLU" in page.inner_text("body")
+    assert_accessible(page)
+    page.get_by_label("Répondre").fill("Bonjour, le service urbanisme de la DDT vous appelle demain.")
+    page.get_by_role("button", name="Envoyer la réponse").click()
+    page.wait_for_url(live.url("/console/en-attente"))
+    assert "Personne n'attend de réponse." in page.inner_text("body")
+    page.goto(live.url("/console/preferences"))
+    assert_accessible(page)
+    page.goto(live.url("/console/modeles"))
+    page.get_by_label("Nom du modèle").fill("Accusé de réception")
+    page.get_by_label("Texte", exact=False).first.fill("Bonjour {nom}, votre demande {reference} est bien reçue.")
+    page.get_by_role("button", name="Enregistrer le modèle").click()
+    page.wait_for_url(live.url("/console/modeles"))
+    assert "Accusé de réception" in page.inner_text("body")
+    assert_accessible(page)
