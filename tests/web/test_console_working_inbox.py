@@ -228,3 +228,12 @@ async def test_bulk_actions_on_ticked_rows(web: WebEnv, login_as) -> None:
     r = await op.post("/console/lot", data={"csrf_token": csrf_of(page.text), "refs": [b.reference],
                                             "action": "clore", "message": "x"})
     assert r.status_code == 403 and (await web.guichet.store.get_request(b.reference)).status == "orientee"
+
+
+async def test_report_lists_projects_and_charts_programmes(web: WebEnv, login_as) -> None:
+    await web.new_request(description="Créer une maison de santé pluridisciplinaire au centre-bourg",
+                          matches=["acces-aux-soins"])
+    c = await login_as("prefecture")
+    body = text_of(await c.get("/console/rapport"))
+    assert "Dispositifs proposés (les dix plus fréquents)" in body
+    assert "Créer une maison de santé pluridisciplinaire au centre-bourg" in body  # the project, not only its theme
