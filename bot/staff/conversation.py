@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.staff.service import (MAX_RELAY_CHARS, StaffResult, _clean, _digest, _fail, console_agent_id,
+from bot.staff.service import (MAX_RELAY_CHARS, StaffResult, _clean, _digest, _fail,
                                own_if_nobody, relay_to_mayor)
 from bot.store import inbox as store_inbox
 from bot.store.models import CLOSED_STATUSES

@@ -99,7 +99,7 @@ async def test_close_needs_a_message_reopen_and_duplicate_merge(web: WebEnv, log
     a = await web.new_request(channel="telegram", user_id="8201", chat_id="8201", description="Rénover l'école")
     b = await web.new_request(channel="telegram", user_id="8201", chat_id="8201", description="École : toiture")
     c = await login_as("prefecture")
-    r = await post(c, a.reference, "clore", issue="traitee", message="  ", action_id="c0")
+    await post(c, a.reference, "clore", issue="traitee", message="  ", action_id="c0")
     assert (await web.guichet.store.get_request(a.reference)).status == "nouvelle"
     assert "obligatoire" in text_of(await c.get(f"/console/demandes/{a.reference}"))
     await post(c, a.reference, "clore", issue="traitee", message="Subvention DETR accordée.", action_id="c1")
