@@ -167,7 +167,7 @@ async def test_the_rate_limit_migration_on_an_empty_database(database_url: str) 
     store = await Store.open(database_url, departement="90", timezone_name="Europe/Paris")
     try:
         assert "rate_limit" in await _tables(store.engine)
-        assert await db.current_revision(store.engine) == THIS_REVISION == db.HEAD_REVISION
+        assert await db.current_revision(store.engine) == db.HEAD_REVISION  # THIS_REVISION or a later one
     finally:
         await store.close()
 
@@ -181,13 +181,13 @@ async def test_the_rate_limit_migration_from_the_previous_revision_and_back(data
         assert "rate_limit" not in await _tables(engine) and "web_message" in await _tables(engine)
         await db.upgrade(engine)
         assert "rate_limit" in await _tables(engine)
-        assert await db.current_revision(engine) == THIS_REVISION
+        assert await db.current_revision(engine) == db.HEAD_REVISION  # through THIS_REVISION
         async with engine.begin() as conn:
             await conn.run_sync(lambda c: command.downgrade(db.alembic_config(c), PREVIOUS_REVISION))
         assert "rate_limit" not in await _tables(engine)
         assert await db.current_revision(engine) == PREVIOUS_REVISION
         await db.upgrade(engine)
-        assert await db.current_revision(engine) == THIS_REVISION
+        assert await db.current_revision(engine) == db.HEAD_REVISION  # through THIS_REVISION
     finally:
         await engine.dispose()
 
