@@ -14,7 +14,9 @@ ASGI transport: server time, no network), logged in as a préfecture agent (an o
 after one warm-up request; the figures are p50/p95 of the wall time of each request. The data layer
 (``bot.staff.dashboard.compute``) is timed alone too, and one full CSV export.
 
-Goals (issue 12): inbox and search p95 <= 150 ms; dashboard p95 <= 500 ms, on SQLite and PostgreSQL.
+Goals (issue 12): inbox and search p95 <= 150 ms; dashboard p95 <= 500 ms, on SQLite and PostgreSQL. Issue 26: the
+inbox with its new columns, unread markers (one open request in 30 has news, half of them read by the agent) and
+« nouveau » counts per view, the unread view and a search by a person's name, p95 <= 150 ms.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bench.common import (  # noqa: E402
 )
 
 GOAL_INBOX_MS = 150.0
+AGENT_NAMES = ["Paule Martin", "Karim Benali", "Sophie Roux", "Luc Girard"]
 GOAL_DASHBOARD_MS = 500.0
 CHUNK = 5000
 BASE_URL = "https://guichet.bench"
@@ -123,7 +126,7 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
         if fate != "nouvelle":
             t = _working_days_later(created, min(30.0, rng.lognormvariate(0.7, 0.8)))
             t = min(t, now)
-            assigned = rng.choice(["Paule Martin", "Karim Benali", "Sophie Roux", "Luc Girard"])
+            assigned = rng.choice(AGENT_NAMES)
             ev.append({"at": t, "reference": ref, "actor": "telegram:111", "kind": "status",
                        "data": {"from": "nouvelle", "to": "en_cours", "assigned_to": assigned, "by": assigned}})
             status, last_action, first_at = "en_cours", t, t
@@ -158,10 +161,16 @@ def generate(n: int, communes: list[Any], now: dt.datetime, seed: int = 12) -> d
             "themes": themes, "stage": rng.choice(["idee", "etude", "defini", "pret"]),
             "help_kinds": ["financement", "ingenierie"][: rng.randint(1, 2)], "budget": None, "timing": None,
             "matches": ["dsil", "fonds-vert", "detr"][: rng.randint(1, 3)], "assigned_to": assigned,
+            # console agents follow what they took (ids past the bench's own logins: 1 and 2)
+            "assigned_agent_id": 100 + AGENT_NAMES.index(assigned) if assigned else None,
             "operator": operator, "staff_message_id": None, "consent_at": created, "anonymised_at": None,
             "closed_at": closed_at, "staff_action_at": last_action, "first_action_at": first_at,
             "routed_at": routed_at, "first_action_wd": working_days_between(created, first_at) if first_at else None,
-            "search_text": search_text(ref, place.name, need),
+            "search_text": search_text(ref, place.name, need, f"Personne {i}", f"contact{i}@example.fr"),
+            # issue 26: one open request in 30 has a person's message staff have not all read (unread markers)
+            "news_at": (last_action or created) + dt.timedelta(hours=1)
+            if status not in ("traitee", "close_sans_suite") and i % 30 == 0 else None,
+            "news_kind": "appended" if status not in ("traitee", "close_sans_suite") and i % 30 == 0 else None,
         })
     return {"request": requests, "event": events, "request_route": routes, "request_theme": themes_rows}
 
@@ -270,12 +279,28 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any, reuse: bool = 
     del rows
     pref = await login(app, guichet, "prefecture")
     oper = await login(app, guichet, "operateur", "ademe")
+    if not reuse:  # issue 26: the préfecture agent has read half of the requests with news
+        import sqlalchemy as sa
+
+        from bot.store.tables import agent_seen_t, request_t
+
+        async with store.engine.begin() as conn:
+            agent_id = (await conn.execute(sa.text("SELECT min(id) FROM agent"))).scalar_one()
+            refs = (await conn.execute(sa.select(request_t.c.reference).where(request_t.c.news_at.is_not(None))
+                                       .order_by(request_t.c.id))).scalars().all()
+            seen = [{"agent_id": agent_id, "reference": r, "seen_at": now} for r in refs[::2]]
+            for i in range(0, len(seen), CHUNK):
+                await conn.execute(sa.insert(agent_seen_t), seen[i: i + CHUNK])
+        out["unread_requests"] = len(refs) - len(seen)
     try:
         pages = {
             "inbox": ("/console/", None),
             "inbox, 2nd filter (open, one EPCI)": ("/console/?statut=ouvertes&epci=200069052", None),
             "inbox, operator agent (scoped)": (None, None),
             "inbox, one theme": ("/console/?theme=sante", None),
+            "inbox, unread view (issue 26)": ("/console/?vue=nouveaux", "nouveau"),
+            "inbox, my requests (issue 26)": ("/console/?vue=mes-demandes", None),
+            "search: a person's name (issue 26)": ("/console/?q=Personne+4242", "90-"),
             "search: commune": ("/console/?q=giromagny", "Giromagny"),
             "search: words of the need": ("/console/?q=ecole+chaudiere", None),
             "search: reference": (f"/console/?q=90-{now.year}-004242", f"90-{now.year}-004242"),

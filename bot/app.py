@@ -37,6 +37,9 @@ class App:
         from bot.staff import names
 
         names.configure(kb=kb, public_url=settings.public_url)  # staff read names, and links to the console
+        from bot.staff import notify  # issue 26: agents told of news on their requests, by e-mail (outbox)
+
+        notify.install(store, settings.staff_notify_email, settings.public_url)
         log.info("guichet ready (departement=%s)", settings.departement)
         return cls(settings=settings, kb=kb, store=store, engine=engine, staff=StaffService(store))
 

@@ -220,6 +220,14 @@ def agents_login_link(email: str = typer.Argument(..., help="The agent's e-mail 
     raise typer.Exit(run_agents_login_link(email))
 
 
+@agents_app.command("notices")
+def agents_notices() -> None:
+    """Queue the overdue notices and the daily digests of agents who chose them (run once a day)."""
+    from bot.console.cli import run_agents_notices
+
+    raise typer.Exit(run_agents_notices())
+
+
 @agents_app.command("list")
 def agents_list(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the console agents."""

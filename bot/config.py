@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     attachments_dir: str | None = None  # default: <data dir>/attachments
     attachment_max_bytes: int = 10_000_000  # per file
     attachments_max_request_bytes: int = 25_000_000  # per request
+    # issue 26: the préfecture's shared address, told of news on requests nobody follows (empty: nobody)
+    staff_notify_email: str | None = None
 
     log_level: str = "INFO"
 

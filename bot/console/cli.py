@@ -91,3 +91,16 @@ def run_agents_list(json_out: bool = False) -> int:
         return 0
 
     return run_with_store(_go)
+
+
+def run_agents_notices() -> int:
+    """``guichet agents notices``: overdue notices and the daily digests (bot.staff.notify.daily_notices)."""
+    from bot.staff import notify
+
+    async def _go(store: Any, settings: Any) -> int:
+        notifier = notify.install(store, settings.staff_notify_email, settings.public_url)
+        counts = await notify.daily_notices(store, notifier, settings.response_days)
+        print(TS.notices_done(counts))
+        return 0
+
+    return run_with_store(_go)

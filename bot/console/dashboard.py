@@ -113,6 +113,7 @@ async def report_page(request: Request, agent: Agent = Depends(require(DASHBOARD
     async with app.store.unit(readonly=True) as uow:
         board = await D.CACHE.compute(uow, period, filters, response_days=app.settings.late_days,
                                       communes_limit=REPORT_COMMUNES)
+        by_programme = await D.programme_counts(uow, period, filters)  # issue 26: a chart by programme
         rows = []
         async for row in D.export_rows(uow, period, filters, response_days=app.settings.late_days):
             rows.append(row)
@@ -120,7 +121,7 @@ async def report_page(request: Request, agent: Agent = Depends(require(DASHBOARD
                 break
     header, listed = rows[0], rows[1:]  # in the order they were filed
     context = _context(request, agent, period, filters, board)
-    context.update({"rows": listed[:REPORT_LIST_LIMIT], "header": header})
+    context.update({"rows": listed[:REPORT_LIST_LIMIT], "header": header, "by_programme": by_programme})
     return render(request, "console/report.html", context)
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+import secrets
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console.labels import Labels, ago
-from bot.console.queries import NOBODY, InboxQuery, inbox_page
+from bot.console.queries import NOBODY, PAGE_SIZE, InboxQuery, agent_may_see, inbox_page
 from bot.store.models import ROLE_COMITE, STATUSES, Agent
 from bot.store.tables import utcnow
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web.deps import READ_ALL, READ_ROUTED, Forbidden, LoginRequired, can, current_agent, guichet
-from bot.web.templating import render
+from bot.web.deps import ACT, READ_ALL, READ_ROUTED, Forbidden, LoginRequired, can, current_agent, guichet, require
+from bot.web.templating import flash, render
 
 router = APIRouter(prefix="/console")
 
@@ -57,7 +59,63 @@ async def inbox(request: Request, agent: Agent | None = Depends(current_agent)) 
         "now": utcnow(), "active": active, "agents": agents, "statuses": STATUSES, "NOBODY": NOBODY,
         "operators": TS.OPERATORS, "view_labels": T.VIEW_LABELS,
         "communes": sorted(labels.communes.items(), key=lambda kv: kv[1]),
+        "may_waiting": can(agent, READ_ALL), "may_bulk": can(agent, ACT),
+        "action_id": lambda: secrets.token_urlsafe(16),
     })
+
+
+@router.post("/lot")
+async def bulk(request: Request, refs: list[str] = Form([]), action: str = Form(""), agent_id: str = Form(""),
+               operateur: str = Form(""), message: str = Form(""), action_id: str = Form(""),
+               agent: Agent = Depends(require(ACT))) -> Response:
+    """Bulk actions on the ticked rows (issue 26): assign, route, close (with a message, required). Each request is
+    one staff-service action (its own transaction, audited); ``action_id`` makes a double submit do nothing twice."""
+    g = guichet(request)
+    refs = list(dict.fromkeys(r for r in refs if r))[:PAGE_SIZE]
+    back = request.headers.get("referer") or "/console/"
+    if not back.startswith(str(request.base_url).rstrip("/")) and not back.startswith("/"):
+        back = "/console/"
+    if not refs:
+        flash(request, T.BULK_NONE, "error")
+        return RedirectResponse(back, status_code=303)
+    actor, name = f"console:{agent.id}", agent.name
+    target = None
+    if action == "assigner":
+        if agent_id.isdigit():
+            async with g.store.unit(readonly=True) as uow:
+                target = await uow.get_agent(int(agent_id))
+        if target is None or not target.active:
+            flash(request, T.A_NEED_AGENT, "error")
+            return RedirectResponse(back, status_code=303)
+    elif action == "orienter" and operateur not in TS.OPERATORS:
+        flash(request, T.A_NEED_OPERATOR, "error")
+        return RedirectResponse(back, status_code=303)
+    elif action == "clore" and not message.strip():
+        flash(request, T.A_CLOSE_NEED_MESSAGE, "error")
+        return RedirectResponse(back, status_code=303)
+    elif action not in ("assigner", "orienter", "clore"):
+        return RedirectResponse(back, status_code=303)
+    done = failed = 0
+    for ref in refs:
+        async with g.store.unit(readonly=True) as uow:
+            record = await uow.get_request(ref)
+            visible = record is not None and await agent_may_see(uow, agent, record.reference)
+        if not visible:
+            failed += 1
+            continue
+        key = f"web:{action_id}:{ref}" if action_id and len(action_id) <= 64 else None
+        if action == "assigner":
+            res = await g.staff.assign(ref, target.id, target.name, actor, name, update_key=key)
+        elif action == "orienter":
+            res = await g.staff.route(ref, operateur, actor, name, update_key=key)
+        else:
+            res = await g.staff.close(ref, "traitee", actor, message.strip()[:1000], name, update_key=key)
+        if res.ok and res.code == "ok":
+            done += 1
+        else:
+            failed += 1
+    flash(request, T.bulk_done(done, failed), "success" if done else "info")
+    return RedirectResponse(back, status_code=303)
 
 
 def _active_filters(q: InboxQuery, labels: Labels, agent_names: dict[str, str]) -> list[tuple[str, str, str]]:

@@ -85,3 +85,18 @@ def local_time(when: datetime | None, tz: str = "Europe/Paris") -> str:
     from zoneinfo import ZoneInfo
 
     return when.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+
+
+def due_date(created_at: datetime, working_days: int, departement: str | None = None) -> datetime:
+    """The guichet's commitment for a request: ``working_days`` working days after it was filed (issue 26: shown on
+    the request's page; the « en retard » view uses the same rule, :func:`bot.store.workdays.late_cutoff`)."""
+    from datetime import timedelta
+
+    from bot.store.workdays import is_working_day
+
+    day, left = created_at, max(0, working_days)
+    while left:
+        day += timedelta(days=1)
+        if is_working_day(day, departement):
+            left -= 1
+    return day

@@ -30,6 +30,7 @@ from bot.store.models import (
     RequestRecord,
     RequestRoute,
 )
+from bot.store.inbox import count_waiting, unread_condition, unread_of
 from bot.store.search import like_pattern, query_words
 from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.store.workdays import late_cutoff
@@ -38,7 +39,7 @@ from bot.web.params import is_id
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000
-VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur")
+VIEWS = ("non-assignees", "mes-demandes", "en-retard", "mon-operateur", "nouveaux")
 SORTS = ("recentes", "anciennes", "sans-action")
 NOBODY = "personne"
 AGE_DAYS = ("7", "30", "90")
@@ -109,6 +110,12 @@ class InboxPage:
     total: int
     counts: dict[str, int] = field(default_factory=dict)
     views: tuple[str, ...] = ()
+    # issue 26: « nouveau » for this agent (references on the page; count per view, "" = every request in scope),
+    # people waiting before filing, rows past the guichet's commitment
+    unread: set[str] = field(default_factory=set)
+    new_counts: dict[str, int] = field(default_factory=dict)
+    waiting: int = 0
+    late: set[str] = field(default_factory=set)
 
     @property
     def pages(self) -> int:
@@ -144,7 +151,7 @@ def scope(agent: Agent) -> list[Any]:
 
 
 def views_for(agent: Agent) -> tuple[str, ...]:
-    return VIEWS if agent.operator else VIEWS[:3]
+    return VIEWS[:4] if agent.operator else VIEWS[:3]
 
 
 def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -> list[Any]:
@@ -155,6 +162,8 @@ def view_condition(view: str, agent: Agent, now: datetime, response_days: int) -
         return [open_, request_t.c.assigned_agent_id == agent.id]
     if view == "en-retard":
         return [request_t.c.status == NOUVELLE, request_t.c.created_at < late_cutoff(now, response_days)]
+    if view == "nouveaux":  # issue 26: what this agent has not read yet
+        return [unread_condition(agent.id)]
     if view == "mon-operateur":  # still with my operator (its route transmise or prise en charge)
         return [_routed_to(agent.operator, active_only=True)] if agent.operator else [sa.false()]
     return []
@@ -208,7 +217,7 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
     base = scope(agent)
     views = views_for(agent)
     cond = base + filters(query, now)
-    if query.vue in views:
+    if query.vue in views or query.vue == "nouveaux":
         cond += view_condition(query.vue, agent, now, response_days)
     count = sa.select(sa.func.count()).select_from(request_t).where(*cond)
     total = int((await uow.conn.execute(count)).scalar_one())
@@ -222,8 +231,48 @@ async def inbox_page(uow: Any, agent: Agent, query: InboxQuery, response_days: i
         c = sa.select(sa.func.count()).select_from(request_t).where(
             *base, *view_condition(view, agent, now, response_days))
         counts[view] = int((await uow.conn.execute(c)).scalar_one())
+    new_counts = await _new_counts(uow, agent, views, now, response_days)
+    unread = await unread_of(uow, agent.id, [r.reference for r in rows])
+    cutoff = late_cutoff(now, response_days)
+    late = {r.reference for r in rows if r.status == NOUVELLE and r.created_at < cutoff}
+    waiting = await count_waiting(uow) if with_counts and can(agent, READ_ALL) else 0
     return InboxPage(query=replace(query, page=page), rows=rows, routes=routes, total=total, counts=counts,
-                     views=views)
+                     views=views, unread=unread, new_counts=new_counts, waiting=waiting, late=late)
+
+
+#: At most this many unread requests are counted per agent (beyond, the counts say at least this many).
+MAX_UNREAD = 5000
+
+
+async def _new_counts(uow: Any, agent: Agent, views: tuple[str, ...], now: datetime, response_days: int
+                      ) -> dict[str, int]:
+    """« nouveau » per view ("" = every request in scope), issue 26: the agent's unread requests are few (only requests
+    with news are read, through ``ix_request_news_at``), so they are fetched once and sorted into the views here —
+    the same rules as :func:`view_condition` — instead of one count per view over the whole table."""
+    c = request_t.c
+    stmt = (sa.select(c.reference, c.status, c.assigned_to, c.assigned_agent_id, c.created_at)
+            .where(unread_condition(agent.id)).limit(MAX_UNREAD))
+    found = (await uow.conn.execute(stmt)).all()
+    if not found:
+        return {"": 0, **{v: 0 for v in views}}
+    routes = await uow.routes_of([r.reference for r in found])
+    if not can(agent, READ_ALL):
+        found = [r for r in found if agent.operator and any(rt.operator == agent.operator
+                                                            for rt in routes.get(r.reference, []))]
+    cutoff = late_cutoff(now, response_days)
+    active = {ROUTE_TRANSMISE, ROUTE_PRISE_EN_CHARGE}
+    rules = {
+        "non-assignees": lambda r: r.status in OPEN_STATUSES and r.assigned_to is None,
+        "mes-demandes": lambda r: r.status in OPEN_STATUSES and r.assigned_agent_id == agent.id,
+        "en-retard": lambda r: r.status == NOUVELLE and r.created_at < cutoff,
+        "mon-operateur": lambda r: bool(agent.operator) and any(
+            rt.operator == agent.operator and rt.status in active for rt in routes.get(r.reference, [])),
+    }
+    out = {"": len(found)}
+    for view in views:
+        rule = rules.get(view)
+        out[view] = sum(1 for r in found if rule(r)) if rule else 0
+    return out
 
 
 async def agent_may_see(uow: Any, agent: Agent, reference: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.console.labels import Labels, local_time
 from bot.staff import originals
 from bot.staff.service import actor_label
+from bot.store.inbox import PERSON_KINDS
 from bot.store.models import STAFF_CHANNEL, Agent, EventRecord, RequestRecord, RequestRoute
 from bot.texts import console as T
 
@@ -26,6 +27,11 @@ class Message:
     from_mayor: bool
     kind: str
     delivery: str | None = None  # pending | sent | failed (messages to the mayor)
+    unread: bool = False  # issue 26: arrived after the agent last opened the page
+
+    @property
+    def label(self) -> str:
+        return T.MESSAGE_KINDS.get(self.kind, "")
 
     @property
     def when(self) -> str:
@@ -97,10 +103,16 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
 
         found = auth_summary(d.get("authentication_results") or [])
         return T.EVENT_LABELS[ev.kind], T.MAIL_AUTH.format(results=found) if found else T.MAIL_AUTH_NONE
-    return T.EVENT_LABELS.get(ev.kind, ev.kind), None
+    if ev.kind in ("duplicate_of", "duplicate") and d.get("other"):
+        return f"{T.EVENT_LABELS[ev.kind]} ({d['other']})", None
+    return T.EVENT_LABELS.get(ev.kind, T.EVENT_OTHER), None
 
 
-async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb: Any) -> RequestView:
+async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb: Any,
+                            seen_at: datetime | None = None, unread_all: bool = False,
+                            prefecture_notes: bool = True) -> RequestView:
+    """``seen_at``: when the reading agent last opened the page (their unread messages are marked); ``unread_all``:
+    they never did and the request has news."""
     # the group's sub-menu openings (issue 12b: kept so a refresh never replaces an open sub-menu) are not actions
     events = [e for e in await uow.history(record.reference) if e.kind != "staff_menu"]
     routes = await uow.routes(record.reference)
@@ -111,15 +123,23 @@ async def load_request_view(uow: Any, record: RequestRecord, labels: Labels, kb:
         conversation.append(Message(record.created_at, record.contact_name or T.WHO_MAYOR, record.description,
                                     True, "need"))
     for ev in events:
-        if ev.kind == "appended" and ev.data.get("text"):
+        # every message of the person to staff (issue 26): an addition or an answer (``appended``), a call for an
+        # agent (``agent_request``), a message during a handover (``relay_to_staff``)
+        if ev.kind in PERSON_KINDS and ev.data.get("text"):
             conversation.append(Message(ev.at, record.contact_name or T.WHO_MAYOR, str(ev.data["text"]), True,
-                                        "answer"))
+                                        "answer" if ev.kind == "appended" else ev.kind,
+                                        unread=seen_at is not None and ev.at > seen_at or seen_at is None
+                                        and unread_all))
     for m in sent:
         if m.channel != STAFF_CHANNEL and m.kind in MAYOR_KINDS:
             conversation.append(Message(m.created_at, T.WHO_PREFECTURE, m.text, False, m.kind, m.status))
     conversation.sort(key=lambda m: m.at)
-    notes = [HistoryItem(ev.at, who_of(ev, record, agents), str(ev.data.get("text", "")))
-             for ev in events if ev.kind == "note"]
+    # issue 26: a note « préfecture seulement » is never shown to an operator (nor are older notes, written before
+    # the choice existed: they were the préfecture's)
+    notes = [HistoryItem(ev.at, who_of(ev, record, agents), str(ev.data.get("text", "")),
+                         T.NOTE_SHARED if ev.data.get("visibility") == "shared" else T.NOTE_PREFECTURE)
+             for ev in events if ev.kind == "note"
+             and (prefecture_notes or ev.data.get("visibility") == "shared")]
     history = []
     for ev in events:
         what, change = describe(ev, labels)
@@ -157,3 +177,18 @@ def _offers(record: RequestRecord, labels: Labels, kb: Any) -> list[OfferView]:
 def agent_choices(agents: list[Agent]) -> list[Agent]:
     """Agents a request can be assigned to: active préfecture agents, admins and operator agents."""
     return [a for a in agents if a.active and a.role in ("prefecture", "admin", "operateur")]
+
+
+def proposed_operators(record: RequestRecord, kb: Any) -> set[str]:
+    """Operators to pre-tick when routing (issue 26): those behind the programmes proposed to the request (an OPAH →
+    Anah), as the staff service's operator keys."""
+    from bot.staff.service import resolve_operator
+
+    out: set[str] = set()
+    for oid in record.matches:
+        offer = getattr(kb, "offers", {}).get(oid) if kb is not None else None
+        for name in getattr(offer, "operators", None) or []:
+            found = resolve_operator(str(name))
+            if found and found[0] not in ("autre",):
+                out.add(found[0])
+    return out

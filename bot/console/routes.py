@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from bot.console import agents_page, attachments_page, dashboard, inbox, login, proconnect, request_page
+from bot.console import (agents_page, attachments_page, dashboard, inbox, login, prefs_page, proconnect,
+                         request_page, waiting_page)
 from bot.web.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
@@ -15,6 +16,8 @@ router = APIRouter()
 router.include_router(login.router)
 router.include_router(proconnect.router)
 router.include_router(inbox.router)
+router.include_router(prefs_page.router)  # issue 26: notice settings, reply templates
+router.include_router(waiting_page.router)  # issue 26: « Personnes en attente »
 router.include_router(request_page.router)
 router.include_router(agents_page.router)
 router.include_router(dashboard.router)  # issue 12b: the comité's dashboard, report, exports

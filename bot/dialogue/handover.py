@@ -11,6 +11,7 @@ import datetime as dt
 from bot.dialogue import validators as v
 from bot.dialogue.events import Button, Reply
 from bot.staff.service import relay_to_staff
+from bot.store.inbox import add_waiting
 from bot.texts import dialogue as T
 
 _END_WORDS = ("fin", "terminer", "termine", "c est tout", "merci c est tout", "fin de l echange", "reprendre",
@@ -21,16 +22,27 @@ class HandoverMixin:
     async def handoff(self, text: str | None) -> list[Reply]:
         d = self.draft if self.has_draft() else {}
         said = text or self.st.get("last_text")
-        await self.uow.log_event(None, self.actor, "agent_request",
-                                 {"channel": self.ev.channel, "chat_id": str(self.ev.chat_id), "step": self.step})
         records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
         newest = max(records, key=lambda r: r.created_at) if records else None
-        lines = [T.STAFF_AGENT_TITLE]
+        # issue 26: the call lands where staff read it, in this transaction: on the person's newest open request,
+        # else in the console's « Personnes en attente » (the Telegram group below is one more notice)
+        opened = [r for r in records if r.is_open]
+        target = max(opened, key=lambda r: r.created_at) if opened else None
         who = d.get("name") or (self.person or {}).get("name") or self.ev.user_name
-        if who:
-            lines.append(T.staff_line("Personne", who))
         commune = d.get("commune_name") or (newest.commune_name if newest else None) \
             or (self.person or {}).get("commune_name")
+        words = v.truncate(said, 3500)[0] if said else T.AGENT_CALL_NO_TEXT
+        base = {"channel": self.ev.channel, "chat_id": str(self.ev.chat_id), "step": self.step}
+        if target is not None:
+            await self.uow.log_event(target.reference, self.actor, "agent_request", {**base, "text": words})
+        else:
+            await self.uow.log_event(None, self.actor, "agent_request", base)
+            await add_waiting(self.uow, channel=self.ev.channel, chat_id=str(self.ev.chat_id),
+                              user_id=str(self.ev.user_id), kind="agent_request", text=words, name=who,
+                              commune=commune, last_reference=newest.reference if newest else None)
+        lines = [T.STAFF_AGENT_TITLE]
+        if who:
+            lines.append(T.staff_line("Personne", who))
         if commune:
             lines.append(T.staff_line("Collectivité", commune))
         if said:
@@ -48,7 +60,7 @@ class HandoverMixin:
         await self._enqueue_staff("agent_request", "\n".join(lines), key, newest.reference if newest else None,
                                   meta=meta)
         self.st["handover"] = {"since": self.now().isoformat(),
-                               "reference": newest.reference if newest else None}
+                               "reference": target.reference if target else None}
         return [Reply(T.AGENT_DONE, self.set_end_button())] + (self.prompt() if self.in_intake() else [])
 
     def set_end_button(self) -> list[list[Button]]:

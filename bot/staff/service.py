@@ -356,7 +356,7 @@ async def _change_status(
     operator: str | None = None,
     assigned_to: str | None = None,
     mayor_kind: str = "status_notice",
-    mayor_text: Callable[[RequestRecord], str],
+    mayor_text: Callable[[RequestRecord], str | None],
     done_text: Callable[[RequestRecord], str],
     staff_columns: dict[str, Any] | None = None,
 ) -> StaffResult:
@@ -375,7 +375,9 @@ async def _change_status(
     await uow.mark_staff_action(record.reference, **staff_columns)
     ids = []
     n = await uow.count_events(record.reference, "status")
-    mid = await _notify_mayor(uow, record, mayor_kind, mayor_text(record), f"notify:{record.reference}:{n}:{status}")
+    said = mayor_text(record)
+    mid = await _notify_mayor(uow, record, mayor_kind, said, f"notify:{record.reference}:{n}:{status}") \
+        if said is not None else None
     sid = await _refresh_staff_message(uow, record, event, by)
     ids = [i for i in (mid, sid) if i is not None]
     return StaffResult(True, "ok", done_text(record), record, ids)
@@ -383,6 +385,23 @@ async def _change_status(
 
 def _who(actor: str, by: str | None) -> str:
     return by or actor
+
+
+def console_agent_id(actor: str) -> int | None:
+    kind, _, ident = str(actor or "").partition(":")
+    return int(ident) if kind == "console" and ident.isdigit() else None
+
+
+async def own_if_nobody(uow: Any, reference: str, actor: str, actor_name: str | None) -> None:
+    """A console agent who writes to the person on a request nobody follows becomes its follower (the mayor's answer
+    then stays in their « Mes demandes »)."""
+    agent_id = console_agent_id(actor)
+    record = await uow.get_request(reference)
+    if agent_id is None or record is None or record.assigned_to or not actor_name:
+        return
+    await uow.log_event(record.reference, actor, "assigned",
+                        {"from": None, "to": actor_name, "agent_id": agent_id, "by": actor_name})
+    await uow.mark_staff_action(record.reference, assigned_to=actor_name, assigned_agent_id=agent_id)
 
 
 # --- actions on a unit of work ----------------------------------------------------------------------------------------
@@ -399,9 +418,16 @@ async def take_charge(uow: Any, reference: str, actor: str, actor_name: str | No
             return await assign(uow, current.reference, agent_id, actor_name or actor, actor, actor_name)
         return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
     who = _who(actor, actor_name)
+    history = await uow.history(current.reference)
+    # issue 26: the person is told « prise en charge » once in the life of a request
+    told = any(ev.kind == "status" and ev.data.get("to") == EN_COURS for ev in history)
+    if current.assigned_to and current.assigned_to != who:  # a change of owner, recorded as such
+        await uow.log_event(current.reference, actor, "assigned", _by(
+            {"from": current.assigned_to, "to": who, "agent_id": agent_id,
+             "from_agent_id": current.assigned_agent_id}, actor_name))
     return await _change_status(
         uow, current.reference, EN_COURS, actor, by=actor_name, assigned_to=who,
-        mayor_text=lambda r: T.mayor_taken(r.reference),
+        mayor_text=lambda r: None if told else T.mayor_taken(r.reference),
         done_text=lambda r: T.done_taken(r.reference, who),
         staff_columns={"assigned_agent_id": agent_id},
     )
@@ -459,6 +485,7 @@ async def ask_details(uow: Any, reference: str, question: str, actor: str, actor
         record = await uow.set_status(current.reference, EN_ATTENTE, actor, extra={"by": actor_name} if actor_name else None)
         event = (await uow.history(record.reference))[-1]
     await _await_answer(uow, record, question)
+    await own_if_nobody(uow, record.reference, actor, actor_name)  # issue 26: the answer stays in their view
     await uow.mark_staff_action(record.reference)
     sid = await _refresh_staff_message(uow, record, event, actor_name)
     ids = [i for i in (mid, sid) if i is not None]
@@ -554,7 +581,8 @@ async def assign(uow: Any, reference: str, agent_id: int, agent_name: str, actor
     if current.assigned_agent_id == agent_id and current.assigned_to == agent_name:
         return StaffResult(True, "unchanged", T.ALREADY_DONE, current)
     event = await uow.log_event(current.reference, actor, "assigned", _by(
-        {"from": current.assigned_to, "to": agent_name, "agent_id": agent_id}, actor_name))
+        {"from": current.assigned_to, "to": agent_name, "agent_id": agent_id,
+         "from_agent_id": current.assigned_agent_id}, actor_name))
     await uow.mark_staff_action(current.reference, assigned_to=agent_name, assigned_agent_id=agent_id)
     record = await uow.get_request(current.reference)
     sid = await _refresh_staff_message(uow, record, event, actor_name)
@@ -590,15 +618,24 @@ async def set_route_status(uow: Any, reference: str, operator: str, status: str,
                        [sid] if sid else [])
 
 
-async def add_note(uow: Any, reference: str, text: str, actor: str, actor_name: str | None = None) -> StaffResult:
-    """An internal note: in the request's history, never sent to the mayor nor to the group."""
+async def add_note(uow: Any, reference: str, text: str, actor: str, actor_name: str | None = None,
+                   visibility: str | None = None, for_operator: str | None = None) -> StaffResult:
+    """An internal note: in the request's history, never sent to the mayor nor to the group. ``visibility``
+    (issue 26): ``prefecture`` (préfecture only: operators never see it) or ``shared`` (with the operators the
+    request is routed to); ``for_operator``: a message to that operator, written when routing (its agents are told)."""
     text = _clean(text).strip()[:MAX_NOTE_CHARS]
     if not text:
         return _fail("empty_text", T.EMPTY_TEXT)
     current = await uow.get_request(reference, for_update=True)
     if current is None:
         return _fail("unknown_reference", T.unknown_reference(reference))
-    await uow.log_event(current.reference, actor, "note", _by({"text": text}, actor_name))
+    data: dict[str, Any] = {"text": text}
+    if visibility in ("prefecture", "shared"):
+        data["visibility"] = visibility
+    if for_operator:
+        data["for_operator"] = for_operator
+        data["visibility"] = "shared"
+    await uow.log_event(current.reference, actor, "note", _by(data, actor_name))
     await uow.mark_staff_action(current.reference)
     return StaffResult(True, "ok", T.NOTE_ADDED, current)
 
@@ -620,7 +657,17 @@ async def relay_to_staff(
     if not text:
         return _fail("empty_text", T.EMPTY_TEXT)
     actor = f"{channel}:{user_id}"
-    event = await uow.log_event(reference, actor, "relay_to_staff", {"channel": channel, "chars": len(text)})
+    if reference:
+        current = await uow.get_request(reference)
+        reference = current.reference if current is not None and current.is_open else None
+    # issue 26: the text is kept where the console shows it (the request, or « Personnes en attente »)
+    event = await uow.log_event(reference, actor, "relay_to_staff",
+                                {"channel": channel, "chars": len(text), **({"text": text} if reference else {})})
+    if not reference:
+        from bot.store.inbox import add_waiting
+
+        await add_waiting(uow, channel=channel, chat_id=str(chat_id), user_id=str(user_id), kind="relay_to_staff",
+                          text=text, name=name, commune=commune)
     key = dedup_key or f"relay-staff:{channel}:{chat_id}:{event.id}"
     oid = await uow.enqueue(
         "relay_to_staff", STAFF_CHANNEL, STAFF_CHAT,
@@ -705,8 +752,9 @@ class StaffService:
         return await self._run(update_key, set_route_status, reference, operator, status, actor, actor_name)
 
     async def add_note(self, reference: str, text: str, actor: str, actor_name: str | None = None, *,
-                       update_key: str | None = None) -> StaffResult:
-        return await self._run(update_key, add_note, reference, text, actor, actor_name)
+                       update_key: str | None = None, visibility: str | None = None,
+                       for_operator: str | None = None) -> StaffResult:
+        return await self._run(update_key, add_note, reference, text, actor, actor_name, visibility, for_operator)
 
     async def route(self, reference: str, operator: str, actor: str, actor_name: str | None = None, *,
                     update_key: str | None = None) -> StaffResult:
@@ -731,6 +779,12 @@ class StaffService:
     async def relay_to_mayor(self, text: str, actor: str, *, update_key: str | None = None,
                              **kwargs: Any) -> StaffResult:
         return await self._run(update_key, relay_to_mayor, text, actor, **kwargs)
+
+    # --- issue 26 ---
+    async def run(self, fn: Callable[..., Awaitable[StaffResult]], *args: Any, update_key: str | None = None,
+                  **kwargs: Any) -> StaffResult:
+        """Any action on a unit of work (``bot.staff.conversation.reply``…) in its own unit, never raising."""
+        return await self._run(update_key, fn, *args, **kwargs)
 
     async def summary(self, reference: str, **labels: Any) -> StaffSummary | None:
         """The current group message of a request (with its last event), or None if unknown."""

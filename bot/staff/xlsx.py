@@ -7,6 +7,7 @@ and a cell starting with ``= + - @`` stays text (inline strings are never evalua
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import zipfile
 from typing import IO, Any, Iterable
@@ -14,6 +15,7 @@ from xml.sax.saxutils import escape
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 MAX_CELL_CHARS = 32767  # Excel's limit
+_EPOCH = _dt.date(1899, 12, 30)  # day 0 of spreadsheet dates (1900 system, as Excel and LibreOffice count)
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -44,7 +46,7 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
+<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 _CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -63,6 +65,9 @@ def _cell(value: Any, style: str) -> str:
         return "<c/>" if not style else f'<c{style}/>'
     if isinstance(value, bool):
         value = "oui" if value else "non"
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        # issue 26: a real date (a day serial number in the date format), never text
+        return f'<c s="2"><v>{(value - _EPOCH).days}</v></c>'
     if isinstance(value, int) or (isinstance(value, float) and value == value and abs(value) < 1e15):
         return f"<c{style}><v>{value}</v></c>"
     text = _text(value)

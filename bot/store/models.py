@@ -92,6 +92,9 @@ class RequestRecord(_RequestFields):
     # issue 12 (console)
     assigned_agent_id: int | None = None
     staff_action_at: datetime | None = None
+    # issue 26: the last thing staff should read, and what it was (appended, agent_request, note, routed…)
+    news_at: datetime | None = None
+    news_kind: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -39,6 +39,8 @@ from bot.store import db, workdays
 from bot.store.search import search_text
 from bot.store.workdays import working_day_index, working_days_between  # noqa: F401 - one rule, imported from here too
 
+from bot.store import inbox as _inbox  # issue 26
+
 #: Events that are a staff action on a request (the first one is its "first contact"; issue 12b, dashboard).
 FIRST_ACTION_KINDS = frozenset({"status", "question", "relay_to_mayor"})
 from bot.store.models import (
@@ -151,6 +153,8 @@ class Store:
         # --- issue 14 --- this process, as the holder of outbox leases; alive while its advisory lock is held (PG)
         self.worker_id = uuid.uuid4().hex[:16]
         self._worker_conn: AsyncConnection | None = None
+        # --- issue 26 --- called inside log_event's transaction for news on a request (set by bot.staff.notify)
+        self.news_hook: Any = None
 
     @classmethod
     async def open(
@@ -649,7 +653,8 @@ class UnitOfWork:
             user_id=str(draft.user_id),
             chat_id=str(draft.chat_id),
         )
-        values["search_text"] = search_text(reference, draft.commune_name, draft.description)  # issue 12
+        values["search_text"] = search_text(reference, draft.commune_name, draft.description,  # issue 12
+                                            draft.contact_name, draft.email, draft.phone)  # issue 26
         await self.conn.execute(sa.insert(request_t).values(**values))
         if draft.themes:  # issue 12: one row per theme (console filters, dashboard counts)
             await self.conn.execute(sa.insert(request_theme_t), [
@@ -808,7 +813,17 @@ class UnitOfWork:
         event_id = (await self.conn.execute(stmt)).scalar_one()
         if reference and kind in FIRST_ACTION_KINDS:  # issue 12b
             await self._note_first_action(reference, kind, data or {}, at)
-        return EventRecord(id=event_id, at=at, reference=reference, actor=str(actor)[:200], kind=kind, data=data or {})
+        event = EventRecord(id=event_id, at=at, reference=reference, actor=str(actor)[:200], kind=kind, data=data or {})
+        if reference and kind in _inbox.SEARCH_KINDS and (data or {}).get("text"):  # issue 26: search the words
+            await _inbox.add_search_words(self, reference, str((data or {})["text"]))
+        news = _inbox.news_kind_of(kind, data or {})
+        if reference and news:  # issue 26: the console's unread markers, and the owner told (bot.staff.notify)
+            if news != _inbox.OWNER_CHANGED:
+                await _inbox.note_news(self, reference, news, at)
+            hook = getattr(self.store, "news_hook", None)
+            if hook is not None:
+                await hook(self, event, news)
+        return event
 
     # --- issue 12b (dashboard) ---
     async def _note_first_action(self, reference: str, kind: str, data: dict[str, Any], at: datetime) -> None:

@@ -79,6 +79,9 @@ async def personal_data(target: Any, channel: str, user_id: str | int) -> dict[s
             )
         ).all()
         person = await uow.get_person(channel, user_id)  # issue 9: who the person said they are
+        from bot.store.inbox import waiting_of_person  # issue 26: their messages to staff before filing
+
+        waiting = await waiting_of_person(uow, channel, user_id)
     return {
         "channel": channel,
         "user_id": user_id,
@@ -86,6 +89,7 @@ async def personal_data(target: Any, channel: str, user_id: str | int) -> dict[s
         "requests": out_requests,
         "conversations": conversations,
         "events": [{"at": e.at.isoformat(), "kind": e.kind, **_jsonable(e.data)} for e in events],
+        "messages_to_staff": waiting,
     }
 
 
@@ -130,6 +134,12 @@ async def _anonymise(uow: Any, rows: list[Any], actor: str, reason: str, extra_c
             .where(request_t.c.reference.in_(refs))
             .values(contact_name=None, phone=None, email=None, anonymised_at=now)
         )
+        # issue 26: the search text held the contact and the conversation's words: back to reference, place, need
+        from bot.store.search import search_text
+
+        for r in rows:
+            await conn.execute(sa.update(request_t).where(request_t.c.reference == r.reference).values(
+                search_text=search_text(r.reference, r.commune_name, _scrub(r.description or "", secrets))))
     if secrets:
         chats = {(r.channel, r.chat_id) for r in rows} | set(extra_chats)
         ev_rows = (
@@ -189,6 +199,9 @@ async def erase_personal_data(target: Any, channel: str, user_id: str | int, act
             ))
         deleted = await uow.delete_conversations_of_user(channel, user_id)
         await uow.delete_person(channel, user_id)  # issue 9
+        from bot.store.inbox import erase_waiting  # issue 26: messages to staff before filing
+
+        await erase_waiting(uow, channel, user_id)
         await uow.log_event(None, actor, "personal_data_erased",
                             {"channel": channel, "requests": len(rows), "conversations": deleted})
     return {"requests": len(rows), "conversations": deleted}
@@ -203,6 +216,7 @@ class PurgeReport:
     handled_updates_deleted: int = 0
     outbox_deleted: int = 0
     people_deleted: int = 0  # issue 9: people remembered between requests, idle as long as a closed request is kept
+    waiting_messages_deleted: int = 0  # issue 26: messages to staff before filing (settled and idle, or stale)
     references: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -266,6 +280,11 @@ async def purge(
         report.handled_updates_deleted = (await conn.execute(sa.delete(handled_update_t).where(old_marks))).rowcount
         report.outbox_deleted = (await conn.execute(sa.delete(outbox_t).where(old_outbox))).rowcount
         await conn.execute(sa.delete(person_t).where(idle_people))
+        from bot.store.inbox import idle_waiting  # issue 26: messages to staff before filing, settled or stale
+        from bot.store.tables import waiting_message_t
+
+        report.waiting_messages_deleted = (await conn.execute(sa.delete(waiting_message_t).where(
+            sa.or_(idle_waiting(idle_cutoff), waiting_message_t.c.at < closed_cutoff)))).rowcount
         from bot.store.tables import rate_limit_t  # rate-limit windows (the limiters purge them too, while serving)
 
         await conn.execute(sa.delete(rate_limit_t).where(rate_limit_t.c.expires < int(now.timestamp())))

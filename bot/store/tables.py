@@ -62,6 +62,7 @@ class RequestRow(SQLModel, table=True):
                  "first_action_at", "routed_at", "closed_at", "first_action_wd", "reference", "themes"),
         sa.Index("ix_request_status_created", "status", "created_at"),
         sa.Index("ix_request_status_assignee", "status", "assigned_to"),
+        sa.Index("ix_request_news_at", "news_at"),  # issue 26: unread markers
     )
 
     id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
@@ -101,6 +102,9 @@ class RequestRow(SQLModel, table=True):
     first_action_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     routed_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
     first_action_wd: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer))  # working days to it
+    # --- issue 26 (console inbox): last thing staff should read (a person's message, an operator's note, a routing)
+    news_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    news_kind: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
 
 
 class ConversationRow(SQLModel, table=True):
@@ -445,3 +449,64 @@ class ConsoleSessionRow(SQLModel, table=True):
 
 
 console_session_t: sa.Table = ConsoleSessionRow.__table__  # type: ignore[assignment]
+
+
+# --- issue 26 (console as a working inbox) -----------------------------------------------------------------------------
+class AgentSeenRow(SQLModel, table=True):
+    """When an agent last opened a request's page: the request is « nouveau » for them when ``request.news_at`` is
+    later (or they never opened it)."""
+
+    __tablename__ = "agent_seen"
+
+    agent_id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    reference: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    seen_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class WaitingMessageRow(SQLModel, table=True):
+    """A person's message to staff before any open request of theirs exists (« Personnes en attente »): kept with
+    its text until an agent answers or sets it aside; personal data (erased with the person, purged when idle)."""
+
+    __tablename__ = "waiting_message"
+    __table_args__ = (sa.Index("ix_waiting_message_open", "done_at", "at"),
+                      sa.Index("ix_waiting_message_chat", "channel", "chat_id", "id"))
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(BigId, primary_key=True, autoincrement=True))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    chat_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    user_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))  # agent_request | relay_to_staff | staff
+    name: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    commune: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    last_reference: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    done_at: Optional[datetime] = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    done_by: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200)))
+
+
+class ReplyTemplateRow(SQLModel, table=True):
+    """A reply kept by admins: ``{nom}`` and ``{reference}`` are filled in; ``use``: reply | question | close."""
+
+    __tablename__ = "reply_template"
+
+    id: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=True))
+    name: str = Field(sa_column=sa.Column(sa.String(120), nullable=False))
+    use: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class AgentSettingRow(SQLModel, table=True):
+    """An agent's own settings (``digest``: one e-mail a day instead of one per event)."""
+
+    __tablename__ = "agent_setting"
+
+    agent_id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    digest: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+
+
+agent_seen_t: sa.Table = AgentSeenRow.__table__  # type: ignore[assignment]
+waiting_message_t: sa.Table = WaitingMessageRow.__table__  # type: ignore[assignment]
+reply_template_t: sa.Table = ReplyTemplateRow.__table__  # type: ignore[assignment]
+agent_setting_t: sa.Table = AgentSettingRow.__table__  # type: ignore[assignment]

@@ -169,7 +169,20 @@ EVENT_LABELS: dict[str, str] = {
     "relay_to_staff": "Message de l'élu(e) au groupe",
     "personal_data_anonymised": "Coordonnées effacées (RGPD)",
     "original_messages": "Messages d'origine de l'élu(e) joints",
+    # issue 26: every event in words, never a raw label
+    "agent_request": "L'élu(e) demande à parler à un agent",
+    "duplicate_of": "Close comme doublon",
+    "duplicate": "Doublon rattaché",
+    "email_confirmed": "Adresse e-mail confirmée par code",
+    "staff_update": "Message du groupe mis à jour",
+    "personal_data_erased": "Données personnelles effacées",
+    "outbox_uncertain": "Envoi d'un message incertain",
+    "programmes_changed": "Dispositifs proposés corrigés",
+    "template_saved": "Modèle de réponse enregistré",
+    "created": "Demande déposée",
+    "routed": "Demande orientée",
 }
+EVENT_OTHER = "Autre événement"
 REQUEST_TITLE = "Demande"
 SECTION_RECORD = "La demande"
 SECTION_CONVERSATION = "Échanges avec l'élu(e)"
@@ -284,3 +297,110 @@ MAIL_AUTH = "Vérification de l'expéditeur par le serveur de réception : {resu
 MAIL_AUTH_NONE = "Aucune vérification de l'expéditeur fournie par le serveur de réception"
 FILES_NOTE = "Téléchargement uniquement (jamais ouvertes dans le navigateur)."
 EMAIL_CONFIRMED = "adresse confirmée par code"
+
+
+# --- issue 26: the console as a working inbox -------------------------------------------------------------------------
+NEW = "nouveau"
+WAITING_TITLE = "Personnes en attente"
+WAITING_HINT = ("Les personnes qui ont écrit à la préfecture sans demande en cours : répondez-leur ici, la réponse part "
+                "dans leur canal (Telegram, page web…).")
+WAITING_NONE = "Personne n'attend de réponse."
+WAITING_SINCE = "en attente depuis"
+WAITING_LAST_REQUEST = "dernière demande"
+A_REPLY = "Répondre"
+A_REPLY_HINT = "Le message part à l'élu(e) dans son canal ; le statut ne change pas."
+A_REPLY_BUTTON = "Envoyer la réponse"
+A_ASK_QUESTION = "Poser une question"
+A_SET_ASIDE = "Mettre de côté"
+A_MARK_UNREAD = "Marquer comme non lu"
+MESSAGE_KINDS: dict[str, str] = {
+    "agent_request": "Demande à parler à un agent",
+    "relay_to_staff": "Message à l'agent",
+    "answer": "Réponse ou complément",
+    "staff_question": "Question",
+    "relay_to_mayor": "Réponse",
+    "status_notice": "Avis de suivi",
+}
+LAST_EXCHANGE = "Dernier échange"
+SEE_CONVERSATION = "Voir tous les échanges"
+DUE_LABEL = "Premier contact avant le"
+OVERDUE = "en retard"
+TEMPLATE_PICK = "Modèle de réponse"
+VIEW_UNREAD = "Non lues"
+FILTERS_BUTTON = "Filtres"
+COL_NEED = "Besoin"
+COL_LAST_ACTION_SHORT = "Action"
+SELECT = "Sélectionner"
+SHORTCUTS_HINT = "Raccourcis : j / k pour se déplacer, o pour ouvrir, x pour cocher, / pour chercher."
+BULK_TITLE = "Pour les demandes cochées"
+BULK_ACTION = "Action"
+BULK_ASSIGN = "Assigner à"
+BULK_ROUTE = "Orienter vers"
+BULK_CLOSE = "Clore (traitée)"
+BULK_CLOSE_MESSAGE = "Message à l'élu(e) (pour clore)"
+BULK_APPLY = "Appliquer"
+BULK_NONE = "Cochez au moins une demande."
+
+
+def new_count(n: int) -> str:
+    return f"{n} nouveau" if n == 1 else f"{n} nouveaux"
+
+
+def bulk_done(n: int, failed: int) -> str:
+    return f"{n} demande(s) traitée(s)" + (f", {failed} non modifiée(s)." if failed else ".")
+A_CLOSE_NEED_MESSAGE = "Écrivez le message envoyé à l'élu(e) pour clore (il est obligatoire)."
+PREFS_TITLE = "Mes avis par e-mail"
+PREFS_NOTICES = "Quand une de mes demandes a du nouveau (message de l'élu(e), note, orientation, retard)"
+PREFS_EACH = "Un e-mail à chaque nouveauté"
+PREFS_DIGEST = "Un seul e-mail par jour (résumé)"
+PREFS_SAVE = "Enregistrer"
+PREFS_SAVED = "Vos préférences sont enregistrées."
+TEMPLATES_TITLE = "Modèles de réponse"
+TEMPLATES_HINT = ("Proposés sur la page d'une demande ; {nom} et {reference} sont remplacés par le nom de l'élu(e) et "
+                  "la référence de la demande.")
+TEMPLATES_NONE = "Aucun modèle pour l'instant."
+TEMPLATE_NEW = "Nouveau modèle"
+TEMPLATE_NAME = "Nom du modèle"
+TEMPLATE_USE = "Pour"
+TEMPLATE_TEXT = "Texte"
+TEMPLATE_TEXT_HINT = "Exemple : Bonjour {nom}, votre demande {reference} est bien reçue."
+TEMPLATE_SAVE = "Enregistrer le modèle"
+TEMPLATE_SAVED = "Modèle enregistré."
+TEMPLATE_DELETED = "Modèle supprimé."
+TEMPLATE_DELETE = "Supprimer"
+TEMPLATE_INVALID = "Donnez un nom et un texte au modèle."
+TEMPLATE_USES: dict[str, str] = {"reply": "Répondre", "question": "Poser une question", "close": "Clore"}
+LINK_PREFS = "Mes avis par e-mail"
+LINK_TEMPLATES = "Modèles de réponse"
+CONFIRM_TITLE = "Confirmer"
+CANCEL = "Annuler"
+A_TAKE_OVER = "Oui, je reprends la demande"
+
+
+def take_over_question(reference: str, owner: str | None) -> str:
+    return (f"La demande {reference} est suivie par {owner}. La reprendre ? {owner} en sera prévenu(e) par e-mail, "
+            "et l'élu(e) n'est pas prévenu(e) une seconde fois.")
+
+
+A_REOPEN = "Rouvrir la demande"
+A_REOPEN_MESSAGE = "Message à l'élu(e) (facultatif)"
+A_DUPLICATE = "Doublon d'une autre demande"
+A_DUPLICATE_REF = "Référence de la demande à garder"
+A_DUPLICATE_MERGE = "Fusionner : ajouter le besoin de cette demande à l'autre (si elle est ouverte)"
+A_DUPLICATE_BUTTON = "Clore comme doublon"
+A_DUPLICATE_CONFIRM = "Clore cette demande comme doublon ? L'élu(e) sera prévenu(e) de la référence à suivre."
+A_CLOSE_CONFIRM = "Clore la demande ? L'élu(e) recevra votre message."
+A_CLOSE_MESSAGE_REQUIRED = "Obligatoire : l'élu(e) le reçoit avec l'issue de la demande."
+A_TAKE_OVER_SHORT = "Reprendre la demande"
+NOTE_SHARED = "partagée avec les opérateurs"
+NOTE_PREFECTURE = "préfecture seulement"
+NOTE_VISIBILITY = "Qui la voit"
+A_ROUTE_MESSAGE = "Message pour l'opérateur (facultatif)"
+A_ROUTE_MESSAGE_HINT = "Gardé comme note partagée ; les agents de l'opérateur sont prévenus par e-mail."
+A_ROUTE_PROPOSED = "Cochés : les opérateurs des dispositifs proposés."
+PROGRAMMES_EDIT = "Corriger les dispositifs proposés"
+PROGRAMME_ORDER = "Rang de"
+PROGRAMME_REMOVE = "Retirer"
+PROGRAMME_ADD = "Ajouter un dispositif"
+PROGRAMME_REASON = "Raison de la correction (obligatoire, gardée dans l'historique)"
+PROGRAMME_SAVE = "Enregistrer la correction"

@@ -120,3 +120,8 @@ def percent(count: int, total: int) -> str:
     if 0 < share < 1:
         return "< 1 %"
     return f"{share:.0f} %"
+
+# --- issue 26 ---
+BY_PROGRAMME = "Dispositifs proposés (les dix plus fréquents)"
+BY_PROGRAMME_NOTE = "Une demande peut relever de plusieurs dispositifs ; la liste est celle corrigée par les agents."
+COL_PROJECT = "Projet"

@@ -477,3 +477,7 @@ CONSOLE_HINT = "Guichet — conversation dans le terminal. Écrivez votre messag
 CONSOLE_PHONE_HINT = "(tapez votre numéro de téléphone)"
 CONSOLE_NOTIFICATION = "📬 Message du guichet :"
 CONSOLE_UNAVAILABLE = "Le service est momentanément indisponible, réessayez dans un instant."
+
+
+# --- issue 26: a call for an agent with no words of its own (kept for staff in the console) --------------------------
+AGENT_CALL_NO_TEXT = "(demande à parler à un agent)"

@@ -344,7 +344,7 @@ EXPORT_HEADERS: tuple[str, ...] = (
     "Référence", "Déposée le", "Collectivité", "Code INSEE", "Intercommunalité", "Fonction du demandeur", "Thèmes",
     "Stade du projet", "Aide souhaitée", "Dispositifs proposés", "Statut", "Opérateur", "Suivie par",
     "Première action le", "Jours ouvrés avant la première action", "Orientée le", "Close le",
-    "Hors délai d'engagement", "Besoin", "Fiche",
+    "Hors délai d'engagement", "Besoin", "Fiche", "Budget", "Calendrier",
 )
 
 
@@ -396,3 +396,96 @@ def done_route_status(reference: str, operator: str, status: str) -> str:
 
 def not_routed_to(operator: str) -> str:
     return f"Cette demande n'est pas orientée vers {operator}."
+
+
+# --- issue 26: the console as a working inbox -------------------------------------------------------------------------
+def done_replied(reference: str) -> str:
+    return f"Réponse envoyée pour {reference} (le statut ne change pas)."
+
+
+WAITING_SET_ASIDE = "Mis de côté : la personne n'apparaît plus parmi les personnes en attente."
+
+_NOTICE_WHAT = {
+    "appended": "Nouveau message de l'élu(e)",
+    "agent_request": "L'élu(e) demande à parler à un agent",
+    "relay_to_staff": "Nouveau message de l'élu(e)",
+    "note": "Nouvelle note interne",
+    "routed": "Demande orientée",
+    "route_status": "Suivi d'un opérateur mis à jour",
+    "overdue": "Demande en retard",
+    "owner_changed": "Demande reprise par un(e) collègue",
+    "duplicate": "Doublon rattaché",
+}
+
+
+def notice_subject(news: str, reference: str, commune: str | None) -> str:
+    what = _NOTICE_WHAT.get(news, "Nouveauté")
+    return f"[Guichet] {what} — {reference}" + (f" ({commune})" if commune else "")
+
+
+def notice_body(news: str, reference: str, commune: str | None, text: str, link: str) -> str:
+    lines = [f"{_NOTICE_WHAT.get(news, 'Nouveauté')} sur la demande {reference}"
+             + (f" ({commune})" if commune else "") + "."]
+    if text:
+        lines += ["", text[:2000]]
+    lines += ["", f"Ouvrir la demande : {link}"]
+    return "\n".join(lines)
+
+
+def digest_subject(n: int) -> str:
+    return f"[Guichet] {n} demande(s) avec du nouveau"
+
+
+def digest_body(items: list[tuple[str, str | None, str | None]], link: str) -> str:
+    lines = ["Vos demandes avec du nouveau depuis votre dernière lecture :", ""]
+    for ref, commune, kind in items:
+        lines.append(f"- {ref}" + (f" ({commune})" if commune else "") + (f" : {_NOTICE_WHAT.get(kind or '', 'nouveauté').lower()}" if kind else ""))
+    lines += ["", f"Les voir dans la console : {link}"]
+    return "\n".join(lines)
+
+
+def notices_done(counts: dict) -> str:
+    return f"Avis de retard envoyés : {counts.get('overdue', 0)} ; résumés du jour : {counts.get('digests', 0)}."
+
+
+def owner_changed_text(new_owner: str) -> str:
+    return f"Elle est désormais suivie par {new_owner}."
+
+
+def mayor_reopened(reference: str, note: str | None) -> str:
+    lines = [f"Votre demande {reference} est rouverte : la préfecture reprend son instruction."]
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    return "\n".join(lines)
+
+
+def mayor_duplicate(reference: str, other: str, note: str | None) -> str:
+    lines = [f"Votre demande {reference} porte sur le même projet que la demande {other} : elle est close, et "
+             f"tout se poursuit sous la référence {other}. Suivez-la en écrivant {other}."]
+    if note:
+        lines += ["", "Message de la préfecture :", note]
+    return "\n".join(lines)
+
+
+def done_reopened(reference: str) -> str:
+    return f"Demande {reference} rouverte."
+
+
+def done_duplicate(reference: str, other: str, merged: bool) -> str:
+    return (f"Demande {reference} fusionnée dans {other}." if merged
+            else f"Demande {reference} close comme doublon de {other}.")
+
+
+NEED_CLOSE_MESSAGE = "Écrivez le message envoyé à l'élu(e) : il est obligatoire pour clore."
+SAME_REQUEST = "Une demande ne peut pas être le doublon d'elle-même."
+NOT_CLOSED = "La demande n'est pas close."
+
+
+def merged_need(reference: str, need: str) -> str:
+    return f"(Demande {reference} fusionnée ici) {need}"
+
+NEED_PROGRAMMES_REASON = "Dites pourquoi vous corrigez les dispositifs (la raison reste dans l'historique)."
+
+
+def done_programmes(reference: str) -> str:
+    return f"Dispositifs proposés corrigés pour {reference}."

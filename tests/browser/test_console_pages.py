@@ -72,13 +72,14 @@ def test_inbox_filters_and_request_actions(live: LiveServer, page) -> None:
     page.get_by_role("button", name="Ajouter la note").click()
     page.wait_for_load_state()
     assert "Dossier complet reçu par courriel." in page.content()
-    page.get_by_label(re.compile("Demander des précisions")).fill("Quel est le calendrier des travaux ?")
+    page.locator("#reply-texte").fill("Quel est le calendrier des travaux ?")  # issue 26: one box, two buttons
     page.get_by_role("button", name="Envoyer la question").click()
     page.wait_for_load_state()
     assert "Quel est le calendrier des travaux ?" in page.content()
     assert_accessible(page)
     page.locator('label[for="close-t"]').click()
-    page.get_by_label(re.compile("Message à l")).fill("Votre dossier DETR est complet.")
+    page.locator("#close-message").fill("Votre dossier DETR est complet.")
+    page.once("dialog", lambda d: d.accept())  # issue 26: closing is confirmed
     page.get_by_role("button", name="Clore", exact=True).click()
     page.wait_for_load_state()
     assert "Cette demande est close." in page.content()

@@ -183,7 +183,10 @@ async def test_export_rows_csv_and_xlsx(store: Store) -> None:
     assert got[0] == rows[0]
     assert len(got) == 7
     xa = dict(zip(got[0], next(r for r in got if r[0] == refs["a"])))
-    assert xa["Thèmes"] == a["Thèmes"] and xa["Close le"] == "2026-03-12"
+    import datetime as dt
+
+    # issue 26: real dates in the XLSX (a date cell, not text)
+    assert xa["Thèmes"] == a["Thèmes"] and xa["Close le"] == dt.datetime(2026, 3, 12)
     assert next(r for r in got if r[0] == refs["c"])[14] == 6  # a number, not text
     assert any(str(r[18]).startswith("=HYPERLINK") and "\x01" not in str(r[18]) for r in got[1:])
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row if hasattr(cell, "data_type"))

@@ -63,11 +63,17 @@ async def test_take_charge_once_then_telegram_same_action_does_nothing(web: WebE
     # and the other way round: taken from Telegram first, the console's button changes nothing for the mayor
     r2 = await web.new_request()
     await web.guichet.staff.take_charge(r2.reference, "telegram:77", "Paul Groupe", update_key="tg:2")
-    await post_action(c, r2.reference, "prendre")
+    asked = await post_action(c, r2.reference, "prendre")
+    # issue 26: someone else follows it: confirmed first, nothing changed yet
+    assert asked.status_code == 200 and "suivie par Paul Groupe" in text_of(asked)
+    assert (await web.guichet.store.get_request(r2.reference)).assigned_to == "Paul Groupe"
+    await post_action(c, r2.reference, "prendre", confirme="1")
     notices = [m for m in await mayor_messages(web, r2.reference) if m.kind == "status_notice"]
     assert len(notices) == 1
     record = await web.guichet.store.get_request(r2.reference)
     assert record.assigned_to == "Paule Préfète"  # she now follows it (assignment, not a second notice)
+    history = await web.guichet.store.history(r2.reference)
+    assert [e.data.get("from") for e in history if e.kind == "assigned"] == ["Paul Groupe"]
 
 
 async def test_assign_route_status_note_ask_answer_close(web: WebEnv) -> None:

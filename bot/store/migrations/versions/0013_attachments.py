@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_attachments'
-down_revision = '0010_console_sessions'
+down_revision = '0011_console_inbox'
 branch_labels = None
 depends_on = None
 
