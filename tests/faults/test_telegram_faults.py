@@ -159,3 +159,23 @@ async def test_status_messages_and_staff_edits_survive_telegram_faults(bot) -> N
     await _drain(bot)
     # the reference, then 3 status messages, the last one twice (at least once after the lost answer)
     assert len([m for m in fake.messages_to(mayor.chat_id) if ref in (m.text or "")]) == notified == 5
+
+
+async def test_staff_prompt_sent_directly_survives_a_lost_send_and_a_5xx(bot) -> None:
+    """« Demander des précisions » answers with a ForceReply prompt sent by the handler itself (not the outbox): it
+    too is delivered at least once (bot/channels/telegram/direct.py)."""
+    fake = bot.fake
+    mayor = Person(bot, 824, name="Claire")
+    ref = await file_request(mayor, commune="Belfort")
+    card = await fake.wait_for_message(STAFF_CHAT, ref, where=lambda m: bool(m.buttons))
+    await _drain(bot)
+    faults = ChatFaults(fake)
+    faults.add(STAFF_CHAT, "lost", "502")
+    staff = Person(bot, STAFF_USERS[0], chat_id=STAFF_CHAT, name="Agent Dupont")
+    await staff.press_data(card.message_id, fake.message(STAFF_CHAT, card.message_id).button_data("précisions"))
+    assert [k for _, c, k in faults.hits if c == STAFF_CHAT] == ["lost", "502"]
+    prompts = [m for m in fake.messages_to(STAFF_CHAT) if (m.reply_markup or {}).get("force_reply")]
+    assert len(prompts) == 1 and ref in prompts[0].text
+    seen = mayor.seen()
+    await staff.say("Quel est le nombre de médecins intéressés ?", reply_to=prompts[0].message_id)
+    await fake.wait_for_message(mayor.chat_id, "nombre de médecins", after=seen, timeout=30)
