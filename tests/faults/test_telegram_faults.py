@@ -179,3 +179,60 @@ async def test_staff_prompt_sent_directly_survives_a_lost_send_and_a_5xx(bot) ->
     seen = mayor.seen()
     await staff.say("Quel est le nombre de médecins intéressés ?", reply_to=prompts[0].message_id)
     await fake.wait_for_message(mayor.chat_id, "nombre de médecins", after=seen, timeout=30)
+
+
+async def test_a_question_delivered_twice_is_answered_once(bot) -> None:
+    """A question whose answer was lost after Telegram got it is sent again: the mayor sees it twice. Pressing the
+    same button on both copies acts once (the data names the choice, checked against the state: the second press
+    only shows the current question again, never « ce bouton n'est plus valable »)."""
+    from tests.fakebotapi.server import Fault
+    from tests.faults.intake import Profile, next_move
+
+    fake = bot.fake
+    bot.channel.outbox.read_timeout = 1.0
+    faulted: list[str] = []
+
+    def hook(method: str, params: dict):
+        text = params.get("text") or ""
+        if method.lower() == "sendmessage" and "fonction" in text.lower() and not faulted:
+            faulted.append(text)
+            return Fault("timeout", delay=3)  # delivered, the answer held past the read timeout
+        return None
+
+    fake.fault_hook = hook
+    mayor = Person(bot, 825, name="Claire")
+    await mayor.say("/demande")
+    profile = Profile(commune="Giromagny")
+    for _ in range(12):
+        await _drain(bot)
+        copies = [m for m in fake.messages_to(mayor.chat_id) if faulted and m.text == faulted[0]]
+        if len(copies) >= 2:
+            break
+        last = fake.messages_to(mayor.chat_id)[-1]
+        move = next_move(last.text or "", [lbl for lbl, _ in last.buttons], profile)
+        assert move is not None and move.kind in ("say", "press"), last.text
+        if move.kind == "say":
+            await mayor.say(move.value)
+        else:
+            await mayor.press_data(last.message_id, last.button_data(move.value))
+    assert len(copies) == 2 and copies[0].buttons == copies[1].buttons
+    data = copies[0].button_data("Maire")
+    await mayor.press_data(copies[0].message_id, data)
+    await _drain(bot)
+    after_first = fake.messages_to(mayor.chat_id)
+    step = await _step(bot, mayor.chat_id)
+    await mayor.press_data(copies[1].message_id, data)
+    await _drain(bot)
+    again = fake.messages_to(mayor.chat_id)[len(after_first):]
+    assert await _step(bot, mayor.chat_id) == step
+    assert not any("plus valable" in (m.text or "") for m in again), [m.text for m in again]
+    async with bot.store.unit(readonly=True) as uow:
+        refused = (await uow.conn.exec_driver_sql(
+            "SELECT count(*) FROM event WHERE kind = 'button_refused'")).scalar_one()
+    assert refused == 0
+
+
+async def _step(bot, chat_id: int) -> str:
+    async with bot.store.unit(readonly=True) as uow:
+        conv = await uow.get_conversation("telegram", str(chat_id))
+    return f"{conv.step}:{sorted((conv.data.get('draft') or {}).items())}"
