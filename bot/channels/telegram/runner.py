@@ -27,8 +27,8 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.channels.telegram.direct import surely
 from bot.channels.telegram.adapter import ChatLocks, LastReplies, MayorHandler, send_replies
+from bot.channels.telegram.direct import surely
 from bot.config import Settings, load_settings
 from bot.texts import telegram as T
 

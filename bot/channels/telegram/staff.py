@@ -20,8 +20,8 @@ from telegram import ForceReply, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot.channels.telegram.direct import surely
 from bot.channels.telegram.adapter import ChatLocks, _answer, inline_keyboard, parse_command, split_text
+from bot.channels.telegram.direct import surely
 from bot.channels.telegram.plain import defuse
 from bot.staff import names
 from bot.staff import service as svc

@@ -9,7 +9,8 @@ Outcomes of one row (:meth:`EmailSender.send` raises the generic worker's outcom
   with exponential backoff (2 s … 5 min, forever);
 * a connection dropped or timed out **after DATA was started** (unknown outcome) → :class:`Ambiguous`. Every e-mail
   we send matters (a code, a staff question, a status change): its kind is at least once in the one table of rules
-  (``bot.dialogue.delivery.DELIVERY_RULES``), so it is *sent again* (at least once: the person may get it twice, never zero times; an ``outbox_uncertain`` event is logged).
+  (``bot.dialogue.delivery.DELIVERY_RULES``), so it is *sent again* (at least once: the person may get it twice,
+  never zero times; an ``outbox_uncertain`` event is logged).
   The Message-ID is derived from the row, so both copies carry the same one (mail clients merge them);
 * a code e-mail whose code has expired is not sent any more (``failed: expired``).
 
