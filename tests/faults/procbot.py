@@ -57,6 +57,7 @@ class Hold:
         if (self._armed is not None and method.lower() in REPLY_METHODS and params.get("chat_id") == self._armed
                 and not self._resend(params)):
             self._armed = None
+            self.held = (method, params.get("text"), params.get("message_id"))
             self.reached.set()
             self.released.wait(120)
             if self.deliver:
