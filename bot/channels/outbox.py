@@ -8,8 +8,11 @@ Outcomes of :meth:`OutboxWorker.send` (it returns the transport's message id, or
   timeout…): retried after ``retry_after`` or with exponential backoff (2 s … 5 min), forever;
 * :class:`Permanent` — it never will be (blocked bot, chat not found, bad address): ``failed``, the error kept;
 * :class:`Ambiguous` — the request went out but no answer came back (read timeout, connection dropped): maybe
-  delivered. A row that *matters* (:meth:`at_least_once`) is sent again (the person may see it twice); any other
-  row counts as delivered (at most once). Both are recorded as an ``outbox_uncertain`` event.
+  delivered, maybe not. The rule is a property of the kind of message, in one place
+  (:data:`bot.dialogue.delivery.DELIVERY_RULES`): a kind delivered *at least once* (every message a person needs to
+  go on, to the mayor, to the staff group or by e-mail) is sent again, in order, with backoff (the person may see it
+  twice); an *at most once* kind (a pure acknowledgement that a later message repeats) counts as delivered. Both are
+  recorded as an ``outbox_uncertain`` event.
 
 Order: a chat's rows are claimed only when no earlier row of that chat is waiting (``claim_due_outbox``); the rows
 of one chat in a pass are sent one after the other, and the first that is not delivered stops the chat's turn: the
@@ -24,12 +27,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from bot.dialogue.delivery import AT_MOST_ONCE_KINDS, at_least_once
+
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
-#: An ambiguous failure of a row that matters is retried this many times, then counted as delivered (a transport
-#: that never answers must not make us send forever).
-MAX_AMBIGUOUS_RESENDS = 6
+#: An ambiguous failure of an at-least-once row is retried this many times, then counted as delivered (a transport
+#: that takes every message and never answers must not make us send forever; 12 tries with the backoff span about
+#: half an hour).
+MAX_AMBIGUOUS_RESENDS = 12
 
 
 class Transient(Exception):
@@ -60,9 +66,9 @@ def backoff(attempts: int) -> float:
 class OutboxWorker:
     #: The outbox channels this worker delivers (``OutboxMessage.channel``).
     channels: tuple[str, ...] = ()
-    #: Kinds delivered at most once whatever the channel (ordinary chatter). Everything else addressed to a person
-    #: is delivered at least once; see :meth:`at_least_once`.
-    at_most_once_kinds: frozenset[str] = frozenset({"reply", "reminder"})
+    #: Kinds delivered at most once (read from the one table of rules, ``bot.dialogue.delivery.DELIVERY_RULES``; kept
+    #: as an attribute for the callers that read it). Everything else is delivered at least once.
+    at_most_once_kinds: frozenset[str] = AT_MOST_ONCE_KINDS
 
     def __init__(self, store: Any, *, interval: float = 1.0, batch: int = 50,
                  lease: timedelta = timedelta(seconds=120), concurrency: int = 8) -> None:
@@ -84,8 +90,8 @@ class OutboxWorker:
         raise NotImplementedError
 
     def at_least_once(self, row: Any) -> bool:
-        """True for a row that matters (sent again after an ambiguous failure)."""
-        return row.kind not in self.at_most_once_kinds
+        """True for a row sent again after an ambiguous failure: the rule of its kind (one table for all channels)."""
+        return at_least_once(row.kind)
 
     async def on_sent(self, row: Any, message_id: Any) -> None:
         """Hook after a row was delivered (e.g. tie a staff message to its request)."""
@@ -205,7 +211,7 @@ class OutboxWorker:
             await self._log(row, "outbox_uncertain", {"outbox_id": row.id, "kind": row.kind, "error": str(err),
                                                       "resend": resend})
             if resend:
-                log.warning("outbox %s (%s): no answer after sending (%s); it matters: sent again",
+                log.warning("outbox %s (%s): no answer after sending (%s); at least once: sent again",
                             row.id, row.kind, err)
                 await self._keep_progress(row, meta_before)
                 await self.store.mark_retry(row.id, f"uncertain: {err}", utcnow() + timedelta(

@@ -8,16 +8,18 @@ delivers them in order, retried on 429/5xx/network errors, across restarts.
 Each reply becomes one outbox row:
 
 * kind ``reply_confirmation`` when the text carries a request's reference (the confirmation of a filing, the
-  answer to "where is my request"): delivered *at least once* (sent again when Telegram's answer never comes);
-* kind ``reply`` otherwise (ordinary chatter): delivered *at most once* (a timeout after sending counts as sent);
+  answer to "where is my request"), kind ``reply`` otherwise (a question, buttons, a recap, an answer, an apology).
+  Both are delivered *at least once* (issue 24): a send whose outcome is unknown is sent again. The rule is a property
+  of the kind of message, in one place: :data:`DELIVERY_RULES` / :func:`at_least_once`, read by every outbox worker;
 * ``meta``: ``request_contact``/``remove_keyboard`` (how to render it), ``edit_message_id`` when the reply is the
   pressed message's own question with new buttons (a multi-choice toggle: the channel edits that message in place).
 
 When no earlier message of the chat is still waiting, the rows are written already *claimed* (leased) by the
-channel that handles the update, which sends them right after the commit (fast path: no extra read; chatter is
-written as already sent, so it costs no further write unless Telegram refuses it; a confirmation is marked sent
-once Telegram acknowledged it). Otherwise they are due at once and wait, in order, behind the earlier ones (the sender never
-reorders a chat's messages). The channel learns which case applies from the returned :class:`QueuedReplies`.
+channel that handles the update, which sends them right after the commit (fast path: no extra read; each row is
+marked sent once Telegram acknowledged it, the marks of a turn in one write). Otherwise they are due at once and wait,
+in order, behind the earlier ones (the sender never reorders a chat's messages). The channel learns which case
+applies from the returned :class:`QueuedReplies`. A kind delivered at most once (:data:`AT_MOST_ONCE_KINDS`) written
+on the fast path is recorded as delivered before it is sent (a crash right after the commit never sends it twice).
 """
 
 from __future__ import annotations
@@ -35,6 +37,41 @@ DURABLE_CHANNELS: set[str] = {"telegram"}
 CLAIM_LEASE = timedelta(seconds=120)
 KIND_REPLY = "reply"
 KIND_CONFIRMATION = "reply_confirmation"
+#: The delivery rule of each kind of outbox message (issue 24), for every channel and every worker. ``at_least_once``:
+#: a send whose outcome is unknown (read timeout, connection lost after sending) is sent again, in order, with
+#: backoff: the person may see it twice, never zero times. ``at_most_once``: counted as delivered, for pure
+#: acknowledgements that a later message repeats anyway. A kind not listed is at least once.
+AT_LEAST_ONCE, AT_MOST_ONCE = "at_least_once", "at_most_once"
+DELIVERY_RULES: dict[str, tuple[str, str]] = {
+    # to the person (Telegram, and the web chat's transcript)
+    KIND_REPLY: (AT_LEAST_ONCE, "a question, buttons, a recap, an answer, an apology: what the person needs to go on"),
+    KIND_CONFIRMATION: (AT_LEAST_ONCE, "the confirmation of a filed request (its reference)"),
+    "status_notice": (AT_LEAST_ONCE, "a status change of a request"),
+    "staff_question": (AT_LEAST_ONCE, "a staff question to the mayor"),
+    "relay_to_mayor": (AT_LEAST_ONCE, "a staff reply or closure relayed to the mayor"),
+    "reminder": (AT_LEAST_ONCE, "asks whether to resume an unfinished request (buttons)"),
+    # to the staff group
+    "staff_new_request": (AT_LEAST_ONCE, "the new request's card (its buttons act on the request's state: either "
+                                         "copy acts once)"),
+    "staff_request_appended": (AT_LEAST_ONCE, "a staff note: the mayor added to a filed request"),
+    "agent_request": (AT_LEAST_ONCE, "a mayor asks for a person"),
+    "mayor_answer": (AT_LEAST_ONCE, "the mayor's answer to a staff question"),
+    "relay_to_staff": (AT_LEAST_ONCE, "a mayor's message relayed to the staff"),
+    "staff_update": (AT_LEAST_ONCE, "the edit of a request's card (applied twice, it changes nothing)"),
+    "staff_digest": (AT_MOST_ONCE, "the daily list of waiting requests: a pure summary, the next digest and the "
+                                   "cards repeat it"),
+    # e-mail (web chat)
+    "email_code": (AT_LEAST_ONCE, "the sign-in code (sent again with the same Message-ID)"),
+    "email_notice": (AT_LEAST_ONCE, "a staff message to a person away from the page"),
+}
+AT_MOST_ONCE_KINDS: frozenset[str] = frozenset(k for k, (rule, _) in DELIVERY_RULES.items() if rule == AT_MOST_ONCE)
+
+
+def at_least_once(kind: str | None) -> bool:
+    """The delivery rule of a kind of message: True when a send with an unknown outcome is sent again."""
+    return kind not in AT_MOST_ONCE_KINDS
+
+
 #: A request's reference as the store writes it: ``{departement}-{year}-{seq:04d}`` ("90-2026-0042", "2A-2026-0001").
 REFERENCE_RE = re.compile(r"\b((?:\d{2,3}|2[AB])-\d{4}-\d{4,})\b")
 
@@ -111,9 +148,10 @@ async def queue_replies(uow: Any, event: Any, replies: list[Any], now: datetime 
         planned.append(dict(kind=kind, channel=channel, chat_id=chat_id, text=reply.text or "…",
                             buttons=_buttons(reply), reference=found.group(1) if found else None, meta=meta,
                             dedup_key=f"reply:{channel}:{key}:{i}"[:255]))
-        # Chatter sent right away is recorded as delivered now (at most once, even if the process dies before the
-        # send); if Telegram refuses it (429, 5xx) the sender reopens it and retries it.
-        early.append(claimed and kind == KIND_REPLY)
+        # A reply is delivered at least once: marked sent only once Telegram acknowledged it (a process dying
+        # before that leaves it leased: taken back and sent again). Only an at-most-once kind would be recorded as
+        # delivered before its send (none of the replies is one).
+        early.append(claimed and not at_least_once(kind))
     ids = await uow.enqueue_many(planned, leased=claimed, sent=early, not_before=due)
     rows: list[Any] = []
     for m, sent in zip(planned, early):

@@ -135,20 +135,44 @@ async def test_server_errors_are_retried_with_backoff(bot, kind):
 
 
 @pytest.mark.parametrize("kind", ["drop", "timeout"])
-async def test_delivered_then_no_answer_is_not_sent_twice(bot, kind):
+@pytest.mark.parametrize("row_kind,copies", [("relay_to_staff", 2), ("staff_digest", 1)])
+async def test_delivered_then_no_answer_follows_the_rule_of_the_kind(bot, kind, row_kind, copies):
+    """Telegram got it but the answer never came: an at-least-once kind (a mayor's message relayed to the staff) is
+    sent again (two copies), the at-most-once digest is counted as delivered (one); issue 24."""
     bot.channel.outbox.read_timeout = 1.0
     bot.fake.fail_next("sendMessage", 1, kind, delay=3)
+    text = f"Sans perte {kind} {row_kind}"
     async with bot.store.unit() as uow:
-        await uow.enqueue("relay_to_staff", "staff", "group", f"Sans doublon {kind}", None, None,
-                          dedup_key=f"nodup-{kind}", meta={})
-    await bot.fake.wait_for_message(STAFF_CHAT, f"Sans doublon {kind}")
+        await uow.enqueue(row_kind, "staff", "group", text, None, None, dedup_key=f"nodup-{kind}-{row_kind}",
+                          meta={})
+    await bot.fake.wait_for_message(STAFF_CHAT, text)
     await bot.settle()
     for _ in range(2):
         await bot.channel.outbox.deliver_due(datetime.now(timezone.utc) + timedelta(hours=1))
-    assert len([m for m in bot.fake.messages_to(STAFF_CHAT) if m.text == f"Sans doublon {kind}"]) == 1
+    assert len([m for m in bot.fake.messages_to(STAFF_CHAT) if m.text == text]) == copies
     async with bot.store.unit() as uow:
         n = (await uow.conn.exec_driver_sql("SELECT count(*) FROM event WHERE kind = 'outbox_uncertain'")).scalar_one()
-    assert n == 1
+        status = (await uow.conn.exec_driver_sql(
+            "SELECT status FROM outbox WHERE dedup_key = 'nodup-%s-%s'" % (kind, row_kind))).scalar_one()
+    assert n == 1 and status == "sent"
+
+
+@pytest.mark.parametrize("kind", ["lost", "hang"])
+async def test_not_delivered_and_no_answer_is_sent_again(bot, kind):
+    """Telegram did NOT get it (the connection died before the request arrived, or no answer until the client gave
+    up): the message is sent again, once (issue 24)."""
+    bot.channel.outbox.read_timeout = 1.0
+    bot.fake.fail_next("sendMessage", 1, kind, delay=3)
+    async with bot.store.unit() as uow:
+        await uow.enqueue("relay_to_staff", "staff", "group", f"Renvoyé {kind}", None, None,
+                          dedup_key=f"resent-{kind}", meta={})
+    bot.channel.outbox.wake()
+    await bot.fake.wait_for(lambda: len(bot.fake.calls_of("sendMessage#" + kind)) == 1, what="the lost send")
+    await bot.settle()
+    for _ in range(2):
+        await bot.channel.outbox.deliver_due(datetime.now(timezone.utc) + timedelta(hours=1))
+    await bot.fake.wait_for_message(STAFF_CHAT, f"Renvoyé {kind}")
+    assert len([m for m in bot.fake.messages_to(STAFF_CHAT) if m.text == f"Renvoyé {kind}"]) == 1
 
 
 async def test_outbox_survives_a_restart(fake, database_url):

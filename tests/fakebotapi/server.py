@@ -10,7 +10,13 @@ the code under test. Tests drive it with ``push_*`` (updates a user would cause)
 Faults can be injected per method: ``fail_next(method, times, kind)`` with kind ``"429"`` (with
 ``parameters.retry_after``), ``"500"``, ``"502"``, ``"drop"`` (the call is processed, i.e. the message is delivered,
 then the connection is closed without an answer) or ``"timeout"`` (processed, then the answer is held back for
-``delay`` seconds so that the client times out).
+``delay`` seconds so that the client times out) — the two hangs where Telegram *got* the message — and the two hangs
+where it did *not* (issue 24): ``"lost"`` (the connection dies before the request arrives: nothing is processed,
+the connection is closed without an answer) and ``"hang"`` (nothing is processed and no answer comes: held back for
+``delay`` seconds, then closed). From the client's side each pair looks the same: that is the point.
+
+``fault_hook(method, params) -> kind | Fault | None`` (when set) chooses a fault per call, after the queued ones (a
+test's plan: per chat, per step); every injected fault is recorded in ``faults`` as ``(method, params, kind)``.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ _BOOL_FIELDS = {"show_alert", "disable_notification", "drop_pending_updates", "p
 
 @dataclass
 class Fault:
-    kind: str  # "429" | "500" | "502" | "drop" | "timeout"
+    kind: str  # "429" | "500" | "502" | "drop" | "timeout" (delivered) | "lost" | "hang" (not delivered)
     retry_after: int = 1
     delay: float = 10.0
 
@@ -121,6 +127,8 @@ class FakeBotApi:
         self.webhook: dict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self.unauthorized_calls = 0
         self._faults: dict[str, list[Fault]] = {}
+        self.fault_hook: Callable[[str, dict], str | Fault | None] | None = None
+        self.faults: list[tuple[str, dict, str]] = []
         self._closing = False
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -658,6 +666,22 @@ class _Handler(BaseHTTPRequestHandler):
         params = _coerce(params)
 
         fault = fake._take_fault(method)
+        if fault is None and fake.fault_hook is not None:
+            chosen = fake.fault_hook(method, params)
+            fault = Fault(kind=chosen) if isinstance(chosen, str) else chosen
+        if fault is not None:
+            with fake.cond:
+                fake.faults.append((method, params, fault.kind))
+        if fault is not None and fault.kind in ("lost", "hang"):
+            # Telegram never got the request: nothing processed, no answer.
+            with fake.cond:
+                fake.calls.append((method + "#" + fault.kind, params))
+                fake.cond.notify_all()
+            if fault.kind == "hang":
+                with fake.cond:
+                    fake.cond.wait_for(lambda: fake._closing, fault.delay)
+            self.close_connection = True
+            return
         if fault is not None and fault.kind in ("429", "500", "502"):
             with fake.cond:
                 fake.calls.append((method + "#fault", params))

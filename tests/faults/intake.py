@@ -2,9 +2,9 @@
 
 The ONE place that knows the intake's prompts (:func:`next_move`): when the intake changes (fewer steps, no consent
 step), adapt this table only. :func:`drive_intake` reads the bot's last message, answers it, waits until every
-outbox row of the chat is settled (delivered, failed or counted delivered), and goes on; when nothing came back (a
-chatter reply lost by a hang before delivery: at most once) it asks for the question again with ``/demande``, as a
-person would. Every loop is bounded.
+outbox row of the chat is settled (delivered, failed or counted delivered), and goes on; when nothing came back it
+asks for the question again with ``/demande``, as a person would, and counts it (``asked_again``: a person left
+without a question; 0 since replies are delivered at least once, issue 24). Every loop is bounded.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ async def drain(person: Person, max_passes: int = 300) -> None:
     for _ in range(max_passes):
         if not await pending_rows(person.r.store, person.chat_id):
             return
-        await person.r.settle(30)
+        await person.r.settle(300)  # a pass may wait on the staff group's rate limit (20 a minute)
     raise AssertionError(f"outbox rows of chat {person.chat_id} still pending after {max_passes} passes")
 
 
@@ -156,7 +156,7 @@ async def drive_intake(person: Person, profile: Profile | None = None, max_actio
                 prompt = (m, mv)
                 break
         if prompt is None:
-            # The reply was lost (a hang before delivery, at most once for chatter): ask for the question again.
+            # No question came back (a reply lost): ask for the question again, as a person would (counted).
             stats["asked_again"] += 1
             await do(Move("command", "/demande"), None)
             continue

@@ -6,8 +6,8 @@ on PostgreSQL. Two kill points, alternating over the steps (and swapped by the `
 every step is killed at both points):
 
 * ``after_commit``: the bot committed the answer and is sending its reply (the fake server holds the reply, which is
-  never delivered), then dies. After the restart, the person, who saw nothing, asks again (``/demande``) and gets the
-  NEXT question: the answer was kept.
+  never delivered), then dies. After the restart, the reply left by the dead process is sent again (a reply is
+  delivered at least once, issue 24): the person gets the NEXT question without asking (the answer was kept).
 * ``before_commit``: the database is held by another connection when the bot has fetched the answer, then the bot
   dies. Nothing of that answer was written. The bot confirms an update to Telegram only once it is kept in its inbox
   table: so at restart either Telegram delivers it again (not kept, not confirmed) or the bot replays it from the
@@ -22,7 +22,7 @@ import signal
 import pytest
 
 from intents.need import clean_need
-from tests.e2e.conftest import REF_RE, STAFF_CHAT
+from tests.e2e.conftest import STAFF_CHAT
 from tests.faults.procbot import (
     EMAIL,
     INTAKE,
@@ -67,12 +67,21 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
             mode = "after_commit" if i % 2 == parity else "before_commit"
             last = i == len(INTAKE) - 1
             if mode == "after_commit":
+                # Replies are delivered at least once: a row a killed process left unacknowledged may still be on its
+                # way (resent after the restart, or when its lease expires). Let it arrive first, so that the hold
+                # catches the reply to this action (bounded).
+                for _ in range(1500):
+                    if not await scalar(store, "SELECT count(*) FROM outbox WHERE status = 'pending' AND chat_id = :c",
+                                        c=str(mayor.chat_id)):
+                        break
+                    await asyncio.sleep(0.1)
+                snap = mayor.snapshot()
                 hold.arm(mayor.chat_id)
                 mayor.push(action)
                 await hold.wait_reached()
                 await bot.kill9()
                 hold.release()
-                assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value)
+                assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value, hold.held)
             else:
                 lock.acquire()
                 try:
@@ -93,10 +102,8 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
             assert await scalar(store, "SELECT count(*) FROM request") == (1 if last and mode == "after_commit" else 0)
             await bot.start()
             if mode == "after_commit":
-                # The reply was lost with the process: the person asks again and is at the next question.
-                ask = Action("command", "/mesdemandes", lambda m: bool(REF_RE.search(m.text or ""))) if last else \
-                    Action("command", "/demande", action.ends)
-                await mayor.act(ask)
+                # The reply died with the process, unsent: the restarted process takes its row back and sends it.
+                await mayor.wait_reply(snap, action.ends, timeout=60)
             else:
                 # Nothing resent: the update comes back (Telegram's redelivery or the bot's inbox) and is handled.
                 await mayor.wait_reply(snap, action.ends, timeout=60)  # the reply the person had missed
@@ -254,12 +261,9 @@ async def test_kill9_in_webhook_mode_the_update_is_delivered_again(fake, databas
             if i % 2 == 0:
                 await mayor.wait_reply(snap, action.ends)  # the answer was taken from the redelivery
             else:
-                # Already handled: the redelivery is a no-op; the person asks again and is at the next question.
-                ask = Action("command", "/mesdemandes", lambda m: bool(REF_RE.search(m.text or ""))) \
-                    if i == len(INTAKE) - 1 else Action("command", "/demande", action.ends)
-                snap = mayor.snapshot()
-                assert await tg.post(tg.body(mayor, ask)) == 200
-                await mayor.wait_reply(snap, ask.ends)
+                # Already handled: the redelivery is a no-op; the reply left unsent by the dead process is sent
+                # again by the restarted one (at least once, issue 24): the next question, nothing asked again.
+                await mayor.wait_reply(snap, action.ends)
             assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value)
             previous_step = step_after
         async with store.unit(readonly=True) as uow:

@@ -3,7 +3,9 @@
 * Telegram faults at every step of the intake (~14 % of the replies: 429 with ``retry_after``, 500, 502, a hang past
   the client's timeout *after* delivering, a hang past the timeout *before* delivering), 7 mayors at once, SQLite and
   PostgreSQL: requests lost 0, doubled 0; replies lost 0 among those Telegram answered with an error;
-  confirmations (the message with the reference) lost 0; the person is never told that something failed.
+  confirmations (the message with the reference) lost 0; the person is never told that something failed; and since
+  issue 24 every reply is delivered at least once: a reply lost by a hang before delivery is sent again, so the
+  person never has to ask for the question again (``asked_again`` 0).
 * The database failing mid-intake at every step, with the updates already kept in the inbox, and the process
   stopped before it could record that they were refused; then a restart: each refused update was answered "rien
   n'a été enregistré", the person sent it again, one request; stale updates handled after the restart 0.
@@ -144,6 +146,8 @@ async def test_telegram_faults_at_every_intake_step(fake, database_url, monkeypa
             assert "problème technique" not in texts and NOTHING_SAVED not in texts
         uncertain = await _rows(running.store, "SELECT count(*) FROM event WHERE kind = 'outbox_uncertain'")
         assert uncertain[0][0] >= 1
+        # Every reply delivered, hangs before delivery included: nobody was left without a question.
+        assert sum(s["asked_again"] for _, s in results) == 0, [s for _, s in results]
         print(f"FIGURES mayors={len(mayors)} actions={steps} faults={len(faults.hits)} "
               f"by_kind={ {k: sum(1 for h in faults.hits if h[2] == k) for k in KINDS} } "
               f"error_answers={len(faults.errors)} lost_after_error={len(lost)} requests={len(results)} "

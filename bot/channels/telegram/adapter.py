@@ -23,6 +23,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
+from bot.channels.telegram.direct import surely
 from bot.dialogue.delivery import PRESSED, Pressed, is_queued
 from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Event, Reply
 from bot.texts import telegram as T
@@ -105,10 +106,10 @@ async def send_reply(bot: "Bot", chat_id: int | str, reply: Reply) -> list[Messa
         markup = ReplyKeyboardRemove()
     if reply.remove_keyboard and reply.buttons and not reply.request_contact:
         # One markup per message: close the phone keyboard first, then show the inline buttons.
-        sent.append(await bot.send_message(chat_id, T.KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove()))
+        sent.append(await surely(bot.send_message, chat_id, T.KEYBOARD_CLOSED, reply_markup=ReplyKeyboardRemove()))
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        sent.append(await bot.send_message(chat_id, chunk, reply_markup=markup if last else None))
+        sent.append(await surely(bot.send_message, chat_id, chunk, reply_markup=markup if last else None))
     return sent
 
 

@@ -11,10 +11,12 @@ task claims due rows (a lease, so another worker does not take them meanwhile), 
 * a network error *before* the request reached Telegram (connection refused, connect/pool timeout) or a 5xx answer
   → retried with exponential backoff (capped), forever: an outage loses nothing;
 * ``Forbidden`` / ``BadRequest`` (blocked bot, chat not found…) → failed, with the error kept;
-* an *ambiguous* error (the request was sent but no answer came back: read timeout, connection dropped) → an
-  ``outbox_uncertain`` event; a message that matters (a confirmation with its reference, a status change, a staff
-  question, a staff relay) is sent again (at least once: the person may see it twice); ordinary chatter (``reply``,
-  ``reminder``) and the staff group's messages are counted as delivered (at most once). See docs/operations.md.
+* an *ambiguous* error (the request was sent but no answer came back: read timeout, connection dropped; Telegram
+  may or may not have got it) → an ``outbox_uncertain`` event, then the rule of the message's kind
+  (``bot.dialogue.delivery.DELIVERY_RULES``): every message to a mayor (questions, buttons, recaps, answers,
+  confirmations, status changes, staff questions and relays) and every card and note to the staff group is sent
+  again (at least once: seen twice at worst; the buttons of both copies carry the same data and act once); only a
+  pure acknowledgement (the daily digest) counts as delivered. See docs/operations.md §5.
 
 A reply that is the pressed message's own question with new buttons (``meta.edit_message_id``, a multi-choice
 toggle) is applied by editing that message's keyboard in place; when that message cannot be edited any more it is
@@ -71,11 +73,6 @@ def is_ambiguous(err: BaseException) -> bool:
 
 class OutboxSender(OutboxWorker):
     channels = (TELEGRAM_CHANNEL, STAFF_CHANNEL)
-    #: The staff group's messages stay at most once (a second copy would carry a second set of action buttons).
-    at_most_once_kinds = OutboxWorker.at_most_once_kinds | frozenset({
-        "staff_new_request", "staff_request_appended", "agent_request", "mayor_answer", "relay_to_staff",
-        "staff_digest",
-    })
 
     def __init__(self, bot: Any, store: Any, settings: Any, *, interval: float = 1.0, batch: int = 50,
                  read_timeout: float = 20.0, lease: timedelta = timedelta(seconds=120)) -> None:
@@ -83,11 +80,6 @@ class OutboxSender(OutboxWorker):
         self.bot = bot
         self.settings = settings
         self.read_timeout = read_timeout
-
-    def at_least_once(self, row: Any) -> bool:
-        if row.channel == STAFF_CHANNEL:
-            return row.kind in EDIT_KINDS  # an edit sent twice changes nothing
-        return super().at_least_once(row)
 
     # -- one row -----------------------------------------------------------------------------------------------------
     def _target_chat(self, row: Any) -> int | None:

@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.adapter import ChatLocks, LastReplies, MayorHandler, send_replies
+from bot.channels.telegram.direct import surely
 from bot.config import Settings, load_settings
 from bot.texts import telegram as T
 
@@ -306,10 +307,10 @@ class TelegramChannel:
             # the question in hand again (best effort, sent directly: the database may be what failed).
             again = self.last.get(str(chat.id))
             if again:
-                await context.bot.send_message(chat.id, T.ERROR_NOTHING_SAVED_AGAIN)
+                await surely(context.bot.send_message, chat.id, T.ERROR_NOTHING_SAVED_AGAIN)
                 await send_replies(context.bot, chat.id, again[-1:])
             else:
-                await context.bot.send_message(chat.id, T.ERROR_NOTHING_SAVED)
+                await surely(context.bot.send_message, chat.id, T.ERROR_NOTHING_SAVED)
         except Exception as exc:  # noqa: BLE001 - the apology itself failed: log and give up
             log.warning("could not send the apology for update %s: %s", update_id, type(exc).__name__)
 

@@ -21,6 +21,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.channels.telegram.adapter import ChatLocks, _answer, inline_keyboard, parse_command, split_text
+from bot.channels.telegram.direct import surely
 from bot.channels.telegram.plain import defuse
 from bot.staff import names
 from bot.staff import service as svc
@@ -94,7 +95,7 @@ class StaffHandler:
                         {"where": where, "chat_id": getattr(chat, "id", None),
                          "command": parsed[0] if parsed else None})
         if chat is not None:
-            await bot.send_message(chat.id, T.STAFF_COMMAND_REFUSED)
+            await surely(bot.send_message, chat.id, T.STAFF_COMMAND_REFUSED)
 
     async def foreign_group(self, update: Update, bot: Any) -> None:
         """A group that is not the staff group: refuse staff commands and button presses, ignore the rest."""
@@ -109,7 +110,7 @@ class StaffHandler:
             return
         message = update.message
         if message is not None and message.text and parse_command(message.text, bot.username) is not None:
-            await bot.send_message(chat.id, T.GROUP_NOT_SUPPORTED)
+            await surely(bot.send_message, chat.id, T.GROUP_NOT_SUPPORTED)
 
     # -- dispatch ----------------------------------------------------------------------------------------------------
     async def handle(self, update: Update, bot: Any) -> None:
@@ -166,7 +167,8 @@ class StaffHandler:
         if cb.action == "ask":
             await _answer(query, update.update_id)
             chat_id = message.chat.id if message is not None else self.settings.staff_chat_id
-            await bot.send_message(
+            await surely(
+                bot.send_message,
                 chat_id,
                 T.staff_ask_prompt(cb.reference),
                 reply_markup=ForceReply(selective=True, input_field_placeholder=cb.reference),
@@ -220,7 +222,7 @@ class StaffHandler:
                                                        update_key=key)
         if result.code == "already_handled":
             return
-        await bot.send_message(message.chat.id, result.message, reply_to_message_id=message.message_id,
+        await surely(bot.send_message, message.chat.id, result.message, reply_to_message_id=message.message_id,
                                allow_sending_without_reply=True)
 
     # -- commands ----------------------------------------------------------------------------------------------------
@@ -245,13 +247,13 @@ class StaffHandler:
 
     async def _send_long(self, bot: Any, chat_id: int, text: str) -> None:
         for chunk in split_text(defuse(text)):
-            await bot.send_message(chat_id, chunk)
+            await surely(bot.send_message, chat_id, chunk)
 
     async def cmd_help(self, bot: Any, chat_id: int) -> None:
         from bot.store.models import STATUSES
 
         url = names.current().public_url + "/console/"
-        await bot.send_message(chat_id, ST.group_help(url, ", ".join(STATUSES)))
+        await surely(bot.send_message, chat_id, ST.group_help(url, ", ".join(STATUSES)))
 
     async def cmd_close(self, update: Update, bot: Any, args: str) -> None:
         """``/clore REF traitee|sans-suite [message]``: the message goes to the mayor with the outcome."""
@@ -265,13 +267,13 @@ class StaffHandler:
             if m and svc.resolve_outcome(two) is not None:
                 outcome, note = two, " ".join(rest.split()[2:])
             else:
-                await bot.send_message(chat.id, ST.CLOSE_USAGE)
+                await surely(bot.send_message, chat.id, ST.CLOSE_USAGE)
                 return
         result = await self.service.close(m.group(1).upper(), outcome, actor_id(user), note.strip() or None,
                                           who(user), update_key=f"tg:{update.update_id}")
         if result.code == "already_handled":
             return
-        await bot.send_message(chat.id, result.message, reply_to_message_id=update.message.message_id,
+        await surely(bot.send_message, chat.id, result.message, reply_to_message_id=update.message.message_id,
                                allow_sending_without_reply=True)
 
     async def cmd_list(self, bot: Any, chat_id: int, args: str) -> None:
@@ -284,7 +286,7 @@ class StaffHandler:
         statuses = status or sorted(OPEN_STATUSES)
         records = await self.store.list_requests(status=statuses, newest_first=False)
         if not records:
-            await bot.send_message(chat_id, T.STAFF_REQUESTS_NONE)
+            await surely(bot.send_message, chat_id, T.STAFF_REQUESTS_NONE)
             return
         shown = records[:50]
         lines = [T.staff_requests_header(len(records), status)]
@@ -299,12 +301,12 @@ class StaffHandler:
         from bot.staff.search import search_requests, words_of
 
         if not words_of(query):
-            await bot.send_message(chat_id, ST.search_none(query[:80]))
+            await surely(bot.send_message, chat_id, ST.search_none(query[:80]))
             return
         async with self.store.unit(readonly=True) as uow:
             found = await search_requests(uow, query, limit=30)
         if not found.total:
-            await bot.send_message(chat_id, ST.search_none(query[:80]))
+            await surely(bot.send_message, chat_id, ST.search_none(query[:80]))
             return
         lines = [ST.search_header(found.total, query[:80])]
         for r in found.records:
@@ -320,12 +322,12 @@ class StaffHandler:
     async def cmd_show(self, bot: Any, chat_id: int, args: str) -> None:
         m = REF_RE.search(args or "")
         if not m:
-            await bot.send_message(chat_id, T.STAFF_REQUEST_USAGE)
+            await surely(bot.send_message, chat_id, T.STAFF_REQUEST_USAGE)
             return
         ref = m.group(1).upper()
         summary = await self.service.summary(ref)
         if summary is None:
-            await bot.send_message(chat_id, ST.unknown_reference(ref))
+            await surely(bot.send_message, chat_id, ST.unknown_reference(ref))
             return
         history = [e for e in await self.store.history(ref) if e.kind != MENU_EVENT]
         record = await self.store.get_request(ref)

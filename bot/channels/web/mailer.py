@@ -8,8 +8,9 @@ Outcomes of one row (:meth:`EmailSender.send` raises the generic worker's outcom
 * not sent — connection refused, a 4xx, a timeout or a connection dropped before DATA → :class:`Transient`: retried
   with exponential backoff (2 s … 5 min, forever);
 * a connection dropped or timed out **after DATA was started** (unknown outcome) → :class:`Ambiguous`. Every e-mail
-  we send matters (a code, a staff question, a status change), so ``at_most_once_kinds`` is empty: it is *sent
-  again* (at least once: the person may get it twice, never zero times; an ``outbox_uncertain`` event is logged).
+  we send matters (a code, a staff question, a status change): its kind is at least once in the one table of rules
+  (``bot.dialogue.delivery.DELIVERY_RULES``), so it is *sent again* (at least once: the person may get it twice,
+  never zero times; an ``outbox_uncertain`` event is logged).
   The Message-ID is derived from the row, so both copies carry the same one (mail clients merge them);
 * a code e-mail whose code has expired is not sent any more (``failed: expired``).
 
@@ -155,7 +156,6 @@ class EmailSender(OutboxWorker):
     person, backoff, orphan leases taken back at start). Every e-mail matters: an unknown outcome is sent again."""
 
     channels = (EMAIL_CHANNEL,)
-    at_most_once_kinds: frozenset[str] = frozenset()
 
     def __init__(self, store: Any, settings: Any, *, interval: float = 1.0, batch: int = 20,
                  lease: timedelta = timedelta(seconds=120)) -> None:
