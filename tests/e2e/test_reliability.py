@@ -192,12 +192,19 @@ async def test_outbox_survives_a_restart(fake, database_url):
     fake._faults.clear()  # Telegram is back
     second = await start_bot(fake, settings)
     try:
-        # The retry time has not come yet: deliver as if it had
-        await second.channel.outbox.deliver_due(datetime.now(timezone.utc) + timedelta(minutes=10))
+        # The retry time has not come yet: bring it to now, in the database, as the first process left the row.
+        # (Not a pass told it is later: its clock would make the lease of a row the worker is sending look expired.)
+        import sqlalchemy as sa
+
+        from bot.store.tables import outbox_t
+
+        async with second.store.unit() as uow:
+            await uow.conn.execute(sa.update(outbox_t).where(outbox_t.c.dedup_key == "restart-1")
+                                   .values(next_attempt_at=datetime.now(timezone.utc)))
+        second.channel.outbox.wake()
         await fake.wait_for_message(STAFF_CHAT, "Survit au redémarrage")
-        await second.settle()
         for _ in range(2):
-            await second.channel.outbox.deliver_due(datetime.now(timezone.utc) + timedelta(hours=1))
+            await second.settle()
         assert len([m for m in fake.messages_to(STAFF_CHAT) if m.text == "Survit au redémarrage"]) == 1
         # And the bot works after the restart
         out = await Person(second, 604).say("/aide")
