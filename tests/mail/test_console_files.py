@@ -20,7 +20,7 @@ def kb():
 
 
 async def test_files_listed_and_downloaded_by_allowed_agents_only(database_url, kb, tmp_path):
-    from bot.channels.mail import attachments as A
+    from bot.store import attachments as A
 
     async with make_web(database_url, kb, attachments_dir=str(tmp_path / "files")) as web:
         record = await web.new_request(channel="email", user_id="maire@danjoutin.fr", chat_id="maire@danjoutin.fr")

@@ -30,7 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.channels.mail import CHANNEL, attachments as A
+from bot.channels.mail import CHANNEL
+from bot.store import attachments as A
 from bot.channels.mail.imap import Fetched, Mailbox
 from bot.channels.mail.parse import REFERENCE_RE, ParsedMail, fold_address, parse_mail
 from bot.dialogue import mailform
