@@ -72,3 +72,4 @@ def staff_added(reference: str, items: list[str]) -> str:
 WEB_FILE_LABEL = "Joindre un fichier (PDF, image, document ; 10 Mo au plus)"
 WEB_FILE_BUTTON = "Envoyer le fichier"
 WEB_NO_FILE = "Aucun fichier choisi."
+WEB_TOO_BIG = "Fichier trop volumineux : {limit} au plus par fichier. Revenez à la page pour en envoyer un autre."
