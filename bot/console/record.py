@@ -97,6 +97,11 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
 
         found = auth_summary(d.get("authentication_results") or [])
         return T.EVENT_LABELS[ev.kind], T.MAIL_AUTH.format(results=found) if found else T.MAIL_AUTH_NONE
+    if ev.kind == "attachment_added":  # issue 20: a file from Telegram or the web chat, by name and size
+        from bot.texts import files as TF
+
+        return T.EVENT_LABELS[ev.kind], ", ".join(TF.named(str(a.get("name") or ""), int(a.get("size") or 0))
+                                                  for a in d.get("attachments") or [] if isinstance(a, dict)) or None
     return T.EVENT_LABELS.get(ev.kind, ev.kind), None
 
 
