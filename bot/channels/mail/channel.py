@@ -182,7 +182,7 @@ class MailChannel:
         outcome = form.outcome
         if form.outcome == "filed":
             subject = TM.SUBJECT_FILED.format(reference=form.reference)
-            parts.append(TM.filed(form.reference or "", int(self.settings.response_days)))
+            parts.append(TM.filed(form.reference or "", self.settings.response_days))
             parts.append(_listing(TM.UNDERSTOOD_TITLE, form.understood))
         elif form.outcome in ("ask", "confirm"):
             if form.understood:
