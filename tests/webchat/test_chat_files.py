@@ -113,3 +113,18 @@ async def test_csrf_and_form_shape_are_checked(chat, store, smtp):
         assert r.status_code == 200
     assert len(await rows(store)) == 1
     await person.close()
+
+
+async def test_files_are_rate_limited_like_messages(kb, store, web_settings, tmp_path, smtp):
+    from bot.dialogue.engine import Engine
+
+    settings = web_settings.model_copy(update={"flood_max_messages": 10_000, "web_max_posts_per_minute": 2,
+                                               "attachments_dir": str(tmp_path / "pieces")})
+    chat = WebChat(Engine(kb=kb, store=store, settings=settings), store, settings)
+    person = Person(chat, smtp)
+    assert (await person.say("Bonjour")).status_code == 200
+    assert (await send_file(person, "devis.pdf", PDF, "application/pdf")).status_code == 200
+    r = await send_file(person, "devis2.pdf", PDF + b"1", "application/pdf")
+    assert r.status_code == 429
+    assert len(await rows(store)) == 1
+    await person.close()
