@@ -65,6 +65,10 @@ class FilesMixin:
             return out + await self.on_text(caption)
         return out + self.prompt()
 
+    async def drop_kept_files(self) -> None:
+        """The intake is cancelled or the person's data erased: the files kept with the conversation are deleted."""
+        await A.drop_pending(self.uow, self.settings, self.files_owner)
+
     async def attach_kept(self, reference: str) -> list[dict[str, Any]]:
         """At filing: the files kept with the conversation are now the request's. Returns the request's files."""
         await A.attach_pending(self.uow, self.files_owner, reference)

@@ -177,6 +177,27 @@ async def attach_pending(uow: Any, owner: str, reference: str) -> int:
     return int(result.rowcount or 0)
 
 
+async def drop_pending(uow: Any, settings: Any, owner: str) -> int:
+    """Files kept with a conversation that will not be filed (the intake cancelled, the person's data erased): their
+    rows are deleted, then their files (best effort, off the event loop). Should the unit then fail to commit, the
+    rows come back without their files: the console answers 404 for them, never an error."""
+    cond = sa.and_(attachment_t.c.owner == owner, attachment_t.c.reference.is_(None))
+    names = [r[0] for r in (await uow.conn.execute(sa.select(attachment_t.c.stored_name).where(cond))).all()]
+    if not names:
+        return 0
+    await uow.conn.execute(sa.delete(attachment_t).where(cond))
+
+    def unlink() -> None:
+        for name in names:
+            try:
+                path_of(settings, name).unlink(missing_ok=True)
+            except (OSError, ValueError):
+                pass
+
+    await asyncio.to_thread(unlink)
+    return len(names)
+
+
 async def list_for(uow: Any, reference: str) -> list[dict[str, Any]]:
     rows = (await uow.conn.execute(sa.select(attachment_t).where(attachment_t.c.reference == reference)
                                    .order_by(attachment_t.c.id))).all()

@@ -107,3 +107,19 @@ async def test_refused_type_and_size_are_explained_and_nothing_is_kept(fbot):
     assert await _files(fbot) == []
     # the intake goes on: the question is asked again
     assert out[-1].text
+
+
+async def test_a_cancelled_intake_drops_its_files(fbot):
+    from bot.store import attachments as A
+
+    fake = fbot.fake
+    mayor = Person(fbot, 7204)
+    await mayor.say("/demande")
+    await mayor._do(fake.push_document(mayor.user, mayor.chat_id, file_name="devis.pdf", content=PDF))
+    rows = await _files(fbot)
+    assert len(rows) == 1
+    path = A.path_of(fbot.settings, rows[0].stored_name)
+    assert path.exists()
+    await mayor.say("annuler")
+    await mayor.press("Oui")
+    assert await _files(fbot) == [] and not path.exists()
