@@ -31,7 +31,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from bot.texts import files as TF
 from bot.store.models import (
     ROUTE_PRISE_EN_CHARGE,
     ROUTE_STATUSES,
@@ -52,6 +51,7 @@ from bot.store import attachments as _attachments
 from bot.store.repository import ConcurrentUpdate, IllegalTransition, RequestNotFound, StoreError, StoreUnavailable
 from bot.staff import names as _names
 from bot.staff import originals as _originals
+from bot.texts import files as TF
 from bot.texts import staff as T
 
 log = logging.getLogger(__name__)
