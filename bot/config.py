@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     mail_max_bytes: int = 15_000_000  # a bigger mail gets a polite answer, its content is not kept
     mail_max_attachments: int = 10
     mail_answers_per_hour: int = 5  # answers to one address an hour at most (no loops, no amplification)
-    # attachments of every channel (bot/channels/mail/attachments.py): outside the web root, generated names
+    # attachments of every channel (bot/store/attachments.py): outside the web root, generated names
     attachments_dir: str | None = None  # default: <data dir>/attachments
     attachment_max_bytes: int = 10_000_000  # per file
     attachments_max_request_bytes: int = 25_000_000  # per request

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from bot.channels.mail import attachments as A
+from bot.store import attachments as A
 from bot.console.request_page import visible_request
 from bot.store.models import Agent
 from bot.web.deps import READ_ALL, READ_ROUTED, guichet, require

@@ -105,6 +105,11 @@ def describe(ev: EventRecord, labels: Labels) -> tuple[str, str | None]:
         return T.EVENT_LABELS[ev.kind], T.MAIL_AUTH.format(results=found) if found else T.MAIL_AUTH_NONE
     if ev.kind in ("duplicate_of", "duplicate") and d.get("other"):
         return f"{T.EVENT_LABELS[ev.kind]} ({d['other']})", None
+    if ev.kind == "attachment_added":  # issue 20: a file from Telegram or the web chat, by name and size
+        from bot.texts import files as TF
+
+        return T.EVENT_LABELS[ev.kind], ", ".join(TF.named(str(a.get("name") or ""), int(a.get("size") or 0))
+                                                  for a in d.get("attachments") or [] if isinstance(a, dict)) or None
     return T.EVENT_LABELS.get(ev.kind, T.EVENT_OTHER), None
 
 

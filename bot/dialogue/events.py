@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-EventKind = Literal["text", "button", "contact", "command", "unsupported"]
+EventKind = Literal["text", "button", "contact", "command", "file", "unsupported"]
 
 MAX_BUTTON_DATA_BYTES = 64
 
@@ -27,6 +27,21 @@ class Event:
     user_name: str | None = None
     #: The text of the message this one replies to (a status notice naming a request), when the channel knows it.
     reply_to: str | None = None
+    #: kind "file" (issue 20): the files sent (downloaded by the channel), and a caption typed with them.
+    files: list["IncomingFile"] = field(default_factory=list)
+
+
+@dataclass
+class IncomingFile:
+    """A file a person sent: its name as sent, its bytes (read by the channel within the size limit), or why the
+    channel could not take it (``"too_big"`` announced before download, ``"unreadable"``)."""
+
+    name: str
+    data: bytes = b""
+    refused: str | None = None
+    #: the channel's handle to fetch it (a Telegram file id) and the size it announced, before download
+    ref: str | None = None
+    size: int | None = None
 
 
 @dataclass

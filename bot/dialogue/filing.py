@@ -248,8 +248,9 @@ class FilingMixin:
     async def file_request(self) -> list[Reply]:
         record = await self.uow.create_request(self.request_draft())
         ref = record.reference
+        files = await self.attach_kept(ref)  # issue 20: files sent during the intake are the request's now
         summary = staff_summary(record, theme_labels=self.theme_labels(), offer_names=self.offer_names(),
-                                original=self.draft.get("need_said"))
+                                original=self.draft.get("need_said"), attachments=files)
         await self._enqueue_staff("staff_new_request", str(summary), f"new:{ref}", ref, summary.buttons)
         await self.keep_originals(ref, with_need=True)
         await self.remember_person()
@@ -291,6 +292,7 @@ class FilingMixin:
         who = ", ".join(p for p in (d.get("name"), T.ROLES.get(d.get("role") or "")) if p)
         note = "\n".join(p for p in (d.get("need") or "", f"({who})" if who else "") if p)
         await self.add_to_request(ref, note)
+        await self.attach_kept(ref)  # issue 20: files sent during this intake go with the addition
         await self.keep_originals(ref)
         await self.remember_person()
         self.finish_draft(ref)

@@ -146,11 +146,13 @@ class FlowsMixin:
                 self.goto(prev)
                 return [Reply(T.ERASE_KEPT)] + self.prompt()
             await self.erase()
+            await self.drop_kept_files()  # issue 20: files not yet with a request go with the person's data
             self.st.clear()
             self.person = None
             return self.menu(T.ERASED + "\n\n" + T.MENU_PROMPT)
         if data == "x:yes":
             self.drop_draft()
+            await self.drop_kept_files()  # issue 20: the cancelled intake's files are not kept for another one
             return self.menu(T.CANCELLED + "\n\n" + T.MENU_PROMPT)
         self.goto(prev)
         return self.prompt()

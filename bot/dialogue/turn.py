@@ -19,6 +19,7 @@ from typing import Any
 from bot.dialogue import validators as v
 from bot.dialogue.common import strip_mark
 from bot.dialogue.events import Button, Event, Reply
+from bot.dialogue.files import FilesMixin
 from bot.dialogue.filing import FilingMixin
 from bot.dialogue.flows import FlowsMixin
 from bot.dialogue.form import FormMixin
@@ -47,7 +48,7 @@ MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
 
 
-class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
+class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, FilesMixin):
     """One event handled against one conversation state."""
 
     def __init__(self, engine: Any, uow: Any, event: Event) -> None:
@@ -138,6 +139,8 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
                 return [Reply(self.welcome_line())] + await self.on_command()
             if ev.kind == "button":
                 return await self.on_button(ev.data or "")
+            if ev.kind == "file":
+                return [Reply(self.welcome_line())] + await self.on_file()
             return self.welcome()
         if ev.kind == "command":
             return await self.on_command()
@@ -152,6 +155,8 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
             return [Reply(T.CONTACT_NOT_EXPECTED)] + self.prompt()
         if ev.kind == "text":
             return await self.on_text(ev.text or "")
+        if ev.kind == "file":  # issue 20: a document, a photo, a file from the web chat
+            return await self.on_file()
         return [Reply(T.UNSUPPORTED)] + self.prompt()
 
     def command_name(self) -> str | None:

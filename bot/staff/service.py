@@ -47,9 +47,11 @@ from bot.store.models import (
     EventRecord,
     RequestRecord,
 )
+from bot.store import attachments as _attachments
 from bot.store.repository import ConcurrentUpdate, IllegalTransition, RequestNotFound, StoreError, StoreUnavailable
 from bot.staff import names as _names
 from bot.staff import originals as _originals
+from bot.texts import files as TF
 from bot.texts import staff as T
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,7 @@ def staff_summary(
     offer_names: dict[str, str] | None = None,
     max_chars: int = SUMMARY_BUDGET,
     original: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> StaffSummary:
     """The staff-group message of a request: commune, person and role, need, themes, best offers, reference, status
     and who acted last. Plain text (send without parse mode); the need is truncated so the whole fits ``max_chars``
@@ -171,6 +174,8 @@ def staff_summary(
         details.append(T.detail_line(T.DETAIL_TIMING, record.timing))
     if record.assigned_to:
         details.append(T.detail_line(T.DETAIL_ASSIGNED, record.assigned_to))
+    if attachments:  # issue 20: the files kept with the request, by name and size (downloaded in the console)
+        details.append(T.detail_line(TF.STAFF_LABEL, ", ".join(TF.named(a["name"], a["size"]) for a in attachments)))
     themes = ", ".join(theme_labels.get(t, t) for t in record.themes)
     offers = ", ".join(offer_names.get(o, o) for o in record.matches[:3])
     last = None
@@ -328,7 +333,8 @@ async def _refresh_staff_message(uow: Any, record: RequestRecord, event: EventRe
     if by:
         event = event.model_copy(update={"data": {**event.data, "by": by}})
     original = _originals.original_need(await uow.history(record.reference))
-    summary = staff_summary(record, last_event=event, original=original)
+    summary = staff_summary(record, last_event=event, original=original,
+                            attachments=await _attachments.list_for(uow, record.reference))
     meta: dict[str, Any] = {}
     if record.staff_message_id:
         meta["edit_message_id"] = record.staff_message_id
@@ -794,8 +800,9 @@ class StaffService:
                 if record is None:
                     return None
                 history = await uow.history(record.reference)
+                files = await _attachments.list_for(uow, record.reference)
         except StoreError:
             return None
         acts = [e for e in history if e.kind != "staff_menu"]  # opening a sub-menu is not an action on the request
         return staff_summary(record, last_event=acts[-1] if acts else None,
-                             original=_originals.original_need(history), **labels)
+                             original=_originals.original_need(history), attachments=files, **labels)

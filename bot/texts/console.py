@@ -162,6 +162,7 @@ EV_ASSIGNED = "Suivi attribué"
 EV_ROUTE_STATUS = "Suivi de l'opérateur"
 EVENT_LABELS: dict[str, str] = {
     "mail_received": "E-mail reçu de l'élu(e)",  # issue 20
+    "attachment_added": "Pièce jointe reçue de l'élu(e)",  # issue 20 (Telegram, web chat)
     "note": "Note interne ajoutée",
     "question": "Question posée à l'élu(e)",
     "appended": "Réponse ou complément de l'élu(e)",

@@ -38,10 +38,12 @@ QUESTIONS: dict[str, str] = {
 COMMUNE_PICK = "la collectivité : plusieurs correspondent ({names}), laquelle ?"
 
 
-def filed(reference: str, days: int) -> str:
+def filed(reference: str, days: int | None) -> str:
+    # issue 21: a delay is promised only when the préfecture set one (GUICHET_RESPONSE_DAYS)
+    promise = f" Un premier contact a lieu sous {days} jours ouvrés." if days is not None else ""
     return (f"Votre demande est enregistrée sous la référence {reference}.\n\n"
             "L'équipe de la préfecture l'examine et vous recontacte ; vous serez prévenu(e) par e-mail à chaque "
-            f"étape. Un premier contact a lieu sous {days} jours ouvrés.\n\n"
+            f"étape.{promise}\n\n"
             "Pour ajouter une information ou poser une question sur cette demande, répondez à ce message.")
 
 

@@ -26,9 +26,11 @@ def smtp_server() -> Iterator[SmtpServer]:
 @pytest.fixture(scope="module")
 def chat_live(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer) -> Iterator[LiveServer]:
     """The real server (its lifespan runs the e-mail sender) with e-mail going to the loopback SMTP server."""
-    saved = {k: os.environ.get(k) for k in ("GUICHET_SMTP_HOST", "GUICHET_SMTP_PORT", "GUICHET_MAIL_FROM")}
+    saved = {k: os.environ.get(k) for k in ("GUICHET_SMTP_HOST", "GUICHET_SMTP_PORT", "GUICHET_MAIL_FROM",
+                                            "GUICHET_ATTACHMENTS_DIR")}
     os.environ.update(GUICHET_SMTP_HOST="127.0.0.1", GUICHET_SMTP_PORT=str(smtp_server.port),
-                      GUICHET_MAIL_FROM="guichet@prefecture.test")
+                      GUICHET_MAIL_FROM="guichet@prefecture.test",
+                      GUICHET_ATTACHMENTS_DIR=str(tmp_path_factory.mktemp("pieces")))
     try:
         server = LiveServer(f"sqlite:///{tmp_path_factory.mktemp('chat') / 'guichet.db'}")
     finally:
@@ -134,3 +136,22 @@ def test_person_files_with_the_code_staff_take_it_the_person_sees_it(chat_live: 
     assert reference in staff_msg.first.inner_text()
     assert re.search(r"prise en charge|en cours", staff_msg.first.inner_text(), re.I)
     assert_accessible(page)
+
+
+def test_a_file_sent_from_the_page_with_the_keyboard_is_listed(chat_live: LiveServer, page, tmp_path) -> None:
+    """Issue 20: the page's file form (a plain multipart post, the page's script leaves it alone) sends a PDF; the
+    transcript shows « Pièce jointe : nom (taille) » and the guichet's acknowledgement."""
+    pdf = tmp_path / "devis école.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(chat_live.url("/"))
+    page.get_by_label("Joindre un fichier").set_input_files(str(pdf))
+    button = page.get_by_role("button", name="Envoyer le fichier")
+    button.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    log = page.inner_text("#journal")
+    assert "Pièce jointe : devis école.pdf (2 Ko)" in log
+    assert "Pièce jointe reçue : devis école.pdf (2 Ko)" in log
+    assert_accessible(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360

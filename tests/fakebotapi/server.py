@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 BOT_ID = 7_000_000_001
 DEFAULT_TOKEN = "7000000001:TEST-fake-token-AAAAAAAAAAAAAAAAAAAA"
@@ -134,6 +134,10 @@ class FakeBotApi:
         self._thread: threading.Thread | None = None
         self.confirmed_offset = 0
         self.fetched_max = 0  # highest update_id handed out by getUpdates (fetched, maybe not confirmed)
+        # files users sent (push_document / push_photo with content): file_id → (file_path, bytes)
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self._file_ids = itertools.count(1)
+        self.downloads: list[str] = []  # file paths downloaded through /file/bot<token>/<path>
 
     # ----------------------------------------------------------------------------------------------------- lifecycle
     def start(self) -> "FakeBotApi":
@@ -268,12 +272,41 @@ class FakeBotApi:
                    "user_id": u["id"] if contact_user_id is None else contact_user_id}
         return self._push_update({"message": self._user_message(u, chat, contact=contact)})
 
-    def push_photo(self, user: int | dict, chat: int | dict | None = None, caption: str | None = None) -> dict:
-        content: dict[str, Any] = {"photo": [{"file_id": "AgADphoto", "file_unique_id": "uphoto", "width": 90,
-                                              "height": 90, "file_size": 1000}]}
+    def add_file(self, content: bytes, kind: str = "documents", ext: str = "bin",
+                 announced_size: int | None = None) -> dict:
+        """Register a file users can send; returns its Telegram fields (file_id, file_unique_id, file_size)."""
+        with self.cond:
+            n = next(self._file_ids)
+            file_id = f"BQAC-fake-{n}"
+            self.files[file_id] = (f"{kind}/file_{n}.{ext}", bytes(content))
+        return {"file_id": file_id, "file_unique_id": f"u{n}",
+                "file_size": len(content) if announced_size is None else announced_size}
+
+    def push_document(self, user: int | dict, chat: int | dict | None = None, *, file_name: str, content: bytes,
+                      mime_type: str = "application/octet-stream", caption: str | None = None,
+                      announced_size: int | None = None) -> dict:
+        """A user sends a document (any file). ``announced_size`` fakes the size Telegram announces."""
+        doc = {**self.add_file(content, "documents", file_name.rsplit(".", 1)[-1][:5] or "bin", announced_size),
+               "file_name": file_name, "mime_type": mime_type}
+        content_: dict[str, Any] = {"document": doc}
         if caption:
-            content["caption"] = caption
-        return self._push_update({"message": self._user_message(user, chat, **content)})
+            content_["caption"] = caption
+        return self._push_update({"message": self._user_message(user, chat, **content_)})
+
+    def push_photo(self, user: int | dict, chat: int | dict | None = None, caption: str | None = None,
+                   content: bytes | None = None) -> dict:
+        """A user sends a photo; without ``content`` its file id is unknown to getFile (an expired file)."""
+        if content is not None:
+            big = self.add_file(content, "photos", "jpg")
+            small = self.add_file(content[: max(1, len(content) // 4)], "photos", "jpg")
+            sizes = [{**small, "width": 90, "height": 90}, {**big, "width": 1280, "height": 960}]
+        else:
+            sizes = [{"file_id": "AgADphoto", "file_unique_id": "uphoto", "width": 90, "height": 90,
+                      "file_size": 1000}]
+        content_: dict[str, Any] = {"photo": sizes}
+        if caption:
+            content_["caption"] = caption
+        return self._push_update({"message": self._user_message(user, chat, **content_)})
 
     def push_raw(self, update: dict) -> dict:
         """Push an arbitrary update body (``update_id`` is assigned)."""
@@ -426,6 +459,18 @@ class FakeBotApi:
 
     def _m_logout(self, p: dict) -> bool:
         return True
+
+    def _m_getfile(self, p: dict) -> dict:
+        file_id = str(p.get("file_id") or "")
+        with self.cond:
+            known = self.files.get(file_id)
+        if known is None:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        path, content = known
+        if len(content) > 20 * 1024 * 1024:
+            raise _ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": "u" + file_id.rsplit("-", 1)[-1], "file_size": len(content),
+                "file_path": path}
 
     def _m_sendchataction(self, p: dict) -> bool:
         return True
@@ -641,6 +686,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._control(parts.path[len("/_control/"):], parse_qs(parts.query), body)
             return
         segments = parts.path.strip("/").split("/")
+        if len(segments) >= 3 and segments[0] == "file" and segments[1].startswith("bot"):
+            self._download(unquote(segments[1][3:]), unquote("/".join(segments[2:])))  # PTB quotes the path
+            return
         if len(segments) != 2 or not segments[0].startswith("bot"):
             self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
@@ -735,6 +783,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {"ok": False, "description": f"bad control call: {exc}"})
             return
         self._send(200, {"ok": True, "result": result})
+
+    def _download(self, token: str, file_path: str) -> None:
+        """``GET /file/bot<token>/<file_path>``: the bytes of a file, as Telegram's file server sends them."""
+        fake = self.fake
+        with fake.cond:
+            found = next((c for p, c in fake.files.values() if p == file_path), None) if token == fake.token else None
+            if found is not None:
+                fake.downloads.append(file_path)
+                fake.cond.notify_all()
+        if found is None:
+            self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(found)))
+            self.end_headers()
+            self.wfile.write(found)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")

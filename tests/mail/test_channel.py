@@ -144,7 +144,7 @@ async def test_question_by_mail_gets_its_answer_by_mail(kb, mstore, mail_setting
 
 
 async def test_attachments_kept_by_content_and_listed(kb, mstore, mail_settings, dovecot, smtp):
-    from bot.channels.mail import attachments as A
+    from bot.store import attachments as A
 
     channel = make_channel(kb, mstore, mail_settings)
     address = "maire@danjoutin.fr"

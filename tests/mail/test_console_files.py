@@ -20,7 +20,7 @@ def kb():
 
 
 async def test_files_listed_and_downloaded_by_allowed_agents_only(database_url, kb, tmp_path):
-    from bot.channels.mail import attachments as A
+    from bot.store import attachments as A
 
     async with make_web(database_url, kb, attachments_dir=str(tmp_path / "files")) as web:
         record = await web.new_request(channel="email", user_id="maire@danjoutin.fr", chat_id="maire@danjoutin.fr")
@@ -46,3 +46,30 @@ async def test_files_listed_and_downloaded_by_allowed_agents_only(database_url, 
         assert (await web.client().get(url)).status_code in (302, 303, 401, 403)
         # another request's id under this reference: not found
         assert (await pref.get(f"/console/demandes/{record.reference}/pieces/999999")).status_code == 404
+
+
+@pytest.mark.parametrize("channel,user", [("telegram", "7301"), ("web", "wabc123")])
+async def test_files_from_telegram_and_the_web_chat_are_listed_and_downloadable(database_url, kb, tmp_path,
+                                                                               channel, user):
+    """A file a mayor sent on Telegram or from the web chat (the engine's ``file`` event: kept during the intake,
+    attached at filing) is on the request's page, downloadable, and named in the history."""
+    from bot.dialogue.engine import Engine
+    from bot.dialogue.events import Event, IncomingFile
+    from bot.store import attachments as A
+
+    async with make_web(database_url, kb, attachments_dir=str(tmp_path / "files")) as web:
+        record = await web.new_request(channel=channel, user_id=user, chat_id=user)
+        engine = Engine(kb=kb, store=web.guichet.store, settings=web.guichet.settings)
+        replies = await engine.handle(Event(channel=channel, user_id=user, chat_id=user, kind="file",
+                                            update_key=f"t:{channel}:1",
+                                            files=[IncomingFile(name="photo chantier.pdf", data=PDF)]))
+        assert any(record.reference in r.text for r in replies)
+        async with web.guichet.store.unit(readonly=True) as uow:
+            files = await A.list_for(uow, record.reference)
+        assert [f["name"] for f in files] == ["photo chantier.pdf"]
+        pref = await web.login(await web.new_agent("prefecture"))
+        page = text_of(await pref.get(f"/console/demandes/{record.reference}"))
+        assert "photo chantier.pdf" in page and "Pièce jointe reçue de l'élu(e)" in page
+        got = await pref.get(f"/console/demandes/{record.reference}/pieces/{files[0]['id']}")
+        assert got.status_code == 200 and got.content == PDF
+        assert got.headers["content-disposition"].startswith("attachment;")

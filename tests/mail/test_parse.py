@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.mail.attachments import safe_name, sniff
+from bot.store.attachments import safe_name, sniff
 from bot.channels.mail.parse import parse_mail, strip_reply
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -30,7 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.channels.mail import CHANNEL, attachments as A
+from bot.channels.mail import CHANNEL
+from bot.store import attachments as A
 from bot.channels.mail.imap import Fetched, Mailbox
 from bot.channels.mail.parse import REFERENCE_RE, ParsedMail, fold_address, parse_mail
 from bot.dialogue import mailform
@@ -181,7 +182,7 @@ class MailChannel:
         outcome = form.outcome
         if form.outcome == "filed":
             subject = TM.SUBJECT_FILED.format(reference=form.reference)
-            parts.append(TM.filed(form.reference or "", int(self.settings.response_days)))
+            parts.append(TM.filed(form.reference or "", self.settings.response_days))
             parts.append(_listing(TM.UNDERSTOOD_TITLE, form.understood))
         elif form.outcome in ("ask", "confirm"):
             if form.understood:

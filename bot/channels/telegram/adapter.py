@@ -25,7 +25,7 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.direct import surely
 from bot.dialogue.delivery import PRESSED, Pressed, is_queued
-from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Event, Reply
+from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Event, IncomingFile, Reply
 from bot.texts import telegram as T
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,7 +161,56 @@ def to_event(update: Update, bot_username: str | None = None) -> Event | None:
             return Event(kind="command", command=name, text=args or None, **base)
         replied = message.reply_to_message  # issue 9: a reply to a status notice adds to that request
         return Event(kind="text", text=message.text, reply_to=(replied.text if replied is not None else None), **base)
+    sent = _sent_file(message)
+    if sent is not None:  # issue 20: a document or a photo: fetched by MayorHandler (fetch_files), then kept
+        return Event(kind="file", text=message.caption or None, files=[sent], **base)
     return Event(kind="unsupported", **base)
+
+
+#: Telegram's own limit for a bot's download (getFile): a bigger file cannot be fetched at all.
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
+def _sent_file(message: Message) -> IncomingFile | None:
+    """The document or the largest photo size of a message, not yet downloaded (``ref`` = file id)."""
+    if message.document is not None:
+        doc = message.document
+        return IncomingFile(name=doc.file_name or "document", ref=doc.file_id, size=doc.file_size)
+    if message.photo:
+        photo = message.photo[-1]  # Telegram lists the sizes smallest first
+        when = message.date.strftime("%Y%m%d-%H%M%S") if message.date else str(message.message_id)
+        return IncomingFile(name=f"photo-{when}.jpg", ref=photo.file_id, size=photo.file_size)
+    return None
+
+
+async def fetch_files(bot: "Bot", event: Event, max_bytes: int) -> None:
+    """Download the event's files (PTB ``get_file`` + ``download_to_memory``) within ``max_bytes`` each: a size
+    announced over the limit is refused before any download, and so is a download that turns out bigger."""
+    import io
+
+    for f in event.files:
+        if f.refused or f.data or not f.ref:
+            continue
+        if f.size is not None and f.size > max_bytes:
+            f.refused = "too_big"
+            continue
+        try:
+            tg_file = await bot.get_file(f.ref)
+            if tg_file.file_size is not None and (tg_file.file_size > max_bytes
+                                                  or tg_file.file_size > TELEGRAM_DOWNLOAD_LIMIT):
+                f.refused = "too_big"
+                continue
+            out = io.BytesIO()
+            await tg_file.download_to_memory(out)
+            data = out.getvalue()
+        except Exception as exc:  # noqa: BLE001 - an expired file id, a network error: the person is told
+            log.info("file download failed for update %s: %s", event.update_key, type(exc).__name__)
+            f.refused = "too_big" if "too big" in str(exc).lower() else "unreadable"
+            continue
+        if len(data) > max_bytes:
+            f.refused = "too_big"
+            continue
+        f.data = data
 
 
 class ChatLocks:
@@ -221,8 +270,9 @@ class MayorHandler:
 
     def __init__(self, engine: Any, locks: ChatLocks, last: LastReplies, max_engine_calls: int | None = None,
                  *, deliver: Callable[[Any], Awaitable[None]] | None = None,
-                 settle: Callable[[int], None] | None = None) -> None:
+                 settle: Callable[[int], None] | None = None, max_file_bytes: int = 10_000_000) -> None:
         self.engine = engine
+        self.max_file_bytes = max_file_bytes
         self.locks = locks
         self.last = last
         self.deliver = deliver
@@ -247,6 +297,8 @@ class MayorHandler:
                 await _answer(query, update.update_id)
             message = getattr(query, "message", None) if query is not None else None
             token = PRESSED.set(Pressed(message.message_id, getattr(message, "text", None))) if message else None
+            if event.kind == "file":  # fetched before the engine's unit: no transaction waits on the network
+                await fetch_files(bot, event, self.max_file_bytes)
             try:
                 if self._engine_slots is not None:
                     async with self._engine_slots:

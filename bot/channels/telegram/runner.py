@@ -140,7 +140,8 @@ class TelegramChannel:
         sqlite = getattr(guichet.store, "dialect", "") == "sqlite"
         self.mayor = MayorHandler(guichet.engine, self.locks, self.last,
                                   max_engine_calls=sqlite_engine_calls if sqlite else None,
-                                  deliver=self._deliver_replies, settle=self.settle_update)
+                                  deliver=self._deliver_replies, settle=self.settle_update,
+                                  max_file_bytes=int(getattr(self.settings, "attachment_max_bytes", 10_000_000)))
         self.staff = StaffHandler(guichet, self.locks)
         self.outbox = OutboxSender(self.application.bot, guichet.store, self.settings, interval=outbox_interval)
         self.jobs = (

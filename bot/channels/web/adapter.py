@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from bot.channels.web import CHANNEL, identity as I
 from bot.channels.web.mailer import EmailSender, queue_email
 from bot.channels.web.render import web_words
-from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Button, Event, Reply
+from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Button, Event, IncomingFile, Reply
 from bot.store.models import OUTBOX_SENT
 from bot.store.tables import outbox_t, web_message_t, web_person_t
 from bot.texts import web as W
@@ -234,12 +234,26 @@ class WebChat:
                                      text if kind == "text" else (label or ""), after=after,
                                      label_known=label is not None)
 
+    async def post_file(self, session: I.WebSession, *, name: str, data: bytes, key: str,
+                        after: int | None = None) -> PostResult:
+        """A file sent from the page (issue 20): handed to the engine (kind ``file``: the attachments store checks
+        it), shown in the transcript as « Pièce jointe : nom (taille) », once per ``key``."""
+        from bot.store.attachments import safe_name
+        from bot.texts import files as TF
+
+        if not KEY_RE.match(key or ""):
+            raise ValueError("bad idempotency key")
+        shown = TF.TRANSCRIPT_LINE.format(item=TF.named(safe_name(name), len(data)))
+        return await self._to_engine(session, "file", None, None, f"web:{session.person_id}:{key}", shown,
+                                     after=after, files=[IncomingFile(name=name, data=data)])
+
     async def _to_engine(self, session: I.WebSession, kind: str, text: str | None, data: str | None,
                          update_key: str, shown: str | None, prefix: list[Reply] | None = None,
-                         after: int | None = None, label_known: bool = False) -> PostResult:
+                         after: int | None = None, label_known: bool = False,
+                         files: list[IncomingFile] | None = None) -> PostResult:
         event = Event(channel=CHANNEL, user_id=session.person_id, chat_id=session.person_id, kind=kind,  # type: ignore[arg-type]
                       text=text if kind == "text" else None, data=data if kind == "button" else None,
-                      update_key=update_key)
+                      update_key=update_key, files=list(files or []))
         if kind == "text" and text and text.strip().startswith("/") and len(text.strip()) > 1:
             name, _, args = text.strip()[1:].partition(" ")
             event.kind, event.command, event.text = "command", name, args or None

@@ -1,6 +1,6 @@
 """HTTP side of the web chat: the page at ``/`` (server-rendered; plain form posts work without JavaScript, a few
 lines of JS post in the background and poll for staff messages), ``POST /message``, ``GET /messages?after=N``
-(fragment for polling), ``POST /deconnexion``.
+(fragment for polling), ``POST /deconnexion``, ``POST /piece`` (a file, issue 20: :mod:`bot.channels.web.files`).
 
 Public page, public threats: every form carries a CSRF token (HMAC of the session cookie); bodies are capped
 (``GUICHET_WEB_MAX_BODY_BYTES``); posts are rate-limited per browser session and all requests per client address
@@ -12,6 +12,7 @@ logs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -30,6 +31,7 @@ from starlette.routing import Route
 from bot.channels.web import identity as I
 from bot.channels.web.adapter import LOGIN_DATA, Message, WebChat
 from bot.channels.web.render import choice, rich_text
+from bot.channels.web.files import post_file
 from bot.store.ratelimit import DatabaseRateLimiter, MemoryRateLimiter, RateLimiter
 from bot.store.repository import StoreUnavailable
 from bot.texts import dialogue as T, web as W
@@ -97,6 +99,9 @@ class ChatPages:
         self.env.globals["T"] = W
         self.env.filters["rich"] = rich_text
         self.env.filters["choice"] = choice
+        from bot.texts import files as TF
+
+        self.env.globals["TF"] = TF
         make = self.make_limiter or (shared_limiter if self.settings.web_shared_rate_limits else memory_limiter)
         self.per_session = make("chat-session", int(self.settings.web_max_posts_per_minute), chat)
         self.per_address = make("chat-address", int(self.settings.web_max_requests_per_minute_per_address), chat)
@@ -342,6 +347,7 @@ def chat_routes(chat: WebChat | None = None, limiters: LimiterFactory | None = N
         Route("/messages", pages.poll, methods=["GET"], name="chat_poll"),
         Route("/deconnexion", pages.logout, methods=["POST"], name="chat_logout"),
         Route("/confidentialite", pages.privacy, methods=["GET"], name="chat_privacy"),
+        Route("/piece", functools.partial(post_file, pages), methods=["POST"], name="chat_file"),  # issue 20
         Route("/chat/static/{name}", pages.static, methods=["GET"], name="chat_static"),
     ]
 
