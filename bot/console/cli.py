@@ -99,7 +99,7 @@ def run_agents_notices() -> int:
 
     async def _go(store: Any, settings: Any) -> int:
         notifier = notify.install(store, settings.staff_notify_email, settings.public_url)
-        counts = await notify.daily_notices(store, notifier, settings.response_days)
+        counts = await notify.daily_notices(store, notifier, settings.late_days)
         print(TS.notices_done(counts))
         return 0
 

@@ -74,7 +74,7 @@ async def request_page(request: Request, reference: str,
         await store_inbox.mark_seen(uow, agent.id, record.reference)
     full = can(agent, ACT)
     routed = can(agent, ACT_ROUTED)
-    due = due_date(record.created_at, g.settings.response_days, g.settings.departement)
+    due = due_date(record.created_at, g.settings.late_days, g.settings.departement)
     return render(request, "console/request.html", {
         "nav": "inbox", "v": view, "r": view.record, "labels": labels, "agents": agents,
         "operators": TS.OPERATORS, "route_statuses": ROUTE_STATUSES,
