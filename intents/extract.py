@@ -92,6 +92,45 @@ _STAGE_ASKED: tuple[tuple[str, str], ...] = (
 )
 
 
+#: A stage said as where the project stands: a verb of being (« c'est », « on en est », « nous sommes », « le
+#: projet reste ») then, within a few small words (« encore », « qu'à », « au stade de », « une simple »), a noun of
+#: the stage. The structure is read, not the phrase: « c'est encore une idée », « ce n'est qu'une ébauche »,
+#: « nous sommes toujours en phase d'étude », « le projet est au stade de l'avant-projet ».
+_STAGE_BEING = (r"(?:(?:^|\b(?:mais|et|donc|alors|non|oui|bon|ca|cela|actuellement|aujourd hui|pour instant|"
+                r"pour le moment) )(?:est|reste)|\b(?:est|reste)(?= (?:encore|toujours|juste|seulement|que|qu|rien que) )|\b(?:ce est|on est|on en est|en est|nous en sommes|nous sommes|"
+                r"projet est|projet reste|on reste|restons|se trouve|au stade|en phase|a etat))\s+")
+_STAGE_FILLER = (r"(?:(?:encore|toujours|seulement|juste|que|qu|rien que|a peine|vraiment|plutot|pour instant|"
+                 r"pour le moment|au|aux|a|en|de|du|des|la|le|les|une|un|simple|simples|petite|premiere|premier|"
+                 r"stade|etat|phase|niveau|cours)\s+){0,6}")
+_STAGE_NOUNS: tuple[tuple[str, str], ...] = (
+    ("idee", r"(?:idees?|reflexions?|intentions?|envies?|ebauches?|esquisses?|balbutiements?|prémices|premices|"
+             r"debut|tout debut|commencement|projet|reve)"),
+    ("etude", r"(?:etudes?|diagnostics?|faisabilite|audit|programmation)"),
+    ("projet-defini", r"(?:avant projet|apd|aps|projet defini|chiffrage|devis|consultation|permis)"),
+    ("pret", r"(?:pret|prets|prete|travaux|chantier|demarrage|lancement)"),
+)
+
+
+def _stage_said(norm: str) -> str | None:
+    for code, noun in _STAGE_NOUNS:
+        m = re.search(_STAGE_BEING + _STAGE_FILLER + noun + r"\b", norm)
+        if not m:
+            continue
+        tail = norm[m.end():m.end() + 16]
+        if code == "etude" and re.match(r" (?:de |d )?(?!faisabilite|prealable|de faisabilite)\w+", tail) \
+                and not re.match(r" (?:en cours|faite|realisee|terminee|lancee)", tail):
+            continue  # « c'est une étude mobilité » names a project, not where it stands
+        if code == "idee" and m.group(0).rstrip().endswith("projet"):
+            # « nous sommes en projet » is the idea stage; « c'est un projet de salle » says nothing of the stage
+            if not re.search(r"(?:sommes|est|en est) (?:encore |toujours |qu |que )*(?:en|a|au stade du?) projet$",
+                             m.group(0).rstrip()) or tail.strip():
+                continue
+        if code == "pret" and re.search(r"\ben (?:travaux|chantier)$", m.group(0)):
+            continue  # « le bâtiment est en travaux » describes the building
+        return code
+    return None
+
+
 def find_stage(text: object, asked: bool = False) -> str | None:
     """Where the project stands: ``idee``, ``etude``, ``projet-defini`` or ``pret``."""
     norm = _norm(text)
@@ -100,6 +139,10 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     for code, pattern in _STAGE_STRONG:
         if re.search(pattern, norm):
             return code
+    for clause in re.split(r"[,;:.!?\n()]+|\s[-–—]\s", text[:_MAX] if isinstance(text, str) else ""):
+        said = _stage_said(_norm(clause))  # clause by clause: « …, c'est encore une idée »
+        if said:
+            return said
     if asked:
         for code, pattern in _STAGE_ASKED:
             if re.search(pattern, norm):
@@ -408,3 +451,91 @@ def split_done(text: object) -> tuple[str, bool]:
     else:
         return " ".join(kept), True
     return " ".join(out).rstrip(" ,;:.-"), True
+
+
+# --- corrections: what replaces what ----------------------------------------------------------------------------------
+_CORR_LEAD = re.compile(
+    r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
+    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
+    re.IGNORECASE)
+_CORR_IS = re.compile(r"^(?:c['’]\s*est|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
+                      r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
+_CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
+                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*$", re.IGNORECASE)
+_CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+"
+                              r"(?:mais|c['’]est|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)[\s.!]*$",
+                              re.IGNORECASE)
+
+
+def correction_parts(text: object) -> tuple[str, str | None] | None:
+    """What a correction says: (the new words, the old words or ``None``). « pardon c'est Lepuix pas Giromagny » →
+    (« Lepuix », « Giromagny »); « en fait plutôt 450 000 » → (« 450 000 », None); « pas Delle mais Beaucourt » →
+    (« Beaucourt », « Delle »). ``None`` when the text has neither a correction lead nor a « X, pas Y » shape."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    raw = text.strip()[:_MAX]
+    m = _CORR_LEAD.match(raw)
+    led = bool(m and m.end() > 0)
+    rest = raw[m.end():] if led else raw
+    rest = _CORR_IS.sub("", rest.strip()).strip()
+    for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER):
+        found = pattern.match(rest)
+        if found:
+            new = _CORR_IS.sub("", found.group("new").strip(" ,;:.!")).strip()
+            old = found.group("old").strip(" ,;:.!")
+            if new and old and len(old.split()) <= 6:
+                return new, old
+    if led and rest.strip(" ,;:.!?"):
+        return rest.strip(" ,;:.!"), None
+    return None
+
+
+# --- a signature: the last lines of a letter ---------------------------------------------------------------------
+_SIGN_OFF = re.compile(r"^(?:(?:bien\s+)?cordialement|bien\s+à\s+vous|salutations(?:\s+distingu[ée]es)?|"
+                       r"(?:avec\s+)?mes\s+(?:sinc[èe]res\s+)?salutations(?:\s+distingu[ée]es)?|merci(?:\s+d['’]avance|"
+                       r"\s+par\s+avance|\s+beaucoup)?|respectueusement|bonne\s+(?:journ[ée]e|soir[ée]e))\b[\s,.!]*",
+                       re.IGNORECASE)
+
+
+def find_signature(text: object) -> dict[str, str]:
+    """The name and the title signed at the end of a letter (« Cordialement,\\nMartine Roux\\nSecrétaire de mairie
+    \\n03 84 … »; « … Bien à vous, Jean Martin, maire »): ``{"name": …, "role": …}``, each only when found. Lines
+    are read from the end (contact lines set aside); a signature is trusted only on its own lines or after a
+    sign-off, never inside a sentence."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str) or not text.strip():
+        return out
+    lines = [ln.strip() for ln in text[:_MAX].strip().splitlines() if ln.strip()]
+    tail: list[str] = []
+    # the last line of a one-paragraph message may end with « Cordialement, Jean Martin »
+    last = lines[-1] if lines else ""
+    m = re.search(r"[.!?]\s*((?:bien\s+)?cordialement|bien\s+à\s+vous|salutations[^,.]*|merci[^,.]*)[\s,.]+(.+)$", last,
+                  re.IGNORECASE)
+    if len(lines) == 1 and m:
+        tail = [p.strip() for p in re.split(r",", m.group(2)) if p.strip()]
+    elif len(lines) > 1:
+        tail = lines[-4:] if len(lines) > 4 else lines[1:]
+        tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]
+        tail = [ln for ln in tail if ln]
+    for line in reversed(tail):
+        rest = strip_contact(line).strip(" ,;:.")
+        if not rest:
+            continue  # a phone or e-mail line
+        words = rest.split()
+        if len(words) > 9 or re.search(r"[.!?]\s+\S", rest):
+            break  # a sentence: the signature is above nothing more
+        head, sep, after = rest.partition(",")
+        name = find_bare_name(head if sep else rest)
+        if name and "name" not in out:
+            out["name"] = name
+            if sep and "role" not in out:
+                role = find_role(after, asked=True)
+                if role:
+                    out["role"] = role
+            continue
+        role = find_role(rest, asked=True) if len(words) <= 8 else None
+        if role and "role" not in out and not re.search(r"\b(?:part|nom)\b", rest, re.IGNORECASE):
+            out["role"] = role
+            continue
+        break
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_need"]
+__all__ = ["clean_need", "addition_text", "addition_parts", "join_need"]
 
 _E = "[eéèêë]"
 _SEP = r"[\s,.;:!…–—-]*"
@@ -61,6 +61,9 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"je\s+reviens\s+vers\s+vous)\b{_SEP}"
     rf"(?:(?:car|parce\s+que|pour|afin\s+de|afin\s+d['’]|au\s+sujet\s+(?:de|d['’]|du|des)|concernant|"
     rf"{_E}\s+propos\s+(?:de|d['’]|du|des))\s*)?",
+    # « (je vous écris) de la part de M. le Maire. », « de la part de la mairie de Lepuix, »
+    rf"^(?:je\s+vous\s+(?:{_E}cris|contacte)\s+)?de\s+la\s+part\s+(?:de|du|des|d['’])\s*(?:M\.\s|Mme\.?\s|Mr\.?\s|[^,.;:!?\n]){{1,70}}?"
+    rf"(?:\s*[,.;:!\n]|\s+(?=(?:nous|on|je|la\s+commune|notre)\b)){_SEP}",
     # « nous voulons / on voudrait (aussi) (de) » before an infinitive
     rf"^(?:(?:nous|on|je|j['’]|la\s+commune|notre\s+commune|la\s+mairie|nous\s+aussi)\s*)?"
     rf"(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaiterions|souhaiterais|souhaiterait|souhaite|"
@@ -86,6 +89,10 @@ _TAIL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"{_SEP}(?:(?:mon\s+)?(?:t{_E}l(?:{_E}phone)?|portable|num{_E}ro)\s*:?\s*)?"
     rf"(?:\+33\s?|0)\d(?:[\s.-]?\d{{2}}){{4}}{_SEP}$",
     rf"(?<=[.!\n])\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}{_SEP}$",
+    # a title on the last line of a signature (« Secrétaire de mairie », « Maire de Lepuix »)
+    rf"\n\s*{_ARTICLE}?{_ROLE}\b(?:\s+(?:de|du|des|d['’]|à|a|au)\s*[^\n]{{1,60}})?{_SEP}$",
+    # « Martine Roux, secrétaire de mairie » on the last line
+    rf"(?<=[.!\n])\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}\s*,\s*{_ARTICLE}?{_ROLE}\b[^\n]{{0,60}}$",
 ))
 
 _STOP = {
@@ -99,6 +106,37 @@ MAX_PASSES = 12
 def _meaningful(text: str) -> int:
     words = re.findall(r"[^\W\d_]{3,}", text.lower())
     return sum(1 for w in words if w not in _STOP)
+
+
+#: The last clause of the need, when it is short enough to be only a fact that has its own field.
+_LAST_CLAUSE = re.compile(r"[,;.\n]\s*(?:et\s+|mais\s+)?([^,;.\n]+?)[\s.!]*$")
+FACT_CLAUSE_WORDS = 7
+
+
+def _is_fact_clause(clause: str) -> bool:
+    """A clause that is only an amount, a calendar or the stage (« devis de 300 000 euros », « travaux début
+    2027 », « on en est à l'étude », « études faites »): these have their own fields."""
+    from intents import extract as x  # same layer; imported here to keep the module's import light
+
+    words = re.findall(r"[^\W_]+", clause)
+    if not words or len(words) > FACT_CLAUSE_WORDS:
+        return False
+    if re.search(r"\b(?:pour|afin)\s+(?:de\s+|d['’])?\w+(?:er|ir|re)\b", clause, re.IGNORECASE):
+        return False  # « pour isoler le toit »: a purpose is part of the project
+    return bool(x.find_amount(clause) or x.find_timing(clause) or x.find_stage(clause)
+                or re.fullmatch(r"\s*(?:les\s+|des\s+)?[ée]tudes?\s+(?:sont\s+|est\s+)?(?:faites?|r[ée]alis[ée]es?|"
+                                r"termin[ée]es?|en\s+cours|lanc[ée]es?)\s*", clause, re.IGNORECASE))
+
+
+def _drop_fact_clauses(text: str) -> str:
+    """The text without its closing clauses that are only facts (amount, calendar, stage)."""
+    out = text
+    for _ in range(6):
+        m = _LAST_CLAUSE.search(out)
+        if not m or m.start() == 0 or not _is_fact_clause(m.group(1)):
+            break
+        out = out[: m.start()].rstrip(" ,;:–—-\n")
+    return out
 
 
 def clean_need(text: object) -> str:
@@ -122,9 +160,59 @@ def clean_need(text: object) -> str:
                 out = out[: m.start()].rstrip(" ,;:–—-\n")
         if out == before:
             break
-    out = out.strip(" ,;:–—-\n")
+    out = _drop_fact_clauses(out).strip(" ,;:–—-\n")
     if out == original:
         return original
     if _meaningful(out) < 2 or len(out) < 8:
         return original
     return out
+
+
+#: The words that introduce one more part of a need (trimmed, the part kept): « il manque : … », « j'ai oublié de
+#: dire que … », « et aussi … », « ajoutez … ».
+_ADDITION_LEAD = re.compile(
+    rf"^(?:(?:et|oui|ah|oh|pardon|alors|bon|aussi|{_E}galement|en\s+plus|de\s+plus|par\s+ailleurs|autre\s+chose|"
+    rf"il\s+(?:me\s+|nous\s+)?manque(?:\s+(?:aussi|encore))?|(?:il\s+)?manque|"
+    rf"j['’]ai\s+oubli{_E}(?:\s+de\s+(?:dire|pr{_E}ciser|mentionner|signaler|indiquer))?(?:\s+que)?|"
+    rf"on\s+a\s+oubli{_E}(?:\s+de\s+(?:dire|pr{_E}ciser))?(?:\s+que)?|"
+    rf"(?:je\s+voudrais\s+|je\s+veux\s+|pouvez[- ]vous\s+)?(?:ajout(?:er|ez)|rajout(?:er|ez)|compl{_E}t(?:er|ez))"
+    rf"(?:\s+(?:aussi|que|qu['’]))?|"
+    rf"(?:il\s+y\s+a|il\s+faudrait|il\s+faut)\s+aussi|"
+    rf"(?:dans\s+(?:le|la|ma|notre)\s+(?:demande|besoin|projet)))\b[\s,:;.!…–—-]*)+",
+    re.IGNORECASE)
+
+
+def addition_parts(text: object) -> tuple[str, bool]:
+    """(one more part of the need as the person said it, whether a lead-in introduced it): « il manque : la mise
+    aux normes accessibilité » → (« la mise aux normes accessibilité », True); greeting, politeness and facts that
+    have their own field (amount, calendar, stage) are left out."""
+    if not isinstance(text, str):
+        return "", False
+    out = text.strip()
+    m = _ADDITION_LEAD.match(out)
+    led = bool(m and 0 < m.end() < len(out))
+    if led:
+        out = out[m.end():].strip()
+    out = clean_need(out).strip()
+    out = _drop_fact_clauses(out) if out else out
+    if out and (_is_fact_clause(out) or _meaningful(out) == 0):
+        return "", led  # only a fact that has its own field (« et aussi 300 000 € »)
+    return out, led
+
+
+def addition_text(text: object) -> str:
+    """One more part of the need, without its lead-in (see ``addition_parts``)."""
+    return addition_parts(text)[0]
+
+
+def join_need(need: str, part: str) -> str:
+    """The need with one more part (never twice the same words)."""
+    need, part = (need or "").strip(), (part or "").strip(" ,;")
+    if not part:
+        return need
+    if not need:
+        return part
+    fold = lambda t: re.sub(r"\W+", " ", t.lower()).strip()  # noqa: E731
+    if fold(part) in fold(need):
+        return need
+    return need.rstrip(" .;,") + " ; " + part

@@ -20,7 +20,7 @@ from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
-from intents.need import clean_need
+from intents.need import addition_parts, clean_need, join_need
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
@@ -154,6 +154,24 @@ class FormMixin:
         asked = self.step if self.step in SLOTS else None
         if self.step in ("commune_confirm", "commune_pick"):
             asked = "commune"
+        act = self.act_of(text)
+        # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
+        if act.act == "correction" or (act.act not in ("question", "place_question") and x.is_correction(text)):
+            values = self.reader.correction(text, self.draft, self.shown_value)
+            if values:
+                self.note_message(text)
+                return await self.fill(values, asked=None, text=text, correction=True)
+        # One more part of the need (« il manque : … », « et aussi refaire le toit »), once the need is known.
+        added = self.add_to_need(text, act, asked)
+        if added is not None:
+            out = [added]
+            rest = x.strip_contact(text)
+            facts = self.reader.read(rest, None, self.draft, is_question=False)
+            values = {k: val for k, val in facts.values.items() if k != "need"}
+            if values:
+                return out + await self.fill(values, asked=None, text=text)
+            self.note_message(text)
+            return out + await self.ask_next()
         is_q = self.is_question(text)
         said, closing = text, False
         if asked == "help":  # « financement, c'est tout »: tick, then « Valider »
@@ -194,18 +212,18 @@ class FormMixin:
             self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
-                return [Reply(T.USE_BUTTONS)] + out
+                return [Reply(T.use_buttons_for(asked))] + out
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
         return out
 
     async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False,
-                   then_validate: bool = False) -> list[Reply]:
+                   then_validate: bool = False, correction: bool | None = None) -> list[Reply]:
         """Write what a message (or a button) says, then ask what is next (``then_validate``: the kinds of help
-        typed are ticked and « Valider » pressed)."""
+        typed are ticked and « Valider » pressed; ``correction``: the person said it replaces what was given)."""
         noted: list[tuple[str, str]] = []
         out: list[Reply] = []
-        correction = x.is_correction(text)
+        correction = x.is_correction(text) if correction is None else correction
         had_conflict = bool(self.st.get("conflict"))
         written = 0
         for slot, value in values.items():
@@ -257,9 +275,39 @@ class FormMixin:
             if self.step == "recap":
                 return [Reply(T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
-                return [Reply(T.USE_BUTTONS)] + self.prompt()
+                return [Reply(T.use_buttons_for(self.step))] + self.prompt()
             return self.prompt()
         return out + await self.ask_next()
+
+    def add_to_need(self, text: str, act: Any, asked: str | None) -> Reply | None:
+        """« il manque : … », « et aussi refaire le toit de l'école » once the need is known: the part is added to
+        the need (themes and matches read again). ``None`` when the message is not one more part of the project."""
+        need = self.draft.get("need")
+        if not need or asked == "need" or self.step == "need":
+            return None
+        if act.act not in ("addition", "new_request", "other"):
+            return None
+        part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        if not part or x.find_reference(text):
+            return None
+        if act.act == "addition":
+            ok = bool(v.meaningful_words(part))
+        elif led:
+            ok = len(v.meaningful_words(part)) >= 1 and act.act == "new_request"
+        else:
+            ok = act.act == "new_request" and self.reader.is_need(part)
+        if not ok:
+            return None
+        joined = join_need(str(need), part)
+        if joined == need:
+            return None
+        d = self.draft
+        d["need"] = v.truncate(joined, v.NEED_MAX_CHARS)[0]
+        d["need_said"] = v.truncate((d.get("need_said") or need) + "\n" + text, v.NEED_MAX_CHARS)[0]
+        if not d.get("themes_confirmed"):
+            d["themes"] = self.detect_themes(d["need"])
+        d.pop("matches", None)
+        return Reply(T.need_added(part))
 
     # --- writing slots --------------------------------------------------------------------------------------------
     def write(self, slot: str, value: Any) -> None:

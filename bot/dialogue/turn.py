@@ -25,7 +25,7 @@ from bot.dialogue.form import FormMixin
 from bot.dialogue.handover import HandoverMixin
 from bot.dialogue.identity import IdentityMixin
 from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
-from bot.dialogue.understand import Reader
+from bot.dialogue.understand import STEP_NAMES, Act, Reader, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
 from intents import extract as x
@@ -281,7 +281,7 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
         if data is not None:
             return await self.on_choice(data)
         if self.step in ("cancel_confirm", "erase_confirm"):
-            return [Reply(T.USE_BUTTONS)] + self.prompt()
+            return [Reply(T.use_buttons_for(self.step))] + self.prompt()
         if self.in_intake():
             return await self.form_text(text)
         if self.step == "question":
@@ -357,15 +357,24 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
         intent = classify(text, self.engine._vocabulary)
         return intent.name == "greeting" and float(intent.confidence) >= 0.8 and len(norm.split()) <= 4
 
+    def act_of(self, text: str) -> Act:
+        """The kind of this message (``understand.read_act``), read once per turn."""
+        cached = getattr(self, "_act", None)
+        if cached is not None and cached[0] == (text, self.step):
+            return cached[1]
+        try:
+            act = read_act(text, STEP_NAMES.get(self.step), self.engine._vocabulary)
+        except Exception:  # noqa: BLE001 - never fails a turn
+            act = Act("other", 0.0)
+        self._act = ((text, self.step), act)
+        return act
+
     def is_question(self, text: str) -> bool:
         if not text:
             return False
+        act = self.act_of(text)
+        if act.act in ("correction", "addition", "status", "handover"):
+            return False
         if text.rstrip().endswith("?"):
             return True
-        try:
-            from intents.classify import classify
-
-            intent = classify(text, self.engine._vocabulary)
-            return intent.name == "question" and float(intent.confidence) >= 0.6
-        except Exception:  # noqa: BLE001
-            return False
+        return act.act in ("question", "place_question") and act.confidence >= 0.6

@@ -54,13 +54,59 @@ def _timing(text: str) -> str | None:
 ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
-    "role": x.find_role,
+    "role": lambda t: x.find_role(t) or x.find_signature(t).get("role"),
     "stage": x.find_stage,
     "help": x.find_help_kinds,
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or ""),
+    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_signature(t).get("name") or ""),
 }
+
+
+#: The kinds of message (DATA-FORMATS.md §1, a contract).
+ACTS = ("new_request", "question", "place_question", "status", "addition", "correction", "handover", "off_topic",
+        "greeting", "thanks", "yes", "no", "other")
+#: The intent names of ``intents.classify`` mapped to acts (used until ``intents.acts`` is there).
+_INTENT_ACT = {"question": "question", "need": "new_request", "status": "status", "greeting": "greeting",
+               "agent": "handover", "yes": "yes", "no": "no", "help": "other", "cancel": "other", "restart": "other",
+               "unknown": "other"}
+
+
+@dataclass(frozen=True)
+class Act:
+    """What kind of message a text is (``act`` one of ``ACTS``), and how sure the reading is."""
+
+    act: str
+    confidence: float
+    ranked: tuple[tuple[str, float], ...] = ()
+
+
+def read_act(text: str, step: str | None = None, vocabulary: set[str] | None = None) -> Act:
+    """The kind of ``text``, at ``step`` (DATA-FORMATS.md §1 steps): the one place the dialogue asks it."""
+    try:
+        from intents.acts import classify as classify_act  # issue 18's classifier, when present
+    except ImportError:
+        classify_act = None
+    if classify_act is not None:
+        try:
+            reading = classify_act(text, step=step)
+            return Act(str(reading.act), float(reading.confidence), tuple(getattr(reading, "ranked", ()) or ()))
+        except Exception:  # noqa: BLE001 - the older reading below never fails
+            log.exception("intents.acts.classify failed")
+    from intents.classify import classify
+
+    if x.correction_parts(text) is not None and x.is_correction(text):
+        return Act("correction", 0.8)
+    intent = classify(text, vocabulary)
+    return Act(_INTENT_ACT.get(intent.name, "other"), float(intent.confidence))
+
+
+#: Steps of the dialogue named as the classifier knows them (DATA-FORMATS.md §1).
+STEP_NAMES = {"start": "start", "menu": "start", "commune": "commune", "commune_pick": "commune",
+              "commune_confirm": "commune", "role": "role", "need": "need", "stage": "stage", "budget": "budget",
+              "timing": "timing", "help": "help", "name": "name", "phone": "phone", "email": "email",
+              "recap": "recap", "duplicate": "recap", "conflict": "recap", "themes_edit": "recap",
+              "identity": "name", "question": "after_answer"}
 
 
 @dataclass
@@ -223,7 +269,10 @@ class Reader:
         elif asked == "timing":
             others = bool(x.find_phone(text) or x.find_email_spoken(text) or x.find_amount(text))
             span = x.find_timing(text, asked=True)
-            if others and span:
+            bare_name = None if span else v.validate_name(x.find_bare_name(text) or "")
+            if bare_name:
+                vals["name"] = bare_name  # « Martine Roux » typed at the calendar question: the contact's name
+            elif others and span:
                 vals["timing"] = span
             elif v.meaningful_words(text) or re.search(r"\b\d{1,4}\b", text):
                 vals["timing"] = v.truncate(text.replace("\n", " "), 200)[0]
@@ -250,6 +299,57 @@ class Reader:
             elif not x.find_phone(text):
                 facts.problem = T.EMAIL_INVALID
 
+    # --- corrections --------------------------------------------------------------------------------------
+    def correction(self, text: str, draft: dict[str, Any], shown: Callable[[str], str | None]) -> dict[str, Any]:
+        """The slot a correction changes and its new value (« pardon c'est Lepuix pas Giromagny » → the commune;
+        « en fait adjoint » → the role; « plutôt 450 000 » → the budget); ``{}`` when none is read. ``shown(slot)``
+        is the slot's current value as shown, to find which slot the old words name."""
+        parts = x.correction_parts(text)
+        if parts is None:
+            return {}
+        new, old = parts
+        order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
+        if old:
+            named = [slot for slot in order if _names(old, shown(slot))]
+            order = named + [slot for slot in order if slot not in named]
+        for slot in order:
+            value = self._corrected(slot, new, old, draft)
+            if value:
+                return {slot: value}
+        return {}
+
+    def _corrected(self, slot: str, new: str, old: str | None, draft: dict[str, Any]) -> Any:
+        if slot == "phone":
+            return _french_phone(new)
+        if slot == "email":
+            return v.validate_email(x.find_email_spoken(new) or "")
+        if slot == "budget":
+            return budget_text(x.find_amount(new, asked=True)) if re.search(r"\d", new) else None
+        if slot == "role":
+            return x.find_role(new, asked=True) if len(new.split()) <= 6 else None
+        if slot == "stage":
+            return x.find_stage(new, asked=len(new.split()) <= 6)
+        if slot == "help":
+            return x.find_help_kinds(new, asked=True) if len(new.split()) <= 6 else None
+        if slot == "commune":
+            if len(new.split()) > 6:
+                return None
+            res = self._resolve(new)
+            if res is None or not res.resolved:
+                return None
+            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+            return self.candidate(res.resolved) if score >= 0.9 else None
+        if slot == "timing":
+            return _timing(new)
+        if slot == "name":
+            return v.validate_name(x.find_bare_name(new) or "") if draft.get("name") else None
+        if slot == "need":
+            need = str(draft.get("need") or "")
+            if old and need and normalize(old) and normalize(old) in normalize(need):
+                replaced = re.sub(re.escape(old), new, need, count=1, flags=re.IGNORECASE)
+                return replaced if replaced != need else None
+        return None
+
     @staticmethod
     def _says_commune(text: str) -> bool:
         norm = normalize(text)
@@ -268,3 +368,16 @@ class Reader:
             return classify(text).name == "need"
         except Exception:  # noqa: BLE001
             return False
+
+
+def _names(old: str, value: str | None) -> bool:
+    """True when the old words of a correction name this value (« Giromagny » for the commune Giromagny)."""
+    if not value:
+        return False
+    a, b = normalize(old), normalize(value)
+    if not a or not b:
+        return False
+    if a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ":
+        return True
+    digits_a, digits_b = re.sub(r"\D", "", old), re.sub(r"\D", "", value)
+    return bool(digits_a) and digits_a == digits_b
