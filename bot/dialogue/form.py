@@ -285,15 +285,19 @@ class FormMixin:
         need = self.draft.get("need")
         if not need or asked == "need" or self.step == "need":
             return None
-        if act.act not in ("addition", "new_request", "other"):
+        if act.act in ("question", "place_question", "status", "handover", "correction", "off_topic"):
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
         if not part or x.find_reference(text):
             return None
+        words = v.meaningful_words(part)
+        if len(words) <= 3 and (x.find_help_kinds(part, asked=True) or x.find_stage(part, asked=True)
+                                or x.find_role(part, asked=True) or x.find_bare_name(part)):
+            return None  # the answer to a slot (« financement », « étude », « Marie Dupont »), not a project
         if act.act == "addition":
-            ok = bool(v.meaningful_words(part))
-        elif led:
-            ok = len(v.meaningful_words(part)) >= 1 and act.act == "new_request"
+            ok = len(words) >= 2 or led
+        elif led:  # « et aussi … », « il manque … » before a part of a project
+            ok = bool(v.meaningful_words(part)) and (act.act == "new_request" or act.confidence < 0.5)
         else:
             ok = act.act == "new_request" and self.reader.is_need(part)
         if not ok:

@@ -12,6 +12,7 @@ questions, my requests, my data, cancel), ``filing.py`` (recap, duplicates, fili
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 from typing import Any
@@ -250,6 +251,7 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
             self.command = None
         if v.is_meaningless(text):
             return [Reply(T.EMPTY_OR_UNREADABLE)] + self.prompt()
+        await self.prime_act(text)
         norm = normalize(text[:200])
         # Words that act as commands wherever the person is.
         if norm in ("annuler", "abandonner", "stop"):
@@ -356,6 +358,14 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
             return True
         intent = classify(text, self.engine._vocabulary)
         return intent.name == "greeting" and float(intent.confidence) >= 0.8 and len(norm.split()) <= 4
+
+    async def prime_act(self, text: str) -> None:
+        """Read the kind of the message off the event loop (the sentence encoder takes milliseconds)."""
+        try:
+            act = await asyncio.to_thread(read_act, text, STEP_NAMES.get(self.step), self.engine._vocabulary)
+        except Exception:  # noqa: BLE001
+            return
+        self._act = ((text, self.step), act)
 
     def act_of(self, text: str) -> Act:
         """The kind of this message (``understand.read_act``), read once per turn."""

@@ -272,8 +272,9 @@ class Reader:
             bare_name = None if span else v.validate_name(x.find_bare_name(text) or "")
             if bare_name:
                 vals["name"] = bare_name  # « Martine Roux » typed at the calendar question: the contact's name
-            elif others and span:
-                vals["timing"] = span
+            elif others:
+                if span:
+                    vals["timing"] = span  # else: a phone number or an amount typed here, read by the entities
             elif v.meaningful_words(text) or re.search(r"\b\d{1,4}\b", text):
                 vals["timing"] = v.truncate(text.replace("\n", " "), 200)[0]
             else:
