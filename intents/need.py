@@ -42,7 +42,13 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     # « Madame, Monsieur, » (only as an address, followed by punctuation: « Monsieur Dupont nous a dit » stays)
     rf"^(?:madame|monsieur|mesdames|messieurs)\b{_ADDRESSED}*(?=\s*[,.;:!]){_SEP}",
     # leading filler
-    r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+)\b" + _SEP,
+    r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+|d['’]accord|tr[èe]s\s+bien|parfait|"
+    r"super|entendu)\b" + _SEP,
+    # « on voudrait faire une demande : … », « je souhaite déposer une demande de subvention pour … »
+    rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*)?(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
+    rf"souhaiterais|souhaiterions|souhaiterait|aimerions|aimerais|aimerait|vais|allons|va)\s+(?:faire|d{_E}poser|"
+    rf"envoyer|formuler|soumettre|adresser)\s+une\s+demande(?:\s+(?:de|d['’])\s*(?:financement|subvention|soutien|"
+    rf"aide|accompagnement))?(?:\s*(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|sur)\b)?\s*[:\-–—,]?\s*",
     # « je m'appelle Marie Dupont, … », « je suis Marie Dupont, maire de … »
     rf"^(?:je\s+m['’]appelle|moi\s+c['’]est|je\s+suis)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
     rf"(?=\s*[,.;:]|\s+et\b){_SEP}(?:et\s+)?",
@@ -216,3 +222,37 @@ def join_need(need: str, part: str) -> str:
     if fold(part) in fold(need):
         return need
     return need.rstrip(" .;,") + " ; " + part
+
+
+#: What a question about a programme is about: the words after « finance », « pour », « concerne »…
+_QUESTION_OBJECT = re.compile(
+    r"(?:\bfinanc\w*|\bsubventionn\w*|\bsoutien\w*|\bconcern\w*|\bcouvr\w*|\bprend\w*\s+en\s+charge|"
+    r"\bmarch\w*\s+(?:aussi\s+)?(?:pour|avec)|\bvalables?\s+pour|\bs['’]appliqu\w*\s+(?:à|a|aux?)|"
+    r"\b(?:aides?|subventions?|financements?|programmes?|dispositifs?)\s+(?:existent\s+|possibles?\s+|y\s+a[- ]t[- ]il\s+)?"
+    r"(?:pour|sur)|\b[ée]ligibles?\s+(?:pour|à|a|aux?)|\bpour)\s+(?P<obj>[^?!.]{3,160})",
+    re.IGNORECASE)
+_NOT_OBJECT = re.compile(r"^(?:quel\w*|quoi|qui|combien|comment|pourquoi|ça|ca|cela|nous|moi|vous|les\s+communes?|"
+                         r"une\s+commune|ma\s+commune|notre\s+commune|quel\s+genre)\b", re.IGNORECASE)
+
+
+def question_object(question: object, names: tuple[str, ...] = ()) -> str | None:
+    """The project a question about a programme is about (« est-ce que le Fonds vert finance la rénovation des
+    écoles ? » → « la rénovation des écoles »; « et ça marche pour une école ? » → « une école »); ``None`` when the
+    question names no project (« c'est quoi PVD ? », « la DSIL finance quel genre de projets ? »). ``names``: the
+    programme names to leave out."""
+    if not isinstance(question, str):
+        return None
+    text = question.strip()[:600]
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+    found = None
+    for m in _QUESTION_OBJECT.finditer(text):
+        found = m
+    if found is None:
+        return None
+    obj = re.sub(r"\s+", " ", found.group("obj")).strip(" ,;:-")
+    obj = re.sub(r"\s+(?:aussi|également|egalement|svp|s['’]il vous pla[iî]t|ou pas|ou non)$", "", obj,
+                 flags=re.IGNORECASE).strip(" ,;:-")
+    if not obj or _NOT_OBJECT.match(obj) or _meaningful(obj) < 1:
+        return None
+    return obj

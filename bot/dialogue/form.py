@@ -156,10 +156,16 @@ class FormMixin:
             asked = "commune"
         act = self.act_of(text)
         # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
-        if act.act == "correction" or (act.act not in ("question", "place_question") and x.is_correction(text)):
+        parts = x.correction_parts(text)
+        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]):
             values = self.reader.correction(text, self.draft, self.shown_value)
             if values:
                 self.note_message(text)
+                slot, value = next(iter(values.items()))
+                if slot in self.draft and self.shown_value(slot) == self.value_text(slot, value):
+                    # « Lepuix et non Giromagny » when Lepuix is already noted: said back, nothing changes
+                    return [Reply(T.already_noted(T.RECAP_LABELS.get(slot, slot), self.shown_value(slot) or ""))] \
+                        + await self.ask_next()
                 return await self.fill(values, asked=None, text=text, correction=True)
         # One more part of the need (« il manque : … », « et aussi refaire le toit »), once the need is known.
         added = self.add_to_need(text, act, asked)
@@ -285,7 +291,8 @@ class FormMixin:
         need = self.draft.get("need")
         if not need or asked == "need" or self.step == "need":
             return None
-        if act.act in ("question", "place_question", "status", "handover", "correction", "off_topic"):
+        if act.act in ("question", "place_question", "status", "handover", "correction", "off_topic") \
+                and act.confidence >= 0.5:
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
         if not part or x.find_reference(text):
@@ -294,12 +301,12 @@ class FormMixin:
         if len(words) <= 3 and (x.find_help_kinds(part, asked=True) or x.find_stage(part, asked=True)
                                 or x.find_role(part, asked=True) or x.find_bare_name(part)):
             return None  # the answer to a slot (« financement », « étude », « Marie Dupont »), not a project
-        if act.act == "addition":
+        if act.act == "addition" and act.confidence >= 0.5:
             ok = len(words) >= 2 or led
         elif led:  # « et aussi … », « il manque … » before a part of a project
-            ok = bool(v.meaningful_words(part)) and (act.act == "new_request" or act.confidence < 0.5)
+            ok = bool(words) and (act.act in ("new_request", "addition") or act.confidence < 0.5)
         else:
-            ok = act.act == "new_request" and self.reader.is_need(part)
+            ok = act.act in ("new_request", "addition") and self.reader.is_need(part)
         if not ok:
             return None
         joined = join_need(str(need), part)
@@ -321,6 +328,7 @@ class FormMixin:
         elif slot == "need":
             said, _ = v.truncate(value, v.NEED_MAX_CHARS)
             text = clean_need(said)  # the project's words, without greeting or « je suis maire de … »
+            text = self.need_with_programme(text)  # a request that followed a question about a programme
             d["need"] = text
             d["need_said"] = said  # the person's words, verbatim: shown to staff as the original message
             self.st.pop("need_partial", None)

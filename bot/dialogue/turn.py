@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.dialogue import validators as v
 from bot.dialogue.common import strip_mark
+from bot.dialogue.context import TOPIC_FILE, ContextMixin
 from bot.dialogue.events import Button, Event, Reply
 from bot.dialogue.filing import FilingMixin
 from bot.dialogue.flows import FlowsMixin
@@ -48,7 +49,7 @@ MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
 
 
-class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
+class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, HandoverMixin):
     """One event handled against one conversation state."""
 
     def __init__(self, engine: Any, uow: Any, event: Event) -> None:
@@ -235,6 +236,9 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
         """A valid button of the current step (pressed, or its label typed)."""
         if data.startswith("m:"):
             return await self.menu_choice(data[2:])
+        if data == TOPIC_FILE:
+            self.remember_done(data)
+            return await self.start_from_topic()
         if data.startswith("x:"):
             return await self.confirm_choice(data)
         if not data.startswith(("set:", "add:", "del:")):
@@ -286,6 +290,9 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
             return [Reply(T.use_buttons_for(self.step))] + self.prompt()
         if self.in_intake():
             return await self.form_text(text)
+        replies = await self.request_from_topic(text)  # « une demande pour ça » after a question
+        if replies:
+            return replies
         if self.step == "question":
             return await self.answer_question(text, reprompt=True)
         return await self.listen(text, norm)
@@ -383,8 +390,9 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin):
         if not text:
             return False
         act = self.act_of(text)
-        if act.act in ("correction", "addition", "status", "handover"):
+        if act.act in ("correction", "addition", "status", "handover") and act.confidence >= 0.5:
             return False
         if text.rstrip().endswith("?"):
             return True
-        return act.act in ("question", "place_question") and act.confidence >= 0.6
+        # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
+        return act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3

@@ -498,3 +498,12 @@ def request_from_question(obj: str, programme: str | None) -> str:
     if programme and obj:
         return f"{obj} (programme : {programme})"
     return obj or (f"Demande au titre du programme {programme}" if programme else "")
+
+
+CONTEXT_MATCHES_INTRO = "Je n'ai pas de fiche qui réponde exactement, mais ces dispositifs peuvent correspondre :"
+CONTEXT_MATCHES_OUTRO = "L'équipe de la préfecture confirmera ce qui s'applique. Voulez-vous déposer une demande pour ce projet ?"
+CONTEXT_FILE = "Déposer une demande pour ce projet"
+
+
+def already_noted(label: str, value: str) -> str:
+    return f"C'est bien ce que j'ai noté : {label} → {value}."
