@@ -97,7 +97,7 @@ _STAGE_ASKED: tuple[tuple[str, str], ...] = (
 #: the stage. The structure is read, not the phrase: « c'est encore une idée », « ce n'est qu'une ébauche »,
 #: « nous sommes toujours en phase d'étude », « le projet est au stade de l'avant-projet ».
 _STAGE_BEING = (r"(?:(?:^|\b(?:mais|et|donc|alors|non|oui|bon|ca|cela|actuellement|aujourd hui|pour instant|"
-                r"pour le moment) )(?:est|reste)|\b(?:est|reste)(?= (?:encore|toujours|juste|seulement|que|qu|rien que) )|\b(?:ce est|on est|on en est|en est|nous en sommes|nous sommes|"
+                r"pour le moment) )(?:est|reste|c)|\b(?:est|reste|c)(?= (?:encore|toujours|juste|seulement|que|qu|rien que) )|\b(?:ce est|on est|on en est|en est|nous en sommes|nous sommes|"
                 r"projet est|projet reste|on reste|restons|se trouve|au stade|en phase|a etat))\s+")
 _STAGE_FILLER = (r"(?:(?:encore|toujours|seulement|juste|que|qu|rien que|a peine|vraiment|plutot|pour instant|"
                  r"pour le moment|au|aux|a|en|de|du|des|la|le|les|une|un|simple|simples|petite|premiere|premier|"
@@ -203,7 +203,7 @@ def _original_span(text: str, phrase: str) -> str | None:
 
 # --- kinds of help -----------------------------------------------------------------------------------------------
 _HELP_STRONG: tuple[tuple[str, str], ...] = (
-    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancement|dotations?)\b"),
+    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
     ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique)\b"),
     ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
 )
@@ -232,7 +232,12 @@ def find_help_kinds(text: object, asked: bool = False) -> list[str]:
 
 # --- amounts -----------------------------------------------------------------------------------------------------
 _MONEY_CUE = re.compile(r"(€|\beuros?\b|\beur\b|\d\s*k\b|\dk€|\bk€|\bm€|\bmillions?\b|\bmilliards?\b|\bmille\b|"
-                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis\b|\benveloppe\b|\bestim\w+)", re.IGNORECASE)
+                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis?\b|\benveloppe\b|\bestim\w+|\bchiffr\w*)", re.IGNORECASE)
+#: A figure written with thousands groups (« 120 000 », « 1 200 000 ») and no other unit after it: euros, in a
+#: request (« on pense 120 000 »); never a phone number, a year, or a count of people, metres, places…
+_GROUPED = re.compile(r"(?<![\d+])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?![\d])(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|"
+                      r"[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|tonnes|kwh|mwh|litres|l\b|"
+                      r"visiteurs|usagers|enfants|lits|postes|emplois|repas|\d))", re.IGNORECASE)
 
 
 def find_amount(text: object, asked: bool = False) -> Budget | None:
@@ -253,6 +258,11 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         found = parse_budget(clause)
         if found is not None:
             return found
+    if find_phone(text) is None:
+        for m in _GROUPED.finditer(text[:_MAX]):
+            value = int(re.sub(r"\D", "", m.group(1)))
+            if value >= 10_000:
+                return Budget(value, value)
     return None
 
 
@@ -406,6 +416,33 @@ def is_correction(text: object) -> bool:
     return bool(_CORRECTION_RE.search(_norm(text)))
 
 
+def says_correction(text: object) -> bool:
+    """A correction anywhere in the message, one of its sentences starting so (« On a une étude de tracé. Et
+    pardon, le budget c'est plutôt 450 000. »)."""
+    if not isinstance(text, str):
+        return False
+    return any(is_correction(re.sub(r"^\s*(?:et|mais|ah|oh)\b[\s,]*", "", part, flags=re.IGNORECASE))
+               for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
+
+
+def find_intro(text: object) -> dict[str, str]:
+    """« Olivier Jeannin, DGS de Valdoie. », « Bonjour, Corinne Hug, adjointe aux affaires scolaires »: a name then
+    a title at the start of a sentence: ``{"name": …, "role": …}``."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str):
+        return out
+    for sentence in re.split(r"[.!?\n]+", text[:_MAX])[:6]:
+        sentence = re.sub(r"^\s*(?:bonjour|bonsoir|salut|hello)\b[\s,!]*", "", sentence, flags=re.IGNORECASE)
+        head, sep, tail = sentence.partition(",")
+        if not sep:
+            continue
+        name = find_bare_name(head.strip())
+        role = find_role(" ".join(tail.split()[:6]), asked=True)
+        if name and role:
+            return {"name": name, "role": role}
+    return out
+
+
 def is_back(text: object) -> bool:
     """« retour », « revenir en arrière », « précédent »."""
     return _norm(text) in ("retour", "revenir", "revenir en arriere", "en arriere", "precedent", "question precedente",
@@ -458,7 +495,7 @@ _CORR_LEAD = re.compile(
     r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
     r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
     re.IGNORECASE)
-_CORR_IS = re.compile(r"^(?:c['’]\s*est|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
+_CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
                              r"(?P<old>[^,;.!?]+?)[\s,;.!?]*$", re.IGNORECASE)
@@ -533,9 +570,11 @@ def find_signature(text: object) -> dict[str, str]:
                 if role:
                     out["role"] = role
             continue
-        role = find_role(rest, asked=True) if len(words) <= 8 else None
+        role = find_role(rest, asked=True) if len(words) <= 8 else find_role(rest)
         if role and "role" not in out and not re.search(r"\b(?:part|nom)\b", rest, re.IGNORECASE):
             out["role"] = role
             continue
+        if re.match(r"(?i)(?:mairie|commune|ville|cc|communaut[ée]|agglom[ée]ration|syndicat|h[ôo]tel de ville)\b", rest):
+            continue  # the collectivité's line of a signature (read by the referential)
         break
     return out

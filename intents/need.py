@@ -44,9 +44,12 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     # leading filler
     r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+|d['’]accord|tr[èe]s\s+bien|parfait|"
     r"super|entendu)\b" + _SEP,
+    # « J'ai l'honneur de solliciter l'appui des services de l'État pour … »
+    rf"^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+(?:vous\s+)?(?:solliciter|demander|adresser|pr{_E}senter)"
+    rf"[^.;:!?\n]{{0,120}}?\b(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|relative?\s+{_E}|{_E}\s+propos\s+(?:de|du|des))\s+",
     # « on voudrait faire une demande : … », « je souhaite déposer une demande de subvention pour … »
-    rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*)?(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
-    rf"souhaiterais|souhaiterions|souhaiterait|aimerions|aimerais|aimerait|vais|allons|va)\s+(?:faire|d{_E}poser|"
+    rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*)?(?:(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
+    rf"souhaiterais|souhaiterions|souhaiterait|aimerions|aimerais|aimerait|vais|allons|va)\s+)?(?:faire|d{_E}poser|"
     rf"envoyer|formuler|soumettre|adresser)\s+une\s+demande(?:\s+(?:de|d['’])\s*(?:financement|subvention|soutien|"
     rf"aide|accompagnement))?(?:\s*(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|sur)\b)?\s*[:\-–—,]?\s*",
     # « je m'appelle Marie Dupont, … », « je suis Marie Dupont, maire de … »
@@ -78,6 +81,8 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"cherchons\s+[àa]|cherche\s+[àa])"
     rf"(?:\s+(?:aussi|{_E}galement|donc|maintenant))?(?:\s+(?:de\s+|d['’]))?\s*"
     rf"(?!savoir\b|conna[iî]tre\b|comprendre\b)(?=\w+(?:er|ir|re|oir)\b)",  # « je voudrais savoir » is a question
+    # a label: « Projet : … », « Objet : … »
+    r"^(?:projet|objet|besoin|demande|sujet)\s*:\s*",
     # « notre projet est de » before an infinitive
     rf"^(?:le|notre|mon)\s+projet\s+(?:est|serait|consiste\s+[àa])\s+(?:de\s+|d['’])?(?=\w+(?:er|ir|re|oir)\b)",
 ))
@@ -90,6 +95,7 @@ _TAIL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"(?:pour|de)\s+votre\s+(?:aide|retour|r{_E}ponse|attention)|(?:pour|de)\s+vos\s+retours|"
     rf"(?:de|pour)\s+(?:l['’]aide|votre\s+aide)))*{_SEP}$",
     rf"{_SEP}dans\s+l['’]attente\s+de\s+votre\s+(?:retour|r{_E}ponse){_SEP}$",
+    rf"{_SEP}(?:je\s+vous\s+prie|nous\s+vous\s+prions|veuillez)\s+(?:d['’]agr{_E}er|de\s+croire|de\s+recevoir)[^\n]*$",
     # a signature: the contact at the end (read apart by the form), then the name alone after a sentence
     rf"{_SEP}(?:(?:mon\s+)?(?:e-?mail|mail|courriel|adresse)\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+{_SEP}$",
     rf"{_SEP}(?:(?:mon\s+)?(?:t{_E}l(?:{_E}phone)?|portable|num{_E}ro)\s*:?\s*)?"
@@ -115,8 +121,9 @@ def _meaningful(text: str) -> int:
 
 
 #: The last clause of the need, when it is short enough to be only a fact that has its own field.
-_LAST_CLAUSE = re.compile(r"[,;.\n]\s*(?:et\s+|mais\s+)?([^,;.\n]+?)[\s.!]*$")
-FACT_CLAUSE_WORDS = 7
+_LAST_CLAUSE = re.compile(r"(?:(?<!\d)[,.]|[,.](?!\d)|[;\n]|:\s|\s[–—-]\s)\s*(?:et\s+|mais\s+)?"
+                          r"((?:[^,;.:\n]|(?<=\d)[,.](?=\d))+?)[\s.!]*$")
+FACT_CLAUSE_WORDS = 14
 
 
 def _is_fact_clause(clause: str) -> bool:
@@ -129,6 +136,12 @@ def _is_fact_clause(clause: str) -> bool:
         return False
     if re.search(r"\b(?:pour|afin)\s+(?:de\s+|d['’])?\w+(?:er|ir|re)\b", clause, re.IGNORECASE):
         return False  # « pour isoler le toit »: a purpose is part of the project
+    if len(words) <= 6 and x.find_help_kinds(clause) and not re.search(r"\b\w+(?:er|ir)\b", clause):
+        return True  # « financement », « cofinancements et appui en ingénierie »
+    if x.find_help_kinds(clause) and re.match(r"\s*(?:(?:et\s+)?(?:nous|on|je|j['’])\s*(?:cherch|recherch|aurions\s+besoin|"
+                                              r"avons\s+besoin|ai\s+besoin|a\s+besoin|souhait|sollicit|demand)|"
+                                              r"besoin\s*:)", clause, re.IGNORECASE):
+        return True  # « nous cherchons un financement », « nous aurions besoin d'un appui en ingénierie »
     return bool(x.find_amount(clause) or x.find_timing(clause) or x.find_stage(clause)
                 or re.fullmatch(r"\s*(?:les\s+|des\s+)?[ée]tudes?\s+(?:sont\s+|est\s+)?(?:faites?|r[ée]alis[ée]es?|"
                                 r"termin[ée]es?|en\s+cours|lanc[ée]es?)\s*", clause, re.IGNORECASE))
@@ -142,6 +155,8 @@ def _drop_fact_clauses(text: str) -> str:
         if not m or m.start() == 0 or not _is_fact_clause(m.group(1)):
             break
         out = out[: m.start()].rstrip(" ,;:–—-\n")
+        out = re.sub(r"(?:[.;\n]\s*)(?:besoins?|projet|objet|budget|calendrier|co[uû]t|montant|estimation)\s*$", "", out,
+                     flags=re.IGNORECASE).rstrip(" ,;:–—-\n")  # a label left alone (« … Besoin : »)
     return out
 
 

@@ -229,7 +229,7 @@ class FormMixin:
         typed are ticked and « Valider » pressed; ``correction``: the person said it replaces what was given)."""
         noted: list[tuple[str, str]] = []
         out: list[Reply] = []
-        correction = x.is_correction(text) if correction is None else correction
+        correction = x.says_correction(text) if correction is None else correction
         had_conflict = bool(self.st.get("conflict"))
         written = 0
         for slot, value in values.items():

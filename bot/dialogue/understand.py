@@ -28,6 +28,12 @@ _PROJECT_CUE = re.compile(
     r"rachet\w*|achet\w*|acqu\w*|develop\w*|mettre en place|projet|besoin|remplac\w*|agrand\w*|transform\w*|"
     r"equip\w*|ouvrir|moderni\w*|reconstru\w*|sauver|proteger|revitalis\w*|voudrait|voudrions|souhait\w*|veut|voulons)\b"
 )
+#: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
+_CUED_PLACE = re.compile(
+    r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|à|a|sur)\s*"
+    r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
+    r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
@@ -54,12 +60,13 @@ def _timing(text: str) -> str | None:
 ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
-    "role": lambda t: x.find_role(t) or x.find_signature(t).get("role"),
+    "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or x.find_signature(t).get("role"),
     "stage": x.find_stage,
     "help": x.find_help_kinds,
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_signature(t).get("name") or ""),
+    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
+                                        or x.find_signature(t).get("name") or ""),
 }
 
 
@@ -204,15 +211,28 @@ class Reader:
         """A commune or EPCI of the département named clearly in a sentence (a close spelling, or a cue such as
         « maire de », « à »)."""
         res = self._resolve(text)
-        if res is None or not res.resolved:
-            return None
-        score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
-        if score < 0.95 and not (score >= 0.85 and _COMMUNE_CUE.search(normalize(text))):
-            return None
-        c = self.candidate(res.resolved)
+        c = None
+        if res is not None and res.resolved:
+            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+            if score >= 0.95 or (score >= 0.85 and _COMMUNE_CUE.search(normalize(text))):
+                c = self.candidate(res.resolved)
         if c is None or c["outside"]:
-            return None
-        return c
+            c = self.commune_after_cue(text)
+        return c if c is not None and not c["outside"] else None
+
+    def commune_after_cue(self, text: str) -> dict[str, Any] | None:
+        """The collectivité named right after a cue in a longer message (« Adjoint aux travaux à Bavilliers. »,
+        « Commune de Vézelois. », « DGS de Valdoie »), when the whole message does not resolve to one."""
+        for m in _CUED_PLACE.finditer(text[:3000]):
+            res = self._resolve(m.group(1))
+            if res is None or not res.resolved:
+                continue
+            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+            if score >= 0.9:
+                c = self.candidate(res.resolved)
+                if c is not None and not c["outside"]:
+                    return c
+        return None
 
     # --- the whole message ----------------------------------------------------------------------------------
     def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
