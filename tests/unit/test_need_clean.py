@@ -141,3 +141,37 @@ def test_a_name_is_read_where_the_email_address_spells_it() -> None:
 ])
 def test_facts_and_signature_are_not_the_need(text: str, need: str) -> None:
     assert clean_need(text) == need
+
+
+def test_one_more_part_of_the_need() -> None:
+    from intents.need import addition_parts, join_need
+
+    assert addition_parts("il manque : la mise aux normes accessibilité") == ("la mise aux normes accessibilité", True)
+    assert addition_parts("et aussi refaire le toit de l'école") == ("refaire le toit de l'école", True)
+    assert addition_parts("et aussi 300 000 €")[0] == ""
+    assert join_need("refaire le chauffage", "refaire le toit") == "refaire le chauffage ; refaire le toit"
+    assert join_need("refaire le chauffage ; refaire le toit", "refaire le toit") == "refaire le chauffage ; refaire le toit"
+
+
+@pytest.mark.parametrize(("question", "obj"), [
+    ("est-ce que le fonds vert finance la rénovation des écoles ?", "la rénovation des écoles"),
+    ("et ça marche pour une école ?", "une école"),
+    ("c'est quoi PVD ?", None),
+    ("Bonjour, la DSIL finance quel genre de projets ?", None),
+    ("quelles aides pour une friche ?", "une friche"),
+])
+def test_the_object_of_a_question(question: str, obj: str | None) -> None:
+    from intents.need import question_object
+
+    assert question_object(question, ("fonds vert", "DSIL")) == obj
+
+
+def test_a_letter_is_the_project_only() -> None:
+    letter = ("Monsieur le Préfet,\nJ'ai l'honneur de solliciter l'appui des services de l'État pour le projet de "
+              "réhabilitation de la friche de Grandvillars. Une étude de programmation est en cours ; le coût global "
+              "est estimé à 3,5 M€ HT. Nous aurions besoin d'un appui en ingénierie.\nJe vous prie d'agréer, Monsieur "
+              "le Préfet, l'expression de ma haute considération.\nChristian Rayot\nPrésident de la CC du Sud Territoire")
+    assert clean_need(letter) == "le projet de réhabilitation de la friche de Grandvillars"
+    assert clean_need("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : requalification de la friche textile. "
+                      "Étude de programmation réalisée. Estimation 1,6 M€. Besoin : cofinancements et appui en "
+                      "ingénierie.") == "requalification de la friche textile"
