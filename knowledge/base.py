@@ -49,6 +49,8 @@ class KnowledgeBase:
     vocabulary: set[str] = field(default_factory=set)
     load_seconds: float = 0.0
     answerer: Answerer | None = None
+    #: the lexical matcher fused with the sentence encoder (``knowledge/hybrid.py``); None on the lexical path
+    hybrid: Any = None
 
     @classmethod
     def load(
@@ -59,13 +61,15 @@ class KnowledgeBase:
         *,
         response_days: int = 5,
         guichet_url: str | None = None,
+        semantic: bool = True,
     ) -> "KnowledgeBase":
         """Load offers, FAQ, themes and the territory referential once (< 1 s), and build the indexes.
 
         ``data_dir``: a knowledge data directory (``offers/``, ``faq.yaml``, ``themes.yaml``; default: the shipped
         one). ``territory``: an already loaded ``Territory`` (tests share one); loaded here when not given.
         ``response_days`` (setting ``GUICHET_RESPONSE_DAYS``) and ``guichet_url`` (``GUICHET_PUBLIC_URL``) fill the
-        answers about the guichet's commitment and rules.
+        answers about the guichet's commitment and rules. ``semantic``: use the sentence encoder (``GUICHET_ENCODER``)
+        when it loads; False: the lexical path only.
         """
         start = time.perf_counter()
         dep = _clean_dep(departement)
@@ -77,7 +81,17 @@ class KnowledgeBase:
 
             territory = Territory.load(dep)
         matcher = Matcher(offers, themes, territory=territory, departement=dep)
-        faq_index = FaqIndex(faq, offers, ignore=place_names(territory, dep))
+        encoder = None
+        if semantic:
+            from intents.encoder import get_encoder
+
+            encoder = get_encoder()
+        hybrid = None
+        if encoder is not None:
+            from knowledge.hybrid import HybridMatcher
+
+            hybrid = HybridMatcher(matcher, encoder)
+        faq_index = FaqIndex(faq, offers, ignore=place_names(territory, dep), encoder=encoder)
         vocabulary: set[str] = set()
         for offer in offers.values():
             vocabulary.add(offer.name)
@@ -100,6 +114,7 @@ class KnowledgeBase:
             matcher=matcher,
             faq_index=faq_index,
             vocabulary=vocabulary,
+            hybrid=hybrid,
         )
         kb.answerer = Answerer(
             faq_index,
@@ -121,13 +136,15 @@ class KnowledgeBase:
         self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
     ) -> list[Match]:
         """Offers for a need, best first. ``themes``: themes the person confirmed or corrected (ids or values)."""
-        return self.matcher.match(text, commune_code=commune_code, limit=limit, themes=themes)
+        return (self.hybrid or self.matcher).match(text, commune_code=commune_code, limit=limit, themes=themes)
 
     def match_with_confidence(
         self, text: str, commune_code: str | None = None, limit: int = 10, themes: list[Any] | None = None
     ) -> MatchResult:
         """As ``match``, with ``unsure``: True when no offer clearly fits (say so and let a person look)."""
-        return self.matcher.match_with_confidence(text, commune_code=commune_code, limit=limit, themes=themes)
+        return (self.hybrid or self.matcher).match_with_confidence(
+            text, commune_code=commune_code, limit=limit, themes=themes
+        )
 
     def answer(self, text: str, commune_code: str | None = None) -> FaqAnswer | None:
         """The answer to a question (FAQ, or about a place: the one named, or ``commune_code``, the person's own), with
@@ -135,6 +152,47 @@ class KnowledgeBase:
         if self.answerer is None:
             return self.faq_index.answer(text)
         return self.answerer.answer(text, commune_code=commune_code)
+
+    def follow_up(self, text: str, programme: str | None, commune_code: str | None = None) -> FaqAnswer | None:
+        """A question asked right after an answer about ``programme`` (an offer id). « et ça marche pour une salle
+        des fêtes ? » is answered about that programme and that object: whether the programme fits the object
+        (the matcher's ranking of the object, with its reason) or which offer fits it better. A question that names
+        another programme, or carries no object, is answered as usual, from that programme's entries first.
+        None when not confident."""
+        from intents.followup import followup_object
+
+        offer = self.offers.get(programme or "")
+        if offer is None or self.faq_index.names_programme(text):
+            return self.answer(text, commune_code)
+        obj = followup_object(text)
+        if obj is None:
+            ans = self.faq_index.answer(text, programme=programme)
+            return ans if ans is not None else self.answer(text, commune_code)
+        phrases = self.answerer.phrases.followup if self.answerer is not None else {}
+        if not phrases:
+            return None
+        results = self.match(obj, commune_code=commune_code, limit=3)
+        ids = [m.id for m in results]
+        short = offer.name.split("(")[0].strip()
+        if programme in ids:
+            m = results[ids.index(programme)]
+            why = next((r for r in m.reasons if r.startswith(("mots reconnus", "proche de"))), "")
+            line = (phrases["fits"] if why else phrases["fits_plain"]).format(object=obj, programme=short, why=why)
+            confidence = m.score
+        elif results:
+            best = results[0]
+            why = next((r for r in best.reasons if r.startswith(("mots reconnus", "proche de"))), "")
+            line = (phrases["better"] if why else phrases["better_plain"]).format(
+                object=obj, programme=short, best=best.name.split("(")[0].strip(), why=why
+            )
+            confidence = best.score
+        else:
+            return None
+        fresh = self.offer_freshness(programme or "")
+        return FaqAnswer(
+            id=f"followup:{programme}", programme=programme, text="\n".join(filter(None, [line, fresh])),
+            source=str(offer.url), confidence=round(float(confidence), 4), verified=offer.last_verified.isoformat(),
+        )
 
     def offer_freshness(self, offer_id: str) -> str:
         """« Informations vérifiées le … » (and a warning line when old or uncertain) for an offer's details."""

@@ -15,16 +15,19 @@ recognised in the question (weather, football, recipes…). ``None`` rather than
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
 from intents.normalize import ACRONYMS, SYNONYMS, normalize, stem
 from knowledge.schema import FaqEntry, Offer
+
+log = logging.getLogger(__name__)
 
 THRESHOLD = 0.5
 MARGIN = 0.06
@@ -88,6 +91,7 @@ class FaqIndex:
         entries: Iterable[FaqEntry],
         offers: Mapping[str, Offer] | Iterable[Offer] | None = None,
         ignore: Iterable[str] = (),
+        encoder: Any = None,
     ) -> None:
         """``ignore``: words to drop from questions, e.g. the names of the département's communes ("Delle" must not
         be read as "délai": both stem to "del"); a word the FAQ itself uses is never dropped."""
@@ -97,6 +101,16 @@ class FaqIndex:
         self.offers: dict[str, Offer] = {o.id: o for o in offer_list}
         self._by_id = {e.id: e for e in self.entries}
         self._build()
+        self.encoder = encoder
+        self.semantic: Any = None  # knowledge.faq_semantic.SemanticFaq when an encoder is loaded
+        if encoder is not None:
+            from knowledge.faq_semantic import SemanticFaq
+
+            try:
+                self.semantic = SemanticFaq(self, encoder)
+            except Exception:  # noqa: BLE001 - an encoder that fails on data: the lexical FAQ
+                log.exception("encoding the FAQ failed; lexical FAQ")
+                self.semantic = None
 
     def _build(self) -> None:
         docs: list[tuple[int, list[str]]] = []  # (entry index, stems)
@@ -295,16 +309,44 @@ class FaqIndex:
         out.sort(key=lambda t: (-t[0], t[1]))  # ties: the order of the FAQ file (an offer's first entry is general)
         return [(max(0.0, min(1.0, conf)), entry, grounded) for conf, _, entry, grounded in out]
 
-    def answer(self, text: object) -> FaqAnswer | None:
-        """The answer to ``text``, or ``None`` when not confident enough (threshold and margin)."""
+    def names_programme(self, text: object) -> bool:
+        """The question names a programme (its name, acronym or a distinctive keyword)."""
+        if not isinstance(text, str):
+            return False
+        stems = [self._canon(stem(w)) for w in _faq_words(text)[:200] if w not in self._ignore]
+        return bool(self._programmes(stems))
+
+    def answer(self, text: object, programme: str | None = None) -> FaqAnswer | None:
+        """The answer to ``text``, or ``None`` when not confident enough. ``programme``: the offer the previous
+        answer was about; a question that names no other programme (« et ça marche pour une salle des fêtes ? »)
+        is then answered from that programme's entries."""
+        if programme is not None and (programme not in {e.programme for e in self.entries} or self.names_programme(text)):
+            programme = None
+        if self.semantic is not None and self.semantic.fitted and isinstance(text, str) and text.strip():
+            try:
+                got = self.semantic.best(text, programme)
+            except Exception:  # noqa: BLE001 - meaning must never break the FAQ: the lexical reading below
+                log.exception("semantic FAQ failed; lexical FAQ")
+            else:
+                if got is None:
+                    return None
+                p, i = got
+                best = self.entries[i]
+                return FaqAnswer(id=best.id, programme=best.programme, text=best.answer, source=str(best.source),
+                                 confidence=round(p, 4))
+        return self._lexical_answer(text, programme)
+
+    def _lexical_answer(self, text: object, programme: str | None = None) -> FaqAnswer | None:
         try:
             scored = self._score(text)
         except RecursionError:  # pragma: no cover - defensive
             return None
+        if programme is not None:
+            scored = [t for t in scored if t[1].programme == programme]
         if not scored:
             return None
         conf, best, grounded = scored[0]
-        if conf < THRESHOLD or not grounded:
+        if conf < THRESHOLD or not (grounded or programme is not None):
             return None
         rival = next((c for c, e, _ in scored[1:] if e.programme != best.programme or e.programme is None), 0.0)
         if conf - rival < MARGIN:

@@ -229,3 +229,5 @@ class AnswerPhrases(Strict):
     programmes: dict[str, ProgrammePhrases]
     contacts: dict[str, str]
     commitment: str
+    #: issue 18: a follow-up about the programme just answered and an object (« et pour une salle des fêtes ? »)
+    followup: dict[str, str] = Field(default_factory=dict)

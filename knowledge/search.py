@@ -232,6 +232,32 @@ _MAX_EXP = max(len(k.split()) for k in _EXPANSIONS)
 _SURFACE_RE = re.compile(r"[^\W_]+")
 
 
+#: never quoted as a reason (issue 18): function words and words that say who or where, not what
+REASON_NEVER = frozenset(
+    """
+    pendant durant entre avant apres depuis chez vers sans sous selon contre parmi lors afin malgre envers
+    aupres hormis sauf puis ensuite deja encore toujours aussi ainsi donc alors car quand comme tres plus moins
+    maire maires adjoint adjointe adjoints secretaire secretaires dgs dga president presidente vice conseiller
+    conseillere conseillers elu elue elus agent agents directeur directrice charge chargee mission
+    intercommunal intercommunale intercommunaux intercommunales communal communale communaux municipal municipale
+    municipaux municipales
+    """.split()
+)
+_ROLE_PHRASES = (("secretaire", "de", "mairie"), ("secretaire", "mairie"), ("directeur", "general", "des", "services"),
+                 ("directrice", "generale", "des", "services"), ("conseil", "municipal"), ("conseil", "communautaire"))
+
+
+def _role_positions(words: Sequence[str]) -> set[int]:
+    """Indexes of the words of a role phrase (« secrétaire de mairie »: the mairie there is not an asset)."""
+    out: set[int] = set()
+    for phrase in _ROLE_PHRASES:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i : i + n]) == phrase:
+                out.update(range(i, i + n))
+    return out
+
+
 class _Surface:
     """The query as typed, aligned lazily with its normalised words, to quote the user's own words in reasons."""
 
@@ -828,10 +854,11 @@ class Matcher:
             return []
         words = surface.words
         # never quote a word that says nothing about the project (« ben », « finalement », « accueillir deux »)
+        roles = _role_positions(words)
         quotable = {
             k: v for k, v in contrib.items()
             if v > 0 and k < len(words) and words[k] not in WEAK_WORDS and words[k] not in NEED_FILLERS
-            and words[k] not in STOP_WORDS
+            and words[k] not in STOP_WORDS and words[k] not in REASON_NEVER and k not in roles
         }
         best = sorted(quotable.items(), key=lambda kv: -kv[1])[:top]
         keep = sorted(k for k, _ in best)

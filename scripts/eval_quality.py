@@ -45,12 +45,12 @@ SETS = {"dev": ROOT / "tests" / "data" / "dev", "held-out": ROOT / "tests" / "da
 #: Real texts written by collectivités (issue 11): ``dev.yaml`` tuned on, ``heldout.yaml`` never.
 REAL_DIR = ROOT / "tests" / "data" / "real"
 REAL_SETS = {"real dev": REAL_DIR / "dev.yaml", "real held-out": REAL_DIR / "heldout.yaml"}
-REAL_TARGETS = {"top1": 0.70, "top3": 0.95, "nofit_unsure": 0.60, "fit_unsure_max": 0.05}
+REAL_TARGETS = {"top1": 0.80, "top3": 0.97, "nofit_unsure": 0.75, "fit_unsure_max": 0.05}  # issue 18
 TARGETS = {
-    "needs_top1": 0.75,
-    "needs_top3": 0.95,
-    "faq_right_offer": 0.90,
-    "faq_oos_refused": 0.80,
+    "needs_top1": 0.90,  # issue 18 (chat-style)
+    "needs_top3": 1.00,
+    "faq_right_offer": 0.95,
+    "faq_oos_refused": 0.90,
     "communes": 0.95,
 }
 
@@ -186,9 +186,9 @@ def real_table(figs: list[RealFigures]) -> str:
         return " ✓" if ok else " ✗"
 
     rows = [
-        ("top-1 (needs an offer fits)", "≥ 70 %", lambda f: _pct(f.top1) + mark(f.top1, "top1")),
-        ("top-3", "≥ 95 %", lambda f: _pct(f.top3) + mark(f.top3, "top3")),
-        ("no-fit needs said unsure", "≥ 60 %", lambda f: _pct(f.nofit_unsure) + mark(f.nofit_unsure, "nofit_unsure")),
+        ("top-1 (needs an offer fits)", "≥ 80 %", lambda f: _pct(f.top1) + mark(f.top1, "top1")),
+        ("top-3", "≥ 97 %", lambda f: _pct(f.top3) + mark(f.top3, "top3")),
+        ("no-fit needs said unsure", "≥ 75 %", lambda f: _pct(f.nofit_unsure) + mark(f.nofit_unsure, "nofit_unsure")),
         ("fitting needs said unsure", "≤ 5 %", lambda f: _pct(f.fit_unsure) + mark(f.fit_unsure, "fit_unsure_max")),
         ("needs (fitting / no-fit)", "", lambda f: f"{f.fit_n} / {f.nofit_n}"),
         ("empty answers", "0", lambda f: str(f.empty)),
@@ -292,13 +292,13 @@ def table(figs: list[Figures]) -> str:
     head = "| figure | target | " + " | ".join(f"{f.name}" for f in figs) + " |"
     sep = "|---|---|" + "---|" * len(figs)
     rows = [
-        ("needs → offers, top-1", "≥ 75 %", lambda f: _pct(f.needs_top1) + _mark(f.needs_top1, "needs_top1")),
-        ("needs → offers, top-3", "≥ 95 %", lambda f: _pct(f.needs_top3) + _mark(f.needs_top3, "needs_top3")),
+        ("needs → offers, top-1", "≥ 90 %", lambda f: _pct(f.needs_top1) + _mark(f.needs_top1, "needs_top1")),
+        ("needs → offers, top-3", "100 %", lambda f: _pct(f.needs_top3) + _mark(f.needs_top3, "needs_top3")),
         ("needs (count)", "", lambda f: str(f.needs_n)),
-        ("FAQ: right offer (in scope)", "≥ 90 %", lambda f: _pct(f.faq_right_offer) + _mark(f.faq_right_offer, "faq_right_offer")),
+        ("FAQ: right offer (in scope)", "≥ 95 %", lambda f: _pct(f.faq_right_offer) + _mark(f.faq_right_offer, "faq_right_offer")),
         ("FAQ: right entry (where labelled)", "", lambda f: _pct(f.faq_right_entry)),
         ("FAQ: wrong answers (in scope)", "low", lambda f: _pct(f.faq_wrong)),
-        ("FAQ: out of scope refused", "≥ 80 %", lambda f: _pct(f.faq_oos_refused) + _mark(f.faq_oos_refused, "faq_oos_refused")),
+        ("FAQ: out of scope refused", "≥ 90 %", lambda f: _pct(f.faq_oos_refused) + _mark(f.faq_oos_refused, "faq_oos_refused")),
         ("FAQ (in scope / out of scope)", "", lambda f: f"{f.faq_in_n} / {f.faq_oos_n}"),
         ("communes/EPCI resolved", "≥ 95 %", lambda f: _pct(f.communes) + _mark(f.communes, "communes")),
         ("communes (count)", "", lambda f: str(f.communes_n)),
@@ -324,14 +324,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ablation", action="store_true", help="dev sets only: the matcher with each part of the agent's reading off"
     )
+    parser.add_argument("--lexical", action="store_true", help="without the sentence encoder (the lexical path)")
+    parser.add_argument("--no-acts", action="store_true", help="leave the kinds of message out")
     args = parser.parse_args(argv)
 
     from knowledge.base import KnowledgeBase
 
-    kb = KnowledgeBase.load(departement=os.environ.get("GUICHET_DEPARTEMENT", "90"))
+    kb = KnowledgeBase.load(departement=os.environ.get("GUICHET_DEPARTEMENT", "90"), semantic=not args.lexical)
+    print(f"encoder: {'off (--lexical)' if args.lexical else kb.hybrid.encoder.model_id if kb.hybrid else 'none'}")
     if args.ablation:
+        kb.hybrid = None
         print(ablation(kb))
         return 0
+    acts_text = "" if args.no_acts else acts_table(args.lexical)
+    if acts_text:
+        print("\nKinds of message (issue 18):\n" + acts_text)
     figs = [evaluate(kb, name, path) for name, path in SETS.items() if path.exists()]
     text = table(figs)
     print(text)
@@ -356,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         write_doc(Path(args.out), text, figs, kb)
         if real_text:
             write_real_doc(Path(args.out), real_text, kb)
+        if acts_text:
+            write_block(Path(args.out), "acts", acts_text, "`.venv/bin/python scripts/eval_quality.py`")
         print(f"\nwrote {args.out}")
     return 0
 
@@ -404,6 +413,72 @@ def ablation(kb: Any) -> str:
     finally:
         kb.matcher = base_matcher
     return "\n".join(lines)
+
+
+ACTS_DEV = ROOT / "tests" / "data" / "acts" / "dev.yaml"
+ACTS_HELDOUT = ROOT / "tests" / "data" / "heldout" / "acts.yaml"
+
+
+def acts_table(lexical: bool = False) -> str:
+    """Kinds of message: dev by 5-fold cross-validation of the learned reader (the shipped model is fitted on the
+    whole dev set, so it cannot be scored on it), held-out by the shipped reader: aggregate figures only."""
+    import numpy as np
+
+    from intents import acts as A
+    from intents import encoder as E
+    from scripts.fit_acts import softmax_cv
+
+    if lexical:
+        E.configure(backend="none")
+    A.reset()
+    examples = A.default_examples()
+    y = np.array([A.ACTS.index(e.act) for e in examples])
+    Sf = np.array([A.surface_features(e.text, e.step) for e in examples])
+    model = A.get_model()
+    if not lexical and model.vectors is not None:
+        scale = float(model.softmax["encoder"][2]) if "encoder" in model.softmax else 3.0
+        X = np.hstack([model.vectors * scale, Sf])
+    else:
+        X = Sf
+    pred, conf = softmax_cv(X, y)
+    dev_acc = float(np.mean(pred == y))
+    threshold = float(A.load_params().get("unsure_below", 0.5))
+    dev_unsure = float(np.mean(conf < threshold))
+    dev_sure_acc = float(np.mean((pred == y)[conf >= threshold])) if (conf >= threshold).any() else 0.0
+    held = A.read_examples(ACTS_HELDOUT) if ACTS_HELDOUT.exists() else []
+    readings = [A.classify(e.text, e.step) for e in held]
+    h_acc = float(np.mean([r.act == e.act for r, e in zip(readings, held)])) if held else None
+    h_unsure = float(np.mean([r.unsure for r in readings])) if held else None
+    h_sure = [r.act == e.act for r, e in zip(readings, held) if not r.unsure]
+    h_sure_acc = float(np.mean(h_sure)) if h_sure else None
+    h_top2 = float(np.mean([e.act in [a for a, _ in r.ranked[:2]] for r, e in zip(readings, held)])) if held else None
+    if lexical:
+        E.configure()
+        A.reset()
+
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v * 100:.1f} %"
+
+    mark = "" if h_acc is None else (" ✓" if h_acc >= 0.90 else " ✗")
+    return "\n".join([
+        "| figure | target | dev (5-fold CV) | held-out |",
+        "|---|---|---|---|",
+        f"| kind of message right | ≥ 90 % | {pct(dev_acc)} | {pct(h_acc)}{mark} |",
+        f"| right kind among the top two (the buttons) |  | – | {pct(h_top2)} |",
+        f"| said unsure (confidence < {threshold:.2f}: the short question) |  | {pct(dev_unsure)} | {pct(h_unsure)} |",
+        f"| right when not unsure |  | {pct(dev_sure_acc)} | {pct(h_sure_acc)} |",
+        f"| messages |  | {len(examples)} | {len(held)} |",
+    ])
+
+
+def write_block(path: Path, name: str, text: str, command: str) -> None:
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in existing or end not in existing:
+        return
+    block = f"{start}\nMeasured on {dt.date.today().isoformat()}.\n\n{text}\n\nReproduce: {command}.\n{end}"
+    before, rest = existing.split(start, 1)
+    path.write_text(before + block + rest.split(end, 1)[1], encoding="utf-8")
 
 
 def write_real_doc(path: Path, text: str, kb: Any) -> None:

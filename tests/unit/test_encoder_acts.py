@@ -11,7 +11,7 @@ from intents import acts, encoder
 
 
 @pytest.fixture()
-def cache_dir(tmp_path):
+def cache_dir(tmp_path):  # a fresh cache: only small texts are encoded in the tests using it
     encoder.configure(cache_dir=tmp_path)
     acts.reset()
     yield tmp_path
@@ -103,7 +103,7 @@ def test_exact_rules():
     assert acts.classify(None).act == "other"  # type: ignore[arg-type]
 
 
-def test_reading_api_shape(cache_dir):
+def test_reading_api_shape():
     r = acts.classify("bonjour, où en est ma demande de subvention pour l'école ?")
     assert r.act in acts.ACTS
     assert 0.0 <= r.confidence <= 1.0
@@ -124,11 +124,11 @@ def test_reading_api_shape(cache_dir):
         ("oui c'est bien ça", "recap", "yes"),
     ],
 )
-def test_everyday_messages(cache_dir, text, step, act):
+def test_everyday_messages(text, step, act):
     assert acts.classify(text, step).act == act
 
 
-async def test_async_path(cache_dir):
+async def test_async_path():
     r = await acts.aclassify("bonjour")
     assert r.act == "greeting"
     vec = await encoder.aencode("bonjour")
