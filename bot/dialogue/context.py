@@ -91,17 +91,15 @@ class ContextMixin:
     def faq_about(self, text: str, programme: str, name: str) -> Any:
         """The FAQ's answer to ``text`` about ``programme`` (issue 18's context argument when the knowledge base
         takes it; else the question is read with the programme's name)."""
-        answer = getattr(self.kb, "answer", None)
-        if answer is None:
-            return None
         code = (self.st.get("draft") or {}).get("commune_code") or (self.person or {}).get("commune_code")
         try:
-            try:
-                return answer(text[:1000], commune_code=code, previous_programme=programme)
-            except TypeError:
-                return answer(f"{name} : {text[:1000]}", commune_code=code)
+            follow_up = getattr(self.kb, "follow_up", None)
+            if follow_up is not None:  # issue 18: about that programme and the object of the follow-up
+                return follow_up(text[:1000], programme, commune_code=code)
+            answer = getattr(self.kb, "answer", None)
+            return answer(f"{name} : {text[:1000]}", commune_code=code) if answer is not None else None
         except Exception:  # noqa: BLE001
-            log_exc("kb.answer failed")
+            log_exc("kb.follow_up failed")
             return None
 
     def unanswered(self, text: str) -> list[Reply]:
