@@ -258,6 +258,10 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         found = parse_budget(clause)
         if found is not None:
             return found
+        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)", clause)  # « devis 48000 »: a bare figure beside a money cue
+        if bare and find_phone(clause) is None:
+            value = int(bare.group(1))
+            return Budget(value, value)
     if find_phone(text) is None:
         for m in _GROUPED.finditer(text[:_MAX]):
             value = int(re.sub(r"\D", "", m.group(1)))
@@ -421,6 +425,8 @@ def says_correction(text: object) -> bool:
     pardon, le budget c'est plutôt 450 000. »)."""
     if not isinstance(text, str):
         return False
+    if re.search(r"\bplut[ôo]t\b(?!\s+que)", text[:_MAX], re.IGNORECASE):
+        return True  # « et mon numéro c'est plutôt le 06 … »
     return any(is_correction(re.sub(r"^\s*(?:et|mais|ah|oh)\b[\s,]*", "", part, flags=re.IGNORECASE))
                for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
 
@@ -498,7 +504,8 @@ _CORR_LEAD = re.compile(
 _CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
-                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*$", re.IGNORECASE)
+                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80})?$", re.IGNORECASE)
+_CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
 _CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+"
                               r"(?:mais|c['’]est|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)[\s.!]*$",
                               re.IGNORECASE)
@@ -514,7 +521,7 @@ def correction_parts(text: object) -> tuple[str, str | None] | None:
     m = _CORR_LEAD.match(raw)
     led = bool(m and m.end() > 0)
     rest = raw[m.end():] if led else raw
-    rest = _CORR_IS.sub("", rest.strip()).strip()
+    rest = _CORR_IS.sub("", _CORR_BUT.sub("", rest.strip())).strip()
     for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER):
         found = pattern.match(rest)
         if found:

@@ -166,6 +166,12 @@ class FormMixin:
                     # « Lepuix et non Giromagny » when Lepuix is already noted: said back, nothing changes
                     return [Reply(T.already_noted(T.RECAP_LABELS.get(slot, slot), self.shown_value(slot) or ""))] \
                         + await self.ask_next()
+                # the other facts the correction carries are corrections too (« pas de devis, c'est encore une idée,
+                # on pense à 250 000 »: the stage and the budget)
+                others = self.reader.read(text, None, self.draft, is_question=False).values
+                for key, val in others.items():
+                    if key not in values and key not in ("need", "help_add", "commune", "name"):
+                        values[key] = val
                 return await self.fill(values, asked=None, text=text, correction=True)
         # One more part of the need (« il manque : … », « et aussi refaire le toit »), once the need is known.
         added = self.add_to_need(text, act, asked)
