@@ -272,6 +272,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
                 return replies
         if self.wants_agent(norm):
             return await self.handoff(text)
+        act = self.act_of(text)
+        if act.act == "handover" and act.confidence >= 0.7 and len(norm.split()) <= 15 and self.step != "need":
+            return await self.handoff(text)  # « je préfère en parler au téléphone avec quelqu'un »
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
         awaiting = self.st.get("awaiting")
         if awaiting and not self.in_intake() and self.step not in ("cancel_confirm", "erase_confirm"):
