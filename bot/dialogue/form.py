@@ -198,7 +198,13 @@ class FormMixin:
                 facts.problem = None
         if self.step == "identity" and "name" in facts.values:
             return await self.identity_typed(dict(facts.values), text)
-        if asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
+        if asked == "need" and any(k != "need" for k in facts.values) \
+                and len(v.meaningful_words(x.strip_contact(text))) <= 4:
+            # « adjoint aux sports », « 450k » typed at the need question: a fact of another slot, not the project
+            facts.values.pop("need", None)
+            facts.need_short = False
+            facts.problem = None
+        elif asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
             joined = self.st["need_partial"] + "\n" + text
             if v.meaningful_words(joined):
                 facts.values["need"] = joined
