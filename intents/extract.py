@@ -61,7 +61,7 @@ def find_role(text: object, asked: bool = False) -> str | None:
                 return code
             before = norm[max(0, m.start() - 40) : m.start()]
             after = norm[m.end() : m.end() + 4]
-            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut)\s+$", before):
+            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|hello|coucou|bjr)\s+$", before):
                 return code
             if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
                 # « maire de Chaux » right after a greeting or a name
@@ -72,13 +72,14 @@ def find_role(text: object, asked: bool = False) -> str | None:
 
 # --- stage -------------------------------------------------------------------------------------------------------
 _STAGE_STRONG: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
+    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
+             r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service)\b"),
     ("projet-defini", r"\b(?:devis (?:recu|recus|signe|en main|obtenu)s?|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
                       r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
-                      r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|maitre oeuvre (?:choisi|retenu))\b"),
-    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|etudes?(?: de \w+| \w+ques?)?(?: est| sont| a ete| ont ete)? (?:en cours|lancees?|realisees?|faites?|terminees?)|"
+                      r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
+    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
     ("idee", r"\b(?:tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
@@ -161,7 +162,7 @@ _TIMING_RE = re.compile(
     rf"(?:au |a |au cours de |cet |ce |ici |ici |pour le |pour |avant |avant le |des le |des )(?:{_SEASONS})(?: prochaine?)?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
-    r"annee prochaine|an prochain|cette annee|"
+    r"annee prochaine|an prochain|cette annee|(?:sur|en|pour|entre|de) 20[2-4]\d (?:a |et )?20[2-4]\d|"
     r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
     r")\b"
 )
