@@ -127,6 +127,15 @@ class ContextMixin:
             return [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
         return self.clarify_kind()
 
+    async def unclear(self, text: str) -> list[Reply]:
+        """A message outside an intake that no rule placed: a project in a few words (« toit mairie a refaire »,
+        read so by the act reader) starts a request with it as the need; anything else gets one short question."""
+        act = self.act_of(text)
+        if act.act == "new_request" and act.confidence >= 0.6 and len(v.meaningful_words(text)) >= 2 \
+                and not self.is_question(text):
+            return await self.start_intake({"need": v.truncate(text, v.NEED_MAX_CHARS)[0]}, text)
+        return self.clarify_kind()
+
     def clarify_kind(self) -> list[Reply]:
         """One short question with buttons when the kind of a message is unclear."""
         self.goto("menu")

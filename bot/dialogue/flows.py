@@ -88,7 +88,7 @@ class FlowsMixin:
             return [Reply(self.resume_line())] + await self.ask_next()
         if self.faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
             return await self.answer_question(text, reprompt=True)
-        return self.clarify_kind()  # issue 19: one short question, never the handover offer
+        return await self.unclear(text)  # issue 19: a project in few words, or one short question
 
     # --- questions --------------------------------------------------------------------------------------------------
     def question_mode(self) -> list[Reply]:
