@@ -38,7 +38,7 @@ _ADDRESSED = (rf"(?:[\s,]+(?:madame|monsieur|mesdames|messieurs|et|à\s+tous|à\
 
 _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
     # greetings (and who they are addressed to)
-    rf"^(?:bonjour|bonsoir|salut|hello|coucou|bjr)\b{_ADDRESSED}*{_SEP}",
+    rf"^(?:bonjour|bonsoir|salut|hello|coucou|bjr|slt|cc(?=\s+(?:c['’]est|ici|je|j['’]|nous|on|moi)\b))\b{_ADDRESSED}*{_SEP}",
     # « Madame, Monsieur, » (only as an address, followed by punctuation: « Monsieur Dupont nous a dit » stays)
     rf"^(?:madame|monsieur|mesdames|messieurs)\b{_ADDRESSED}*(?=\s*[,.;:!]){_SEP}",
     # leading filler

@@ -265,6 +265,9 @@ class Reader:
             value = read(text)
             if value:
                 vals[key] = value
+            elif asked == "stage" and "help" not in draft and x.find_help_kinds(text, asked=True):
+                # « faudrait qqn pour nous dire quoi faire et de l'argent aussi » at the stage question: the help
+                vals["help"] = x.find_help_kinds(text, asked=True)
             else:
                 facts.problem = T.USE_BUTTONS
         elif asked == "need":
