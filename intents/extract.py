@@ -556,8 +556,11 @@ def find_signature(text: object) -> dict[str, str]:
     last = lines[-1] if lines else ""
     m = re.search(r"[.!?]\s*((?:bien\s+)?cordialement|bien\s+à\s+vous|salutations[^,.]*|merci[^,.]*)[\s,.]+(.+)$", last,
                   re.IGNORECASE)
+    last_sentence = re.search(r"[.!?]\s+([^.!?]{3,60})$", last)
     if len(lines) == 1 and m:
         tail = [p.strip() for p in re.split(r",", m.group(2)) if p.strip()]
+    elif len(lines) == 1 and last_sentence and find_bare_name(last_sentence.group(1).strip(" ,;:")):
+        tail = [last_sentence.group(1)]  # « Voilà, c'est tout. Thomas Roy »
     elif len(lines) > 1:
         tail = lines[-4:] if len(lines) > 4 else lines[1:]
         tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]

@@ -398,4 +398,12 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if text.rstrip().endswith("?"):
             return True
         # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
-        return act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3
+        if act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3:
+            return True
+        try:  # the older reader's question forms (« est-ce que … », « c'est quoi … ») still count
+            from intents.classify import classify
+
+            intent = classify(text, self.engine._vocabulary)
+            return intent.name == "question" and float(intent.confidence) >= 0.6
+        except Exception:  # noqa: BLE001
+            return False

@@ -487,7 +487,7 @@ def use_buttons_for(step: str) -> str:
 
 
 #: When the kind of a message is unclear: one short question, never the handover offer.
-CLARIFY_KIND = "Vous souhaitez :"
+CLARIFY_KIND = "Je ne suis pas sûr de ce que vous souhaitez. Vous voulez :"
 CLARIFY_FILE = "Déposer une demande"
 CLARIFY_QUESTION = "Poser une question"
 CLARIFY_TRACK = "Suivre une demande"
