@@ -125,6 +125,8 @@ class ContextMixin:
         act = self.act_of(text)
         if self.in_intake() or act.act in ("question", "place_question") or text.rstrip().endswith("?"):
             return [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
+        if self.step == "question":  # in question mode: say so, and the question mode goes on
+            return [Reply(T.QUESTION_NOT_UNDERSTOOD)]
         return self.clarify_kind()
 
     async def unclear(self, text: str) -> list[Reply]:
@@ -141,7 +143,7 @@ class ContextMixin:
         self.goto("menu")
         file_label = T.RESUME_BUTTON if self.has_draft() else T.CLARIFY_FILE
         rows = self.set_buttons([[Button(file_label, "m:file")], [Button(T.CLARIFY_QUESTION, "m:question")],
-                                 [Button(T.CLARIFY_TRACK, "m:track")]])
+                                 [Button(T.MENU_TRACK, "m:track")]])
         return [Reply(T.CLARIFY_KIND, rows)]
 
     # --- a request that follows a question -------------------------------------------------------------------------

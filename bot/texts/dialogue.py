@@ -507,3 +507,4 @@ CONTEXT_FILE = "Déposer une demande pour ce projet"
 
 def already_noted(label: str, value: str) -> str:
     return f"C'est bien ce que j'ai noté : {label} → {value}."
+QUESTION_NOT_UNDERSTOOD = "Je n'ai pas compris votre question. Reformulez-la en quelques mots, ou choisissez une action."
