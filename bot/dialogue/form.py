@@ -309,6 +309,9 @@ class FormMixin:
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
         if not part or x.find_reference(text):
             return None
+        explicit = led or (act.act == "addition" and act.confidence >= 0.5)
+        if asked in ("commune", "budget", "timing", "name", "phone", "email") and not explicit:
+            return None  # a typed answer to the question asked is that answer (a long name is not a project)
         words = v.meaningful_words(part)
         if len(words) <= 3 and (x.find_help_kinds(part, asked=True) or x.find_stage(part, asked=True)
                                 or x.find_role(part, asked=True) or x.find_bare_name(part)):
