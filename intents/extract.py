@@ -61,7 +61,7 @@ def find_role(text: object, asked: bool = False) -> str | None:
                 return code
             before = norm[max(0, m.start() - 40) : m.start()]
             after = norm[m.end() : m.end() + 4]
-            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut)\s+$", before):
+            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|hello|coucou|bjr)\s+$", before):
                 return code
             if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
                 # « maire de Chaux » right after a greeting or a name
@@ -72,13 +72,14 @@ def find_role(text: object, asked: bool = False) -> str | None:
 
 # --- stage -------------------------------------------------------------------------------------------------------
 _STAGE_STRONG: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
+    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
+             r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service)\b"),
     ("projet-defini", r"\b(?:devis (?:recu|recus|signe|en main|obtenu)s?|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
                       r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
-                      r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|maitre oeuvre (?:choisi|retenu))\b"),
-    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|etudes?(?: de \w+)?(?: est| sont| a ete)? (?:en cours|lancee|realisee|faite|terminee)|"
+                      r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
+    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
     ("idee", r"\b(?:tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
@@ -92,6 +93,45 @@ _STAGE_ASKED: tuple[tuple[str, str], ...] = (
 )
 
 
+#: A stage said as where the project stands: a verb of being (« c'est », « on en est », « nous sommes », « le
+#: projet reste ») then, within a few small words (« encore », « qu'à », « au stade de », « une simple »), a noun of
+#: the stage. The structure is read, not the phrase: « c'est encore une idée », « ce n'est qu'une ébauche »,
+#: « nous sommes toujours en phase d'étude », « le projet est au stade de l'avant-projet ».
+_STAGE_BEING = (r"(?:(?:^|\b(?:mais|et|donc|alors|non|oui|bon|ca|cela|actuellement|aujourd hui|pour instant|"
+                r"pour le moment) )(?:est|reste|c)|\b(?:est|reste|c)(?= (?:encore|toujours|juste|seulement|que|qu|rien que) )|\b(?:ce est|on est|on en est|en est|nous en sommes|nous sommes|"
+                r"projet est|projet reste|on reste|restons|se trouve|au stade|en phase|a etat))\s+")
+_STAGE_FILLER = (r"(?:(?:encore|toujours|seulement|juste|que|qu|rien que|a peine|vraiment|plutot|pour instant|"
+                 r"pour le moment|au|aux|a|en|de|du|des|la|le|les|une|un|simple|simples|petite|premiere|premier|"
+                 r"stade|etat|phase|niveau|cours)\s+){0,6}")
+_STAGE_NOUNS: tuple[tuple[str, str], ...] = (
+    ("idee", r"(?:idees?|reflexions?|intentions?|envies?|ebauches?|esquisses?|balbutiements?|prémices|premices|"
+             r"debut|tout debut|commencement|projet|reve)"),
+    ("etude", r"(?:etudes?|diagnostics?|faisabilite|audit|programmation)"),
+    ("projet-defini", r"(?:avant projet|apd|aps|projet defini|chiffrage|devis|consultation|permis)"),
+    ("pret", r"(?:pret|prets|prete|travaux|chantier|demarrage|lancement)"),
+)
+
+
+def _stage_said(norm: str) -> str | None:
+    for code, noun in _STAGE_NOUNS:
+        m = re.search(_STAGE_BEING + _STAGE_FILLER + noun + r"\b", norm)
+        if not m:
+            continue
+        tail = norm[m.end():m.end() + 16]
+        if code == "etude" and re.match(r" (?:de |d )?(?!faisabilite|prealable|de faisabilite)\w+", tail) \
+                and not re.match(r" (?:en cours|faite|realisee|terminee|lancee)", tail):
+            continue  # « c'est une étude mobilité » names a project, not where it stands
+        if code == "idee" and m.group(0).rstrip().endswith("projet"):
+            # « nous sommes en projet » is the idea stage; « c'est un projet de salle » says nothing of the stage
+            if not re.search(r"(?:sommes|est|en est) (?:encore |toujours |qu |que )*(?:en|a|au stade du?) projet$",
+                             m.group(0).rstrip()) or tail.strip():
+                continue
+        if code == "pret" and re.search(r"\ben (?:travaux|chantier)$", m.group(0)):
+            continue  # « le bâtiment est en travaux » describes the building
+        return code
+    return None
+
+
 def find_stage(text: object, asked: bool = False) -> str | None:
     """Where the project stands: ``idee``, ``etude``, ``projet-defini`` or ``pret``."""
     norm = _norm(text)
@@ -100,6 +140,10 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     for code, pattern in _STAGE_STRONG:
         if re.search(pattern, norm):
             return code
+    for clause in re.split(r"[,;:.!?\n()]+|\s[-–—]\s", text[:_MAX] if isinstance(text, str) else ""):
+        said = _stage_said(_norm(clause))  # clause by clause: « …, c'est encore une idée »
+        if said:
+            return said
     if asked:
         for code, pattern in _STAGE_ASKED:
             if re.search(pattern, norm):
@@ -118,7 +162,7 @@ _TIMING_RE = re.compile(
     rf"(?:au |a |au cours de |cet |ce |ici |ici |pour le |pour |avant |avant le |des le |des )(?:{_SEASONS})(?: prochaine?)?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
-    r"annee prochaine|an prochain|cette annee|"
+    r"annee prochaine|an prochain|cette annee|(?:sur|en|pour|entre|de) 20[2-4]\d (?:a |et )?20[2-4]\d|"
     r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
     r")\b"
 )
@@ -160,7 +204,7 @@ def _original_span(text: str, phrase: str) -> str | None:
 
 # --- kinds of help -----------------------------------------------------------------------------------------------
 _HELP_STRONG: tuple[tuple[str, str], ...] = (
-    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancement|dotations?)\b"),
+    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
     ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique)\b"),
     ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
 )
@@ -189,7 +233,12 @@ def find_help_kinds(text: object, asked: bool = False) -> list[str]:
 
 # --- amounts -----------------------------------------------------------------------------------------------------
 _MONEY_CUE = re.compile(r"(€|\beuros?\b|\beur\b|\d\s*k\b|\dk€|\bk€|\bm€|\bmillions?\b|\bmilliards?\b|\bmille\b|"
-                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis\b|\benveloppe\b|\bestim\w+)", re.IGNORECASE)
+                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis?\b|\benveloppe\b|\bestim\w+|\bchiffr\w*)", re.IGNORECASE)
+#: A figure written with thousands groups (« 120 000 », « 1 200 000 ») and no other unit after it: euros, in a
+#: request (« on pense 120 000 »); never a phone number, a year, or a count of people, metres, places…
+_GROUPED = re.compile(r"(?<![\d+])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?![\d])(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|"
+                      r"[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|tonnes|kwh|mwh|litres|l\b|"
+                      r"visiteurs|usagers|enfants|lits|postes|emplois|repas|\d))", re.IGNORECASE)
 
 
 def find_amount(text: object, asked: bool = False) -> Budget | None:
@@ -210,6 +259,15 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         found = parse_budget(clause)
         if found is not None:
             return found
+        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)", clause)  # « devis 48000 »: a bare figure beside a money cue
+        if bare and find_phone(clause) is None:
+            value = int(bare.group(1))
+            return Budget(value, value)
+    if find_phone(text) is None:
+        for m in _GROUPED.finditer(text[:_MAX]):
+            value = int(re.sub(r"\D", "", m.group(1)))
+            if value >= 10_000:
+                return Budget(value, value)
     return None
 
 
@@ -363,6 +421,35 @@ def is_correction(text: object) -> bool:
     return bool(_CORRECTION_RE.search(_norm(text)))
 
 
+def says_correction(text: object) -> bool:
+    """A correction anywhere in the message, one of its sentences starting so (« On a une étude de tracé. Et
+    pardon, le budget c'est plutôt 450 000. »)."""
+    if not isinstance(text, str):
+        return False
+    if re.search(r"\bplut[ôo]t\b(?!\s+que)", text[:_MAX], re.IGNORECASE):
+        return True  # « et mon numéro c'est plutôt le 06 … »
+    return any(is_correction(re.sub(r"^\s*(?:et|mais|ah|oh)\b[\s,]*", "", part, flags=re.IGNORECASE))
+               for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
+
+
+def find_intro(text: object) -> dict[str, str]:
+    """« Olivier Jeannin, DGS de Valdoie. », « Bonjour, Corinne Hug, adjointe aux affaires scolaires »: a name then
+    a title at the start of a sentence: ``{"name": …, "role": …}``."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str):
+        return out
+    for sentence in re.split(r"[.!?\n]+", text[:_MAX])[:6]:
+        sentence = re.sub(r"^\s*(?:bonjour|bonsoir|salut|hello)\b[\s,!]*", "", sentence, flags=re.IGNORECASE)
+        head, sep, tail = sentence.partition(",")
+        if not sep:
+            continue
+        name = find_bare_name(head.strip())
+        role = find_role(" ".join(tail.split()[:6]), asked=True)
+        if name and role:
+            return {"name": name, "role": role}
+    return out
+
+
 def is_back(text: object) -> bool:
     """« retour », « revenir en arrière », « précédent »."""
     return _norm(text) in ("retour", "revenir", "revenir en arriere", "en arriere", "precedent", "question precedente",
@@ -408,3 +495,97 @@ def split_done(text: object) -> tuple[str, bool]:
     else:
         return " ".join(kept), True
     return " ".join(out).rstrip(" ,;:.-"), True
+
+
+# --- corrections: what replaces what ----------------------------------------------------------------------------------
+_CORR_LEAD = re.compile(
+    r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
+    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
+    re.IGNORECASE)
+_CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
+                      r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
+_CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
+                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80})?$", re.IGNORECASE)
+_CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
+_CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+"
+                              r"(?:mais|c['’]est|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)[\s.!]*$",
+                              re.IGNORECASE)
+
+
+def correction_parts(text: object) -> tuple[str, str | None] | None:
+    """What a correction says: (the new words, the old words or ``None``). « pardon c'est Lepuix pas Giromagny » →
+    (« Lepuix », « Giromagny »); « en fait plutôt 450 000 » → (« 450 000 », None); « pas Delle mais Beaucourt » →
+    (« Beaucourt », « Delle »). ``None`` when the text has neither a correction lead nor a « X, pas Y » shape."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    raw = text.strip()[:_MAX]
+    m = _CORR_LEAD.match(raw)
+    led = bool(m and m.end() > 0)
+    rest = raw[m.end():] if led else raw
+    rest = _CORR_IS.sub("", _CORR_BUT.sub("", rest.strip())).strip()
+    for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER):
+        found = pattern.match(rest)
+        if found:
+            new = _CORR_IS.sub("", found.group("new").strip(" ,;:.!")).strip()
+            old = found.group("old").strip(" ,;:.!")
+            if new and old and len(old.split()) <= 6:
+                return new, old
+    if led and rest.strip(" ,;:.!?"):
+        return rest.strip(" ,;:.!"), None
+    return None
+
+
+# --- a signature: the last lines of a letter ---------------------------------------------------------------------
+_SIGN_OFF = re.compile(r"^(?:(?:bien\s+)?cordialement|bien\s+à\s+vous|salutations(?:\s+distingu[ée]es)?|"
+                       r"(?:avec\s+)?mes\s+(?:sinc[èe]res\s+)?salutations(?:\s+distingu[ée]es)?|merci(?:\s+d['’]avance|"
+                       r"\s+par\s+avance|\s+beaucoup)?|respectueusement|bonne\s+(?:journ[ée]e|soir[ée]e))\b[\s,.!]*",
+                       re.IGNORECASE)
+
+
+def find_signature(text: object) -> dict[str, str]:
+    """The name and the title signed at the end of a letter (« Cordialement,\\nMartine Roux\\nSecrétaire de mairie
+    \\n03 84 … »; « … Bien à vous, Jean Martin, maire »): ``{"name": …, "role": …}``, each only when found. Lines
+    are read from the end (contact lines set aside); a signature is trusted only on its own lines or after a
+    sign-off, never inside a sentence."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str) or not text.strip():
+        return out
+    lines = [ln.strip() for ln in text[:_MAX].strip().splitlines() if ln.strip()]
+    tail: list[str] = []
+    # the last line of a one-paragraph message may end with « Cordialement, Jean Martin »
+    last = lines[-1] if lines else ""
+    m = re.search(r"[.!?]\s*((?:bien\s+)?cordialement|bien\s+à\s+vous|salutations[^,.]*|merci[^,.]*)[\s,.]+(.+)$", last,
+                  re.IGNORECASE)
+    last_sentence = re.search(r"[.!?]\s+([^.!?]{3,60})$", last)
+    if len(lines) == 1 and m:
+        tail = [p.strip() for p in re.split(r",", m.group(2)) if p.strip()]
+    elif len(lines) == 1 and last_sentence and find_bare_name(last_sentence.group(1).strip(" ,;:")):
+        tail = [last_sentence.group(1)]  # « Voilà, c'est tout. Thomas Roy »
+    elif len(lines) > 1:
+        tail = lines[-4:] if len(lines) > 4 else lines[1:]
+        tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]
+        tail = [ln for ln in tail if ln]
+    for line in reversed(tail):
+        rest = strip_contact(line).strip(" ,;:.")
+        if not rest:
+            continue  # a phone or e-mail line
+        words = rest.split()
+        if len(words) > 9 or re.search(r"[.!?]\s+\S", rest):
+            break  # a sentence: the signature is above nothing more
+        head, sep, after = rest.partition(",")
+        name = find_bare_name(head if sep else rest)
+        if name and "name" not in out:
+            out["name"] = name
+            if sep and "role" not in out:
+                role = find_role(after, asked=True)
+                if role:
+                    out["role"] = role
+            continue
+        role = find_role(rest, asked=True) if len(words) <= 8 else find_role(rest)
+        if role and "role" not in out and not re.search(r"\b(?:part|nom)\b", rest, re.IGNORECASE):
+            out["role"] = role
+            continue
+        if re.match(r"(?i)(?:mairie|commune|ville|cc|communaut[ée]|agglom[ée]ration|syndicat|h[ôo]tel de ville)\b", rest):
+            continue  # the collectivité's line of a signature (read by the referential)
+        break
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_need"]
+__all__ = ["clean_need", "addition_text", "addition_parts", "join_need"]
 
 _E = "[eéèêë]"
 _SEP = r"[\s,.;:!…–—-]*"
@@ -38,11 +38,20 @@ _ADDRESSED = (rf"(?:[\s,]+(?:madame|monsieur|mesdames|messieurs|et|à\s+tous|à\
 
 _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
     # greetings (and who they are addressed to)
-    rf"^(?:bonjour|bonsoir|salut|hello|coucou|bjr)\b{_ADDRESSED}*{_SEP}",
+    rf"^(?:bonjour|bonsoir|salut|hello|coucou|bjr|slt|cc(?=\s+(?:c['’]est|ici|je|j['’]|nous|on|moi)\b))\b{_ADDRESSED}*{_SEP}",
     # « Madame, Monsieur, » (only as an address, followed by punctuation: « Monsieur Dupont nous a dit » stays)
     rf"^(?:madame|monsieur|mesdames|messieurs)\b{_ADDRESSED}*(?=\s*[,.;:!]){_SEP}",
     # leading filler
-    r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+)\b" + _SEP,
+    r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+|d['’]accord|tr[èe]s\s+bien|parfait|"
+    r"super|entendu)\b" + _SEP,
+    # « J'ai l'honneur de solliciter l'appui des services de l'État pour … »
+    rf"^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+(?:vous\s+)?(?:solliciter|demander|adresser|pr{_E}senter)"
+    rf"[^.;:!?\n]{{0,120}}?\b(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|relative?\s+{_E}|{_E}\s+propos\s+(?:de|du|des))\s+",
+    # « on voudrait faire une demande : … », « je souhaite déposer une demande de subvention pour … »
+    rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*)?(?:(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
+    rf"souhaiterais|souhaiterions|souhaiterait|aimerions|aimerais|aimerait|vais|allons|va)\s+)?(?:faire|d{_E}poser|"
+    rf"envoyer|formuler|soumettre|adresser)\s+une\s+demande(?:\s+(?:de|d['’])\s*(?:financement|subvention|soutien|"
+    rf"aide|accompagnement))?(?:\s*(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|sur)\b)?\s*[:\-–—,]?\s*",
     # « je m'appelle Marie Dupont, … », « je suis Marie Dupont, maire de … »
     rf"^(?:je\s+m['’]appelle|moi\s+c['’]est|je\s+suis)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
     rf"(?=\s*[,.;:]|\s+et\b){_SEP}(?:et\s+)?",
@@ -61,6 +70,9 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"je\s+reviens\s+vers\s+vous)\b{_SEP}"
     rf"(?:(?:car|parce\s+que|pour|afin\s+de|afin\s+d['’]|au\s+sujet\s+(?:de|d['’]|du|des)|concernant|"
     rf"{_E}\s+propos\s+(?:de|d['’]|du|des))\s*)?",
+    # « (je vous écris) de la part de M. le Maire. », « de la part de la mairie de Lepuix, »
+    rf"^(?:je\s+vous\s+(?:{_E}cris|contacte)\s+)?de\s+la\s+part\s+(?:de|du|des|d['’])\s*(?:M\.\s|Mme\.?\s|Mr\.?\s|[^,.;:!?\n]){{1,70}}?"
+    rf"(?:\s*[,.;:!\n]|\s+(?=(?:nous|on|je|la\s+commune|notre)\b)){_SEP}",
     # « nous voulons / on voudrait (aussi) (de) » before an infinitive
     rf"^(?:(?:nous|on|je|j['’]|la\s+commune|notre\s+commune|la\s+mairie|nous\s+aussi)\s*)?"
     rf"(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaiterions|souhaiterais|souhaiterait|souhaite|"
@@ -69,6 +81,8 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"cherchons\s+[àa]|cherche\s+[àa])"
     rf"(?:\s+(?:aussi|{_E}galement|donc|maintenant))?(?:\s+(?:de\s+|d['’]))?\s*"
     rf"(?!savoir\b|conna[iî]tre\b|comprendre\b)(?=\w+(?:er|ir|re|oir)\b)",  # « je voudrais savoir » is a question
+    # a label: « Projet : … », « Objet : … »
+    r"^(?:projet|objet|besoin|demande|sujet)\s*:\s*",
     # « notre projet est de » before an infinitive
     rf"^(?:le|notre|mon)\s+projet\s+(?:est|serait|consiste\s+[àa])\s+(?:de\s+|d['’])?(?=\w+(?:er|ir|re|oir)\b)",
 ))
@@ -81,11 +95,16 @@ _TAIL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"(?:pour|de)\s+votre\s+(?:aide|retour|r{_E}ponse|attention)|(?:pour|de)\s+vos\s+retours|"
     rf"(?:de|pour)\s+(?:l['’]aide|votre\s+aide)))*{_SEP}$",
     rf"{_SEP}dans\s+l['’]attente\s+de\s+votre\s+(?:retour|r{_E}ponse){_SEP}$",
+    rf"{_SEP}(?:je\s+vous\s+prie|nous\s+vous\s+prions|veuillez)\s+(?:d['’]agr{_E}er|de\s+croire|de\s+recevoir)[^\n]*$",
     # a signature: the contact at the end (read apart by the form), then the name alone after a sentence
     rf"{_SEP}(?:(?:mon\s+)?(?:e-?mail|mail|courriel|adresse)\s*:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+{_SEP}$",
     rf"{_SEP}(?:(?:mon\s+)?(?:t{_E}l(?:{_E}phone)?|portable|num{_E}ro)\s*:?\s*)?"
     rf"(?:\+33\s?|0)\d(?:[\s.-]?\d{{2}}){{4}}{_SEP}$",
     rf"(?<=[.!\n])\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}{_SEP}$",
+    # a title on the last line of a signature (« Secrétaire de mairie », « Maire de Lepuix »)
+    rf"\n\s*{_ARTICLE}?{_ROLE}\b(?:\s+(?:de|du|des|d['’]|à|a|au)\s*[^\n]{{1,60}})?{_SEP}$",
+    # « Martine Roux, secrétaire de mairie » on the last line
+    rf"(?<=[.!\n])\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}\s*,\s*{_ARTICLE}?{_ROLE}\b[^\n]{{0,60}}$",
 ))
 
 _STOP = {
@@ -99,6 +118,46 @@ MAX_PASSES = 12
 def _meaningful(text: str) -> int:
     words = re.findall(r"[^\W\d_]{3,}", text.lower())
     return sum(1 for w in words if w not in _STOP)
+
+
+#: The last clause of the need, when it is short enough to be only a fact that has its own field.
+_LAST_CLAUSE = re.compile(r"(?:(?<!\d)[,.]|[,.](?!\d)|[;\n]|:\s|\s[–—-]\s)\s*(?:et\s+|mais\s+)?"
+                          r"((?:[^,;.:\n]|(?<=\d)[,.](?=\d))+?)[\s.!]*$")
+FACT_CLAUSE_WORDS = 14
+
+
+def _is_fact_clause(clause: str) -> bool:
+    """A clause that is only an amount, a calendar or the stage (« devis de 300 000 euros », « travaux début
+    2027 », « on en est à l'étude », « études faites »): these have their own fields."""
+    from intents import extract as x  # same layer; imported here to keep the module's import light
+
+    words = re.findall(r"[^\W_]+", clause)
+    if not words or len(words) > FACT_CLAUSE_WORDS:
+        return False
+    if re.search(r"\b(?:pour|afin)\s+(?:de\s+|d['’])?\w+(?:er|ir|re)\b", clause, re.IGNORECASE):
+        return False  # « pour isoler le toit »: a purpose is part of the project
+    if len(words) <= 6 and x.find_help_kinds(clause) and not re.search(r"\b\w+(?:er|ir)\b", clause):
+        return True  # « financement », « cofinancements et appui en ingénierie »
+    if x.find_help_kinds(clause) and re.match(r"\s*(?:(?:et\s+)?(?:nous|on|je|j['’])\s*(?:cherch|recherch|aurions\s+besoin|"
+                                              r"avons\s+besoin|ai\s+besoin|a\s+besoin|souhait|sollicit|demand)|"
+                                              r"besoin\s*:)", clause, re.IGNORECASE):
+        return True  # « nous cherchons un financement », « nous aurions besoin d'un appui en ingénierie »
+    return bool(x.find_amount(clause) or x.find_timing(clause) or x.find_stage(clause)
+                or re.fullmatch(r"\s*(?:les\s+|des\s+)?[ée]tudes?\s+(?:sont\s+|est\s+)?(?:faites?|r[ée]alis[ée]es?|"
+                                r"termin[ée]es?|en\s+cours|lanc[ée]es?)\s*", clause, re.IGNORECASE))
+
+
+def _drop_fact_clauses(text: str) -> str:
+    """The text without its closing clauses that are only facts (amount, calendar, stage)."""
+    out = text
+    for _ in range(6):
+        m = _LAST_CLAUSE.search(out)
+        if not m or m.start() == 0 or not _is_fact_clause(m.group(1)):
+            break
+        out = out[: m.start()].rstrip(" ,;:–—-\n")
+        out = re.sub(r"(?:[.;\n]\s*)(?:besoins?|projet|objet|budget|calendrier|co[uû]t|montant|estimation)\s*$", "", out,
+                     flags=re.IGNORECASE).rstrip(" ,;:–—-\n")  # a label left alone (« … Besoin : »)
+    return out
 
 
 def clean_need(text: object) -> str:
@@ -122,9 +181,93 @@ def clean_need(text: object) -> str:
                 out = out[: m.start()].rstrip(" ,;:–—-\n")
         if out == before:
             break
-    out = out.strip(" ,;:–—-\n")
+    out = _drop_fact_clauses(out).strip(" ,;:–—-\n")
     if out == original:
         return original
     if _meaningful(out) < 2 or len(out) < 8:
         return original
     return out
+
+
+#: The words that introduce one more part of a need (trimmed, the part kept): « il manque : … », « j'ai oublié de
+#: dire que … », « et aussi … », « ajoutez … ».
+_ADDITION_LEAD = re.compile(
+    rf"^(?:(?:et|oui|ah|oh|pardon|alors|bon|aussi|{_E}galement|en\s+plus|de\s+plus|par\s+ailleurs|autre\s+chose|"
+    rf"il\s+(?:me\s+|nous\s+)?manque(?:\s+(?:aussi|encore))?|(?:il\s+)?manque|"
+    rf"j['’]ai\s+oubli{_E}(?:\s+de\s+(?:dire|pr{_E}ciser|mentionner|signaler|indiquer))?(?:\s+que)?|"
+    rf"on\s+a\s+oubli{_E}(?:\s+de\s+(?:dire|pr{_E}ciser))?(?:\s+que)?|"
+    rf"(?:je\s+voudrais\s+|je\s+veux\s+|pouvez[- ]vous\s+)?(?:ajout(?:er|ez)|rajout(?:er|ez)|compl{_E}t(?:er|ez))"
+    rf"(?:\s+(?:aussi|que|qu['’]))?|"
+    rf"(?:il\s+y\s+a|il\s+faudrait|il\s+faut)\s+aussi|"
+    rf"(?:dans\s+(?:le|la|ma|notre)\s+(?:demande|besoin|projet)))\b[\s,:;.!…–—-]*)+",
+    re.IGNORECASE)
+
+
+def addition_parts(text: object) -> tuple[str, bool]:
+    """(one more part of the need as the person said it, whether a lead-in introduced it): « il manque : la mise
+    aux normes accessibilité » → (« la mise aux normes accessibilité », True); greeting, politeness and facts that
+    have their own field (amount, calendar, stage) are left out."""
+    if not isinstance(text, str):
+        return "", False
+    out = text.strip()
+    m = _ADDITION_LEAD.match(out)
+    led = bool(m and 0 < m.end() < len(out))
+    if led:
+        out = out[m.end():].strip()
+    out = clean_need(out).strip()
+    out = _drop_fact_clauses(out) if out else out
+    if out and (_is_fact_clause(out) or _meaningful(out) == 0):
+        return "", led  # only a fact that has its own field (« et aussi 300 000 € »)
+    return out, led
+
+
+def addition_text(text: object) -> str:
+    """One more part of the need, without its lead-in (see ``addition_parts``)."""
+    return addition_parts(text)[0]
+
+
+def join_need(need: str, part: str) -> str:
+    """The need with one more part (never twice the same words)."""
+    need, part = (need or "").strip(), (part or "").strip(" ,;")
+    if not part:
+        return need
+    if not need:
+        return part
+    fold = lambda t: re.sub(r"\W+", " ", t.lower()).strip()  # noqa: E731
+    if fold(part) in fold(need):
+        return need
+    return need.rstrip(" .;,") + " ; " + part
+
+
+#: What a question about a programme is about: the words after « finance », « pour », « concerne »…
+_QUESTION_OBJECT = re.compile(
+    r"(?:\bfinanc\w*|\bsubventionn\w*|\bsoutien\w*|\bconcern\w*|\bcouvr\w*|\bprend\w*\s+en\s+charge|"
+    r"\bmarch\w*\s+(?:aussi\s+)?(?:pour|avec)|\bvalables?\s+pour|\bs['’]appliqu\w*\s+(?:à|a|aux?)|"
+    r"\b(?:aides?|subventions?|financements?|programmes?|dispositifs?)\s+(?:existent\s+|possibles?\s+|y\s+a[- ]t[- ]il\s+)?"
+    r"(?:pour|sur)|\b[ée]ligibles?\s+(?:pour|à|a|aux?)|\bpour)\s+(?P<obj>[^?!.]{3,160})",
+    re.IGNORECASE)
+_NOT_OBJECT = re.compile(r"^(?:quel\w*|quoi|qui|combien|comment|pourquoi|ça|ca|cela|nous|moi|vous|les\s+communes?|"
+                         r"une\s+commune|ma\s+commune|notre\s+commune|quel\s+genre)\b", re.IGNORECASE)
+
+
+def question_object(question: object, names: tuple[str, ...] = ()) -> str | None:
+    """The project a question about a programme is about (« est-ce que le Fonds vert finance la rénovation des
+    écoles ? » → « la rénovation des écoles »; « et ça marche pour une école ? » → « une école »); ``None`` when the
+    question names no project (« c'est quoi PVD ? », « la DSIL finance quel genre de projets ? »). ``names``: the
+    programme names to leave out."""
+    if not isinstance(question, str):
+        return None
+    text = question.strip()[:600]
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+    found = None
+    for m in _QUESTION_OBJECT.finditer(text):
+        found = m
+    if found is None:
+        return None
+    obj = re.sub(r"\s+", " ", found.group("obj")).strip(" ,;:-")
+    obj = re.sub(r"\s+(?:aussi|également|egalement|svp|s['’]il vous pla[iî]t|ou pas|ou non)$", "", obj,
+                 flags=re.IGNORECASE).strip(" ,;:-")
+    if not obj or _NOT_OBJECT.match(obj) or _meaningful(obj) < 1:
+        return None
+    return obj

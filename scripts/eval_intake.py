@@ -179,13 +179,17 @@ def _extract(kind: str, text: str) -> Any:
         return x.find_stage(text)
     if kind == "role":
         return x.find_role(text)
+    if kind == "name":  # issue 19: introductions and signatures (the form's reading of a name in any message)
+        from bot.dialogue.understand import ENTITY_EXTRACTORS
+
+        return ENTITY_EXTRACTORS["name"](text)
     raise ValueError(kind)
 
 
 def _same(kind: str, got: Any, expected: Any) -> bool:
     if expected is None or got is None:
         return got is None and expected is None
-    if kind == "date":
+    if kind in ("date", "name"):
         return normalize(got) == normalize(expected)
     return got == expected
 

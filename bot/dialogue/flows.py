@@ -88,7 +88,7 @@ class FlowsMixin:
             return [Reply(self.resume_line())] + await self.ask_next()
         if self.faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
             return await self.answer_question(text, reprompt=True)
-        return [Reply(T.MENU_HINT)] + self.prompt()
+        return await self.unclear(text)  # issue 19: a project in few words, or one short question
 
     # --- questions --------------------------------------------------------------------------------------------------
     def question_mode(self) -> list[Reply]:
@@ -110,12 +110,15 @@ class FlowsMixin:
             return None
 
     async def answer_question(self, text: str, reprompt: bool) -> list[Reply]:
-        ans = self.faq(text)
+        ans = self.faq_in_context(text)
         if ans is not None or self.is_question(text):
             self.st["last_text"] = v.truncate(text, 1000)[0]  # for a handover that follows
         if ans is None:
-            out = [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
+            out = self.unanswered(text)  # issue 19: the programmes that may fit, or one short question
+            if out[-1].buttons and out[-1].text != T.FAQ_UNSURE:
+                return out  # its own buttons (file a request for it, or which kind of message this is)
         else:
+            self.remember_topic(text, getattr(ans, "programme", None))  # issue 19: context for what follows
             out = [Reply(T.faq_answer(ans.text, str(ans.source)))]
         if reprompt:
             out += self.prompt(again=True) if self.step == "question" else self.prompt()

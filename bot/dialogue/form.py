@@ -20,7 +20,7 @@ from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
-from intents.need import clean_need
+from intents.need import addition_parts, clean_need, join_need
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
@@ -154,6 +154,36 @@ class FormMixin:
         asked = self.step if self.step in SLOTS else None
         if self.step in ("commune_confirm", "commune_pick"):
             asked = "commune"
+        act = self.act_of(text)
+        # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
+        parts = x.correction_parts(text)
+        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]):
+            values = self.reader.correction(text, self.draft, self.shown_value)
+            if values:
+                self.note_message(text)
+                slot, value = next(iter(values.items()))
+                if slot in self.draft and self.shown_value(slot) == self.value_text(slot, value):
+                    # « Lepuix et non Giromagny » when Lepuix is already noted: said back, nothing changes
+                    return [Reply(T.already_noted(T.RECAP_LABELS.get(slot, slot), self.shown_value(slot) or ""))] \
+                        + await self.ask_next()
+                # the other facts the correction carries are corrections too (« pas de devis, c'est encore une idée,
+                # on pense à 250 000 »: the stage and the budget)
+                others = self.reader.read(text, None, self.draft, is_question=False).values
+                for key, val in others.items():
+                    if key not in values and key not in ("need", "help_add", "commune", "name"):
+                        values[key] = val
+                return await self.fill(values, asked=None, text=text, correction=True)
+        # One more part of the need (« il manque : … », « et aussi refaire le toit »), once the need is known.
+        added = self.add_to_need(text, act, asked)
+        if added is not None:
+            out = [added]
+            rest = x.strip_contact(text)
+            facts = self.reader.read(rest, None, self.draft, is_question=False)
+            values = {k: val for k, val in facts.values.items() if k != "need"}
+            if values:
+                return out + await self.fill(values, asked=None, text=text)
+            self.note_message(text)
+            return out + await self.ask_next()
         is_q = self.is_question(text)
         said, closing = text, False
         if asked == "help":  # « financement, c'est tout »: tick, then « Valider »
@@ -168,7 +198,13 @@ class FormMixin:
                 facts.problem = None
         if self.step == "identity" and "name" in facts.values:
             return await self.identity_typed(dict(facts.values), text)
-        if asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
+        if asked == "need" and any(k != "need" for k in facts.values) \
+                and len(v.meaningful_words(x.strip_contact(text))) <= 4:
+            # « adjoint aux sports », « 450k » typed at the need question: a fact of another slot, not the project
+            facts.values.pop("need", None)
+            facts.need_short = False
+            facts.problem = None
+        elif asked == "need" and self.st.get("need_partial") and not facts.values.get("need"):
             joined = self.st["need_partial"] + "\n" + text
             if v.meaningful_words(joined):
                 facts.values["need"] = joined
@@ -194,18 +230,18 @@ class FormMixin:
             self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
-                return [Reply(T.USE_BUTTONS)] + out
+                return [Reply(T.use_buttons_for(asked))] + out
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
         return out
 
     async def fill(self, values: dict[str, Any], asked: str | None, text: str, quiet: bool = False,
-                   then_validate: bool = False) -> list[Reply]:
+                   then_validate: bool = False, correction: bool | None = None) -> list[Reply]:
         """Write what a message (or a button) says, then ask what is next (``then_validate``: the kinds of help
-        typed are ticked and « Valider » pressed)."""
+        typed are ticked and « Valider » pressed; ``correction``: the person said it replaces what was given)."""
         noted: list[tuple[str, str]] = []
         out: list[Reply] = []
-        correction = x.is_correction(text)
+        correction = x.says_correction(text) if correction is None else correction
         had_conflict = bool(self.st.get("conflict"))
         written = 0
         for slot, value in values.items():
@@ -257,9 +293,47 @@ class FormMixin:
             if self.step == "recap":
                 return [Reply(T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
-                return [Reply(T.USE_BUTTONS)] + self.prompt()
+                return [Reply(T.use_buttons_for(self.step))] + self.prompt()
             return self.prompt()
         return out + await self.ask_next()
+
+    def add_to_need(self, text: str, act: Any, asked: str | None) -> Reply | None:
+        """« il manque : … », « et aussi refaire le toit de l'école » once the need is known: the part is added to
+        the need (themes and matches read again). ``None`` when the message is not one more part of the project."""
+        need = self.draft.get("need")
+        if not need or asked == "need" or self.step == "need":
+            return None
+        if act.act in ("question", "place_question", "status", "handover", "correction", "off_topic") \
+                and act.confidence >= 0.5:
+            return None
+        part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        if not part or x.find_reference(text):
+            return None
+        explicit = led or (act.act == "addition" and act.confidence >= 0.5)
+        if asked in ("commune", "budget", "timing", "name", "phone", "email") and not explicit:
+            return None  # a typed answer to the question asked is that answer (a long name is not a project)
+        words = v.meaningful_words(part)
+        if len(words) <= 3 and (x.find_help_kinds(part, asked=True) or x.find_stage(part, asked=True)
+                                or x.find_role(part, asked=True) or x.find_bare_name(part)):
+            return None  # the answer to a slot (« financement », « étude », « Marie Dupont »), not a project
+        if act.act == "addition" and act.confidence >= 0.5:
+            ok = len(words) >= 2 or led
+        elif led:  # « et aussi … », « il manque … » before a part of a project
+            ok = bool(words) and (act.act in ("new_request", "addition") or act.confidence < 0.5)
+        else:
+            ok = act.act in ("new_request", "addition") and self.reader.is_need(part)
+        if not ok:
+            return None
+        joined = join_need(str(need), part)
+        if joined == need:
+            return None
+        d = self.draft
+        d["need"] = v.truncate(joined, v.NEED_MAX_CHARS)[0]
+        d["need_said"] = v.truncate((d.get("need_said") or need) + "\n" + text, v.NEED_MAX_CHARS)[0]
+        if not d.get("themes_confirmed"):
+            d["themes"] = self.detect_themes(d["need"])
+        d.pop("matches", None)
+        return Reply(T.need_added(part))
 
     # --- writing slots --------------------------------------------------------------------------------------------
     def write(self, slot: str, value: Any) -> None:
@@ -269,6 +343,7 @@ class FormMixin:
         elif slot == "need":
             said, _ = v.truncate(value, v.NEED_MAX_CHARS)
             text = clean_need(said)  # the project's words, without greeting or « je suis maire de … »
+            text = self.need_with_programme(text)  # a request that followed a question about a programme
             d["need"] = text
             d["need_said"] = said  # the person's words, verbatim: shown to staff as the original message
             self.st.pop("need_partial", None)

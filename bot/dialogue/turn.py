@@ -12,12 +12,14 @@ questions, my requests, my data, cancel), ``filing.py`` (recap, duplicates, fili
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 from typing import Any
 
 from bot.dialogue import validators as v
 from bot.dialogue.common import strip_mark
+from bot.dialogue.context import TOPIC_FILE, ContextMixin
 from bot.dialogue.events import Button, Event, Reply
 from bot.dialogue.files import FilesMixin
 from bot.dialogue.filing import FilingMixin
@@ -26,7 +28,7 @@ from bot.dialogue.form import FormMixin
 from bot.dialogue.handover import HandoverMixin
 from bot.dialogue.identity import IdentityMixin
 from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
-from bot.dialogue.understand import Reader
+from bot.dialogue.understand import STEP_NAMES, Act, Reader, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
 from intents import extract as x
@@ -48,7 +50,7 @@ MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
 
 
-class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, FilesMixin):
+class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, HandoverMixin, FilesMixin):
     """One event handled against one conversation state."""
 
     def __init__(self, engine: Any, uow: Any, event: Event) -> None:
@@ -239,6 +241,9 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, Fil
         """A valid button of the current step (pressed, or its label typed)."""
         if data.startswith("m:"):
             return await self.menu_choice(data[2:])
+        if data == TOPIC_FILE:
+            self.remember_done(data)
+            return await self.start_from_topic()
         if data.startswith("x:"):
             return await self.confirm_choice(data)
         if not data.startswith(("set:", "add:", "del:")):
@@ -255,6 +260,7 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, Fil
             self.command = None
         if v.is_meaningless(text):
             return [Reply(T.EMPTY_OR_UNREADABLE)] + self.prompt()
+        await self.prime_act(text)
         norm = normalize(text[:200])
         # Words that act as commands wherever the person is.
         if norm in ("annuler", "abandonner", "stop"):
@@ -271,6 +277,9 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, Fil
                 return replies
         if self.wants_agent(norm):
             return await self.handoff(text)
+        act = self.act_of(text)
+        if act.act == "handover" and act.confidence >= 0.7 and len(norm.split()) <= 15 and self.step != "need":
+            return await self.handoff(text)  # « je préfère en parler au téléphone avec quelqu'un »
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
         awaiting = self.st.get("awaiting")
         if awaiting and not self.in_intake() and self.step not in ("cancel_confirm", "erase_confirm"):
@@ -286,9 +295,12 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, Fil
         if data is not None:
             return await self.on_choice(data)
         if self.step in ("cancel_confirm", "erase_confirm"):
-            return [Reply(T.USE_BUTTONS)] + self.prompt()
+            return [Reply(T.use_buttons_for(self.step))] + self.prompt()
         if self.in_intake():
             return await self.form_text(text)
+        replies = await self.request_from_topic(text)  # « une demande pour ça » after a question
+        if replies:
+            return replies
         if self.step == "question":
             return await self.answer_question(text, reprompt=True)
         return await self.listen(text, norm)
@@ -362,12 +374,38 @@ class Turn(FormMixin, IdentityMixin, FlowsMixin, FilingMixin, HandoverMixin, Fil
         intent = classify(text, self.engine._vocabulary)
         return intent.name == "greeting" and float(intent.confidence) >= 0.8 and len(norm.split()) <= 4
 
+    async def prime_act(self, text: str) -> None:
+        """Read the kind of the message off the event loop (the sentence encoder takes milliseconds)."""
+        try:
+            act = await asyncio.to_thread(read_act, text, STEP_NAMES.get(self.step), self.engine._vocabulary)
+        except Exception:  # noqa: BLE001
+            return
+        self._act = ((text, self.step), act)
+
+    def act_of(self, text: str) -> Act:
+        """The kind of this message (``understand.read_act``), read once per turn."""
+        cached = getattr(self, "_act", None)
+        if cached is not None and cached[0] == (text, self.step):
+            return cached[1]
+        try:
+            act = read_act(text, STEP_NAMES.get(self.step), self.engine._vocabulary)
+        except Exception:  # noqa: BLE001 - never fails a turn
+            act = Act("other", 0.0)
+        self._act = ((text, self.step), act)
+        return act
+
     def is_question(self, text: str) -> bool:
         if not text:
             return False
+        act = self.act_of(text)
+        if act.act in ("correction", "addition", "status", "handover") and act.confidence >= 0.5:
+            return False
         if text.rstrip().endswith("?"):
             return True
-        try:
+        # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
+        if act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3:
+            return True
+        try:  # the older reader's question forms (« est-ce que … », « c'est quoi … ») still count
             from intents.classify import classify
 
             intent = classify(text, self.engine._vocabulary)

@@ -28,6 +28,12 @@ _PROJECT_CUE = re.compile(
     r"rachet\w*|achet\w*|acqu\w*|develop\w*|mettre en place|projet|besoin|remplac\w*|agrand\w*|transform\w*|"
     r"equip\w*|ouvrir|moderni\w*|reconstru\w*|sauver|proteger|revitalis\w*|voudrait|voudrions|souhait\w*|veut|voulons)\b"
 )
+#: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
+_CUED_PLACE = re.compile(
+    r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|à|a|sur)\s*"
+    r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
+    r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
@@ -54,13 +60,60 @@ def _timing(text: str) -> str | None:
 ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
-    "role": x.find_role,
+    "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or x.find_signature(t).get("role"),
     "stage": x.find_stage,
     "help": x.find_help_kinds,
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or ""),
+    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
+                                        or x.find_signature(t).get("name") or ""),
 }
+
+
+#: The kinds of message (DATA-FORMATS.md §1, a contract).
+ACTS = ("new_request", "question", "place_question", "status", "addition", "correction", "handover", "off_topic",
+        "greeting", "thanks", "yes", "no", "other")
+#: The intent names of ``intents.classify`` mapped to acts (used until ``intents.acts`` is there).
+_INTENT_ACT = {"question": "question", "need": "new_request", "status": "status", "greeting": "greeting",
+               "agent": "handover", "yes": "yes", "no": "no", "help": "other", "cancel": "other", "restart": "other",
+               "unknown": "other"}
+
+
+@dataclass(frozen=True)
+class Act:
+    """What kind of message a text is (``act`` one of ``ACTS``), and how sure the reading is."""
+
+    act: str
+    confidence: float
+    ranked: tuple[tuple[str, float], ...] = ()
+
+
+def read_act(text: str, step: str | None = None, vocabulary: set[str] | None = None) -> Act:
+    """The kind of ``text``, at ``step`` (DATA-FORMATS.md §1 steps): the one place the dialogue asks it."""
+    try:
+        from intents.acts import classify as classify_act  # issue 18's classifier, when present
+    except ImportError:
+        classify_act = None
+    if classify_act is not None:
+        try:
+            reading = classify_act(text, step=step)
+            return Act(str(reading.act), float(reading.confidence), tuple(getattr(reading, "ranked", ()) or ()))
+        except Exception:  # noqa: BLE001 - the older reading below never fails
+            log.exception("intents.acts.classify failed")
+    from intents.classify import classify
+
+    if x.correction_parts(text) is not None and x.is_correction(text):
+        return Act("correction", 0.8)
+    intent = classify(text, vocabulary)
+    return Act(_INTENT_ACT.get(intent.name, "other"), float(intent.confidence))
+
+
+#: Steps of the dialogue named as the classifier knows them (DATA-FORMATS.md §1).
+STEP_NAMES = {"start": "start", "menu": "start", "commune": "commune", "commune_pick": "commune",
+              "commune_confirm": "commune", "role": "role", "need": "need", "stage": "stage", "budget": "budget",
+              "timing": "timing", "help": "help", "name": "name", "phone": "phone", "email": "email",
+              "recap": "recap", "duplicate": "recap", "conflict": "recap", "themes_edit": "recap",
+              "identity": "name", "question": "after_answer"}
 
 
 @dataclass
@@ -158,15 +211,28 @@ class Reader:
         """A commune or EPCI of the département named clearly in a sentence (a close spelling, or a cue such as
         « maire de », « à »)."""
         res = self._resolve(text)
-        if res is None or not res.resolved:
-            return None
-        score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
-        if score < 0.95 and not (score >= 0.85 and _COMMUNE_CUE.search(normalize(text))):
-            return None
-        c = self.candidate(res.resolved)
+        c = None
+        if res is not None and res.resolved:
+            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+            if score >= 0.95 or (score >= 0.85 and _COMMUNE_CUE.search(normalize(text))):
+                c = self.candidate(res.resolved)
         if c is None or c["outside"]:
-            return None
-        return c
+            c = self.commune_after_cue(text)
+        return c if c is not None and not c["outside"] else None
+
+    def commune_after_cue(self, text: str) -> dict[str, Any] | None:
+        """The collectivité named right after a cue in a longer message (« Adjoint aux travaux à Bavilliers. »,
+        « Commune de Vézelois. », « DGS de Valdoie »), when the whole message does not resolve to one."""
+        for m in _CUED_PLACE.finditer(text[:3000]):
+            res = self._resolve(m.group(1))
+            if res is None or not res.resolved:
+                continue
+            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+            if score >= 0.9:
+                c = self.candidate(res.resolved)
+                if c is not None and not c["outside"]:
+                    return c
+        return None
 
     # --- the whole message ----------------------------------------------------------------------------------
     def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
@@ -199,6 +265,9 @@ class Reader:
             value = read(text)
             if value:
                 vals[key] = value
+            elif asked == "stage" and "help" not in draft and x.find_help_kinds(text, asked=True):
+                # « faudrait qqn pour nous dire quoi faire et de l'argent aussi » at the stage question: the help
+                vals["help"] = x.find_help_kinds(text, asked=True)
             else:
                 facts.problem = T.USE_BUTTONS
         elif asked == "need":
@@ -223,8 +292,12 @@ class Reader:
         elif asked == "timing":
             others = bool(x.find_phone(text) or x.find_email_spoken(text) or x.find_amount(text))
             span = x.find_timing(text, asked=True)
-            if others and span:
-                vals["timing"] = span
+            bare_name = None if span else v.validate_name(x.find_bare_name(text) or "")
+            if bare_name:
+                vals["name"] = bare_name  # « Martine Roux » typed at the calendar question: the contact's name
+            elif others:
+                if span:
+                    vals["timing"] = span  # else: a phone number or an amount typed here, read by the entities
             elif v.meaningful_words(text) or re.search(r"\b\d{1,4}\b", text):
                 vals["timing"] = v.truncate(text.replace("\n", " "), 200)[0]
             else:
@@ -250,6 +323,57 @@ class Reader:
             elif not x.find_phone(text):
                 facts.problem = T.EMAIL_INVALID
 
+    # --- corrections --------------------------------------------------------------------------------------
+    def correction(self, text: str, draft: dict[str, Any], shown: Callable[[str], str | None]) -> dict[str, Any]:
+        """The slot a correction changes and its new value (« pardon c'est Lepuix pas Giromagny » → the commune;
+        « en fait adjoint » → the role; « plutôt 450 000 » → the budget); ``{}`` when none is read. ``shown(slot)``
+        is the slot's current value as shown, to find which slot the old words name."""
+        parts = x.correction_parts(text)
+        if parts is None:
+            return {}
+        new, old = parts
+        order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
+        if old:
+            named = [slot for slot in order if _names(old, shown(slot))]
+            order = named + [slot for slot in order if slot not in named]
+        for slot in order:
+            value = self._corrected(slot, new, old, draft)
+            if value:
+                return {slot: value}
+        return {}
+
+    def _corrected(self, slot: str, new: str, old: str | None, draft: dict[str, Any]) -> Any:
+        if slot == "phone":
+            return _french_phone(new)
+        if slot == "email":
+            return v.validate_email(x.find_email_spoken(new) or "")
+        if slot == "budget":
+            return budget_text(x.find_amount(new, asked=True)) if re.search(r"\d", new) else None
+        if slot == "role":
+            return x.find_role(new, asked=True) if len(new.split()) <= 6 else None
+        if slot == "stage":
+            return x.find_stage(new, asked=len(new.split()) <= 6)
+        if slot == "help":
+            return x.find_help_kinds(new, asked=True) if len(new.split()) <= 6 else None
+        if slot == "commune":
+            if len(new.split()) > 6:
+                return None
+            res = self._resolve(new)
+            if res is None or not res.resolved:
+                return None
+            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+            return self.candidate(res.resolved) if score >= 0.9 else None
+        if slot == "timing":
+            return _timing(new)
+        if slot == "name":
+            return v.validate_name(x.find_bare_name(new) or "") if draft.get("name") else None
+        if slot == "need":
+            need = str(draft.get("need") or "")
+            if old and need and normalize(old) and normalize(old) in normalize(need):
+                replaced = re.sub(re.escape(old), new, need, count=1, flags=re.IGNORECASE)
+                return replaced if replaced != need else None
+        return None
+
     @staticmethod
     def _says_commune(text: str) -> bool:
         norm = normalize(text)
@@ -268,3 +392,16 @@ class Reader:
             return classify(text).name == "need"
         except Exception:  # noqa: BLE001
             return False
+
+
+def _names(old: str, value: str | None) -> bool:
+    """True when the old words of a correction name this value (« Giromagny » for the commune Giromagny)."""
+    if not value:
+        return False
+    a, b = normalize(old), normalize(value)
+    if not a or not b:
+        return False
+    if a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ":
+        return True
+    digits_a, digits_b = re.sub(r"\D", "", old), re.sub(r"\D", "", value)
+    return bool(digits_a) and digits_a == digits_b

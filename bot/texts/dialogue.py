@@ -481,3 +481,57 @@ CONSOLE_UNAVAILABLE = "Le service est momentanément indisponible, réessayez da
 
 # --- issue 26: a call for an agent with no words of its own (kept for staff in the console) --------------------------
 AGENT_CALL_NO_TEXT = "(demande à parler à un agent)"
+
+
+# --- issue 19: every message read, at every step ------------------------------------------------------------------
+def need_added(part: str) -> str:
+    short = part if len(part) <= 120 else part[:117].rstrip() + "…"
+    return f"C'est ajouté à votre besoin : « {short} »."
+
+
+#: What a question with buttons expects, said when the words typed carry nothing usable.
+USE_BUTTONS_FOR: dict[str, str] = {
+    "role": USE_BUTTONS + " J'attends votre fonction (vous pouvez aussi l'écrire : « maire », « DGS »…).",
+    "stage": USE_BUTTONS + " J'attends où en est le projet (vous pouvez aussi l'écrire : « c'est une idée », "
+             "« étude en cours »…).",
+    "help": USE_BUTTONS + " J'attends le type d'aide souhaité : touchez une ou plusieurs aides, puis Valider.",
+    "identity": USE_BUTTONS + " J'attends de savoir si c'est bien vous (ou écrivez votre nom).",
+    "conflict": USE_BUTTONS + " J'attends de savoir s'il faut remplacer l'ancienne valeur.",
+    "themes_edit": USE_BUTTONS + " J'attends les thèmes qui conviennent, puis Valider.",
+    "duplicate": USE_BUTTONS + " J'attends de savoir s'il faut compléter la demande déjà faite ou en déposer une "
+                 "nouvelle.",
+    "commune_confirm": USE_BUTTONS + " J'attends votre collectivité (vous pouvez aussi écrire son nom).",
+    "commune_pick": USE_BUTTONS + " J'attends votre collectivité (vous pouvez aussi écrire son nom plus précisément).",
+    "cancel_confirm": USE_BUTTONS + " J'attends de savoir s'il faut abandonner la demande en cours.",
+    "erase_confirm": USE_BUTTONS + " J'attends de savoir s'il faut effacer vos données.",
+}
+
+
+def use_buttons_for(step: str) -> str:
+    return USE_BUTTONS_FOR.get(step, USE_BUTTONS)
+
+
+#: When the kind of a message is unclear: one short question, never the handover offer.
+CLARIFY_KIND = "Je ne suis pas sûr de ce que vous souhaitez. Vous voulez :"
+CLARIFY_FILE = "Déposer une demande"
+CLARIFY_QUESTION = "Poser une question"
+CLARIFY_TRACK = "Suivre une demande"
+
+
+def request_from_question(obj: str, programme: str | None) -> str:
+    """The need of a request that follows a question (« une demande pour ça »)."""
+    if programme and obj:
+        return f"{obj} (programme : {programme})"
+    return obj or (f"Demande au titre du programme {programme}" if programme else "")
+
+
+CONTEXT_MATCHES_INTRO = "Je n'ai pas de fiche qui réponde exactement, mais ces dispositifs peuvent correspondre :"
+CONTEXT_MATCHES_OUTRO = "L'équipe de la préfecture confirmera ce qui s'applique. Voulez-vous déposer une demande pour ce projet ?"
+CONTEXT_FILE = "Déposer une demande pour ce projet"
+
+
+def already_noted(label: str, value: str) -> str:
+    return f"C'est bien ce que j'ai noté : {label} → {value}."
+
+
+QUESTION_NOT_UNDERSTOOD = "Je n'ai pas compris votre question. Reformulez-la en quelques mots, ou choisissez une action."

@@ -108,3 +108,62 @@ def test_a_name_typed_alone(said: str, name: str) -> None:
                                   "non", "Non, Maire", "c'est Étude", "Marie Dupont, étude"])
 def test_not_a_name_typed_alone(said: str) -> None:
     assert x.find_bare_name(said) is None
+
+
+# --- issue 19 ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "stage"), [
+    ("c'est encore une idée", "idee"),
+    ("bjr on veut refaire la salle des fetes c'est encore une idee", "idee"),
+    ("c encore une idee, rien de chiffré vraiment", "idee"),
+    ("Ce n'est qu'une idée", "idee"),
+    ("ça reste une idée", "idee"),
+    ("nous sommes toujours en phase d'étude", "etude"),
+    ("coût estimé 1,2 M€, études faites.", "etude"),
+    ("le projet est au stade de l'avant-projet", "projet-defini"),
+    ("on en est aux travaux", "pret"),
+    ("c'est une étude mobilité", None),
+    ("c'est un projet de salle", None),
+    ("l'école est en travaux", None),
+])
+def test_the_stage_said_as_where_the_project_stands(text: str, stage: str | None) -> None:
+    assert x.find_stage(text) == stage
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("pardon c'est Lepuix pas Giromagny", ("Lepuix", "Giromagny")),
+    ("pardon c Lepuix pas Giromagny", ("Lepuix", "Giromagny")),
+    ("en fait adjoint", ("adjoint", None)),
+    ("en fait plutôt 500 000", ("500 000", None)),
+    ("pas Delle mais Beaucourt", ("Beaucourt", "Delle")),
+    ("Lepuix et non Giromagny", ("Lepuix", "Giromagny")),
+    ("on veut rénover l'école", None),
+])
+def test_what_a_correction_replaces(text: str, parts: tuple[str, str | None] | None) -> None:
+    assert x.correction_parts(text) == parts
+
+
+def test_a_correction_in_a_later_sentence() -> None:
+    assert x.says_correction("On a une étude de tracé. Et pardon, le budget c'est plutôt 450 000.")
+    assert not x.says_correction("On a une étude de tracé. Le budget est de 450 000.")
+
+
+def test_signature_and_introduction() -> None:
+    letter = ("Bonjour, je vous écris de la part de M. le Maire. La commune de Lepuix souhaite rénover la toiture. "
+              "Cordialement,\nMartine Roux\nSecrétaire de mairie\n03 84 29 00 00")
+    assert x.find_signature(letter) == {"role": "agent", "name": "Martine Roux"}
+    assert x.find_signature("Réfection du lavoir. Cordialement, Paul Girard") == {"name": "Paul Girard"}
+    assert x.find_signature("Bonjour\nnous voulons rénover l'école de la commune qui est vieille") == {}
+    assert x.find_intro("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : x") == {"name": "Olivier Jeannin",
+                                                                                    "role": "agent"}
+    assert x.find_role("M. le Maire souhaite rénover la mairie") is None
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("on pense 120 000", 120000),
+    ("commune de 3 500 habitants", None),
+    ("une salle de 1 200 m2", None),
+    ("appelez le 03 84 29 00 00", None),
+])
+def test_a_grouped_figure_is_euros(text: str, amount: int | None) -> None:
+    found = x.find_amount(text)
+    assert (found.low if found else None) == amount

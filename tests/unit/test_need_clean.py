@@ -12,9 +12,9 @@ from intents.need import clean_need
     ("Bonjour, je suis maire de Giromagny, nous voulons rénover l'école", "rénover l'école"),
     ("Maire de Giromagny. Créer un city stade pour les jeunes", "Créer un city stade pour les jeunes"),
     ("bonjour, je suis maire de Chaux, on voudrait rénover l'école qui consomme trop de fioul, devis de 300 000 euros",
-     "rénover l'école qui consomme trop de fioul, devis de 300 000 euros"),
+     "rénover l'école qui consomme trop de fioul"),  # the amount has its own field
     ("on voudrait aussi refaire l'éclairage public en LED, au stade de l'idée",
-     "refaire l'éclairage public en LED, au stade de l'idée"),
+     "refaire l'éclairage public en LED"),  # the stage has its own field
     ("Bonjour Madame, Monsieur, je me permets de vous contacter car nous souhaitons construire une médiathèque. "
      "Merci d'avance. Cordialement, Jean Martin", "construire une médiathèque"),
     ("je suis Marie Dupont, maire de Lepuix, nous avons le projet de créer une maison de santé",
@@ -105,7 +105,7 @@ def test_labelled_needs_keep_their_words() -> None:
 @pytest.mark.parametrize(
     ("text", "need"),
     [("on voudrait rénover la salle polyvalente, démarrage en 2027. Merci d'avance. Sophie Marchand "
-      "sophie.marchand@rougemont.fr", "rénover la salle polyvalente, démarrage en 2027"),
+      "sophie.marchand@rougemont.fr", "rénover la salle polyvalente"),
      ("rénover la mairie. Tel : 06 12 34 56 78", "rénover la mairie"),
      ("Réfection du lavoir. Cordialement, Paul Girard", "Réfection du lavoir"),
      ("Rénovation de l'Église Saint Martin", "Rénovation de l'Église Saint Martin")],
@@ -123,3 +123,55 @@ def test_a_name_is_read_where_the_email_address_spells_it() -> None:
     # the address does not spell those words: no name guessed
     assert find_name_in_email("contact : mairie@lepuix.fr, Jean Dupont") is None
     assert find_name_in_email("Rougemont Château sophie.marchand@orange.fr") is None
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    # issue 19: the stored need is the project only (amounts, dates and the stage have their fields)
+    ("Bonjour, DGS de la communauté de communes des Vosges du Sud. Nous souhaitons créer une maison de santé "
+     "pluriprofessionnelle à Giromagny, coût estimé 1,2 M€, études faites.",
+     "créer une maison de santé pluriprofessionnelle à Giromagny"),
+    ("Bonjour, je vous écris de la part de M. le Maire. La commune de Lepuix souhaite rénover la toiture de "
+     "l'église, devis de 85 000 euros. Cordialement,\nMartine Roux\nSecrétaire de mairie\n03 84 29 00 00",
+     "rénover la toiture de l'église"),
+    ("nous voulons rénover l'école\nJean Martin, maire de Chaux", "rénover l'école"),
+    ("on voudrait refaire le chauffage de la salle des fêtes, c'est encore une idée",
+     "refaire le chauffage de la salle des fêtes"),
+    # a purpose or a clause of the project stays
+    ("rénover l'école, pour isoler le toit en 2027", "rénover l'école, pour isoler le toit en 2027"),
+])
+def test_facts_and_signature_are_not_the_need(text: str, need: str) -> None:
+    assert clean_need(text) == need
+
+
+def test_one_more_part_of_the_need() -> None:
+    from intents.need import addition_parts, join_need
+
+    assert addition_parts("il manque : la mise aux normes accessibilité") == ("la mise aux normes accessibilité", True)
+    assert addition_parts("et aussi refaire le toit de l'école") == ("refaire le toit de l'école", True)
+    assert addition_parts("et aussi 300 000 €")[0] == ""
+    assert join_need("refaire le chauffage", "refaire le toit") == "refaire le chauffage ; refaire le toit"
+    assert join_need("refaire le chauffage ; refaire le toit", "refaire le toit") == "refaire le chauffage ; refaire le toit"
+
+
+@pytest.mark.parametrize(("question", "obj"), [
+    ("est-ce que le fonds vert finance la rénovation des écoles ?", "la rénovation des écoles"),
+    ("et ça marche pour une école ?", "une école"),
+    ("c'est quoi PVD ?", None),
+    ("Bonjour, la DSIL finance quel genre de projets ?", None),
+    ("quelles aides pour une friche ?", "une friche"),
+])
+def test_the_object_of_a_question(question: str, obj: str | None) -> None:
+    from intents.need import question_object
+
+    assert question_object(question, ("fonds vert", "DSIL")) == obj
+
+
+def test_a_letter_is_the_project_only() -> None:
+    letter = ("Monsieur le Préfet,\nJ'ai l'honneur de solliciter l'appui des services de l'État pour le projet de "
+              "réhabilitation de la friche de Grandvillars. Une étude de programmation est en cours ; le coût global "
+              "est estimé à 3,5 M€ HT. Nous aurions besoin d'un appui en ingénierie.\nJe vous prie d'agréer, Monsieur "
+              "le Préfet, l'expression de ma haute considération.\nChristian Rayot\nPrésident de la CC du Sud Territoire")
+    assert clean_need(letter) == "le projet de réhabilitation de la friche de Grandvillars"
+    assert clean_need("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : requalification de la friche textile. "
+                      "Étude de programmation réalisée. Estimation 1,6 M€. Besoin : cofinancements et appui en "
+                      "ingénierie.") == "requalification de la friche textile"

@@ -1,0 +1,189 @@
+"""What the conversation was about carries over (issue 19).
+
+After a question about a programme, the programme and the object of the question are kept (``data["topic"]``):
+
+* a follow-up question that names no programme (« et ça marche pour une école ? ») is answered about that programme;
+* « je veux faire une demande pour ça » starts a request whose need carries the object of the question and the
+  programme (« une école (programme : DSIL) »), or, when the question named no project, the programme is added to
+  the need once the person describes it;
+* a question the FAQ cannot answer but that describes a project (« quelles aides pour une friche ? ») gets the
+  programmes that may fit and a button to file a request for it, never the handover offer for ordinary words;
+* a message whose kind is unclear gets one short question with buttons (« Vous souhaitez : … »).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.dialogue import validators as v
+from bot.dialogue.common import log_exc
+from bot.dialogue.events import Button, Reply
+from bot.dialogue.slots import AGENT_DATA
+from bot.texts import dialogue as T
+from intents.need import clean_need, question_object
+from intents.normalize import normalize
+
+#: Button data: file a request for what the last question was about.
+TOPIC_FILE = "ctx:file"
+#: A reference back to what was just discussed (« pour ça », « en bénéficier », « y candidater »).
+_BACK_REFERENCE = re.compile(
+    r"\b(?:pour|de|sur|avec|a)\s+(?:ca|cela|ceci|ce programme|ce dispositif|cette aide|cette subvention|ce fonds|"
+    r"cette dotation|celui ci|celle ci|celui la|celle la|ce type de projet)\b|"
+    r"\b(?:en beneficier|y candidater|y postuler|y pretendre|y avoir droit|le demander|la demander|le solliciter|"
+    r"la solliciter|y aller|on y va|je me lance|on se lance)\b"
+)
+#: A follow-up question: it refers back (« et ça marche pour une école ? », « est-il ouvert aux EPCI ? »).
+_FOLLOW_UP = re.compile(r"^(?:et|mais|aussi|alors|donc|sinon)\b|\b(?:ca|cela|ce programme|ce dispositif|cette aide|"
+                        r"ce fonds|cette dotation|il|elle|ils|elles|celui ci|celle ci|y|en)\b")
+#: Matches shown for a question the FAQ does not answer: at most this many, above this score.
+MATCHES_SHOWN = 3
+MATCH_MIN_SCORE = 0.35
+
+
+class ContextMixin:
+    # --- remembering -----------------------------------------------------------------------------------------------
+    def programme_name(self, programme: str | None) -> str | None:
+        if not programme:
+            return None
+        try:
+            offer = self.kb.offers.get(programme)
+        except Exception:  # noqa: BLE001
+            offer = None
+        return getattr(offer, "name", None) or programme
+
+    def remember_topic(self, question: str, programme: str | None, obj: str | None = None) -> None:
+        """The last question and what it was about (the programme kept when a follow-up names none)."""
+        topic = dict(self.st.get("topic") or {})
+        if programme:
+            if programme != topic.get("programme"):
+                topic = {}
+            topic["programme"] = programme
+        name = self.programme_name(topic.get("programme"))
+        names = tuple(n for n in (name, topic.get("programme")) if n)
+        found = obj or question_object(question, names)
+        if found:
+            topic["object"] = v.truncate(found, 300)[0]
+        topic["question"] = v.truncate(question, 300)[0]
+        self.st["topic"] = topic
+
+    def names_programme(self, text: str) -> bool:
+        norm = f" {normalize(text)} "
+        for term in self.engine._vocabulary or ():
+            t = normalize(str(term))
+            if t and f" {t} " in norm:
+                return True
+        return False
+
+    # --- answering in context ------------------------------------------------------------------------------------
+    def faq_in_context(self, text: str) -> Any:
+        """The FAQ's answer; a follow-up that names no programme is read about the programme just discussed."""
+        programme = (self.st.get("topic") or {}).get("programme")
+        act = self.act_of(text)
+        if programme and not self.names_programme(text) and _FOLLOW_UP.search(normalize(text)) \
+                and not (act.act == "off_topic" and act.confidence >= 0.5):
+            name = self.programme_name(programme) or programme
+            ans = self.faq_about(text, programme, name)
+            if ans is not None and getattr(ans, "programme", None) in (programme, None):
+                return ans
+        return self.faq(text)
+
+    def faq_about(self, text: str, programme: str, name: str) -> Any:
+        """The FAQ's answer to ``text`` about ``programme`` (issue 18's context argument when the knowledge base
+        takes it; else the question is read with the programme's name)."""
+        code = (self.st.get("draft") or {}).get("commune_code") or (self.person or {}).get("commune_code")
+        try:
+            follow_up = getattr(self.kb, "follow_up", None)
+            if follow_up is not None:  # issue 18: about that programme and the object of the follow-up
+                return follow_up(text[:1000], programme, commune_code=code)
+            answer = getattr(self.kb, "answer", None)
+            return answer(f"{name} : {text[:1000]}", commune_code=code) if answer is not None else None
+        except Exception:  # noqa: BLE001
+            log_exc("kb.follow_up failed")
+            return None
+
+    def unanswered(self, text: str) -> list[Reply]:
+        """A question the FAQ cannot answer: the programmes that may fit what it describes, with a button to file
+        a request for it; the handover offer only for a real question that matches nothing."""
+        code = (self.st.get("draft") or {}).get("commune_code") or (self.person or {}).get("commune_code")
+        matches: list[Any] = []
+        obj = question_object(text) or (clean_need(text) if self.reader.is_need(text) else None)
+        if obj and not self.in_intake():  # in an intake, the request is being made already
+            try:
+                matches = [m for m in self.kb.match(obj, commune_code=code, limit=MATCHES_SHOWN)
+                           if float(m.score) >= MATCH_MIN_SCORE]
+            except Exception:  # noqa: BLE001
+                log_exc("kb.match failed")
+        if matches:
+            self.remember_topic(text, None, obj)
+            lines = [T.CONTEXT_MATCHES_INTRO]
+            lines += [T.offer_line(i + 1, m.name, (m.reasons or [None])[0], (m.warnings or [None])[0])
+                      for i, m in enumerate(matches)]
+            lines.append(T.CONTEXT_MATCHES_OUTRO)
+            rows = [[Button(T.CONTEXT_FILE, TOPIC_FILE)], [Button(T.MENU_QUESTION, "m:question")]]
+            return [Reply("\n".join(lines), self.set_buttons(rows))]
+        act = self.act_of(text)
+        if self.in_intake() or act.act in ("question", "place_question") or text.rstrip().endswith("?"):
+            return [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
+        if self.step == "question":  # in question mode: say so, and the question mode goes on
+            return [Reply(T.QUESTION_NOT_UNDERSTOOD)]
+        return self.clarify_kind()
+
+    async def unclear(self, text: str) -> list[Reply]:
+        """A message outside an intake that no rule placed: a project in a few words (« toit mairie a refaire »,
+        read so by the act reader) starts a request with it as the need; anything else gets one short question."""
+        act = self.act_of(text)
+        if act.act == "new_request" and act.confidence >= 0.6 and len(v.meaningful_words(text)) >= 2 \
+                and not self.is_question(text):
+            return await self.start_intake({"need": v.truncate(text, v.NEED_MAX_CHARS)[0]}, text)
+        return self.clarify_kind()
+
+    def clarify_kind(self) -> list[Reply]:
+        """One short question with buttons when the kind of a message is unclear."""
+        self.goto("menu")
+        file_label = T.RESUME_BUTTON if self.has_draft() else T.CLARIFY_FILE
+        rows = self.set_buttons([[Button(file_label, "m:file")], [Button(T.CLARIFY_QUESTION, "m:question")],
+                                 [Button(T.MENU_TRACK, "m:track")]])
+        return [Reply(T.CLARIFY_KIND, rows)]
+
+    # --- a request that follows a question -------------------------------------------------------------------------
+    def refers_back(self, text: str) -> bool:
+        return bool(self.st.get("topic")) and bool(_BACK_REFERENCE.search(normalize(text)))
+
+    async def request_from_topic(self, text: str) -> list[Reply] | None:
+        """« je veux faire une demande pour ça » after a question: a request whose need carries what the question
+        was about. ``None`` when the message does not refer back to a question, or is itself a question."""
+        if self.in_intake() or not self.refers_back(text):
+            return None
+        act = self.act_of(text)
+        if act.act in ("question", "place_question", "status", "handover", "off_topic") and act.confidence >= 0.6:
+            return None
+        if act.act not in ("new_request", "yes", "addition") and not re.search(r"\b(?:demande|deposer|dossier)\b",
+                                                                               normalize(text)):
+            return None
+        return await self.start_from_topic(text)
+
+    async def start_from_topic(self, text: str = "") -> list[Reply]:
+        topic = self.st.get("topic") or {}
+        name = self.programme_name(topic.get("programme"))
+        obj = topic.get("object")
+        facts: dict[str, Any] = {}
+        if text:
+            read = self.reader.read(text, None, {}, is_question=False)
+            facts = {k: val for k, val in read.values.items() if k not in ("help_add", "need")}
+        self.new_draft()
+        if name:
+            self.draft["context_programme"] = name
+        if obj:
+            facts["need"] = T.request_from_question(obj, name)
+        self.st.pop("topic", None)
+        if facts:
+            return await self.fill(facts, asked=None, text=text or obj or "")
+        return await self.ask_next()
+
+    def need_with_programme(self, need: str) -> str:
+        """The need written with the programme the request followed from, when it does not name it already."""
+        name = self.draft.get("context_programme")
+        if not name or normalize(name) in normalize(need):
+            return need
+        return f"{need} (programme : {name})"
