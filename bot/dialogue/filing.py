@@ -79,12 +79,15 @@ class FilingMixin:
             lines.append(T.OFFERS_OUTRO)
         else:
             lines += ["", T.OFFERS_UNSURE if d.get("offers_unsure") else T.OFFERS_NONE]
+            lines += self.no_fit_lines()  # issue 19: why nothing fits, and what to do
         lines += ["", T.RECAP_HINT, T.SEND_NOTICE]
         edit = [Button(lbl, "e:" + key) for key, lbl in T.EDIT_BUTTONS.items()]
         rows = [edit[i : i + 2] for i in range(0, len(edit), 2)]
         if shown:
             rows.insert(0, [Button(T.offer_details_button(i + 1), f"d:{i + 1}") for i in range(len(shown))])
         rows.append([Button(T.SEND, "send:" + str(d.get("id") or "0"))])
+        if not shown:
+            rows.append(self.no_fit_button())
         return [Reply("\n".join(lines), self.set_buttons(rows))]
 
     def offer_details(self, rank: str) -> list[Reply]:
@@ -144,6 +147,10 @@ class FilingMixin:
         if data.startswith("dup:add:"):
             ref = (self.st.get("dup_ref") or {}).get("reference")
             return await (self.append_draft_to(ref) if ref else self.file_request())
+        if data.startswith("ar:"):  # issue 19: the filed request an addition goes to
+            return await self.addition_choice(data[3:])
+        if data.startswith("out:"):  # issue 19: a collectivité of another département
+            return await self.outside_choice(data[4:])
         return [Reply(T.STALE_BUTTON)] + self.prompt()
 
     async def send(self) -> list[Reply]:
@@ -193,7 +200,9 @@ class FilingMixin:
         ref = record.reference
         summary = staff_summary(record, theme_labels=self.theme_labels(), offer_names=self.offer_names(),
                                 original=self.draft.get("need_said"))
-        await self._enqueue_staff("staff_new_request", str(summary), f"new:{ref}", ref, summary.buttons)
+        outside = await self.flag_outside(record)  # issue 19: outside the département, flagged for staff
+        text = (outside + "\n\n" + str(summary)) if outside else str(summary)
+        await self._enqueue_staff("staff_new_request", text, f"new:{ref}", ref, summary.buttons)
         await self.keep_originals(ref, with_need=True)
         await self.remember_person()
         self.finish_draft(ref)
@@ -265,7 +274,7 @@ class FilingMixin:
         ref = x.find_reference(text)
         replied = x.find_reference(getattr(self.ev, "reply_to", None) or "")
         if ref is None and replied is None:
-            return None
+            return await self.followup(text)  # issue 19: status, addition to a filed request, off-topic
         if ref is not None and re.fullmatch(r"\W*(?:demande|ma demande|la demande|reference|réf\.?)?\W*" + re.escape(ref)
                                              + r"\W*", text, flags=re.IGNORECASE):
             return await self.show_request(ref) + self.prompt()
