@@ -259,6 +259,11 @@ class Player:
 
     async def answer(self) -> bool:
         """Answer what the guichet asks from the facts; False when there is nothing to answer."""
+        extra = getattr(self.driver, "extra_answer", None)  # a channel's own step (the web chat's e-mail code)
+        if extra is not None:
+            action = await extra(self.last)
+            if action is not None:
+                return await self._do(*action)
         step, data = await self.state()
         f = self.facts
         if step == "commune" and f.get("commune"):
