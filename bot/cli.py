@@ -53,6 +53,19 @@ def faq(
 
 
 @app.command()
+def understand(
+    text: Optional[str] = typer.Argument(None, help="A message, as a person would write it."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    stdin: bool = typer.Option(False, "--stdin", help="One message per line on stdin, one JSON object per line out."),
+    step: Optional[str] = typer.Option(None, "--step", help="What the guichet had just asked (commune, budget, recap…)."),
+) -> None:
+    """What a message is (act, confidence) and what it carries (slots)."""
+    from knowledge.understand import run_understand
+
+    raise typer.Exit(run_understand(text, json_out=json_out, stdin=stdin, step=step))
+
+
+@app.command()
 def commune(
     text: Optional[str] = typer.Argument(None, help="A commune or EPCI as typed: name, INSEE code, postal code."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),

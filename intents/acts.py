@@ -1,0 +1,290 @@
+"""What a message is (DATA-FORMATS.md §1): one of 13 kinds, with a confidence and the ranking of all kinds.
+
+>>> from intents.acts import classify
+>>> r = classify("bjr ou en est ma demande svp")            # doctest: +SKIP
+>>> r.act, r.confidence, r.ranked[:2]                         # doctest: +SKIP
+('status', 0.93, [('status', 0.93), ('question', 0.04)])
+
+How: the nearest labelled examples (``intents/data/acts.yaml``, the dev set of ``tests/data/acts/dev.yaml``) in the
+sentence encoder's space vote, each vote weighted by its similarity (softmax with a temperature); an example written
+for the same ``step`` (what the guichet had just asked) gets a bonus. The few numbers (k, temperature, step bonus,
+the unsure threshold) are fitted by leave-one-out on the dev set (``scripts/fit_acts.py`` →
+``intents/data/acts_params.json``). Exact rules only where they are exact: a /command, a message that is only a
+request reference, a message with no letter or digit. Without an encoder, the same vote runs over a lexical
+similarity (rapidfuzz over the normalised words), with a lower confidence.
+
+``classify`` never raises. ``aclassify`` is the same off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from intents.normalize import normalize
+
+log = logging.getLogger(__name__)
+
+ACTS = (
+    "new_request",
+    "question",
+    "place_question",
+    "status",
+    "addition",
+    "correction",
+    "handover",
+    "off_topic",
+    "greeting",
+    "thanks",
+    "yes",
+    "no",
+    "other",
+)
+STEPS = (
+    "start", "commune", "role", "need", "stage", "budget", "timing", "help", "name", "phone", "email", "recap",
+    "after_filing", "after_answer",
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+EXAMPLES_FILE = DATA_DIR / "acts.yaml"
+SEED_FILE = DATA_DIR / "acts_seed.yaml"
+PARAMS_FILE = DATA_DIR / "acts_params.json"
+
+DEFAULT_PARAMS: dict[str, float] = {
+    "k": 10,
+    "temperature": 0.03,
+    "step_bonus": 0.03,
+    "unsure_below": 0.55,
+    "lexical_k": 7,
+    "lexical_temperature": 8.0,
+}
+
+# /commands (the bot's and the ones people type by habit): exact.
+COMMANDS: dict[str, str] = {
+    "start": "greeting", "bonjour": "greeting",
+    "aide": "question", "help": "question", "question": "question",
+    "demande": "new_request", "nouvelle": "new_request", "recommencer": "new_request", "restart": "new_request",
+    "mesdemandes": "status", "demandes": "status", "suivi": "status", "statut": "status", "status": "status",
+    "agent": "handover", "humain": "handover",
+    "annuler": "no", "cancel": "no", "stop": "no",
+    "merci": "thanks",
+}
+_REF_ONLY = re.compile(r"^\s*(?:n[°o]\s*|ref(?:erence)?\.?\s*:?\s*|demande\s*)?(\d{2,3}|2[AB])\s*-\s*20\d{2}\s*-\s*\d{4}"
+                       r"\s*[?.!]*\s*$", re.IGNORECASE)
+_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ActReading:
+    act: str
+    confidence: float
+    ranked: list[tuple[str, float]] = field(default_factory=list)
+    source: str = "encoder"  # encoder | lexical | rule
+
+    @property
+    def top_two(self) -> list[tuple[str, float]]:
+        return self.ranked[:2]
+
+    @property
+    def unsure(self) -> bool:
+        """Low confidence: ask one short question with buttons (the top two kinds), never the handover offer."""
+        return self.confidence < float(load_params().get("unsure_below", DEFAULT_PARAMS["unsure_below"]))
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    act: str
+    step: str | None = None
+
+
+# --- data -------------------------------------------------------------------------------------------------------------
+def read_examples(path: str | Path) -> list[Example]:
+    import yaml
+
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    out: list[Example] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        act_raw = item.get("act")
+        if isinstance(act_raw, bool):  # YAML 1.1 reads a bare yes / no as a boolean
+            act_raw = "yes" if act_raw else "no"
+        text, act = str(item.get("text") or "").strip(), str(act_raw or "").strip()
+        if not text or act not in ACTS:
+            continue
+        step = item.get("step")
+        out.append(Example(text, act, str(step) if step else None))
+    return out
+
+
+def default_examples() -> list[Example]:
+    """The shipped labelled examples (the dev set); the seed file only when it is absent."""
+    return read_examples(EXAMPLES_FILE if EXAMPLES_FILE.is_file() else SEED_FILE)
+
+
+_params_cache: dict[str, float] | None = None
+
+
+def load_params() -> dict[str, float]:
+    global _params_cache
+    if _params_cache is None:
+        params = dict(DEFAULT_PARAMS)
+        try:
+            params.update(json.loads(PARAMS_FILE.read_text(encoding="utf-8")).get("params", {}))
+        except (OSError, ValueError):
+            pass
+        _params_cache = params
+    return _params_cache
+
+
+# --- exact rules ------------------------------------------------------------------------------------------------------
+def _rule(text: str) -> str | None:
+    raw = text.strip()
+    if raw.startswith("/") and len(raw) > 1:
+        command = raw[1:].split()[0].split("@")[0].lower()
+        if command in COMMANDS:
+            return COMMANDS[command]
+    if _REF_ONLY.match(raw):
+        return "status"
+    if not _HAS_WORD.search(raw):
+        return "other"
+    return None
+
+
+def _ranked(scores: dict[str, float]) -> list[tuple[str, float]]:
+    total = sum(scores.values())
+    if total <= 0:
+        return [("other", 1.0)] + [(a, 0.0) for a in ACTS if a != "other"]
+    ranked = sorted(((a, scores.get(a, 0.0) / total) for a in ACTS), key=lambda p: -p[1])
+    return [(a, round(p, 4)) for a, p in ranked]
+
+
+def vote(sims: Sequence[float], labels: Sequence[str], k: int, temperature: float) -> dict[str, float]:
+    """Similarity-weighted vote of the k nearest examples: weight exp((sim - best) / temperature)."""
+    order = sorted(range(len(sims)), key=lambda i: -sims[i])[: max(1, int(k))]
+    if not order:
+        return {}
+    best = sims[order[0]]
+    scores: dict[str, float] = {}
+    for i in order:
+        scores[labels[i]] = scores.get(labels[i], 0.0) + math.exp((sims[i] - best) / max(temperature, 1e-6))
+    return scores
+
+
+class ActModel:
+    """The nearest-neighbour reader over a list of labelled examples (tests and the leave-one-out evaluation build
+    their own; ``classify`` uses the shipped one)."""
+
+    def __init__(self, examples: Iterable[Example], params: dict[str, float] | None = None, use_encoder: bool = True):
+        self.examples = list(examples)
+        self.labels = [e.act for e in self.examples]
+        self.steps = [e.step for e in self.examples]
+        self.params = dict(load_params() if params is None else params)
+        self.norms = [normalize(e.text) for e in self.examples]
+        self.vectors: Any = None
+        if use_encoder:
+            from intents.encoder import cached_vectors
+
+            try:
+                self.vectors = cached_vectors([e.text for e in self.examples], kind="query", label="acts")
+            except Exception:  # noqa: BLE001 - an encoder that fails on data: lexical path
+                log.exception("encoding the labelled acts failed; lexical path")
+                self.vectors = None
+
+    # similarities of one message to every example (with the step bonus)
+    def similarities(self, text: str, step: str | None = None, vector: Any = None) -> tuple[list[float], str]:
+        if self.vectors is not None:
+            if vector is None:
+                from intents.encoder import encode_query
+
+                vector = encode_query(text)
+            if vector is not None:
+                sims = (self.vectors @ vector).tolist()
+                source = "encoder"
+            else:
+                sims, source = self._lexical(text), "lexical"
+        else:
+            sims, source = self._lexical(text), "lexical"
+        if step:
+            bonus = float(self.params.get("step_bonus", 0.0)) * (1.0 if source == "encoder" else 100.0)
+            sims = [s + bonus if st == step else s for s, st in zip(sims, self.steps)]
+        return sims, source
+
+    def _lexical(self, text: str) -> list[float]:
+        from rapidfuzz import fuzz, process
+
+        norm = normalize(text)
+        scores = process.cdist([norm], self.norms, scorer=fuzz.WRatio)[0]
+        return [float(s) for s in scores]
+
+    def read(self, text: object, step: str | None = None, vector: Any = None, skip: int | None = None) -> ActReading:
+        """``skip``: the index of an example to leave out (leave-one-out)."""
+        if not isinstance(text, str) or not text.strip():
+            return ActReading("other", 1.0, [("other", 1.0)], "rule")
+        rule = _rule(text)
+        if rule:
+            return ActReading(rule, 1.0, [(rule, 1.0)] + [(a, 0.0) for a in ACTS if a != rule], "rule")
+        if not self.examples:
+            return ActReading("other", 0.0, [("other", 0.0)], "lexical")
+        sims, source = self.similarities(text[:2000], step, vector)
+        labels = self.labels
+        if skip is not None:
+            sims = sims[:skip] + sims[skip + 1 :]
+            labels = labels[:skip] + labels[skip + 1 :]
+        if source == "encoder":
+            scores = vote(sims, labels, int(self.params["k"]), float(self.params["temperature"]))
+        else:
+            scores = vote(sims, labels, int(self.params["lexical_k"]), float(self.params["lexical_temperature"]))
+        ranked = _ranked(scores)
+        act, conf = ranked[0]
+        if source == "lexical":
+            conf = round(conf * 0.8, 4)  # the lexical vote is less sure of itself than it looks
+        return ActReading(act, conf, ranked, source)
+
+
+_model: ActModel | None = None
+_model_lock = threading.Lock()
+
+
+def get_model() -> ActModel:
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                _model = ActModel(default_examples())
+    return _model
+
+
+def reset() -> None:
+    """Forget the loaded model and parameters (tests, or after ``encoder.configure``)."""
+    global _model, _params_cache
+    with _model_lock:
+        _model, _params_cache = None, None
+
+
+def warm() -> None:
+    """Load the examples' vectors now (at start, so that the first message does not pay for it)."""
+    get_model()
+
+
+def classify(text: str, step: str | None = None) -> ActReading:
+    """What ``text`` is, given the ``step`` the guichet was at (DATA-FORMATS.md §1 ids), with a confidence in 0–1
+    and every kind ranked (``ranked[:2]`` for the buttons when ``unsure``). Never raises."""
+    try:
+        return get_model().read(text, step if step in STEPS else None)
+    except Exception:  # noqa: BLE001 - reading must never break a conversation
+        log.exception("act reading failed")
+        return ActReading("other", 0.0, [("other", 0.0)], "rule")
+
+
+async def aclassify(text: str, step: str | None = None) -> ActReading:
+    """``classify`` off the event loop (the encoder may take tens of milliseconds)."""
+    return await asyncio.to_thread(classify, text, step)

