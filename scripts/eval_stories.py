@@ -355,8 +355,12 @@ class Player:
             why.append(f"outcome {self.outcome} not reached")
         elif self.outcome != "filed" and new > 0:
             why.append("a request was filed")
-        if self.outcome in ("filed",) and reached:
+        if self.outcome == "filed" and reached:
             why += check_request(records[0], self.expect)
+        if self.outcome == "addition_recorded" and reached:
+            async with self.store.unit(readonly=True) as uow:
+                target = [r for r in records if any(e.kind == "appended" for e in await uow.history(r.reference))]
+            why += check_request(target[0], self.expect) if target else ["no request has the addition"]
         allsaid = fold("\n".join(r.text for r in self.replies))
         for word in self.expect.get("reply_has") or []:
             if fold(word) not in allsaid:

@@ -80,7 +80,9 @@ class FlowsMixin(FollowupMixin):
         if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
             if self.has_draft():
                 return [Reply(self.resume_line())] + await self.fill(intake_facts, asked=None, text=text)
-            return await self.start_intake(intake_facts, text)
+            replies = await self.start_intake(intake_facts, text)
+            early = self.no_fit_early()  # issue 19: a need the programmes do not fund, said at once
+            return replies[:-1] + early if early else replies
         if question:
             return await self.answer_question(text, reprompt=True)
         if re.search(r"\b(mes demandes|ma demande|suivi|suivre|ou en est)\b", norm):

@@ -27,14 +27,19 @@ log = logging.getLogger(__name__)
 
 #: The kinds of message this module acts on.
 ACTS = ("status", "addition", "off_topic")
-#: Confidence the classifier of kinds of message must reach for us to act.
-MIN_CONFIDENCE = 0.6
+#: Confidence the classifier of kinds of message must reach for us to act (when it does not say it is unsure) …
+MIN_CONFIDENCE = 0.55
+#: … or how far ahead of the second kind its best kind must be, above a floor (outside a request being made).
+MARGIN = 0.15
+FLOOR = 0.4
 #: Steps where the person is building a request (an addition there belongs to the draft, not to a filed request).
 DRAFT_STEPS = tuple(INTAKE_STEPS) + ("recap", "duplicate", "conflict", "identity", "commune_pick", "commune_confirm",
                                      "themes_edit")
 STATUS_SHOWN = 5
-#: Interim rule until the classifier of kinds of message is merged: an explicit « ajouter / compléter / oublié ».
-_ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|oubli\w* de (?:dire|preciser|mentionner))")
+#: An explicit « ajouter / compléter / oublié de dire / préciser » (the rule ``filing.about_a_request`` uses with a
+#: reference): the interim reading without the classifier, and what tells an addition from a new project described.
+_ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|complement\w*|oubli\w* de (?:dire|preciser|mentionner)"
+                            r"|precis\w*)")
 #: An outside commune found inside a sentence scores at most ``territory.PART_ELSEWHERE`` (0.78): accepted when the
 #: sentence also names its département, a postcode or says « maire de … ».
 _OUTSIDE_MIN = 0.75
@@ -42,22 +47,49 @@ _OUTSIDE_CUE = re.compile(r"\(\s*(?:\d{2,3}|2[ab])\s*\)|\b\d{5}\b|\b(?:maire|mai
                           r"|\b(?:dans|en) (?:le |la |l |les )?[a-z]")
 
 
-def read_act(text: str, step: str | None, vocabulary: Any = None) -> str | None:
-    """« status », « addition », « off_topic » or None: the one place where this module reads a kind of message."""
+def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool = False) -> str | None:
+    """« status », « addition », « off_topic » or None: the one place where this module reads a kind of message.
+
+    With the classifier of kinds of message (issue 18): its best kind, when it is one of ours and either confident
+    (``unsure_below``) or, outside a request being made (``building``), clearly ahead of the second (``MARGIN``, above
+    ``FLOOR``). When it is unsure, the intent classifier's « status » or a personal procedure named by the off-topic
+    data (passport, carte grise…) decide. Without the classifier: the interim reading."""
     try:
         from intents.acts import classify as classify_act  # issue 18 (merged from i18-understanding)
     except ImportError:
         classify_act = None
-    if classify_act is not None:
-        try:
-            reading = classify_act(text, step=step)
-            act = getattr(reading, "act", None)
-            if act in ACTS and float(getattr(reading, "confidence", 0.0)) >= MIN_CONFIDENCE:
-                return act
-            return None
-        except Exception:  # noqa: BLE001
-            log_exc("intents.acts.classify failed")
-    return _interim_act(text, vocabulary)
+    if classify_act is None:
+        return _interim_act(text, vocabulary)
+    try:
+        reading = classify_act(text, step=step)
+        ranked = list(getattr(reading, "ranked", None) or [])
+        act, confidence = getattr(reading, "act", None), float(getattr(reading, "confidence", 0.0))
+        second = float(ranked[1][1]) if len(ranked) > 1 else 0.0
+        unsure = bool(getattr(reading, "unsure", confidence < MIN_CONFIDENCE))
+    except Exception:  # noqa: BLE001
+        log_exc("intents.acts.classify failed")
+        return _interim_act(text, vocabulary)
+    if act in ACTS and (not unsure or (not building and confidence >= FLOOR and confidence - second >= MARGIN)):
+        return act
+    if unsure and not building and act not in ("new_request", "correction", "place_question"):
+        # the classifier hesitates: the intent classifier's « status », or a personal procedure the off-topic data
+        # names (passport, carte grise, retirement…) said without a project
+        from intents.classify import classify
+
+        from knowledge.redirect import Redirects
+
+        intent = classify(text, vocabulary)
+        if intent.name == "status" and float(intent.confidence) >= 0.8:
+            return "status"
+        if Redirects.load().topic(text) is not None and intent.name != "need":
+            return "off_topic"
+    return None
+
+
+def _describes_project(text: str) -> bool:
+    from bot.dialogue.understand import Reader
+
+    return Reader.is_need(text)
 
 
 def _interim_act(text: str, vocabulary: Any) -> str | None:
@@ -82,23 +114,28 @@ class FollowupMixin:
         """Status, addition to a filed request or off-topic; None when the message is none of these."""
         step = self.step
         building = step in DRAFT_STEPS
-        act = read_act(text, "after_filing" if not building and self.st.get("filed") else step,
-                       getattr(self.engine, "_vocabulary", None))
+        act = read_act(text, await self.act_step(building), getattr(self.engine, "_vocabulary", None), building)
         if act == "status":
             return await self.status_reply() + self.prompt()
         if act == "addition" and not building:
             return await self.addition(text)
         if act == "off_topic" and not building:
-            if self.reader.commune_any(text) is not None or self._names_role(text):
-                return None  # a collectivité speaking: a project, not a personal procedure
             return self.off_topic_reply(text)
         return None
 
-    @staticmethod
-    def _names_role(text: str) -> bool:
-        from intents import extract as x
-
-        return bool(x.find_role(text))
+    async def act_step(self, building: bool) -> str:
+        """What the guichet had just asked or shown, in the classifier's words (DATA-FORMATS.md §1)."""
+        if building:
+            return {"recap": "recap", "duplicate": "recap", "identity": "name", "commune_pick": "commune",
+                    "commune_confirm": "commune", "conflict": "recap", "themes_edit": "recap"}.get(self.step, self.step)
+        if self.st.get("filed"):
+            return "after_filing"
+        try:
+            if await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id)):
+                return "after_filing"
+        except Exception:  # noqa: BLE001
+            log_exc("list_requests failed")
+        return "after_answer" if self.step == "question" else "start"
 
     # --- status of the person's requests ----------------------------------------------------------------------
     async def status_reply(self) -> list[Reply]:
@@ -151,6 +188,10 @@ class FollowupMixin:
             if not every:
                 return None  # nothing filed yet: the words are read as usual (maybe a new project)
             return [Reply(T.ADDITION_NONE)] + self.prompt()
+        if _describes_project(text) and not _ADDITION_RULE.search(normalize(text[:300])):
+            # « on voudrait aussi refaire l'éclairage… »: a project described without saying it adds to a filed
+            # one is read as a new request (the duplicate check offers to add it when it is the same project)
+            return None
         note = v.truncate(text.strip(), v.NEED_MAX_CHARS)[0]
         if not v.meaningful_words(note):
             return [Reply(T.ADDITION_EMPTY)] + self.prompt()
@@ -283,6 +324,26 @@ class FollowupMixin:
             log_exc("no-fit reasons unavailable")
             why = None
         return ([T.no_fit_why(why.text)] if why else []) + [T.NO_FIT_CHOICE]
+
+    def no_fit_early(self) -> list[Reply] | None:
+        """A need the programmes do not fund, said in the first words (an event, running costs…): why, at once, with
+        the choice to go on with the request or to talk to a person (the draft is kept)."""
+        from knowledge.redirect import Redirects
+
+        need = self.draft.get("need") or ""
+        try:
+            why = Redirects.load().why_no_fit(need) if need else None
+            if why is None:
+                return None
+            outcome = self.kb.match_with_confidence(need, None, limit=3)  # the need alone, not the place's lists
+            if outcome.results and not outcome.unsure:
+                return None
+        except Exception:  # noqa: BLE001
+            log_exc("no-fit check failed")
+            return None
+        self.goto("menu")
+        rows = self.set_buttons([[Button(T.NO_FIT_GO_ON, "m:file")], self.no_fit_button()])
+        return [Reply(T.no_fit_why(why.text) + "\n\n" + T.NO_FIT_CHOICE, rows)]
 
     def no_fit_button(self) -> list[Button]:
         return [Button(T.FAQ_ASK_AGENT, AGENT_DATA)]

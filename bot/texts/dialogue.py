@@ -542,3 +542,4 @@ def no_fit_why(reason: str) -> str:
 
 
 NO_FIT_CHOICE = "Vous pouvez l'envoyer quand même (l'équipe regardera), ou parler à un agent."
+NO_FIT_GO_ON = "Continuer la demande"
