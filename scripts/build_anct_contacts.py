@@ -50,6 +50,22 @@ def _mail(value: str) -> str | None:
     return value if re.fullmatch(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", value) else None
 
 
+def _fold(value: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+
+
+def _personal(mail: str, row: dict[str, str]) -> bool:
+    """A mailbox naming the interlocutor (their surname or first name in its local part), or theirs."""
+    local = _fold(mail.split("@", 1)[0])
+    if mail.lower() == _clean(row.get("interlocuteur_mel")).lower():
+        return True
+    names = [_fold(_clean(row.get(k))) for k in ("interlocuteur_nom", "interlocuteur_prenom")]
+    parts = {p for n in names for p in re.split(r"[\s'-]+", n) if len(p) >= 3 and p not in ("attente", "nomination")}
+    return any(p in local for p in parts)
+
+
 def build(rows: list[dict[str, str]], commit: str, date: str) -> dict:
     by_dep: dict[str, dict] = {}
     domains: dict[str, Counter] = {}
@@ -61,6 +77,8 @@ def build(rows: list[dict[str, str]], commit: str, date: str) -> dict:
         entry = by_dep.setdefault(dep, {"name": _clean(row.get("lib_dep")), "contacts": []})
         service = _clean(row.get("fiche_lib_admin"))
         mail = _mail(row.get("fiche_mel", ""))
+        if mail and _personal(mail, row):
+            mail = None  # the service's column holds a person's own mailbox: not kept
         page = _clean(row.get("site_web")) or None
         contact = {"service": service, "function": _clean(row.get("interlocuteur_fonction")) or None,
                    "city": _clean(row.get("interlocuteur_ville")).title() or None,

@@ -79,8 +79,8 @@ def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool
         from knowledge.redirect import Redirects
 
         intent = classify(text, vocabulary)
-        if intent.name == "status" and float(intent.confidence) >= 0.8:
-            return "status"
+        if intent.name == "status" and (float(intent.confidence) >= 0.8 or act == "status"):
+            return "status"  # the intent classifier is sure, or both readings put « status » first
         if Redirects.load().topic(text) is not None and intent.name != "need":
             return "off_topic"
     return None
@@ -299,7 +299,7 @@ class FollowupMixin:
         facts = self.reader.read(text, None, {}) if text else None
         values = {k: val for k, val in (facts.values.items() if facts else ()) if k not in ("help_add", "commune")}
         if c.get("code"):
-            values["commune"] = c
+            values["commune"] = dict(c, outside=False)  # already confirmed here; its département stays in the draft
         return await self.start_intake(values, text)
 
     async def flag_outside(self, record: Any) -> str | None:
