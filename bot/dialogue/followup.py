@@ -47,7 +47,7 @@ _OUTSIDE_CUE = re.compile(r"\(\s*(?:\d{2,3}|2[ab])\s*\)|\b\d{5}\b|\b(?:maire|mai
                           r"|\b(?:dans|en) (?:le |la |l |les )?[a-z]")
 
 
-def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool = False) -> str | None:
+async def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool = False) -> str | None:
     """« status », « addition », « off_topic » or None: the one place where this module reads a kind of message.
 
     With the classifier of kinds of message (issue 18): its best kind, when it is one of ours and either confident
@@ -55,13 +55,13 @@ def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool
     ``FLOOR``). When it is unsure, the intent classifier's « status » or a personal procedure named by the off-topic
     data (passport, carte grise…) decide. Without the classifier: the interim reading."""
     try:
-        from intents.acts import classify as classify_act  # issue 18 (merged from i18-understanding)
+        from intents.acts import aclassify as classify_act  # issue 18: off the event loop (the encoder)
     except ImportError:
         classify_act = None
     if classify_act is None:
         return _interim_act(text, vocabulary)
     try:
-        reading = classify_act(text, step=step)
+        reading = await classify_act(text, step=step)
         ranked = list(getattr(reading, "ranked", None) or [])
         act, confidence = getattr(reading, "act", None), float(getattr(reading, "confidence", 0.0))
         second = float(ranked[1][1]) if len(ranked) > 1 else 0.0
@@ -114,7 +114,8 @@ class FollowupMixin:
         """Status, addition to a filed request or off-topic; None when the message is none of these."""
         step = self.step
         building = step in DRAFT_STEPS
-        act = read_act(text, await self.act_step(building), getattr(self.engine, "_vocabulary", None), building)
+        act = await read_act(text, await self.act_step(building), getattr(self.engine, "_vocabulary", None),
+                             building)
         if act == "status":
             return await self.status_reply() + self.prompt()
         if act == "addition" and not building:
