@@ -25,8 +25,8 @@ from intents.normalize import normalize
 
 log = logging.getLogger(__name__)
 
-#: The kinds of message this module acts on.
-ACTS = ("status", "addition", "off_topic")
+#: The kinds of message this module acts on (« thanks » only outside a request being made).
+ACTS = ("status", "addition", "off_topic", "thanks")
 #: Confidence the classifier of kinds of message must reach for us to act (when it does not say it is unsure) …
 MIN_CONFIDENCE = 0.55
 #: … or how far ahead of the second kind its best kind must be, above a floor (outside a request being made).
@@ -122,6 +122,8 @@ class FollowupMixin:
             return await self.addition(text)
         if act == "off_topic" and not building:
             return self.off_topic_reply(text)
+        if act == "thanks" and not building:
+            return self.prompt_menu_with(T.THANKS_REPLY)  # « merci, c'est tout ce que je voulais savoir »
         return None
 
     async def act_step(self, building: bool) -> str:

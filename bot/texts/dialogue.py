@@ -543,3 +543,4 @@ def no_fit_why(reason: str) -> str:
 
 NO_FIT_CHOICE = "Vous pouvez l'envoyer quand même (l'équipe regardera), ou parler à un agent."
 NO_FIT_GO_ON = "Continuer la demande"
+THANKS_REPLY = "Avec plaisir. Je reste à votre disposition si besoin."
