@@ -491,6 +491,12 @@ def main() -> None:
             print(f"{name}: {s['as_expected']}/{s['stories']} as expected ({s['rate']:.0%}), facts asked again "
                   f"{s['asked_again']}, refusals {s['refusals']}, actions mean {s['actions_mean']} (max "
                   f"{s['actions_max']})")
+            if name != "heldout":  # per kind of outcome: dev only (finer than an aggregate)
+                kinds: dict[str, list[int]] = {}
+                for r in results:
+                    kinds.setdefault(r.expected, [0, 0])[0] += r.ok
+                    kinds[r.expected][1] += 1
+                print("  by outcome: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(kinds.items())))
             for ch, cs in (s.get("channels") or {}).items():
                 print(f"  via {ch}: {cs['as_expected']}/{cs['stories']} as expected, asked again {cs['asked_again']}, "
                       f"refusals {cs['refusals']}")
