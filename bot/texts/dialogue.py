@@ -459,7 +459,7 @@ CONSOLE_UNAVAILABLE = "Le service est momentanément indisponible, réessayez da
 
 
 # --- issue 19 (part B): after filing, another département, off-topic, no-fit ------------------------------------
-STATUS_TITLE = "Où en sont vos demandes (la plus récente d'abord) :"
+STATUS_TITLE = "Vos demandes, où elles en sont (la plus récente d'abord) :"
 STATUS_NONE = "Vous n'avez pas encore de demande envoyée depuis cette conversation."
 STATUS_NONE_HINT = "Si vous l'avez envoyée ailleurs, donnez sa référence (ex. : 90-2026-0042)."
 STATUS_MORE = "… et {n} plus anciennes (« mes demandes » les montre toutes)."

@@ -59,7 +59,7 @@ async def test_status_mid_intake_then_the_question_again(engine, store) -> None:
     story = {"name": "status mid-intake", "user": "maire-chaux", "steps": (
         _file("Chaux", "Nous voulons rénover l'école et isoler la salle des fêtes", True)
         + [{"command": "/demande"}, {"press": "Oui, c'est moi"}, {"say": "Chaux"},
-           {"say": "où en est ma demande ?", "expect": ["Où en sont vos demandes", "90-2026-0001"],
+           {"say": "où en est ma demande ?", "expect": ["Vos demandes, où elles en sont", "90-2026-0001"],
             "expect_step": "need", "expect_requests": 1}])}
     runner = StoryRunner(engine, store)
     try:
