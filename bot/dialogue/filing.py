@@ -86,9 +86,12 @@ class FilingMixin:
             lines += ["", T.OFFERS_SHORT.format(names=", ".join(o["name"] for o in shown))]
         else:
             lines += ["", T.OFFERS_UNSURE if d.get("offers_unsure") else T.OFFERS_NONE]
+            lines += self.no_fit_lines()  # issue 19: why nothing fits, and what to do
         lines += ["", T.SEND_NOTICE_SHORT]
         rows = [[Button(T.SEND, "send:" + str(d.get("id") or "0"))],
                 [Button(T.RECAP_EDIT, "e:menu")] + ([Button(T.RECAP_OFFERS, "d:all")] if shown else [])]
+        if not shown:
+            rows.append(self.no_fit_button())  # nothing fits: a person can look (still at most 4 buttons)
         if not full and len(d.get("need") or "") > T.NEED_PREVIEW_CHARS:
             rows.append([Button(T.RECAP_FULL, "e:full")])
         self.set_buttons(rows)
@@ -201,6 +204,10 @@ class FilingMixin:
         if data.startswith("dup:add:"):
             ref = (self.st.get("dup_ref") or {}).get("reference")
             return await (self.append_draft_to(ref) if ref else self.file_request())
+        if data.startswith("ar:"):  # issue 19: the filed request an addition goes to
+            return await self.addition_choice(data[3:])
+        if data.startswith("out:"):  # issue 19: a collectivité of another département
+            return await self.outside_choice(data[4:])
         return [Reply(T.STALE_BUTTON)] + self.prompt()
 
     async def send(self) -> list[Reply]:
@@ -251,7 +258,9 @@ class FilingMixin:
         files = await self.attach_kept(ref)  # issue 20: files sent during the intake are the request's now
         summary = staff_summary(record, theme_labels=self.theme_labels(), offer_names=self.offer_names(),
                                 original=self.draft.get("need_said"), attachments=files)
-        await self._enqueue_staff("staff_new_request", str(summary), f"new:{ref}", ref, summary.buttons)
+        outside = await self.flag_outside(record)  # issue 19: outside the département, flagged for staff
+        text = (outside + "\n\n" + str(summary)) if outside else str(summary)
+        await self._enqueue_staff("staff_new_request", text, f"new:{ref}", ref, summary.buttons)
         await self.keep_originals(ref, with_need=True)
         await self.remember_person()
         self.finish_draft(ref)
@@ -325,7 +334,7 @@ class FilingMixin:
         ref = x.find_reference(text)
         replied = x.find_reference(getattr(self.ev, "reply_to", None) or "")
         if ref is None and replied is None:
-            return None
+            return await self.followup(text)  # issue 19: status, addition to a filed request, off-topic
         if ref is not None and re.fullmatch(r"\W*(?:demande|ma demande|la demande|reference|réf\.?)?\W*" + re.escape(ref)
                                              + r"\W*", text, flags=re.IGNORECASE):
             return await self.show_request(ref) + self.prompt()

@@ -9,13 +9,14 @@ from typing import Any
 from bot.dialogue import validators as v
 from bot.dialogue.common import fmt_date, log_exc, render_personal_data
 from bot.dialogue.events import Button, Reply
+from bot.dialogue.followup import FollowupMixin
 from bot.dialogue.slots import AGENT_DATA
 from bot.store import retention
 from bot.texts import dialogue as T
 from intents.classify import classify
 
 
-class FlowsMixin:
+class FlowsMixin(FollowupMixin):
     # --- welcome and menu -----------------------------------------------------------------------------------------
     def welcome_line(self) -> str:
         name = (self.person or {}).get("name")
@@ -67,6 +68,9 @@ class FlowsMixin:
         """A message outside an intake: a project starts one with what it says; a question is answered."""
         if self.is_greeting(text):
             return self.welcome()
+        outside = self.outside_place(text)  # issue 19: a collectivité of another département is told who serves it
+        if outside is not None:
+            return self.outside_reply(outside, text)
         question = self.is_question(text)
         facts = self.reader.read(text, None, {}, is_question=question)
         intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
@@ -76,7 +80,9 @@ class FlowsMixin:
         if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
             if self.has_draft():
                 return [Reply(self.resume_line())] + await self.fill(intake_facts, asked=None, text=text)
-            return await self.start_intake(intake_facts, text)
+            replies = await self.start_intake(intake_facts, text)
+            early = self.no_fit_early()  # issue 19: a need the programmes do not fund, said at once
+            return replies[:-1] + early if early else replies
         if question:
             return await self.answer_question(text, reprompt=True)
         if re.search(r"\b(mes demandes|ma demande|suivi|suivre|ou en est)\b", norm):

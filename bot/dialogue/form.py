@@ -84,7 +84,7 @@ class FormMixin:
             self.goto("commune")
             return self.prompt_commune()
         if c.get("outside"):
-            text = T.commune_outside(c["name"], c["departement"], self.settings.departement)
+            text = self.outside_text(c) + "\n\n" + T.OUTSIDE_CHOICE  # issue 19: who serves it
             rows = [[Button(T.YES, f"set:commune:{c['code']}"), Button(T.COMMUNE_OTHER, "e:commune")]]
         else:  # a conversation stored before the form confirmed every commune
             text = T.commune_confirm(c["name"], c["departement"], c.get("population"), c.get("epci_name"))

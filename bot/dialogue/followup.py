@@ -1,0 +1,357 @@
+"""What a person says beyond the intake (issue 19, part B): where their filed requests stand, an addition to a filed
+request, a collectivité of another département, a personal procedure that is not for this guichet, and why no
+programme fits a need.
+
+The kind of message is read in ONE place, :func:`read_act`: the understanding's classifier of kinds of message
+(``intents.acts.classify``, issue 18) when it is there, else an interim reading (the intent classifier's « status »,
+an exact « ajouter/compléter » rule, the off-topic data's topics). The rest never looks at words.
+
+Buttons: ``ar:<reference>`` (the request an addition goes to), ``out:file:<code>`` / ``out:no`` (a collectivité of
+another département: file here anyway, flagged for staff, or not). They arrive through ``filing_choice``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.dialogue import validators as v
+from bot.dialogue.common import fmt_date, log_exc
+from bot.dialogue.events import Button, Reply
+from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS
+from bot.texts import dialogue as T
+from intents.normalize import normalize
+
+log = logging.getLogger(__name__)
+
+#: The kinds of message this module acts on (« thanks » only outside a request being made).
+ACTS = ("status", "addition", "off_topic", "thanks")
+#: Confidence the classifier of kinds of message must reach for us to act (when it does not say it is unsure) …
+MIN_CONFIDENCE = 0.55
+#: … or how far ahead of the second kind its best kind must be, above a floor (outside a request being made).
+MARGIN = 0.15
+FLOOR = 0.4
+#: Steps where the person is building a request (an addition there belongs to the draft, not to a filed request).
+DRAFT_STEPS = tuple(INTAKE_STEPS) + ("recap", "duplicate", "conflict", "identity", "commune_pick", "commune_confirm",
+                                     "themes_edit")
+STATUS_SHOWN = 5
+#: An explicit « ajouter / compléter / oublié de dire / préciser » (the rule ``filing.about_a_request`` uses with a
+#: reference): the interim reading without the classifier, and what tells an addition from a new project described.
+_ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|complement\w*|oubli\w* de (?:dire|preciser|mentionner)"
+                            r"|precis\w*)")
+#: An outside commune found inside a sentence scores at most ``territory.PART_ELSEWHERE`` (0.78): accepted when the
+#: sentence also names its département, a postcode or says « maire de … ».
+_OUTSIDE_MIN = 0.75
+_OUTSIDE_CUE = re.compile(r"\(\s*(?:\d{2,3}|2[ab])\s*\)|\b\d{5}\b|\b(?:maire|mairie|commune|ville|village) d\w*\b"
+                          r"|\b(?:dans|en) (?:le |la |l |les )?[a-z]")
+
+
+async def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool = False) -> str | None:
+    """« status », « addition », « off_topic » or None: the one place where this module reads a kind of message.
+
+    With the classifier of kinds of message (issue 18): its best kind, when it is one of ours and either confident
+    (``unsure_below``) or, outside a request being made (``building``), clearly ahead of the second (``MARGIN``, above
+    ``FLOOR``). When it is unsure, the intent classifier's « status » or a personal procedure named by the off-topic
+    data (passport, carte grise…) decide. Without the classifier: the interim reading."""
+    try:
+        from intents.acts import aclassify as classify_act  # issue 18: off the event loop (the encoder)
+    except ImportError:
+        classify_act = None
+    if classify_act is None:
+        return _interim_act(text, vocabulary)
+    try:
+        reading = await classify_act(text, step=step)
+        ranked = list(getattr(reading, "ranked", None) or [])
+        act, confidence = getattr(reading, "act", None), float(getattr(reading, "confidence", 0.0))
+        second = float(ranked[1][1]) if len(ranked) > 1 else 0.0
+        unsure = bool(getattr(reading, "unsure", confidence < MIN_CONFIDENCE))
+    except Exception:  # noqa: BLE001
+        log_exc("intents.acts.classify failed")
+        return _interim_act(text, vocabulary)
+    if act in ACTS and (not unsure or (not building and confidence >= FLOOR and confidence - second >= MARGIN)):
+        return act
+    if unsure and not building and act not in ("new_request", "correction", "place_question"):
+        # the classifier hesitates: the intent classifier's « status », or a personal procedure the off-topic data
+        # names (passport, carte grise, retirement…) said without a project
+        from intents.classify import classify
+
+        from knowledge.redirect import Redirects
+
+        intent = classify(text, vocabulary)
+        if intent.name == "status" and (float(intent.confidence) >= 0.8 or act == "status"):
+            return "status"  # the intent classifier is sure, or both readings put « status » first
+        if Redirects.load().topic(text) is not None and intent.name != "need":
+            return "off_topic"
+    return None
+
+
+def _describes_project(text: str) -> bool:
+    from bot.dialogue.understand import Reader
+
+    return Reader.is_need(text)
+
+
+def _interim_act(text: str, vocabulary: Any) -> str | None:
+    from intents.classify import classify
+
+    from knowledge.redirect import Redirects
+
+    norm = normalize(text[:300])
+    intent = classify(text, vocabulary)
+    if intent.name == "status" and float(intent.confidence) >= 0.8:
+        return "status"
+    if _ADDITION_RULE.search(norm):
+        return "addition"
+    if Redirects.load().topic(text) is not None:
+        return "off_topic"
+    return None
+
+
+class FollowupMixin:
+    # --- entry: a typed message, at any step -------------------------------------------------------------------
+    async def followup(self, text: str) -> list[Reply] | None:
+        """Status, addition to a filed request or off-topic; None when the message is none of these."""
+        step = self.step
+        building = step in DRAFT_STEPS
+        act = await read_act(text, await self.act_step(building), getattr(self.engine, "_vocabulary", None),
+                             building)
+        if act == "status":
+            return await self.status_reply() + self.prompt()
+        if act == "addition" and not building:
+            return await self.addition(text)
+        if act == "off_topic" and not building:
+            return self.off_topic_reply(text)
+        if act == "thanks" and not building:
+            return self.prompt_menu_with(T.THANKS_REPLY)  # « merci, c'est tout ce que je voulais savoir »
+        return None
+
+    async def act_step(self, building: bool) -> str:
+        """What the guichet had just asked or shown, in the classifier's words (DATA-FORMATS.md §1)."""
+        if building:
+            return {"recap": "recap", "duplicate": "recap", "identity": "name", "commune_pick": "commune",
+                    "commune_confirm": "commune", "conflict": "recap", "themes_edit": "recap"}.get(self.step, self.step)
+        if self.st.get("filed"):
+            return "after_filing"
+        try:
+            if await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id)):
+                return "after_filing"
+        except Exception:  # noqa: BLE001
+            log_exc("list_requests failed")
+        return "after_answer" if self.step == "question" else "start"
+
+    # --- status of the person's requests ----------------------------------------------------------------------
+    async def status_reply(self) -> list[Reply]:
+        records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
+        if not records:
+            return [Reply(T.STATUS_NONE + "\n" + T.STATUS_NONE_HINT)]
+        records = sorted(records, key=lambda r: r.created_at, reverse=True)
+        lines = [T.STATUS_TITLE]
+        for r in records[:STATUS_SHOWN]:
+            lines.append(T.status_line(r.reference, fmt_date(r.created_at, self.settings.timezone), r.commune_name,
+                                       v.truncate(r.description or "", 80)[0], self._state_words(r),
+                                       await self._handler(r)))
+        if len(records) > STATUS_SHOWN:
+            lines.append(T.STATUS_MORE.format(n=len(records) - STATUS_SHOWN))
+        return [Reply("\n".join(lines))]
+
+    def _state_words(self, record: Any) -> str:
+        operator = getattr(record, "operator", None)
+        if operator:
+            try:
+                from bot.staff import names
+
+                operator = names.current().operator(operator)
+            except Exception:  # noqa: BLE001
+                pass
+        return T.status_words(record.status, operator)
+
+    async def _handler(self, record: Any) -> str:
+        agent_id = getattr(record, "assigned_agent_id", None)
+        if agent_id:
+            try:
+                agent = await self.uow.get_agent(int(agent_id))
+                if agent is not None and agent.name:
+                    return T.status_handler_agent(agent.name)
+            except Exception:  # noqa: BLE001
+                log_exc("agent lookup failed")
+        if record.status == "nouvelle" and not getattr(record, "assigned_to", None):
+            return T.STATUS_HANDLER_NOBODY
+        return T.STATUS_HANDLER_TEAM
+
+    # --- an addition to a filed request -------------------------------------------------------------------------
+    async def open_requests(self) -> list[Any]:
+        records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
+        return sorted((r for r in records if r.is_open), key=lambda r: r.created_at, reverse=True)
+
+    async def addition(self, text: str) -> list[Reply] | None:
+        records = await self.open_requests()
+        if not records:
+            every = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
+            if not every:
+                return None  # nothing filed yet: the words are read as usual (maybe a new project)
+            return [Reply(T.ADDITION_NONE)] + self.prompt()
+        if _describes_project(text) and not _ADDITION_RULE.search(normalize(text[:300])):
+            # « on voudrait aussi refaire l'éclairage… »: a project described without saying it adds to a filed
+            # one is read as a new request (the duplicate check offers to add it when it is the same project)
+            return None
+        note = v.truncate(text.strip(), v.NEED_MAX_CHARS)[0]
+        if not v.meaningful_words(note):
+            return [Reply(T.ADDITION_EMPTY)] + self.prompt()
+        if len(records) == 1:
+            await self.add_to_request(records[0].reference, note)
+            return [Reply(T.appended(records[0].reference))] + self.prompt()
+        self.st["addition"] = note
+        rows = [[Button(T.addition_button(r.reference, r.commune_name), "ar:" + r.reference)] for r in records[:5]]
+        self.goto("menu")
+        return [Reply(T.ADDITION_WHICH, self.set_buttons(rows))]
+
+    async def addition_choice(self, ref: str) -> list[Reply]:
+        note = self.st.pop("addition", None)
+        record = await self.own_request(ref)
+        if record is None or not note:
+            return [Reply(T.STALE_BUTTON)] + self.menu()
+        await self.add_to_request(ref, note)
+        return self.menu(T.appended(ref) + "\n\n" + T.MENU_PROMPT)
+
+    # --- off-topic ------------------------------------------------------------------------------------------------
+    def off_topic_reply(self, text: str) -> list[Reply]:
+        from knowledge.redirect import Redirects
+
+        r = Redirects.load()
+        out = [Reply(T.off_topic(r.pointer(text).text, r.guichet))]
+        return out + (self.prompt() if self.in_intake() else self.prompt_menu())
+
+    # --- a collectivité of another département ---------------------------------------------------------------
+    def outside_place(self, text: str) -> dict[str, Any] | None:
+        """A commune (or EPCI) of another département clearly named in a message, as a draft candidate."""
+        try:
+            res = self.kb.resolve(v.truncate(text.replace("\n", " "), v.FREE_TEXT_MAX_CHARS)[0])
+        except Exception:  # noqa: BLE001
+            log_exc("kb.resolve failed")
+            return None
+        if res is None or not res.candidates:
+            return None
+        best = res.candidates[0]
+        home = str(self.settings.departement)
+        postcode = re.fullmatch(r"\s*(\d{2})\s?(\d{3})\s*", text)
+        if postcode:  # a postcode alone: the communes it serves (often several), all in one département
+            return self._outside_postcode(postcode.group(1) + postcode.group(2), home)
+        if str(best.departement) == home or any(str(c.departement) == home for c in res.candidates[:3]):
+            return None
+        from knowledge.territory import norm as place_norm
+
+        if place_norm(best.name) not in place_norm(text):  # found by a code (often an amount: « 40 000 € »)
+            return None
+        score = float(best.score)
+        if res.resolved != best.code and not (score >= _OUTSIDE_MIN and len(res.candidates) == 1):
+            return None
+        if score < 0.95 and not _OUTSIDE_CUE.search(normalize(text)):
+            return None
+        c = self.reader.candidate(best.code, fallback=best)
+        return c if c and c.get("outside") else None
+
+    def _outside_postcode(self, code: str, home: str) -> dict[str, Any] | None:
+        places = []
+        try:
+            territory = self.kb.territory
+            places = [p for p in (territory.place(c) for c in territory._postal.get(code, ())) if p is not None]
+        except Exception:  # noqa: BLE001
+            places = []
+        deps = {str(p.departement) for p in places}
+        if len(deps) != 1 or home in deps:
+            return None
+        if len(places) == 1:
+            c = self.reader.candidate(places[0].code)
+            return c if c and c.get("outside") else None
+        return {"code": "", "name": T.postcode_label(code), "kind": "postcode", "departement": deps.pop(),
+                "outside": True}
+
+    def outside_text(self, c: dict[str, Any]) -> str:
+        """Who serves a collectivité of another département: its préfecture, the ANCT's delegate, how to reach them."""
+        from knowledge.elsewhere import serving
+
+        s = serving(str(c.get("departement") or ""), getattr(self.kb, "territory", None))
+        home = str(self.settings.departement)
+        try:
+            home = self.kb.territory.departement_name(home) or home
+        except Exception:  # noqa: BLE001
+            pass
+        parts = [T.outside_notice(c.get("name") or "", s.departement, s.name, home)]
+        where = T.outside_prefecture(s.prefecture_town, s.site)
+        if where:
+            parts.append(where)
+        if s.contacts:
+            lines = [T.outside_contact_line(k.service, k.function, k.phone, k.email) for k in s.contacts[:3]]
+            parts.append(T.outside_contacts(lines, s.source, fmt_iso(s.source_date)))
+        return "\n\n".join(parts)
+
+    def outside_reply(self, c: dict[str, Any], text: str) -> list[Reply]:
+        self.st["outside"] = {"candidate": c, "text": v.truncate(text, v.NEED_MAX_CHARS)[0]}
+        self.goto("menu")
+        rows = self.set_buttons([[Button(T.OUTSIDE_FILE_ANYWAY, "out:file:" + c["code"])],
+                                 [Button(T.OUTSIDE_NO_THANKS, "out:no")]])
+        return [Reply(self.outside_text(c)), Reply(T.OUTSIDE_CHOICE, rows)]
+
+    async def outside_choice(self, rest: str) -> list[Reply]:
+        pending = self.st.pop("outside", None) or {}
+        if not rest.startswith("file:") or not pending:
+            return self.menu(T.OUTSIDE_OK + "\n\n" + T.MENU_PROMPT)
+        c = pending.get("candidate") or {}
+        text = pending.get("text") or ""
+        facts = self.reader.read(text, None, {}) if text else None
+        values = {k: val for k, val in (facts.values.items() if facts else ()) if k not in ("help_add", "commune")}
+        if c.get("code"):
+            values["commune"] = dict(c, outside=False)  # already confirmed here; its département stays in the draft
+        return await self.start_intake(values, text)
+
+    async def flag_outside(self, record: Any) -> str | None:
+        """A request filed for a collectivité of another département: an event staff see, and the line for them."""
+        d = self.draft
+        dep = str(d.get("departement") or "")
+        if not dep or dep == str(self.settings.departement):
+            return None
+        await self.uow.log_event(record.reference, self.actor, "outside_area",
+                                 {"departement": dep, "commune": d.get("commune_name"),
+                                  "home": str(self.settings.departement)})
+        return T.staff_outside(d.get("commune_name") or "", dep)
+
+    # --- no programme fits --------------------------------------------------------------------------------------
+    def no_fit_lines(self) -> list[str]:
+        """Why nothing fits (when the guichet can tell), and what the person may do."""
+        from knowledge.redirect import Redirects
+
+        try:
+            why = Redirects.load().why_no_fit(self.draft.get("need") or "")
+        except Exception:  # noqa: BLE001
+            log_exc("no-fit reasons unavailable")
+            why = None
+        return ([T.no_fit_why(why.text)] if why else []) + [T.NO_FIT_CHOICE]
+
+    def no_fit_early(self) -> list[Reply] | None:
+        """A need the programmes do not fund, said in the first words (an event, running costs…): why, at once, with
+        the choice to go on with the request or to talk to a person (the draft is kept)."""
+        from knowledge.redirect import Redirects
+
+        need = self.draft.get("need") or ""
+        try:
+            why = Redirects.load().why_no_fit(need) if need else None
+            if why is None:
+                return None
+            outcome = self.kb.match_with_confidence(need, None, limit=3)  # the need alone, not the place's lists
+            if outcome.results and not outcome.unsure:
+                return None
+        except Exception:  # noqa: BLE001
+            log_exc("no-fit check failed")
+            return None
+        self.goto("menu")
+        rows = self.set_buttons([[Button(T.NO_FIT_GO_ON, "m:file")], self.no_fit_button()])
+        return [Reply(T.no_fit_why(why.text) + "\n\n" + T.NO_FIT_CHOICE, rows)]
+
+    def no_fit_button(self) -> list[Button]:
+        return [Button(T.FAQ_ASK_AGENT, AGENT_DATA)]
+
+
+def fmt_iso(date: str | None) -> str | None:
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else None

@@ -1,0 +1,85 @@
+"""Issue 19 (part B) through the real engine and store: an addition with several open requests asks which one
+(buttons) and is recorded there only; a request filed for another département carries an ``outside_area`` event;
+a status question answers in every idle step, and mid-intake too, then the question again."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.stories import CHANNEL, StoryRunner
+
+
+@pytest.fixture(scope="module")
+def kb():
+    from knowledge.base import KnowledgeBase
+
+    return KnowledgeBase.load("90")
+
+
+@pytest.fixture
+def engine(kb, store):
+    from bot.config import load_settings
+    from bot.dialogue.engine import Engine
+
+    return Engine(kb=kb, store=store, settings=load_settings(departement="90", flood_max_messages=10_000,
+                                                                staff_chat_id=-1001))
+
+
+def _file(commune: str, need: str, first: bool) -> list[dict]:
+    steps = [{"command": "/demande"}]
+    steps += [{"press": "Oui, c'est moi"}] if not first else []
+    steps += [{"say": commune}] + ([{"press": "Maire"}] if first else [])
+    steps += [{"say": need}, {"press": "Idée"}, {"press": "Financement"}, {"press": "Valider"},
+              {"press": "Passer"}, {"press": "Passer"}]
+    steps += [{"say": "Jean Morel"}, {"say": "0612345678"}] if first else []
+    steps += [{"press": "Envoyer la demande", "expect": ["Votre référence"]}]
+    return steps
+
+
+async def test_addition_with_several_requests_asks_which_one(engine, store) -> None:
+    story = {"name": "two requests", "user": "maire-delle", "steps": (
+        _file("Delle", "Nous voulons rénover la toiture de l'église du village", True)
+        + _file("Delle", "Nous voulons créer une maison de santé dans l'ancienne poste", False)
+        + [{"say": "j'ai oublié de préciser que la toiture est classée monument historique",
+            "expect": ["À quelle demande"], "expect_requests": 2},
+           {"press": "90-2026-0001", "expect": ["C'est ajouté à la demande 90-2026-0001"], "expect_requests": 2}])}
+    runner = StoryRunner(engine, store)
+    try:
+        await runner.run(story)
+    except AssertionError:
+        print("\n".join(runner.transcript))
+        raise
+    async with store.unit() as uow:
+        first = [e.kind for e in await uow.history("90-2026-0001")]
+        second = [e.kind for e in await uow.history("90-2026-0002")]
+    assert first.count("appended") == 1 and "appended" not in second
+
+
+async def test_status_mid_intake_then_the_question_again(engine, store) -> None:
+    story = {"name": "status mid-intake", "user": "maire-chaux", "steps": (
+        _file("Chaux", "Nous voulons rénover l'école et isoler la salle des fêtes", True)
+        + [{"command": "/demande"}, {"press": "Oui, c'est moi"}, {"say": "Chaux"},
+           {"say": "où en est ma demande ?", "expect": ["Vos demandes, où elles en sont", "90-2026-0001"],
+            "expect_step": "need", "expect_requests": 1}])}
+    runner = StoryRunner(engine, store)
+    try:
+        await runner.run(story)
+    except AssertionError:
+        print("\n".join(runner.transcript))
+        raise
+
+
+async def test_outside_request_is_flagged_for_staff(engine, store) -> None:
+    story = {"name": "outside", "user": "maire-pontarlier", "steps": [
+        {"say": "Je suis maire de Pontarlier (25), on veut rénover la salle des fêtes",
+         "expect": ["hors du périmètre"], "expect_requests": 0},
+        {"press": "Déposer ici quand même"}, {"press": "Étude"}, {"press": "Financement"}, {"press": "Valider"},
+        {"press": "Passer"}, {"press": "Passer"}, {"say": "Jean Morel"}, {"say": "0612345678"},
+        {"press": "Envoyer la demande", "expect": ["Votre référence"], "expect_requests": 1}]}
+    runner = StoryRunner(engine, store)
+    await runner.run(story)
+    async with store.unit() as uow:
+        records = await uow.list_requests(channel=CHANNEL, user_id="maire-pontarlier")
+        events = await uow.history(records[0].reference)
+    flagged = [e for e in events if e.kind == "outside_area"]
+    assert flagged and flagged[0].data["departement"] == "25" and flagged[0].data["commune"] == "Pontarlier"
