@@ -16,8 +16,8 @@ from bot.console.cli import check_agent
 from bot.store.models import AGENT_ROLES, Agent
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web.deps import ADMIN, guichet, require
-from bot.web.templating import flash, render
+from bot.webkit.deps import ADMIN, guichet, require
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console/agents")
 

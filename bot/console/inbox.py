@@ -14,8 +14,8 @@ from bot.store.models import ROLE_COMITE, STATUSES, Agent
 from bot.store.tables import utcnow
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web.deps import READ_ALL, READ_ROUTED, Forbidden, LoginRequired, can, current_agent, guichet
-from bot.web.templating import render
+from bot.webkit.deps import READ_ALL, READ_ROUTED, Forbidden, LoginRequired, can, current_agent, guichet
+from bot.webkit.templating import render
 
 router = APIRouter(prefix="/console")
 

@@ -9,9 +9,9 @@ from bot.console.auth import safe_next, start_session, use_login_link
 from bot.console.proconnect import configured, logout_url
 from bot.store.models import Agent
 from bot.texts import console as T
-from bot.web.deps import current_agent, guichet
-from bot.web.security import allow_login_attempt
-from bot.web.templating import flash, render
+from bot.webkit.deps import current_agent, guichet
+from bot.webkit.security import allow_login_attempt
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console")
 

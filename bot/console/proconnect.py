@@ -32,9 +32,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.console.auth import safe_next, start_session
 from bot.texts import console as T
-from bot.web.deps import guichet
-from bot.web.security import allow_login_attempt
-from bot.web.templating import flash, render
+from bot.webkit.deps import guichet
+from bot.webkit.security import allow_login_attempt
+from bot.webkit.templating import flash, render
 
 log = logging.getLogger(__name__)
 

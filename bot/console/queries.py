@@ -33,7 +33,7 @@ from bot.store.models import (
 from bot.store.search import like_pattern, query_words
 from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.store.workdays import late_cutoff
-from bot.web.deps import READ_ALL, can
+from bot.webkit.deps import READ_ALL, can
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000

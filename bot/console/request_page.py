@@ -34,8 +34,8 @@ from bot.staff.service import StaffResult
 from bot.store.models import CLOSED_STATUSES, ROUTE_STATUSES, Agent, RequestRecord
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web.deps import ACT, ACT_ROUTED, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
-from bot.web.templating import flash, render
+from bot.webkit.deps import ACT, ACT_ROUTED, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console/demandes")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from bot.console import agents_page, dashboard, inbox, login, proconnect, request_page
-from bot.web.templating import add_template_dir
+from bot.webkit.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 

@@ -52,7 +52,7 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
         print("error: several workers need PostgreSQL (GUICHET_DATABASE_URL=postgresql://…)", file=sys.stderr)
         return 2
     # The secret key is created (once) before the workers start, so that they all share it.
-    from bot.web.security import secret_key
+    from bot.webkit.security import secret_key
 
     secret_key(settings)
     uvicorn.run(

@@ -109,7 +109,7 @@ async def test_deactivated_agent_loses_the_session(web: WebEnv) -> None:
 
 
 async def test_login_rate_limited(web: WebEnv) -> None:
-    from bot.web.security import LOGIN_ATTEMPTS
+    from bot.webkit.security import LOGIN_ATTEMPTS
 
     c = web.client()
     page = await c.get("/console/connexion/lien/nope")

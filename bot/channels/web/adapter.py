@@ -60,7 +60,7 @@ def utcnow() -> datetime:
 def load_secret(settings: Any) -> bytes:
     """Key of the chat's HMACs (CSRF, codes), derived from the server's secret (``GUICHET_SECRET_KEY`` or the one
     kept in the data directory)."""
-    from bot.web.security import secret_key
+    from bot.webkit.security import secret_key
 
     return hashlib.sha256(b"webchat:" + secret_key(settings).encode()).digest()
 
