@@ -134,7 +134,7 @@ def chat(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the latest (the application also does it on start)."""
-    from bot.store.db import run_upgrade_cli
+    from bot.store.cli import run_upgrade_cli
 
     raise typer.Exit(run_upgrade_cli())
 
@@ -239,7 +239,7 @@ def agents_list(json_out: bool = typer.Option(False, "--json", help="Print JSON.
 @app.command("start")
 def start(demo: bool = typer.Option(False, "--demo", help="Add sample requests.")) -> None:
     """Start the web server on the configured database and print the mayors' page and a console login link."""
-    from bot.channels.web.start import run_start
+    from bot.web.start import run_start
 
     raise typer.Exit(run_start(demo=demo))
 

@@ -13,10 +13,7 @@ names no other programme (« et ça marche pour une salle des fêtes ? » is abo
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from knowledge.faq import FaqIndex
+from typing import Any
 
 FEATURES = ("lex", "grounded", "lex_rr", "sem", "sem_gap", "sem_z")
 
@@ -26,7 +23,8 @@ def _sigmoid(z: float) -> float:
 
 
 class SemanticFaq:
-    def __init__(self, index: "FaqIndex", encoder: Any, fusion: dict[str, Any] | None = None) -> None:
+    def __init__(self, index: Any, encoder: Any, fusion: dict[str, Any] | None = None) -> None:
+        # index: the knowledge.faq.FaqIndex (which imports this module; no import back)
         from intents.encoder import cached_vectors
         from knowledge.hybrid import load_fusion
 

@@ -16,10 +16,10 @@ from bot.console.cli import check_agent
 from bot.store.models import AGENT_ROLES, Agent
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web import sessions
-from bot.web.deps import ADMIN, guichet, require
-from bot.web.params import MAX_ID
-from bot.web.templating import flash, render
+from bot.webkit import sessions
+from bot.webkit.deps import ADMIN, guichet, require
+from bot.webkit.params import MAX_ID
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console/agents")
 

@@ -13,17 +13,9 @@ from fastapi.responses import Response
 from bot.store import attachments as A
 from bot.console.request_page import visible_request
 from bot.store.models import Agent
-from bot.web.deps import READ_ALL, READ_ROUTED, guichet, require
+from bot.webkit.deps import READ_ALL, READ_ROUTED, guichet, require
 
 router = APIRouter(prefix="/console/demandes")
-
-
-async def files_of(store: object, reference: str) -> list[dict]:
-    """The request's files for its page (name, type in words, size, link)."""
-    async with store.unit(readonly=True) as uow:  # type: ignore[attr-defined]
-        rows = await A.list_for(uow, reference)
-    return [{**r, "type_name": A.TYPE_NAMES.get(r["type"], r["type"]),
-             "url": f"/console/demandes/{reference}/pieces/{r['id']}"} for r in rows]
 
 
 @router.get("/{reference}/pieces/{attachment_id}")

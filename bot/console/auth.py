@@ -59,10 +59,10 @@ async def link_agent_id(store: Any, token: str) -> int | None:
 
 async def start_session(request: Request, agent: Agent) -> None:
     """A fresh session for ``agent`` (nothing of the anonymous session is kept: no fixation), held on the server
-    (:mod:`bot.web.sessions`): a new id in the cookie, a new CSRF token; the browser's previous session, if any, is
+    (:mod:`bot.webkit.sessions`): a new id in the cookie, a new CSRF token; the browser's previous session, if any, is
     revoked."""
-    from bot.web import sessions
-    from bot.web.deps import guichet
+    from bot.webkit import sessions
+    from bot.webkit.deps import guichet
 
     g = guichet(request)
     previous = request.session.get("sid")
@@ -79,8 +79,8 @@ async def start_session(request: Request, agent: Agent) -> None:
 async def end_session(request: Request, everywhere: bool = False) -> int:
     """Log out: this session revoked on the server (``everywhere``: every session of its agent), the cookie
     emptied. Returns how many sessions ended."""
-    from bot.web import sessions
-    from bot.web.deps import current_agent, guichet
+    from bot.webkit import sessions
+    from bot.webkit.deps import current_agent, guichet
 
     agent = await current_agent(request)
     sid = request.session.get("sid")

@@ -22,8 +22,8 @@ from bot.staff.names import current as current_names
 from bot.store.models import ROLE_OPERATEUR, Agent
 from bot.texts import dashboard as DT
 from bot.texts import staff as ST
-from bot.web.deps import DASHBOARD, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
-from bot.web.templating import render
+from bot.webkit.deps import DASHBOARD, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
+from bot.webkit.templating import render
 
 router = APIRouter(prefix="/console")
 

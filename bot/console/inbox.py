@@ -16,8 +16,8 @@ from bot.store.models import ROLE_COMITE, STATUSES, Agent
 from bot.store.tables import utcnow
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web.deps import ACT, READ_ALL, READ_ROUTED, Forbidden, LoginRequired, can, current_agent, guichet, require
-from bot.web.templating import flash, render
+from bot.webkit.deps import ACT, READ_ALL, READ_ROUTED, Forbidden, LoginRequired, can, current_agent, guichet, require
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console")
 

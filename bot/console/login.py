@@ -9,9 +9,9 @@ from bot.console.auth import end_session, link_agent_id, safe_next, start_sessio
 from bot.console.proconnect import configured, logout_url
 from bot.store.models import Agent
 from bot.texts import console as T
-from bot.web.deps import current_agent, guichet
-from bot.web import throttle
-from bot.web.templating import flash, render
+from bot.webkit.deps import current_agent, guichet
+from bot.webkit import throttle
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console")
 

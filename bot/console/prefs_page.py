@@ -13,8 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from bot.store import inbox as store_inbox
 from bot.store.models import Agent
 from bot.texts import console as T
-from bot.web.deps import ACT, ACT_ROUTED, ADMIN, READ_ALL, READ_ROUTED, guichet, require
-from bot.web.templating import flash, render
+from bot.webkit.deps import ACT, ACT_ROUTED, ADMIN, READ_ALL, READ_ROUTED, guichet, require
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console")
 
@@ -39,7 +39,7 @@ async def save_preferences(request: Request, avis: str = Form("chaque"),
 async def templates_page(request: Request, agent: Agent = Depends(require(ACT, ACT_ROUTED))) -> Response:
     async with guichet(request).store.unit(readonly=True) as uow:
         items = await store_inbox.list_templates(uow)
-    from bot.web.deps import can
+    from bot.webkit.deps import can
 
     return render(request, "console/templates.html", {"nav": "inbox", "items": items, "may_edit": can(agent, ADMIN),
                                                       "uses": T.TEMPLATE_USES})

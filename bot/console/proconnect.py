@@ -32,9 +32,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.console.auth import safe_next, start_session
 from bot.texts import console as T
-from bot.web.deps import guichet
-from bot.web import throttle
-from bot.web.templating import flash, render
+from bot.webkit.deps import guichet
+from bot.webkit import throttle
+from bot.webkit.templating import flash, render
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ async def _complete(provider: Provider, code: str, nonce: str, redirect: str) ->
 
 
 async def _failed_attempt(request: Request, g: Any) -> Response:
-    """A callback that logs nobody in counts as a failed attempt naming no agent (bot/web/throttle.py)."""
+    """A callback that logs nobody in counts as a failed attempt naming no agent (bot/webkit/throttle.py)."""
     await throttle.login_failed(request, g.store, None, "proconnect")
     return _failed(request)
 

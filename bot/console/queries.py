@@ -34,8 +34,8 @@ from bot.store.inbox import count_waiting, unread_condition, unread_of
 from bot.store.search import like_pattern, query_words
 from bot.store.tables import request_route_t, request_t, request_theme_t, utcnow
 from bot.store.workdays import late_cutoff
-from bot.web.deps import READ_ALL, can
-from bot.web.params import is_id
+from bot.webkit.deps import READ_ALL, can
+from bot.webkit.params import is_id
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000

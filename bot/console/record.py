@@ -197,3 +197,13 @@ def proposed_operators(record: RequestRecord, kb: Any) -> set[str]:
             if found and found[0] not in ("autre",):
                 out.add(found[0])
     return out
+
+
+async def files_of(store: object, reference: str) -> list[dict]:
+    """The request's files for its page (name, type in words, size, link)."""
+    from bot.store import attachments as A
+
+    async with store.unit(readonly=True) as uow:  # type: ignore[attr-defined]
+        rows = await A.list_for(uow, reference)
+    return [{**r, "type_name": A.TYPE_NAMES.get(r["type"], r["type"]),
+             "url": f"/console/demandes/{reference}/pieces/{r['id']}"} for r in rows]

@@ -29,7 +29,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.console.inbox import labels_of
 from bot.console.queries import agent_may_see
 from bot.console.labels import due_date, local_time
-from bot.console.record import agent_choices, load_request_view, proposed_operators
+from bot.console.record import agent_choices, files_of, load_request_view, proposed_operators
 from bot.staff.service import StaffResult
 from bot.staff import conversation
 from bot.store import inbox as store_inbox
@@ -37,9 +37,9 @@ from bot.store.tables import utcnow
 from bot.store.models import CLOSED_STATUSES, NOUVELLE, ROUTE_STATUSES, Agent, RequestRecord
 from bot.texts import console as T
 from bot.texts import staff as TS
-from bot.web.deps import ACT, ACT_ROUTED, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
-from bot.web.params import is_id
-from bot.web.templating import flash, render
+from bot.webkit.deps import ACT, ACT_ROUTED, READ_ALL, READ_ROUTED, Forbidden, can, guichet, require
+from bot.webkit.params import is_id
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console/demandes")
 
@@ -83,7 +83,7 @@ async def request_page(request: Request, reference: str,
         "closed": record.status in CLOSED_STATUSES,
         "action_id": lambda: secrets.token_urlsafe(16),
         "fmt": local_time,
-        "files": await _files_of(g.store, record.reference),  # issue 20
+        "files": await files_of(g.store, record.reference),  # issue 20
         "templates": [(tp, tp.fill(record.contact_name, record.reference)) for tp in templates],
         "due": local_time(due)[:10] if record.status == NOUVELLE else None,
         "overdue": record.status == NOUVELLE and utcnow() > due,
@@ -93,11 +93,6 @@ async def request_page(request: Request, reference: str,
                              key=lambda kv: kv[1].lower()),
     })
 
-
-async def _files_of(store: Any, reference: str) -> list[dict]:
-    from bot.console.attachments_page import files_of
-
-    return await files_of(store, reference)
 
 
 # --- actions ----------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from bot.console import (agents_page, attachments_page, dashboard, inbox, login, prefs_page, proconnect,
                          request_page, waiting_page)
-from bot.web.templating import add_template_dir
+from bot.webkit.templating import add_template_dir
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 

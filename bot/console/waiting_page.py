@@ -15,8 +15,8 @@ from bot.store import inbox as store_inbox
 from bot.store.models import Agent
 from bot.store.tables import utcnow
 from bot.texts import console as T
-from bot.web.deps import ACT, READ_ALL, guichet, require
-from bot.web.templating import flash, render
+from bot.webkit.deps import ACT, READ_ALL, guichet, require
+from bot.webkit.templating import flash, render
 
 router = APIRouter(prefix="/console/en-attente")
 

@@ -52,3 +52,32 @@ def run_with_store(body: Callable[[Any, Any], Awaitable[int]],
         return 1
     except BrokenPipeError:  # `guichet export | head`
         return 0
+
+
+def run_upgrade_cli() -> int:
+    """``guichet db upgrade``: migrate the configured database to the latest revision."""
+    from bot.store.db import DatabaseUrlError, current_revision, make_engine, redact, upgrade
+    from bot.texts import staff as T
+
+    settings = settings_or_none()
+    if settings is None:
+        return 2
+
+    async def _go() -> str | None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine, departement=settings.departement)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        rev = asyncio.run(_go())
+    except DatabaseUrlError as exc:
+        print(T.CLI_BAD_URL.format(error=exc), file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001
+        print(T.CLI_MIGRATION_FAILED.format(url=redact(settings.database_url), error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return 1
+    print(T.CLI_DB_UPGRADED.format(url=redact(settings.database_url), revision=rev))
+    return 0

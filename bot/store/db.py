@@ -10,10 +10,8 @@ instead of failing on lock upgrade; read-only units use a deferred ``BEGIN``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -221,32 +219,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as conn:
         return await conn.run_sync(_get)
-
-
-def run_upgrade_cli() -> int:
-    """``guichet db upgrade``: migrate the configured database to the latest revision."""
-    from bot.store.cli import settings_or_none
-    from bot.texts import staff as T
-
-    settings = settings_or_none()
-    if settings is None:
-        return 2
-
-    async def _go() -> str | None:
-        engine = make_engine(settings.database_url)
-        try:
-            await upgrade(engine, departement=settings.departement)
-            return await current_revision(engine)
-        finally:
-            await engine.dispose()
-
-    try:
-        rev = asyncio.run(_go())
-    except DatabaseUrlError as exc:
-        print(T.CLI_BAD_URL.format(error=exc), file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001
-        print(T.CLI_MIGRATION_FAILED.format(url=redact(settings.database_url), error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
-        return 1
-    print(T.CLI_DB_UPGRADED.format(url=redact(settings.database_url), revision=rev))
-    return 0

@@ -5,7 +5,7 @@
     app = create_app()               # starts (and closes) its own App in the lifespan (``guichet serve``)
 
 Routers: the staff console under ``/console`` (:mod:`bot.console.routes`); the mayors' web chat goes at ``/``.
-Every route gets the app-wide CSRF check (:func:`bot.web.security.csrf_protect`).
+Every route gets the app-wide CSRF check (:func:`bot.webkit.security.csrf_protect`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from bot.config import Settings, load_settings
 from bot.logsafe import safe_traceback
 from bot.store.repository import StoreUnavailable
 from bot.texts import console as T
-from bot.web import security, sessions
-from bot.web.templating import render
+from bot.webkit import security, sessions
+from bot.webkit.templating import render
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "webkit" / "static"
 LOGIN_PATH = "/console/connexion"
 
 

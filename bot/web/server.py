@@ -3,7 +3,7 @@
 Behind a reverse proxy, the app (not uvicorn: its own proxy handling is off) takes the client address and scheme
 from ``X-Forwarded-For`` and ``X-Forwarded-Proto`` only when the peer is one of ``GUICHET_WEB_TRUSTED_PROXIES``
 (else ``GUICHET_WEB_FORWARDED_ALLOW_IPS``, default ``127.0.0.1``), and then the client is the rightmost address that
-is not a trusted proxy (:class:`bot.web.security.ForwardedFor`; docs/operations.md).
+is not a trusted proxy (:class:`bot.webkit.security.ForwardedFor`; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
     if workers > 1 and settings.database_url.startswith("sqlite"):
         print("error: several workers need PostgreSQL (GUICHET_DATABASE_URL=postgresql://…)", file=sys.stderr)
         return 2
-    from bot.web.security import trusted_proxies
+    from bot.webkit.security import trusted_proxies
 
     try:
         trusted_proxies(settings)
@@ -63,7 +63,7 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
         print(f"error: GUICHET_WEB_TRUSTED_PROXIES: {exc}", file=sys.stderr)
         return 2
     # The secret key is created (once) before the workers start, so that they all share it.
-    from bot.web.security import secret_key
+    from bot.webkit.security import secret_key
 
     secret_key(settings)
     uvicorn.run(
@@ -72,7 +72,7 @@ def run_serve(host: str | None = None, port: int | None = None, workers: int = 1
         host=host or settings.web_host,
         port=port or settings.web_port,
         workers=max(1, workers),
-        proxy_headers=False,  # issue 25: bot.web.security.ForwardedFor reads the proxies' headers
+        proxy_headers=False,  # issue 25: bot.webkit.security.ForwardedFor reads the proxies' headers
         server_header=False,
         log_config=log_config(),
         log_level=settings.log_level.lower(),

@@ -63,7 +63,7 @@ def test_the_delivery_rule_is_a_property_of_the_kind() -> None:
     acknowledgement; a kind nobody listed is at least once; every worker reads the same rule."""
     from bot.channels.outbox import OutboxWorker
     from bot.channels.telegram.outbox import OutboxSender
-    from bot.channels.web.mailer import EmailSender
+    from bot.channels.smtp import EmailSender
     from bot.dialogue.delivery import AT_LEAST_ONCE, AT_MOST_ONCE_KINDS, DELIVERY_RULES, at_least_once
 
     for kind in (KIND_REPLY, KIND_CONFIRMATION, "status_notice", "staff_question", "relay_to_mayor", "reminder",

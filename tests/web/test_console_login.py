@@ -111,7 +111,7 @@ async def test_deactivated_agent_loses_the_session(web: WebEnv) -> None:
 async def test_login_rate_limited(web: WebEnv) -> None:
     """Unknown links from one address: refused after PER_ADDRESS failures (issue 25: failures only, and an agent's
     own link is not refused by them; see tests/web/test_console_throttle.py)."""
-    from bot.web.throttle import PER_ADDRESS
+    from bot.webkit.throttle import PER_ADDRESS
 
     c = web.client()
     page = await c.get("/console/connexion/lien/nope")

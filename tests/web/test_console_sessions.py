@@ -128,7 +128,7 @@ async def test_the_cookie_holds_a_random_id_and_the_database_only_its_hash(web: 
     import json
 
     from bot.store.tables import console_session_t
-    from bot.web.sessions import id_hash
+    from bot.webkit.sessions import id_hash
 
     agent = await web.new_agent("prefecture")
     c = await web.login(agent)

@@ -47,7 +47,7 @@ async def test_a_forged_first_hop_does_not_escape_the_login_limit(database_url, 
     """25 wrong links, each with a new forged first hop before the address the proxy appended (nginx's
     ``$proxy_add_x_forwarded_for``): the limit holds (429), whatever the proxy setting, legacy ``*`` included."""
     from bot.texts import console as T
-    from bot.web.throttle import PER_ADDRESS
+    from bot.webkit.throttle import PER_ADDRESS
 
     async with make_web(database_url, kb, **setting) as web:
         c = web.client()
@@ -63,7 +63,7 @@ async def test_a_forged_first_hop_does_not_escape_the_login_limit(database_url, 
 
 
 async def test_headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored(database_url, kb) -> None:
-    from bot.web.throttle import PER_ADDRESS
+    from bot.webkit.throttle import PER_ADDRESS
 
     async with make_web(database_url, kb, web_trusted_proxies="10.1.2.3") as web:
         c = client_from(web, "198.51.100.77")  # straight to the port, not through the proxy
@@ -92,7 +92,7 @@ async def test_the_web_chat_limit_per_address_holds_behind_the_proxy(database_ur
 
 
 def test_the_rightmost_untrusted_hop_is_the_client() -> None:
-    from bot.web.security import TrustedProxies
+    from bot.webkit.security import TrustedProxies
 
     p = TrustedProxies("127.0.0.1, 10.0.0.0/8, 2001:db8::/32")
     assert p.client("127.0.0.1", ["1.1.1.1, 2.2.2.2"]) == "2.2.2.2"
@@ -132,7 +132,7 @@ async def test_x_forwarded_proto_only_from_a_trusted_proxy(database_url, kb) -> 
 # --- probe 8: login throttling -----------------------------------------------------------------------------------------
 async def test_one_agents_failures_do_not_lock_out_the_others_behind_the_same_address(web: WebEnv) -> None:
     from bot.texts import console as T
-    from bot.web.throttle import PER_AGENT
+    from bot.webkit.throttle import PER_AGENT
 
     clumsy, colleague = await web.new_agent("prefecture"), await web.new_agent("prefecture")
     c = web.client()
@@ -154,7 +154,7 @@ async def test_one_agents_failures_do_not_lock_out_the_others_behind_the_same_ad
 
 
 async def test_garbage_from_an_address_does_not_lock_out_its_agents(web: WebEnv) -> None:
-    from bot.web.throttle import PER_ADDRESS
+    from bot.webkit.throttle import PER_ADDRESS
 
     c = web.client()
     office = "192.0.2.11"
@@ -178,7 +178,7 @@ async def test_successful_logins_are_not_counted(web: WebEnv) -> None:
 
 
 async def test_a_small_global_cap_on_attempts_naming_nobody(web: WebEnv, monkeypatch) -> None:
-    from bot.web import throttle
+    from bot.webkit import throttle
 
     monkeypatch.setattr(throttle, "GLOBAL", 6)
     c = web.client()

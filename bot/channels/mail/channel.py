@@ -79,7 +79,7 @@ class MailChannel:
         self.store = store
         self.settings = settings
         self.own = (fold_address(_address(settings.mail_from)),)
-        from bot.channels.web.mailer import EmailSender
+        from bot.channels.smtp import EmailSender
 
         self.sender = EmailSender(store, settings)
         self._stopping = asyncio.Event()

@@ -19,13 +19,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING
+
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter
 
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.channels.telegram.runner import TelegramChannel
+from bot.channels.telegram.lifecycle import Channel
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ PRUNE_EVERY = 50  # batches
 
 
 class SafePoller:
-    def __init__(self, channel: "TelegramChannel", poll_timeout: int = 10) -> None:
+    def __init__(self, channel: Channel, poll_timeout: int = 10) -> None:
         self.channel = channel
         self.store = channel.guichet.store
         self.poll_timeout = poll_timeout

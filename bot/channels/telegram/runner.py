@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import signal
 import sys
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -29,6 +27,7 @@ from telegram.ext import (
 
 from bot.channels.telegram.adapter import ChatLocks, LastReplies, MayorHandler, send_replies
 from bot.channels.telegram.direct import surely
+from bot.channels.telegram.lifecycle import run_until_signal
 from bot.config import Settings, load_settings
 from bot.texts import telegram as T
 
@@ -388,26 +387,6 @@ class TelegramChannel:
             except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - left: the overtaken rule covers the rest
                 log.warning("%d settled update(s) could not be recorded before stopping", len(self._to_settle))
         await self.application.shutdown()
-
-
-def run_until_signal(channel: TelegramChannel, loop: asyncio.AbstractEventLoop,
-                     start: Callable[[], Awaitable[None]]) -> None:
-    """Start (polling or webhook), serve until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
-
-    async def _main() -> None:
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Linux
-                pass
-        try:
-            await start()
-            await stop.wait()
-        finally:
-            await channel.stop()
-
-    loop.run_until_complete(_main())
 
 
 def webhook_parts(settings: Settings) -> tuple[str, str]:

@@ -19,14 +19,13 @@ import asyncio
 import json
 import logging
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tornado.web
 from telegram import Update
 from telegram.ext._utils.webhookhandler import TelegramHandler, WebhookServer
 
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.channels.telegram.runner import TelegramChannel
+from bot.channels.telegram.lifecycle import Channel, run_until_signal
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ class WebhookApp(tornado.web.Application):
         """No access log: paths and client addresses are not needed, and the path may be guessable."""
 
 
-async def start(channel: "TelegramChannel", listen: str, port: int, url_path: str, webhook_url: str,
+async def start(channel: Channel, listen: str, port: int, url_path: str, webhook_url: str,
                 secret_token: str | None, max_connections: int = 40) -> WebhookServer:
     """Listen on ``listen:port/url_path`` first, then register ``webhook_url`` with Telegram (each worker registers
     the same public URL: idempotent)."""
@@ -105,10 +104,8 @@ async def start(channel: "TelegramChannel", listen: str, port: int, url_path: st
     return server
 
 
-def run_forever(channel: "TelegramChannel", listen: str, port: int, url_path: str, webhook_url: str,
+def run_forever(channel: Channel, listen: str, port: int, url_path: str, webhook_url: str,
                 secret_token: str | None, loop: asyncio.AbstractEventLoop) -> None:
     """``guichet run`` in webhook mode: serve until SIGINT/SIGTERM, then stop cleanly (updates in hand finish)."""
-    from bot.channels.telegram.runner import run_until_signal
-
     run_until_signal(channel, loop, lambda: channel.start_webhook(listen, port, url_path, webhook_url, secret_token))
 

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.channels.web import CHANNEL, identity as I
-from bot.channels.web.mailer import EmailSender, queue_email
+from bot.channels.smtp import EmailSender, queue_email
 from bot.channels.web.render import web_words
 from bot.dialogue.events import MAX_BUTTON_DATA_BYTES, Button, Event, IncomingFile, Reply
 from bot.store.models import OUTBOX_SENT
@@ -61,7 +61,7 @@ def utcnow() -> datetime:
 def load_secret(settings: Any) -> bytes:
     """Key of the chat's HMACs (CSRF, codes), derived from the server's secret (``GUICHET_SECRET_KEY`` or the one
     kept in the data directory)."""
-    from bot.web.security import secret_key
+    from bot.webkit.security import secret_key
 
     return hashlib.sha256(b"webchat:" + secret_key(settings).encode()).digest()
 

@@ -11,26 +11,23 @@ to the page; the page's script leaves it alone.
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot.channels.web import COOKIE
 from bot.store.repository import StoreUnavailable
 from bot.texts import files as TF
 from bot.texts import web as W
-
-if TYPE_CHECKING:  # pragma: no cover
-    from bot.channels.web.routes import ChatPages
 
 #: Room for the form's other fields and the multipart framing, on top of the file's own limit.
 FORM_OVERHEAD = 16_384
 
 
-async def post_file(pages: "ChatPages", request: Request) -> Response:
-    from bot.channels.web.routes import COOKIE
-
+async def post_file(pages: Any, request: Request) -> Response:
+    """``pages``: the chat's :class:`bot.channels.web.routes.ChatPages` (which mounts this handler)."""
     pages._bind(request)
     if not await pages._address_ok(request):
         return pages._error(429, W.TOO_MANY)

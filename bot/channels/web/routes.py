@@ -38,7 +38,7 @@ from bot.texts import dialogue as T, web as W
 
 log = logging.getLogger(__name__)
 
-COOKIE = "guichet_chat"
+from bot.channels.web import COOKIE  # noqa: E402 - re-exported: tests and the benchmark import it from here
 COOKIE_MAX_AGE = int(I.SESSION_MAX_IDLE.total_seconds())
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -129,7 +129,7 @@ class ChatPages:
 
     @staticmethod
     def _host(request: Request) -> str:
-        """The client's address (behind a trusted proxy, the one it vouches for: bot.web.security.ForwardedFor)."""
+        """The client's address (behind a trusted proxy, the one it vouches for: bot.webkit.security.ForwardedFor)."""
         return request.client.host if request.client else "?"
 
     async def _address_ok(self, request: Request) -> bool:

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.outbox import Ambiguous, OutboxWorker, Permanent, Transient
-from bot.channels.web import EMAIL_CHANNEL
+#: The outbox channel of the e-mails (the web chat's codes and notices, the mail channel's answers, staff notices).
+EMAIL_CHANNEL = "email"
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Jinja2 templates: one environment for the whole web app.
 
-Each package adds its own template directory with :func:`add_template_dir` (``bot/web/templates`` holds
+Each package adds its own template directory with :func:`add_template_dir` (``bot/webkit/templates`` holds
 ``base.html`` and the error pages). :func:`render` passes what every page needs: ``request``, ``agent`` (or None),
 ``csrf_token`` (for the hidden field), ``t`` (the French texts of :mod:`bot.texts.console`), ``perms`` (what the
 agent may do) and ``nav`` (the active menu entry).
@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from bot.texts import console as T
-from bot.web.security import CSRF_FIELD, CSRF_HEADER, csrf_token
+from bot.webkit.security import CSRF_FIELD, CSRF_HEADER, csrf_token
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -38,7 +38,7 @@ def add_template_dir(path: str | Path) -> None:
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
            **kwargs: Any) -> HTMLResponse:
-    from bot.web.deps import permissions_of
+    from bot.webkit.deps import permissions_of
 
     agent = getattr(request.state, "agent", None)
     ctx: dict[str, Any] = {

@@ -66,7 +66,7 @@ async def current_agent(request: Request) -> Agent | None:
     when nobody is logged in."""
     if hasattr(request.state, "agent"):
         return request.state.agent
-    from bot.web import sessions
+    from bot.webkit import sessions
 
     agent: Agent | None = None
     sid = request.session.get("sid")

@@ -1,7 +1,7 @@
 """User-supplied numbers, parsed with bounds (issue 25): a value out of range is a 400 (or is ignored, for a
 filter), never a 500 from the database refusing an integer it cannot hold.
 
-    from bot.web.params import MAX_ID, parse_id
+    from bot.webkit.params import MAX_ID, parse_id
     agent_id = parse_id(form_value)          # None unless "1" … "2147483647"
     async def page(agent_id: int = Path(ge=1, le=MAX_ID)): ...   # FastAPI: out of range → 400 page
 """

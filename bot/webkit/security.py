@@ -31,7 +31,7 @@ SESSION_MAX_AGE = 12 * 3600
 MAX_BODY_BYTES = 256 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
-# Login throttling: bot/web/throttle.py (issue 25: failures only, by address and agent).
+# Login throttling: bot/webkit/throttle.py (issue 25: failures only, by address and agent).
 
 
 class CsrfError(HTTPException):

@@ -13,7 +13,7 @@ person's mistakes (or anybody's garbage) lock everyone out, and successful login
 * a refusal is a 429 page saying in French how long to wait (``Retry-After`` too).
 
 The counts live in ``login_attempt`` (every worker sees them), keyed by an HMAC of the address and the agent id
-(:func:`bot.web.security.address_key`): the table holds no address.
+(:func:`bot.webkit.security.address_key`): the table holds no address.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from bot.store.tables import login_attempt_t, utcnow
-from bot.web.security import address_key
+from bot.webkit.security import address_key
 
 WINDOW = timedelta(minutes=15)
 PER_AGENT = 5
@@ -83,7 +83,7 @@ def minutes(wait: timedelta) -> int:
 def too_many(request: Request, wait: timedelta) -> HTMLResponse:
     """The 429 page: how long to wait, in French."""
     from bot.texts import console as T
-    from bot.web.templating import render
+    from bot.webkit.templating import render
 
     if not hasattr(request.state, "agent"):
         request.state.agent = None
