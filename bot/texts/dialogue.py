@@ -6,6 +6,9 @@ the texts stay easy to review and to change.
 
 from __future__ import annotations
 
+# the privacy notices, short and full (bot/texts/privacy.py), named here too: T.privacy_short, T.privacy_full
+from bot.texts.privacy import privacy_full, privacy_short  # noqa: F401
+
 # --- welcome and privacy ------------------------------------------------------------------------------------------
 def welcome(controller: str) -> str:
     """The first contact: two lines, and who handles the data (the full notice: /confidentialite)."""
@@ -25,49 +28,6 @@ def welcome_back(name: str) -> str:
 
 UNFINISHED = "Vous avez une demande en cours, je l'ai gardée."
 RESUME_BUTTON = "Reprendre ma demande"
-
-
-def privacy_short(controller: str, privacy_url: str, retention_closed_months: int, retention_unfinished_days: int,
-                  controller_contact: str | None = None) -> str:
-    contact = f" ; contact : {controller_contact}" if controller_contact else ""
-    return (
-        "🔒 Vos données personnelles\n"
-        f"• Responsable : {controller}\n"
-        "• Pourquoi : traiter vos demandes d'accompagnement (mission d'intérêt public)\n"
-        "• Destinataires : les services de l'État et les opérateurs vers qui votre demande est orientée\n"
-        f"• Durée : {retention_closed_months} mois après la clôture de la demande ; "
-        f"{retention_unfinished_days} jours pour une demande non terminée\n"
-        f"• Vos droits : accès (/mesdonnees), effacement (/supprimer), rectification{contact}\n"
-        f"• Texte complet : /aide ou {privacy_url}"
-    )
-
-
-def privacy_full(
-    controller: str,
-    controller_contact: str,
-    privacy_url: str,
-    retention_closed_months: int,
-    retention_unfinished_days: int,
-) -> str:
-    return (
-        "🔒 Protection de vos données personnelles\n\n"
-        f"Responsable du traitement : {controller}.\n\n"
-        "Finalité : recevoir, instruire et suivre les demandes d'accompagnement des collectivités, et répondre à "
-        "leurs questions.\n\n"
-        "Base légale : l'exécution d'une mission d'intérêt public (article 6-1-e du RGPD).\n\n"
-        "Données : votre nom, votre fonction, votre collectivité, votre téléphone, votre e-mail, le contenu de "
-        "votre demande et vos échanges avec le guichet.\n\n"
-        "Destinataires : les services de l'État (préfecture, délégation territoriale de l'ANCT) et, si votre "
-        "demande leur est orientée, les opérateurs concernés (Ademe, Anah, ANRU, Banque des Territoires, Cerema, "
-        "services de l'État).\n\n"
-        f"Durée de conservation : vos coordonnées sont anonymisées {retention_closed_months} mois après la clôture "
-        f"de la demande ; une demande non terminée est effacée après {retention_unfinished_days} jours sans "
-        "activité. La demande elle-même reste, sans données personnelles, comme trace de l'action publique.\n\n"
-        "Vos droits : accès, rectification, effacement, limitation et opposition. Ici : /mesdonnees pour tout voir, "
-        f"/supprimer pour effacer vos coordonnées. Contact : {controller_contact}. Vous pouvez aussi saisir la CNIL "
-        "(cnil.fr).\n\n"
-        f"Texte complet : {privacy_url}"
-    )
 
 
 HELP_COMMANDS = (
