@@ -292,6 +292,7 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any, reuse: bool = 
             for i in range(0, len(seen), CHUNK):
                 await conn.execute(sa.insert(agent_seen_t), seen[i: i + CHUNK])
         out["unread_requests"] = len(refs) - len(seen)
+    probe = min(4242, n - 1)  # a person and a reference that exist at every size (the smoke test uses 400)
     try:
         pages = {
             "inbox": ("/console/", None),
@@ -300,10 +301,10 @@ async def run_case(db: str, url: str, n: int, runs: int, kb: Any, reuse: bool = 
             "inbox, one theme": ("/console/?theme=sante", None),
             "inbox, unread view (issue 26)": ("/console/?vue=nouveaux", "nouveau"),
             "inbox, my requests (issue 26)": ("/console/?vue=mes-demandes", None),
-            "search: a person's name (issue 26)": ("/console/?q=Personne+4242", "90-"),
+            "search: a person's name (issue 26)": (f"/console/?q=Personne+{probe}", "90-"),
             "search: commune": ("/console/?q=giromagny", "Giromagny"),
             "search: words of the need": ("/console/?q=ecole+chaudiere", None),
-            "search: reference": (f"/console/?q=90-{now.year}-004242", f"90-{now.year}-004242"),
+            "search: reference": (f"/console/?q=90-{now.year}-{probe:06d}", f"90-{now.year}-{probe:06d}"),
             "dashboard (12 months)": ("/console/tableau-de-bord", "demandes reçues"),
             "dashboard (12 months), unchanged data (cached)": ("/console/tableau-de-bord", "demandes reçues"),
             "dashboard (24 months, one theme)": (
