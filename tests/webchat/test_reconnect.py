@@ -40,5 +40,5 @@ async def test_a_reply_the_page_did_not_receive_is_shown_when_it_reconnects(chat
     # A reload shows it too, once.
     page = parse_messages((await person.http.get("/")).text)
     assert [m.id for m in page][-len(lost_ids):] == lost_ids
-    assert [m.text for m in page if m.author == "person"].count("/aide") == 1
+    assert [m.text for m in page if m.author == "person"].count("« Aide »") == 1  # the web names commands
     await person.close()
