@@ -114,14 +114,23 @@ def _smtp_client(settings: Any) -> Any:
                    password=password, start_tls=bool(settings.smtp_starttls), use_tls=False, timeout=SMTP_TIMEOUT)
 
 
-async def smtp_send(settings: Any, msg: EmailMessage) -> None:
+async def smtp_send(settings: Any, msg: EmailMessage, client: Any = None) -> None:
     """Send one message. Raises :class:`PermanentFailure` on a 5xx refusal, :class:`UnknownOutcome` when the
-    connection failed after DATA was started (the message may have arrived), anything else when it was not sent."""
+    connection failed after DATA was started (the message may have arrived), anything else when it was not sent.
+
+    ``client``: an open connection to reuse (:class:`SmtpPool`); it is left open. Without it, one connection is
+    opened for this message and closed after it."""
     import aiosmtplib
 
-    client = _smtp_client(settings)
+    own = client is None
+    if own:
+        client = _smtp_client(settings)
+    client.data_started = False
     try:
-        async with client:
+        if own:
+            async with client:
+                await client.send_message(msg)
+        else:
             await client.send_message(msg)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [getattr(r, "code", 0) for r in exc.recipients]
@@ -140,6 +149,78 @@ async def smtp_send(settings: Any, msg: EmailMessage) -> None:
         if client.data_started:
             raise UnknownOutcome(type(exc).__name__) from None
         raise
+
+
+class SmtpPool:
+    """Open SMTP connections reused from one message to the next (issue 20: a batch of answers over a few
+    connections instead of one connection — connect, EHLO, STARTTLS, login, QUIT — per e-mail). A connection is
+    used by one message at a time; after any failure it is closed, never reused (its state is unknown). A message
+    that fails *before DATA* on a reused connection (the server dropped it while idle) is tried once more on a new
+    one at once. :meth:`close` ends them all (the sender calls it when a pass finds nothing more to send)."""
+
+    def __init__(self, settings: Any, size: int = 8) -> None:
+        self.settings = settings
+        self.size = max(1, size)
+        self._idle: list[Any] = []
+        self.opened = 0  # connections opened (tests, benchmarks)
+
+    async def _open(self) -> Any:
+        client = _smtp_client(self.settings)
+        await client.connect()
+        self.opened += 1
+        return client
+
+    async def send(self, msg: EmailMessage) -> None:
+        reused = False
+        client = None
+        while self._idle:
+            candidate = self._idle.pop()
+            if candidate.is_connected:
+                client, reused = candidate, True
+                break
+            await _quietly_close(candidate)
+        if client is None:
+            client = await self._open()
+        try:
+            await smtp_send(self.settings, msg, client)
+        except (PermanentFailure, UnknownOutcome):
+            await _quietly_close(client)
+            raise
+        except asyncio.CancelledError:
+            await _quietly_close(client)
+            raise
+        except Exception:  # noqa: BLE001 - not sent: on a connection reused after a pause, once more on a new one
+            await _quietly_close(client)
+            if not reused:
+                raise
+            client = await self._open()
+            try:
+                await smtp_send(self.settings, msg, client)
+            except BaseException:
+                await _quietly_close(client)
+                raise
+        if len(self._idle) < self.size:
+            self._idle.append(client)
+        else:
+            await _quietly_close(client)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await _quietly_close(client, polite=True)
+
+
+async def _quietly_close(client: Any, polite: bool = False) -> None:
+    try:
+        if polite and client.is_connected:
+            await asyncio.wait_for(client.quit(), 5)
+        else:
+            client.close()
+    except Exception:  # noqa: BLE001 - already gone
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def write_eml(directory: str, msg: EmailMessage, row_id: int) -> Path:
@@ -162,6 +243,25 @@ class EmailSender(OutboxWorker):
                  lease: timedelta = timedelta(seconds=120)) -> None:
         super().__init__(store, interval=interval, batch=batch, lease=lease)
         self.settings = settings
+        self.pool = SmtpPool(settings)
+
+    async def deliver_due(self, now: datetime | None = None) -> bool:
+        """One pass (see :meth:`OutboxWorker.deliver_due`) over the pool's connections; they are closed when the
+        pass leaves nothing more to send (a server drops idle connections anyway)."""
+        try:
+            more = await super().deliver_due(now)
+        except BaseException:
+            await self.pool.close()
+            raise
+        if not more:
+            await self.pool.close()
+        return more
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:
+            await self.pool.close()
 
     async def send(self, row: Any) -> str:
         meta = row.meta or {}
@@ -183,7 +283,7 @@ class EmailSender(OutboxWorker):
             await asyncio.to_thread(write_eml, mail_dir, msg, row.id)
             return str(msg["Message-ID"])
         try:
-            await smtp_send(self.settings, msg)
+            await self.pool.send(msg)
         except PermanentFailure as exc:
             raise Permanent(str(exc)) from None
         except UnknownOutcome as exc:

@@ -69,6 +69,24 @@ class Engine:
         return True, True
 
     # --- entry point ----------------------------------------------------------------------------------------
+    async def _prime_encoder(self, event: Event) -> None:
+        """Encode a text message's words (the sentence encoder, tens of milliseconds of CPU) *before* the turn's unit
+        opens: the turn's reading then finds the vector memoised (``intents.encoder``'s memo, keyed by the text the
+        turn reads: ``clean_text`` of the message, as ``Turn.prime_act`` passes it). On SQLite the unit holds the
+        process's write lock: encoding inside it made every other conversation wait for the encoder (issue 20: the
+        mail channel's throughput). Nothing changes in what is read; without an encoder this is a no-op."""
+        if event.kind != "text" or not event.text:
+            return
+        try:
+            from bot.dialogue import validators as v
+            from intents.encoder import aencode
+
+            text = v.clean_text(event.text)
+            if text and not text.startswith("/"):
+                await aencode(text[:2000])
+        except Exception:  # noqa: BLE001 - a cache warm-up only: the turn encodes again if it must
+            pass
+
     async def handle(self, event: Event, within: Callable[[Any, list[Reply]], Any] | None = None) -> list[Reply]:
         """``within(turn, replies)`` (optional, issue 20: e-mail) runs in the turn's unit before it is saved and
         returns the replies: a channel's extra work committed with the turn (its answer queued, a filing)."""
@@ -78,6 +96,7 @@ class Engine:
             over, tell = self._flooding(event)
             if over:
                 return [Reply(T.FLOOD)] if tell else []
+        await self._prime_encoder(event)
         try:
             async with self.store.unit() as uow:
                 if event.update_key is not None and not await uow.mark_update_handled(event.update_key):

@@ -23,6 +23,7 @@ import re
 import secrets
 import signal
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -87,7 +88,8 @@ class MailChannel:
     # --- one mail -----------------------------------------------------------------------------------------------
     async def handle(self, raw: bytes, size: int | None = None, truncated: bool = False) -> str:
         """Handle one raw mail. Returns its outcome; ``"retry"`` when it must stay unread."""
-        m = await asyncio.to_thread(parse_mail, raw, self.own)  # MIME parsing is CPU work: off the event loop
+        loop = asyncio.get_running_loop()  # MIME parsing is CPU work: off the event loop, in the parsing thread
+        m = (await loop.run_in_executor(_parser(), _parse_all, [raw], self.own))[0]
         return await self.handle_parsed(m, size if size is not None else len(raw), truncated)
 
     async def handle_parsed(self, m: ParsedMail, size: int, truncated: bool = False) -> str:
@@ -261,44 +263,71 @@ class MailChannel:
 
     # --- the mailbox --------------------------------------------------------------------------------------------
     async def process_mailbox(self, box: Mailbox, stats: Stats | None = None) -> Stats:
-        """Every unread mail, oldest first; each marked read once what it caused is committed."""
+        """Every unread mail, oldest first; each marked read once what it caused is committed.
+
+        A pipeline over batches of :data:`BATCH`: while one batch goes through the engine, the next one is fetched
+        (IMAP) and parsed (MIME, in the parsing thread); a batch's mails are marked read in one IMAP command once
+        all of its turns are committed. A batch fetched but not handled (a stop, a crash) stays unread."""
         stats = stats or Stats()
         uids = await box.unseen()
-        for start in range(0, len(uids), BATCH):
-            if self._stopping.is_set():
-                break
-            chunk = uids[start:start + BATCH]
-            fetched = await box.fetch(chunk, int(self.settings.mail_max_bytes))
-            parsed = await asyncio.gather(*(asyncio.to_thread(parse_mail, item.raw, self.own) for item in fetched))
-            # one sender's mails in their order; different senders at once (their turns wait on the database)
-            by_sender: dict[str, list[tuple[Fetched, ParsedMail]]] = {}
-            for item, m in zip(fetched, parsed):
-                by_sender.setdefault(m.sender or f"?{item.uid}", []).append((item, m))
-            outcomes: dict[int, str] = {}
-            slots = asyncio.Semaphore(CONCURRENCY)
-
-            async def one_sender(items: list[tuple[Fetched, ParsedMail]]) -> None:
-                async with slots:
-                    for item, m in items:
-                        outcomes[item.uid] = await self._one(item, m)
-
-            await asyncio.gather(*(one_sender(items) for items in by_sender.values()))
-            done: list[int] = []
-            for item in fetched:
-                outcome = outcomes[item.uid]
-                stats.read += 1
-                if outcome == "retry":
-                    stats.retry += 1
-                    continue
-                if outcome.endswith(":silent") or outcome in ("auto_reply", "bounce", "list", "loop", "no_sender"):
-                    stats.silent += 1
-                elif outcome != "duplicate":
-                    stats.answered += 1
-                if outcome.startswith("filed"):
-                    stats.filed += 1
-                done.append(item.uid)
-            await box.mark_seen(done)
+        chunks = [uids[start:start + BATCH] for start in range(0, len(uids), BATCH)]
+        ahead: asyncio.Task | None = None
+        try:
+            for index, chunk in enumerate(chunks):
+                if self._stopping.is_set():
+                    break
+                current = ahead if ahead is not None else asyncio.create_task(self._read_batch(box, chunk))
+                ahead = None
+                fetched, parsed = await current
+                if index + 1 < len(chunks):
+                    ahead = asyncio.create_task(self._read_batch(box, chunks[index + 1]))
+                done = await self._handle_batch(fetched, parsed, stats)
+                await box.mark_seen(done)
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                try:
+                    await ahead
+                except BaseException:  # noqa: BLE001 - cancelled or failed: those mails stay unread
+                    pass
         return stats
+
+    async def _read_batch(self, box: Mailbox, chunk: list[int]) -> tuple[list[Fetched], list[ParsedMail]]:
+        fetched = await box.fetch(chunk, int(self.settings.mail_max_bytes))
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(_parser(), _parse_all, [item.raw for item in fetched], self.own)
+        return fetched, parsed
+
+    async def _handle_batch(self, fetched: list[Fetched], parsed: list[ParsedMail], stats: Stats) -> list[int]:
+        """The batch's mails through the engine: one sender's in their order, different senders at once (their
+        turns wait on the database and the encoder). Returns the uids to mark read (everything but "retry")."""
+        by_sender: dict[str, list[tuple[Fetched, ParsedMail]]] = {}
+        for item, m in zip(fetched, parsed):
+            by_sender.setdefault(m.sender or f"?{item.uid}", []).append((item, m))
+        outcomes: dict[int, str] = {}
+        slots = asyncio.Semaphore(CONCURRENCY)
+
+        async def one_sender(items: list[tuple[Fetched, ParsedMail]]) -> None:
+            async with slots:
+                for item, m in items:
+                    outcomes[item.uid] = await self._one(item, m)
+
+        await asyncio.gather(*(one_sender(items) for items in by_sender.values()))
+        done: list[int] = []
+        for item in fetched:
+            outcome = outcomes[item.uid]
+            stats.read += 1
+            if outcome == "retry":
+                stats.retry += 1
+                continue
+            if outcome.endswith(":silent") or outcome in ("auto_reply", "bounce", "list", "loop", "no_sender"):
+                stats.silent += 1
+            elif outcome != "duplicate":
+                stats.answered += 1
+            if outcome.startswith("filed"):
+                stats.filed += 1
+            done.append(item.uid)
+        return done
 
     async def _one(self, item: Fetched, m: ParsedMail) -> str:
         try:
@@ -374,6 +403,22 @@ class MailChannel:
 
     def stop(self) -> None:
         self._stopping.set()
+
+
+_PARSER: ThreadPoolExecutor | None = None
+
+
+def _parser() -> ThreadPoolExecutor:
+    """The thread that parses mail (one: parsing is pure Python and holds the interpreter's lock, so more threads
+    would only compete with the event loop; and the default pool stays free for the encoder and the database)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-parse")
+    return _PARSER
+
+
+def _parse_all(raws: list[bytes], own: tuple[str, ...]) -> list[ParsedMail]:
+    return [parse_mail(raw, own) for raw in raws]
 
 
 def _address(value: str) -> str:

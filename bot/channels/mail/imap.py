@@ -29,6 +29,12 @@ class Mailbox:
         self.settings = settings
         self.client: Any = None
         self.has_idle = False
+        # one connection, one command at a time: the channel fetches the next batch while it marks the last one read
+        self._lock = asyncio.Lock()
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        async with self._lock:
+            return await asyncio.to_thread(fn, *args)
 
     # --- connection (blocking parts run in a thread) -------------------------------------------------------------
     def _connect(self) -> None:
@@ -65,7 +71,7 @@ class Mailbox:
 
     # --- reading ------------------------------------------------------------------------------------------------
     async def unseen(self) -> list[int]:
-        return sorted(await asyncio.to_thread(self.client.search, ["UNSEEN"]))
+        return sorted(await self._call(self.client.search, ["UNSEEN"]))
 
     def _fetch(self, uids: list[int], max_bytes: int) -> list[Fetched]:
         sizes = self.client.fetch(uids, ["RFC822.SIZE"])
@@ -85,11 +91,11 @@ class Mailbox:
     async def fetch(self, uids: list[int], max_bytes: int) -> list[Fetched]:
         if not uids:
             return []
-        return await asyncio.to_thread(self._fetch, uids, max_bytes)
+        return await self._call(self._fetch, uids, max_bytes)
 
     async def mark_seen(self, uids: list[int]) -> None:
         if uids:
-            await asyncio.to_thread(self.client.add_flags, uids, [b"\\Seen"])
+            await self._call(self.client.add_flags, uids, [b"\\Seen"])
 
     # --- waiting ------------------------------------------------------------------------------------------------
     def _idle(self, timeout: float) -> bool:
@@ -103,6 +109,6 @@ class Mailbox:
     async def wait(self, timeout: float) -> None:
         """Until something arrives (IMAP IDLE) or ``timeout`` seconds (servers without IDLE: polling)."""
         if self.has_idle:
-            await asyncio.to_thread(self._idle, timeout)
+            await self._call(self._idle, timeout)
         else:
             await asyncio.sleep(timeout)
