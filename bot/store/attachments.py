@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +213,65 @@ def path_of(settings: Any, stored_name: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{2,5}", stored_name or ""):
         raise ValueError("bad stored name")
     return store_dir(settings) / stored_name
+
+
+# --- retention (``guichet purge``) ------------------------------------------------------------------------------------
+#: A file in the store without a row is deleted once it is this old: a file is written before its row is committed,
+#: so a younger one may belong to a message being handled right now.
+ORPHAN_GRACE = timedelta(days=1)
+
+
+async def delete_rows(uow: Any, cond: Any, dry_run: bool = False) -> list[str]:
+    """Delete the attachment rows matching ``cond`` in the caller's unit; returns their stored names (whose files
+    the caller unlinks with :func:`unlink_files`, once the rows are gone). ``dry_run``: only read the names."""
+    names = [r[0] for r in (await uow.conn.execute(sa.select(attachment_t.c.stored_name).where(cond))).all()]
+    if names and not dry_run:
+        await uow.conn.execute(sa.delete(attachment_t).where(cond))
+    return names
+
+
+async def unlink_files(settings: Any, names: list[str]) -> int:
+    """Delete stored files by name (off the event loop, best effort: a file already gone counts as deleted; one the
+    system refuses is left for the orphan sweep)."""
+    def unlink() -> int:
+        count = 0
+        for name in names:
+            try:
+                path_of(settings, name).unlink(missing_ok=True)
+                count += 1
+            except (OSError, ValueError):
+                pass
+        return count
+
+    return await asyncio.to_thread(unlink) if names else 0
+
+
+async def sweep_orphans(uow: Any, settings: Any, now: datetime | None = None, grace: timedelta = ORPHAN_GRACE,
+                        dry_run: bool = False) -> int:
+    """Files of the store that no row names (a crash between writing a file and committing its row, a row deleted
+    whose file could not be), older than ``grace``, and leftover ``.tmp`` files as old: deleted. Returns how many
+    (that would be, with ``dry_run``)."""
+    directory = store_dir(settings)
+    if not directory.is_dir():
+        return 0
+    known = {r[0] for r in (await uow.conn.execute(sa.select(attachment_t.c.stored_name))).all()}
+    cutoff = ((now or utcnow()) - grace).timestamp()
+
+    def sweep() -> int:
+        count = 0
+        for path in directory.iterdir():
+            name = path.name
+            stored = name[:-4] if name.endswith(".tmp") else name
+            if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{2,5}", stored) or (name == stored and name in known):
+                continue  # not one of ours (never touched), or a kept file
+            try:
+                if not path.is_file() or path.stat().st_mtime >= cutoff:
+                    continue
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+                count += 1
+            except OSError:
+                pass
+        return count
+
+    return await asyncio.to_thread(sweep)

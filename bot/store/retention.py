@@ -217,6 +217,8 @@ class PurgeReport:
     outbox_deleted: int = 0
     people_deleted: int = 0  # issue 9: people remembered between requests, idle as long as a closed request is kept
     waiting_messages_deleted: int = 0  # issue 26: messages to staff before filing (settled and idle, or stale)
+    attachments_deleted: int = 0  # issue 20: files of the requests anonymised, and of conversations never filed
+    orphan_files_deleted: int = 0  # issue 20: files of the store no row names, older than a day
     references: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -238,9 +240,15 @@ async def purge(
     closed_months: int = 24,
     unfinished_days: int = 30,
     dry_run: bool = False,
+    settings: Any = None,
 ) -> PurgeReport:
     """Apply retention: contact data of requests closed more than ``closed_months`` ago anonymised; conversations
-    idle for ``unfinished_days`` deleted; old handled-update marks and delivered outbox rows deleted."""
+    idle for ``unfinished_days`` deleted; old handled-update marks and delivered outbox rows deleted.
+
+    Attachments (issue 20): the files kept with the requests anonymised are deleted (rows, then files), and so are
+    the files received in a conversation that was never filed, once ``unfinished_days`` old. With ``settings`` (the
+    attachments directory), files of the store that no row names, older than a day by the clock (never by ``now``:
+    a file written a moment ago may belong to a message being handled), are deleted too."""
     now = now or datetime.now(timezone.utc)
     closed_cutoff = months_before(now, closed_months)
     idle_cutoff = now - timedelta(days=unfinished_days)
@@ -270,7 +278,23 @@ async def purge(
             request_t.c.status.not_in(sorted(CLOSED_STATUSES)))
         idle_people = sa.and_(person_t.c.updated_at < closed_cutoff, ~open_request.exists())
         report.people_deleted = await _count(conn, person_t, idle_people)
+        from bot.store import attachments as A  # issue 20
+        from bot.store.tables import attachment_t
+
+        refs = [r.reference for r in rows]
+        # a file received before filing belongs to its conversation (owner « channel:chat »): kept while the
+        # conversation is alive, deleted with it once idle (the conversation itself is deleted below)
+        live_conversation = sa.select(conversation_t.c.id).where(
+            (conversation_t.c.channel + ":" + conversation_t.c.chat_id) == attachment_t.c.owner,
+            conversation_t.c.updated_at >= idle_cutoff)
+        gone = sa.or_(attachment_t.c.reference.in_(refs) if refs else sa.false(),
+                      sa.and_(attachment_t.c.reference.is_(None), attachment_t.c.at < idle_cutoff,
+                              ~live_conversation.exists()))
+        files = await A.delete_rows(uow, gone, dry_run=dry_run)
+        report.attachments_deleted = len(files)
         if dry_run:
+            if settings is not None:
+                report.orphan_files_deleted = await A.sweep_orphans(uow, settings, dry_run=True)
             report.conversations_deleted = await _count(conn, conversation_t, idle)
             report.handled_updates_deleted = await _count(conn, handled_update_t, old_marks)
             report.outbox_deleted = await _count(conn, outbox_t, old_outbox)
@@ -288,7 +312,11 @@ async def purge(
         from bot.store.tables import rate_limit_t  # rate-limit windows (the limiters purge them too, while serving)
 
         await conn.execute(sa.delete(rate_limit_t).where(rate_limit_t.c.expires < int(now.timestamp())))
+        if settings is not None:
+            report.orphan_files_deleted = await A.sweep_orphans(uow, settings)
         await uow.log_event(None, "system:purge", "purge", {k: v for k, v in report.to_dict().items() if k != "references"})
+    # the files of the rows deleted, once the rows are gone (a crash in between leaves orphans: swept next time)
+    await A.unlink_files(settings, files)
     return report
 
 
@@ -303,7 +331,7 @@ def run_purge_cli(dry_run: bool = False) -> int:
 
     async def go(store: Any, settings: Any) -> int:
         report = await purge(store, closed_months=settings.retention_closed_months,
-                             unfinished_days=settings.retention_unfinished_days, dry_run=dry_run)
+                             unfinished_days=settings.retention_unfinished_days, dry_run=dry_run, settings=settings)
         print(T.purge_text(report.to_dict(), dry_run))
         if report.references:
             print(", ".join(report.references))

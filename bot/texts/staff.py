@@ -269,6 +269,8 @@ def purge_text(report: dict, dry_run: bool) -> str:
         f"  conversations inachevées supprimées : {report.get('conversations_deleted', 0)}",
         f"  identifiants de mises à jour anciens supprimés : {report.get('handled_updates_deleted', 0)}",
         f"  messages envoyés anciens supprimés : {report.get('outbox_deleted', 0)}",
+        f"  pièces jointes supprimées : {report.get('attachments_deleted', 0)}",
+        f"  fichiers orphelins supprimés : {report.get('orphan_files_deleted', 0)}",
     ])
 
 
