@@ -3,7 +3,7 @@
 CGCT art. L1232-2: the committee is informed, at least twice a year, of the requests for support, the action taken
 on them and the projects' progress. This module computes, for a period (requests *filed* in it) and optional filters:
 
-* counts by theme, EPCI, commune, status, operator and month (``GROUP BY`` in the database);
+* counts by theme, EPCI, commune, status, operator, month and channel (``GROUP BY`` in the database);
 * median delays from filing to the first staff action (take in charge, routing, question, message, closure), to the
   first routing to an operator, and to closure, from the events history (medians computed in SQL with window
   functions);
@@ -150,6 +150,7 @@ class Dashboard:
     routed_total: int = 0  # requests routed to at least one operator (``by_operator`` counts each operator)
     by_operator: list[Count] = field(default_factory=list)
     by_month: list[Count] = field(default_factory=list)
+    by_channel: list[Count] = field(default_factory=list)  # issue 20: Telegram, web page, e-mail, terminal
     first_contact: Delay = Delay(None, 0)
     orientation: Delay = Delay(None, 0)
     closure: Delay = Delay(None, 0)
@@ -306,6 +307,7 @@ FROM {R} WHERE {where} GROUP BY r.status""", params_now)
     out.by_theme = [Count(str(k), names.theme(str(k)), int(n)) for k, n in themes]
 
     out.by_epci = [Count(k or "", names.epci(k) if k else T.DASH_NO_EPCI, int(n)) for k, n in await group("r.epci_code")]
+    out.by_channel = [Count(str(k or ""), channel_label(k), int(n)) for k, n in await group("r.channel")]
     communes = await group("r.commune_code")
     out.communes_total = len(communes)
     out.by_commune = [Count(k or "", names.commune(k) if k else T.UNKNOWN_COMMUNE.capitalize(), int(n))
@@ -358,6 +360,14 @@ ORDER BY waiting DESC, r.created_at, r.first_action_wd DESC LIMIT {LATE_LIST_LIM
                 for ref, code, created, wd, waiting in late_rows]
     out.late.sort(key=lambda x: (not x.waiting, -x.working_days))
     return out
+
+
+def channel_label(channel: str | None) -> str:
+    """The name staff read for a channel (« Telegram », « Page web des élus », « E-mail », « Terminal »), never
+    its code."""
+    from bot.texts import console as TC, dashboard as DT
+
+    return TC.CHANNELS.get(str(channel or ""), DT.OTHER_CHANNEL)
 
 
 def _sql_str(value: str) -> str:

@@ -134,3 +134,25 @@ async def test_exports_respect_roles(web: WebEnv, login_as) -> None:  # noqa: AN
     rows = [list(x) for x in openpyxl.load_workbook(io.BytesIO(full.content), read_only=True).active
             .iter_rows(values_only=True)]
     assert [x[0] for x in rows[1:]] == [refs["belfort"]]
+
+
+async def test_dashboard_and_report_show_requests_per_channel_by_name(web: WebEnv, login_as) -> None:  # noqa: ANN001
+    """issue 20: the channel the request came by (Telegram, the web page, e-mail, the terminal), names not codes."""
+    await web.new_request()  # Telegram
+    await web.new_request(channel="telegram", user_id="1002", chat_id="1002")
+    await web.new_request(channel="web", user_id="w1", chat_id="w1")
+    await web.new_request(channel="email", user_id="mairie@chaux.test", chat_id="mairie@chaux.test")
+    await web.new_request(channel="email", user_id="dgs@delle.test", chat_id="dgs@delle.test")
+    await web.new_request(channel="email", user_id="maire@lepuix.test", chat_id="maire@lepuix.test")
+    await web.new_request(channel="console", user_id="alice", chat_id="alice")
+    c = await login_as("comite")
+    for path, section in (("/console/tableau-de-bord", "par-canal"), ("/console/rapport", "r-par-canal")):
+        body = text_of(await c.get(path))
+        found = re.search(rf'aria-labelledby="{section}">(.*?)</section>', body, re.S)
+        assert found, path
+        rows = re.findall(r'<th scope="row" class="guichet-bars__label">([^<]+)</th>\s*'
+                          r'<td class="guichet-bars__num">(\d+)</td>', found.group(1))
+        assert rows == [("E-mail", "3"), ("Telegram", "2"), ("Terminal", "1"), ("Page web des élus", "1")], rows
+        assert "Demandes par canal de dépôt" in found.group(1)
+        visible = re.sub(r"<[^>]+>", " ", found.group(1))
+        assert not re.search(r"\b(email|console|telegram)\b", visible)  # codes never shown
