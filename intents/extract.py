@@ -542,6 +542,18 @@ _SIGN_OFF = re.compile(r"^(?:(?:bien\s+)?cordialement|bien\s+à\s+vous|salutatio
                        re.IGNORECASE)
 
 
+#: Lines read from the end of a letter for its signature (an e-mail signature: name, title, mairie, address,
+#: phone, e-mail, site).
+_SIGNATURE_LINES = 7
+_CONTACT_LABEL = re.compile(r"(?:t[ée]l(?:[ée]phone)?|portable|mobile|fixe|fax|standard|e-?mail|mail|courriel|site)"
+                            r"\.?(?:\s*[:/]\s*)?", re.IGNORECASE)
+_ADDRESS_LINE = re.compile(r"\b\d{5}\s+[A-ZÀ-Ý]")  # a postcode before a town
+
+#: A sign-off alone on its line (« Bien cordialement, », « Bien à vous », « Merci d'avance ») — ``SIGN_OFF.fullmatch``
+#: on the stripped line; the mail channel splits a signature there (bot/channels/mail/parse.py).
+SIGN_OFF = _SIGN_OFF
+
+
 def find_signature(text: object) -> dict[str, str]:
     """The name and the title signed at the end of a letter (« Cordialement,\\nMartine Roux\\nSecrétaire de mairie
     \\n03 84 … »; « … Bien à vous, Jean Martin, maire »): ``{"name": …, "role": …}``, each only when found. Lines
@@ -562,13 +574,13 @@ def find_signature(text: object) -> dict[str, str]:
     elif len(lines) == 1 and last_sentence and find_bare_name(last_sentence.group(1).strip(" ,;:")):
         tail = [last_sentence.group(1)]  # « Voilà, c'est tout. Thomas Roy »
     elif len(lines) > 1:
-        tail = lines[-4:] if len(lines) > 4 else lines[1:]
+        tail = lines[-_SIGNATURE_LINES:] if len(lines) > _SIGNATURE_LINES else lines[1:]
         tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]
         tail = [ln for ln in tail if ln]
     for line in reversed(tail):
         rest = strip_contact(line).strip(" ,;:.")
-        if not rest:
-            continue  # a phone or e-mail line
+        if not rest or _CONTACT_LABEL.fullmatch(rest) or _ADDRESS_LINE.search(rest):
+            continue  # a phone or e-mail line (« Tél. : 03 84 … »), a postal address (« … – 90110 Rougemont »)
         words = rest.split()
         if len(words) > 9 or re.search(r"[.!?]\s+\S", rest):
             break  # a sentence: the signature is above nothing more

@@ -87,7 +87,16 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"^(?:le|notre|mon)\s+projet\s+(?:est|serait|consiste\s+[àa])\s+(?:de\s+|d['’])?(?=\w+(?:er|ir|re|oir)\b)",
 ))
 
+#: A letter's signature block: a sign-off alone on its line (the signature reader's list,
+#: ``intents.extract.SIGN_OFF``), then at most a dozen short lines to the end, none a question (name, title, mairie,
+#: address, phone, e-mail: an e-mail signature, an Outlook table read as lines).
+_SIGNATURE_BLOCK = (r"\n[ \t]*(?:" + r"(?:bien\s+)?cordialement|bien\s+[àa]\s+vous|"
+                    rf"(?:(?:avec\s+)?mes\s+)?(?:sinc{_E}res\s+)?salutations(?:\s+distingu{_E}es)?|"
+                    r"merci(?:\s+d['’]avance|\s+par\s+avance|\s+beaucoup)?|respectueusement|"
+                    rf"bonne\s+(?:journ{_E}e|soir{_E}e)" + r")[ \t,.!]*\n(?:[^\n?]{0,100}\n){0,24}[^\n?]{0,100}$")
+
 _TAIL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
+    _SIGNATURE_BLOCK,
     rf"{_SEP}(?:bien\s+)?cordialement(?:[\s,.]+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})?{_SEP}$",
     rf"{_SEP}(?:(?:avec\s+)?mes\s+)?(?:sinc{_E}res\s+)?salutations(?:\s+distingu{_E}es)?{_SEP}$",
     rf"{_SEP}(?:bonne\s+(?:journ{_E}e|soir{_E}e|fin\s+de\s+journ{_E}e))(?:\s+{_E}\s+vous)?{_SEP}$",

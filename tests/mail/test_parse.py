@@ -117,3 +117,44 @@ def test_safe_names() -> None:
     assert safe_name("../../etc/passwd") == "passwd"
     assert safe_name("C:\\Users\\x\\devis.pdf") == "devis.pdf"
     assert safe_name("") == "piece-jointe"
+
+
+@pytest.mark.parametrize("name, words, signed", [
+    ("27-outlook-html-only-signature-table.eml", "maison France services dans l'ancienne poste", "Sophie Bernard"),
+    ("28-webmail-html-only-signature-dashes.eml", "panneaux solaires sur le toit", "Paul Lefèvre"),
+    ("29-webmail-html-only-div-signature.eml", "toiture de l'église", "Jean Martin"),
+    ("05-html-only-windows1252.eml", "éclairage public", "Claire Petit"),
+])
+def test_html_only_signature_apart_as_in_plain_text(name: str, words: str, signed: str) -> None:
+    """issue 20: an HTML-only mail (Outlook's signature table, webmail's « -- » and div lines) read in the shape of a
+    plain-text mail: the same reader puts the signature apart, one line per line of the signature."""
+    mail = read(name)
+    assert mail.html_only and words in mail.body
+    assert signed not in mail.body and signed in mail.signature
+    assert "|" not in mail.full_text and "\\-" not in mail.full_text and "---" not in mail.full_text
+    assert not any(line != line.rstrip() for line in mail.full_text.splitlines())  # no Markdown hard breaks
+
+
+def test_outlook_signature_table_lines_read_by_the_dialogue() -> None:
+    """The signature of an Outlook table leaves the need and gives the name and the title."""
+    from intents.extract import find_signature
+    from intents.need import clean_need
+
+    mail = read("27-outlook-html-only-signature-table.eml")
+    text = f"{mail.body}\n\n{mail.signature}"  # as the channel gives it to the engine
+    assert "Sophie Bernard" in mail.signature.splitlines()  # a line of its own, as in the table
+    need = clean_need(text)
+    assert "maison France services" in need and "Bernard" not in need and "03 84" not in need and "90110" not in need
+    assert find_signature(text) == {"name": "Sophie Bernard", "role": "agent"}
+
+
+def test_sign_off_lines_the_stripper_does_not_know() -> None:
+    """« Bien cordialement », « Bien à vous » (the stripper knows only « Cordialement » at the start of a line): the
+    signature starts there, in plain text as in HTML; a sign-off inside a sentence or before a question cuts nothing."""
+    body, sig = strip_reply("Bonjour,\n\nNous voulons rénover l'école.\n\nBien cordialement,\nPaul Martin\nMaire")
+    assert body == "Bonjour,\n\nNous voulons rénover l'école." and sig.startswith("Bien cordialement")
+    body, sig = strip_reply("Bonjour,\nNous voulons rénover l'école.\nBien à vous,\nPaul Martin\nTél 03 84 00 00 00")
+    assert "Paul Martin" in sig and "Paul Martin" not in body
+    text = "Bonjour,\nMerci\nEt pour la cantine, quelle aide ?"
+    assert strip_reply(text) == (text, "")
+    assert strip_reply("Merci beaucoup pour votre réponse rapide, nous rénovons l'école.")[1] == ""

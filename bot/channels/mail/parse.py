@@ -149,17 +149,31 @@ def _decoded_text(part: EmailMessage) -> str:
         return raw.decode("utf-8", "replace")
 
 
+#: html2text's Markdown escapes (« \\-- », « 1\\. », « \\* »): a mail is read as text, not as Markdown.
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+
+
 def html_to_text(html: str) -> str:
+    """An HTML-only mail as the text its sender sees, in the shape of a plain-text mail, so that the same readers
+    (quoted history, signature: :func:`strip_reply`; the dialogue's) work on it: table cells (an Outlook signature
+    is a table: logo | name, title, address, phone) one per line instead of a Markdown table, no Markdown escapes,
+    no trailing spaces (html2text's hard breaks), lines of no-break spaces (Outlook's empty paragraphs) empty,
+    at most one empty line in a row."""
     import html2text
 
     conv = html2text.HTML2Text()
     conv.ignore_images = True
     conv.ignore_links = True
     conv.ignore_emphasis = True
+    conv.ignore_tables = True  # cells as lines (a signature table), not « | a | b » rows
     conv.body_width = 0
     conv.unicode_snob = True  # keep accents (« rénover », not « renover »)
     text = conv.handle(html)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    lines = []
+    for line in text.splitlines():
+        line = _MD_ESCAPE.sub(r"\1", line.replace("\u00a0", " ").replace("\u200b", "")).rstrip()
+        lines.append(line if line.strip() else "")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def strip_reply(text: str, forwarded: bool = False) -> tuple[str, str]:
@@ -178,14 +192,40 @@ def strip_reply(text: str, forwarded: bool = False) -> tuple[str, str]:
     except Exception:  # noqa: BLE001 - the stripper failed: keep the text without its ">" lines
         replies = []
     if not replies:
-        return "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith(">")).strip(), ""
+        return split_signature("\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith(">")).strip())
     first = replies[0]
     body = (first.body or "").strip()
     signature = (first.signatures or "").strip()
     if not body and first.content:
         body = first.content.strip()
     body = "\n".join(ln for ln in body.splitlines() if not ln.lstrip().startswith(">")).strip()
+    if not signature:
+        body, signature = split_signature(body)
     return body, signature
+
+
+#: At most this many lines after a sign-off make a signature (name, title, mairie, address, phone, e-mail, site…).
+SIGNATURE_MAX_LINES = 10
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """(the words, the signature) where the stripper found none: the signature starts at the last line that is a
+    sign-off alone (« Bien cordialement, », « Bien à vous », « Merci d'avance, » — the dialogue's own list,
+    ``intents.extract.SIGN_OFF``) or the ``--`` separator, when what follows is a few short lines and no question.
+    Otherwise the text is left whole (a sign-off inside a sentence never cuts it)."""
+    from intents.extract import SIGN_OFF
+
+    lines = text.split("\n")
+    for i in range(len(lines) - 1, 0, -1):
+        line = lines[i].strip()
+        if not line or not (line.rstrip() in ("--", "—", "__") or SIGN_OFF.fullmatch(line)):
+            continue
+        tail = [ln.strip() for ln in lines[i + 1:] if ln.strip()]
+        body = "\n".join(lines[:i]).strip()
+        if body and len(tail) <= SIGNATURE_MAX_LINES and all(len(ln) <= 100 and "?" not in ln for ln in tail):
+            return body, "\n".join(lines[i:]).strip()
+        break
+    return text, ""
 
 
 def _walk_body_and_attachments(msg: EmailMessage) -> tuple[str | None, str | None, list[Attachment]]:
