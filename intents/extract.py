@@ -542,16 +542,13 @@ _SIGN_OFF = re.compile(r"^(?:(?:bien\s+)?cordialement|bien\s+à\s+vous|salutatio
                        re.IGNORECASE)
 
 
-#: Lines read from the end of a letter for its signature (an e-mail signature: name, title, mairie, address,
-#: phone, e-mail, site).
+#: Lines read from the end of a letter for its signature (name, title, mairie, address, phone, e-mail).
 _SIGNATURE_LINES = 7
 _CONTACT_LABEL = re.compile(r"(?:t[ée]l(?:[ée]phone)?|portable|mobile|fixe|fax|standard|e-?mail|mail|courriel|site)"
                             r"\.?(?:\s*[:/]\s*)?", re.IGNORECASE)
 _ADDRESS_LINE = re.compile(r"\b\d{5}\s+[A-ZÀ-Ý]")  # a postcode before a town
 
-#: A sign-off alone on its line (« Bien cordialement, », « Bien à vous », « Merci d'avance ») — ``SIGN_OFF.fullmatch``
-#: on the stripped line; the mail channel splits a signature there (bot/channels/mail/parse.py).
-SIGN_OFF = _SIGN_OFF
+SIGN_OFF = _SIGN_OFF  # a sign-off alone on its line: ``SIGN_OFF.fullmatch`` (the mail channel splits signatures there)
 
 
 def find_signature(text: object) -> dict[str, str]:
