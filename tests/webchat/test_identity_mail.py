@@ -208,3 +208,38 @@ async def test_email_telegram_and_web_workers_never_take_each_others_rows(store,
     assert await store.release_orphan_leases((WEB_CHANNEL,)) == 1
     after = I.utcnow() + timedelta(seconds=1)
     assert [m.id for m in await store.due_outbox(after, 50, (WEB_CHANNEL,))] == [web]
+
+
+async def test_smtp_connections_reused_and_a_dropped_one_replaced(store, smtp, web_settings) -> None:
+    """issue 20: a pass sends its e-mails over a few reused connections (closed when nothing more is due); a connection
+    the server dropped while idle is replaced at once, the e-mail is not delayed; a refusal closes its connection."""
+    import aiosmtplib
+
+    for i in range(12):
+        await _queue(store, f"maire{i}@exemple.fr", f"pool{i}")
+    sender = EmailSender(store, web_settings)
+    assert await sender.deliver_due() is False
+    assert len(await asyncio.to_thread(smtp.mailbox.wait_for, "@exemple.fr", 12)) == 12
+    assert 1 <= sender.pool.opened <= 8 and sender.pool._idle == []  # reused, then closed after the pass
+    # an idle connection that looks alive but was dropped: the e-mail goes over a new one
+    first = await _queue(store, "a@exemple.fr", "pool-a")
+    assert await sender.deliver(await _row(store, first)) == "sent"
+    [idle] = sender.pool._idle
+    broken = idle.send_message
+
+    async def dropped(*args, **kw):
+        idle.send_message = broken
+        raise aiosmtplib.SMTPServerDisconnected("dropped while idle")
+
+    idle.send_message = dropped
+    opened = sender.pool.opened
+    second = await _queue(store, "b@exemple.fr", "pool-b")
+    assert await sender.deliver(await _row(store, second)) == "sent"
+    assert sender.pool.opened == opened + 1 and (await _row(store, second)).status == "sent"
+    assert len(await asyncio.to_thread(smtp.mailbox.wait_for, "b@exemple.fr")) == 1
+    # a refusal: the row fails for good, its connection is not kept
+    smtp.mailbox.refuse_next = ["550 5.1.1 no such user"]
+    third = await _queue(store, "c@exemple.fr", "pool-c")
+    assert await sender.deliver(await _row(store, third)) == "failed"
+    assert sender.pool._idle == []
+    await sender.pool.close()
