@@ -250,7 +250,13 @@ async def sweep_orphans(uow: Any, settings: Any, now: datetime | None = None, gr
                         dry_run: bool = False) -> int:
     """Files of the store that no row names (a crash between writing a file and committing its row, a row deleted
     whose file could not be), older than ``grace``, and leftover ``.tmp`` files as old: deleted. Returns how many
-    (that would be, with ``dry_run``)."""
+    (that would be, with ``dry_run``).
+
+    Only in a directory named by ``GUICHET_ATTACHMENTS_DIR``: the default one (``<data dir>/attachments``) may be
+    shared by several databases on one machine (a demo, a test run of ``guichet purge``), and a file another
+    database names would look like an orphan here."""
+    if not getattr(settings, "attachments_dir", None):
+        return 0
     directory = store_dir(settings)
     if not directory.is_dir():
         return 0

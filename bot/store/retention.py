@@ -246,8 +246,8 @@ async def purge(
     idle for ``unfinished_days`` deleted; old handled-update marks and delivered outbox rows deleted.
 
     Attachments (issue 20): the files kept with the requests anonymised are deleted (rows, then files), and so are
-    the files received in a conversation that was never filed, once ``unfinished_days`` old. With ``settings`` (the
-    attachments directory), files of the store that no row names, older than a day by the clock (never by ``now``:
+    the files received in a conversation that was never filed, once ``unfinished_days`` old. With ``settings`` naming
+    ``GUICHET_ATTACHMENTS_DIR``, files of the store that no row names, older than a day by the clock (never by ``now``:
     a file written a moment ago may belong to a message being handled), are deleted too."""
     now = now or datetime.now(timezone.utc)
     closed_cutoff = months_before(now, closed_months)

@@ -93,6 +93,16 @@ async def test_purge_without_attachments_dir_still_deletes_rows_of_anonymised_re
     a, b, c = await seed(store)
     async with store.unit() as uow:
         await A.keep(uow, settings, owner="telegram:2002", files=[("devis.pdf", PDF)], source="m1", reference=c)
+    orphan = A.store_dir(settings) / ("ab" * 16 + ".pdf")
+    orphan.write_bytes(PDF)
+    os.utime(orphan, (time.time() - 3 * 86400,) * 2)
     report = await retention.purge(store, now=datetime.now(timezone.utc) + timedelta(days=2 * 366))
     assert report.attachments_deleted == 1 and report.orphan_files_deleted == 0
     assert await _names(store) == {}
+    # the default directory (GUICHET_ATTACHMENTS_DIR unset) may be shared by several databases: never swept
+    unset = SimpleNamespace(attachments_dir=None)
+    assert await retention.purge(store, settings=unset) is not None
+    async with store.unit(readonly=True) as uow:
+        assert await A.sweep_orphans(uow, unset) == 0
+    assert orphan.exists()
+    assert (await retention.purge(store, settings=settings)).orphan_files_deleted == 1 and not orphan.exists()
