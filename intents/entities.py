@@ -151,9 +151,11 @@ def _multiplier(unit: str) -> tuple[int, bool]:
         return 1, False
     if u.startswith(("milliard", "md")):
         return 1_000_000_000, True
+    if u.startswith(("mille", "k")):  # before « m »: « 300 mille » is 300 000
+        return 1_000, True
     if u.startswith(("million", "mio", "m")):
         return 1_000_000, True
-    if u.startswith(("mille", "k")):
+    if u.startswith("k"):
         return 1_000, True
     if u.startswith("000"):
         return 1_000, True

@@ -16,6 +16,7 @@ import unicodedata
 
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.normalize import normalize
+from intents.numbers import words_to_figures
 
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
@@ -248,6 +249,7 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     range. When ``asked``, a bare figure (« 120000 ») is an amount too."""
     if not isinstance(text, str) or not text.strip():
         return None
+    text = words_to_figures(text)  # « soixante-quinze mille euros » → « 75000 euros »
     if asked:
         whole = parse_budget(text)
         if whole is not None:
@@ -263,8 +265,9 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         if bare and find_phone(clause) is None:
             value = int(bare.group(1))
             return Budget(value, value)
-    if find_phone(text) is None:
-        for m in _GROUPED.finditer(text[:_MAX]):
+    bare_text = text if find_phone(text) is None else strip_contact(text)  # « 370 000 » beside a phone number
+    if find_phone(bare_text) is None:
+        for m in _GROUPED.finditer(bare_text[:_MAX]):
             value = int(re.sub(r"\D", "", m.group(1)))
             if value >= 10_000:
                 return Budget(value, value)
@@ -588,4 +591,9 @@ def find_signature(text: object) -> dict[str, str]:
         if re.match(r"(?i)(?:mairie|commune|ville|cc|communaut[ée]|agglom[ée]ration|syndicat|h[ôo]tel de ville)\b", rest):
             continue  # the collectivité's line of a signature (read by the referential)
         break
+    if "name" not in out:
+        from intents.contact_name import find_name_by_contact
+        name = find_name_by_contact(text)
+        if name:
+            out["name"] = name
     return out
