@@ -20,6 +20,7 @@ from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
+from intents.distill import distill_need
 from intents.need import addition_parts, clean_need, join_need
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
@@ -342,7 +343,7 @@ class FormMixin:
             self.write_commune(value)
         elif slot == "need":
             said, _ = v.truncate(value, v.NEED_MAX_CHARS)
-            text = clean_need(said)  # the project's words, without greeting or « je suis maire de … »
+            text = distill_need(said)  # the project's clauses: no greeting, introduction, help, amount or date
             text = self.need_with_programme(text)  # a request that followed a question about a programme
             d["need"] = text
             d["need_said"] = said  # the person's words, verbatim: shown to staff as the original message
