@@ -591,9 +591,4 @@ def find_signature(text: object) -> dict[str, str]:
         if re.match(r"(?i)(?:mairie|commune|ville|cc|communaut[ée]|agglom[ée]ration|syndicat|h[ôo]tel de ville)\b", rest):
             continue  # the collectivité's line of a signature (read by the referential)
         break
-    if "name" not in out:
-        from intents.contact_name import find_name_by_contact
-        name = find_name_by_contact(text)
-        if name:
-            out["name"] = name
     return out

@@ -223,9 +223,7 @@ def addition_parts(text: object) -> tuple[str, bool]:
     led = bool(m and 0 < m.end() < len(out))
     if led:
         out = out[m.end():].strip()
-    from intents.distill import distill_need  # same layer; the learned reading of the clauses
-
-    out = distill_need(out, fallback=False).strip()
+    out = clean_need(out).strip()
     out = _drop_fact_clauses(out) if out else out
     if out and (_is_fact_clause(out) or _meaningful(out) == 0):
         return "", led  # only a fact that has its own field (« et aussi 300 000 € »)

@@ -178,8 +178,7 @@ class FormMixin:
         added = self.add_to_need(text, act, asked)
         if added is not None:
             out = [added]
-            rest = x.strip_contact(text)
-            facts = self.reader.read(rest, None, self.draft, is_question=False)
+            facts = self.reader.read(text, None, self.draft, is_question=False)  # the contact too (« plutôt le 06… »)
             values = {k: val for k, val in facts.values.items() if k != "need"}
             if values:
                 return out + await self.fill(values, asked=None, text=text)
@@ -308,6 +307,7 @@ class FormMixin:
                 and act.confidence >= 0.5:
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        part = distill_need(part, fallback=False) if part else part  # only the project's clauses are added
         if not part or x.find_reference(text):
             return None
         explicit = led or (act.act == "addition" and act.confidence >= 0.5)

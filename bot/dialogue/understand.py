@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from bot.dialogue import validators as v
 from intents import extract as x
+from intents.clause_facts import clause_help, clause_stage
+from intents.contact_name import find_name_by_contact
 from intents.entities import Budget
 from intents.normalize import normalize
 from bot.texts import dialogue as T
@@ -40,9 +42,14 @@ _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|pr
 #: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
 _CHOICE_READERS: dict[str, tuple[str, Any]] = {
     "role": ("role", lambda t: x.find_role(t, asked=True)),
-    "stage": ("stage", lambda t: x.find_stage(t, asked=True)),
-    "help": ("help_add", lambda t: x.find_help_kinds(t, asked=True)),
+    "stage": ("stage", lambda t: x.find_stage(t, asked=True) or clause_stage(t)),
+    "help": ("help_add", lambda t: _kinds(x.find_help_kinds(t, asked=True), t)),
 }
+
+
+def _kinds(found: list[str], text: str) -> list[str]:
+    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``)."""
+    return found + [k for k in clause_help(text) if k not in found]
 
 
 def _french_phone(text: str) -> str | None:
@@ -61,12 +68,12 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
     "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or x.find_signature(t).get("role"),
-    "stage": x.find_stage,
-    "help": x.find_help_kinds,
+    "stage": lambda t: x.find_stage(t) or clause_stage(t),
+    "help": lambda t: _kinds(x.find_help_kinds(t), t),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
-                                        or x.find_signature(t).get("name") or ""),
+                                        or x.find_signature(t).get("name") or find_name_by_contact(t) or ""),
 }
 
 
