@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 import secrets
 from typing import Any
 
@@ -291,7 +293,8 @@ class FormMixin:
         if not written and not out and had_conflict == bool(self.st.get("conflict")):
             # nothing understood: the same question again, nothing changed
             if self.step == "recap":
-                return [Reply(T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
+                held = self.act_of(text).act == "no" or re.match(r"(?i)\s*non\b", text or "")
+                return [Reply(T.RECAP_HELD if held else T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
                 return [Reply(T.use_buttons_for(self.step))] + self.prompt()
             return self.prompt()

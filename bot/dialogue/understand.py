@@ -217,7 +217,7 @@ class Reader:
     def commune_any(self, text: str) -> dict[str, Any] | None:
         """A commune or EPCI of the département named clearly in a sentence (a close spelling, or a cue such as
         « maire de », « à »)."""
-        res = self._resolve(text)
+        res = self._resolve(_without_amounts(text))  # « 25 000 à peu près » is not the postcode of Besançon
         c = None
         if res is not None and res.resolved:
             score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
@@ -399,6 +399,14 @@ class Reader:
             return classify(text).name == "need"
         except Exception:  # noqa: BLE001
             return False
+
+
+def _without_amounts(text: str) -> str:
+    """The text without the figures of an amount it says (grouped thousands, figures with a unit of money)."""
+    if x.find_amount(text) is None:
+        return text
+    return re.sub(r"\b\d{1,3}(?:[ \u00a0\u202f.]\d{3})+\b|\b\d+(?:[.,]\d+)?\s*(?:k€|k\b|m€|€|euros?\b|mille\b|millions?\b)",
+                  " ", text)
 
 
 def _names(old: str, value: str | None) -> bool:
