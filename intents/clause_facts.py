@@ -82,9 +82,9 @@ def _set(kind: str) -> _Set:
 def _clauses(text: object, label: str) -> list[str]:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
-    from intents.distill import label_clauses, split_clauses
+    from intents.distill import label_clauses, split_clauses, spoken
 
-    clauses = split_clauses(text)
+    clauses = split_clauses(spoken(text))
     labelled = label_clauses(clauses) if clauses else None
     if not labelled:
         return []

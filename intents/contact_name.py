@@ -13,7 +13,6 @@ import re
 __all__ = ["find_name_by_contact"]
 
 _CONTACT = re.compile(r"(?:\+33|0033|\b0)\d(?:[\s.\-]?\d{2}){4}\b|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_WORDS = re.compile(r"(?:^|(?<=[.!?\n:;])\s*|(?<=,)\s*)([^.!?\n:;,]{3,60}?)\s*[,:;–—-]?\s*$")
 
 
 def find_name_by_contact(text: object) -> str | None:
@@ -21,15 +20,19 @@ def find_name_by_contact(text: object) -> str | None:
         return None
     from intents.extract import find_bare_name  # same layer; lazy to keep the import order free
 
+    from intents.extract import find_role
+
     for m in _CONTACT.finditer(text[:3000]):
-        before = text[: m.start()]
-        found = _WORDS.search(before)
-        if not found:
-            continue
-        cand = found.group(1).strip()
-        if not cand or _CONTACT.search(cand):
-            continue
-        name = find_bare_name(cand)
-        if name:
-            return name
+        line = re.split(r"[.!?\n;]", text[: m.start()])[-1]
+        # back over the pieces before the contact: a title (« Anne Sirot, DGS – 03 … ») is stepped over
+        for piece in reversed(re.split(r"[,:–—]|\s-\s", line)):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if _CONTACT.search(piece) or (len(piece.split()) <= 5 and find_role(piece, asked=True)):
+                continue
+            name = find_bare_name(piece)
+            if name:
+                return name
+            break
     return None

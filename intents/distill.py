@@ -58,6 +58,21 @@ class Clause:
     project: float = 0.0  # the weight of « project » among the neighbours
 
 
+#: dictated punctuation (« … services techniques virgule le budget … point on a … »)
+_SPOKEN_COMMA = re.compile(r"\s+virgule\b", re.IGNORECASE)
+_SPOKEN_STOP = re.compile(r"\s+point(?:\s+(?:à|a)\s+la\s+ligne)?(?=\s+(?:on|nous|je|j['’]|il|elle|c['’]est|et|le|la|"
+                         r"les|l['’]|mais|donc|alors|ce|ça|ca)\b|\s*$)", re.IGNORECASE)
+#: a field's label at the start of a line (« Stade : APS rendu », « Coût : … »): a name of a field, not words said
+_LABEL = re.compile(r"(?m)^\s*[A-Za-zÀ-ÿ'’]+(?:\s+[A-Za-zÀ-ÿ'’]+)?\s*:\s+")
+
+
+def spoken(text: str) -> str:
+    """``text`` with dictated punctuation written (« virgule » → « , », « point » before a new sentence → « . »)."""
+    if not isinstance(text, str):
+        return ""
+    return _SPOKEN_STOP.sub(".", _SPOKEN_COMMA.sub(",", text))
+
+
 def split_clauses(text: str) -> list[Clause]:
     """The clauses of ``text`` with their spans (sentences, then the parts of a sentence)."""
     out: list[Clause] = []
@@ -69,7 +84,8 @@ def split_clauses(text: str) -> list[Clause]:
         pos = m.end()
     sentences.append((pos, len(text)))
     for start, end in sentences:
-        pos = start
+        label = _LABEL.match(text, start, end) if "\n" in text else None
+        pos = label.end() if label else start  # « Projet : … » on a line of a form: the value only
         cuts = [m for m in _PIECE_SEP.finditer(text, start, end)]
         bounds = []
         for m in cuts:
@@ -158,7 +174,10 @@ def label_clauses(clauses: list[Clause]) -> list[Clause] | None:
 def _cut_facts(piece: str) -> str:
     from intents import extract as x
 
-    out = _AMOUNT_SPAN.sub("", piece)
+    from intents.numbers import words_to_figures
+
+    figures = words_to_figures(piece)  # « quatre cent mille euros » is an amount too (only then are figures kept)
+    out = _AMOUNT_SPAN.sub("", figures) if _AMOUNT_SPAN.search(figures) else piece
     timing = x.find_timing(out)
     if timing and timing in out and len(timing) < len(out):
         out = out.replace(timing, " ")
@@ -219,6 +238,7 @@ def distill_need(text: object, fallback: bool = True) -> str:
 
     if not isinstance(text, str):
         return ""
+    text = spoken(text)
     base = clean_need(text)
     clauses = split_clauses(text)
     if len(clauses) < 2:

@@ -37,8 +37,8 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("adjoint", r"\b(?:1er |premier |premiere |2e |deuxieme )?adjointe?s?\b"),
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
-                       r"\bpresidente? (?:epci|interco|agglo)|\bpresidente?\b"),
-    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secretaire (?:de )?mairie|secretaire generale?|"
+                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
+    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secretai(?:re|riat) (?:de )?mairie|secretaire generale?|"
               r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
     ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
@@ -431,7 +431,7 @@ def says_correction(text: object) -> bool:
         return False
     if re.search(r"\bplut[ôo]t\b(?!\s+que)", text[:_MAX], re.IGNORECASE):
         return True  # « et mon numéro c'est plutôt le 06 … »
-    return any(is_correction(re.sub(r"^\s*(?:et|mais|ah|oh)\b[\s,]*", "", part, flags=re.IGNORECASE))
+    return any(is_correction(re.sub(r"^\s*(?:(?:et|mais|ah|oh)\b[\s,]*)+", "", part, flags=re.IGNORECASE))
                for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
 
 
@@ -510,8 +510,8 @@ _CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['�
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
                              r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80})?$", re.IGNORECASE)
 _CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
-_CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+"
-                              r"(?:mais|c['’]est|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)[\s.!]*$",
+_CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+|c\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+(?:mais|c['’]est|"
+                              r"c|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|je|j['’]|on|nous)\b.*)?[\s.!]*$",
                               re.IGNORECASE)
 
 
@@ -529,7 +529,9 @@ def correction_parts(text: object) -> tuple[str, str | None] | None:
     for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER):
         found = pattern.match(rest)
         if found:
-            new = _CORR_IS.sub("", found.group("new").strip(" ,;:.!")).strip()
+            new = re.sub(r"^(?:(?:le|la|l['’]|mon|ma)\s*\w+\s+)?(?:c['’]est|est)\s+(?:bien\s+)?", "", re.sub(
+                r"^.*:\s*", "", found.group("new").strip(" ,;:.!")), flags=re.IGNORECASE)  # « la commune c'est bien X »
+            new = _CORR_IS.sub("", new).strip()
             old = found.group("old").strip(" ,;:.!")
             if new and old and len(old.split()) <= 6:
                 return new, old

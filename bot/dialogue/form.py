@@ -31,6 +31,18 @@ NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
 
+def later_correction(text: str) -> str | None:
+    """A sentence after the first that corrects what was said (« X, pas Y », « c'est pas Y c'est X », « en fait
+    … »), its lead (« ah et ») set aside; ``None`` when there is none."""
+    sentences = [p for p in re.split(r"(?<=[.!?;])\s+|\n+", text or "") if p.strip()]
+    for sentence in sentences[1:]:
+        said = re.sub(r"^\s*(?:(?:et|mais|ah|oh|euh|enfin)\b[\s,]*)+", "", sentence, flags=re.IGNORECASE)
+        parts = x.correction_parts(said)
+        if x.is_correction(said) or (parts is not None and parts[1]):
+            return said
+    return None
+
+
 class FormMixin:
     # --- starting ---------------------------------------------------------------------------------------------
     def new_draft(self) -> None:
@@ -160,8 +172,9 @@ class FormMixin:
         act = self.act_of(text)
         # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
         parts = x.correction_parts(text)
-        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]):
-            values = self.reader.correction(text, self.draft, self.shown_value)
+        later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
+        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later:
+            values = self.reader.correction(later or text, self.draft, self.shown_value)
             if values:
                 self.note_message(text)
                 slot, value = next(iter(values.items()))
