@@ -126,7 +126,8 @@ def clause_help(text: object) -> list[str]:
                 if x.find_help_kinds(part, asked=True):
                     continue  # the rules read this part
                 found = _set("help").nearest(part)
-                if found and found[1] >= MIN_LABEL and found[2] >= MIN_SIMILARITY and found[0] not in out:
+                if found and found[0] != "vague" and found[1] >= MIN_LABEL and found[2] >= MIN_SIMILARITY \
+                        and found[0] not in out:
                     out.append(found[0])
     except Exception:  # noqa: BLE001
         log.exception("clause_help failed")

@@ -38,7 +38,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
                        r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
-    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secretai(?:re|riat) (?:de )?mairie|secretaire generale?|"
+    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
               r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
     ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
@@ -157,10 +157,10 @@ _MONTHS = r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|n
 _SEASONS = r"printemps|ete|automne|hiver|rentree"
 _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
-    r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service)\s+)?(?:"
+    r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
     rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
     rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
-    rf"(?:au |a |au cours de |cet |ce |ici |ici |pour le |pour |avant |avant le |des le |des )(?:{_SEASONS})(?: prochaine?)?|"
+    rf"(?:au |a |en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
     r"annee prochaine|an prochain|cette annee|(?:sur|en|pour|entre|de) 20[2-4]\d (?:a |et )?20[2-4]\d|"

@@ -300,7 +300,7 @@ class FormMixin:
         if written or "help_add" in values or "commune" in values:
             self.note_message(text)
         if asked == "help" and "help_add" in values and self.step == "help":
-            if then_validate:
+            if then_validate or len(values["help_add"]) >= 2:  # several kinds named in words: the answer is given
                 return out + await self.multi_choice("done", "help", "")
             return out + self.prompt()
         if not written and not out and had_conflict == bool(self.st.get("conflict")):
@@ -427,7 +427,7 @@ class FormMixin:
             return T.commune_confirm(value["name"], value["departement"], value.get("population"),
                                      value.get("epci_name")).rstrip(" ?")
         if slot == "need":
-            return T.need_kept(clean_need(value))
+            return T.need_kept(self.draft.get("need") or clean_need(value))  # the need as stored (distilled)
         return f"{T.RECAP_LABELS.get(slot, slot)} : {self.value_text(slot, value)}"
 
     # --- buttons ------------------------------------------------------------------------------------------------
