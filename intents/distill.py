@@ -46,6 +46,7 @@ _AMOUNT_SPAN = re.compile(
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
 _PIECE_SEP = re.compile(r",\s+|\s[–—-]\s|:\s|\s\(|\)\s*|\s(?=(?:mais|car|parce\s+qu)\b)")
+_PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
 
 
 @dataclass
@@ -73,8 +74,9 @@ def spoken(text: str) -> str:
     return _SPOKEN_STOP.sub(".", _SPOKEN_COMMA.sub(",", text))
 
 
-def split_clauses(text: str) -> list[Clause]:
-    """The clauses of ``text`` with their spans (sentences, then the parts of a sentence)."""
+def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
+    """The clauses of ``text`` with their spans (sentences, then the parts of a sentence; ``relatives``: a relative
+    clause, « qui … », apart too)."""
     out: list[Clause] = []
     if not isinstance(text, str):
         return out
@@ -86,7 +88,7 @@ def split_clauses(text: str) -> list[Clause]:
     for start, end in sentences:
         label = _LABEL.match(text, start, end) if "\n" in text else None
         pos = label.end() if label else start  # « Projet : … » on a line of a form: the value only
-        cuts = [m for m in _PIECE_SEP.finditer(text, start, end)]
+        cuts = [m for m in (_PIECE_SEP_RELATIVE if relatives else _PIECE_SEP).finditer(text, start, end)]
         bounds = []
         for m in cuts:
             bounds.append((pos, m.start()))
@@ -215,8 +217,11 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
     retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
     reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
     second = {id(c): r for c, r in zip(retry, reread or [])}
-    for c in labelled:
+    for i, c in enumerate(labelled):
         if c.label in KEEP and c.project >= PROJECT_MIN:
+            prev = labelled[i - 1] if i else None
+            if prev is not None and re.match(r"(?i)qui\b", c.text) and not any(k is prev for k, _ in kept):
+                kept.append((prev, prev.text))  # « … un réseau de chaleur | qui desservirait … »: with what it says of
             kept.append((c, c.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))
@@ -240,7 +245,7 @@ def distill_need(text: object, fallback: bool = True) -> str:
         return ""
     text = spoken(text)
     base = clean_need(text)
-    clauses = split_clauses(text)
+    clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
         out = _cut_facts(base)
         return out if _meaningful(out) >= 2 and len(out) >= 8 else base
@@ -266,7 +271,8 @@ def distill_need(text: object, fallback: bool = True) -> str:
         if _meaningful(piece) < 1:
             continue
         if parts and prev_end is not None:
-            parts.append(". " if re.search(r"[.!?\n]", text[prev_end:c.start]) else ", ")
+            between = text[prev_end:c.start]
+            parts.append(". " if re.search(r"[.!?\n]", between) else " " if not between.strip() else ", ")
         parts.append(piece)
         prev_end = c.end
     out = "".join(parts).strip(" ,;:–—-")

@@ -359,7 +359,7 @@ class Reader:
         if slot == "role":
             return x.find_role(new, asked=True) if len(new.split()) <= 6 else None
         if slot == "stage":
-            return x.find_stage(new, asked=len(new.split()) <= 6)
+            return x.find_stage(new, asked=len(new.split()) <= 6) or clause_stage(new)
         if slot == "help":
             return x.find_help_kinds(new, asked=True) if len(new.split()) <= 6 else None
         if slot == "commune":
