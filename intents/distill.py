@@ -45,7 +45,7 @@ _AMOUNT_SPAN = re.compile(
     r"\d[\d\s.,]*\s*(?:k€|k\b|keur|m€|M€|millions?|mille|€|euros?\b|eur\b)(?:\s*(?:HT|TTC)\b)?", re.IGNORECASE)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
-_PIECE_SEP = re.compile(r",\s+|\s[–—-]\s|:\s|\s\(|\)\s*|\s(?=(?:mais|car|parce\s+qu)\b)")
+_PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|\s(?=(?:mais|car|parce\s+qu)\b)")
 _PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
 
 
@@ -95,6 +95,8 @@ def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
             pos = m.end()
         bounds.append((pos, end))
         for a, b in bounds:
+            if re.match(r"\s*:", text[b:b + 2]) and len(text[a:b].split()) <= 2:
+                continue  # « Commune : Danjoutin / Montant : … »: a field's name, not words of the project
             piece = text[a:b]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip().rstrip(".!?…;").strip()
