@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause"]
+__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime"]
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
 KEEP = ("project",)
@@ -281,3 +281,21 @@ def distill_need(text: object, fallback: bool = True) -> str:
     if _meaningful(out) < 2 or len(out) < 8:
         return base if fallback else ""
     return clean_need(out)
+
+
+def prime(text: object) -> None:
+    """Encode the clauses of ``text`` now (the encoder memoises them): called off the event loop
+    (``asyncio.to_thread``) before the turn reads the message, so the readings after it find the vectors ready."""
+    if not isinstance(text, str) or not text.strip() or _get().vectors is None:
+        return
+    from intents.encoder import encode_query
+    from intents.need import clean_need
+
+    said = spoken(text[:3000])
+    seen: set[str] = set()
+    for relatives in (False, True):
+        for c in split_clauses(said, relatives=relatives):
+            for t in (c.text, clean_need(c.text)):
+                if t and t not in seen and len(seen) < 60:
+                    seen.add(t)
+                    encode_query(t)
