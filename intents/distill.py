@@ -231,8 +231,8 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
     out: list[tuple[Clause, str]] = []
     for c, words in kept:
         f = _fold(_tidy(words))
-        if f and any(f != _fold(_tidy(w)) and _fold(_tidy(w)) and _fold(_tidy(w)) in f for _, w in kept):
-            continue
+        if f and any(f != g and g and g in f for g in (_fold(_tidy(w)) for _, w in out)):
+            continue  # a later clause that says an earlier one again, with more words around it
         out.append((c, words))
     return out
 
