@@ -29,13 +29,17 @@ _EMAIL_RE = re.compile(
 
 def find_email(text: object) -> str | None:
     """The first plausible e-mail address, lowercased (``Mairie@Evette-Salbert.fr`` -> ``mairie@evette-salbert.fr``)."""
-    for m in _EMAIL_RE.finditer(_clean(text)):
+    cleaned = _clean(text)
+    found = []
+    for m in _EMAIL_RE.finditer(cleaned):
         address = m.group(1)
         local = address.split("@", 1)[0]
         if ".." in address or local.startswith(".") or len(address) > 254:
             continue
-        return address.lower()
-    return None
+        found.append((m, address.lower()))
+    if len(found) >= 2 and _PHONE_FIX.search(cleaned, found[0][0].end(), found[-1][0].start()):
+        return found[-1][1]  # « mairie.x@orange.fr… non pardon c'est wanadoo.fr, mairie.x@wanadoo.fr »
+    return found[0][1] if found else None
 
 
 def is_email(text: object) -> bool:
@@ -58,30 +62,40 @@ def find_phone(text: object) -> str | None:
     digits that is not a phone number gives ``None``.
     """
     cleaned = _clean(text)
-    for m in _PHONE_RE.finditer(cleaned):
-        prefix, rest = m.group(1), m.group(2)
-        digits = re.sub(r"\D", "", rest)
-        if prefix == "0":
-            if len(digits) == 9 and digits[0] in "123456789":
-                return "+33" + digits
-            continue
-        country_and_more = re.sub(r"\D", "", prefix) + digits
-        if prefix.startswith("00"):
-            country_and_more = country_and_more[2:]
-        if country_and_more.startswith("33"):
-            national = country_and_more[2:]
-            if national.startswith("0"):
-                national = national[1:]
-            if len(national) == 9 and national[0] in "123456789":
-                return "+33" + national
-            continue
-        # Other countries: E.164 allows up to 15 digits including the country code.
-        if 8 <= len(country_and_more) <= 15:
-            return "+" + country_and_more
+    found = [(m, value) for m in _PHONE_RE.finditer(cleaned) for value in [_phone_value(m)] if value]
+    if found:
+        if len(found) >= 2 and _PHONE_FIX.search(cleaned, found[0][0].end(), found[-1][0].start()):
+            return found[-1][1]  # « 03 84 23 57 12… non attendez c'est le 03 84 23 75 12 »: the corrected one
+        return found[0][1]
     # Telegram's shared contact gives "33612345678" (no plus sign).
     bare = re.fullmatch(r"\s*(33[1-9]\d{8})\s*", cleaned)
     if bare:
         return "+" + bare.group(1)
+    return None
+
+
+#: words that correct a number just said, between two numbers of one message
+_PHONE_FIX = re.compile(r"\b(?:non|pardon|plut[ôo]t|attendez|attends|erreur|en fait|je corrige|oups|pas le|"
+                        r"je me suis tromp[ée]e?|rectif\w*)\b", re.IGNORECASE)
+
+
+def _phone_value(m: "re.Match[str]") -> str | None:
+    """The E.164 form of one number found by ``_PHONE_RE`` (``None`` when it is not a phone number)."""
+    prefix, rest = m.group(1), m.group(2)
+    digits = re.sub(r"\D", "", rest)
+    if prefix == "0":
+        return "+33" + digits if len(digits) == 9 and digits[0] in "123456789" else None
+    country_and_more = re.sub(r"\D", "", prefix) + digits
+    if prefix.startswith("00"):
+        country_and_more = country_and_more[2:]
+    if country_and_more.startswith("33"):
+        national = country_and_more[2:]
+        if national.startswith("0"):
+            national = national[1:]
+        return "+33" + national if len(national) == 9 and national[0] in "123456789" else None
+    # Other countries: E.164 allows up to 15 digits including the country code.
+    if 8 <= len(country_and_more) <= 15:
+        return "+" + country_and_more
     return None
 
 
@@ -151,9 +165,11 @@ def _multiplier(unit: str) -> tuple[int, bool]:
         return 1, False
     if u.startswith(("milliard", "md")):
         return 1_000_000_000, True
+    if u.startswith(("mille", "k")):  # before « m »: « 300 mille » is 300 000
+        return 1_000, True
     if u.startswith(("million", "mio", "m")):
         return 1_000_000, True
-    if u.startswith(("mille", "k")):
+    if u.startswith("k"):
         return 1_000, True
     if u.startswith("000"):
         return 1_000, True

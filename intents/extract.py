@@ -16,6 +16,7 @@ import unicodedata
 
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.normalize import normalize
+from intents.numbers import words_to_figures
 
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
@@ -36,8 +37,8 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("adjoint", r"\b(?:1er |premier |premiere |2e |deuxieme )?adjointe?s?\b"),
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
-                       r"\bpresidente? (?:epci|interco|agglo)|\bpresidente?\b"),
-    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secretaire (?:de )?mairie|secretaire generale?|"
+                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
+    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
               r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
     ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
@@ -156,10 +157,10 @@ _MONTHS = r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|n
 _SEASONS = r"printemps|ete|automne|hiver|rentree"
 _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
-    r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service)\s+)?(?:"
+    r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
     rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
     rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
-    rf"(?:au |a |au cours de |cet |ce |ici |ici |pour le |pour |avant |avant le |des le |des )(?:{_SEASONS})(?: prochaine?)?|"
+    rf"(?:au |a |en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
     r"annee prochaine|an prochain|cette annee|(?:sur|en|pour|entre|de) 20[2-4]\d (?:a |et )?20[2-4]\d|"
@@ -248,6 +249,7 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     range. When ``asked``, a bare figure (« 120000 ») is an amount too."""
     if not isinstance(text, str) or not text.strip():
         return None
+    text = words_to_figures(text)  # « soixante-quinze mille euros » → « 75000 euros »
     if asked:
         whole = parse_budget(text)
         if whole is not None:
@@ -263,8 +265,9 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         if bare and find_phone(clause) is None:
             value = int(bare.group(1))
             return Budget(value, value)
-    if find_phone(text) is None:
-        for m in _GROUPED.finditer(text[:_MAX]):
+    bare_text = text if find_phone(text) is None else strip_contact(text)  # « 370 000 » beside a phone number
+    if find_phone(bare_text) is None:
+        for m in _GROUPED.finditer(bare_text[:_MAX]):
             value = int(re.sub(r"\D", "", m.group(1)))
             if value >= 10_000:
                 return Budget(value, value)
@@ -428,7 +431,7 @@ def says_correction(text: object) -> bool:
         return False
     if re.search(r"\bplut[ôo]t\b(?!\s+que)", text[:_MAX], re.IGNORECASE):
         return True  # « et mon numéro c'est plutôt le 06 … »
-    return any(is_correction(re.sub(r"^\s*(?:et|mais|ah|oh)\b[\s,]*", "", part, flags=re.IGNORECASE))
+    return any(is_correction(re.sub(r"^\s*(?:(?:et|mais|ah|oh)\b[\s,]*)+", "", part, flags=re.IGNORECASE))
                for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
 
 
@@ -507,8 +510,8 @@ _CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['�
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
                              r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80})?$", re.IGNORECASE)
 _CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
-_CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+"
-                              r"(?:mais|c['’]est|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)[\s.!]*$",
+_CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+|c\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+(?:mais|c['’]est|"
+                              r"c|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|je|j['’]|on|nous)\b.*)?[\s.!]*$",
                               re.IGNORECASE)
 
 
@@ -526,7 +529,9 @@ def correction_parts(text: object) -> tuple[str, str | None] | None:
     for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER):
         found = pattern.match(rest)
         if found:
-            new = _CORR_IS.sub("", found.group("new").strip(" ,;:.!")).strip()
+            new = re.sub(r"^(?:(?:le|la|l['’]|mon|ma)\s*\w+\s+)?(?:c['’]est|est)\s+(?:bien\s+)?", "", re.sub(
+                r"^.*:\s*", "", found.group("new").strip(" ,;:.!")), flags=re.IGNORECASE)  # « la commune c'est bien X »
+            new = _CORR_IS.sub("", new).strip()
             old = found.group("old").strip(" ,;:.!")
             if new and old and len(old.split()) <= 6:
                 return new, old

@@ -81,6 +81,15 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"cherchons\s+[àa]|cherche\s+[àa])"
     rf"(?:\s+(?:aussi|{_E}galement|donc|maintenant))?(?:\s+(?:de\s+|d['’]))?\s*"
     rf"(?!savoir\b|conna[iî]tre\b|comprendre\b)(?=\w+(?:er|ir|re|oir)\b)",  # « je voudrais savoir » is a question
+    # any verb of wish or thought said by the writer before an infinitive: « nous rêvons de transformer »,
+    # « nous pensons rénover », « on envisagerait de créer » (a subject, one conjugated verb, « de », an infinitive)
+    rf"^(?:nous|on|je|j['’])\s+(?!avons\b|ai\b|a\b|sommes\b|suis\b|est\b|doi\w*\b|sai\w*\b)"
+    rf"[a-zà-ÿ]+(?:ons|e|es|ais|ait|ions|ient)(?:\s+(?:aussi|vraiment|bien|donc|d[ée]j[àa]))?\s+(?:de\s+|d['’])?"
+    rf"(?!savoir\b|conna[iî]tre\b|comprendre\b|vous\b)(?=[a-zà-ÿ]+(?:er|ir|re)\b)",
+    # the help asked before the project: « besoin d'aides pour rénover le gymnase », « besoin d'un financement pour »
+    rf"^(?:(?:on\s+a|nous\s+avons|j['’]ai|avons|ai)\s+)?besoin\s+(?:d['’]|de\s+|du\s+|des\s+)\s*(?:une?\s+)?"
+    rf"(?:aides?|appuis?|soutiens?|financements?|subventions?|accompagnements?|conseils?)"
+    rf"(?:\s+(?:financi[eè]res?|techniques?))?\s+(?:pour|pr|afin\s+de|afin\s+d['’])\s+",
     # a label: « Projet : … », « Objet : … »
     r"^(?:projet|objet|besoin|demande|sujet)\s*:\s*",
     # « notre projet est de » before an infinitive

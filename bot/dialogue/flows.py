@@ -13,7 +13,10 @@ from bot.dialogue.followup import FollowupMixin
 from bot.dialogue.slots import AGENT_DATA
 from bot.store import retention
 from bot.texts import dialogue as T
+from bot.dialogue.understand import _PROJECT_CUE as PROJECT_CUE
 from intents.classify import classify
+from intents.distill import distill_need
+from intents.normalize import normalize
 
 
 class FlowsMixin(FollowupMixin):
@@ -88,6 +91,10 @@ class FlowsMixin(FollowupMixin):
         if re.search(r"\b(mes demandes|ma demande|suivi|suivre|ou en est)\b", norm):
             return await self.my_requests()
         if re.search(r"\b(deposer|demande|projet|besoin|aide|accompagnement)\b", norm):
+            need = distill_need(text)  # « besoin d'aides pr renover le gymnase »: a project after the help asked
+            if not self.has_draft() and need != text.strip() and len(v.meaningful_words(need)) >= 2 \
+                    and PROJECT_CUE.search(normalize(need)):
+                return await self.start_intake({"need": v.truncate(text, v.NEED_MAX_CHARS)[0]}, text)
             return await self.start_or_resume_intake()
         intent = classify(text, self.engine._vocabulary)
         if intent.name in ("yes", "no") and self.has_draft():

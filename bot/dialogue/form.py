@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 import secrets
 from typing import Any
 
@@ -20,12 +22,25 @@ from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
+from intents.distill import distill_need
 from intents.need import addition_parts, clean_need, join_need
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
+
+
+def later_correction(text: str) -> str | None:
+    """A sentence after the first that corrects what was said (« X, pas Y », « c'est pas Y c'est X », « en fait
+    … »), its lead (« ah et ») set aside; ``None`` when there is none."""
+    sentences = [p for p in re.split(r"(?<=[.!?;])\s+|\n+", text or "") if p.strip()]
+    for sentence in sentences[1:]:
+        said = re.sub(r"^\s*(?:(?:et|mais|ah|oh|euh|enfin)\b[\s,]*)+", "", sentence, flags=re.IGNORECASE)
+        parts = x.correction_parts(said)
+        if x.is_correction(said) or (parts is not None and parts[1]):
+            return said
+    return None
 
 
 class FormMixin:
@@ -157,8 +172,9 @@ class FormMixin:
         act = self.act_of(text)
         # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
         parts = x.correction_parts(text)
-        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]):
-            values = self.reader.correction(text, self.draft, self.shown_value)
+        later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
+        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later:
+            values = self.reader.correction(later or text, self.draft, self.shown_value)
             if values:
                 self.note_message(text)
                 slot, value = next(iter(values.items()))
@@ -177,8 +193,7 @@ class FormMixin:
         added = self.add_to_need(text, act, asked)
         if added is not None:
             out = [added]
-            rest = x.strip_contact(text)
-            facts = self.reader.read(rest, None, self.draft, is_question=False)
+            facts = self.reader.read(text, None, self.draft, is_question=False)  # the contact too (« plutôt le 06… »)
             values = {k: val for k, val in facts.values.items() if k != "need"}
             if values:
                 return out + await self.fill(values, asked=None, text=text)
@@ -285,13 +300,14 @@ class FormMixin:
         if written or "help_add" in values or "commune" in values:
             self.note_message(text)
         if asked == "help" and "help_add" in values and self.step == "help":
-            if then_validate:
+            if then_validate or len(values["help_add"]) >= 2:  # several kinds named in words: the answer is given
                 return out + await self.multi_choice("done", "help", "")
             return out + self.prompt()
         if not written and not out and had_conflict == bool(self.st.get("conflict")):
             # nothing understood: the same question again, nothing changed
             if self.step == "recap":
-                return [Reply(T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
+                held = self.act_of(text).act == "no" or re.match(r"(?i)\s*non\b", text or "")
+                return [Reply(T.RECAP_HELD if held else T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
                 return [Reply(T.use_buttons_for(self.step))] + self.prompt()
             return self.prompt()
@@ -307,6 +323,7 @@ class FormMixin:
                 and act.confidence >= 0.5:
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        part = distill_need(part, fallback=False) if part else part  # only the project's clauses are added
         if not part or x.find_reference(text):
             return None
         explicit = led or (act.act == "addition" and act.confidence >= 0.5)
@@ -342,7 +359,7 @@ class FormMixin:
             self.write_commune(value)
         elif slot == "need":
             said, _ = v.truncate(value, v.NEED_MAX_CHARS)
-            text = clean_need(said)  # the project's words, without greeting or « je suis maire de … »
+            text = distill_need(said)  # the project's clauses: no greeting, introduction, help, amount or date
             text = self.need_with_programme(text)  # a request that followed a question about a programme
             d["need"] = text
             d["need_said"] = said  # the person's words, verbatim: shown to staff as the original message
@@ -410,7 +427,7 @@ class FormMixin:
             return T.commune_confirm(value["name"], value["departement"], value.get("population"),
                                      value.get("epci_name")).rstrip(" ?")
         if slot == "need":
-            return T.need_kept(clean_need(value))
+            return T.need_kept(self.draft.get("need") or clean_need(value))  # the need as stored (distilled)
         return f"{T.RECAP_LABELS.get(slot, slot)} : {self.value_text(slot, value)}"
 
     # --- buttons ------------------------------------------------------------------------------------------------

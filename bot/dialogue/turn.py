@@ -32,6 +32,7 @@ from bot.dialogue.understand import STEP_NAMES, Act, Reader, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
 from intents import extract as x
+from intents.distill import prime as prime_clauses
 from intents.normalize import normalize
 
 COMMANDS = {
@@ -381,6 +382,10 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         except Exception:  # noqa: BLE001
             return
         self._act = ((text, self.step), act)
+        try:
+            await asyncio.to_thread(prime_clauses, text)  # the need distiller's clauses, encoded off the loop too
+        except Exception:  # noqa: BLE001 - the readings encode them later if need be
+            pass
 
     def act_of(self, text: str) -> Act:
         """The kind of this message (``understand.read_act``), read once per turn."""

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from bot.dialogue import validators as v
 from intents import extract as x
+from intents.clause_facts import clause_help, clause_stage
+from intents.contact_name import find_name_by_contact
 from intents.entities import Budget
 from intents.normalize import normalize
 from bot.texts import dialogue as T
@@ -40,9 +42,14 @@ _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|pr
 #: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
 _CHOICE_READERS: dict[str, tuple[str, Any]] = {
     "role": ("role", lambda t: x.find_role(t, asked=True)),
-    "stage": ("stage", lambda t: x.find_stage(t, asked=True)),
-    "help": ("help_add", lambda t: x.find_help_kinds(t, asked=True)),
+    "stage": ("stage", lambda t: x.find_stage(t, asked=True) or clause_stage(t)),
+    "help": ("help_add", lambda t: _kinds(x.find_help_kinds(t, asked=True), t)),
 }
+
+
+def _kinds(found: list[str], text: str) -> list[str]:
+    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``)."""
+    return found + [k for k in clause_help(text) if k not in found]
 
 
 def _french_phone(text: str) -> str | None:
@@ -61,12 +68,12 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
     "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or x.find_signature(t).get("role"),
-    "stage": x.find_stage,
-    "help": x.find_help_kinds,
+    "stage": lambda t: x.find_stage(t) or clause_stage(t),
+    "help": lambda t: _kinds(x.find_help_kinds(t), t),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
-                                        or x.find_signature(t).get("name") or ""),
+                                        or x.find_signature(t).get("name") or find_name_by_contact(t) or ""),
 }
 
 
@@ -210,7 +217,7 @@ class Reader:
     def commune_any(self, text: str) -> dict[str, Any] | None:
         """A commune or EPCI of the département named clearly in a sentence (a close spelling, or a cue such as
         « maire de », « à »)."""
-        res = self._resolve(text)
+        res = self._resolve(_without_amounts(text))  # « 25 000 à peu près » is not the postcode of Besançon
         c = None
         if res is not None and res.resolved:
             score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
@@ -352,7 +359,7 @@ class Reader:
         if slot == "role":
             return x.find_role(new, asked=True) if len(new.split()) <= 6 else None
         if slot == "stage":
-            return x.find_stage(new, asked=len(new.split()) <= 6)
+            return x.find_stage(new, asked=len(new.split()) <= 6) or clause_stage(new)
         if slot == "help":
             return x.find_help_kinds(new, asked=True) if len(new.split()) <= 6 else None
         if slot == "commune":
@@ -392,6 +399,14 @@ class Reader:
             return classify(text).name == "need"
         except Exception:  # noqa: BLE001
             return False
+
+
+def _without_amounts(text: str) -> str:
+    """The text without the figures of an amount it says (grouped thousands, figures with a unit of money)."""
+    if x.find_amount(text) is None:
+        return text
+    return re.sub(r"\b\d{1,3}(?:[ \u00a0\u202f.]\d{3})+\b|\b\d+(?:[.,]\d+)?\s*(?:k€|k\b|m€|€|euros?\b|mille\b|millions?\b)",
+                  " ", text)
 
 
 def _names(old: str, value: str | None) -> bool:

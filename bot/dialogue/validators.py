@@ -187,6 +187,6 @@ def parse_budget_fallback(text: str) -> int | None:
 def format_euros(value: int) -> str:
     if value >= 1_000_000:
         m = value / 1_000_000
-        s = f"{m:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        s = f"{m:.3f}".rstrip("0").rstrip(".").replace(".", ",")  # « 1,35 M€ »: the figure said, not rounded
         return f"{s} M€"
     return f"{value:,}".replace(",", " ") + " €"

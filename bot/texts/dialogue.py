@@ -348,6 +348,8 @@ NEED_PREVIEW_CHARS = 140
 
 
 RECAP_NOT_UNDERSTOOD = "Je n'ai pas compris. Touchez un bouton, ou écrivez ce qu'il faut corriger."
+RECAP_HELD = ("D'accord, rien n'est envoyé. Votre demande reste ici : vous pourrez l'envoyer quand vous voudrez, "
+              "ou la corriger.")
 ALREADY_SENT = "Cette demande est déjà envoyée."
 
 

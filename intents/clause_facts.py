@@ -1,0 +1,134 @@
+"""The stage and the kinds of help said in words the rules do not know (« le business plan est ready », « on
+cherche du funding », « on a un devi de 62000 », « besoin d'aide pour structurer le projet »).
+
+Read only inside a clause that the need distiller (``intents.distill``) labels « stage » or « help », and only there
+where the rules of ``intents.extract`` read nothing: the clause is compared by the sentence encoder with labelled
+clauses of each stage and each kind of help (``intents/data/fact_clauses.yaml``); the nearest labelled clauses vote.
+Without an encoder: nothing (the rules alone). Never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["clause_stage", "clause_help"]
+
+DATA = Path(__file__).with_name("data") / "fact_clauses.yaml"
+K = 5
+TEMPERATURE = 0.03
+#: the clause must be this like its nearest labelled clause (cosine, e5) and this sure of its label
+MIN_SIMILARITY = 0.86
+MIN_LABEL = 0.5
+ESTIMATE_SIMILARITY = 0.9
+MAX_WORDS = 16
+
+
+class _Set:
+    def __init__(self, kind: str) -> None:
+        self.texts: list[str] = []
+        self.values: list[str] = []
+        self.vectors: Any = None
+        try:
+            import yaml
+
+            data = (yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}).get(kind) or {}
+            for value, items in data.items():
+                for t in items or []:
+                    self.texts.append(str(t))
+                    self.values.append(str(value))
+            from intents.encoder import cached_vectors
+
+            self.vectors = cached_vectors(self.texts, kind="query", label=f"fact-clauses-{kind}")
+        except Exception:  # noqa: BLE001
+            log.exception("fact clauses unavailable")
+            self.vectors = None
+
+    def nearest(self, text: str) -> tuple[str, float, float] | None:
+        """(value, share of the vote, best similarity)."""
+        if self.vectors is None:
+            return None
+        import numpy as np
+
+        from intents.encoder import encode_query
+
+        vec = encode_query(text)
+        if vec is None:
+            return None
+        sims = self.vectors @ np.asarray(vec, dtype=np.float32)
+        order = np.argsort(-sims)[:K]
+        best = float(sims[order[0]])
+        scores: dict[str, float] = {}
+        for i in order:
+            scores[self.values[i]] = scores.get(self.values[i], 0.0) + math.exp((float(sims[i]) - best) / TEMPERATURE)
+        total = sum(scores.values()) or 1.0
+        value, weight = max(scores.items(), key=lambda p: p[1])
+        return value, weight / total, best
+
+
+_sets: dict[str, _Set] = {}
+
+
+def _set(kind: str) -> _Set:
+    if kind not in _sets:
+        _sets[kind] = _Set(kind)
+    return _sets[kind]
+
+
+def _clauses(text: object, label: str) -> list[str]:
+    if not isinstance(text, str) or not text.strip() or len(text) > 3000:
+        return []
+    from intents.distill import label_clauses, split_clauses, spoken
+
+    clauses = split_clauses(spoken(text))
+    labelled = label_clauses(clauses) if clauses else None
+    if not labelled:
+        return []
+    return [c.text for c in labelled if c.label == label and c.score >= MIN_LABEL
+            and 2 <= len(c.text.split()) <= MAX_WORDS]
+
+
+def clause_stage(text: object) -> str | None:
+    """The stage said in a clause the rules do not read; ``None`` when nothing is sure."""
+    try:
+        from intents import extract as x
+
+        from intents.distill import _cut_facts
+
+        # a stage clause; or an estimate's clause once its amount is cut (« l'architecte l'estime à 75 000 € »)
+        clauses = [(c, MIN_SIMILARITY) for c in _clauses(text, "stage")]
+        clauses += [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget")]
+        for clause, least in clauses:
+            if len(clause.split()) < 2 or x.find_stage(clause):
+                continue  # the rules read it (or chose not to): theirs
+            found = _set("stage").nearest(clause)
+            if found and found[1] >= MIN_LABEL and found[2] >= least:
+                return found[0]
+    except Exception:  # noqa: BLE001
+        log.exception("clause_stage failed")
+    return None
+
+
+def clause_help(text: object) -> list[str]:
+    """The kinds of help said in clauses the rules do not read (several clauses may add several kinds)."""
+    out: list[str] = []
+    try:
+        import re
+
+        from intents import extract as x
+
+        for clause in _clauses(text, "help"):
+            for part in re.split(r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b)", clause):
+                if x.find_help_kinds(part, asked=True):
+                    continue  # the rules read this part
+                found = _set("help").nearest(part)
+                if found and found[0] != "vague" and found[1] >= MIN_LABEL and found[2] >= MIN_SIMILARITY \
+                        and found[0] not in out:
+                    out.append(found[0])
+    except Exception:  # noqa: BLE001
+        log.exception("clause_help failed")
+    return out

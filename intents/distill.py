@@ -1,0 +1,301 @@
+"""The need distilled: the project's clauses of a message, without what has its own field or is not the project.
+
+A message is cut into clauses (sentences, then the parts of a sentence between commas, dashes and colons). Each
+clause is read by the sentence encoder and labelled by its nearest labelled clauses (``intents/data/
+need_clauses.yaml``: project, context, stage, budget, timing, help, greeting, intro, signature, question, other).
+The clauses read as the project are kept, in order, with the person's own words; amounts and dates inside them are
+cut out (exact spans); the edges are then tidied by ``intents.need.clean_need`` (« nous voulons », « je suis maire
+de … »). When no clause reads as the project, the clause most like one is kept (« les travaux du clocher ont démarré
+en octobre » → « les travaux du clocher ont démarré »). Without an encoder, ``clean_need`` alone (the rules).
+
+Pure apart from the encoder (whose vectors of the labelled clauses are cached on disk); never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime"]
+
+DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
+KEEP = ("project",)
+K = 7
+TEMPERATURE = 0.03
+#: a project-like clause that is not the project (« on a deux sujets ») is kept only when it is this sure of it
+PROJECT_MIN = 0.34
+
+_MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
+           r"printemps|[ée]t[ée]|automne|hiver|rentr[ée]e)")
+#: dates and amounts inside a kept clause: exact spans, cut out
+_DATE_SPAN = re.compile(
+    rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
+    rf"(?:(?:l['’]|le\s+|la\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
+    rf"l['’]ann[ée]e\s+prochaine|l['’]an\s+prochain)\b", re.IGNORECASE)
+_URGENT = re.compile(r"\s*(?:\b(?:au\s+plus\s+)?vite|\b(?:le\s+)?plus\s+t[oô]t\s+possible|\ben\s+urgence|\brapidement|"
+                     r"\bd[èe]s\s+que\s+possible)\b", re.IGNORECASE)
+_AMOUNT_SPAN = re.compile(
+    r"\s*(?:\b(?:pour|de|d['’]|à|a|environ|env\.?|autour\s+de|dans\s+les|estim[ée]e?s?\s+à)\s+)*"
+    r"\d[\d\s.,]*\s*(?:k€|k\b|keur|m€|M€|millions?|mille|€|euros?\b|eur\b)(?:\s*(?:HT|TTC)\b)?", re.IGNORECASE)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
+_PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|\s(?=(?:mais|car|parce\s+qu)\b)")
+_PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
+
+
+@dataclass
+class Clause:
+    text: str
+    start: int
+    end: int
+    label: str = "project"
+    score: float = 0.0  # how sure the label is (0–1)
+    project: float = 0.0  # the weight of « project » among the neighbours
+
+
+#: dictated punctuation (« … services techniques virgule le budget … point on a … »)
+_SPOKEN_COMMA = re.compile(r"\s+virgule\b", re.IGNORECASE)
+_SPOKEN_STOP = re.compile(r"\s+point(?:\s+(?:à|a)\s+la\s+ligne)?(?=\s+(?:on|nous|je|j['’]|il|elle|c['’]est|et|le|la|"
+                         r"les|l['’]|mais|donc|alors|ce|ça|ca)\b|\s*$)", re.IGNORECASE)
+#: a field's label at the start of a line (« Stade : APS rendu », « Coût : … »): a name of a field, not words said
+_LABEL = re.compile(r"(?m)^\s*[A-Za-zÀ-ÿ'’]+(?:\s+[A-Za-zÀ-ÿ'’]+)?\s*:\s+")
+
+
+def spoken(text: str) -> str:
+    """``text`` with dictated punctuation written (« virgule » → « , », « point » before a new sentence → « . »)."""
+    if not isinstance(text, str):
+        return ""
+    return _SPOKEN_STOP.sub(".", _SPOKEN_COMMA.sub(",", text))
+
+
+def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
+    """The clauses of ``text`` with their spans (sentences, then the parts of a sentence; ``relatives``: a relative
+    clause, « qui … », apart too)."""
+    out: list[Clause] = []
+    if not isinstance(text, str):
+        return out
+    sentences, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        sentences.append((pos, m.start()))
+        pos = m.end()
+    sentences.append((pos, len(text)))
+    for start, end in sentences:
+        label = _LABEL.match(text, start, end) if "\n" in text else None
+        pos = label.end() if label else start  # « Projet : … » on a line of a form: the value only
+        cuts = [m for m in (_PIECE_SEP_RELATIVE if relatives else _PIECE_SEP).finditer(text, start, end)]
+        bounds = []
+        for m in cuts:
+            bounds.append((pos, m.start()))
+            pos = m.end()
+        bounds.append((pos, end))
+        for a, b in bounds:
+            if re.match(r"\s*:", text[b:b + 2]) and len(text[a:b].split()) <= 2:
+                continue  # « Commune : Danjoutin / Montant : … »: a field's name, not words of the project
+            piece = text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip().rstrip(".!?…;").strip()
+            if re.search(r"\w", piece):
+                out.append(Clause(piece, a + lead, a + lead + len(piece)))
+    return out
+
+
+class _Model:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.labels: list[str] = []
+        self.vectors: Any = None
+        try:
+            import yaml
+
+            data = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
+            for label, items in data.items():
+                for t in items or []:
+                    self.texts.append(str(t))
+                    self.labels.append(str(label))
+            from intents.encoder import cached_vectors
+
+            self.vectors = cached_vectors(self.texts, kind="query", label="need-clauses")
+        except Exception:  # noqa: BLE001 - no data or no encoder: the rules alone
+            log.exception("need clauses unavailable; the rules alone")
+            self.vectors = None
+
+    def read(self, texts: list[str]) -> list[dict[str, float]] | None:
+        if self.vectors is None or not texts:
+            return None
+        from intents.encoder import encode_query
+
+        import numpy as np
+
+        out = []
+        for t in texts:
+            vec = encode_query(t)
+            if vec is None:
+                return None
+            sims = self.vectors @ np.asarray(vec, dtype=np.float32)
+            order = np.argsort(-sims)[:K]
+            best = float(sims[order[0]])
+            scores: dict[str, float] = {}
+            for i in order:
+                w = math.exp((float(sims[i]) - best) / TEMPERATURE)
+                scores[self.labels[i]] = scores.get(self.labels[i], 0.0) + w
+            total = sum(scores.values()) or 1.0
+            out.append({k: v / total for k, v in scores.items()})
+        return out
+
+
+_model: _Model | None = None
+
+
+def _get() -> _Model:
+    global _model
+    if _model is None:
+        _model = _Model()
+    return _model
+
+
+def reset() -> None:
+    global _model
+    _model = None
+
+
+def label_clauses(clauses: list[Clause]) -> list[Clause] | None:
+    """Each clause with its label (None without an encoder)."""
+    read = _get().read([c.text for c in clauses])
+    if read is None:
+        return None
+    for c, scores in zip(clauses, read):
+        label, score = max(scores.items(), key=lambda p: p[1])
+        c.label, c.score, c.project = label, score, scores.get("project", 0.0)
+    return clauses
+
+
+def _cut_facts(piece: str) -> str:
+    from intents import extract as x
+
+    from intents.numbers import words_to_figures
+
+    figures = words_to_figures(piece)  # « quatre cent mille euros » is an amount too (only then are figures kept)
+    out = _AMOUNT_SPAN.sub("", figures) if _AMOUNT_SPAN.search(figures) else piece
+    timing = x.find_timing(out)
+    if timing and timing in out and len(timing) < len(out):
+        out = out.replace(timing, " ")
+    out = _DATE_SPAN.sub("", out)
+    out = _URGENT.sub("", out)
+    return re.sub(r"\s{2,}", " ", out).strip(" ,;:–—-")
+
+
+def _tidy(words: str) -> str:
+    """A kept clause without its amounts and dates and without a conjunction left dangling at an edge."""
+    return re.sub(r"(?i)^(?:et|mais|ou)\s+|\s+(?:et|mais|ou)$", "", _cut_facts(words)).strip(" ,;:–—-")
+
+
+def _meaningful(text: str) -> int:
+    from intents.need import _meaningful as m
+
+    return m(text)
+
+
+def _fold(text: str) -> str:
+    from intents.normalize import normalize
+
+    return normalize(text)
+
+
+def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
+    """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
+    again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
+    from intents.need import clean_need
+
+    kept: list[tuple[Clause, str]] = []
+    again = [c for c in labelled if c.label in ("intro", "greeting")]
+    trimmed = {id(c): clean_need(c.text) for c in again}
+    trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}
+    retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
+    reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
+    second = {id(c): r for c, r in zip(retry, reread or [])}
+    for i, c in enumerate(labelled):
+        if c.label in KEEP and c.project >= PROJECT_MIN:
+            prev = labelled[i - 1] if i else None
+            if prev is not None and re.match(r"(?i)qui\b", c.text) and not any(k is prev for k, _ in kept):
+                kept.append((prev, prev.text))  # « … un réseau de chaleur | qui desservirait … »: with what it says of
+            kept.append((c, c.text))
+        elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
+            kept.append((c, second[id(c)].text))
+    # a restatement (« pour l'instant c'est le toit de la salle des fêtes ») adds nothing to what is kept
+    out: list[tuple[Clause, str]] = []
+    for c, words in kept:
+        f = _fold(_tidy(words))
+        if f and any(f != g and g and g in f for g in (_fold(_tidy(w)) for _, w in out)):
+            continue  # a later clause that says an earlier one again, with more words around it
+        out.append((c, words))
+    return out
+
+
+def distill_need(text: object, fallback: bool = True) -> str:
+    """The project's words of ``text`` (see the module's doc); ``clean_need`` when the encoder is not there or when
+    nothing meaningful would remain. ``fallback=False`` (one more part of a need): ``""`` when no clause is the
+    project (« est-ce que l'Agence de l'eau pourrait aider ? on aurait besoin de financement »)."""
+    from intents.need import clean_need
+
+    if not isinstance(text, str):
+        return ""
+    text = spoken(text)
+    base = clean_need(text)
+    clauses = split_clauses(text, relatives=True)
+    if len(clauses) < 2:
+        out = _cut_facts(base)
+        return out if _meaningful(out) >= 2 and len(out) >= 8 else base
+    try:
+        labelled = label_clauses(clauses)
+    except Exception:  # noqa: BLE001 - an encoder failure never loses the need
+        log.exception("need distiller failed")
+        return base
+    if labelled is None:
+        return base
+    kept = _project_parts(text, labelled)
+    if not kept:
+        if not fallback:
+            return ""
+        best = max(labelled, key=lambda c: c.project)
+        kept = [(best, best.text)] if _meaningful(best.text) >= 2 else []
+    if not kept:
+        return base
+    parts: list[str] = []
+    prev_end = None
+    for c, words in kept:
+        piece = _tidy(words)
+        if _meaningful(piece) < 1:
+            continue
+        if parts and prev_end is not None:
+            between = text[prev_end:c.start]
+            parts.append(". " if re.search(r"[.!?\n]", between) else " " if not between.strip() else ", ")
+        parts.append(piece)
+        prev_end = c.end
+    out = "".join(parts).strip(" ,;:–—-")
+    if _meaningful(out) < 2 or len(out) < 8:
+        return base if fallback else ""
+    return clean_need(out)
+
+
+def prime(text: object) -> None:
+    """Encode the clauses of ``text`` now (the encoder memoises them): called off the event loop
+    (``asyncio.to_thread``) before the turn reads the message, so the readings after it find the vectors ready."""
+    if not isinstance(text, str) or not text.strip() or _get().vectors is None:
+        return
+    from intents.encoder import encode_query
+    from intents.need import clean_need
+
+    said = spoken(text[:3000])
+    seen: set[str] = set()
+    for relatives in (False, True):
+        for c in split_clauses(said, relatives=relatives):
+            for t in (c.text, clean_need(c.text)):
+                if t and t not in seen and len(seen) < 60:
+                    seen.add(t)
+                    encode_query(t)

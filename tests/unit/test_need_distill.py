@@ -1,0 +1,107 @@
+"""Issue 19: the need distilled to the project's clauses; amounts in words; a contact corrected within a message;
+the name written before a contact; the stage and the help said in words the rules do not know."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.clause_facts import clause_help, clause_stage
+from intents.contact_name import find_name_by_contact
+from intents.distill import distill_need, split_clauses, spoken
+from intents.encoder import get_encoder
+from intents.entities import find_email, find_phone
+from intents.extract import find_amount
+from intents.need import clean_need
+from intents.numbers import words_to_figures
+
+ENCODER = get_encoder() is not None
+
+
+@pytest.mark.parametrize("said, figures", [
+    ("L'architecte l'estime à soixante-quinze mille euros.", "L'architecte l'estime à 75000 euros."),
+    ("quatre cent mille euros", "400000 euros"),
+    ("quatre-vingt-quinze mille €", "95000 €"),
+    ("un million et demi", "1500000"),
+    ("un million deux", "1200000"),
+    ("trois millions deux cent mille euros", "3200000 euros"),
+    ("un projet pour deux écoles", "un projet pour deux écoles"),  # below a thousand: words stay
+    ("1,2 million", "1,2 million"),  # figures already
+])
+def test_number_words(said: str, figures: str) -> None:
+    assert words_to_figures(said) == figures
+
+
+def test_amounts_in_words_and_beside_a_phone() -> None:
+    assert find_amount("L'architecte l'estime à soixante-quinze mille euros").low == 75000
+    assert find_amount("300 mille euros").low == 300000
+    said = "audit fait, 370 000, travaux été 2027. Sylvain Courtot 06 73 40 16 28"
+    assert find_amount(said).low == 370000
+
+
+def test_a_contact_corrected_within_the_message() -> None:
+    assert find_phone("03 84 23 57 12... non attendez c'est le 03 84 23 75 12") == "+33384237512"
+    assert find_phone("mairie 03 84 00 00 00 ou portable 06 11 22 33 44") == "+33384000000"  # no correction: first
+    assert find_email("mairie.x@orange.fr... non pardon c'est mairie.x@wanadoo.fr") == "mairie.x@wanadoo.fr"
+
+
+@pytest.mark.parametrize("said, name", [
+    ("on cherche des subventions. Sylvain Courtot 06 73 40 16 28 mairie@bourogne.fr", "Sylvain Courtot"),
+    ("Christophe Bihr mairie.reppe@wanadoo.fr", "Christophe Bihr"),
+    ("Contact : Anne Sirot, DGS – 03 84 57 64 00 – dgs@valdoie.fr", "Anne Sirot"),
+    ("Mairie de Chaux, 03 84 00 00 00", None),
+    ("mon numéro c'est plutôt le 06 21 44 87 10", None),
+])
+def test_name_before_a_contact(said: str, name: str | None) -> None:
+    assert find_name_by_contact(said) == name
+
+
+def test_clauses_and_dictation() -> None:
+    assert [c.text for c in split_clauses("Bonjour, maire de Boron. Les travaux ont démarré, 95 000 €.")] == [
+        "Bonjour", "maire de Boron", "Les travaux ont démarré", "95 000 €"]
+    assert spoken("un atelier virgule le budget c'est 400 000 euros point on a une esquisse point") == \
+        "un atelier, le budget c'est 400 000 euros. on a une esquisse."
+
+
+@pytest.mark.parametrize("said, has, lacks", [
+    ("Bonjour, la mairie de Méziré voudrait agrandir la cantine scolaire, on manque de place depuis 2 ans.",
+     ["cantine"], ["manque de place", "Bonjour"]),
+    ("hello ! chef de projet PVD à Giromagny, on a un projet de coworking dans l'ancienne poste, le business plan "
+     "est ready, on cherche du funding", ["coworking"], ["funding", "ready", "hello"]),
+    ("Maire de Boron. Les travaux du clocher ont démarré en octobre, 95 000 €, on a besoin d'aide pour boucler le "
+     "financement.", ["clocher"], ["octobre", "95 000", "boucler"]),
+    ("Bonjour, ce n'est pas pour le city stade, c'est une nouvelle demande : nous voulons créer un columbarium, devis "
+     "signé à 35 000 €.", ["columbarium"], ["city stade", "35 000"]),
+])
+def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str]) -> None:
+    need = distill_need(said)
+    if not ENCODER:
+        assert need == clean_need(said)  # the rules alone
+        return
+    for word in has:
+        assert word in need
+    for word in lacks:
+        assert word not in need
+
+
+def test_an_addition_without_a_project_adds_nothing() -> None:
+    said = "Est-ce que l'Agence de l'eau pourrait aider ? On aurait besoin de financement"
+    assert distill_need(said, fallback=False) == ("" if ENCODER else clean_need(said))
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder reads these; without it the rules alone read nothing here")
+def test_stage_and_help_in_words() -> None:
+    assert clause_stage("le business plan est ready, on cherche du funding") == "etude"
+    assert clause_help("le business plan est ready, on cherche du funding") == ["financement"]
+    assert clause_help("Pour l'instant c'est une idée, nous aurions besoin d'aide pour structurer le projet.") == [
+        "ingenierie"]
+    assert clause_help("Bonjour, on a besoin d'aide") == []  # help without a kind: asked with buttons
+    assert clause_stage("Projet : requalification de la friche") is None
+
+
+def test_bad_input_never_raises() -> None:
+    for bad in (None, "", "   ", 12, "€€€ ,,, ..."):
+        distill_need(bad)
+        clause_stage(bad)
+        clause_help(bad)
+        find_name_by_contact(bad)
+        words_to_figures(bad) if isinstance(bad, str) else None
