@@ -97,7 +97,7 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
 ))
 
 #: A letter's signature block: a sign-off alone on its line (the signature reader's list,
-#: ``intents.extract.SIGN_OFF``), then at most a dozen short lines to the end, none a question (name, title, mairie,
+#: ``intents.signature.SIGN_OFF``), then at most a dozen short lines to the end, none a question (name, title, mairie,
 #: address, phone, e-mail: an e-mail signature, an Outlook table read as lines).
 _SIGNATURE_BLOCK = (r"\n[ \t]*(?:" + r"(?:bien\s+)?cordialement|bien\s+[àa]\s+vous|"
                     rf"(?:(?:avec\s+)?mes\s+)?(?:sinc{_E}res\s+)?salutations(?:\s+distingu{_E}es)?|"

@@ -137,7 +137,7 @@ def test_html_only_signature_apart_as_in_plain_text(name: str, words: str, signe
 
 def test_outlook_signature_table_lines_read_by_the_dialogue() -> None:
     """The signature of an Outlook table leaves the need and gives the name and the title."""
-    from intents.extract import find_signature
+    from intents.signature import find_signature
     from intents.need import clean_need
 
     mail = read("27-outlook-html-only-signature-table.eml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intents import extract as x
+from intents.signature import find_signature
 
 
 def test_a_first_message_carries_many_facts() -> None:
@@ -150,9 +151,9 @@ def test_a_correction_in_a_later_sentence() -> None:
 def test_signature_and_introduction() -> None:
     letter = ("Bonjour, je vous écris de la part de M. le Maire. La commune de Lepuix souhaite rénover la toiture. "
               "Cordialement,\nMartine Roux\nSecrétaire de mairie\n03 84 29 00 00")
-    assert x.find_signature(letter) == {"role": "agent", "name": "Martine Roux"}
-    assert x.find_signature("Réfection du lavoir. Cordialement, Paul Girard") == {"name": "Paul Girard"}
-    assert x.find_signature("Bonjour\nnous voulons rénover l'école de la commune qui est vieille") == {}
+    assert find_signature(letter) == {"role": "agent", "name": "Martine Roux"}
+    assert find_signature("Réfection du lavoir. Cordialement, Paul Girard") == {"name": "Paul Girard"}
+    assert find_signature("Bonjour\nnous voulons rénover l'école de la commune qui est vieille") == {}
     assert x.find_intro("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : x") == {"name": "Olivier Jeannin",
                                                                                     "role": "agent"}
     assert x.find_role("M. le Maire souhaite rénover la mairie") is None

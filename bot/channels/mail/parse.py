@@ -211,9 +211,9 @@ SIGNATURE_MAX_LINES = 10
 def split_signature(text: str) -> tuple[str, str]:
     """(the words, the signature) where the stripper found none: the signature starts at the last line that is a
     sign-off alone (« Bien cordialement, », « Bien à vous », « Merci d'avance, » — the dialogue's own list,
-    ``intents.extract.SIGN_OFF``) or the ``--`` separator, when what follows is a few short lines and no question.
+    ``intents.signature.SIGN_OFF``) or the ``--`` separator, when what follows is a few short lines and no question.
     Otherwise the text is left whole (a sign-off inside a sentence never cuts it)."""
-    from intents.extract import SIGN_OFF
+    from intents.signature import SIGN_OFF
 
     lines = text.split("\n")
     for i in range(len(lines) - 1, 0, -1):

@@ -1,0 +1,71 @@
+"""A letter's signature: the name and the title on its last lines, and the sign-off lines the mail channel splits at.
+Split out of ``intents.extract`` (same rules)."""
+from __future__ import annotations
+
+import re
+
+from intents.extract import _MAX, find_bare_name, find_role, strip_contact
+
+# --- a signature: the last lines of a letter ---------------------------------------------------------------------
+_SIGN_OFF = re.compile(r"^(?:(?:bien\s+)?cordialement|bien\s+à\s+vous|salutations(?:\s+distingu[ée]es)?|"
+                       r"(?:avec\s+)?mes\s+(?:sinc[èe]res\s+)?salutations(?:\s+distingu[ée]es)?|merci(?:\s+d['’]avance|"
+                       r"\s+par\s+avance|\s+beaucoup)?|respectueusement|bonne\s+(?:journ[ée]e|soir[ée]e))\b[\s,.!]*",
+                       re.IGNORECASE)
+
+
+#: Lines read from the end of a letter for its signature (name, title, mairie, address, phone, e-mail).
+_SIGNATURE_LINES = 7
+_CONTACT_LABEL = re.compile(r"(?:t[ée]l(?:[ée]phone)?|portable|mobile|fixe|fax|standard|e-?mail|mail|courriel|site)"
+                            r"\.?(?:\s*[:/]\s*)?", re.IGNORECASE)
+_ADDRESS_LINE = re.compile(r"\b\d{5}\s+[A-ZÀ-Ý]")  # a postcode before a town
+
+SIGN_OFF = _SIGN_OFF  # a sign-off alone on its line: ``SIGN_OFF.fullmatch`` (the mail channel splits signatures there)
+
+
+def find_signature(text: object) -> dict[str, str]:
+    """The name and the title signed at the end of a letter (« Cordialement,\\nMartine Roux\\nSecrétaire de mairie
+    \\n03 84 … »; « … Bien à vous, Jean Martin, maire »): ``{"name": …, "role": …}``, each only when found. Lines
+    are read from the end (contact lines set aside); a signature is trusted only on its own lines or after a
+    sign-off, never inside a sentence."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str) or not text.strip():
+        return out
+    lines = [ln.strip() for ln in text[:_MAX].strip().splitlines() if ln.strip()]
+    tail: list[str] = []
+    # the last line of a one-paragraph message may end with « Cordialement, Jean Martin »
+    last = lines[-1] if lines else ""
+    m = re.search(r"[.!?]\s*((?:bien\s+)?cordialement|bien\s+à\s+vous|salutations[^,.]*|merci[^,.]*)[\s,.]+(.+)$", last,
+                  re.IGNORECASE)
+    last_sentence = re.search(r"[.!?]\s+([^.!?]{3,60})$", last)
+    if len(lines) == 1 and m:
+        tail = [p.strip() for p in re.split(r",", m.group(2)) if p.strip()]
+    elif len(lines) == 1 and last_sentence and find_bare_name(last_sentence.group(1).strip(" ,;:")):
+        tail = [last_sentence.group(1)]  # « Voilà, c'est tout. Thomas Roy »
+    elif len(lines) > 1:
+        tail = lines[-_SIGNATURE_LINES:] if len(lines) > _SIGNATURE_LINES else lines[1:]
+        tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]
+        tail = [ln for ln in tail if ln]
+    for line in reversed(tail):
+        rest = strip_contact(line).strip(" ,;:.")
+        if not rest or _CONTACT_LABEL.fullmatch(rest) or _ADDRESS_LINE.search(rest):
+            continue  # a phone or e-mail line (« Tél. : 03 84 … »), a postal address (« … – 90110 Rougemont »)
+        words = rest.split()
+        if len(words) > 9 or re.search(r"[.!?]\s+\S", rest):
+            break  # a sentence: the signature is above nothing more
+        head, sep, after = rest.partition(",")
+        name = find_bare_name(head if sep else rest)
+        if name and "name" not in out:
+            out["name"] = name
+            if sep and "role" not in out:
+                role = find_role(after, asked=True)
+                if role:
+                    out["role"] = role
+            continue
+        role = find_role(rest, asked=True) if len(words) <= 8 else find_role(rest)
+        if role and "role" not in out and not re.search(r"\b(?:part|nom)\b", rest, re.IGNORECASE):
+            out["role"] = role
+            continue
+        if re.match(r"(?i)(?:mairie|commune|ville|cc|communaut[ée]|agglom[ée]ration|syndicat|h[ôo]tel de ville)\b", rest):
+            continue  # the collectivité's line of a signature (read by the referential)
+        break
+    return out
