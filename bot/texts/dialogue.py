@@ -530,7 +530,7 @@ def addition_button(reference: str, commune: str | None, need: str | None = None
     """« 90-2026-0002 · micro-crèche intercommunale… » (the project tells two requests of one commune apart)."""
     if need and need.strip():
         words = " ".join(need.split())
-        return f"{reference} · {words if len(words) <= 32 else words[:31].rstrip() + '…'}"
+        return f"{reference} · {words if len(words) <= 40 else words[:39].rstrip() + '…'}"
     return f"{reference} · {commune}" if commune else reference
 
 
