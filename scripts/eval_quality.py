@@ -426,7 +426,7 @@ def acts_table(lexical: bool = False) -> str:
 
     from intents import acts as A
     from intents import encoder as E
-    from scripts.fit_acts import softmax_cv
+    from scripts.fit_acts import calibrate, softmax_oof
 
     if lexical:
         E.configure(backend="none")
@@ -435,12 +435,16 @@ def acts_table(lexical: bool = False) -> str:
     y = np.array([A.ACTS.index(e.act) for e in examples])
     Sf = np.array([A.surface_features(e.text, e.step) for e in examples])
     model = A.get_model()
+    params = A.load_params()
     if not lexical and model.vectors is not None:
         scale = float(model.softmax["encoder"][2]) if "encoder" in model.softmax else 3.0
         X = np.hstack([model.vectors * scale, Sf])
+        l2, temperature = float(params.get("l2", 1e-3)), float(params.get("T", 1.0))
     else:
         X = Sf
-    pred, conf = softmax_cv(X, y)
+        l2, temperature = float(params.get("lex_l2", 1e-3)), float(params.get("lex_T", 1.0))
+    P = calibrate(softmax_oof(X, y, l2=l2), temperature)  # as scripts/fit_acts.py chose and calibrated them
+    pred, conf = P.argmax(1), P.max(1)
     dev_acc = float(np.mean(pred == y))
     threshold = float(A.load_params().get("unsure_below", 0.5))
     dev_unsure = float(np.mean(conf < threshold))

@@ -528,7 +528,11 @@ ADDITION_NONE = (
 ADDITION_EMPTY = "Que voulez-vous ajouter à votre demande ? Écrivez-le en une ou deux phrases."
 
 
-def addition_button(reference: str, commune: str | None) -> str:
+def addition_button(reference: str, commune: str | None, need: str | None = None) -> str:
+    """« 90-2026-0002 · micro-crèche intercommunale… » (the project tells two requests of one commune apart)."""
+    if need and need.strip():
+        words = " ".join(need.split())
+        return f"{reference} · {words if len(words) <= 40 else words[:39].rstrip() + '…'}"
     return f"{reference} · {commune}" if commune else reference
 
 

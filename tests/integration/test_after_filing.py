@@ -83,3 +83,22 @@ async def test_outside_request_is_flagged_for_staff(engine, store) -> None:
         events = await uow.history(records[0].reference)
     flagged = [e for e in events if e.kind == "outside_area"]
     assert flagged and flagged[0].data["departement"] == "25" and flagged[0].data["commune"] == "Pontarlier"
+
+
+async def test_addition_offers_the_request_it_is_about_first(engine, store) -> None:
+    """Several open requests: the one whose need is closest in meaning to the addition comes first (here the older
+    one), and each button names its project, not only the commune both share."""
+    story = {"name": "two requests, the older one named", "user": "maire-delle-2", "steps": (
+        _file("Delle", "Nous voulons rénover la toiture de l'église du village", True)
+        + _file("Delle", "Nous voulons créer une maison de santé dans l'ancienne poste", False)
+        + [{"say": "pour l'église, j'ai oublié de préciser que la toiture est classée monument historique",
+            "expect": ["À quelle demande"], "expect_requests": 2}])}
+    runner = StoryRunner(engine, store)
+    try:
+        await runner.run(story)
+    except AssertionError:
+        print("\n".join(runner.transcript))
+        raise
+    buttons = [b for r in runner.last["maire-delle-2"] for row in r.buttons for b in row]
+    assert [b.data for b in buttons][:2] == ["ar:90-2026-0001", "ar:90-2026-0002"]
+    assert "toiture" in buttons[0].label.lower() and "maison" in buttons[1].label.lower()

@@ -142,3 +142,26 @@ def test_shipped_examples_are_the_dev_set_and_the_model_matches_them():
     assert acts.read_examples(acts.EXAMPLES_FILE) == dev
     model = acts.ActModel(dev, use_encoder=False).load_softmax()
     assert "lexical" in model.softmax  # fitted on these very examples (scripts/fit_acts.py)
+
+
+def test_the_step_is_read_as_its_kind():
+    """The writer's examples without a step are messages with nothing pending: the start and the menu read the same;
+    the intake questions share one kind, so a step with few examples borrows from its kind."""
+    assert acts.step_group(None) == acts.step_group("start") == acts.STEP_GROUPS.index("none")
+    assert acts.step_group("unknown-step") == acts.STEP_GROUPS.index("none")
+    assert {acts.step_group(s) for s in ("commune", "role", "need", "budget", "email")} == {
+        acts.STEP_GROUPS.index("intake")}
+    for s in ("recap", "after_filing", "after_answer"):
+        assert acts.STEP_GROUPS[acts.step_group(s)] == s
+    text = "on voudrait refaire le toit de la mairie"
+    assert acts.classify(text, "start").ranked == acts.classify(text, None).ranked
+
+
+def test_the_shipped_model_carries_its_fitted_choices():
+    """scripts/fit_acts.py chose the L2 penalty by cross-validation and a calibration temperature: both are used."""
+    model = acts.get_model()
+    params = acts.load_params()
+    assert "encoder" in model.softmax and "lexical" in model.softmax
+    assert model.softmax["encoder"][3] == pytest.approx(float(params["T"]))
+    assert model.softmax["lexical"][2] == pytest.approx(float(params["lex_T"]))
+    assert 0.0 < float(params["l2"]) <= 1e-3
