@@ -109,8 +109,8 @@ class SemanticFaq:
             examples = [d for d in yaml.safe_load(EXAMPLES_FILE.read_text(encoding="utf-8")) or []
                         if isinstance(d, dict) and isinstance(d.get("text"), str)]
             vectors = cached_vectors([d["text"] for d in examples], kind="query", label="faq-examples")
-        except Exception:  # noqa: BLE001 - without the labelled questions the model cannot be used as fitted
-            log.exception("labelled FAQ questions unavailable: FAQ on words only")
+        except Exception as exc:  # noqa: BLE001 - without the labelled questions the model cannot be used as fitted
+            log.warning("labelled FAQ questions unavailable (%s): FAQ on words only", exc)
             examples, vectors = [], None
         if not examples or vectors is None:
             self.model = None

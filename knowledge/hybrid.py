@@ -66,12 +66,12 @@ def offer_phrases(offer: Offer) -> list[str]:
     return out
 
 
-def load_examples(path: Path = EXAMPLES_FILE) -> list[dict[str, Any]]:
+def load_examples(path: Path | None = None) -> list[dict[str, Any]]:
     """The labelled needs the vote is taken over: [{text, best: [...], acceptable: [...]}] (empty when absent)."""
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = yaml.safe_load((path or EXAMPLES_FILE).read_text(encoding="utf-8")) or []
     except (OSError, ValueError):
         return []
     return [d for d in data if isinstance(d, dict) and isinstance(d.get("text"), str)]
