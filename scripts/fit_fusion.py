@@ -104,11 +104,11 @@ def score(X: np.ndarray, coef: np.ndarray, bias: float, mean: np.ndarray, scale:
 
 
 FAQ_DEV = ROOT / "tests" / "data" / "dev" / "faq.yaml"
-L2_GRID = (1e-2, 1e-1, 1.0, 3.0, 10.0)
+L2_GRID = (1e-2, 1e-1, 1.0, 3.0, 10.0, 30.0, 100.0)
 NEEDS_K_GRID = (5, 10)
 FAQ_K_GRID = (10,)
-FAQ_L2_GRID = (1e-4, 1e-3, 1e-2)
-DECISION_L2_GRID = (None, 1e-3, 1e-2, 1e-1)
+FAQ_L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)
+DECISION_L2_GRID = (None, 0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 NEW_WEIGHTS = (1.0, 3.0)  # weight of the needs the lexical matcher was never tuned on (the « chat new » part)
 
 
@@ -261,7 +261,9 @@ def fit_faq(kb: Any, enc: Any, args: argparse.Namespace) -> dict[str, Any]:
               f"wrong {newf[1]*100:4.1f} % oos refused {newf[2]*100:5.1f} %  | first entry right {ceiling[0]*100:.1f} %")
     # choice: most right answers, with CV wrong ≤ 2× the allowed and refused ≥ the target; then fewer wrong
     ok_cfg = [c for c, v in results.items() if v[1] <= 2 * args.faq_max_wrong and v[2] >= 0.90] or list(results)
-    chosen = max(ok_cfg, key=lambda c: (results[c][0], -results[c][1], results[c][2]))
+    # ties: the stronger penalties (the plainer model)
+    chosen = max(ok_cfg, key=lambda c: (results[c][0], -results[c][1], results[c][2], -1.0 if c[3] is None else c[3],
+                                        c[2]))
     if args.faq_features == "base":
         chosen = max((c for c in results if not c[0]), key=lambda c: (results[c][0], -results[c][1]))
     use_ex, k, l2, dl2 = chosen
