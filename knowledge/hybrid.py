@@ -29,7 +29,14 @@ from knowledge.search import Match, Matcher, MatchResult
 log = logging.getLogger(__name__)
 
 FUSION_FILE = Path(__file__).parent / "data" / "fusion.json"
-FEATURES = ("lex", "lex_rel", "lex_rr", "doc_z", "phr_z", "doc_gap", "phr_gap", "ineligible")
+BASE_FEATURES = ("lex", "lex_rel", "lex_rr", "doc_z", "phr_z", "doc_gap", "phr_gap", "ineligible")
+#: Votes of the labelled dev needs nearest in meaning (``knowledge/data/need_examples.yaml``): per offer, the best
+#: cosine to a need labelled with it as best / as acceptable (each minus the best offer's), and a vote of the ``k``
+#: nearest needs (best 1, acceptable 0.5, weighted by the cosine).
+EXAMPLE_FEATURES = ("ex_best_gap", "ex_acc_gap", "ex_vote")
+FEATURES = BASE_FEATURES + EXAMPLE_FEATURES
+EXAMPLES_FILE = Path(__file__).parent / "data" / "need_examples.yaml"
+EXAMPLE_K = 10
 UNSURE_FEATURES = ("lex_conf", "top_p", "top_doc_z", "top_phr", "top_doc")
 NEAR_WORDING = "proche de : {phrase}"
 
@@ -57,6 +64,54 @@ def offer_phrases(offer: Offer) -> list[str]:
     if short and short not in out:
         out.append(short)
     return out
+
+
+def load_examples(path: Path | None = None) -> list[dict[str, Any]]:
+    """The labelled needs the vote is taken over: [{text, best: [...], acceptable: [...]}] (empty when absent)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((path or EXAMPLES_FILE).read_text(encoding="utf-8")) or []
+    except (OSError, ValueError):
+        return []
+    return [d for d in data if isinstance(d, dict) and isinstance(d.get("text"), str)]
+
+
+def label_matrices(examples: list[Mapping[str, Any]], ids: list[str]) -> tuple[Any, Any]:
+    """(best, acceptable) boolean matrices (examples × offers); best ⊂ acceptable."""
+    import numpy as np
+
+    col = {oid: k for k, oid in enumerate(ids)}
+    best = np.zeros((len(examples), len(ids)), dtype=bool)
+    acc = np.zeros_like(best)
+    for j, ex in enumerate(examples):
+        for oid in ex.get("best") or ():
+            if oid in col:
+                best[j, col[oid]] = True
+        for oid in [*(ex.get("acceptable") or ()), *(ex.get("best") or ())]:
+            if oid in col:
+                acc[j, col[oid]] = True
+    return best, acc
+
+
+def example_votes(cos: Any, best: Any, acc: Any, k: int = EXAMPLE_K, mask: Any = None) -> Any:
+    """Per offer (n_offers × 3): the best cosine to an example labelled best with it and to one labelled acceptable,
+    each minus the highest offer's, and the vote of the ``k`` nearest examples. ``mask`` (bool over the examples)
+    leaves some out (the need itself when fitting: leave-one-out; the test fold in cross-validation)."""
+    import numpy as np
+
+    n = best.shape[1]
+    if mask is not None:
+        cos, best, acc = cos[mask], best[mask], acc[mask]
+    if len(cos) == 0:
+        return np.zeros((n, 3))
+    floor = float(cos.min())
+    b = np.where(best, cos[:, None], floor).max(axis=0)
+    a = np.where(acc, cos[:, None], floor).max(axis=0)
+    near = np.argsort(-cos, kind="stable")[:k]
+    w = np.clip(cos[near], 0.0, None)
+    vote = (w[:, None] * (best[near] * 0.5 + acc[near] * 0.5)).sum(axis=0) / max(float(w.sum()), 1e-9)
+    return np.stack([b - b.max(), a - a.max(), vote], axis=1)
 
 
 def load_fusion(path: Path = FUSION_FILE) -> dict[str, Any]:
@@ -88,6 +143,20 @@ class HybridMatcher:
 
         fusion = load_fusion() if fusion is None else fusion
         self.model = (fusion.get("models") or {}).get(encoder.model_id)
+        self._ex = self._ex_best = self._ex_acc = None
+        wanted = set((self.model or {}).get("features") or ()) & set(EXAMPLE_FEATURES)
+        if wanted:
+            examples = load_examples()
+            if examples:
+                try:
+                    self._ex = cached_vectors([e["text"] for e in examples], kind="query", label="need-examples")
+                except Exception:  # noqa: BLE001 - no vote: the model cannot be used as fitted
+                    log.exception("encoding the labelled needs failed")
+                    self._ex = None
+                self._ex_best, self._ex_acc = label_matrices(examples, self.ids)
+            if self._ex is None:
+                log.warning("labelled needs unavailable: the fusion needs them; matching on words only")
+                self.model = None
         docs = [offer_document(self.offers[i]) for i in self.ids]
         for k, oid in enumerate(self.ids):
             for p in offer_phrases(self.offers[oid]):
@@ -106,7 +175,7 @@ class HybridMatcher:
 
     @property
     def fused(self) -> bool:
-        return self._doc is not None and self.model is not None
+        return self._doc is not None and self.model is not None and self._phr is not None
 
     # delegate everything else (detect_themes, eligibility, offers, themes…) to the lexical matcher
     def __getattr__(self, name: str) -> Any:
@@ -115,6 +184,10 @@ class HybridMatcher:
     # --- features ------------------------------------------------------------------------------------------------
     def similarities(self, text: str) -> tuple[Any, Any, list[int]] | None:
         """(cosine to each offer's description, best cosine to each offer's phrases, index of that phrase)."""
+        got = self._similarities(text)
+        return None if got is None else got[:3]
+
+    def _similarities(self, text: str) -> tuple[Any, Any, list[int], Any] | None:
         if self._doc is None:
             return None
         from intents.encoder import encode_query
@@ -124,6 +197,7 @@ class HybridMatcher:
         q = encode_query(text[:2000])
         if q is None:
             return None
+        ex = self._ex @ q if self._ex is not None else None
         doc = self._doc @ q
         phr_all = self._phr @ q
         n = len(self.ids)
@@ -133,16 +207,18 @@ class HybridMatcher:
             if phr_all[j] > phr[k]:
                 phr[k] = phr_all[j]
                 arg[k] = j
-        return doc, phr, arg
+        return doc, phr, arg, ex
 
     def features(
         self, text: str, commune_code: str | None = None, themes: Iterable[Any] | None = None
     ) -> tuple[dict[str, list[float]], MatchResult, tuple[Any, Any, list[int]]] | None:
-        """Per offer id, the fusion's features; the lexical result over every offer; the similarities."""
-        sims = self.similarities(text)
-        if sims is None:
+        """Per offer id, the fusion's base features (``BASE_FEATURES``; the example votes are added by the caller,
+        ``example_votes``); the lexical result over every offer; the similarities."""
+        got = self._similarities(text)
+        if got is None:
             return None
-        doc, phr, _ = sims
+        doc, phr, arg, _ = got
+        sims = (doc, phr, arg)
         lexical = self.matcher.match_with_confidence(text, commune_code, limit=len(self.ids), themes=themes)
         lex = {m.id: m for m in lexical.results}
         top = max((m.score for m in lexical.results), default=0.0)
@@ -194,14 +270,25 @@ class HybridMatcher:
         if not lexical.results:  # not a need in words (keyboard smash, other script): keep the lexical verdict
             return lexical
         model = self.model or {}
+        names = list(model.get("features") or BASE_FEATURES)
+        if set(names) & set(EXAMPLE_FEATURES):
+            from intents.encoder import encode_query
+
+            votes = example_votes(self._ex @ encode_query(text[:2000]), self._ex_best, self._ex_acc,
+                                  k=int(model.get("example_k", EXAMPLE_K)))
+            for k, oid in enumerate(self.ids):
+                feats[oid] = feats[oid] + [float(v) for v in votes[k]]
+        pos = [FEATURES.index(f) for f in names]
+        feats = {oid: [x[i] for i in pos] for oid, x in feats.items()}
         w = model["weights"]
         b = float(model["bias"])
         mean, scale = model.get("mean"), model.get("scale")
+        cal_a, cal_c = model.get("calibration") or (1.0, 0.0)  # Platt scaling of the (penalised) logit
         scored: list[tuple[float, str]] = []
         for oid, x in feats.items():
             if mean and scale:
                 x = [(v - m) / s for v, m, s in zip(x, mean, scale)]
-            scored.append((_sigmoid(b + sum(wi * xi for wi, xi in zip(w, x))), oid))
+            scored.append((_sigmoid(cal_a * (b + sum(wi * xi for wi, xi in zip(w, x))) + cal_c), oid))
         scored.sort(key=lambda t: (-t[0], t[1]))
         lex = {m.id: m for m in lexical.results}
         index = {oid: k for k, oid in enumerate(self.ids)}
@@ -223,7 +310,8 @@ class HybridMatcher:
         k0 = index[scored[0][1]] if scored else 0
         unsure_model = model.get("unsure")
         if unsure_model:
-            ux = [lexical.confidence, top, feats[scored[0][1]][3] if scored else 0.0, float(phr[k0]), float(doc[k0])]
+            doc_z = (float(doc[k0]) - float(doc.mean())) / (float(doc.std()) or 1.0)
+            ux = [lexical.confidence, top, doc_z, float(phr[k0]), float(doc[k0])]
             um, us = unsure_model.get("mean"), unsure_model.get("scale")
             if um and us:
                 ux = [(v - m_) / s_ for v, m_, s_ in zip(ux, um, us)]

@@ -6,6 +6,8 @@ Usage::
     .venv/bin/python scripts/eval_quality.py            # print the table, write docs/quality.md
     .venv/bin/python scripts/eval_quality.py --no-write # print only
     .venv/bin/python scripts/eval_quality.py --show-errors   # dev misses only: never tune on the held-out set
+    .venv/bin/python scripts/eval_quality.py --dev-only      # no held-out set is read at all (while tuning)
+    .venv/bin/python scripts/eval_quality.py --set-dir DIR   # only DIR's needs.yaml / faq.yaml (e.g. new data)
 
 Sets: ``tests/data/dev/`` (tuned on) and ``tests/data/heldout/`` (never tuned on), each with ``needs.yaml``,
 ``faq.yaml`` and, where present, ``communes.yaml``.
@@ -320,13 +322,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-real-only", action="store_true", help="rewrite only the real-text table of docs/quality.md"
     )
-    parser.add_argument("--dev-only", action="store_true", help="leave the held-out real texts out (while tuning)")
+    parser.add_argument(
+        "--dev-only", action="store_true",
+        help="dev sets only: no held-out set is read (needs, FAQ, communes, real texts, kinds of message); never writes",
+    )
+    parser.add_argument(
+        "--set-dir", default=None,
+        help="evaluate only the needs.yaml / faq.yaml / communes.yaml of this directory (implies --dev-only, --no-acts)",
+    )
     parser.add_argument(
         "--ablation", action="store_true", help="dev sets only: the matcher with each part of the agent's reading off"
     )
     parser.add_argument("--lexical", action="store_true", help="without the sentence encoder (the lexical path)")
     parser.add_argument("--no-acts", action="store_true", help="leave the kinds of message out")
     args = parser.parse_args(argv)
+    if args.set_dir:
+        args.dev_only = args.no_acts = True
+    if args.dev_only:
+        args.no_write = True  # a partial table must not overwrite the published one
 
     from knowledge.base import KnowledgeBase
 
@@ -336,16 +349,20 @@ def main(argv: list[str] | None = None) -> int:
         kb.hybrid = None
         print(ablation(kb))
         return 0
-    acts_text = "" if args.no_acts else acts_table(args.lexical)
+    acts_text = "" if args.no_acts else acts_table(args.lexical, heldout=not args.dev_only)
     if acts_text:
         print("\nKinds of message (issue 18):\n" + acts_text)
-    figs = [evaluate(kb, name, path) for name, path in SETS.items() if path.exists()]
+    if args.set_dir:
+        sets = {Path(args.set_dir).name: Path(args.set_dir)}
+    else:
+        sets = {name: path for name, path in SETS.items() if not (args.dev_only and name != "dev")}
+    figs = [evaluate(kb, name, path) for name, path in sets.items() if path.exists()]
     text = table(figs)
     print(text)
     real = [
         eval_real(kb, name, load_real(path))
         for name, path in REAL_SETS.items()
-        if path.exists() and not (args.dev_only and "held-out" in name)
+        if path.exists() and not (args.dev_only and "held-out" in name) and not args.set_dir
     ]
     real_text = real_table(real) if real else ""
     if real_text:
@@ -419,7 +436,7 @@ ACTS_DEV = ROOT / "tests" / "data" / "acts" / "dev.yaml"
 ACTS_HELDOUT = ROOT / "tests" / "data" / "heldout" / "acts.yaml"
 
 
-def acts_table(lexical: bool = False) -> str:
+def acts_table(lexical: bool = False, heldout: bool = True) -> str:
     """Kinds of message: dev by 5-fold cross-validation of the learned reader (the shipped model is fitted on the
     whole dev set, so it cannot be scored on it), held-out by the shipped reader: aggregate figures only."""
     import numpy as np
@@ -449,7 +466,7 @@ def acts_table(lexical: bool = False) -> str:
     threshold = float(A.load_params().get("unsure_below", 0.5))
     dev_unsure = float(np.mean(conf < threshold))
     dev_sure_acc = float(np.mean((pred == y)[conf >= threshold])) if (conf >= threshold).any() else 0.0
-    held = A.read_examples(ACTS_HELDOUT) if ACTS_HELDOUT.exists() else []
+    held = A.read_examples(ACTS_HELDOUT) if heldout and ACTS_HELDOUT.exists() else []
     readings = [A.classify(e.text, e.step) for e in held]
     h_acc = float(np.mean([r.act == e.act for r, e in zip(readings, held)])) if held else None
     h_unsure = float(np.mean([r.unsure for r in readings])) if held else None

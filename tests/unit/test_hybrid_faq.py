@@ -107,3 +107,65 @@ async def test_prepare_encodes_off_the_loop_and_memoises(kb):
     await kb.prepare(text)
     assert (kb.hybrid.encoder.model_id, text) in encoder._query_memo
     assert kb.match(text)
+
+
+def test_the_votes_of_labelled_examples_are_shipped_and_used(kb):
+    from knowledge import hybrid
+
+    model = load_fusion()["models"][kb.hybrid.encoder.model_id]
+    if set(model["features"]) & set(hybrid.EXAMPLE_FEATURES):
+        assert kb.hybrid._ex is not None and len(kb.hybrid._ex) == len(hybrid.load_examples())
+    faq = load_fusion()["faq"][kb.hybrid.encoder.model_id]
+    if faq.get("decision"):
+        assert kb.faq_index.semantic._ex is not None
+        assert len(faq["decision"]["weights"]) == len(faq["decision"]["features"])
+
+
+def test_example_votes_leave_one_out():
+    import numpy as np
+
+    from knowledge.hybrid import example_votes, label_matrices
+
+    ids = ["a", "b", "c"]
+    best, acc = label_matrices([{"best": ["a"], "acceptable": ["a", "b"]}, {"best": ["c"], "acceptable": ["c"]}], ids)
+    cos = np.array([0.95, 0.80])
+    v = example_votes(cos, best, acc, k=2)
+    assert v[0, 0] == 0.0 and v[2, 0] < 0.0  # « a » is the nearest example's best
+    assert v[0, 2] > v[1, 2] > 0.0 and v[2, 2] > 0.0
+    left = example_votes(cos, best, acc, k=2, mask=np.array([False, True]))  # the need itself left out
+    assert left[2, 0] == 0.0 and left[0, 2] == 0.0
+
+
+def test_without_the_labelled_examples_matching_and_faq_fall_back(monkeypatch, tmp_path):
+    from knowledge import faq_semantic, hybrid
+
+    monkeypatch.setattr(hybrid, "EXAMPLES_FILE", tmp_path / "none.yaml")
+    monkeypatch.setattr(faq_semantic, "EXAMPLES_FILE", tmp_path / "none.yaml")
+    kb2 = KnowledgeBase.load("90")
+    model = load_fusion()["models"][kb2.hybrid.encoder.model_id]
+    if set(model["features"]) & set(hybrid.EXAMPLE_FEATURES):
+        assert not kb2.hybrid.fused
+    assert kb2.match("maison de santé")[0].id == "acces-aux-soins"
+    assert kb2.answer("comment renouveler mon passeport ?") is None
+    assert kb2.answer("c'est quoi PVD") is not None
+
+
+def test_a_long_message_is_encoded_on_its_first_tokens(monkeypatch):
+    import numpy as np
+
+    enc = encoder.get_encoder()
+    assert enc is not None
+    long_text = "nous voudrions rénover la salle des fêtes et agrandir la cantine de l'école communale " * 8
+    clipped = enc.clip(long_text, 64)
+    assert long_text.startswith(clipped) and enc._model.token_count(clipped, True) <= 64
+    assert enc.clip("rénover la mairie", 64) == "rénover la mairie"
+    assert enc.clip(long_text, 0) == long_text
+    monkeypatch.setenv("GUICHET_ENCODER_MAX_TOKENS", "64")
+    encoder.configure()
+    try:
+        assert encoder.status()["max_tokens"] == 64
+        v = encoder.encode_query(long_text)
+        assert np.allclose(v, encoder.get_encoder().encode([clipped], kind="query")[0], atol=1e-5)
+    finally:
+        monkeypatch.delenv("GUICHET_ENCODER_MAX_TOKENS")
+        encoder.configure()
