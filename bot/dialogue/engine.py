@@ -15,6 +15,8 @@ State (``ConversationState.step`` and ``.data``) is plain JSON:
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 import logging
 import time
@@ -84,6 +86,9 @@ class Engine:
             text = v.clean_text(event.text)
             if text and not text.startswith("/"):
                 await aencode(text[:2000])
+                from intents.distill import prime as prime_clauses
+
+                await asyncio.to_thread(prime_clauses, text)  # the need distiller's clauses, outside the unit too
         except Exception:  # noqa: BLE001 - a cache warm-up only: the turn encodes again if it must
             pass
 
