@@ -416,6 +416,8 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             return False
         if text.rstrip().endswith("?"):
             return True
+        if act.act == "new_request" and act.confidence >= 0.8:
+            return False  # the learned reader is sure it is a project (« Pour passer l'éclairage public en LED. »)
         # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
         if act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3:
             return True
