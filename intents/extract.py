@@ -46,7 +46,15 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
-_SELF = r"(?:je suis|suis|en tant que|etant|moi|ici|est|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+_SELF = r"(?:je suis|suis|en tant que|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+#: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
+#: function words) said of themselves
+_SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"
+                         r"notre|votre|mon|ma|son|sa)\b)[a-z-]{2,} (?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|"
+                         r"et)\b)[a-z-]{2,} $")
+#: clauses of the raw message (a role word opening one is an apposition about the writer: « Bonjour Madame,
+#: Monsieur, secrétaire de mairie à X », « mairie de Trévenans, secrétaire. », a signature's title line)
+_CLAUSE_SPLIT = re.compile(r"[,;:.!?\n()\u2013\u2014]")
 
 
 def find_role(text: object, asked: bool = False) -> str | None:
@@ -62,11 +70,20 @@ def find_role(text: object, asked: bool = False) -> str | None:
                 return code
             before = norm[max(0, m.start() - 40) : m.start()]
             after = norm[m.end() : m.end() + 4]
-            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|hello|coucou|bjr)\s+$", before):
+            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|slt|hello|coucou|bjr)\s+$", before):
+                return code
+            if _SELF_NAMED.search(before):
                 return code
             if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
                 # « maire de Chaux » right after a greeting or a name
                 if re.search(r"(?:^|bonjour |bonsoir |je suis |suis )\S*\s*\S*\s*$", before):
+                    return code
+    if not asked and isinstance(text, str):
+        for clause in _CLAUSE_SPLIT.split(text[:_MAX]):
+            c = _norm(clause)
+            for code, pattern in _ROLE_PATTERNS:
+                m = re.match(pattern, c)
+                if m and m.start() == 0:
                     return code
     return None
 

@@ -216,6 +216,12 @@ class Resolver:
         "agglo de <main town>"."""
         key = " ".join(tokens[i:j])
         found = self._entries(key)
+        if i > 0 and tokens[i - 1] in _CONTRACTED:
+            # « au Thillot » is « à Le Thillot »: the contracted article is part of the name when such a name exists
+            # (one says « à Thillot » for Thillot); the name without it stays, a little weaker
+            with_article = self._entries(_CONTRACTED[tokens[i - 1]] + " " + key)
+            if with_article:
+                found = with_article + [(c, k, w * 0.9, a) for c, k, w, a in found]
         if tokens[i] in _LEGAL_FORM_HEADS:
             for form, types in _LEGAL_FORMS.items():
                 k = i + len(form)
@@ -424,6 +430,10 @@ class Resolver:
         if not choices:
             return []
         return [(k, r) for k, r, _ in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)]
+
+
+#: French contracted articles before a place name: « au » = « à le », « aux » = « à les »
+_CONTRACTED = {"au": "le", "aux": "les"}
 
 
 def _fuzzy_score(ratio: float, query: str, key: str) -> float:

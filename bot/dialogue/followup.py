@@ -51,6 +51,7 @@ _ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|compl
                             r"|precis\w*)")
 #: An outside commune found inside a sentence scores at most ``territory.PART_ELSEWHERE`` (0.78): accepted when the
 #: sentence also names its département, a postcode or says « maire de … ».
+_HOME_MARGIN = 0.15
 _OUTSIDE_MIN = 0.75
 _OUTSIDE_CUE = re.compile(r"\(\s*(?:\d{2,3}|2[ab])\s*\)|\b\d{5}\b|\b(?:maire|mairie|commune|ville|village) d\w*\b"
                           r"|\b(?:dans|en) (?:le |la |l |les )?[a-z]")
@@ -277,7 +278,10 @@ class FollowupMixin:
         postcode = re.fullmatch(r"\s*(\d{2})\s?(\d{3})\s*", text)
         if postcode:  # a postcode alone: the communes it serves (often several), all in one département
             return self._outside_postcode(postcode.group(1) + postcode.group(2), home)
-        if str(best.departement) == home or any(str(c.departement) == home for c in res.candidates[:3]):
+        # a place of the home département near the best one's score wins (homonyms); one named in passing with a much
+        # weaker score (« juste à côté de Giromagny ») does not hide the collectivité resolved elsewhere
+        if str(best.departement) == home or any(str(c.departement) == home and float(c.score) >= float(best.score)
+                                                - _HOME_MARGIN for c in res.candidates[:3]):
             return None
         from knowledge.territory import norm as place_norm
 

@@ -196,7 +196,10 @@ class FormMixin:
             facts = self.reader.read(text, None, self.draft, is_question=False)  # the contact too (« plutôt le 06… »)
             values = {k: val for k, val in facts.values.items() if k != "need"}
             if values:
-                return out + await self.fill(values, asked=None, text=text)
+                more = await self.fill(values, asked=None, text=text)
+                if more and more[0].text in (T.RECAP_NOT_UNDERSTOOD, T.RECAP_HELD):
+                    more = more[1:]  # the message was understood: it was one more part of the need
+                return out + more
             self.note_message(text)
             return out + await self.ask_next()
         is_q = self.is_question(text)
@@ -300,7 +303,9 @@ class FormMixin:
         if written or "help_add" in values or "commune" in values:
             self.note_message(text)
         if asked == "help" and "help_add" in values and self.step == "help":
-            if then_validate or len(values["help_add"]) >= 2:  # several kinds named in words: the answer is given
+            # several kinds named in words, or kinds typed in the intake's first pass (« il nous faut une
+            # subvention », « subvention »): the answer is given; from the recap's edit a typed kind only ticks
+            if then_validate or len(values["help_add"]) >= 2 or written or not self.draft.get("help"):
                 return out + await self.multi_choice("done", "help", "")
             return out + self.prompt()
         if not written and not out and had_conflict == bool(self.st.get("conflict")):

@@ -53,6 +53,13 @@ MAX_TRANSCRIPT = 40
 #: the 949 dev messages (``scripts/fit_acts.py``, calibrated), its « handover » readings at ≥ 0.5 are right 67 times in
 #: 69 (short and long messages alike).
 HANDOVER_SURE = 0.5
+#: A longer message (a project, then « je préférerais qu'un agent me rappelle », or a letter asking « pourriez-vous
+#: nous indiquer un interlocuteur ») is read sentence by sentence too: one sentence read as a call for a person at
+#: this confidence hands over. Set on the dev stories: such sentences read 0.99–1.0, a signature block 0.74,
+#: « merci de me recontacter au 06… » after a project 0.70 (that one stays an intake).
+HANDOVER_SENTENCE_SURE = 0.95
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+MAX_SENTENCES = 8
 #: A message that opens with an interrogative word asks for information (« qui contacter à la préfecture »): the FAQ
 #: answers it when it can (none of the dev set's 72 handovers opens so), the agent's button is on the answer.
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
@@ -286,7 +293,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if self.wants_agent(norm):
             return await self.handoff(text)
         act = self.act_of(text)
-        if (act.act == "handover" and act.confidence >= HANDOVER_SURE and self.step != "need"
+        sentence = getattr(self, "_sentence_handover", None)
+        by_sentence = bool(sentence and sentence[0] == text and sentence[1])
+        if (((act.act == "handover" and act.confidence >= HANDOVER_SURE) or by_sentence) and self.step != "need"
                 and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)):
             # « je préfère qu'un agent me rappelle », or a letter asking to meet the State's services
             return await self.handoff(text)
@@ -391,10 +400,28 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         except Exception:  # noqa: BLE001
             return
         self._act = ((text, self.step), act)
+        self._sentence_handover = None
+        if act.act != "handover":
+            try:
+                self._sentence_handover = (text, await asyncio.to_thread(self.handover_sentence, text))
+            except Exception:  # noqa: BLE001
+                pass
         try:
             await asyncio.to_thread(prime_clauses, text)  # the need distiller's clauses, encoded off the loop too
         except Exception:  # noqa: BLE001 - the readings encode them later if need be
             pass
+
+    def handover_sentence(self, text: str) -> bool:
+        """One sentence of a message of several is a call for a person (the act reader, sentence by sentence)."""
+        sentences = [p for p in _SENTENCES.split(text or "") if len(p.split()) >= 4]
+        if len(sentences) < 2:
+            return False
+        step = STEP_NAMES.get(self.step)
+        for sentence in sentences[:MAX_SENTENCES]:
+            act = read_act(sentence, step, self.engine._vocabulary)
+            if act.act == "handover" and act.confidence >= HANDOVER_SENTENCE_SURE:
+                return True
+        return False
 
     def act_of(self, text: str) -> Act:
         """The kind of this message (``understand.read_act``), read once per turn."""
@@ -416,6 +443,8 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             return False
         if text.rstrip().endswith("?"):
             return True
+        if act.act == "new_request" and act.confidence >= 0.8:
+            return False  # the learned reader is sure it is a project (« Pour passer l'éclairage public en LED. »)
         # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
         if act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3:
             return True

@@ -151,6 +151,27 @@ def budget_text(b: Budget | None) -> str | None:
     return v.format_euros(low) if low else None
 
 
+def _without_introduction(text: str, vals: dict[str, Any]) -> str:
+    """« bonjour c'est Didier Fleury adjoint aux travaux à Rougegoutte euh on voudrait… »: an opening made of the
+    person's name (as read), a few words (the role) and the collectivité (as read) is an introduction, cut from the
+    need (each has its field); dictated text has no punctuation for the need distiller to cut it at."""
+    name, place = vals.get("name"), (vals.get("commune") or {}).get("name")
+    if not name or not place:
+        return text
+    head = normalize(text[:160])
+    n, p = head.find(normalize(str(name))), head.find(normalize(str(place)))
+    if n < 0 or p < 0 or not (n < p <= n + len(normalize(str(name))) + 60):
+        return text
+    # the same cut in the raw text: the first occurrence of the collectivité's last word after the name
+    said = re.search(re.escape(str(name).split()[-1]), text[:200], re.IGNORECASE)
+    if said is None:
+        return text
+    last = str(place).split()[-1].split("-")[-1]
+    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:euh\b[\s,]*)?", re.IGNORECASE).search(text[:200], said.end())
+    rest = text[m.end():].strip() if m else ""
+    return rest if len(v.meaningful_words(rest)) >= 3 else text
+
+
 class Reader:
     """Extractors bound to a knowledge base and a home département."""
 
@@ -261,7 +282,7 @@ class Reader:
                 vals["commune"] = c
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
             if self.is_need(text):
-                vals["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]
+                vals["need"] = v.truncate(_without_introduction(text, vals), v.NEED_MAX_CHARS)[0]
         return facts
 
     def _read_asked(self, text: str, asked: str, draft: dict[str, Any], facts: Facts, is_question: bool) -> None:

@@ -168,3 +168,17 @@ def test_signature_and_introduction() -> None:
 def test_a_grouped_figure_is_euros(text: str, amount: int | None) -> None:
     found = x.find_amount(text)
     assert (found.low if found else None) == amount
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("slt c le maire de lagrange", "maire"),
+    ("bonjour c'est Didier Fleury adjoint aux travaux à Rougegoutte", "adjoint"),
+    ("Bonjour Madame, Monsieur, secrétaire de mairie à Bourg-sous-Châtelet. Nous devons", "agent"),
+    ("Bonjour, mairie de Trévenans, secrétaire. Rénovation de la salle", "agent"),
+    ("Stéphane Vernier\nDirecteur général des services\nVille de Beaucourt", "agent"),
+    ("c'est pour le maire", None),
+    ("Je vous écris de la part de M. le Maire, qui est en congé", None),
+    ("Bonjour, le maire souhaite refaire l'école", None),
+])
+def test_a_role_opening_a_clause_or_after_ones_name(text: str, expected: str | None) -> None:
+    assert x.find_role(text) == expected
