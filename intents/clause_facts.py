@@ -10,7 +10,6 @@ Without an encoder: nothing (the rules alone). Never raises.
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
@@ -52,22 +51,16 @@ class _Set:
         """(value, share of the vote, best similarity)."""
         if self.vectors is None:
             return None
-        import numpy as np
-
         from intents.encoder import encode_query
 
         vec = encode_query(text)
         if vec is None:
             return None
-        sims = self.vectors @ np.asarray(vec, dtype=np.float32)
-        order = np.argsort(-sims)[:K]
-        best = float(sims[order[0]])
-        scores: dict[str, float] = {}
-        for i in order:
-            scores[self.values[i]] = scores.get(self.values[i], 0.0) + math.exp((float(sims[i]) - best) / TEMPERATURE)
-        total = sum(scores.values()) or 1.0
-        value, weight = max(scores.items(), key=lambda p: p[1])
-        return value, weight / total, best
+        from intents.distill import vote
+
+        shares, best = vote(self.vectors, self.values, vec, K, TEMPERATURE)
+        value, share = max(shares.items(), key=lambda p: p[1])
+        return value, share, best
 
 
 _sets: dict[str, _Set] = {}

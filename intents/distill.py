@@ -130,23 +130,28 @@ class _Model:
             return None
         from intents.encoder import encode_query
 
-        import numpy as np
-
         out = []
         for t in texts:
             vec = encode_query(t)
             if vec is None:
                 return None
-            sims = self.vectors @ np.asarray(vec, dtype=np.float32)
-            order = np.argsort(-sims)[:K]
-            best = float(sims[order[0]])
-            scores: dict[str, float] = {}
-            for i in order:
-                w = math.exp((float(sims[i]) - best) / TEMPERATURE)
-                scores[self.labels[i]] = scores.get(self.labels[i], 0.0) + w
-            total = sum(scores.values()) or 1.0
-            out.append({k: v / total for k, v in scores.items()})
+            out.append(vote(self.vectors, self.labels, vec, K, TEMPERATURE)[0])
         return out
+
+
+def vote(vectors, labels: list[str], vec, k: int, temperature: float) -> tuple[dict[str, float], float]:
+    """The nearest ``k`` labelled vectors' vote for ``vec``: each label's share (softmax of the similarities at
+    ``temperature``, relative to the best) and the best similarity. Shared by the clause readers (``clause_facts``)."""
+    import numpy as np
+
+    sims = vectors @ np.asarray(vec, dtype=np.float32)
+    order = np.argsort(-sims)[:k]
+    best = float(sims[order[0]])
+    scores: dict[str, float] = {}
+    for i in order:
+        scores[labels[i]] = scores.get(labels[i], 0.0) + math.exp((float(sims[i]) - best) / temperature)
+    total = sum(scores.values()) or 1.0
+    return {key: v / total for key, v in scores.items()}, best
 
 
 _model: _Model | None = None
