@@ -10,6 +10,18 @@ from bot.config import Settings, load_settings
 log = logging.getLogger(__name__)
 
 
+def _warm_understanding() -> None:
+    """Load the readers' labelled vectors (kinds of message, need clauses, stage and help clauses) at start, from the
+    vector cache (encoded once on a first start): the first person to write does not wait for them."""
+    from intents import acts, clause_facts, distill
+
+    for warm in (acts.warm, distill.warm, clause_facts.warm):
+        try:
+            warm()
+        except Exception:  # noqa: BLE001 - each reader loads on first use otherwise
+            log.exception("warming %s failed", getattr(warm, "__module__", warm))
+
+
 @dataclass
 class App:
     settings: Settings
@@ -31,6 +43,7 @@ class App:
         settings = settings or load_settings()
         kb = await asyncio.to_thread(KnowledgeBase.load, settings.departement, response_days=settings.response_days,
                                      guichet_url=settings.public_url)
+        await asyncio.to_thread(_warm_understanding)  # the labelled examples' vectors, before the first message
         # the deployment's département: references, and the public holidays of working days (bot.store.workdays)
         store = await Store.open(settings.database_url, settings.departement, timezone_name=settings.timezone)
         engine = Engine(kb=kb, store=store, settings=settings)

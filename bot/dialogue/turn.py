@@ -60,6 +60,7 @@ HANDOVER_SURE = 0.5
 HANDOVER_SENTENCE_SURE = 0.95
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 MAX_SENTENCES = 8
+_WORDS = re.compile(r"[^\W\d_]{2,}|\b[^\W\d_]\b")  # words with letters
 #: A message that opens with an interrogative word asks for information (« qui contacter à la préfecture »): the FAQ
 #: answers it when it can (none of the dev set's 72 handovers opens so), the agent's button is on the answer.
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
@@ -413,7 +414,8 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
 
     def handover_sentence(self, text: str) -> bool:
         """One sentence of a message of several is a call for a person (the act reader, sentence by sentence)."""
-        sentences = [p for p in _SENTENCES.split(text or "") if len(p.split()) >= 4]
+        # a sentence of at least four words (« Tél : 03 84 … » is one word: figures are not words said)
+        sentences = [p for p in _SENTENCES.split(text or "") if len(_WORDS.findall(p)) >= 4]
         if len(sentences) < 2:
             return False
         step = STEP_NAMES.get(self.step)

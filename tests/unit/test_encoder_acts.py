@@ -165,3 +165,42 @@ def test_the_shipped_model_carries_its_fitted_choices():
     assert model.softmax["encoder"][3] == pytest.approx(float(params["T"]))
     assert model.softmax["lexical"][2] == pytest.approx(float(params["lex_T"]))
     assert 0.0 < float(params["l2"]) <= 1e-3
+
+
+def test_texts_encode_in_parallel_with_the_same_vectors(cache_dir, monkeypatch):
+    """GUICHET_ENCODER_CONCURRENCY: several threads encode at once (the engine keeps no state between calls) and get
+    exactly the vectors one thread gets; the shared memo stays whole."""
+    import threading
+
+    monkeypatch.setenv("GUICHET_ENCODER_CONCURRENCY", "2")
+    encoder.configure(cache_dir=cache_dir)
+    enc = encoder.get_encoder()
+    assert enc is not None and encoder.status()["concurrency"] == 2
+    texts = [f"rénover la salle numéro {i} de la mairie" for i in range(12)]
+    alone = enc.encode(texts[:1])[0]
+    results: dict[int, object] = {}
+
+    def work(start: int) -> None:
+        for i in range(start, len(texts), 3):
+            results[i] = encoder.encode_query(texts[i])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == list(range(12))
+    assert (results[0] == alone).all()  # the memo holds what one thread alone computes
+    assert all(encoder.encode_query(t) is results[i] for i, t in enumerate(texts))  # memoised, none lost
+
+
+def test_concurrency_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("GUICHET_ENCODER_CONCURRENCY", "1")
+    encoder.configure(cache_dir=tmp_path)
+    assert encoder.status()["concurrency"] == 1
+    monkeypatch.setenv("GUICHET_ENCODER_CONCURRENCY", "deux")  # bad value: the default
+    encoder.configure(cache_dir=tmp_path)
+    import os
+
+    assert encoder.status()["concurrency"] == min(2, os.cpu_count() or 1)
+    encoder.configure()

@@ -105,3 +105,38 @@ def test_bad_input_never_raises() -> None:
         clause_help(bad)
         find_name_by_contact(bad)
         words_to_figures(bad) if isinstance(bad, str) else None
+
+
+@pytest.mark.parametrize("clause, contact", [
+    ("03 84 31 13 62", True), ("Tél : 03 84 31 13 62", True), ("+33 6 12 34 56 78", True),
+    ("mairie.frais@wanadoo.fr", True), ("courriel : a.b@c.fr – tél 03.84.31.13.62", True),
+    ("2026", False), ("450 000 000", False), ("Pour 450 000 €", False), ("Sylvain Courtot 06 73 40 16 28", False),
+])
+def test_a_contact_line_is_read_without_the_encoder(clause: str, contact: bool) -> None:
+    from intents.distill import _contact_only
+
+    assert _contact_only(clause) is contact
+
+
+@pytest.mark.skipif(not ENCODER, reason="the labels come from the encoder")
+def test_formulas_and_contact_lines_are_labelled_without_encoding(monkeypatch) -> None:
+    """A clause said word for word as a labelled one takes that one's vector; a contact line is a signature. Neither
+    is encoded (the cost of a letter's boilerplate), and the need read is the same."""
+    from intents import distill, encoder
+
+    letter = ("Bonjour,\nPour la commune de Lepuix : reprendre la dernière épicerie du village\n"
+              "Cordialement\nTél : 03 84 31 13 62")
+    expected = distill_need(letter)
+    encoded: list[str] = []
+    real = encoder.encode_query
+
+    def spy(text: str):
+        encoded.append(text)
+        return real(text)
+
+    monkeypatch.setattr(encoder, "encode_query", spy)
+    labelled = distill.label_clauses([distill.Clause(t, 0, 0) for t in ("Cordialement", "Tél : 03 84 31 13 62")])
+    assert [c.label for c in labelled] == ["greeting", "signature"]
+    assert encoded == []
+    assert distill_need(letter) == expected
+    assert "épicerie" in expected and "03 84" not in expected
