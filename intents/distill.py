@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime"]
+__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts"]
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
 KEEP = ("project",)
@@ -323,21 +323,31 @@ def distill_need(text: object, fallback: bool = True) -> str:
     return clean_need(out)
 
 
-def prime(text: object) -> None:
-    """Encode the clauses of ``text`` now (the encoder memoises them): called off the event loop
-    (``asyncio.to_thread``) before the turn reads the message, so the readings after it find the vectors ready."""
+def prime_texts(text: object) -> list[str]:
+    """The clauses of ``text`` the readings will ask the encoder for (a contact line and a labelled formula need no
+    encoding), in order, at most 60."""
     model = _get()
     if not isinstance(text, str) or not text.strip() or model.vectors is None:
-        return
-    from intents.encoder import encode_query
+        return []
     from intents.need import clean_need
 
     said = spoken(text[:3000])
     seen: set[str] = set()
+    out: list[str] = []
     for relatives in (False, True):
         for c in split_clauses(said, relatives=relatives):
             for t in (c.text, clean_need(c.text)):
                 if t and t not in seen and len(seen) < 60:
                     seen.add(t)
                     if not _contact_only(t) and _key(t) not in model.known:
-                        encode_query(t)
+                        out.append(t)
+    return out
+
+
+def prime(text: object) -> None:
+    """Encode the clauses of ``text`` now (the encoder memoises them): called off the event loop
+    (``asyncio.to_thread``) before the turn reads the message, so the readings after it find the vectors ready."""
+    from intents.encoder import encode_query
+
+    for t in prime_texts(text):
+        encode_query(t)

@@ -81,14 +81,15 @@ class Engine:
             return
         try:
             from bot.dialogue import validators as v
-            from intents.encoder import aencode
+            from intents.distill import prime_texts
+            from intents.encoder import aencode_many
 
             text = v.clean_text(event.text)
             if text and not text.startswith("/"):
-                await aencode(text[:2000])
-                from intents.distill import prime as prime_clauses
-
-                await asyncio.to_thread(prime_clauses, text)  # the need distiller's clauses, outside the unit too
+                # the message (the kind of message, the matcher) and the need distiller's clauses, outside the unit,
+                # spread over the encoder's threads (GUICHET_ENCODER_CONCURRENCY)
+                clauses = await asyncio.to_thread(prime_texts, text)
+                await aencode_many([text[:2000], *clauses])
         except Exception:  # noqa: BLE001 - a cache warm-up only: the turn encodes again if it must
             pass
 

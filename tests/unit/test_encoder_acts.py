@@ -204,3 +204,18 @@ def test_concurrency_setting(monkeypatch, tmp_path):
 
     assert encoder.status()["concurrency"] == min(2, os.cpu_count() or 1)
     encoder.configure()
+
+
+def test_a_message_and_its_clauses_are_encoded_together_off_the_loop(cache_dir):
+    import asyncio
+
+    from intents.distill import prime_texts
+
+    text = "Bonjour, on voudrait créer une micro-crèche dans l'ancienne école, qui est vide depuis 2019. Cordialement"
+    clauses = prime_texts(text)
+    assert clauses and "Cordialement" not in clauses  # a labelled formula is read with its own vector
+    asyncio.run(encoder.aencode_many([text, *clauses, text]))
+    enc = encoder.get_encoder()
+    assert all((enc.model_id, t) in encoder._query_memo for t in [text, *clauses])
+    alone = enc.encode([clauses[0]])[0]
+    assert abs(float(encoder.encode_query(clauses[0]) @ alone) - 1) < 1e-5
