@@ -81,9 +81,9 @@ def warm() -> None:
 def _clauses(text: object, label: str) -> list[str]:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
-    from intents.distill import label_clauses, split_clauses, spoken
+    from intents.distill import _body, label_clauses, split_clauses, spoken
 
-    clauses = split_clauses(spoken(text))
+    clauses = split_clauses(spoken(_body(text)))
     labelled = label_clauses(clauses) if clauses else None
     if not labelled:
         return []

@@ -164,6 +164,12 @@ def _contact_only(text: str) -> bool:
     return not re.search(r"[^\W_]", _CONTACT.sub(" ", text))  # no letter and no figure left
 
 
+def _body(text: str) -> str:
+    from intents.signature import reading_text
+
+    return reading_text(text)
+
+
 def _key(text: str) -> str:
     """Case and the punctuation at the edges do not change what a formula says (« Cordialement, » = « cordialement »)."""
     return re.sub(r"\s+", " ", text).strip(" ,.;:!?…-–—").casefold()
@@ -285,7 +291,7 @@ def distill_need(text: object, fallback: bool = True) -> str:
 
     if not isinstance(text, str):
         return ""
-    text = spoken(text)
+    text = spoken(_body(text))  # a letter's signature is not the project (its name, title and phone have fields)
     base = clean_need(text)
     clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
@@ -331,7 +337,7 @@ def prime_texts(text: object) -> list[str]:
         return []
     from intents.need import clean_need
 
-    said = spoken(text[:3000])
+    said = spoken(_body(text[:3000]))
     seen: set[str] = set()
     out: list[str] = []
     for relatives in (False, True):

@@ -235,8 +235,11 @@ def encode_query(text: str) -> Any | None:
         if hit is not None:
             _query_memo.move_to_end(key)
             return hit
+    from intents.signature import reading_text
+
+    words = reading_text(text)  # a letter's signature (name, title, phone) is read by the rules, not encoded
     clip = getattr(enc, "clip", None)
-    vec = enc.encode([clip(text, _max_tokens) if clip and _max_tokens else text], kind="query")[0]
+    vec = enc.encode([clip(words, _max_tokens) if clip and _max_tokens else words], kind="query")[0]
     vec.setflags(write=False)
     with _memo_lock:  # several threads encode at once (GUICHET_ENCODER_CONCURRENCY): the LRU is shared
         _query_memo[key] = vec

@@ -1,5 +1,6 @@
 """A letter's signature: the name and the title on its last lines, and the sign-off lines the mail channel splits at.
-Split out of ``intents.extract`` (same rules)."""
+Split out of ``intents.extract`` (same rules). ``split_signature``: the mail channel's split of a letter's signature,
+also used by the readings that encode a message (its meaning is in the body, not in the name and phone under it)."""
 from __future__ import annotations
 
 import re
@@ -69,3 +70,35 @@ def find_signature(text: object) -> dict[str, str]:
             continue  # the collectivité's line of a signature (read by the referential)
         break
     return out
+
+
+#: At most this many lines after a sign-off make a signature (name, title, mairie, address, phone, e-mail, site…).
+SIGNATURE_MAX_LINES = 10
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """(the words, the signature) where the stripper found none: the signature starts at the last line that is a
+    sign-off alone (« Bien cordialement, », « Bien à vous », « Merci d'avance, » — the dialogue's own list,
+    ``intents.signature.SIGN_OFF``) or the ``--`` separator, when what follows is a few short lines and no question.
+    Otherwise the text is left whole (a sign-off inside a sentence never cuts it)."""
+    lines = text.split("\n")
+    for i in range(len(lines) - 1, 0, -1):
+        line = lines[i].strip()
+        if not line or not (line.rstrip() in ("--", "—", "__") or SIGN_OFF.fullmatch(line)):
+            continue
+        tail = [ln.strip() for ln in lines[i + 1:] if ln.strip()]
+        body = "\n".join(lines[:i]).strip()
+        if body and len(tail) <= SIGNATURE_MAX_LINES and all(len(ln) <= 100 and "?" not in ln for ln in tail):
+            return body, "\n".join(lines[i:]).strip()
+        break
+    return text, ""
+
+
+def reading_text(text: str) -> str:
+    """What a message says, to be read for its meaning (encoded): the text without the signature under a sign-off
+    line (« Cordialement,\nMarie Dupont\nSecrétaire de mairie\nTél : … »). Facts (name, title, phone) are read from
+    the whole text by the rules; the encoder needs the words of the message only."""
+    if not isinstance(text, str) or "\n" not in text:
+        return text
+    body, signature = split_signature(text)
+    return body if signature else text

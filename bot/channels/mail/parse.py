@@ -15,6 +15,8 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
+from intents.signature import SIGNATURE_MAX_LINES, split_signature  # noqa: F401 - the rule lives there
+
 log = logging.getLogger(__name__)
 
 REFERENCE_RE = re.compile(r"\[(\d{2,3}[AB]?-\d{4}-\d{4,})\]")
@@ -202,30 +204,6 @@ def strip_reply(text: str, forwarded: bool = False) -> tuple[str, str]:
     if not signature:
         body, signature = split_signature(body)
     return body, signature
-
-
-#: At most this many lines after a sign-off make a signature (name, title, mairie, address, phone, e-mail, site…).
-SIGNATURE_MAX_LINES = 10
-
-
-def split_signature(text: str) -> tuple[str, str]:
-    """(the words, the signature) where the stripper found none: the signature starts at the last line that is a
-    sign-off alone (« Bien cordialement, », « Bien à vous », « Merci d'avance, » — the dialogue's own list,
-    ``intents.signature.SIGN_OFF``) or the ``--`` separator, when what follows is a few short lines and no question.
-    Otherwise the text is left whole (a sign-off inside a sentence never cuts it)."""
-    from intents.signature import SIGN_OFF
-
-    lines = text.split("\n")
-    for i in range(len(lines) - 1, 0, -1):
-        line = lines[i].strip()
-        if not line or not (line.rstrip() in ("--", "—", "__") or SIGN_OFF.fullmatch(line)):
-            continue
-        tail = [ln.strip() for ln in lines[i + 1:] if ln.strip()]
-        body = "\n".join(lines[:i]).strip()
-        if body and len(tail) <= SIGNATURE_MAX_LINES and all(len(ln) <= 100 and "?" not in ln for ln in tail):
-            return body, "\n".join(lines[i:]).strip()
-        break
-    return text, ""
 
 
 def _walk_body_and_attachments(msg: EmailMessage) -> tuple[str | None, str | None, list[Attachment]]:
