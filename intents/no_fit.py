@@ -38,6 +38,7 @@ MIN_SHARE = 0.6
 #: chauffage de l'école » is about a school's heating, a programme's words, but asks to pay the bills)
 SURE_SHARE = 0.8
 SURE_SIMILARITY = 0.9
+AGREEING_SHARE = 0.7
 #: a clause read as a project this surely (anywhere in the message) means the message asks for an investment
 PROJECT_SHARE = 0.5
 MAX_CHARS = 3000
@@ -50,9 +51,15 @@ class NoFit:
     similarity: float  # the clause's similarity with its nearest labelled clause
     clause: str
 
+    agreeing: int = 1  # the units of the message (clauses, sentences) that read the same reason
+
     @property
     def sure(self) -> bool:
-        return self.share >= SURE_SHARE and self.similarity >= SURE_SIMILARITY
+        """Sure enough to stand where the matcher finds programmes: one clause very sure, or two units (a clause
+        and its sentence) agreeing, fairly sure."""
+        if self.similarity < SURE_SIMILARITY:
+            return False
+        return self.share >= SURE_SHARE or (self.agreeing >= 2 and self.share >= AGREEING_SHARE)
 
 
 class _Set:
@@ -151,18 +158,23 @@ def no_fit_reason(text: object, min_similarity: float = MIN_SIMILARITY, min_shar
     """The reason no programme fits what ``text`` asks for, when the encoder is sure of one; None otherwise (also
     without an encoder)."""
     try:
-        found: NoFit | None = None
+        reads: dict[str, list[tuple[float, float, str]]] = {}
         project = 0.0
         for unit, label, share, best in read_clauses(text):
             if best < min_similarity:
                 continue
             if label == "projet":
                 project = max(project, share)
-            elif label in REASONS and share >= min_share and (found is None or share > found.share):
-                found = NoFit(label, share, best, unit)
-        if found is not None and project >= min(PROJECT_SHARE, found.share):
+            elif label in REASONS and share >= min_share:
+                reads.setdefault(label, []).append((share, best, unit))
+        if not reads:
+            return None
+        reason, units = max(reads.items(), key=lambda p: max(u[0] for u in p[1]))
+        share = max(u[0] for u in units)
+        if project >= min(PROJECT_SHARE, share):
             return None  # the message also asks for an investment: the programmes may fund it
-        return found
+        top = max(units)
+        return NoFit(reason, share, max(u[1] for u in units), top[2], len(units))
     except Exception:  # noqa: BLE001
         log.exception("no_fit_reason failed")
         return None

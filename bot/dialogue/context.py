@@ -62,6 +62,12 @@ class ContextMixin:
             if programme != topic.get("programme"):
                 topic = {}
             topic["programme"] = programme
+        if not place:  # « c'est quoi le Fonds vert ? Bourogne peut en bénéficier ? »
+            try:
+                named = self.reader.commune_any(question)
+            except Exception:  # noqa: BLE001
+                named = None
+            place = (named or {}).get("code")
         if place:
             topic["place"] = str(place)
         name = self.programme_name(topic.get("programme"))
