@@ -200,3 +200,11 @@ def test_the_amount_without_tax_when_both_are_said(said: str, budget: int) -> No
 def test_an_amount_restated_without_tax_is_a_correction() -> None:
     assert x.is_correction("80 k TTC hein, HT ça fait 66 000")
     assert not x.is_correction("on est à 120 000 € TTC")
+
+
+def test_a_role_said_of_someone_else_is_not_ones_role() -> None:
+    # « avec le délégué … »: « c le » inside « avec le » is not « c'est le »
+    said = "en fait je préfère échanger directement avec le délégué territorial de l'ANCT, pouvez-vous lui transmettre"
+    assert x.find_role(said) is None
+    assert x.find_role("c le maire de Lepuix") == "maire"
+    assert x.find_role("bonjour, je suis la secrétaire de mairie") is not None
