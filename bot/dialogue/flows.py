@@ -79,6 +79,11 @@ class FlowsMixin(FollowupMixin):
         intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
         if question and ({"role", "commune"} & set(intake_facts)) and self.reader.is_need(text):
             intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
+        if question and "role" not in intake_facts and self.names_programme(text) and self.faq(text) is not None:
+            # « est-ce que le Fonds vert finance encore l'éclairage public ? C'est pour Banvillars »: a question about
+            # a programme, by nobody saying who they are, is answered (its topic and place kept for « une demande
+            # pour ça »); a mayor who says so and describes a project is making a request
+            return await self.answer_question(text, reprompt=True)
         # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)
         if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
             if self.has_draft():
