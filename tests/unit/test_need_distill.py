@@ -105,4 +105,3 @@ def test_bad_input_never_raises() -> None:
         clause_help(bad)
         find_name_by_contact(bad)
         words_to_figures(bad) if isinstance(bad, str) else None
-
