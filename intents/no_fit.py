@@ -24,7 +24,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NoFit", "no_fit_reason", "read_clauses", "available", "REASONS"]
+__all__ = ["NoFit", "no_fit_reason", "read_clauses", "available", "warm", "REASONS"]
 
 DATA = Path(__file__).with_name("data") / "no_fit_clauses.yaml"
 REASONS = ("fonctionnement", "evenement", "salaires", "association")
@@ -108,6 +108,11 @@ def _get() -> _Set:
 def reset() -> None:
     global _set
     _set = None
+
+
+def warm() -> None:
+    """Load the labelled clauses' vectors now (at start; the same convention as ``clause_facts.warm``)."""
+    _get()
 
 
 def available() -> bool:

@@ -75,3 +75,10 @@ def test_without_an_encoder_the_exact_cues(monkeypatch: pytest.MonkeyPatch) -> N
     assert found is not None and found[0].id == "evenement" and found[1] is False  # a cue is never « sure »
     assert r.why_no_fit("rénover la salle des fêtes") is None
     assert no_fit.no_fit_reason("") is None
+
+
+def test_warm_loads_once() -> None:
+    no_fit.warm()
+    first = no_fit._get()
+    no_fit.warm()
+    assert no_fit._get() is first
