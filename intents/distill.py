@@ -44,6 +44,16 @@ _AMOUNT_SPAN = re.compile(
     r"\s*(?:\b(?:pour|de|d['’]|à|a|environ|env\.?|autour\s+de|dans\s+les|estim[ée]e?s?\s+à)\s+)*"
     r"\d[\d\s.,]*\s*(?:k€|k\b|keur|m€|M€|millions?|mille|€|euros?\b|eur\b)(?:\s*(?:HT|TTC)\b)?", re.IGNORECASE)
 
+#: contacts inside a kept clause (they have their fields): a phone number, an e-mail written or dictated (« mairie
+#: point vetrigne arobase orange point fr »), with the words that announce them; exact spans, cut out
+_CONTACT_SPAN = re.compile(
+    r"\s*(?:\b(?:et\s+)?(?:mon|ma|notre|le|la|l['’])?\s*(?:num[ée]ro(?:\s+de\s+t[ée]l[ée]phone)?|t[ée]l[ée]phone|"
+    r"t[ée]l\.?|portable|mail|e-?mail|courriel|adresse(?:\s+(?:e-?)?mail)?)(?:\s+(?:de\s+la\s+mairie|de\s+la\s+commune|"
+    r"perso|pro))?\s*(?:c['’]est|est|:)?\s*(?:le\s+)?)?"
+    r"(?:(?:\+33\s?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    r"\b[\w-]+(?:\s+(?:point|tiret)\s+[\w-]+)*\s+(?:arobase|arrobase|arobas)\s+[\w-]+(?:\s+point\s+[\w-]+)+)",
+    re.IGNORECASE)
+
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
 _PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|\s(?=(?:mais|car|parce\s+qu)\b)")
 _PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
@@ -226,6 +236,7 @@ def _cut_facts(piece: str) -> str:
 
     from intents.numbers import words_to_figures
 
+    piece = _CONTACT_SPAN.sub("", piece)
     figures = words_to_figures(piece)  # « quatre cent mille euros » is an amount too (only then are figures kept)
     out = _AMOUNT_SPAN.sub("", figures) if _AMOUNT_SPAN.search(figures) else piece
     timing = x.find_timing(out)

@@ -201,6 +201,10 @@ def parse_budget(text: object) -> Budget | None:
         if _NOT_MONEY_RE.match(lowered, m.end()) and not m.group(2):
             continue
         factor, explicit = _multiplier(m.group(2) or "")
+        if not m.group(2) and value.is_integer() and 1900 <= value <= 2100 \
+                and re.search(r"\b(?:en|pour|d ici|d'ici|d’ici|fin|debut|début|avant|apres|après|courant|horizon)\s*$",
+                              lowered[:m.start()]):
+            continue  # « 60000 € pour 2027 »: a year, never a bound of a range
         found.append((value, factor, explicit))
     if not found:
         return None

@@ -46,7 +46,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
-_SELF = r"(?:je suis|suis|en tant que|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+_SELF = r"\b(?:je suis|suis|en tant que|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
 #: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
 #: function words) said of themselves
 _SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"
@@ -259,6 +259,29 @@ _GROUPED = re.compile(r"(?<![\d+])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?![\d])(?!\
                       r"visiteurs|usagers|enfants|lits|postes|emplois|repas|\d))", re.IGNORECASE)
 
 
+_FIGURE = r"\d[\d\s\u00a0\u202f.,]*\d(?:\s*(?:k€|k\b|keur\b|m€|M€|millions?\b|mille\b))?(?:\s*(?:€|euros?\b))?|\d(?:\s*(?:k€|k\b|m€|M€|millions?\b))?"
+_EXCL_TAX = r"(?:HT\b|H\.T\.?|hors[\s-]+tax(?:es?)?\b)"
+_HT_AFTER = re.compile(rf"({_FIGURE})\s*{_EXCL_TAX}", re.IGNORECASE)
+_HT_BEFORE = re.compile(rf"(?<![\w.]){_EXCL_TAX}[^\d\n.;!?]{{0,25}}?({_FIGURE})", re.IGNORECASE)
+_INCL_TAX = re.compile(r"\b(?:TTC|toutes\s+taxes\s+comprises)\b", re.IGNORECASE)
+
+
+def _amount_excluding_tax(text: str) -> Budget | None:
+    """The amount said « HT » when the same message also says one « TTC » (« 80 k TTC hein, HT ça fait 66 000 »,
+    « 900 000 € TTC soit 750 000 HT »): the budget is the amount without tax. Exact: both markers are said."""
+    if not _INCL_TAX.search(text):
+        return None
+    for pattern in (_HT_AFTER, _HT_BEFORE):
+        for m in pattern.finditer(text):
+            found = parse_budget(m.group(1))
+            if found is None:
+                digits = re.sub(r"\D", "", m.group(1))
+                found = Budget(int(digits), int(digits)) if len(digits) >= 4 else None
+            if found is not None:
+                return found
+    return None
+
+
 def find_amount(text: object, asked: bool = False) -> Budget | None:
     """An amount or range of euros in a sentence (« devis de 300 000 euros », « 200 k€ », « 1,2 M€ »).
 
@@ -267,6 +290,9 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     if not isinstance(text, str) or not text.strip():
         return None
     text = words_to_figures(text)  # « soixante-quinze mille euros » → « 75000 euros »
+    excl = _amount_excluding_tax(text[:_MAX])
+    if excl is not None:
+        return excl
     if asked:
         whole = parse_budget(text)
         if whole is not None:
@@ -437,7 +463,10 @@ _CORRECTION_RE = re.compile(r"^(?:non|non non|pas du tout|plutot|en fait|erreur|
 
 
 def is_correction(text: object) -> bool:
-    """« non, c'est à Chaux », « en fait 250 k€ »: the person corrects what they said before."""
+    """« non, c'est à Chaux », « en fait 250 k€ », « 80 k TTC hein, HT ça fait 66 000 »: the person corrects what
+    they said before (an amount restated without tax is the budget corrected)."""
+    if isinstance(text, str) and _amount_excluding_tax(text[:_MAX]) is not None:
+        return True
     return bool(_CORRECTION_RE.search(_norm(text)))
 
 

@@ -74,10 +74,25 @@ class Redirects:
     def why_no_fit(self, text: str) -> Pointer | None:
         """Why no programme fits this need, when the guichet can tell (running costs, events, salaries,
         subsidies to associations); None otherwise."""
+        found = self.no_fit(text)
+        return found[0] if found else None
+
+    def no_fit(self, text: str) -> tuple[Pointer, bool] | None:
+        """Why no programme fits what ``text`` asks for, and whether the reading is sure enough to stand where the
+        matcher finds programmes on the topic's words. Read from meaning (``intents.no_fit``: labelled clauses and
+        the sentence encoder); the exact cues of ``redirects.yaml`` only without an encoder (never sure)."""
+        from intents import no_fit as learned
+
+        by_id = {c.pointer.id: c.pointer for c in self._no_fit}
+        if learned.available():
+            found = learned.no_fit_reason(text)
+            if found is None or found.reason not in by_id:
+                return None
+            return by_id[found.reason], found.sure
         norm = normalize(text or "")
         for cued in self._no_fit:
             if cued.pattern.search(norm):
-                return cued.pointer
+                return cued.pointer, False
         return None
 
     def all_texts(self) -> list[str]:

@@ -21,6 +21,7 @@ from bot.dialogue.common import log_exc
 from bot.dialogue.events import Button, Reply
 from bot.dialogue.slots import AGENT_DATA
 from bot.texts import dialogue as T
+from intents.distill import distill_need
 from intents.need import clean_need, question_object
 from intents.normalize import normalize
 
@@ -52,13 +53,23 @@ class ContextMixin:
             offer = None
         return getattr(offer, "name", None) or programme
 
-    def remember_topic(self, question: str, programme: str | None, obj: str | None = None) -> None:
-        """The last question and what it was about (the programme kept when a follow-up names none)."""
+    def remember_topic(self, question: str, programme: str | None, obj: str | None = None,
+                       place: str | None = None) -> None:
+        """The last question and what it was about (the programme kept when a follow-up names none; the collectivité
+        the answer was about, « une commune comme Auxelles-Haut peut en bénéficier ? »)."""
         topic = dict(self.st.get("topic") or {})
         if programme:
             if programme != topic.get("programme"):
                 topic = {}
             topic["programme"] = programme
+        if not place:  # « c'est quoi le Fonds vert ? Bourogne peut en bénéficier ? »
+            try:
+                named = self.reader.commune_any(question)
+            except Exception:  # noqa: BLE001
+                named = None
+            place = (named or {}).get("code")
+        if place:
+            topic["place"] = str(place)
         name = self.programme_name(topic.get("programme"))
         names = tuple(n for n in (name, topic.get("programme")) if n)
         found = obj or question_object(question, names)
@@ -168,18 +179,35 @@ class ContextMixin:
         name = self.programme_name(topic.get("programme"))
         obj = topic.get("object")
         facts: dict[str, Any] = {}
+        said_need = None
         if text:
             read = self.reader.read(text, None, {}, is_question=False)
             facts = {k: val for k, val in read.values.items() if k not in ("help_add", "need")}
+            said_need = read.values.get("need")
         self.new_draft()
         if name:
             self.draft["context_programme"] = name
-        if obj:
+        if said_need and len(v.meaningful_words(distill_need(said_need))) >= 2:
+            facts["need"] = said_need  # « une demande pour ça : transformer l'ancienne école… »: the project said now
+        elif obj:
             facts["need"] = T.request_from_question(obj, name)
+        if "commune" not in facts and topic.get("place"):
+            place = self.topic_place(str(topic["place"]))
+            if place is not None:
+                facts["commune"] = place
         self.st.pop("topic", None)
         if facts:
             return await self.fill(facts, asked=None, text=text or obj or "")
         return await self.ask_next()
+
+    def topic_place(self, code: str) -> dict[str, Any] | None:
+        """The collectivité a question was about, for the request that follows it: not when the person is known
+        with another one (theirs is asked about through the identity step)."""
+        known = (self.person or {}).get("commune_code")
+        if known and known != code:
+            return None
+        c = self.reader.candidate(code)
+        return c if c and not c.get("outside") else None
 
     def need_with_programme(self, need: str) -> str:
         """The need written with the programme the request followed from, when it does not name it already."""

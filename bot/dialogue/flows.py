@@ -79,12 +79,23 @@ class FlowsMixin(FollowupMixin):
         intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
         if question and ({"role", "commune"} & set(intake_facts)) and self.reader.is_need(text):
             intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
+        if question and "role" not in intake_facts and self.names_programme(text) and self.faq(text) is not None:
+            # « est-ce que le Fonds vert finance encore l'éclairage public ? C'est pour Banvillars »: a question about
+            # a programme, by nobody saying who they are, is answered (its topic and place kept for « une demande
+            # pour ça »); a mayor who says so and describes a project is making a request
+            return await self.answer_question(text, reprompt=True)
         # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)
         if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
             if self.has_draft():
                 return [Reply(self.resume_line())] + await self.fill(intake_facts, asked=None, text=text)
             replies = await self.start_intake(intake_facts, text)
-            early = self.no_fit_early()  # issue 19: a need the programmes do not fund, said at once
+            early = self.no_fit_early(text)  # issue 19: a need the programmes do not fund, said at once
+            return replies[:-1] + early if early else replies
+        if question and not self.has_draft() and self.no_fit_stands(text, distill_need(text)) is not None:
+            # « y a-t-il une aide pour payer le déneigement chaque année ? »: a question about what no programme
+            # funds is told why, what was said kept for a request if the person goes on
+            replies = await self.start_intake(dict(intake_facts, need=v.truncate(text, v.NEED_MAX_CHARS)[0]), text)
+            early = self.no_fit_early(text)
             return replies[:-1] + early if early else replies
         if question:
             return await self.answer_question(text, reprompt=True)
@@ -131,7 +142,8 @@ class FlowsMixin(FollowupMixin):
             if out[-1].buttons and out[-1].text != T.FAQ_UNSURE:
                 return out  # its own buttons (file a request for it, or which kind of message this is)
         else:
-            self.remember_topic(text, getattr(ans, "programme", None))  # issue 19: context for what follows
+            self.remember_topic(text, getattr(ans, "programme", None),  # issue 19: context for what follows
+                                place=getattr(ans, "place", None))
             out = [Reply(T.faq_answer(ans.text, str(ans.source)))]
         if reprompt:
             out += self.prompt(again=True) if self.step == "question" else self.prompt()

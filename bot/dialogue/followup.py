@@ -361,32 +361,48 @@ class FollowupMixin:
         return T.staff_outside(d.get("commune_name") or "", dep)
 
     # --- no programme fits --------------------------------------------------------------------------------------
-    def no_fit_lines(self) -> list[str]:
-        """Why nothing fits (when the guichet can tell), and what the person may do."""
+    def no_fit_reading(self, text: str = "") -> Any:
+        """(reason, sure) for what this person asks (``text``, else the need and the intake's messages), or None."""
         from knowledge.redirect import Redirects
 
+        said = text or "\n".join([self.draft.get("need") or ""] + list(self.st.get("transcript") or []))
+        if not said.strip():
+            return None
         try:
-            why = Redirects.load().why_no_fit(self.draft.get("need") or "")
+            return Redirects.load().no_fit(said)
         except Exception:  # noqa: BLE001
             log_exc("no-fit reasons unavailable")
-            why = None
-        return ([T.no_fit_why(why.text)] if why else []) + [T.NO_FIT_CHOICE]
+            return None
 
-    def no_fit_early(self) -> list[Reply] | None:
-        """A need the programmes do not fund, said in the first words (an event, running costs…): why, at once, with
-        the choice to go on with the request or to talk to a person (the draft is kept)."""
-        from knowledge.redirect import Redirects
+    def no_fit_lines(self) -> list[str]:
+        """Why nothing fits (when the guichet can tell), and what the person may do."""
+        found = self.no_fit_reading()
+        return ([T.no_fit_why(found[0].text)] if found else []) + [T.NO_FIT_CHOICE]
 
-        need = self.draft.get("need") or ""
-        try:
-            why = Redirects.load().why_no_fit(need) if need else None
-            if why is None:
+    def no_fit_stands(self, text: str, need: str) -> Any:
+        """The reason no programme fits ``text`` (its pointer), when it stands: a sure reading, or the matcher unsure
+        of ``need`` (the programmes found on the topic's words are then no answer); None otherwise."""
+        found = self.no_fit_reading(text or need)
+        if found is None:
+            return None
+        why, sure = found
+        if not sure and need:
+            try:
+                outcome = self.kb.match_with_confidence(need, None, limit=3)  # the need alone, not the place's lists
+            except Exception:  # noqa: BLE001
+                log_exc("no-fit check failed")
                 return None
-            outcome = self.kb.match_with_confidence(need, None, limit=3)  # the need alone, not the place's lists
             if outcome.results and not outcome.unsure:
                 return None
-        except Exception:  # noqa: BLE001
-            log_exc("no-fit check failed")
+        return why
+
+    def no_fit_early(self, text: str = "") -> list[Reply] | None:
+        """A need the programmes do not fund, said in the first words (an event, running costs…): why, at once, with
+        the choice to go on with the request or to talk to a person (the draft is kept). Read on the whole message
+        (``text``): the need distilled may have left the reason in a question or a help clause (« existe-t-il une
+        aide pour payer le salaire d'une remplaçante ? »)."""
+        why = self.no_fit_stands(text, self.draft.get("need") or "")
+        if why is None:
             return None
         self.goto("menu")
         rows = self.set_buttons([[Button(T.NO_FIT_GO_ON, "m:file")], self.no_fit_button()])

@@ -58,6 +58,8 @@ HANDOVER_SURE = 0.5
 #: this confidence hands over. Set on the dev stories: such sentences read 0.99–1.0, a signature block 0.74,
 #: « merci de me recontacter au 06… » after a project 0.70 (that one stays an intake).
 HANDOVER_SENTENCE_SURE = 0.95
+#: A sentence this long is read also without the step asked (an answer to a question is short).
+SENTENCE_ALONE_WORDS = 10
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 MAX_SENTENCES = 8
 _WORDS = re.compile(r"[^\W\d_]{2,}|\b[^\W\d_]\b")  # words with letters
@@ -423,6 +425,13 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             act = read_act(sentence, step, self.engine._vocabulary)
             if act.act == "handover" and act.confidence >= HANDOVER_SENTENCE_SURE:
                 return True
+            if step is not None and len(sentence.split()) >= SENTENCE_ALONE_WORDS:
+                # a long sentence says what it is without the question being asked (the step leans the reader
+                # toward an answer: « je préfère échanger directement avec le délégué de l'ANCT… » at the help
+                # question reads 0.57 new_request with the step, 0.99 handover without)
+                alone = read_act(sentence, None, self.engine._vocabulary)
+                if alone.act == "handover" and alone.confidence >= HANDOVER_SENTENCE_SURE:
+                    return True
         return False
 
     def act_of(self, text: str) -> Act:

@@ -182,3 +182,29 @@ def test_a_grouped_figure_is_euros(text: str, amount: int | None) -> None:
 ])
 def test_a_role_opening_a_clause_or_after_ones_name(text: str, expected: str | None) -> None:
     assert x.find_role(text) == expected
+
+
+@pytest.mark.parametrize("said, budget", [
+    ("80 k TTC hein, HT ça fait 66 000", 66000),
+    ("devis de 54 000 € TTC (45 000 € hors taxes)", 45000),
+    ("1,2 M€ TTC, 1 M€ HT", 1000000),
+    ("HT : 45 000, TTC : 54 000", 45000),
+    ("on est à 120 000 € TTC", 120000),  # one amount: it stays
+    ("environ 300 000 € HT, travaux 2027", 300000),
+])
+def test_the_amount_without_tax_when_both_are_said(said: str, budget: int) -> None:
+    found = x.find_amount(said)
+    assert found is not None and found.low == budget
+
+
+def test_an_amount_restated_without_tax_is_a_correction() -> None:
+    assert x.is_correction("80 k TTC hein, HT ça fait 66 000")
+    assert not x.is_correction("on est à 120 000 € TTC")
+
+
+def test_a_role_said_of_someone_else_is_not_ones_role() -> None:
+    # « avec le délégué … »: « c le » inside « avec le » is not « c'est le »
+    said = "en fait je préfère échanger directement avec le délégué territorial de l'ANCT, pouvez-vous lui transmettre"
+    assert x.find_role(said) is None
+    assert x.find_role("c le maire de Lepuix") == "maire"
+    assert x.find_role("bonjour, je suis la secrétaire de mairie") is not None

@@ -1,0 +1,84 @@
+"""Issue 19 (round 4): why no programme fits, read from meaning (intents/no_fit.py, labelled clauses in
+intents/data/no_fit_clauses.yaml and the sentence encoder's nearest-labelled vote). The sentences below are written
+for this test: none is a labelled clause, nor a story's sentence."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from intents import no_fit
+from intents.encoder import get_encoder
+from knowledge.redirect import Redirects
+
+ENCODER = get_encoder() is not None
+needs_encoder = pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+
+
+def test_labelled_clauses_name_the_reasons_of_the_redirects() -> None:
+    data = yaml.safe_load(no_fit.DATA.read_text(encoding="utf-8"))
+    assert set(data) == set(no_fit.REASONS) | set(no_fit.CONTRASTS)
+    assert all(len(items) >= 15 for items in data.values())
+    ids = {c.pointer.id for c in Redirects.load()._no_fit}
+    assert set(no_fit.REASONS) <= ids
+
+
+@needs_encoder
+@pytest.mark.parametrize("said, reason", [
+    ("bonjour, maire de Chèvremont, la facture de gaz du gymnase a doublé cet hiver, est-ce que l'État peut nous "
+     "aider à la payer ?", "fonctionnement"),
+    ("slt adjoint a Bessoncourt, on organise un festival de jazz en juin, on cherche 5000 € pour les musiciens",
+     "evenement"),
+    ("peut-on avoir une aide pour embaucher un agent d'entretien à mi-temps ?", "salaires"),
+    ("Madame, Monsieur, notre club de judo souhaiterait une subvention pour ses déplacements en compétition.",
+     "association"),
+])
+def test_a_reason_is_read_in_words_not_labelled(said: str, reason: str) -> None:
+    found = no_fit.no_fit_reason(said)
+    assert found is not None and found.reason == reason, (said, found)
+    assert Redirects.load().why_no_fit(said).id == reason
+
+
+@needs_encoder
+@pytest.mark.parametrize("said", [
+    "maire de Chèvremont, on veut remplacer la chaudière gaz du gymnase par une pompe à chaleur, la facture a doublé",
+    "on voudrait construire une halle couverte pour accueillir le marché et les fêtes du village",
+    "rénovation énergétique de la salle des fêtes, étude thermique faite, 250 000 € HT",
+    "acheter une saleuse et une lame pour le tracteur communal",
+    "bonjour, secrétaire de mairie à Lepuix, nous voulons rénover le toit de l'église",
+    "recruter un chef de projet pour notre programme Petites villes de demain",
+])
+def test_investments_are_not_read_as_no_fit(said: str) -> None:
+    assert no_fit.no_fit_reason(said) is None, said
+
+
+@needs_encoder
+def test_a_bill_beside_an_investment_is_an_investment() -> None:
+    said = "Il faut isoler l'école et changer les fenêtres, nos factures de chauffage sont énormes"
+    assert no_fit.no_fit_reason(said) is None
+
+
+@needs_encoder
+def test_a_sure_reading_and_a_weak_one() -> None:
+    sure = no_fit.no_fit_reason("nos factures d'électricité de la mairie ont explosé, vous pouvez nous aider à les "
+                                "payer ?")
+    assert sure is not None and sure.reason == "fonctionnement" and sure.sure
+    assert no_fit.NoFit("evenement", 0.65, 0.88, "x").sure is False
+    assert no_fit.NoFit("evenement", 0.75, 0.91, "x", agreeing=2).sure is True
+    assert no_fit.NoFit("evenement", 0.75, 0.91, "x", agreeing=1).sure is False
+
+
+def test_without_an_encoder_the_exact_cues(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(no_fit, "available", lambda: False)
+    r = Redirects.load()
+    found = r.no_fit("payer le feu d'artifice de la fête du village")
+    assert found is not None and found[0].id == "evenement" and found[1] is False  # a cue is never « sure »
+    assert r.why_no_fit("rénover la salle des fêtes") is None
+    assert no_fit.no_fit_reason("") is None
+
+
+def test_warm_loads_once() -> None:
+    no_fit.warm()
+    first = no_fit._get()
+    no_fit.warm()
+    assert no_fit._get() is first
