@@ -174,6 +174,13 @@ def _contact_only(text: str) -> bool:
     return not re.search(r"[^\W_]", _CONTACT.sub(" ", text))  # no letter and no figure left
 
 
+def formula(text: str) -> bool:
+    """``text`` is word for word one of the labelled greetings or signatures (« Bonjour, », « Bien à vous »)."""
+    model = _get()
+    i = model.known.get(_key(text))
+    return i is not None and model.labels[i] in ("greeting", "signature")
+
+
 def _body(text: str) -> str:
     from intents.signature import reading_text
 

@@ -126,21 +126,50 @@ def available() -> bool:
 def _units(text: str) -> list[str]:
     """The clauses of ``text`` and, when a sentence has several, the sentence itself (« location des chalets, père
     Noël » says an event only as a whole)."""
-    from intents.distill import split_clauses, spoken
+    from intents.distill import _body, _contact_only, split_clauses, spoken
 
-    said = spoken(text)
+    said = spoken(_body(text))  # a letter's signature asks for nothing
     out: list[str] = []
     for sentence in re.split(r"(?<=[.!?…;])\s+|\s*\n+\s*", said):
         sentence = sentence.strip().rstrip(".!?…;").strip()
         if not re.search(r"\w", sentence):
             continue
-        pieces = [c.text for c in split_clauses(sentence)]
+        pieces = [c.text for c in split_clauses(sentence) if not _contact_only(c.text) and not _formula(c.text)]
         for piece in pieces:
             if piece not in out:
                 out.append(piece)
-        if len(pieces) > 1 and sentence not in out:
+        if len(_saying(pieces)) > 1 and sentence not in out:
             out.append(sentence)
     return out
+
+
+def _saying(pieces: list[str]) -> list[str]:
+    """The pieces of a sentence that say something of the project: not « Pour la commune de Lepuix », « Bonjour »
+    (the need distiller's labels: an introduction, a greeting, a signature). A sentence is read as a whole only when
+    two pieces or more say something (« location des chalets, père Noël »)."""
+    if len(pieces) < 2:
+        return pieces
+    from intents import distill
+
+    labelled = distill.label_clauses([distill.Clause(p, 0, 0) for p in pieces])
+    if labelled is None:
+        return pieces
+    return [c.text for c in labelled if c.label not in ("intro", "greeting", "signature")]
+
+
+def _formula(text: str) -> bool:
+    """A greeting or a signature said word for word as one of the need distiller's labelled clauses (« Bonjour, »,
+    « Cordialement »): it asks for nothing, and is not encoded."""
+    from intents import distill
+
+    return distill.formula(text)
+
+
+def prime_texts(text: object) -> list[str]:
+    """What ``no_fit_reason`` will ask the encoder for (the engine encodes them before the turn, with the rest)."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS or not available():
+        return []
+    return _units(text)
 
 
 def read_clauses(text: object) -> list[tuple[str, str, float, float]]:

@@ -81,15 +81,19 @@ class Engine:
             return
         try:
             from bot.dialogue import validators as v
+            from intents import no_fit
             from intents.distill import prime_texts
             from intents.encoder import aencode_many
 
             text = v.clean_text(event.text)
             if text and not text.startswith("/"):
-                # the message (the kind of message, the matcher) and the need distiller's clauses, outside the unit,
-                # spread over the encoder's threads (GUICHET_ENCODER_CONCURRENCY)
+                # the message (the kind of message, the matcher), the need distiller's clauses and the no-fit
+                # reader's, outside the unit, spread over the encoder's threads (GUICHET_ENCODER_CONCURRENCY)
                 clauses = await asyncio.to_thread(prime_texts, text)
                 await aencode_many([text[:2000], *clauses])
+                # the no-fit reader's units: its sentences read whole only when two of their clauses say something
+                # (the clauses' labels, encoded just above)
+                await aencode_many(await asyncio.to_thread(no_fit.prime_texts, text))
         except Exception:  # noqa: BLE001 - a cache warm-up only: the turn encodes again if it must
             pass
 

@@ -31,6 +31,7 @@ from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
 from bot.dialogue.understand import STEP_NAMES, Act, Reader, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
+from intents.signature import reading_text
 from intents import extract as x
 from intents.distill import prime as prime_clauses
 from intents.normalize import normalize
@@ -416,10 +417,12 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
 
     def handover_sentence(self, text: str) -> bool:
         """One sentence of a message of several is a call for a person (the act reader, sentence by sentence)."""
-        # a sentence of at least four words (« Tél : 03 84 … » is one word: figures are not words said)
-        sentences = [p for p in _SENTENCES.split(text or "") if len(_WORDS.findall(p)) >= 4]
-        if len(sentences) < 2:
-            return False
+        words = reading_text(text or "")  # a letter's signature (« Mairie de … », a title) calls for no one
+        pieces = _SENTENCES.split(words)
+        if sum(len(p.split()) >= 4 for p in pieces) < 2:
+            return False  # one sentence: the message's own reading says it
+        # each sentence of at least four words is read (« Tél : 03 84 … » is one word: figures are not words said)
+        sentences = [p for p in pieces if len(_WORDS.findall(p)) >= 4]
         step = STEP_NAMES.get(self.step)
         for sentence in sentences[:MAX_SENTENCES]:
             act = read_act(sentence, step, self.engine._vocabulary)
