@@ -17,6 +17,8 @@ Settings (read once, by ``configure()`` or at the first ``get_encoder()``, never
 * ``GUICHET_ENCODER_MAX_TOKENS``: a message is encoded on its first words only, up to this many of the model's tokens
   (default ``DEFAULT_MAX_TOKENS``; 0: the whole message). The cost is about linear in the tokens; the measurement
   that chose the default is in docs/quality.md (Issue 18).
+* ``GUICHET_ENCODER_MEMO``: how many query vectors are kept in memory (LRU, default 2,048: 3 MB; the act reader, the
+  matcher, the FAQ and the readers of clauses share them; formulas and titles recur across messages).
 * ``GUICHET_CACHE_DIR``: where vectors of the offers, FAQ entries and labelled examples are kept, keyed by the hash of
   the texts and the model id (default: ``$XDG_CACHE_HOME/guichet`` or ``~/.cache/guichet``; when that is not writable,
   a ``guichet-cache`` directory in the system's temporary directory; when nothing is writable, vectors stay in memory).
@@ -139,7 +141,8 @@ _loaded = False
 _failure: str | None = None
 _query_memo: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
 _memo_lock = threading.Lock()
-_MEMO_SIZE = 2048  # 1.5 KB a vector: 3 MB; formulas and titles recur across messages
+DEFAULT_MEMO_SIZE = 2048  # 1.5 KB a vector: 3 MB; formulas and titles recur across messages
+_memo_size = DEFAULT_MEMO_SIZE
 
 
 def default_cache_dir() -> Path:
@@ -156,6 +159,11 @@ def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | No
             _threads = max(1, int(os.environ.get("GUICHET_ENCODER_THREADS", "1")))
         except ValueError:
             _threads = 1
+        global _memo_size
+        try:
+            _memo_size = max(1, int(os.environ.get("GUICHET_ENCODER_MEMO", str(DEFAULT_MEMO_SIZE))))
+        except ValueError:
+            _memo_size = DEFAULT_MEMO_SIZE
         default_concurrency = min(2, os.cpu_count() or 1)
         try:
             _concurrency = max(1, int(os.environ.get("GUICHET_ENCODER_CONCURRENCY", str(default_concurrency))))
@@ -244,9 +252,15 @@ def encode_query(text: str) -> Any | None:
     with _memo_lock:  # several threads encode at once (GUICHET_ENCODER_CONCURRENCY): the LRU is shared
         _query_memo[key] = vec
         _query_memo.move_to_end(key)
-        while len(_query_memo) > _MEMO_SIZE:
+        while len(_query_memo) > _memo_size:
             _query_memo.popitem(last=False)
     return vec
+
+
+def clear_memo() -> None:
+    """Forget the memoised query vectors (benchmarks: each run from a cold memo)."""
+    with _memo_lock:
+        _query_memo.clear()
 
 
 def concurrency() -> int:
