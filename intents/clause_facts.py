@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +28,9 @@ MAX_WORDS = 16
 
 class _Set:
     def __init__(self, kind: str) -> None:
-        self.texts: list[str] = []
-        self.values: list[str] = []
-        self.vectors: Any = None
-        try:
-            import yaml
+        from intents.distill import load_labelled
 
-            data = (yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}).get(kind) or {}
-            for value, items in data.items():
-                for t in items or []:
-                    self.texts.append(str(t))
-                    self.values.append(str(value))
-            from intents.encoder import cached_vectors
-
-            self.vectors = cached_vectors(self.texts, kind="query", label=f"fact-clauses-{kind}")
-        except Exception:  # noqa: BLE001
-            log.exception("fact clauses unavailable")
-            self.vectors = None
+        self.texts, self.values, self.vectors = load_labelled(DATA, f"fact-clauses-{kind}", section=kind)
 
     def nearest(self, text: str) -> tuple[str, float, float] | None:
         """(value, share of the vote, best similarity)."""

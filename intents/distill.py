@@ -115,25 +115,33 @@ def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
     return out
 
 
+def load_labelled(path: Path, cache_label: str, section: str | None = None) -> tuple[list[str], list[str], Any]:
+    """The labelled texts of a YAML file ``{label: [text, …]}`` (or of its ``section``), their labels and their
+    vectors (cached on disk under ``cache_label``); the vectors are None without the data or the encoder (logged).
+    Shared by the clause readers (the need distiller, ``clause_facts``, ``no_fit``)."""
+    texts: list[str] = []
+    labels: list[str] = []
+    try:
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if section is not None:
+            data = data.get(section) or {}
+        for label, items in data.items():
+            for t in items or []:
+                texts.append(str(t))
+                labels.append(str(label))
+        from intents.encoder import cached_vectors
+
+        return texts, labels, cached_vectors(texts, kind="query", label=cache_label)
+    except Exception:  # noqa: BLE001 - no data or no encoder: the rules alone
+        log.exception("labelled clauses %s unavailable; the rules alone", cache_label)
+        return texts, labels, None
+
+
 class _Model:
     def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.labels: list[str] = []
-        self.vectors: Any = None
-        try:
-            import yaml
-
-            data = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
-            for label, items in data.items():
-                for t in items or []:
-                    self.texts.append(str(t))
-                    self.labels.append(str(label))
-            from intents.encoder import cached_vectors
-
-            self.vectors = cached_vectors(self.texts, kind="query", label="need-clauses")
-        except Exception:  # noqa: BLE001 - no data or no encoder: the rules alone
-            log.exception("need clauses unavailable; the rules alone")
-            self.vectors = None
+        self.texts, self.labels, self.vectors = load_labelled(DATA, "need-clauses")
         # a clause said word for word as a labelled one is read with that one's vector (no encoding)
         self.known = {_key(t): i for i, t in enumerate(self.texts)}
 

@@ -154,12 +154,12 @@ def configure(backend: str | None = None, cache_dir: str | os.PathLike[str] | No
     """Read ``GUICHET_ENCODER`` and ``GUICHET_CACHE_DIR`` (or take the given values). Call once at start; calling
     again with other values drops the loaded encoder (tests)."""
     global _configured, _backend, _cache_dir, _encoder, _loaded, _failure, _threads, _max_tokens, _concurrency
+    global _memo_size
     with _state_lock:
         try:
             _threads = max(1, int(os.environ.get("GUICHET_ENCODER_THREADS", "1")))
         except ValueError:
             _threads = 1
-        global _memo_size
         try:
             _memo_size = max(1, int(os.environ.get("GUICHET_ENCODER_MEMO", str(DEFAULT_MEMO_SIZE))))
         except ValueError:

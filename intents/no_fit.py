@@ -20,7 +20,6 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +63,9 @@ class NoFit:
 
 class _Set:
     def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.labels: list[str] = []
-        self.vectors: Any = None
-        try:
-            import yaml
+        from intents.distill import load_labelled
 
-            data = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
-            for label, items in data.items():
-                for t in items or []:
-                    self.texts.append(str(t))
-                    self.labels.append(str(label))
-            from intents.encoder import cached_vectors
-
-            self.vectors = cached_vectors(self.texts, kind="query", label="no-fit-clauses")
-        except Exception:  # noqa: BLE001 - no data or no encoder: nothing is read
-            log.exception("no-fit clauses unavailable")
-            self.vectors = None
+        self.texts, self.labels, self.vectors = load_labelled(DATA, "no-fit-clauses")
 
     def vote(self, text: str) -> tuple[dict[str, float], float] | None:
         if self.vectors is None:
@@ -126,7 +111,7 @@ def available() -> bool:
 def _units(text: str) -> list[str]:
     """The clauses of ``text`` and, when a sentence has several, the sentence itself (« location des chalets, père
     Noël » says an event only as a whole)."""
-    from intents.distill import _body, _contact_only, split_clauses, spoken
+    from intents.distill import _body, _contact_only, formula, split_clauses, spoken
 
     said = spoken(_body(text))  # a letter's signature asks for nothing
     out: list[str] = []
@@ -134,7 +119,8 @@ def _units(text: str) -> list[str]:
         sentence = sentence.strip().rstrip(".!?…;").strip()
         if not re.search(r"\w", sentence):
             continue
-        pieces = [c.text for c in split_clauses(sentence) if not _contact_only(c.text) and not _formula(c.text)]
+        # a contact line, and a greeting or a signature said word for word, ask for nothing: not encoded
+        pieces = [c.text for c in split_clauses(sentence) if not _contact_only(c.text) and not formula(c.text)]
         for piece in pieces:
             if piece not in out:
                 out.append(piece)
@@ -155,14 +141,6 @@ def _saying(pieces: list[str]) -> list[str]:
     if labelled is None:
         return pieces
     return [c.text for c in labelled if c.label not in ("intro", "greeting", "signature")]
-
-
-def _formula(text: str) -> bool:
-    """A greeting or a signature said word for word as one of the need distiller's labelled clauses (« Bonjour, »,
-    « Cordialement »): it asks for nothing, and is not encoded."""
-    from intents import distill
-
-    return distill.formula(text)
 
 
 def prime_texts(text: object) -> list[str]:
