@@ -77,7 +77,7 @@ class Engine:
         turn reads: ``clean_text`` of the message, as ``Turn.prime_act`` passes it). On SQLite the unit holds the
         process's write lock: encoding inside it made every other conversation wait for the encoder (issue 20: the
         mail channel's throughput). Nothing changes in what is read; without an encoder this is a no-op."""
-        if event.kind != "text" or not event.text:
+        if event.kind not in ("text", "file") or not event.text:  # a file's caption is read as a message too
             return
         try:
             from bot.dialogue import validators as v

@@ -33,7 +33,6 @@ from bot.store.models import ConversationState
 from bot.texts import dialogue as T
 from intents.signature import reading_text
 from intents import extract as x
-from intents.distill import prime as prime_clauses
 from intents.normalize import normalize
 
 COMMANDS = {
@@ -410,10 +409,6 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
                 self._sentence_handover = (text, await asyncio.to_thread(self.handover_sentence, text))
             except Exception:  # noqa: BLE001
                 pass
-        try:
-            await asyncio.to_thread(prime_clauses, text)  # the need distiller's clauses, encoded off the loop too
-        except Exception:  # noqa: BLE001 - the readings encode them later if need be
-            pass
 
     def handover_sentence(self, text: str) -> bool:
         """One sentence of a message of several is a call for a person (the act reader, sentence by sentence)."""
