@@ -163,6 +163,9 @@ class _Model:
             if _contact_only(t):
                 out.append({"signature": 1.0})  # a phone number, an e-mail, a web address: exact, nothing to read
                 continue
+            if _place_only(t):
+                out.append({"intro": 1.0})  # « Pour la commune de Lepuix »: exact, the referential reads the place
+                continue
             vec = self.vector(t)
             if vec is None:
                 return None
@@ -180,6 +183,19 @@ def _contact_only(text: str) -> bool:
     if not re.search(r"\d{2}|@|www\.|https?://", text):
         return False
     return not re.search(r"[^\W_]", _CONTACT.sub(" ", text))  # no letter and no figure left
+
+
+#: a clause that names the collectivité and nothing else (« Pour la commune de Lepuix », « Mairie de Fêche-l'Église »):
+#: an introduction, exact (the name is capitalised words of a place); the referential reads the place itself
+_PLACE_ONLY = re.compile(
+    r"(?i:(?:pour|concernant|objet\s*:)?\s*(?:la\s+|notre\s+)?(?:commune|mairie|ville)\s+(?:de\s+|d['’]|du\s+))"
+    r"[A-ZÀ-Ý][\w'’]*(?:(?:\s+|-)(?:[A-ZÀ-Ý][\w'’]*|le|la|les|de|du|des|sur|sous|en|lès|l['’][A-ZÀ-Ýa-zà-ÿ][\w'’]*))*"
+    r"\s*[.,;:!]?")
+
+
+def _place_only(text: str) -> bool:
+    """The clause only names the collectivité (« Pour la commune de Lepuix »): an introduction, nothing to read."""
+    return bool(_PLACE_ONLY.fullmatch(text.strip()))
 
 
 def formula(text: str) -> bool:
@@ -371,7 +387,7 @@ def prime_texts(text: object) -> list[str]:
             for t in (c.text, clean_need(c.text)):
                 if t and t not in seen and len(seen) < 60:
                     seen.add(t)
-                    if not _contact_only(t) and _key(t) not in model.known:
+                    if not _contact_only(t) and not _place_only(t) and _key(t) not in model.known:
                         out.append(t)
     return out
 

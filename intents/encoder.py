@@ -237,15 +237,17 @@ def encode_query(text: str) -> Any | None:
     enc = get_encoder()
     if enc is None:
         return None
-    key = (enc.model_id, text)
+    from intents.signature import reading_text
+
+    # a letter's opening and signature (name, title, phone) are read by the rules, not encoded; two texts that read
+    # the same (« Bonjour,\nX ? » and « X ? ») share one vector
+    words = reading_text(text)
+    key = (enc.model_id, words)
     with _memo_lock:
         hit = _query_memo.get(key)
         if hit is not None:
             _query_memo.move_to_end(key)
             return hit
-    from intents.signature import reading_text
-
-    words = reading_text(text)  # a letter's signature (name, title, phone) is read by the rules, not encoded
     clip = getattr(enc, "clip", None)
     vec = enc.encode([clip(words, _max_tokens) if clip and _max_tokens else words], kind="query")[0]
     vec.setflags(write=False)
@@ -282,10 +284,13 @@ async def aencode_many(texts: Sequence[str]) -> None:
     enc = get_encoder()
     if enc is None:
         return
+    from intents.signature import reading_text
+
     todo, seen = [], set()
     for text in texts:
-        if text and text not in seen and (enc.model_id, text) not in _query_memo:
-            seen.add(text)
+        words = reading_text(text) if text else text
+        if words and words not in seen and (enc.model_id, words) not in _query_memo:
+            seen.add(words)  # « Bonjour,\nX ? » and « X ? » are one text to encode
             todo.append(text)
     if not todo:
         return
@@ -303,7 +308,9 @@ async def aencode(text: str) -> Any | None:
     enc = get_encoder()
     if enc is None:
         return None
-    if (enc.model_id, text) in _query_memo:
+    from intents.signature import reading_text
+
+    if (enc.model_id, reading_text(text)) in _query_memo:
         return encode_query(text)
     return await asyncio.to_thread(encode_query, text)
 

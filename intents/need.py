@@ -96,6 +96,10 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"^(?:le|notre|mon)\s+projet\s+(?:est|serait|consiste\s+[àa])\s+(?:de\s+|d['’])?(?=\w+(?:er|ir|re|oir)\b)",
 ))
 
+#: a letter's opening formula (« Bonjour, », « Madame, Monsieur, », « Monsieur le Préfet, »): the first two head
+#: patterns, read alone on a line by ``intents.signature.reading_text``
+OPENINGS = _HEAD_PATTERNS[:2]
+
 #: A letter's signature block: a sign-off alone on its line (the signature reader's list,
 #: ``intents.signature.SIGN_OFF``), then at most a dozen short lines to the end, none a question (name, title, mairie,
 #: address, phone, e-mail: an e-mail signature, an Outlook table read as lines).

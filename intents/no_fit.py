@@ -111,21 +111,27 @@ def available() -> bool:
 def _units(text: str) -> list[str]:
     """The clauses of ``text`` and, when a sentence has several, the sentence itself (« location des chalets, père
     Noël » says an event only as a whole)."""
-    from intents.distill import _body, _contact_only, formula, split_clauses, spoken
+    from intents.distill import _body, _contact_only, _place_only, formula, split_clauses, spoken
 
-    said = spoken(_body(text))  # a letter's signature asks for nothing
+    said = spoken(_body(text))  # a letter's opening and signature ask for nothing
     out: list[str] = []
-    for sentence in re.split(r"(?<=[.!?…;])\s+|\s*\n+\s*", said):
-        sentence = sentence.strip().rstrip(".!?…;").strip()
+    sentences = re.split(r"(?<=[.!?…;])\s+|\s*\n+\s*", said)
+    for sentence in sentences:
+        whole = sentence.strip()
+        sentence = whole.rstrip(".!?…;").strip()
         if not re.search(r"\w", sentence):
             continue
-        # a contact line, and a greeting or a signature said word for word, ask for nothing: not encoded
-        pieces = [c.text for c in split_clauses(sentence) if not _contact_only(c.text) and not formula(c.text)]
+        # a contact line, the collectivité alone, a greeting or a signature said word for word ask for nothing
+        pieces = [c.text for c in split_clauses(sentence)
+                  if not _contact_only(c.text) and not _place_only(c.text) and not formula(c.text)]
         for piece in pieces:
             if piece not in out:
                 out.append(piece)
-        if len(_saying(pieces)) > 1 and sentence not in out:
-            out.append(sentence)
+        if len(_saying(pieces)) > 1:
+            # a message of one sentence is read whole as the message is (« … territoire ? »): one vector for both
+            unit = whole if len(sentences) == 1 and whole == said.strip() else sentence
+            if unit not in out:
+                out.append(unit)
     return out
 
 

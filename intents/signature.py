@@ -94,11 +94,30 @@ def split_signature(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def _opening_line(line: str) -> bool:
+    """« Bonjour, », « Madame, Monsieur, », « Monsieur le Préfet, » alone on a line (the need reader's head
+    patterns, exact)."""
+    from intents.need import OPENINGS
+
+    for pattern in OPENINGS:
+        m = pattern.match(line)
+        if m and m.end() == len(line):
+            return True
+    return False
+
+
 def reading_text(text: str) -> str:
     """What a message says, to be read for its meaning (encoded): the text without the signature under a sign-off
-    line (« Cordialement,\nMarie Dupont\nSecrétaire de mairie\nTél : … »). Facts (name, title, phone) are read from
-    the whole text by the rules; the encoder needs the words of the message only."""
+    line (« Cordialement,\nMarie Dupont\nSecrétaire de mairie\nTél : … ») and without the opening formula alone on
+    its first line (« Bonjour, », « Madame, Monsieur, »). Facts (name, title, phone) are read from the whole text by
+    the rules; the encoder needs the words of the message only. A text on one line is left as it is."""
     if not isinstance(text, str) or "\n" not in text:
         return text
     body, signature = split_signature(text)
-    return body if signature else text
+    words = body if signature else text
+    lines = words.split("\n")
+    i = 0
+    while i < len(lines) - 1 and (not lines[i].strip() or _opening_line(lines[i].strip())):
+        i += 1
+    rest = "\n".join(lines[i:]).strip()
+    return rest if i and re.search(r"[^\W\d_]", rest) else words
