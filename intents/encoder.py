@@ -345,6 +345,10 @@ def cached_vectors(texts: Sequence[str], kind: str = "passage", label: str = "ve
     texts = list(texts)
     if not texts:
         return np.zeros((0, enc.dim), dtype=np.float32)
+    if kind == "query":  # labelled messages are read as a message is (``encode_query``): opening and signature aside
+        from intents.signature import reading_text
+
+        texts = [reading_text(t) for t in texts]
     key = texts_key(texts, kind, enc.model_id)
     name = f"{label}-{key}.npy"
     for folder in _writable_dirs():

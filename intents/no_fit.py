@@ -115,10 +115,8 @@ def _units(text: str) -> list[str]:
 
     said = spoken(_body(text))  # a letter's opening and signature ask for nothing
     out: list[str] = []
-    sentences = re.split(r"(?<=[.!?…;])\s+|\s*\n+\s*", said)
-    for sentence in sentences:
-        whole = sentence.strip()
-        sentence = whole.rstrip(".!?…;").strip()
+    for sentence in re.split(r"(?<=[.!?…;])\s+|\s*\n+\s*", said):
+        sentence = sentence.strip().rstrip(".!?…;").strip()
         if not re.search(r"\w", sentence):
             continue
         # a contact line, the collectivité alone, a greeting or a signature said word for word ask for nothing
@@ -127,11 +125,9 @@ def _units(text: str) -> list[str]:
         for piece in pieces:
             if piece not in out:
                 out.append(piece)
-        if len(_saying(pieces)) > 1:
-            # a message of one sentence is read whole as the message is (« … territoire ? »): one vector for both
-            unit = whole if len(sentences) == 1 and whole == said.strip() else sentence
-            if unit not in out:
-                out.append(unit)
+        # (read without its end mark: « … à la payer ? » reads the no-fit reason less surely than « … à la payer »)
+        if len(_saying(pieces)) > 1 and sentence not in out:
+            out.append(sentence)
     return out
 
 

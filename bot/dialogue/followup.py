@@ -278,6 +278,12 @@ class FollowupMixin:
         postcode = re.fullmatch(r"\s*(\d{2})\s?(\d{3})\s*", text)
         if postcode:  # a postcode alone: the communes it serves (often several), all in one département
             return self._outside_postcode(postcode.group(1) + postcode.group(2), home)
+        # the place the person says they serve (« maire de Châlonvillars, à 5 km de Belfort »): the first cued one
+        # (one of this département first leaves the reading below: « maire de Fontaine (Isère) » names a homonym)
+        # and only among the whole message's candidates, which heed a département said (« au Thillot dans les Vosges »)
+        cued = self.reader.cued_places(text, min_score=0.95)
+        if cued and cued[0].get("outside") and any(c.code == cued[0]["code"] for c in res.candidates):
+            return cued[0]
         # a place of the home département near the best one's score wins (homonyms); one named in passing with a much
         # weaker score (« juste à côté de Giromagny ») does not hide the collectivité resolved elsewhere
         if str(best.departement) == home or any(str(c.departement) == home and float(c.score) >= float(best.score)

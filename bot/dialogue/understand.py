@@ -34,7 +34,7 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|à|a|sur)\s*"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|(au)|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
@@ -252,16 +252,24 @@ class Reader:
     def commune_after_cue(self, text: str) -> dict[str, Any] | None:
         """The collectivité named right after a cue in a longer message (« Adjoint aux travaux à Bavilliers. »,
         « Commune de Vézelois. », « DGS de Valdoie »), when the whole message does not resolve to one."""
+        return next((c for c in self.cued_places(text) if not c["outside"]), None)
+
+    def cued_places(self, text: str, min_score: float = 0.9) -> list[dict[str, Any]]:
+        """Every collectivité named right after a cue (« maire de Châlonvillars », « adjoint a Badevel »), of this
+        département or another, in the order of the message: the place a person says they serve."""
+        out: list[dict[str, Any]] = []
         for m in _CUED_PLACE.finditer(text[:3000]):
-            res = self._resolve(m.group(1))
+            # « au Thillot » is « à Le Thillot »: the article belongs to the name
+            res = self._resolve(("Le " if m.group(1) else "") + m.group(2))
             if res is None or not res.resolved:
                 continue
             score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
-            if score >= 0.9:
-                c = self.candidate(res.resolved)
-                if c is not None and not c["outside"]:
-                    return c
-        return None
+            if score >= min_score:
+                fb = next((c for c in res.candidates if c.code == res.resolved), None)
+                c = self.candidate(res.resolved, fallback=fb)
+                if c is not None and c not in out:
+                    out.append(c)
+        return out
 
     # --- the whole message ----------------------------------------------------------------------------------
     def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
