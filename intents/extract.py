@@ -34,11 +34,13 @@ def _norm(text: object) -> str:
 # --- role --------------------------------------------------------------------------------------------------------
 # Order matters: "adjoint au maire" is an adjoint, "secrétaire de mairie" an agent, "président de la CC" an EPCI head.
 _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("adjoint", r"\b(?:1er |premier |premiere |2e |deuxieme )?adjointe?s?\b"),
+    # « directeur général adjoint » is a DGA, « adjointe administrative » a grade of the civil service: both agents
+    ("adjoint", r"(?<!general )(?<!generale )(?<!directeur )(?<!directrice )\b(?:1er |premier |premiere |2e |deuxieme )?"
+                r"adjointe?s?\b(?! (?:administrati(?:f|ve)s?|techniques?|d animation|du patrimoine)\b)"),
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
                        r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
-    ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
+    ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
               r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
     ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"

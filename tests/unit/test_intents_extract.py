@@ -37,6 +37,11 @@ def test_stage_needs_a_clear_cue_unless_asked(text: str, asked: bool, expected: 
     ("secrétaire de mairie", True, "agent"),
     ("autre", True, "autre"),
     ("le roi du monde", True, None),
+    # a deputy director general is an officer, and so is an « adjoint administratif » (a civil-service grade)
+    ("Bonjour, directeur général adjoint des services de la ville d'Offemont", False, "agent"),
+    ("directrice générale adjointe", True, "agent"),
+    ("je suis adjointe administrative à la mairie", False, "agent"),
+    ("Bonjour, adjoint aux travaux de Chaux", False, "adjoint"),
 ])
 def test_roles(text: str, asked: bool, expected: str | None) -> None:
     assert x.find_role(text, asked=asked) == expected
