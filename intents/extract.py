@@ -33,13 +33,15 @@ def _norm(text: object) -> str:
 
 # --- role --------------------------------------------------------------------------------------------------------
 # Order matters: "adjoint au maire" is an adjoint, "secrétaire de mairie" an agent, "président de la CC" an EPCI head.
+# « chargé(e) de … » followed by a noun without article is a job title (de mission, de mobilité, des travaux, des
+# marchés): an agent; « à la charge de la commune » is not one.
 _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("adjoint", r"\b(?:1er |premier |premiere |2e |deuxieme )?adjointe?s?\b"),
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
                        r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
     ("agent", r"\b(?:dgs|dga|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
-              r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
+              r"secretaire|chargee? (?:de l |de |d |des |du )(?!la\b|le\b|les\b)[a-z]{3,}|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
     ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
                    r"elue? municipale?|delegue|deleguee)\b"),

@@ -37,6 +37,13 @@ _CUED_PLACE = re.compile(
     r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
+#: The same cues in any case (dictated, or typed in lower case: « c est le maire de villars le sec »), on the normalized
+#: text: the words after the cue name a place only when they begin with that place's own name (exact, see
+#: ``Reader.commune_after_words``).
+_CUED_WORDS = re.compile(r"\b(?:maire|mairie|commune|ville|village|adjointe?|dgs|secretaire de mairie|"
+                         r"communaute de communes|communaute d agglomeration|cc|ca) (?:de la |de l |de |des |du |d |a |sur )?"
+                         r"((?:[a-z0-9]+ ?){1,6})")
+_EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
@@ -209,7 +216,9 @@ class Reader:
         contact = bool(x.find_phone(text) or x.find_email_spoken(text))
         if contact:
             text = x.strip_contact(text)
-        res = self._resolve(text) if not contact or v.meaningful_words(text) else None
+            if not v.meaningful_words(text):
+                return  # a contact line (« j.x@cc.fr — 03 84 … ») is never a place: the entities read it
+        res = self._resolve(_without_amounts(text))  # « 12 000 € HT » is not the postcode of Rodez
         if contact:
             # « Marie Dupont 06 12 34 56 78 » at the commune question: the contact, not the commune « Marie » (06)
             place = self.candidate(res.resolved) if res is not None and res.resolved else None
@@ -261,6 +270,23 @@ class Reader:
                 c = self.candidate(res.resolved)
                 if c is not None and not c["outside"]:
                     return c
+        return self.commune_after_words(text)
+
+    def commune_after_words(self, text: str) -> dict[str, Any] | None:
+        """The collectivité named after a cue in a text without capitals (« c est le maire de villars le sec on a
+        découvert… », « à la communauté de communes des vosges du sud »): accepted only when the words after the cue
+        begin with the place's own name (its « CC des » set aside), never on a close spelling."""
+        for m in _CUED_WORDS.finditer(normalize(text[:3000])):
+            words = m.group(1).strip()
+            res = self._resolve(words)
+            if res is None or not res.resolved:
+                continue
+            c = self.candidate(res.resolved)
+            if c is None or c["outside"]:
+                continue
+            core = _EPCI_HEAD.sub("", normalize(c["name"]).replace("-", " ")).strip()
+            if core and (words + " ").startswith(core + " "):
+                return c
         return None
 
     # --- the whole message ----------------------------------------------------------------------------------

@@ -179,6 +179,9 @@ def test_a_grouped_figure_is_euros(text: str, amount: int | None) -> None:
     ("c'est pour le maire", None),
     ("Je vous écris de la part de M. le Maire, qui est en congé", None),
     ("Bonjour, le maire souhaite refaire l'école", None),
+    ("Julien Bringard, chargé de mobilité à la communauté de communes", "agent"),
+    ("je suis chargée des marchés publics à la ville", "agent"),
+    ("les travaux sont à la charge de la commune", None),
 ])
 def test_a_role_opening_a_clause_or_after_ones_name(text: str, expected: str | None) -> None:
     assert x.find_role(text) == expected
