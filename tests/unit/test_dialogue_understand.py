@@ -46,6 +46,9 @@ def test_a_word_close_to_a_commune_is_not_one(reader: Reader) -> None:
     ("bonjour c est le maire de villars le sec on a découvert de l amiante", "90105"),  # dictated, no capitals
     ("chargé de mobilité à la communauté de communes des vosges du sud. Nous voulons", "200069060"),
     ("je suis maire d une petite commune on voudrait refaire l ecole", None),
+    # a long title between the cue and the place
+    ("Bonjour, conseillère municipale déléguée à la jeunesse et aux sports à Chaux. Nos jeunes n ont plus de salle.",
+     "90023"),
 ])
 def test_a_place_after_a_cue_in_lower_case(reader: Reader, text: str, code: str | None) -> None:
     found = reader.commune_any(text)
