@@ -244,7 +244,10 @@ def find_help_kinds(text: object, asked: bool = False) -> list[str]:
     found = {code for code, p in _HELP_STRONG if re.search(p, norm)}
     if asked:
         found |= {code for code, p in _HELP_ASKED if re.search(p, norm)}
-        if re.search(r"\b(?:tout|toutes|les deux|les 4|les quatre)\b", norm):
+        # « tout », « les deux » as the answer (« un peu de tout », « tout ça », « toutes ») — not « tout » inside a
+        # sentence about something else (« la commune ne peut pas tout payer »)
+        if re.search(r"\b(?:toutes|les deux|les 4|les quatre|de tout|tout ca|tout cela)\b", norm) \
+                or (re.search(r"\btout\b", norm) and len(norm.split()) <= 4):
             found |= {"ingenierie", "financement", "mise-en-relation", "information"} if "quatre" in norm or "4" in norm \
                 or "tout" in norm else {"ingenierie", "financement"}
     order = ("ingenierie", "financement", "mise-en-relation", "information")

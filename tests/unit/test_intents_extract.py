@@ -86,6 +86,11 @@ def test_closing_phrase_after_choices() -> None:
     assert x.split_done("financement et information") == ("financement et information", False)
     # « tout » alone still means every kind of help; the closing « c'est tout » is not read as « tout »
     assert x.find_help_kinds(x.split_done("financement, c'est tout")[0], asked=True) == ["financement"]
+    assert len(x.find_help_kinds("tout", asked=True)) == 4
+    assert len(x.find_help_kinds("un peu de tout", asked=True)) == 4
+    # « tout » inside a sentence about something else is no choice
+    assert x.find_help_kinds("on cherche des subventions, la commune ne peut pas tout payer", asked=True) \
+        == ["financement"]
 
 
 @pytest.mark.parametrize("said, name", [
