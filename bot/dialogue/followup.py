@@ -330,7 +330,10 @@ class FollowupMixin:
             return None
         from knowledge.territory import norm as place_norm
 
-        if place_norm(best.name) not in place_norm(text):  # found by a code (often an amount: « 40 000 € »)
+        # found by a code (often an amount: « 40 000 € »), not by its name; the name's article may be contracted
+        # (« au Thillot », « du Russey »)
+        core = re.sub(r"^(?:le|la|les|l) ", "", place_norm(best.name))
+        if not re.search(r"\b" + re.escape(core) + r"\b", place_norm(text)):
             return None
         score = float(best.score)
         if res.resolved != best.code and not (score >= _OUTSIDE_MIN and len(res.candidates) == 1):
