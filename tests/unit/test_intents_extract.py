@@ -158,6 +158,9 @@ def test_signature_and_introduction() -> None:
               "Cordialement,\nMartine Roux\nSecrétaire de mairie\n03 84 29 00 00")
     assert find_signature(letter) == {"role": "agent", "name": "Martine Roux"}
     assert find_signature("Réfection du lavoir. Cordialement, Paul Girard") == {"name": "Paul Girard"}
+    # a phone and an e-mail on one line, with a dash between them, under the name
+    assert find_signature("Rénover l'école.\nBien cordialement,\nAnne Roy, secrétariat de mairie\n"
+                          "03 84 00 00 00 – mairie@lepuix.fr") == {"name": "Anne Roy", "role": "agent"}
     assert find_signature("Bonjour\nnous voulons rénover l'école de la commune qui est vieille") == {}
     assert x.find_intro("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : x") == {"name": "Olivier Jeannin",
                                                                                     "role": "agent"}
