@@ -177,12 +177,14 @@ _SEASONS = r"printemps|ete|automne|hiver|rentree"
 _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
+    # a span of years first (« de 2027 à 2029 », « en tranches 2027-2029 »): before a year alone
+    r"(?:(?:sur|en|pour|entre|de|en tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"
     rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
     rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
     rf"(?:au |a |en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
-    r"annee prochaine|an prochain|cette annee|(?:sur|en|pour|entre|de) 20[2-4]\d (?:a |et )?20[2-4]\d|"
+    r"annee prochaine|an prochain|cette annee|"
     r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
     r")\b"
 )

@@ -43,6 +43,9 @@ _CUED_PLACE = re.compile(
 _CUED_WORDS = re.compile(r"\b(?:maire|mairie|commune|ville|village|adjointe?|dgs|secretaire de mairie|"
                          r"communaute de communes|communaute d agglomeration|cc|ca) (?:de la |de l |de |des |du |d |a |sur )?"
                          r"((?:[a-z0-9]+ ?){1,6})")
+#: A message that is only a year or a span of years (« 2027 », « fin 2027 », « 2027-2029 »): a calendar (exact).
+_CALENDAR_ONLY = re.compile(r"(?:(?:en|pour|fin|debut|mi|courant|vers|avant|travaux en|travaux) )?20[2-4]\d"
+                            r"(?: (?:a |et )?20[2-4]\d)?")
 _EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
@@ -323,6 +326,8 @@ class Reader:
             elif asked == "stage" and "help" not in draft and x.find_help_kinds(text, asked=True):
                 # « faudrait qqn pour nous dire quoi faire et de l'argent aussi » at the stage question: the help
                 vals["help"] = x.find_help_kinds(text, asked=True)
+            elif "timing" not in draft and _CALENDAR_ONLY.fullmatch(normalize(text)):
+                vals["timing"] = v.truncate(text.strip(), 200)[0]  # « 2027 » typed at a question with buttons
             else:
                 facts.problem = T.USE_BUTTONS
         elif asked == "need":

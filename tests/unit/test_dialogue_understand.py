@@ -61,3 +61,9 @@ def test_a_contact_line_or_an_amount_at_the_commune_question_is_no_place(reader:
     assert facts.values["email"] == "j.martin@mairie-lepuix.fr"
     facts = reader.read("chiffré à 12 000 € HT l'abri, pose en 2027", "commune", {})
     assert not any(c["departement"] == "12" for c in facts.candidates)  # not the postcode of Rodez
+
+
+def test_a_year_typed_at_a_question_with_buttons_is_the_calendar(reader: Reader) -> None:
+    facts = reader.read("2027", "help", {"need": "x"})
+    assert facts.values == {"timing": "2027"} and facts.problem is None
+    assert "timing" not in reader.read("2027", "help", {"need": "x", "timing": "2026"}).values

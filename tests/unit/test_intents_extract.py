@@ -153,6 +153,15 @@ def test_a_correction_in_a_later_sentence() -> None:
     assert not x.says_correction("On a une étude de tracé. Le budget est de 450 000.")
 
 
+@pytest.mark.parametrize("said, timing", [
+    ("coût 3,4 M€ HT, réalisation en tranches 2027-2029. Nous sollicitons", "réalisation en tranches 2027-2029"),
+    ("2027-2029", "2027-2029"),
+    ("travaux en 2027", "travaux en 2027"),
+])
+def test_a_span_of_years_is_the_calendar(said: str, timing: str) -> None:
+    assert x.find_timing(said) == timing
+
+
 def test_signature_and_introduction() -> None:
     letter = ("Bonjour, je vous écris de la part de M. le Maire. La commune de Lepuix souhaite rénover la toiture. "
               "Cordialement,\nMartine Roux\nSecrétaire de mairie\n03 84 29 00 00")
