@@ -59,9 +59,32 @@ _SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|d
 _CLAUSE_SPLIT = re.compile(r"[,;:.!?\n()\u2013\u2014]")
 
 
+#: The role words a typo is read back to (« secretiare », « adjiont »): same length, two neighbours swapped or one
+#: letter wrong, in a word of at least 7 letters (exact enough: no other French word is that close to these).
+_ROLE_WORDS = ("secretaire", "adjoint", "adjointe", "conseiller", "conseillere", "president", "presidente", "directeur",
+               "directrice", "technicien", "technicienne")
+
+
+def _one_typo(word: str, target: str) -> bool:
+    if len(word) != len(target) or word == target:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, target)) if a != b]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == target[diff[1]] \
+        and word[diff[1]] == target[diff[0]]
+
+
+def _role_typos(norm: str) -> str:
+    words = norm.split()
+    fixed = [next((t for t in _ROLE_WORDS if len(w) >= 7 and _one_typo(w, t)), w) if len(w) >= 7 else w
+             for w in words]
+    return " ".join(fixed) if fixed != words else norm
+
+
 def find_role(text: object, asked: bool = False) -> str | None:
     """The person's role, when they say it of themselves (or whatever role word, when the role was asked)."""
-    norm = _norm(text)
+    norm = _role_typos(_norm(text))
     if not norm:
         return None
     if asked and norm in ("autre", "aucun", "autre fonction"):
@@ -82,7 +105,7 @@ def find_role(text: object, asked: bool = False) -> str | None:
                     return code
     if not asked and isinstance(text, str):
         for clause in _CLAUSE_SPLIT.split(text[:_MAX]):
-            c = _norm(clause)
+            c = _role_typos(_norm(clause))
             for code, pattern in _ROLE_PATTERNS:
                 m = re.match(pattern, c)
                 if m and m.start() == 0:

@@ -199,6 +199,10 @@ def test_a_grouped_figure_is_euros(text: str, amount: int | None) -> None:
     ("Julien Bringard, chargé de mobilité à la communauté de communes", "agent"),
     ("je suis chargée des marchés publics à la ville", "agent"),
     ("les travaux sont à la charge de la commune", None),
+    # a typo in the role word (two letters swapped, one wrong)
+    ("bonjour je suis la secretiare de mairie de Rechésy", "agent"),
+    ("slt je suis adjiont aux travaux", "adjoint"),
+    ("on m'a conseillé de vous écrire", None),
 ])
 def test_a_role_opening_a_clause_or_after_ones_name(text: str, expected: str | None) -> None:
     assert x.find_role(text) == expected
