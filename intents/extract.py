@@ -229,7 +229,11 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     phrase = max(found, key=lambda m: len(m.group(0))).group(0).strip()
     if not asked and re.fullmatch(_YEAR, phrase):
         # a bare year in a long message: only with a calendar cue around it
-        if not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture)\s+" + phrase, norm):
+        # (or alone in its clause with at most one word: « … ; plutôt 2028 ; … »)
+        alone = any(re.fullmatch(r"(?:[a-z]+ )?" + phrase, _norm(c).strip())
+                    for c in re.split(r"[,;.!?\n()]", text[:_MAX]) if c.strip())
+        if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture)\s+" + phrase,
+                                       norm):
             return None
     return _original_span(text, phrase) or phrase
 

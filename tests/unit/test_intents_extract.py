@@ -157,8 +157,10 @@ def test_a_correction_in_a_later_sentence() -> None:
     ("coût 3,4 M€ HT, réalisation en tranches 2027-2029. Nous sollicitons", "réalisation en tranches 2027-2029"),
     ("2027-2029", "2027-2029"),
     ("travaux en 2027", "travaux en 2027"),
+    ("jm.perrin@sermamagny.fr ; plutôt 2028 ; on aurait besoin d'aide", "2028"),  # a year alone in its clause
+    ("la commune compte 2028 habitants", None),
 ])
-def test_a_span_of_years_is_the_calendar(said: str, timing: str) -> None:
+def test_a_span_of_years_is_the_calendar(said: str, timing: str | None) -> None:
     assert x.find_timing(said) == timing
 
 
