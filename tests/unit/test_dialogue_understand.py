@@ -66,4 +66,3 @@ def test_a_contact_line_or_an_amount_at_the_commune_question_is_no_place(reader:
 def test_a_year_typed_at_a_question_with_buttons_is_the_calendar(reader: Reader) -> None:
     facts = reader.read("2027", "help", {"need": "x"})
     assert facts.values == {"timing": "2027"} and facts.problem is None
-    assert "timing" not in reader.read("2027", "help", {"need": "x", "timing": "2026"}).values
