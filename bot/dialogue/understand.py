@@ -53,9 +53,30 @@ _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|pr
 #: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
 _CHOICE_READERS: dict[str, tuple[str, Any]] = {
     "role": ("role", lambda t: x.find_role(t, asked=True)),
-    "stage": ("stage", lambda t: x.find_stage(t, asked=True) or clause_stage(t)),
+    "stage": ("stage", lambda t: _stage_answer(t)),
     "help": ("help_add", lambda t: _kinds(x.find_help_kinds(t, asked=True), t)),
 }
+
+
+#: An answer to the stage question longer than this is read as a sentence: the rules' clear cues, a word alone in its
+#: clause that is no calendar (the loose reading), then the learned clauses; « l'architecte a
+#: fait le diagnostic …, les travaux en 2028 » is a study done, not « travaux » (ready to start); when nothing reads a
+#: stage, the question stays open.
+STAGE_SHORT_ANSWER = 6
+
+
+def _stage_answer(text: str) -> str | None:
+    if len(text.split()) <= STAGE_SHORT_ANSWER:
+        return x.find_stage(text, asked=True) or clause_stage(text)
+    found = x.find_stage(text)
+    if found:
+        return found
+    for clause in re.split(r"[,;:.!?\n()]+", text):  # « Étude, et le budget c'est 200 k€ »: a word alone in its clause
+        if 0 < len(clause.split()) <= 3 and not x.find_timing(clause, asked=True):  # « travaux 2028 » is a calendar
+            found = x.find_stage(clause, asked=True)
+            if found:
+                return found
+    return clause_stage(text)
 
 
 def _kinds(found: list[str], text: str) -> list[str]:

@@ -66,3 +66,11 @@ def test_a_contact_line_or_an_amount_at_the_commune_question_is_no_place(reader:
 def test_a_year_typed_at_a_question_with_buttons_is_the_calendar(reader: Reader) -> None:
     facts = reader.read("2027", "help", {"need": "x"})
     assert facts.values == {"timing": "2027"} and facts.problem is None
+
+
+def test_a_sentence_at_the_stage_question_is_read_as_a_sentence(reader: Reader) -> None:
+    # « les travaux en 2028 » is the calendar, not « prêt à démarrer »; the diagnostic done is the stage
+    facts = reader.read("Bon. Le bureau d'études a fait le diagnostic : 180 000 € HT. On voudrait les travaux en 2028.",
+                        "stage", {"need": "x"})
+    assert facts.values.get("stage") != "pret" and facts.values["timing"]
+    assert reader.read("étude", "stage", {"need": "x"}).values["stage"] == "etude"  # a short answer: loose
