@@ -17,6 +17,7 @@ import unicodedata
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.normalize import normalize
 from intents.numbers import words_to_figures
+from intents.roles import find_role
 
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
@@ -29,65 +30,6 @@ _MAX = 3000
 
 def _norm(text: object) -> str:
     return normalize(text if isinstance(text, str) else "", max_chars=_MAX) if isinstance(text, str) else ""
-
-
-# --- role --------------------------------------------------------------------------------------------------------
-# Order matters: "adjoint au maire" is an adjoint, "secrétaire de mairie" an agent, "président de la CC" an EPCI head.
-_ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
-    # « directeur général adjoint » is a DGA, « adjointe administrative » a grade of the civil service: both agents
-    ("adjoint", r"(?<!general )(?<!generale )(?<!directeur )(?<!directrice )\b(?:1er |premier |premiere |2e |deuxieme )?"
-                r"adjointe?s?\b(?! (?:administrati(?:f|ve)s?|techniques?|d animation|du patrimoine)\b)"),
-    ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
-                       r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
-                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
-    ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
-              r"secretaire|charge de mission|chargee de mission|agent|agente|technicien|technicienne|"
-              r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
-    ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
-                   r"elue? municipale?|delegue|deleguee)\b"),
-    ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
-)
-# A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
-_SELF = r"\b(?:je suis|suis|en tant que|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
-#: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
-#: function words) said of themselves
-_SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"
-                         r"notre|votre|mon|ma|son|sa)\b)[a-z-]{2,} (?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|"
-                         r"et)\b)[a-z-]{2,} $")
-#: clauses of the raw message (a role word opening one is an apposition about the writer: « Bonjour Madame,
-#: Monsieur, secrétaire de mairie à X », « mairie de Trévenans, secrétaire. », a signature's title line)
-_CLAUSE_SPLIT = re.compile(r"[,;:.!?\n()\u2013\u2014]")
-
-
-def find_role(text: object, asked: bool = False) -> str | None:
-    """The person's role, when they say it of themselves (or whatever role word, when the role was asked)."""
-    norm = _norm(text)
-    if not norm:
-        return None
-    if asked and norm in ("autre", "aucun", "autre fonction"):
-        return "autre"
-    for code, pattern in _ROLE_PATTERNS:
-        for m in re.finditer(pattern, norm):
-            if asked:
-                return code
-            before = norm[max(0, m.start() - 40) : m.start()]
-            after = norm[m.end() : m.end() + 4]
-            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|slt|hello|coucou|bjr)\s+$", before):
-                return code
-            if _SELF_NAMED.search(before):
-                return code
-            if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
-                # « maire de Chaux » right after a greeting or a name
-                if re.search(r"(?:^|bonjour |bonsoir |je suis |suis )\S*\s*\S*\s*$", before):
-                    return code
-    if not asked and isinstance(text, str):
-        for clause in _CLAUSE_SPLIT.split(text[:_MAX]):
-            c = _norm(clause)
-            for code, pattern in _ROLE_PATTERNS:
-                m = re.match(pattern, c)
-                if m and m.start() == 0:
-                    return code
-    return None
 
 
 # --- stage -------------------------------------------------------------------------------------------------------
@@ -177,12 +119,14 @@ _SEASONS = r"printemps|ete|automne|hiver|rentree"
 _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
+    # a span of years first (« de 2027 à 2029 », « en tranches 2027-2029 »): before a year alone
+    r"(?:(?:sur|en|pour|entre|de|en tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"
     rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
     rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
     rf"(?:au |a |en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
-    r"annee prochaine|an prochain|cette annee|(?:sur|en|pour|entre|de) 20[2-4]\d (?:a |et )?20[2-4]\d|"
+    r"annee prochaine|an prochain|cette annee|"
     r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
     r")\b"
 )
@@ -204,7 +148,11 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     phrase = max(found, key=lambda m: len(m.group(0))).group(0).strip()
     if not asked and re.fullmatch(_YEAR, phrase):
         # a bare year in a long message: only with a calendar cue around it
-        if not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture)\s+" + phrase, norm):
+        # (or alone in its clause with at most one word: « … ; plutôt 2028 ; … »)
+        alone = any(re.fullmatch(r"(?:[a-z]+ )?" + phrase, _norm(c).strip())
+                    for c in re.split(r"[,;.!?\n()]", text[:_MAX]) if c.strip())
+        if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture)\s+" + phrase,
+                                       norm):
             return None
     return _original_span(text, phrase) or phrase
 
@@ -244,7 +192,10 @@ def find_help_kinds(text: object, asked: bool = False) -> list[str]:
     found = {code for code, p in _HELP_STRONG if re.search(p, norm)}
     if asked:
         found |= {code for code, p in _HELP_ASKED if re.search(p, norm)}
-        if re.search(r"\b(?:tout|toutes|les deux|les 4|les quatre)\b", norm):
+        # « tout », « les deux » as the answer (« un peu de tout », « tout ça », « toutes ») — not « tout » inside a
+        # sentence about something else (« la commune ne peut pas tout payer »)
+        if re.search(r"\b(?:toutes|les deux|les 4|les quatre|de tout|tout ca|tout cela)\b", norm) \
+                or (re.search(r"\btout\b", norm) and len(norm.split()) <= 4):
             found |= {"ingenierie", "financement", "mise-en-relation", "information"} if "quatre" in norm or "4" in norm \
                 or "tout" in norm else {"ingenierie", "financement"}
     order = ("ingenierie", "financement", "mise-en-relation", "information")

@@ -27,7 +27,7 @@ from bot.dialogue.flows import FlowsMixin
 from bot.dialogue.form import FormMixin
 from bot.dialogue.handover import HandoverMixin
 from bot.dialogue.identity import IdentityMixin
-from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS
+from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS, SLOTS
 from bot.dialogue.understand import STEP_NAMES, Act, Reader, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
@@ -60,11 +60,18 @@ HANDOVER_SURE = 0.5
 HANDOVER_SENTENCE_SURE = 0.95
 #: A sentence this long is read also without the step asked (an answer to a question is short).
 SENTENCE_ALONE_WORDS = 10
+#: A message of one « sentence » this long is dictated (no punctuation): read in windows of words.
+DICTATED_WORDS = 25
+WINDOW_WORDS = 12
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 MAX_SENTENCES = 8
 _WORDS = re.compile(r"[^\W\d_]{2,}|\b[^\W\d_]\b")  # words with letters
 #: A message that opens with an interrogative word asks for information (« qui contacter à la préfecture »): the FAQ
 #: answers it when it can (none of the dev set's 72 handovers opens so), the agent's button is on the answer.
+#: The FAQ entries about the guichet itself (what it is, who answers).
+ABOUT_GUICHET = ("guichet-quoi",)
+#: The act reader's « thanks » / « greeting » is acted on in an intake from this confidence.
+COURTESY_SURE = 0.8
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
 
 
@@ -298,6 +305,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         act = self.act_of(text)
         sentence = getattr(self, "_sentence_handover", None)
         by_sentence = bool(sentence and sentence[0] == text and sentence[1])
+        if self.asks_about_guichet(text, act):
+            # « je parle à un robot là ? »: what the guichet is, answered; the question asked before stays open
+            return await self.answer_question(text, reprompt=True)
         if (((act.act == "handover" and act.confidence >= HANDOVER_SURE) or by_sentence) and self.step != "need"
                 and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)):
             # « je préfère qu'un agent me rappelle », or a letter asking to meet the State's services
@@ -319,6 +329,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if self.step in ("cancel_confirm", "erase_confirm"):
             return [Reply(T.use_buttons_for(self.step))] + self.prompt()
         if self.in_intake():
+            courtesy = self.courtesy(text, act)
+            if courtesy is not None:
+                return courtesy
             return await self.form_text(text)
         replies = await self.request_from_topic(text)  # « une demande pour ça » after a question
         if replies:
@@ -326,6 +339,28 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if self.step == "question":
             return await self.answer_question(text, reprompt=True)
         return await self.listen(text, norm)
+
+    def asks_about_guichet(self, text: str, act: Act) -> bool:
+        """A question about whom the person is talking to (« vous êtes un robot ? »), which the act reader may read as
+        a call for a person: the FAQ's entry about the guichet itself answers it. None of the dev set's 72 calls for
+        a person is answered by that entry (they are, by « parler à un agent » or a contact)."""
+        if act.act not in ("handover", "question") or not text.rstrip().endswith("?") or len(text.split()) > 12:
+            return False
+        ans = self.faq(text)
+        return ans is not None and getattr(ans, "id", None) in ABOUT_GUICHET
+
+    def courtesy(self, text: str, act: Act) -> list[Reply] | None:
+        """« ok merci beaucoup », « bonjour » in the middle of an intake: acknowledged, and the pending question asked
+        again; never refused. Only when the message carries no fact the form would read."""
+        if act.act not in ("thanks", "greeting") or act.confidence < COURTESY_SURE:
+            return None
+        asked = self.step if self.step in SLOTS else None
+        if asked in ("commune", "need", "name") or self.step in ("commune_pick", "commune_confirm"):
+            return None  # a free answer there is read by the form
+        facts = self.reader.read(text, asked, self.draft, is_question=False)
+        if facts.values or facts.candidates:
+            return None
+        return [Reply(T.THANKS_IN_INTAKE if act.act == "thanks" else T.HELLO_IN_INTAKE)] + self.prompt()
 
     def note_message(self, text: str) -> None:
         """Keep the person's words that said something: the last one for a handover, all of an intake for staff."""
@@ -415,7 +450,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         words = reading_text(text or "")  # a letter's signature (« Mairie de … », a title) calls for no one
         pieces = _SENTENCES.split(words)
         if sum(len(p.split()) >= 4 for p in pieces) < 2:
-            return False  # one sentence: the message's own reading says it
+            return self.dictated_handover(words)  # one sentence: the message's own reading says it, unless dictated
         # each sentence of at least four words is read (« Tél : 03 84 … » is one word: figures are not words said)
         sentences = [p for p in pieces if len(_WORDS.findall(p)) >= 4]
         step = STEP_NAMES.get(self.step)
@@ -430,6 +465,23 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
                 alone = read_act(sentence, None, self.engine._vocabulary)
                 if alone.act == "handover" and alone.confidence >= HANDOVER_SENTENCE_SURE:
                     return True
+        return False
+
+    def dictated_handover(self, words: str) -> bool:
+        """A dictated message has no punctuation to cut it at (« c est le maire de … on a découvert … il faut que
+        quelqu un de l état m appelle aujourd hui »): read in overlapping windows of words, without the step, one
+        window read as a call for a person at the sentence's confidence hands over."""
+        tokens = words.split()
+        if len(tokens) < DICTATED_WORDS:
+            return False
+        starts = list(range(0, len(tokens) - WINDOW_WORDS + 1, WINDOW_WORDS // 2))[:MAX_SENTENCES * 2]
+        for start in starts:
+            window = " ".join(tokens[start:start + WINDOW_WORDS])
+            if len(_WORDS.findall(window)) < 4:
+                continue
+            act = read_act(window, None, self.engine._vocabulary)
+            if act.act == "handover" and act.confidence >= HANDOVER_SENTENCE_SURE:
+                return True
         return False
 
     def act_of(self, text: str) -> Act:

@@ -34,18 +34,49 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|(au)|à|a|sur)\s*"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|du|(au)|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
+#: The same cues in any case (dictated, or typed in lower case: « c est le maire de villars le sec »), on the normalized
+#: text: the words after the cue name a place only when they begin with that place's own name (exact, see
+#: ``Reader.commune_after_words``).
+_CUED_WORDS = re.compile(r"\b(?:maire|mairie|commune|ville|village|adjointe?|dgs|secretaire de mairie|"
+                         r"communaute de communes|communaute d agglomeration|cc|ca) (?:de la |de l |de |des |du |d |a |sur )?"
+                         r"((?:[a-z0-9]+ ?){1,6})")
+#: A message that is only a year or a span of years (« 2027 », « fin 2027 », « 2027-2029 »): a calendar (exact).
+_CALENDAR_ONLY = re.compile(r"(?:(?:en|pour|fin|debut|mi|courant|vers|avant|travaux en|travaux) )?20[2-4]\d"
+                            r"(?: (?:a |et )?20[2-4]\d)?")
+_EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
 #: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
 _CHOICE_READERS: dict[str, tuple[str, Any]] = {
     "role": ("role", lambda t: x.find_role(t, asked=True)),
-    "stage": ("stage", lambda t: x.find_stage(t, asked=True) or clause_stage(t)),
+    "stage": ("stage", lambda t: _stage_answer(t)),
     "help": ("help_add", lambda t: _kinds(x.find_help_kinds(t, asked=True), t)),
 }
+
+
+#: An answer to the stage question longer than this is read as a sentence: the rules' clear cues, a word alone in its
+#: clause that is no calendar (the loose reading), then the learned clauses; « l'architecte a
+#: fait le diagnostic …, les travaux en 2028 » is a study done, not « travaux » (ready to start); when nothing reads a
+#: stage, the question stays open.
+STAGE_SHORT_ANSWER = 6
+
+
+def _stage_answer(text: str) -> str | None:
+    if len(text.split()) <= STAGE_SHORT_ANSWER:
+        return x.find_stage(text, asked=True) or clause_stage(text)
+    found = x.find_stage(text)
+    if found:
+        return found
+    for clause in re.split(r"[,;:.!?\n()]+", text):  # « Étude, et le budget c'est 200 k€ »: a word alone in its clause
+        if 0 < len(clause.split()) <= 3 and not x.find_timing(clause, asked=True):  # « travaux 2028 » is a calendar
+            found = x.find_stage(clause, asked=True)
+            if found:
+                return found
+    return clause_stage(text)
 
 
 def _kinds(found: list[str], text: str) -> list[str]:
@@ -209,7 +240,9 @@ class Reader:
         contact = bool(x.find_phone(text) or x.find_email_spoken(text))
         if contact:
             text = x.strip_contact(text)
-        res = self._resolve(text) if not contact or v.meaningful_words(text) else None
+            if not v.meaningful_words(text):
+                return  # a contact line (« j.x@cc.fr — 03 84 … ») is never a place: the entities read it
+        res = self._resolve(_without_amounts(text))  # « 12 000 € HT » is not the postcode of Rodez
         if contact:
             # « Marie Dupont 06 12 34 56 78 » at the commune question: the contact, not the commune « Marie » (06)
             place = self.candidate(res.resolved) if res is not None and res.resolved else None
@@ -271,6 +304,23 @@ class Reader:
                     out.append(c)
         return out
 
+    def commune_after_words(self, text: str) -> dict[str, Any] | None:
+        """The collectivité named after a cue in a text without capitals (« c est le maire de villars le sec on a
+        découvert… », « à la communauté de communes des vosges du sud »): accepted only when the words after the cue
+        begin with the place's own name (its « CC des » set aside), never on a close spelling."""
+        for m in _CUED_WORDS.finditer(normalize(text[:3000])):
+            words = m.group(1).strip()
+            res = self._resolve(words)
+            if res is None or not res.resolved:
+                continue
+            c = self.candidate(res.resolved)
+            if c is None or c["outside"]:
+                continue
+            core = _EPCI_HEAD.sub("", normalize(c["name"]).replace("-", " ")).strip()
+            if core and (words + " ").startswith(core + " "):
+                return c
+        return None
+
     # --- the whole message ----------------------------------------------------------------------------------
     def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
         """Every fact of ``text``; ``asked`` is the slot being asked (or None)."""
@@ -305,6 +355,8 @@ class Reader:
             elif asked == "stage" and "help" not in draft and x.find_help_kinds(text, asked=True):
                 # « faudrait qqn pour nous dire quoi faire et de l'argent aussi » at the stage question: the help
                 vals["help"] = x.find_help_kinds(text, asked=True)
+            elif "timing" not in draft and _CALENDAR_ONLY.fullmatch(normalize(text)):
+                vals["timing"] = v.truncate(text.strip(), 200)[0]  # « 2027 » typed at a question with buttons
             else:
                 facts.problem = T.USE_BUTTONS
         elif asked == "need":

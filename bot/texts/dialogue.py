@@ -589,3 +589,5 @@ def no_fit_why(reason: str) -> str:
 NO_FIT_CHOICE = "Vous pouvez l'envoyer quand même (l'équipe regardera), ou parler à un agent."
 NO_FIT_GO_ON = "Continuer la demande"
 THANKS_REPLY = "Avec plaisir. Je reste à votre disposition si besoin."
+THANKS_IN_INTAKE = "Je vous en prie."
+HELLO_IN_INTAKE = "Bonjour !"

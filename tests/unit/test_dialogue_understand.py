@@ -40,3 +40,37 @@ def test_a_commune_outside_counts_only_when_asked(reader: Reader) -> None:
 
 def test_a_word_close_to_a_commune_is_not_one(reader: Reader) -> None:
     assert "commune" not in reader.read("beaucoup", None, {"commune_code": "90087"}).values
+
+
+@pytest.mark.parametrize("text, code", [
+    ("bonjour c est le maire de villars le sec on a découvert de l amiante", "90105"),  # dictated, no capitals
+    ("chargé de mobilité à la communauté de communes des vosges du sud. Nous voulons", "200069060"),
+    ("je suis maire d une petite commune on voudrait refaire l ecole", None),
+    # a long title between the cue and the place
+    ("Bonjour, conseillère municipale déléguée à la jeunesse et aux sports à Chaux. Nos jeunes n ont plus de salle.",
+     "90023"),
+])
+def test_a_place_after_a_cue_in_lower_case(reader: Reader, text: str, code: str | None) -> None:
+    found = reader.commune_any(text)
+    assert (found["code"] if found else None) == code
+
+
+def test_a_contact_line_or_an_amount_at_the_commune_question_is_no_place(reader: Reader) -> None:
+    facts = reader.read("j.martin@mairie-lepuix.fr — 03 84 29 03 90", "commune", {})
+    assert facts.problem is None and not facts.candidates and "commune" not in facts.values
+    assert facts.values["email"] == "j.martin@mairie-lepuix.fr"
+    facts = reader.read("chiffré à 12 000 € HT l'abri, pose en 2027", "commune", {})
+    assert not any(c["departement"] == "12" for c in facts.candidates)  # not the postcode of Rodez
+
+
+def test_a_year_typed_at_a_question_with_buttons_is_the_calendar(reader: Reader) -> None:
+    facts = reader.read("2027", "help", {"need": "x"})
+    assert facts.values == {"timing": "2027"} and facts.problem is None
+
+
+def test_a_sentence_at_the_stage_question_is_read_as_a_sentence(reader: Reader) -> None:
+    # « les travaux en 2028 » is the calendar, not « prêt à démarrer »; the diagnostic done is the stage
+    facts = reader.read("Bon. Le bureau d'études a fait le diagnostic : 180 000 € HT. On voudrait les travaux en 2028.",
+                        "stage", {"need": "x"})
+    assert facts.values.get("stage") != "pret" and facts.values["timing"]
+    assert reader.read("étude", "stage", {"need": "x"}).values["stage"] == "etude"  # a short answer: loose

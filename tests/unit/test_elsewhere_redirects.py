@@ -91,6 +91,8 @@ def test_redirect_pointers_have_sources_and_choose_the_service() -> None:
         "je cherche un emploi dans la région": "France Travail",
         "quand puis-je partir à la retraite": "info-retraite.fr",
         "il fait beau aujourd'hui": "France services",
+        "comment je fais une procuration pour voter ?": "maprocuration.gouv.fr",
+        "quelles aides pour changer la chaudière de ma maison ?": "France Rénov'",
     }
     for text, want in cases.items():
         assert want in r.pointer(text).text, text

@@ -91,6 +91,11 @@ def test_closing_phrase_after_choices() -> None:
     assert x.split_done("financement et information") == ("financement et information", False)
     # « tout » alone still means every kind of help; the closing « c'est tout » is not read as « tout »
     assert x.find_help_kinds(x.split_done("financement, c'est tout")[0], asked=True) == ["financement"]
+    assert len(x.find_help_kinds("tout", asked=True)) == 4
+    assert len(x.find_help_kinds("un peu de tout", asked=True)) == 4
+    # « tout » inside a sentence about something else is no choice
+    assert x.find_help_kinds("on cherche des subventions, la commune ne peut pas tout payer", asked=True) \
+        == ["financement"]
 
 
 @pytest.mark.parametrize("said, name", [
@@ -153,11 +158,25 @@ def test_a_correction_in_a_later_sentence() -> None:
     assert not x.says_correction("On a une étude de tracé. Le budget est de 450 000.")
 
 
+@pytest.mark.parametrize("said, timing", [
+    ("coût 3,4 M€ HT, réalisation en tranches 2027-2029. Nous sollicitons", "réalisation en tranches 2027-2029"),
+    ("2027-2029", "2027-2029"),
+    ("travaux en 2027", "travaux en 2027"),
+    ("jm.perrin@sermamagny.fr ; plutôt 2028 ; on aurait besoin d'aide", "2028"),  # a year alone in its clause
+    ("la commune compte 2028 habitants", None),
+])
+def test_a_span_of_years_is_the_calendar(said: str, timing: str | None) -> None:
+    assert x.find_timing(said) == timing
+
+
 def test_signature_and_introduction() -> None:
     letter = ("Bonjour, je vous écris de la part de M. le Maire. La commune de Lepuix souhaite rénover la toiture. "
               "Cordialement,\nMartine Roux\nSecrétaire de mairie\n03 84 29 00 00")
     assert find_signature(letter) == {"role": "agent", "name": "Martine Roux"}
     assert find_signature("Réfection du lavoir. Cordialement, Paul Girard") == {"name": "Paul Girard"}
+    # a phone and an e-mail on one line, with a dash between them, under the name
+    assert find_signature("Rénover l'école.\nBien cordialement,\nAnne Roy, secrétariat de mairie\n"
+                          "03 84 00 00 00 – mairie@lepuix.fr") == {"name": "Anne Roy", "role": "agent"}
     assert find_signature("Bonjour\nnous voulons rénover l'école de la commune qui est vieille") == {}
     assert x.find_intro("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : x") == {"name": "Olivier Jeannin",
                                                                                     "role": "agent"}
@@ -184,6 +203,13 @@ def test_a_grouped_figure_is_euros(text: str, amount: int | None) -> None:
     ("c'est pour le maire", None),
     ("Je vous écris de la part de M. le Maire, qui est en congé", None),
     ("Bonjour, le maire souhaite refaire l'école", None),
+    ("Julien Bringard, chargé de mobilité à la communauté de communes", "agent"),
+    ("je suis chargée des marchés publics à la ville", "agent"),
+    ("les travaux sont à la charge de la commune", None),
+    # a typo in the role word (two letters swapped, one wrong)
+    ("bonjour je suis la secretiare de mairie de Rechésy", "agent"),
+    ("slt je suis adjiont aux travaux", "adjoint"),
+    ("on m'a conseillé de vous écrire", None),
 ])
 def test_a_role_opening_a_clause_or_after_ones_name(text: str, expected: str | None) -> None:
     assert x.find_role(text) == expected

@@ -1,0 +1,103 @@
+"""The person's role said in words (« je suis maire », « DGS de Valdoie », « c'est Didier Fleury adjoint aux travaux »,
+a signature's title, « secretiare de mairie »): one of the intake's role codes (``maire``, ``adjoint``,
+``president-epci``, ``conseiller``, ``agent``, ``autre``). Split out of ``intents.extract`` (same rules), which
+re-exports ``find_role``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intents.normalize import normalize
+
+__all__ = ["find_role"]
+
+_MAX = 3000
+
+
+def _norm(text: object) -> str:
+    return normalize(text if isinstance(text, str) else "", max_chars=_MAX) if isinstance(text, str) else ""
+
+
+# --- role --------------------------------------------------------------------------------------------------------
+# Order matters: "adjoint au maire" is an adjoint, "secrétaire de mairie" an agent, "président de la CC" an EPCI head.
+# « chargé(e) de … » followed by a noun without article is a job title (de mission, de mobilité, des travaux, des
+# marchés): an agent; « à la charge de la commune » is not one.
+_ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
+    # « directeur général adjoint » is a DGA, « adjointe administrative » a grade of the civil service: both agents
+    ("adjoint", r"(?<!general )(?<!generale )(?<!directeur )(?<!directrice )\b(?:1er |premier |premiere |2e |deuxieme )?"
+                r"adjointe?s?\b(?! (?:administrati(?:f|ve)s?|techniques?|d animation|du patrimoine)\b)"),
+    ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
+                       r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
+                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
+    ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
+              r"secretaire|chargee? (?:de l |de |d |des |du )(?!la\b|le\b|les\b)[a-z]{3,}|agent|agente|technicien|technicienne|"
+              r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
+    ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
+                   r"elue? municipale?|delegue|deleguee)\b"),
+    ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
+)
+# A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
+_SELF = r"\b(?:je suis|suis|en tant que|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+#: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
+#: function words) said of themselves
+_SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"
+                         r"notre|votre|mon|ma|son|sa)\b)[a-z-]{2,} (?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|"
+                         r"et)\b)[a-z-]{2,} $")
+#: clauses of the raw message (a role word opening one is an apposition about the writer: « Bonjour Madame,
+#: Monsieur, secrétaire de mairie à X », « mairie de Trévenans, secrétaire. », a signature's title line)
+_CLAUSE_SPLIT = re.compile(r"[,;:.!?\n()\u2013\u2014]")
+
+
+#: The role words a typo is read back to (« secretiare », « adjiont »): same length, two neighbours swapped or one
+#: letter wrong, in a word of at least 7 letters (exact enough: no other French word is that close to these).
+_ROLE_WORDS = ("secretaire", "adjoint", "adjointe", "conseiller", "conseillere", "president", "presidente", "directeur",
+               "directrice", "technicien", "technicienne")
+
+
+def _one_typo(word: str, target: str) -> bool:
+    if len(word) != len(target) or word == target:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, target)) if a != b]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == target[diff[1]] \
+        and word[diff[1]] == target[diff[0]]
+
+
+def _role_typos(norm: str) -> str:
+    words = norm.split()
+    fixed = [next((t for t in _ROLE_WORDS if len(w) >= 7 and _one_typo(w, t)), w) if len(w) >= 7 else w
+             for w in words]
+    return " ".join(fixed) if fixed != words else norm
+
+
+def find_role(text: object, asked: bool = False) -> str | None:
+    """The person's role, when they say it of themselves (or whatever role word, when the role was asked)."""
+    norm = _role_typos(_norm(text))
+    if not norm:
+        return None
+    if asked and norm in ("autre", "aucun", "autre fonction"):
+        return "autre"
+    for code, pattern in _ROLE_PATTERNS:
+        for m in re.finditer(pattern, norm):
+            if asked:
+                return code
+            before = norm[max(0, m.start() - 40) : m.start()]
+            after = norm[m.end() : m.end() + 4]
+            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|slt|hello|coucou|bjr)\s+$", before):
+                return code
+            if _SELF_NAMED.search(before):
+                return code
+            if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
+                # « maire de Chaux » right after a greeting or a name
+                if re.search(r"(?:^|bonjour |bonsoir |je suis |suis )\S*\s*\S*\s*$", before):
+                    return code
+    if not asked and isinstance(text, str):
+        for clause in _CLAUSE_SPLIT.split(text[:_MAX]):
+            c = _role_typos(_norm(clause))
+            for code, pattern in _ROLE_PATTERNS:
+                m = re.match(pattern, c)
+                if m and m.start() == 0:
+                    return code
+    return None
