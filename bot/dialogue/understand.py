@@ -16,9 +16,11 @@ from bot.dialogue import validators as v
 from intents import extract as x
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
+from intents.distill import distill_need
 from intents.entities import Budget
 from intents.normalize import normalize
 from intents.signature import find_signature
+from intents.typos import fix_swaps
 from bot.texts import dialogue as T
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,30}?\b(?i:de|d['’]|du|à|a|sur)\s*"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,40}?\b(?i:de|d['’]|du|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
@@ -266,6 +268,7 @@ class Reader:
     # --- the whole message ----------------------------------------------------------------------------------
     def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
         """Every fact of ``text``; ``asked`` is the slot being asked (or None)."""
+        text = fix_swaps(text)  # « secretiare », « conduties »: two letters swapped, put back
         facts = Facts()
         vals = facts.values
         if asked is not None:
@@ -399,6 +402,9 @@ class Reader:
         if slot == "need":
             need = str(draft.get("need") or "")
             if old and need and normalize(old) and normalize(old) in normalize(need):
+                # « ce n'est pas une crèche, c'est une MAM, …, trois assistantes sont intéressées »: the project's
+                # words of the new part only
+                new = distill_need(new, fallback=True) or new
                 replaced = re.sub(re.escape(old), new, need, count=1, flags=re.IGNORECASE)
                 return replaced if replaced != need else None
         return None
