@@ -32,7 +32,7 @@ TEMPERATURE = 0.03
 PROJECT_MIN = 0.34
 
 _MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
-           r"printemps|[ée]t[ée]|automne|hiver|rentr[ée]e)")
+           r"printemps|(?<!\ba\s)(?<!\bont\s)(?<!\bavait\s)(?<!\bait\s)[ée]t[ée]|automne|hiver|rentr[ée]e)")  # « a été »: a verb
 #: dates and amounts inside a kept clause: exact spans, cut out
 _DATE_SPAN = re.compile(
     rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
@@ -334,6 +334,21 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
     return out
 
 
+#: labels of a clause that has its own field (or none): a message of one such clause adds nothing to the need
+_OTHER_FIELDS = ("stage", "budget", "timing", "help", "greeting", "intro", "signature", "question")
+
+
+def _another_field(clause: Clause) -> bool:
+    """The clause is another field's, with no share of the project among its neighbours (« le bureau d etudes a
+    chiffré … on cherche des subventions »)."""
+    try:
+        labelled = label_clauses([Clause(clause.text, clause.start, clause.end)])
+    except Exception:  # noqa: BLE001
+        log.exception("need distiller failed")
+        return False
+    return bool(labelled) and labelled[0].label in _OTHER_FIELDS and labelled[0].project < 0.05
+
+
 def distill_need(text: object, fallback: bool = True) -> str:
     """The project's words of ``text`` (see the module's doc); ``clean_need`` when the encoder is not there or when
     nothing meaningful would remain. ``fallback=False`` (one more part of a need): ``""`` when no clause is the
@@ -346,6 +361,8 @@ def distill_need(text: object, fallback: bool = True) -> str:
     base = clean_need(text)
     clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
+        if not fallback and clauses and _another_field(clauses[0]):
+            return ""  # one more part that is the help, the stage, an amount…: no part of the project
         out = _cut_facts(base)
         return out if _meaningful(out) >= 2 and len(out) >= 8 else base
     try:

@@ -47,7 +47,7 @@ def find_signature(text: object) -> dict[str, str]:
         tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]
         tail = [ln for ln in tail if ln]
     for line in reversed(tail):
-        rest = strip_contact(line).strip(" ,;:.")
+        rest = strip_contact(line).strip(" ,;:.–—-|/•·")  # « 03 84 … – accueil@… »: the dash between them
         if not rest or _CONTACT_LABEL.fullmatch(rest) or _ADDRESS_LINE.search(rest):
             continue  # a phone or e-mail line (« Tél. : 03 84 … »), a postal address (« … – 90110 Rougemont »)
         words = rest.split()

@@ -335,7 +335,8 @@ class Reader:
             else:
                 facts.problem = T.TIMING_INVALID
         elif asked == "name":
-            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "")
+            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "") \
+                or ENTITY_EXTRACTORS["name"](text)  # « fin prévue fin 2027. Jacques Bouteiller, 03 84 … »
             if name and not x.find_role(name, asked=True):
                 vals["name"] = name
             elif not (x.find_phone(text) or x.find_email_spoken(text)):

@@ -40,3 +40,16 @@ def test_a_commune_outside_counts_only_when_asked(reader: Reader) -> None:
 
 def test_a_word_close_to_a_commune_is_not_one(reader: Reader) -> None:
     assert "commune" not in reader.read("beaucoup", None, {"commune_code": "90087"}).values
+
+
+def test_the_name_asked_and_said_beside_other_facts(reader: Reader) -> None:
+    facts = reader.read("fin prévue fin 2027. Jacques Bouteiller, 03 84 56 71 34, mairie.dorans@wanadoo.fr", "name",
+                        {"need": "x"})
+    assert facts.values.get("name") == "Jacques Bouteiller"
+
+
+def test_swapped_letters_and_a_long_role_before_the_commune(reader: Reader) -> None:
+    facts = reader.read("bonjour je suis la secretiare de mairie de Réchésy", None, {})
+    assert facts.values.get("role") == "agent"
+    facts = reader.read("Bonjour, je suis conseillère municipale déléguée aux aînés à Morvillars.", None, {})
+    assert (facts.values.get("commune") or {}).get("name") == "Morvillars"

@@ -246,3 +246,9 @@ def test_the_calendar_said_alone_or_as_a_period(said: str, timing: str | None) -
 def test_a_dictated_email_is_part_of_the_contact() -> None:
     said = "jean luc tournier 06 84 12 55 09 mairie tiret lebetain arobase orange point fr"
     assert x.strip_contact(said) == "jean luc tournier"
+
+
+def test_a_signature_whose_contact_line_joins_phone_and_email_with_a_dash() -> None:
+    letter = ("Bonjour,\nPourriez-vous nous indiquer les aides possibles ?\nBien cordialement,\n"
+              "Laetitia Girardin, secrétariat de mairie\n03 84 36 60 15 – accueil@mairie-meziere.fr")
+    assert find_signature(letter).get("name") == "Laetitia Girardin"

@@ -163,3 +163,11 @@ def test_a_project_put_off_leaves_the_need() -> None:
 def test_a_help_asked_as_a_question() -> None:
     assert clause_help("on voudrait refaire la cour de la mairie, t'as des aides ?") == ["financement"]
     assert clause_help("Quelle est la démarche ?") == []  # a question about nothing of the help
+
+
+@pytest.mark.skipif(not ENCODER, reason="the clause is read by the encoder")
+def test_one_more_part_that_is_another_fields_adds_nothing() -> None:
+    said = "le bureau d etudes a chiffré le renforcement à 380000 euros hors taxes on cherche des subventions"
+    assert distill_need(said, fallback=False) == ""
+    assert distill_need("et aussi refaire le toit de l'école", fallback=False) == "et aussi refaire le toit de l'école"
+    assert "été" in distill_need("le pont a été limité à 3 tonnes 5, il faut le renforcer")  # « a été »: a verb
