@@ -431,10 +431,16 @@ def prime(text: object) -> None:
 SET_ASIDE_MIN = 0.5
 
 
+#: words about the request itself, never what is put off (« c'est un autre dossier », « le maire me dit que … »)
+_META = {"projet", "projets", "dossier", "dossiers", "demande", "demandes", "sujet", "sujets", "commune", "mairie",
+         "maire", "conseil", "chose", "choses", "reste", "autre", "autres", "tard", "instant", "moment", "laisse",
+         "tomber", "verra", "attendra", "abandonne", "cote", "premiere", "nouvelle", "rien", "voir", "presse"}
+
+
 def _content_words(text: str) -> set[str]:
     from intents.need import _STOP
 
-    return {w for w in re.findall(r"[^\W\d_]{4,}", _fold(text)) if w not in _STOP}
+    return {w for w in re.findall(r"[^\W\d_]{4,}", _fold(text)) if w not in _STOP and w not in _META}
 
 
 def set_aside(need: object, text: object) -> str | None:

@@ -19,7 +19,7 @@ from intents.contact_name import find_name_by_contact
 from intents.distill import distill_need
 from intents.entities import Budget
 from intents.normalize import normalize
-from intents.signature import find_signature
+from intents.signature import find_signature, forwarded_recipient
 from intents.typos import fix_swaps
 from bot.texts import dialogue as T
 
@@ -76,7 +76,8 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
-                                        or find_signature(t).get("name") or find_name_by_contact(t) or ""),
+                                        or forwarded_recipient(t) or find_signature(t).get("name")
+                                        or find_name_by_contact(t) or ""),
 }
 
 

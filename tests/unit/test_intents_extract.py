@@ -252,3 +252,12 @@ def test_a_signature_whose_contact_line_joins_phone_and_email_with_a_dash() -> N
     letter = ("Bonjour,\nPourriez-vous nous indiquer les aides possibles ?\nBien cordialement,\n"
               "Laetitia Girardin, secrétariat de mairie\n03 84 36 60 15 – accueil@mairie-meziere.fr")
     assert find_signature(letter).get("name") == "Laetitia Girardin"
+
+
+def test_a_forwarded_mail_is_sent_by_the_person_it_was_sent_to() -> None:
+    from intents.signature import forwarded_recipient
+
+    mail = ("Je vous fais suivre le message du maire.\n\n---------- Message transféré ---------\n"
+            "De : Mairie de Cunelières <mairie@x.fr>\nÀ : Thierry Lab <thierry.lab@x.fr>\nObjet : École\n\nThierry,\n…")
+    assert forwarded_recipient(mail) == "Thierry Lab"
+    assert forwarded_recipient("De : Mairie <m@x.fr>\nÀ : Jean Roux <j@x.fr>") is None  # nothing forwarded
