@@ -63,7 +63,7 @@ def warm() -> None:
         _set(kind)
 
 
-def _clauses(text: object, label: str) -> list[str]:
+def _clauses(text: object, label: str | tuple[str, ...]) -> list[str]:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
     from intents.distill import _body, label_clauses, split_clauses, spoken
@@ -72,7 +72,8 @@ def _clauses(text: object, label: str) -> list[str]:
     labelled = label_clauses(clauses) if clauses else None
     if not labelled:
         return []
-    return [c.text for c in labelled if c.label == label and c.score >= MIN_LABEL
+    labels = (label,) if isinstance(label, str) else label
+    return [c.text for c in labelled if c.label in labels and c.score >= MIN_LABEL
             and 2 <= len(c.text.split()) <= MAX_WORDS]
 
 
@@ -105,11 +106,15 @@ def clause_help(text: object) -> list[str]:
 
         from intents import extract as x
 
-        for clause in _clauses(text, "help"):
+        # the help asked, or asked about (« est-ce qu'il y a une aide ? »: the same similarity to a labelled kind)
+        asked_about = set(_clauses(text, "question"))
+        for clause in _clauses(text, ("help", "question")):
             for part in re.split(r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b)", clause):
                 if x.find_help_kinds(part, asked=True):
                     continue  # the rules read this part
                 found = _set("help").nearest(part)
+                if clause in asked_about and found and found[0] != "financement":
+                    continue  # a question (« quelle est la démarche ? ») asks about a subsidy, or about nothing here
                 if found and found[0] != "vague" and found[1] >= MIN_LABEL and found[2] >= MIN_SIMILARITY \
                         and found[0] not in out:
                     out.append(found[0])

@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts"]
+__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts", "set_aside"]
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
 KEEP = ("project",)
@@ -32,13 +32,13 @@ TEMPERATURE = 0.03
 PROJECT_MIN = 0.34
 
 _MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
-           r"printemps|[ée]t[ée]|automne|hiver|rentr[ée]e)")
+           r"printemps|(?<!\ba\s)(?<!\bont\s)(?<!\bavait\s)(?<!\bait\s)[ée]t[ée]|automne|hiver|rentr[ée]e)")  # « a été »: a verb
 #: dates and amounts inside a kept clause: exact spans, cut out
 _DATE_SPAN = re.compile(
     rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
     rf"(?:(?:l['’]|le\s+|la\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
     rf"l['’]ann[ée]e\s+prochaine|l['’]an\s+prochain)\b", re.IGNORECASE)
-_URGENT = re.compile(r"\s*(?:\b(?:au\s+plus\s+)?vite|\b(?:le\s+)?plus\s+t[oô]t\s+possible|\ben\s+urgence|\brapidement|"
+_URGENT = re.compile(r"\s*(?:(?<!trop )\b(?:au\s+plus\s+)?vite|\b(?:le\s+)?plus\s+t[oô]t\s+possible|\ben\s+urgence|\brapidement|"
                      r"\bd[èe]s\s+que\s+possible)\b", re.IGNORECASE)
 _AMOUNT_SPAN = re.compile(
     r"\s*(?:\b(?:pour|de|d['’]|à|a|environ|env\.?|autour\s+de|dans\s+les|estim[ée]e?s?\s+à)\s+)*"
@@ -57,6 +57,16 @@ _CONTACT_SPAN = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
 _PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|\s(?=(?:mais|car|parce\s+qu)\b)")
 _PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
+#: reported words: « le SDIS nous a signalé | que le hameau n'a pas de défense incendie » (a pronoun, an auxiliary,
+#: a participle, « que »): who said it is not the project, what was said may be
+_REPORTED = re.compile(r"(?i)\b(?:nous|m['’]|vous|leur|lui)\s*(?:a|ont|avait|avaient)\s+[a-zà-ÿ]+[ée]s?\s+(qu(?:e\s+|['’]))")
+#: a clause that names its object by a pronoun before an infinitive (« il faut l'agrandir », « on voudrait la
+#: rénover »): what it speaks of is in the clause before (« le cimetière est plein »)
+_ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\s+|la\s+commune\s+|le\s+conseil\s+)?"
+                       r"(?:faut|faudrait|faudra|doit|devons|devrait|devrions|veut|voulons|voudrait|voudrions|"
+                       r"aimerait|aimerions|souhaite|souhaitons|souhaiterait|souhaiterions|va|allons|pourrait|"
+                       r"pourrions|peut|pouvons|compte|comptons)\s+(?:(?:bien|vraiment|absolument|donc)\s+)?"
+                       r"(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b")
 
 
 @dataclass
@@ -104,7 +114,11 @@ def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
             bounds.append((pos, m.start()))
             pos = m.end()
         bounds.append((pos, end))
+        split = []
         for a, b in bounds:
+            m = _REPORTED.search(text, a, b)
+            split += [(a, m.start(1)), (m.end(1), b)] if m else [(a, b)]
+        for a, b in split:
             if re.match(r"\s*:", text[b:b + 2]) and len(text[a:b].split()) <= 2:
                 continue  # « Commune : Danjoutin / Montant : … »: a field's name, not words of the project
             piece = text[a:b]
@@ -302,7 +316,7 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
 
     kept: list[tuple[Clause, str]] = []
     again = [c for c in labelled if c.label in ("intro", "greeting")]
-    trimmed = {id(c): clean_need(c.text) for c in again}
+    trimmed = {id(c): clean_need(c.text, least=1) for c in again}  # « …confié le dossier de l'épicerie »
     trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}
     retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
     reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
@@ -312,17 +326,43 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             prev = labelled[i - 1] if i else None
             if prev is not None and re.match(r"(?i)qui\b", c.text) and not any(k is prev for k, _ in kept):
                 kept.append((prev, prev.text))  # « … un réseau de chaleur | qui desservirait … »: with what it says of
+            elif prev is not None and not kept and _ANAPHORA.match(c.text) \
+                    and prev.label not in ("greeting", "intro", "signature", "question", "help", "budget", "timing",
+                                           "other") \
+                    and _meaningful(prev.text) >= 1:
+                kept.append((prev, prev.text))  # « le cimetière est plein | il faut l'agrandir »: what « l' » is
             kept.append((c, c.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))
     # a restatement (« pour l'instant c'est le toit de la salle des fêtes ») adds nothing to what is kept
+    # a restatement (« pour l'instant c'est le toit de la salle des fêtes ») adds nothing to what is kept; a later
+    # clause that says much more around an earlier one (a mail's « Objet : Ancienne école », then its body) replaces it
     out: list[tuple[Clause, str]] = []
     for c, words in kept:
         f = _fold(_tidy(words))
-        if f and any(f != g and g and g in f for g in (_fold(_tidy(w)) for _, w in out)):
-            continue  # a later clause that says an earlier one again, with more words around it
+        said = [i for i, (_, w) in enumerate(out) if (g := _fold(_tidy(w))) and f and f != g and g in f]
+        if said:
+            i = said[0]
+            if _meaningful(_tidy(words)) >= _meaningful(_tidy(out[i][1])) + 3:
+                out[i] = (c, words)
+            continue
         out.append((c, words))
     return out
+
+
+#: labels of a clause that has its own field (or none): a message of one such clause adds nothing to the need
+_OTHER_FIELDS = ("stage", "budget", "timing", "help", "greeting", "intro", "signature", "question")
+
+
+def _another_field(clause: Clause) -> bool:
+    """The clause is another field's, with no share of the project among its neighbours (« le bureau d etudes a
+    chiffré … on cherche des subventions »)."""
+    try:
+        labelled = label_clauses([Clause(clause.text, clause.start, clause.end)])
+    except Exception:  # noqa: BLE001
+        log.exception("need distiller failed")
+        return False
+    return bool(labelled) and labelled[0].label in _OTHER_FIELDS and labelled[0].project < 0.05
 
 
 def distill_need(text: object, fallback: bool = True) -> str:
@@ -337,6 +377,8 @@ def distill_need(text: object, fallback: bool = True) -> str:
     base = clean_need(text)
     clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
+        if not fallback and clauses and _another_field(clauses[0]):
+            return ""  # one more part that is the help, the stage, an amount…: no part of the project
         out = _cut_facts(base)
         return out if _meaningful(out) >= 2 and len(out) >= 8 else base
     try:
@@ -399,3 +441,54 @@ def prime(text: object) -> None:
 
     for t in prime_texts(text):
         encode_query(t)
+
+
+#: how sure a clause must be that it puts a project off (« le parking on verra plus tard »)
+SET_ASIDE_MIN = 0.5
+
+
+#: words about the request itself, never what is put off (« c'est un autre dossier », « le maire me dit que … »)
+_META = {"projet", "projets", "dossier", "dossiers", "demande", "demandes", "sujet", "sujets", "commune", "mairie",
+         "maire", "conseil", "chose", "choses", "reste", "autre", "autres", "tard", "instant", "moment", "laisse",
+         "tomber", "verra", "attendra", "abandonne", "cote", "premiere", "nouvelle", "rien", "voir", "presse"}
+
+
+def _content_words(text: str) -> set[str]:
+    from intents.need import _STOP
+
+    return {w for w in re.findall(r"[^\W\d_]{4,}", _fold(text)) if w not in _STOP and w not in _META}
+
+
+def set_aside(need: object, text: object) -> str | None:
+    """The need without the parts a later message puts off (« le parking on verra plus tard, c'est le cimetière qui
+    presse »: the need's clause that names the parking goes). A clause of ``text`` read as « other » (another project
+    set aside, ``need_clauses.yaml``) that shares a word with some of the need's clauses, not all: those are left
+    out. ``None`` when nothing is put off (or without an encoder)."""
+    if not isinstance(need, str) or not isinstance(text, str) or not need.strip() or len(text) > 1500:
+        return None
+    try:
+        said = label_clauses(split_clauses(spoken(_body(text))))
+        if not said:
+            return None
+        off = set()
+        for c in said:
+            if c.label == "other" and c.score >= SET_ASIDE_MIN:
+                off |= _content_words(c.text)
+        if not off:
+            return None
+        parts = split_clauses(need)
+        keep = [p for p in parts if not (_content_words(p.text) & off)]
+        if len(keep) == len(parts) or not keep:
+            return None
+        out: list[str] = []
+        prev_end = None
+        for p in keep:
+            if out and prev_end is not None:
+                out.append(". " if re.search(r"[.!?\n;]", need[prev_end:p.start]) else ", ")
+            out.append(re.sub(r"(?i)^(?:et\s+|mais\s+|ou\s+)?(?:puis\s+)?", "", p.text) if out else p.text)
+            prev_end = p.end
+        kept = "".join(out).strip(" ,;:–—-")
+        return kept if _meaningful(kept) >= 2 and kept != need else None
+    except Exception:  # noqa: BLE001 - the need stays as it was
+        log.exception("set_aside failed")
+        return None

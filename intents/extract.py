@@ -38,17 +38,18 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
              r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service)\b"),
-    ("projet-defini", r"\b(?:devis (?:recu|recus|signe|en main|obtenu)s?|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
+    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
                       r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
     ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
-    ("idee", r"\b(?:tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
+    ("idee", r"\b(?:est (?:encore |toujours |juste |seulement |qu |que )*une (?:simple |petite |premiere )?idee|"
+             r"tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
              r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
 )
 _STAGE_ASKED: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:pret|prets|prete|demarr\w*|lance\w*|travaux)\b"),
+    ("pret", r"\b(?:pret|prets|prete|demarr\w*|(?<!\ba )lance\w*|travaux)\b"),  # « (concours) à lancer »: not yet
     ("projet-defini", r"\b(?:defini|definis|definie|devis|chiffre|plans?)\b"),
     ("etude", r"\b(?:etudes?|diagnostic|faisabilite|audit)\b"),
     ("idee", r"\b(?:idee|idees|debut|reflexion|reflechit|envisage|commence)\b"),
@@ -107,8 +108,9 @@ def find_stage(text: object, asked: bool = False) -> str | None:
         if said:
             return said
     if asked:
+        weak = _TIMING_RE.sub(" ", norm)  # « travaux en 2027 » is the calendar, not works under way
         for code, pattern in _STAGE_ASKED:
-            if re.search(pattern, norm):
+            if re.search(pattern, weak):
                 return code
     return None
 
@@ -119,11 +121,11 @@ _SEASONS = r"printemps|ete|automne|hiver|rentree"
 _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
-    # a span of years first (« de 2027 à 2029 », « en tranches 2027-2029 »): before a year alone
-    r"(?:(?:sur|en|pour|entre|de|en tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"
+    r"(?:(?:sur|en|pour|entre|de|en tranches|par tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"  # a period of years
     rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
     rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
-    rf"(?:au |a |en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"
+    rf"(?:au |a (?!ete\b)|en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )"
+    rf"(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"  # « a été » is a verb, not a season
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
     r"annee prochaine|an prochain|cette annee|"
@@ -151,8 +153,8 @@ def find_timing(text: object, asked: bool = False) -> str | None:
         # (or alone in its clause with at most one word: « … ; plutôt 2028 ; … »)
         alone = any(re.fullmatch(r"(?:[a-z]+ )?" + phrase, _norm(c).strip())
                     for c in re.split(r"[,;.!?\n()]", text[:_MAX]) if c.strip())
-        if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture)\s+" + phrase,
-                                       norm):
+        if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
+                                       r"visons|objectif|horizon)\s+" + phrase, norm):
             return None
     return _original_span(text, phrase) or phrase
 
@@ -204,7 +206,8 @@ def find_help_kinds(text: object, asked: bool = False) -> list[str]:
 
 # --- amounts -----------------------------------------------------------------------------------------------------
 _MONEY_CUE = re.compile(r"(€|\beuros?\b|\beur\b|\d\s*k\b|\dk€|\bk€|\bm€|\bmillions?\b|\bmilliards?\b|\bmille\b|"
-                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis?\b|\benveloppe\b|\bestim\w+|\bchiffr\w*)", re.IGNORECASE)
+                        r"\bbudget\b|\bco[uû]t\w*|\bmontant\b|\bdevis?\b|\benveloppe\b|\bestim\w+|\bchiffr\w*|"
+                        r"\d\s*(?:HT|TTC)\b|\bhors\s+tax)", re.IGNORECASE)  # « 48000 HT »: only money is said « HT »
 #: A figure written with thousands groups (« 120 000 », « 1 200 000 ») and no other unit after it: euros, in a
 #: request (« on pense 120 000 »); never a phone number, a year, or a count of people, metres, places…
 _GROUPED = re.compile(r"(?<![\d+])(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?![\d])(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|"
@@ -373,6 +376,9 @@ def find_bare_name(text: object) -> str | None:
 def strip_contact(text: str) -> str:
     """The text without its phone numbers, e-mail addresses and the words that introduce them (for the name)."""
     text = re.sub(r"\S+@\S+", " ", text)
+    # dictated whole: « mairie tiret lebetain arobase orange point fr »
+    text = re.sub(r"\b[\w-]+(?:\s+(?:point|tiret)\s+[\w-]+)*\s+(?:arobase|arrobase|arobas)\s+[\w-]+(?:\s+point\s+[\w-]+)+",
+                  " ", text, flags=re.IGNORECASE)
     text = re.sub(r"\S+\s*(?:arobase|arrobase|\(at\))\s*\S+", " ", text, flags=re.IGNORECASE)
     text = re.sub(r"(?:\+|00)\d[\d\s.\-/()]{7,}\d|\b0\d(?:[\s.\-/]?\d{2}){4}\b", " ", text)
     text = re.sub(r"\b(?:mon|ma|le|la)?\s*(?:portable|t[ée]l[ée]phone|t[ée]l|num[ée]ro|mail|e-mail|email|courriel|adresse)\b"
@@ -502,7 +508,7 @@ def split_done(text: object) -> tuple[str, bool]:
 # --- corrections: what replaces what ----------------------------------------------------------------------------------
 _CORR_LEAD = re.compile(
     r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
-    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
+    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
     re.IGNORECASE)
 _CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)

@@ -23,13 +23,13 @@ _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
 
 _ROLE = (
     rf"(?:maire(?:[- ]adjointe?)?|(?:premi{_E}re?|1{_E}re?|1er|deuxi{_E}me|2e|2{_E}me)\s+adjointe?(?:\s+au\s+maire)?|"
-    rf"adjointe?(?:\s+au\s+maire)?|conseill{_E}re?s?(?:\s+(?:municipale?|communautaire|d{_E}l{_E}gu{_E}e?))?|"
+    rf"adjointe?(?:\s+au\s+maire)?|conseill{_E}re?s?(?:\s+(?:municipale?|communautaire|d{_E}l{_E}gu{_E}e?)){0,2}|"
     rf"secr{_E}taire\s+(?:de\s+mairie|g{_E}n{_E}rale?)|dgs|dga|"
     rf"directeur\s+g{_E}n{_E}ral\s+des\s+services|directrice\s+g{_E}n{_E}rale\s+des\s+services|"
     rf"(?:vice[- ])?pr{_E}sidente?|charg{_E}e?\s+de\s+mission|{_E}lue?(?:\s+municipale?)?|"
     rf"responsable\s+des\s+services\s+techniques)"
 )
-_PLACE = rf"(?:\s+(?:de|du|des|d['’]|à|a|au|pour)\s*[^,.;:!?\n]{{1,70}}?{_BOUNDARY})"
+_PLACE = rf"(?:\s+(?:de|du|des|d['’]|à|a|au|aux|pour)\s*[^,.;:!?\n]{{1,70}}?{_BOUNDARY})"
 _ARTICLE = r"(?:(?:le|la|l['’]|un|une|votre|madame\s+le|madame\s+la|monsieur\s+le)\s*)"
 _SAYS = r"(?:je\s+suis|nous\s+sommes|moi\s+c['’]est|ici|en\s+tant\s+que|c['’]est|j['’]{1}interviens\s+en\s+tant\s+que)"
 
@@ -48,9 +48,9 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+(?:vous\s+)?(?:solliciter|demander|adresser|pr{_E}senter)"
     rf"[^.;:!?\n]{{0,120}}?\b(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|relative?\s+{_E}|{_E}\s+propos\s+(?:de|du|des))\s+",
     # « on voudrait faire une demande : … », « je souhaite déposer une demande de subvention pour … »
-    rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*)?(?:(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
+    rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*|(?:peux|pouvez|pourrais|pourriez)[- ](?:tu|vous)\s+)?(?:(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
     rf"souhaiterais|souhaiterions|souhaiterait|aimerions|aimerais|aimerait|vais|allons|va)\s+)?(?:faire|d{_E}poser|"
-    rf"envoyer|formuler|soumettre|adresser)\s+une\s+demande(?:\s+(?:de|d['’])\s*(?:financement|subvention|soutien|"
+    rf"envoyer|formuler|soumettre|adresser)\s+(?:une|la)\s+demande(?:\s+(?:de|d['’])\s*(?:financement|subvention|soutien|"
     rf"aide|accompagnement))?(?:\s*(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|sur)\b)?\s*[:\-–—,]?\s*",
     # « je m'appelle Marie Dupont, … », « je suis Marie Dupont, maire de … »
     rf"^(?:je\s+m['’]appelle|moi\s+c['’]est|je\s+suis)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
@@ -90,6 +90,9 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"^(?:(?:on\s+a|nous\s+avons|j['’]ai|avons|ai)\s+)?besoin\s+(?:d['’]|de\s+|du\s+|des\s+)\s*(?:une?\s+)?"
     rf"(?:aides?|appuis?|soutiens?|financements?|subventions?|accompagnements?|conseils?)"
     rf"(?:\s+(?:financi[eè]res?|techniques?))?\s+(?:pour|pr|afin\s+de|afin\s+d['’])\s+",
+    # the file handed over: « le maire m'a confié le dossier de l'épicerie », « je m'occupe du dossier de la cantine »
+    rf"^(?:[^,.;:!?\n]{{0,40}}?\b(?:m['’]a|nous\s+a|m['’]ont|nous\s+ont)\s+confi{_E}\s+|je\s+suis\s+(?:en\s+charge\s+)?|"
+    rf"je\s+m['’]occupe\s+|nous\s+suivons\s+|je\s+suis\s+charg{_E}e?\s+)(?:le|du)\s+(?:dossier|projet)\s+(?:de\s+|du\s+|des\s+|d['’])",
     # a label: « Projet : … », « Objet : … »
     r"^(?:projet|objet|besoin|demande|sujet)\s*:\s*",
     # « notre projet est de » before an infinitive
@@ -182,9 +185,9 @@ def _drop_fact_clauses(text: str) -> str:
     return out
 
 
-def clean_need(text: object) -> str:
-    """The need without the greeting, introduction and politeness around it; ``text`` itself when nothing
-    meaningful would remain (or when it is not a string: ``""``)."""
+def clean_need(text: object, least: int = 2) -> str:
+    """The need without the greeting, introduction and politeness around it; ``text`` itself when fewer than
+    ``least`` meaningful words would remain (or when it is not a string: ``""``)."""
     if not isinstance(text, str):
         return ""
     original = text.strip()
@@ -206,7 +209,7 @@ def clean_need(text: object) -> str:
     out = _drop_fact_clauses(out).strip(" ,;:–—-\n")
     if out == original:
         return original
-    if _meaningful(out) < 2 or len(out) < 8:
+    if _meaningful(out) < least or len(out) < 8:
         return original
     return out
 

@@ -121,3 +121,21 @@ def reading_text(text: str) -> str:
         i += 1
     rest = "\n".join(lines[i:]).strip()
     return rest if i and re.search(r"[^\W\d_]", rest) else words
+
+
+#: a forwarded message's header: « ---------- Message transféré --------- », then « De : … », « À : Nom <adresse> »
+_FORWARDED = re.compile(r"(?im)^\s*-{2,}\s*(?:message\s+transf[ée]r[ée]|forwarded\s+message|message\s+d['’]origine|"
+                        r"original\s+message)\s*-{2,}\s*$")
+_HEADER_TO = re.compile(r"(?im)^\s*(?:À|A|To|Pour)\s*:\s*([^<\n]+?)\s*<[^>\n]+@[^>\n]+>\s*$")
+
+
+def forwarded_recipient(text: object) -> str | None:
+    """The name the forwarded message was sent to (« À : Thierry Lab <thierry.lab@…> » under « Message transféré »):
+    the person who forwards it, writing to us; ``None`` when the text forwards nothing."""
+    if not isinstance(text, str):
+        return None
+    fwd = _FORWARDED.search(text[:_MAX])
+    if not fwd:
+        return None
+    to = _HEADER_TO.search(text[:_MAX], fwd.end())
+    return find_bare_name(to.group(1).strip(" \"'")) if to else None

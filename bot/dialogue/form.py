@@ -19,6 +19,7 @@ from typing import Any
 from bot.dialogue import validators as v
 from bot.dialogue.common import candidate_label, log_exc, value_of
 from bot.dialogue.events import Button, Reply
+from bot.dialogue.neededit import put_off
 from bot.dialogue.slots import COMMUNE_KEYS, EDIT_GROUPS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
@@ -189,6 +190,9 @@ class FormMixin:
                     if key not in values and key not in ("need", "help_add", "commune", "name"):
                         values[key] = val
                 return await self.fill(values, asked=None, text=text, correction=True)
+        narrowed = put_off(self, text)  # « le parking on verra plus tard »: that part of the need goes
+        if narrowed is not None:
+            return [narrowed] + await self.form_text(text)
         # One more part of the need (« il manque : … », « et aussi refaire le toit »), once the need is known.
         added = self.add_to_need(text, act, asked)
         if added is not None:

@@ -16,9 +16,11 @@ from bot.dialogue import validators as v
 from intents import extract as x
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
+from intents.distill import distill_need
 from intents.entities import Budget
 from intents.normalize import normalize
-from intents.signature import find_signature
+from intents.signature import find_signature, forwarded_recipient
+from intents.typos import fix_swaps
 from bot.texts import dialogue as T
 
 log = logging.getLogger(__name__)
@@ -105,7 +107,8 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
-                                        or find_signature(t).get("name") or find_name_by_contact(t) or ""),
+                                        or forwarded_recipient(t) or find_signature(t).get("name")
+                                        or find_name_by_contact(t) or ""),
 }
 
 
@@ -324,6 +327,7 @@ class Reader:
     # --- the whole message ----------------------------------------------------------------------------------
     def read(self, text: str, asked: str | None, draft: dict[str, Any], is_question: bool = False) -> Facts:
         """Every fact of ``text``; ``asked`` is the slot being asked (or None)."""
+        text = fix_swaps(text)  # « secretiare », « conduties »: two letters swapped, put back
         facts = Facts()
         vals = facts.values
         if asked is not None:
@@ -392,7 +396,8 @@ class Reader:
             else:
                 facts.problem = T.TIMING_INVALID
         elif asked == "name":
-            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "")
+            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "") \
+                or ENTITY_EXTRACTORS["name"](text)  # « fin prévue fin 2027. Jacques Bouteiller, 03 84 … »
             if name and not x.find_role(name, asked=True):
                 vals["name"] = name
             elif not (x.find_phone(text) or x.find_email_spoken(text)):
@@ -459,6 +464,9 @@ class Reader:
         if slot == "need":
             need = str(draft.get("need") or "")
             if old and need and normalize(old) and normalize(old) in normalize(need):
+                # « ce n'est pas une crèche, c'est une MAM, …, trois assistantes sont intéressées »: the project's
+                # words of the new part only
+                new = distill_need(new, fallback=True) or new
                 replaced = re.sub(re.escape(old), new, need, count=1, flags=re.IGNORECASE)
                 return replaced if replaced != need else None
         return None

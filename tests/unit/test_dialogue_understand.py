@@ -74,3 +74,14 @@ def test_a_sentence_at_the_stage_question_is_read_as_a_sentence(reader: Reader) 
                         "stage", {"need": "x"})
     assert facts.values.get("stage") != "pret" and facts.values["timing"]
     assert reader.read("étude", "stage", {"need": "x"}).values["stage"] == "etude"  # a short answer: loose
+def test_the_name_asked_and_said_beside_other_facts(reader: Reader) -> None:
+    facts = reader.read("fin prévue fin 2027. Jacques Bouteiller, 03 84 56 71 34, mairie.dorans@wanadoo.fr", "name",
+                        {"need": "x"})
+    assert facts.values.get("name") == "Jacques Bouteiller"
+
+
+def test_swapped_letters_and_a_long_role_before_the_commune(reader: Reader) -> None:
+    facts = reader.read("bonjour je suis la secretiare de mairie de Réchésy", None, {})
+    assert facts.values.get("role") == "agent"
+    facts = reader.read("Bonjour, je suis conseillère municipale déléguée aux aînés à Morvillars.", None, {})
+    assert (facts.values.get("commune") or {}).get("name") == "Morvillars"

@@ -239,3 +239,56 @@ def test_a_role_said_of_someone_else_is_not_ones_role() -> None:
     assert x.find_role(said) is None
     assert x.find_role("c le maire de Lepuix") == "maire"
     assert x.find_role("bonjour, je suis la secrétaire de mairie") is not None
+
+
+# --- issue 19, batch 4: the stage, the budget and the calendar said in other ways ---------------------------------
+def test_a_figure_said_without_tax_is_an_amount() -> None:
+    assert x.find_amount("le devis est signé, 48000 HT, pose l'été 2027").low == 48000
+    assert x.find_amount("58000 HT").low == 58000
+
+
+@pytest.mark.parametrize("said, stage", [
+    ("LE CABINET A FAIT L ETUDE AVEC LE DEPARTEMENT. 320000 EUROS HT. TRAVAUX EN 2027", "etude"),  # a calendar
+    ("Programme et faisabilité validés, concours de maîtrise d'œuvre à lancer", "etude"),  # « à lancer »: not yet
+    ("on lance les travaux", "pret"),
+])
+def test_the_loose_stage_words_leave_the_calendar_and_what_is_still_to_do(said: str, stage: str) -> None:
+    assert x.find_stage(said, asked=True) == stage
+
+
+def test_a_quote_validated_and_an_idea_inside_a_long_sentence() -> None:
+    assert x.find_stage("Devis validé en conseil municipal le mois dernier") == "projet-defini"
+    assert x.find_stage("pour faire de l'autoconsommation c'est une idée pour le moment on n'a pas de devis") == "idee"
+    assert x.find_stage("c'est une bonne idée") is None
+
+
+@pytest.mark.parametrize("said, timing", [
+    ("L'étude de faisabilité a été faite par l'agence d'urbanisme", None),  # « a été » is a verb
+    ("2027", "2027"),
+    ("jm.perrin@sermamagny.fr ; plutôt 2028 ; on aurait besoin d'aide", "2028"),
+    ("la salle date de 1980, fermée depuis 2020", None),
+    ("le montant est de 480 000 € HT, on vise 2028", "2028"),
+    ("réalisation en tranches 2027-2029", "réalisation en tranches 2027-2029"),
+])
+def test_the_calendar_said_alone_or_as_a_period(said: str, timing: str | None) -> None:
+    assert x.find_timing(said) == timing
+
+
+def test_a_dictated_email_is_part_of_the_contact() -> None:
+    said = "jean luc tournier 06 84 12 55 09 mairie tiret lebetain arobase orange point fr"
+    assert x.strip_contact(said) == "jean luc tournier"
+
+
+def test_a_signature_whose_contact_line_joins_phone_and_email_with_a_dash() -> None:
+    letter = ("Bonjour,\nPourriez-vous nous indiquer les aides possibles ?\nBien cordialement,\n"
+              "Laetitia Girardin, secrétariat de mairie\n03 84 36 60 15 – accueil@mairie-meziere.fr")
+    assert find_signature(letter).get("name") == "Laetitia Girardin"
+
+
+def test_a_forwarded_mail_is_sent_by_the_person_it_was_sent_to() -> None:
+    from intents.signature import forwarded_recipient
+
+    mail = ("Je vous fais suivre le message du maire.\n\n---------- Message transféré ---------\n"
+            "De : Mairie de Cunelières <mairie@x.fr>\nÀ : Thierry Lab <thierry.lab@x.fr>\nObjet : École\n\nThierry,\n…")
+    assert forwarded_recipient(mail) == "Thierry Lab"
+    assert forwarded_recipient("De : Mairie <m@x.fr>\nÀ : Jean Roux <j@x.fr>") is None  # nothing forwarded

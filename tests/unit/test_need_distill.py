@@ -7,7 +7,7 @@ import pytest
 
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
-from intents.distill import distill_need, split_clauses, spoken
+from intents.distill import distill_need, set_aside, split_clauses, spoken
 from intents.encoder import get_encoder
 from intents.entities import find_email, find_phone
 from intents.extract import find_amount
@@ -71,6 +71,14 @@ def test_clauses_and_dictation() -> None:
      "financement.", ["clocher"], ["octobre", "95 000", "boucler"]),
     ("Bonjour, ce n'est pas pour le city stade, c'est une nouvelle demande : nous voulons créer un columbarium, devis "
      "signé à 35 000 €.", ["columbarium"], ["city stade", "35 000"]),
+    # issue 19, batch 4: the object named in another clause, reported words, a file handed over, a mail's subject
+    ("Bonjour, le préau de l'école est trop petit, il faut l'agrandir et le couvrir.", ["préau"], ["Bonjour"]),
+    ("Maire de Chaux. Le SDIS nous a signalé que le hameau n'a pas de défense incendie. Il faut une citerne.",
+     ["incendie", "citerne"], ["SDIS", "signalé"]),
+    ("Bonjour, le maire m'a confié le dossier de la boulangerie : la commune voudrait racheter les murs et les "
+     "rénover.", ["boulangerie", "racheter"], ["confié"]),
+    ("Objet : Salle des fêtes\n\nBonjour,\nPeux-tu faire la demande pour la rénovation de la salle des fêtes en salle "
+     "multi-activités ? Le devis est signé.\nMerci", ["multi-activités"], ["Peux-tu", "devis"]),
 ])
 def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str]) -> None:
     need = distill_need(said)
@@ -140,3 +148,26 @@ def test_formulas_and_contact_lines_are_labelled_without_encoding(monkeypatch) -
     assert encoded == []
     assert distill_need(letter) == expected
     assert "épicerie" in expected and "03 84" not in expected
+
+
+@pytest.mark.skipif(not ENCODER, reason="a project put off is read by the encoder")
+def test_a_project_put_off_leaves_the_need() -> None:
+    need = "le cimetière est plein, il faut l'agrandir, puis il y a le parking de l'école"
+    assert set_aside(need, "Le parking on verra plus tard, c'est le cimetière qui presse.") == \
+        "le cimetière est plein, il faut l'agrandir"
+    assert set_aside("rénover la salle des fêtes", "Le parking on verra plus tard.") is None  # nothing of it
+    assert set_aside(need, "Le devis est signé, 48000 HT.") is None
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder reads these")
+def test_a_help_asked_as_a_question() -> None:
+    assert clause_help("on voudrait refaire la cour de la mairie, t'as des aides ?") == ["financement"]
+    assert clause_help("Quelle est la démarche ?") == []  # a question about nothing of the help
+
+
+@pytest.mark.skipif(not ENCODER, reason="the clause is read by the encoder")
+def test_one_more_part_that_is_another_fields_adds_nothing() -> None:
+    said = "le bureau d etudes a chiffré le renforcement à 380000 euros hors taxes on cherche des subventions"
+    assert distill_need(said, fallback=False) == ""
+    assert distill_need("et aussi refaire le toit de l'école", fallback=False) == "et aussi refaire le toit de l'école"
+    assert "été" in distill_need("le pont a été limité à 3 tonnes 5, il faut le renforcer")  # « a été »: a verb
