@@ -72,6 +72,11 @@ _WORDS = re.compile(r"[^\W\d_]{2,}|\b[^\W\d_]\b")  # words with letters
 ABOUT_GUICHET = ("guichet-quoi",)
 #: The act reader's « thanks » / « greeting » is acted on in an intake from this confidence.
 COURTESY_SURE = 0.8
+#: a yes or a no in other words at a yes/no question: a short message (words), the act reader's yes or no at least
+#: this likely, and this share of what is left once courtesy (thanks, greeting) is set aside
+YES_NO_MAX_WORDS = 8
+YES_NO_MIN = 0.05
+YES_NO_SHARE = 0.8
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
 
 
@@ -324,6 +329,8 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if x.is_back(text) and self.in_intake():
             return await self.go_back()
         data = self.typed_choice(norm)
+        if data is None:
+            data = self.yes_no_by_meaning(text, act)
         if data is not None:
             return await self.on_choice(data)
         if self.step in ("cancel_confirm", "erase_confirm"):
@@ -407,6 +414,25 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
                 if data.startswith("set:") and data.endswith(":-"):
                     return data
         return None
+
+    def yes_no_by_meaning(self, text: str, act: Act) -> str | None:
+        """A yes or a no in other words at a yes/no question (« Oui c'est bien ça, merci. », « non pas du tout
+        ça »): the act reader's yes or no, with its courtesy set aside (« merci », « bonjour » answer nothing), in a
+        short message. None when the reading is not clearly one of the two."""
+        if len(text.split()) > YES_NO_MAX_WORDS:
+            return None
+        valid = self.st.get("buttons") or []
+        pairs = {"yes": ("id:yes", "fix:yes", "x:yes"), "no": ("id:no", "fix:no", "x:no")}
+        if not any(d in valid for d in pairs["yes"]) or not any(d in valid for d in pairs["no"]):
+            return None
+        shares = {kind: p for kind, p in act.ranked if kind not in ("thanks", "greeting")}
+        total = sum(shares.values())
+        if total <= 0:
+            return None
+        kind, p = max(shares.items(), key=lambda kp: kp[1])
+        if kind not in pairs or p < YES_NO_MIN or p / total < YES_NO_SHARE:
+            return None
+        return next(d for d in pairs[kind] if d in valid)
 
     def _cand_code(self) -> str:
         cands = self.st.get("candidates") or []

@@ -48,6 +48,18 @@ _CUED_WORDS = re.compile(r"\b(?:maire|mairie|commune|ville|village|adjointe?|dgs
 #: A message that is only a year or a span of years (« 2027 », « fin 2027 », « 2027-2029 »): a calendar (exact).
 _CALENDAR_ONLY = re.compile(r"(?:(?:en|pour|fin|debut|mi|courant|vers|avant|travaux en|travaux) )?20[2-4]\d"
                             r"(?: (?:a |et )?20[2-4]\d)?")
+#: a short answer whose only figure is a year (« 2027 si poss », « 2028 au mieux »): a calendar
+CALENDAR_ANSWER_WORDS = 4
+
+
+def _calendar_answer(text: str) -> bool:
+    norm = normalize(text)
+    if _CALENDAR_ONLY.fullmatch(norm):
+        return True
+    return (len(norm.split()) <= CALENDAR_ANSWER_WORDS and len(re.findall(r"\d+", norm)) == 1
+            and re.search(r"(?:^| )20[2-4]\d(?: |$)", norm) is not None)
+
+
 _EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
@@ -338,6 +350,8 @@ class Reader:
                 value = extract(text)
                 if value:
                     vals[slot] = value
+        if facts.problem == T.USE_BUTTONS and vals:
+            facts.problem = None  # words that carry another fact are taken; the question with buttons stays open
         if "commune" not in vals and asked not in ("commune",) and not facts.candidates:
             c = self.commune_any(text)
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
@@ -359,7 +373,7 @@ class Reader:
             elif asked == "stage" and "help" not in draft and x.find_help_kinds(text, asked=True):
                 # « faudrait qqn pour nous dire quoi faire et de l'argent aussi » at the stage question: the help
                 vals["help"] = x.find_help_kinds(text, asked=True)
-            elif "timing" not in draft and _CALENDAR_ONLY.fullmatch(normalize(text)):
+            elif "timing" not in draft and _calendar_answer(text):
                 vals["timing"] = v.truncate(text.strip(), 200)[0]  # « 2027 » typed at a question with buttons
             else:
                 facts.problem = T.USE_BUTTONS
