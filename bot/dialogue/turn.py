@@ -314,7 +314,11 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             # « je parle à un robot là ? »: what the guichet is, answered; the question asked before stays open
             return await self.answer_question(text, reprompt=True)
         if (((act.act == "handover" and act.confidence >= HANDOVER_SURE) or by_sentence) and self.step != "need"
-                and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)):
+                and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)
+                # a question the FAQ answers, one sentence of which only sounds like a call (« J'entends parler du
+                # CRTE en réunion. C'est quoi exactement ? »): answered
+                and not (by_sentence and act.act in ("question", "place_question") and act.confidence >= HANDOVER_SURE
+                         and self.faq(text) is not None)):
             # « je préfère qu'un agent me rappelle », or a letter asking to meet the State's services
             return await self.handoff(text)
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
