@@ -85,3 +85,15 @@ def test_swapped_letters_and_a_long_role_before_the_commune(reader: Reader) -> N
     assert facts.values.get("role") == "agent"
     facts = reader.read("Bonjour, je suis conseillère municipale déléguée aux aînés à Morvillars.", None, {})
     assert (facts.values.get("commune") or {}).get("name") == "Morvillars"
+
+
+@pytest.mark.parametrize("text, code", [
+    # the place the person says they serve, though a place of the 90 is named in passing
+    ("Bonjour, je suis le maire de Châlonvillars, à 5 km de Belfort.", "70117"),
+    ("bjr adjoint a Badevel, pres de Beaucourt", "25040"),
+    # « au Thillot » is « à Le Thillot »
+    ("bjr, secretaire de mairie au Thillot dans les Vosges", "88468"),
+])
+def test_the_place_one_serves_is_read_first_of_another_departement_too(reader: Reader, text: str, code: str) -> None:
+    places = reader.cued_places(text, min_score=0.95)
+    assert places and places[0]["code"] == code and places[0]["outside"]

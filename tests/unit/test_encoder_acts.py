@@ -219,3 +219,25 @@ def test_a_message_and_its_clauses_are_encoded_together_off_the_loop(cache_dir):
     assert all((enc.model_id, t) in encoder._query_memo for t in [text, *clauses])
     alone = enc.encode([clauses[0]])[0]
     assert abs(float(encoder.encode_query(clauses[0]) @ alone) - 1) < 1e-5
+
+
+def test_a_letter_and_its_words_share_one_vector(cache_dir, monkeypatch):
+    """A letter's opening line and signature are not encoded (``intents.signature.reading_text``), and the memo is
+    keyed by the words read: the letter and the same words typed alone cost one encoding."""
+    enc = encoder.get_encoder()
+    if enc is None:
+        pytest.skip("no sentence encoder")
+    encoder.clear_memo()
+    seen: list[str] = []
+    real = type(enc).encode
+
+    def counting(self, texts, kind="query"):
+        seen.extend(texts)
+        return real(self, texts, kind)
+
+    monkeypatch.setattr(type(enc), "encode", counting)
+    letter = "Bonjour,\n\nLa liste ACV est-elle fermée ?\n\nCordialement,\nMarie Dupont\nTél : 03 84 12 13 14\n"
+    first = encoder.encode_query(letter)
+    second = encoder.encode_query("La liste ACV est-elle fermée ?")
+    assert seen == ["La liste ACV est-elle fermée ?"]
+    assert first is second

@@ -171,3 +171,33 @@ def test_one_more_part_that_is_another_fields_adds_nothing() -> None:
     assert distill_need(said, fallback=False) == ""
     assert distill_need("et aussi refaire le toit de l'école", fallback=False) == "et aussi refaire le toit de l'école"
     assert "été" in distill_need("le pont a été limité à 3 tonnes 5, il faut le renforcer")  # « a été »: a verb
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Bonjour,\n\nPour la commune de Lepuix : une salle\n\nCordialement,\nMarie", "Pour la commune de Lepuix : une salle"),
+    ("Madame, Monsieur,\nNous voudrions refaire le pont.", "Nous voudrions refaire le pont."),
+    ("Monsieur le Préfet,\n\nLa commune souhaite...", "La commune souhaite..."),
+    ("Bonjour,\n", "Bonjour,\n"),  # nothing else: the greeting is the message
+    ("Bonjour Marie,\nle pont", "Bonjour Marie,\nle pont"),  # not a formula alone: left as written
+    ("Bonjour, on veut refaire le pont", "Bonjour, on veut refaire le pont"),  # one line: left as it is
+])
+def test_the_words_read_leave_a_letters_opening_line_aside(text: str, expected: str) -> None:
+    from intents.signature import reading_text
+
+    assert reading_text(text) == expected
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Pour la commune de Lepuix", True),
+    ("Mairie de Fêche-l'Église", True),
+    ("Commune de Rougemont-le-Château", True),
+    ("Pour la commune de Lepuix on veut une salle", False),
+    ("la commune de Delle souhaite rénover", False),
+    ("pour la mairie de la ville", False),
+])
+def test_a_clause_that_only_names_the_collectivite_is_an_introduction(text: str, place: bool) -> None:
+    from intents.distill import _place_only, label_clauses, Clause
+
+    assert _place_only(text) is place
+    if place and get_encoder() is not None:
+        assert label_clauses([Clause(text, 0, 0)])[0].label == "intro"
