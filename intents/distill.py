@@ -41,6 +41,9 @@ _DATE_SPAN = re.compile(
 #: how old a thing is (« les projecteurs datent de 1985 », « depuis 1992 »): the state of things, not the project
 _OLD_DATE = re.compile(r"\s*\b(?:(?:qui\s+)?(?:datent|date|datant)\s+(?:de\s+|d['’]|du\s+)|en\s+|depuis\s+|de\s+)(?:19\d\d)\b|\s*\bdans\s+les\s+ann[ée]es\s+(?:19)?\d0\b",
                        re.IGNORECASE)
+#: a measured consumption (« près d'1 GWh de gaz par an »): a figure of the state of things, not the project
+_ENERGY = re.compile(r"\s*\b(?:(?:pr[èe]s|autour|plus|moins)\s+(?:de\s+|d['’])|environ\s+)?\d[\d\s.,]*\s*[kMG]Wh\b"
+                     r"(?:\s+(?:de|d['’])\s*[a-zà-ÿ]+)?(?:\s+par\s+an)?", re.IGNORECASE)
 _URGENT = re.compile(r"\s*(?:(?<!trop )\b(?:au\s+plus\s+)?vite|\b(?:le\s+)?plus\s+t[oô]t\s+possible|\ben\s+urgence|\brapidement|"
                      r"\bd[èe]s\s+que\s+possible)\b", re.IGNORECASE)
 _AMOUNT_SPAN = re.compile(
@@ -291,7 +294,7 @@ def _cut_facts(piece: str) -> str:
     timing = x.find_timing(out)
     if timing and timing in out and len(timing) < len(out):
         out = out.replace(timing, " ")
-    out = _DATE_SPAN.sub("", _OLD_DATE.sub("", out))
+    out = _DATE_SPAN.sub("", _OLD_DATE.sub("", _ENERGY.sub("", out)))
     out = _URGENT.sub("", out)
     return re.sub(r"\s{2,}", " ", out).strip(" ,;:–—-")
 

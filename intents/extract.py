@@ -280,7 +280,8 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
 # --- name --------------------------------------------------------------------------------------------------------
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)?"
 _NAME_CUE = re.compile(
-    r"(?:je m['’]appelle|mon nom(?: est| c['’]est)?|moi c['’]est|ici|je suis|c['’]est)\s+"
+    r"(?:je m['’]appelle|mon nom(?: est| c['’]est)?|moi c['’]est|ici|je suis|c['’]est|"
+    r"(?<![\w'’])(?:[Mm]oi|[Nn]om(?: et pr[ée]nom)?|[Cc]ontact)\s*:)\s+"  # a form's field: « - moi : Marie Dupont »
     rf"((?:M\.|Mme|Madame|Monsieur)?\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}|[A-ZÀ-ÖØ-Þ]{{2,}}(?:\s+{_NAME_WORD})+|"
     rf"{_NAME_WORD}\s+[A-ZÀ-ÖØ-Þ]{{2,}}(?:-[A-ZÀ-ÖØ-Þ]{{2,}})?)"
 )
