@@ -24,6 +24,10 @@ MIN_SIMILARITY = 0.86
 MIN_LABEL = 0.5
 ESTIMATE_SIMILARITY = 0.9
 MAX_WORDS = 16
+#: labelled clauses near a stage's that say none (an amount corrected, a total and its remainder)
+NO_STAGE = "aucun"
+#: a help clause this long is read by its parts
+LONG_WORDS = 32
 
 
 class _Set:
@@ -63,7 +67,7 @@ def warm() -> None:
         _set(kind)
 
 
-def _clauses(text: object, label: str | tuple[str, ...]) -> list[str]:
+def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WORDS) -> list[str]:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
     from intents.distill import _body, label_clauses, split_clauses, spoken
@@ -74,7 +78,7 @@ def _clauses(text: object, label: str | tuple[str, ...]) -> list[str]:
         return []
     labels = (label,) if isinstance(label, str) else label
     return [c.text for c in labelled if c.label in labels and c.score >= MIN_LABEL
-            and 2 <= len(c.text.split()) <= MAX_WORDS]
+            and 2 <= len(c.text.split()) <= max_words]
 
 
 def clause_stage(text: object) -> str | None:
@@ -84,15 +88,20 @@ def clause_stage(text: object) -> str | None:
 
         from intents.distill import _cut_facts
 
-        # a stage clause; or an estimate's clause once its amount is cut (« l'architecte l'estime à 75 000 € »)
-        clauses = [(c, MIN_SIMILARITY) for c in _clauses(text, "stage")]
-        clauses += [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget")]
-        for clause, least in clauses:
-            if len(clause.split()) < 2 or x.find_stage(clause):
-                continue  # the rules read it (or chose not to): theirs
-            found = _set("stage").nearest(clause)
-            if found and found[1] >= MIN_LABEL and found[2] >= least:
-                return found[0]
+        # a stage clause, the last said (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »; a
+        # numbered list of the steps done); else an estimate's clause once its amount is cut (« l'architecte
+        # l'estime à 75 000 € »)
+        for group in ([(c, MIN_SIMILARITY) for c in _clauses(text, "stage")],
+                      [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget")]):
+            said = None
+            for clause, least in group:
+                if len(clause.split()) < 2 or x.find_stage(clause):
+                    continue  # the rules read it (or chose not to): theirs
+                found = _set("stage").nearest(clause)
+                if found and found[1] >= MIN_LABEL and found[2] >= least and found[0] != NO_STAGE:
+                    said = found[0]
+            if said:
+                return said
     except Exception:  # noqa: BLE001
         log.exception("clause_stage failed")
     return None
@@ -107,15 +116,23 @@ def clause_help(text: object) -> list[str]:
         from intents import extract as x
 
         # the help asked, or asked about (« est-ce qu'il y a une aide ? »: the same similarity to a labelled kind)
-        asked_about = set(_clauses(text, "question"))
-        for clause in _clauses(text, ("help", "question")):
-            for part in re.split(r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b)", clause):
-                if x.find_help_kinds(part, asked=True):
-                    continue  # the rules read this part
+        from intents.distill import _cut_facts
+
+        asked_about = set(_clauses(text, "question", LONG_WORDS))
+        # the help asked; or what is left to fund once its amount is cut (« il reste 120 000 € à trouver »)
+        clauses = [(c, MIN_SIMILARITY) for c in _clauses(text, ("help", "question"), LONG_WORDS)]
+        clauses += [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget")]
+        for clause, least in clauses:
+            # a long clause is read by its parts (« je sollicite votre concours | pour identifier les aides … »)
+            cut = r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b)" + (r"|\s+(?=pour\b|afin\b)"
+                                                                      if len(clause.split()) > MAX_WORDS else "")
+            for part in re.split(cut, clause):
+                if not 2 <= len(part.split()) <= MAX_WORDS or x.find_help_kinds(part, asked=True):
+                    continue  # the rules read this part (or it is too long to be read)
                 found = _set("help").nearest(part)
                 if clause in asked_about and found and found[0] != "financement":
                     continue  # a question (« quelle est la démarche ? ») asks about a subsidy, or about nothing here
-                if found and found[0] != "vague" and found[1] >= MIN_LABEL and found[2] >= MIN_SIMILARITY \
+                if found and found[0] not in ("vague", NO_STAGE) and found[1] >= MIN_LABEL and found[2] >= least \
                         and found[0] not in out:
                     out.append(found[0])
     except Exception:  # noqa: BLE001

@@ -38,6 +38,12 @@ _DATE_SPAN = re.compile(
     rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
     rf"(?:(?:l['’]|le\s+|la\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
     rf"l['’]ann[ée]e\s+prochaine|l['’]an\s+prochain)\b", re.IGNORECASE)
+#: how old a thing is (« les projecteurs datent de 1985 », « depuis 1992 »): the state of things, not the project
+_OLD_DATE = re.compile(r"\s*\b(?:(?:qui\s+)?(?:datent|date|datant)\s+(?:de\s+|d['’]|du\s+)|en\s+|depuis\s+|de\s+)(?:19\d\d)\b|\s*\bdans\s+les\s+ann[ée]es\s+(?:19)?\d0\b",
+                       re.IGNORECASE)
+#: a measured consumption (« près d'1 GWh de gaz par an »): a figure of the state of things, not the project
+_ENERGY = re.compile(r"\s*\b(?:(?:pr[èe]s|autour|plus|moins)\s+(?:de\s+|d['’])|environ\s+)?\d[\d\s.,]*\s*[kMG]Wh\b"
+                     r"(?:\s+(?:de|d['’])\s*[a-zà-ÿ]+)?(?:\s+par\s+an)?", re.IGNORECASE)
 _URGENT = re.compile(r"\s*(?:(?<!trop )\b(?:au\s+plus\s+)?vite|\b(?:le\s+)?plus\s+t[oô]t\s+possible|\ben\s+urgence|\brapidement|"
                      r"\bd[èe]s\s+que\s+possible)\b", re.IGNORECASE)
 _AMOUNT_SPAN = re.compile(
@@ -66,7 +72,8 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
                        r"(?:faut|faudrait|faudra|doit|devons|devrait|devrions|veut|voulons|voudrait|voudrions|"
                        r"aimerait|aimerions|souhaite|souhaitons|souhaiterait|souhaiterions|va|allons|pourrait|"
                        r"pourrions|peut|pouvons|compte|comptons)\s+(?:(?:bien|vraiment|absolument|donc)\s+)?"
-                       r"(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b")
+                       r"(?:(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b)")
+#: (or a change said without its object: « on voudrait passer en LED »)
 
 
 @dataclass
@@ -287,7 +294,7 @@ def _cut_facts(piece: str) -> str:
     timing = x.find_timing(out)
     if timing and timing in out and len(timing) < len(out):
         out = out.replace(timing, " ")
-    out = _DATE_SPAN.sub("", out)
+    out = _DATE_SPAN.sub("", _OLD_DATE.sub("", _ENERGY.sub("", out)))
     out = _URGENT.sub("", out)
     return re.sub(r"\s{2,}", " ", out).strip(" ,;:–—-")
 
@@ -330,7 +337,13 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
                     and prev.label not in ("greeting", "intro", "signature", "question", "help", "budget", "timing",
                                            "other") \
                     and _meaningful(prev.text) >= 1:
-                kept.append((prev, prev.text))  # « le cimetière est plein | il faut l'agrandir »: what « l' » is
+                # « le cimetière est plein | il faut l'agrandir »: what « l' » is (back over a clause that names it
+                # by a pronoun too: « les projecteurs … | ils consomment … | on voudrait passer en LED »)
+                j = i - 1
+                while j > 0 and re.match(r"(?i)(?:ils|elles|il|elle)\b", labelled[j].text) \
+                        and labelled[j - 1].label in ("context", "project"):
+                    j -= 1
+                kept += [(p, p.text) for p in labelled[j:i]]
             kept.append((c, c.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))

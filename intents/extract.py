@@ -100,8 +100,9 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     norm = _norm(text)
     if not norm:
         return None
+    said = _TIMING_RE.sub(" ", norm)  # « un démarrage des travaux en 2028 » is the calendar, not works starting
     for code, pattern in _STAGE_STRONG:
-        if re.search(pattern, norm):
+        if re.search(pattern, said):
             return code
     for clause in re.split(r"[,;:.!?\n()]+|\s[-–—]\s", text[:_MAX] if isinstance(text, str) else ""):
         said = _stage_said(_norm(clause))  # clause by clause: « …, c'est encore une idée »
@@ -151,8 +152,11 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     if not asked and re.fullmatch(_YEAR, phrase):
         # a bare year in a long message: only with a calendar cue around it
         # (or alone in its clause with at most one word: « … ; plutôt 2028 ; … »)
+        # or leading its message, not a quantity (« 2028 ce serait top », not « 2030 habitants »)
         alone = any(re.fullmatch(r"(?:[a-z]+ )?" + phrase, _norm(c).strip())
-                    for c in re.split(r"[,;.!?\n()]", text[:_MAX]) if c.strip())
+                    for c in re.split(r"[,;.!?\n()]", text[:_MAX]) if c.strip()) \
+            or bool(re.match(phrase + r"\b(?! ?(?:\d|e|eur|euros?|k|habitants?|m|m2|km|metres?|places?|personnes?)\b)",
+                             norm))
         if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
                                        r"visons|objectif|horizon)\s+" + phrase, norm):
             return None
@@ -276,7 +280,8 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
 # --- name --------------------------------------------------------------------------------------------------------
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)?"
 _NAME_CUE = re.compile(
-    r"(?:je m['’]appelle|mon nom(?: est| c['’]est)?|moi c['’]est|ici|je suis|c['’]est)\s+"
+    r"(?:je m['’]appelle|mon nom(?: est| c['’]est)?|moi c['’]est|ici|je suis|c['’]est|"
+    r"(?<![\w'’])(?:[Mm]oi|[Nn]om(?: et pr[ée]nom)?|[Cc]ontact)\s*:)\s+"  # a form's field: « - moi : Marie Dupont »
     rf"((?:M\.|Mme|Madame|Monsieur)?\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}|[A-ZÀ-ÖØ-Þ]{{2,}}(?:\s+{_NAME_WORD})+|"
     rf"{_NAME_WORD}\s+[A-ZÀ-ÖØ-Þ]{{2,}}(?:-[A-ZÀ-ÖØ-Þ]{{2,}})?)"
 )

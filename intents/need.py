@@ -67,7 +67,9 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     # contact formulas: « je me permets de vous contacter car », « je vous écris au sujet de »
     rf"^(?:je\s+me\s+permets\s+de\s+vous\s+(?:contacter|{_E}crire|solliciter|joindre|adresser\s+ce\s+message)|"
     rf"je\s+vous\s+(?:contacte|{_E}cris|sollicite|adresse\s+ce\s+message)|nous\s+vous\s+(?:contactons|{_E}crivons|sollicitons)|"
-    rf"je\s+reviens\s+vers\s+vous)\b{_SEP}"
+    rf"je\s+reviens\s+vers\s+vous|"
+    rf"[^,.;:!?\n]{{0,40}}?\b(?:m['’]a|nous\s+a|m['’]ont|nous\s+ont)\s+demand{_E}s?\s+de\s+vous\s+(?:contacter|{_E}crire|"
+    rf"solliciter|joindre))\b{_SEP}"
     rf"(?:(?:car|parce\s+que|pour|afin\s+de|afin\s+d['’]|au\s+sujet\s+(?:de|d['’]|du|des)|concernant|"
     rf"{_E}\s+propos\s+(?:de|d['’]|du|des))\s*)?",
     # « (je vous écris) de la part de M. le Maire. », « de la part de la mairie de Lepuix, »

@@ -30,7 +30,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
                        r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
-    ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de )?mairie|secretaire generale?|"
+    ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de (?:la )?)?mairie|secretaire generale?|"
               r"secretaire|chargee? (?:de l |de |d |des |du )(?!la\b|le\b|les\b)[a-z]{3,}|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
     ("conseiller", r"\b(?:conseill(?:er|ere)s? (?:municipale?|communautaire|delegue)e?|conseill(?:er|ere)|"
