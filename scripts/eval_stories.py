@@ -472,6 +472,7 @@ def show_errors(results: list[Result]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", choices=("dev", "heldout", "samples", "both"), default="both")
+    ap.add_argument("--dir", type=Path, help="play the stories of this directory instead (a new batch, before it joins dev)")
     ap.add_argument("--show-errors", action="store_true", help="list the misses (dev and samples only)")
     ap.add_argument("--channels", action="store_true",
                     help="also play a sample of the stories through Telegram (fake Bot API) and the web chat (HTTP)")
@@ -479,9 +480,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     names = ("dev", "heldout") if args.set == "both" else (args.set,)
+    if args.dir:
+        names = (str(args.dir),)
     out: dict[str, Any] = {}
     for name in names:
-        stories = load(STORIES / name)
+        stories = load(args.dir if args.dir else STORIES / name)
         if not stories:
             out[name] = {"stories": 0}
             continue
