@@ -344,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     from knowledge.base import KnowledgeBase
 
     kb = KnowledgeBase.load(departement=os.environ.get("GUICHET_DEPARTEMENT", "90"), semantic=not args.lexical)
-    print(f"encoder: {'off (--lexical)' if args.lexical else kb.hybrid.encoder.model_id if kb.hybrid else 'none'}")
+    engine = f" ({getattr(kb.hybrid.encoder, 'engine', '?')} engine)" if kb.hybrid and not args.lexical else ""
+    print(f"encoder: {'off (--lexical)' if args.lexical else kb.hybrid.encoder.model_id if kb.hybrid else 'none'}{engine}")
     if args.ablation:
         kb.hybrid = None
         print(ablation(kb))
