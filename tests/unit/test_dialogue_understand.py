@@ -46,6 +46,11 @@ def test_a_word_close_to_a_commune_is_not_one(reader: Reader) -> None:
     ("bonjour c est le maire de villars le sec on a découvert de l amiante", "90105"),  # dictated, no capitals
     ("chargé de mobilité à la communauté de communes des vosges du sud. Nous voulons", "200069060"),
     ("je suis maire d une petite commune on voudrait refaire l ecole", None),
+    # the intercommunality after « des », its member villages named after it (the whole message names several)
+    ("Chargée du tourisme à la Communauté de communes des Vosges du Sud. Nous voulons baliser des sentiers entre "
+     "Lepuix, Auxelles-Haut et Rougegoutte.", "200069060"),
+    ("chargé de l eau à la communauté de communes des vosges du sud on veut refaire les captages de lepuix et de "
+     "rougegoutte", "200069060"),
     # a long title between the cue and the place
     ("Bonjour, conseillère municipale déléguée à la jeunesse et aux sports à Chaux. Nos jeunes n ont plus de salle.",
      "90023"),
