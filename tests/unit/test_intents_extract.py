@@ -228,6 +228,17 @@ def test_the_amount_without_tax_when_both_are_said(said: str, budget: int) -> No
     assert found is not None and found.low == budget
 
 
+@pytest.mark.parametrize("said, budget", [
+    ("chiffrés par nos services : 3 500 € HT le lampadaire, donc 70 000 € HT", 70000),  # a unit price, then the sum
+    ("450 € le mètre linéaire, soit 36 000 € au total", 36000),
+    ("2 000 € par borne, en tout 24 000 €", 24000),
+    ("budget 200 k€, donc 50 k€ à trouver", 200000),  # a smaller second amount is no total
+    ("devis de 80 000 €, soit 2027 pour les travaux", 80000),  # a year is no amount
+])
+def test_a_total_after_a_unit_price_is_the_budget(said: str, budget: int) -> None:
+    assert x.find_amount(said).low == budget and x.find_amount(said, asked=True).low == budget
+
+
 def test_an_amount_restated_without_tax_is_a_correction() -> None:
     assert x.is_correction("80 k TTC hein, HT ça fait 66 000")
     assert not x.is_correction("on est à 120 000 € TTC")
