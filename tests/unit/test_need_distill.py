@@ -79,7 +79,11 @@ def test_clauses_and_dictation() -> None:
      "rénover.", ["boulangerie", "racheter"], ["confié"]),
     ("Objet : Salle des fêtes\n\nBonjour,\nPeux-tu faire la demande pour la rénovation de la salle des fêtes en salle "
      "multi-activités ? Le devis est signé.\nMerci", ["multi-activités"], ["Peux-tu", "devis"]),
+    # the situation of the people who wait (the why), and a project located and costed by the collectivité's services
+    ("Nous voulons créer un préau devant la mairie annexe. Les habitants font la queue dehors sous l'averse.",
+     ["préau"], ["averse"]),
 ])
+
 def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str]) -> None:
     need = distill_need(said)
     if not ENCODER:
@@ -89,6 +93,11 @@ def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str
         assert word in need
     for word in lacks:
         assert word not in need
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder reads these; without it the rules alone read nothing here")
+def test_a_project_costed_by_ones_own_services_is_studied() -> None:
+    assert clause_stage("Les points lumineux sont recensés et chiffrés par nos agents, 40 000 € en tout.") == "etude"
 
 
 def test_an_addition_without_a_project_adds_nothing() -> None:
