@@ -429,8 +429,11 @@ def find_email_spoken(text: object) -> str | None:
     local, _, domain = t.partition("@")
     domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
     local = re.sub(r"\s+point\s+", ".", local.strip(), flags=re.IGNORECASE)
+    # « tiret du bas » / « underscore » is « _ », « tiret » alone « - » (« mairie tiret lebetain arobase … »)
+    local = re.sub(r"\s*\b(?:tiret\s+(?:du\s+)?bas|underscore)\b\s*", "_", local, flags=re.IGNORECASE)
+    local = re.sub(r"\s+(?:tiret|trait\s+d['’\s]?union)\s+", "-", local, flags=re.IGNORECASE)
     local = local.split()[-1] if local.split() else ""
-    local = re.sub(r"\s*(?:tiret du bas|underscore)\s*", "_", local, flags=re.IGNORECASE)
+    domain = re.sub(r"\s+tiret\s+", "-", domain, flags=re.IGNORECASE)
     return find_email(local + "@" + domain)
 
 

@@ -61,6 +61,9 @@ def test_name_and_contact_in_one_answer() -> None:
     assert x.find_name("je m'appelle Marie Dupont") == "Marie Dupont"
     assert x.find_name("je suis maire de Chaux") is None
     assert x.find_email_spoken("m point dupont arobase orange point fr") == "m.dupont@orange.fr"
+    # « tiret » is a hyphen, « tiret du bas » an underscore, in the address's either part
+    assert x.find_email_spoken("06 12 34 56 78 mairie tiret chaux arobase orange point fr") == "mairie-chaux@orange.fr"
+    assert x.find_email_spoken("p tiret du bas roy arobase cc tiret sud point fr") == "p_roy@cc-sud.fr"
 
 
 @pytest.mark.parametrize("bad", [None, "", "\x00\u202e", "x" * 10_000, 42])

@@ -50,6 +50,12 @@ def test_a_contact_corrected_within_the_message() -> None:
     ("Contact : Anne Sirot, DGS – 03 84 57 64 00 – dgs@valdoie.fr", "Anne Sirot"),
     ("Mairie de Chaux, 03 84 00 00 00", None),
     ("mon numéro c'est plutôt le 06 21 44 87 10", None),
+    # dictated (no capital at all): the words that open the message before the contact
+    ("marie-claire vuillemin 06 21 44 87 10 mairie point chaux arobase orange point fr", "Marie-Claire Vuillemin"),
+    ("c est paul girardot 03 84 27 11 02", "Paul Girardot"),
+    ("rappelez moi au 06 21 44 87 10", None),
+    ("maire de lepuix 06 21 44 87 10", None),
+    ("on cherche des subventions 06 21 44 87 10", None),
 ])
 def test_name_before_a_contact(said: str, name: str | None) -> None:
     assert find_name_by_contact(said) == name
