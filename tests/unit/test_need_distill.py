@@ -7,7 +7,7 @@ import pytest
 
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
-from intents.distill import distill_need, set_aside, split_clauses, spoken
+from intents.distill import _cut_facts, distill_need, set_aside, spoken, spoken_clauses, split_clauses
 from intents.encoder import get_encoder
 from intents.entities import find_email, find_phone
 from intents.extract import find_amount
@@ -66,6 +66,15 @@ def test_clauses_and_dictation() -> None:
         "Bonjour", "maire de Boron", "Les travaux ont démarré", "95 000 €"]
     assert spoken("un atelier virgule le budget c'est 400 000 euros point on a une esquisse point") == \
         "un atelier, le budget c'est 400 000 euros. on a une esquisse."
+    # dictated without any punctuation: a subject that opens a clause marks it, not one inside a clause
+    assert spoken_clauses("le cabinet a estimé la réfection à 150000 euros hors taxes on voudrait lancer ça en 2027 "
+                          "on cherche des aides") == ("le cabinet a estimé la réfection à 150000 euros hors taxes. on "
+                                                      "voudrait lancer ça en 2027. on cherche des aides")
+    said = "c est pour la salle dont on parlait avec le conseil et que nous voulons rénover depuis longtemps"
+    assert spoken_clauses(said) == said
+    assert spoken_clauses("Bonjour, on voudrait rénover la salle des fêtes et on cherche des aides") == \
+        "Bonjour, on voudrait rénover la salle des fêtes et on cherche des aides"  # written: unchanged
+    assert _cut_facts("le devis de 48 000 euros hors taxes est signé") == "le devis est signé"
 
 
 @pytest.mark.parametrize("said, has, lacks", [
