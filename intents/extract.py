@@ -228,8 +228,10 @@ _INCL_TAX = re.compile(r"\b(?:TTC|toutes\s+taxes\s+comprises)\b", re.IGNORECASE)
 
 #: a total announced after an amount (« 12 000 € l'abri posé, donc 96 000 € », « 450 € le mètre, soit 36 000 € au
 #: total »): the words that say the second figure is the sum
-_TOTAL_LEAD = re.compile(r"(?:^|[\s,;:(])(?:donc|soit|au\s+total|en\s+tout|total|ce\s+qui\s+fait|pour\s+un\s+total\s+de)"
+_TOTAL_LEAD = re.compile(r"(?:[,;:(–—]\s*(?:donc|soit|ce\s+qui\s+fait)|(?:^|\s)(?:au\s+total|en\s+tout|total|pour\s+un\s+total\s+de))"
                          r"\s*:?\s*(?:de\s+|d['’]|environ\s+)?(?=\d)", re.IGNORECASE)
+#: what is left to find is no total (« il reste donc 120 000 € à trouver »)
+_REMAINDER = re.compile(r"\b(?:reste|restant|manque|[àa]\s+trouver|[àa]\s+financer|de\s+reste\s+[àa]\s+charge)\b", re.IGNORECASE)
 
 
 def _total_after_unit(text: str) -> Budget | None:
@@ -240,6 +242,8 @@ def _total_after_unit(text: str) -> Budget | None:
         if not _MONEY_CUE.search(before):
             continue
         after = re.split(r"[;!?\n]|\.\s|,\s", text[m.end():], maxsplit=1)[0]
+        if _REMAINDER.search(after) or _REMAINDER.search(re.split(r"[,;:(–—.!?\n]", before)[-1]):
+            continue
         total = parse_budget(after) if _MONEY_CUE.search(after) else None
         first = parse_budget(re.split(r"[;!?\n]|\.\s", before)[-1])
         if total is not None and first is not None and total.low and first.low and total.low > (first.high or first.low):

@@ -237,6 +237,8 @@ def test_the_amount_without_tax_when_both_are_said(said: str, budget: int) -> No
     ("2 000 € par borne, en tout 24 000 €", 24000),
     ("budget 200 k€, donc 50 k€ à trouver", 200000),  # a smaller second amount is no total
     ("devis de 80 000 €, soit 2027 pour les travaux", 80000),  # a year is no amount
+    ("Coût total 160 000 € HT ; la Région a promis 40 000 €, il reste donc 120 000 € à trouver.", 160000),  # a rest
+    ("l'État a donné 20 000 €, donc 60 000 € à financer", 20000),
 ])
 def test_a_total_after_a_unit_price_is_the_budget(said: str, budget: int) -> None:
     assert x.find_amount(said).low == budget and x.find_amount(said, asked=True).low == budget
