@@ -70,9 +70,9 @@ def warm() -> None:
 def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WORDS) -> list[str]:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
-    from intents.distill import _body, label_clauses, split_clauses, spoken
+    from intents.distill import _body, label_clauses, split_clauses, spoken, spoken_clauses
 
-    clauses = split_clauses(spoken(_body(text)))
+    clauses = split_clauses(spoken_clauses(spoken(_body(text))))  # dictated without punctuation: by its clauses
     labelled = label_clauses(clauses) if clauses else None
     if not labelled:
         return []

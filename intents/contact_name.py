@@ -13,6 +13,13 @@ import re
 __all__ = ["find_name_by_contact"]
 
 _CONTACT = re.compile(r"(?:\+33|0033|\b0)\d(?:[\s.\-]?\d{2}){4}\b|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: a message with no capital at all (dictated, typed in lower case) that opens with two to four words, then the
+#: contact (« jean luc tournier 06 84 12 55 09 mairie tiret lebetain arobase … »): those words are the name
+_LOWER_OPENING = re.compile(r"\s*(?:(?:c\W?est|ici)\s+)?([a-zà-öø-ÿ]{2,}(?:(?:\s+|-)[a-zà-öø-ÿ]{2,}){1,3})\s*[,:–—-]?\s*")
+#: words that open a contact line and are no name (« mon numéro », « rappelez-moi au »)
+_NOT_A_NAME = {"moi", "mon", "ma", "mes", "au", "le", "la", "les", "de", "du", "des", "et", "svp", "voici", "tel",
+               "mail", "numero", "numéro", "portable", "joignable", "rappeler", "rappelez", "appeler", "appelez",
+               "contact", "contacter", "coordonnees", "coordonnées", "sur", "par", "pour", "est", "suis"}
 
 
 def find_name_by_contact(text: object) -> str | None:
@@ -23,6 +30,8 @@ def find_name_by_contact(text: object) -> str | None:
     from intents.extract import find_role
 
     for m in _CONTACT.finditer(text[:3000]):
+        if not re.search(r"[A-ZÀ-ÖØ-Þ]", text):
+            return _lower_case_name(text[: m.start()])
         line = re.split(r"[.!?\n;]", text[: m.start()])[-1]
         # back over the pieces before the contact: a title (« Anne Sirot, DGS – 03 … ») is stepped over
         for piece in reversed(re.split(r"[,:–—]|\s-\s", line)):
@@ -36,3 +45,17 @@ def find_name_by_contact(text: object) -> str | None:
                 return name
             break
     return None
+
+
+def _lower_case_name(head: str) -> str | None:
+    """The opening of a message without capitals, right before its first contact, read as a name when it is two to
+    four words that are no common word, role, place word, stage or kind of help (written with capitals)."""
+    from intents.extract import find_bare_name
+
+    m = _LOWER_OPENING.fullmatch(head)
+    if m is None:
+        return None
+    words = re.split(r"(\s+|-)", m.group(1))
+    if any(w.strip() in _NOT_A_NAME for w in words):
+        return None
+    return find_bare_name("".join(w.capitalize() for w in words))

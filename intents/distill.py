@@ -48,7 +48,8 @@ _URGENT = re.compile(r"\s*(?:(?<!trop )\b(?:au\s+plus\s+)?vite|\b(?:le\s+)?plus\
                      r"\bd[èe]s\s+que\s+possible)\b", re.IGNORECASE)
 _AMOUNT_SPAN = re.compile(
     r"\s*(?:\b(?:pour|de|d['’]|à|a|environ|env\.?|autour\s+de|dans\s+les|estim[ée]e?s?\s+à)\s+)*"
-    r"\d[\d\s.,]*\s*(?:k€|k\b|keur|m€|M€|millions?|mille|€|euros?\b|eur\b)(?:\s*(?:HT|TTC)\b)?", re.IGNORECASE)
+    r"\d[\d\s.,]*\s*(?:k€|k\b|keur|m€|M€|millions?|mille|€|euros?\b|eur\b)"
+    r"(?:\s*(?:HT|TTC|H\.T\.?|hors[\s-]+tax(?:es?)?|toutes\s+taxes\s+comprises)(?!\w))?", re.IGNORECASE)
 
 #: contacts inside a kept clause (they have their fields): a phone number, an e-mail written or dictated (« mairie
 #: point vetrigne arobase orange point fr »), with the words that announce them; exact spans, cut out
@@ -99,6 +100,22 @@ def spoken(text: str) -> str:
     if not isinstance(text, str):
         return ""
     return _SPOKEN_STOP.sub(".", _SPOKEN_COMMA.sub(",", text))
+
+
+#: in dictated text without punctuation, a subject that opens a new clause (« … hors taxes | on voudrait faire ça en
+#: 2028 | on cherche des subventions »), not one inside a clause (« ce qu on veut », « dont nous avons besoin »)
+_SPOKEN_CLAUSE = re.compile(r"(?<!\bque)(?<!\bqu)(?<!\bdont)(?<!\bsi)(?<!\bquand)(?<!\bcomme)(?<!\bou)(?<!\boù)"
+                            r"\s+(?=(?:on|nous|je|il\s+(?:faut|faudrait|faudra|nous\s+faut))\b)", re.IGNORECASE)
+#: a dictated message this long, without any punctuation, is read clause by clause
+SPOKEN_CLAUSE_WORDS = 12
+
+
+def spoken_clauses(text: str) -> str:
+    """Dictated ``text`` without any punctuation, its clauses marked (« . » before a subject that opens one); any
+    other text unchanged."""
+    if not isinstance(text, str) or re.search(r"[.,;:!?…\n]", text) or len(text.split()) < SPOKEN_CLAUSE_WORDS:
+        return text
+    return _SPOKEN_CLAUSE.sub(". ", text)
 
 
 def split_clauses(text: str, relatives: bool = False) -> list[Clause]:

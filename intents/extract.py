@@ -226,6 +226,31 @@ _HT_BEFORE = re.compile(rf"(?<![\w.]){_EXCL_TAX}[^\d\n.;!?]{{0,25}}?({_FIGURE})"
 _INCL_TAX = re.compile(r"\b(?:TTC|toutes\s+taxes\s+comprises)\b", re.IGNORECASE)
 
 
+#: a total announced after an amount (« 12 000 € l'abri posé, donc 96 000 € », « 450 € le mètre, soit 36 000 € au
+#: total »): the words that say the second figure is the sum
+_TOTAL_LEAD = re.compile(r"(?:[,;:(–—]\s*(?:donc|soit|ce\s+qui\s+fait)|(?:^|\s)(?:au\s+total|en\s+tout|total|pour\s+un\s+total\s+de))"
+                         r"\s*:?\s*(?:de\s+|d['’]|environ\s+)?(?=\d)", re.IGNORECASE)
+#: what is left to find is no total (« il reste donc 120 000 € à trouver »)
+_REMAINDER = re.compile(r"\b(?:reste|restant|manque|[àa]\s+trouver|[àa]\s+financer|de\s+reste\s+[àa]\s+charge)\b", re.IGNORECASE)
+
+
+def _total_after_unit(text: str) -> Budget | None:
+    """A total announced by « donc », « soit », « au total »… right before an amount, after a smaller amount said
+    first (a unit price, then the sum): the budget is the total. Exact: the lead and both amounts are said."""
+    for m in _TOTAL_LEAD.finditer(text):
+        before = text[: m.start()]
+        if not _MONEY_CUE.search(before):
+            continue
+        after = re.split(r"[;!?\n]|\.\s|,\s", text[m.end():], maxsplit=1)[0]
+        if _REMAINDER.search(after) or _REMAINDER.search(re.split(r"[,;:(–—.!?\n]", before)[-1]):
+            continue
+        total = parse_budget(after) if _MONEY_CUE.search(after) else None
+        first = parse_budget(re.split(r"[;!?\n]|\.\s", before)[-1])
+        if total is not None and first is not None and total.low and first.low and total.low > (first.high or first.low):
+            return total
+    return None
+
+
 def _amount_excluding_tax(text: str) -> Budget | None:
     """The amount said « HT » when the same message also says one « TTC » (« 80 k TTC hein, HT ça fait 66 000 »,
     « 900 000 € TTC soit 750 000 HT »): the budget is the amount without tax. Exact: both markers are said."""
@@ -253,6 +278,9 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     excl = _amount_excluding_tax(text[:_MAX])
     if excl is not None:
         return excl
+    total = _total_after_unit(text[:_MAX])
+    if total is not None:
+        return total
     if asked:
         whole = parse_budget(text)
         if whole is not None:
@@ -405,8 +433,11 @@ def find_email_spoken(text: object) -> str | None:
     local, _, domain = t.partition("@")
     domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
     local = re.sub(r"\s+point\s+", ".", local.strip(), flags=re.IGNORECASE)
+    # « tiret du bas » / « underscore » is « _ », « tiret » alone « - » (« mairie tiret lebetain arobase … »)
+    local = re.sub(r"\s*\b(?:tiret\s+(?:du\s+)?bas|underscore)\b\s*", "_", local, flags=re.IGNORECASE)
+    local = re.sub(r"\s+(?:tiret|trait\s+d['’\s]?union)\s+", "-", local, flags=re.IGNORECASE)
     local = local.split()[-1] if local.split() else ""
-    local = re.sub(r"\s*(?:tiret du bas|underscore)\s*", "_", local, flags=re.IGNORECASE)
+    domain = re.sub(r"\s+tiret\s+", "-", domain, flags=re.IGNORECASE)
     return find_email(local + "@" + domain)
 
 

@@ -37,6 +37,8 @@ _BACK_REFERENCE = re.compile(
 #: A follow-up question: it refers back (« et ça marche pour une école ? », « est-il ouvert aux EPCI ? »).
 _FOLLOW_UP = re.compile(r"^(?:et|mais|aussi|alors|donc|sinon)\b|\b(?:ca|cela|ce programme|ce dispositif|cette aide|"
                         r"ce fonds|cette dotation|il|elle|ils|elles|celui ci|celle ci|y|en)\b")
+#: The facts about the person a question may carry and a request that follows it keeps (``keep_person``).
+PERSON_FACTS = ("commune", "role", "name", "phone", "email")
 #: Matches shown for a question the FAQ does not answer: at most this many, above this score.
 MATCHES_SHOWN = 3
 MATCH_MIN_SCORE = 0.35
@@ -77,6 +79,23 @@ class ContextMixin:
             topic["object"] = v.truncate(found, 300)[0]
         topic["question"] = v.truncate(question, 300)[0]
         self.st["topic"] = topic
+
+    def keep_person(self, facts: dict[str, Any]) -> None:
+        """Who the person says they are in a question that is answered (« DGS du Grand Belfort. Ce guichet est-il
+        ouvert aux intercommunalités ? »): their role, contact and, with the role, their collectivité, kept for the
+        request that follows (``with_person``). A place named without saying who one is stays the topic's."""
+        said = {k: val for k, val in facts.items() if k in PERSON_FACTS and val}
+        place = said.get("commune")
+        if place is not None and (place.get("outside") or "role" not in said):
+            said.pop("commune")
+        if said:
+            self.st["said"] = {**(self.st.get("said") or {}), **said}
+
+    def with_person(self, facts: dict[str, Any] | None) -> dict[str, Any]:
+        """The facts a request starts with, and what the person said of themself in an earlier question (what the
+        message says first); used once."""
+        said = self.st.pop("said", None) or {}
+        return {**said, **(facts or {})}
 
     def names_programme(self, text: str) -> bool:
         norm = f" {normalize(text)} "
@@ -196,6 +215,7 @@ class ContextMixin:
             if place is not None:
                 facts["commune"] = place
         self.st.pop("topic", None)
+        facts = self.with_person(facts)
         if facts:
             return await self.fill(facts, asked=None, text=text or obj or "")
         return await self.ask_next()

@@ -83,6 +83,7 @@ class FlowsMixin(FollowupMixin):
             # « est-ce que le Fonds vert finance encore l'éclairage public ? C'est pour Banvillars »: a question about
             # a programme, by nobody saying who they are, is answered (its topic and place kept for « une demande
             # pour ça »); a mayor who says so and describes a project is making a request
+            self.keep_person(intake_facts)
             return await self.answer_question(text, reprompt=True)
         # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)
         if intake_facts and (not question or ("need" in intake_facts and len(intake_facts) >= 2)):
@@ -98,6 +99,7 @@ class FlowsMixin(FollowupMixin):
             early = self.no_fit_early(text)
             return replies[:-1] + early if early else replies
         if question:
+            self.keep_person(intake_facts)  # « DGS du Grand Belfort. Est-ce ouvert aux EPCI ? »: for what follows
             return await self.answer_question(text, reprompt=True)
         if re.search(r"\b(mes demandes|ma demande|suivi|suivre|ou en est)\b", norm):
             return await self.my_requests()

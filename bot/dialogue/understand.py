@@ -36,7 +36,7 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|du|(au)|à|a|sur)\s*"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|du|des|(au)|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 #: The same cues in any case (dictated, or typed in lower case: « c est le maire de villars le sec »), on the normalized
@@ -300,7 +300,8 @@ class Reader:
     def commune_after_cue(self, text: str) -> dict[str, Any] | None:
         """The collectivité named right after a cue in a longer message (« Adjoint aux travaux à Bavilliers. »,
         « Commune de Vézelois. », « DGS de Valdoie »), when the whole message does not resolve to one."""
-        return next((c for c in self.cued_places(text) if not c["outside"]), None)
+        found = next((c for c in self.cued_places(text) if not c["outside"]), None)
+        return found if found is not None else self.commune_after_words(text)  # the same cue in lower case
 
     def cued_places(self, text: str, min_score: float = 0.9) -> list[dict[str, Any]]:
         """Every collectivité named right after a cue (« maire de Châlonvillars », « adjoint a Badevel »), of this

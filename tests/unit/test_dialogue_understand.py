@@ -46,6 +46,11 @@ def test_a_word_close_to_a_commune_is_not_one(reader: Reader) -> None:
     ("bonjour c est le maire de villars le sec on a découvert de l amiante", "90105"),  # dictated, no capitals
     ("chargé de mobilité à la communauté de communes des vosges du sud. Nous voulons", "200069060"),
     ("je suis maire d une petite commune on voudrait refaire l ecole", None),
+    # the intercommunality after « des », its member villages named after it (the whole message names several)
+    ("Chargée du tourisme à la Communauté de communes des Vosges du Sud. Nous voulons baliser des sentiers entre "
+     "Lepuix, Auxelles-Haut et Rougegoutte.", "200069060"),
+    ("chargé de l eau à la communauté de communes des vosges du sud on veut refaire les captages de lepuix et de "
+     "rougegoutte", "200069060"),
     # a long title between the cue and the place
     ("Bonjour, conseillère municipale déléguée à la jeunesse et aux sports à Chaux. Nos jeunes n ont plus de salle.",
      "90023"),
@@ -74,6 +79,13 @@ def test_a_sentence_at_the_stage_question_is_read_as_a_sentence(reader: Reader) 
                         "stage", {"need": "x"})
     assert facts.values.get("stage") != "pret" and facts.values["timing"]
     assert reader.read("étude", "stage", {"need": "x"}).values["stage"] == "etude"  # a short answer: loose
+
+
+def test_a_dictated_answer_without_punctuation_is_read_clause_by_clause(reader: Reader) -> None:
+    # « … hors taxes | on voudrait … | on cherche … »: the study done is the stage, not the engineering help
+    said = "le bureau d etudes a estimé la réfection à 150000 euros hors taxes on voudrait lancer ça en 2027 on cherche des aides"
+    facts = reader.read(said, "stage", {"need": "x"})
+    assert facts.values.get("stage") == "etude" and facts.values.get("help") == ["financement"]
 def test_the_name_asked_and_said_beside_other_facts(reader: Reader) -> None:
     facts = reader.read("fin prévue fin 2027. Jacques Bouteiller, 03 84 56 71 34, mairie.dorans@wanadoo.fr", "name",
                         {"need": "x"})

@@ -61,6 +61,9 @@ def test_name_and_contact_in_one_answer() -> None:
     assert x.find_name("je m'appelle Marie Dupont") == "Marie Dupont"
     assert x.find_name("je suis maire de Chaux") is None
     assert x.find_email_spoken("m point dupont arobase orange point fr") == "m.dupont@orange.fr"
+    # « tiret » is a hyphen, « tiret du bas » an underscore, in the address's either part
+    assert x.find_email_spoken("06 12 34 56 78 mairie tiret chaux arobase orange point fr") == "mairie-chaux@orange.fr"
+    assert x.find_email_spoken("p tiret du bas roy arobase cc tiret sud point fr") == "p_roy@cc-sud.fr"
 
 
 @pytest.mark.parametrize("bad", [None, "", "\x00\u202e", "x" * 10_000, 42])
@@ -226,6 +229,19 @@ def test_a_role_opening_a_clause_or_after_ones_name(text: str, expected: str | N
 def test_the_amount_without_tax_when_both_are_said(said: str, budget: int) -> None:
     found = x.find_amount(said)
     assert found is not None and found.low == budget
+
+
+@pytest.mark.parametrize("said, budget", [
+    ("chiffrés par nos services : 3 500 € HT le lampadaire, donc 70 000 € HT", 70000),  # a unit price, then the sum
+    ("450 € le mètre linéaire, soit 36 000 € au total", 36000),
+    ("2 000 € par borne, en tout 24 000 €", 24000),
+    ("budget 200 k€, donc 50 k€ à trouver", 200000),  # a smaller second amount is no total
+    ("devis de 80 000 €, soit 2027 pour les travaux", 80000),  # a year is no amount
+    ("Coût total 160 000 € HT ; la Région a promis 40 000 €, il reste donc 120 000 € à trouver.", 160000),  # a rest
+    ("l'État a donné 20 000 €, donc 60 000 € à financer", 20000),
+])
+def test_a_total_after_a_unit_price_is_the_budget(said: str, budget: int) -> None:
+    assert x.find_amount(said).low == budget and x.find_amount(said, asked=True).low == budget
 
 
 def test_an_amount_restated_without_tax_is_a_correction() -> None:

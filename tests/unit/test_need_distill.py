@@ -7,7 +7,7 @@ import pytest
 
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
-from intents.distill import distill_need, set_aside, split_clauses, spoken
+from intents.distill import _cut_facts, distill_need, set_aside, spoken, spoken_clauses, split_clauses
 from intents.encoder import get_encoder
 from intents.entities import find_email, find_phone
 from intents.extract import find_amount
@@ -50,6 +50,12 @@ def test_a_contact_corrected_within_the_message() -> None:
     ("Contact : Anne Sirot, DGS – 03 84 57 64 00 – dgs@valdoie.fr", "Anne Sirot"),
     ("Mairie de Chaux, 03 84 00 00 00", None),
     ("mon numéro c'est plutôt le 06 21 44 87 10", None),
+    # dictated (no capital at all): the words that open the message before the contact
+    ("marie-claire vuillemin 06 21 44 87 10 mairie point chaux arobase orange point fr", "Marie-Claire Vuillemin"),
+    ("c est paul girardot 03 84 27 11 02", "Paul Girardot"),
+    ("rappelez moi au 06 21 44 87 10", None),
+    ("maire de lepuix 06 21 44 87 10", None),
+    ("on cherche des subventions 06 21 44 87 10", None),
 ])
 def test_name_before_a_contact(said: str, name: str | None) -> None:
     assert find_name_by_contact(said) == name
@@ -60,6 +66,15 @@ def test_clauses_and_dictation() -> None:
         "Bonjour", "maire de Boron", "Les travaux ont démarré", "95 000 €"]
     assert spoken("un atelier virgule le budget c'est 400 000 euros point on a une esquisse point") == \
         "un atelier, le budget c'est 400 000 euros. on a une esquisse."
+    # dictated without any punctuation: a subject that opens a clause marks it, not one inside a clause
+    assert spoken_clauses("le cabinet a estimé la réfection à 150000 euros hors taxes on voudrait lancer ça en 2027 "
+                          "on cherche des aides") == ("le cabinet a estimé la réfection à 150000 euros hors taxes. on "
+                                                      "voudrait lancer ça en 2027. on cherche des aides")
+    said = "c est pour la salle dont on parlait avec le conseil et que nous voulons rénover depuis longtemps"
+    assert spoken_clauses(said) == said
+    assert spoken_clauses("Bonjour, on voudrait rénover la salle des fêtes et on cherche des aides") == \
+        "Bonjour, on voudrait rénover la salle des fêtes et on cherche des aides"  # written: unchanged
+    assert _cut_facts("le devis de 48 000 euros hors taxes est signé") == "le devis est signé"
 
 
 @pytest.mark.parametrize("said, has, lacks", [
@@ -79,7 +94,11 @@ def test_clauses_and_dictation() -> None:
      "rénover.", ["boulangerie", "racheter"], ["confié"]),
     ("Objet : Salle des fêtes\n\nBonjour,\nPeux-tu faire la demande pour la rénovation de la salle des fêtes en salle "
      "multi-activités ? Le devis est signé.\nMerci", ["multi-activités"], ["Peux-tu", "devis"]),
+    # the situation of the people who wait (the why), and a project located and costed by the collectivité's services
+    ("Nous voulons créer un préau devant la mairie annexe. Les habitants font la queue dehors sous l'averse.",
+     ["préau"], ["averse"]),
 ])
+
 def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str]) -> None:
     need = distill_need(said)
     if not ENCODER:
@@ -89,6 +108,11 @@ def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str
         assert word in need
     for word in lacks:
         assert word not in need
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder reads these; without it the rules alone read nothing here")
+def test_a_project_costed_by_ones_own_services_is_studied() -> None:
+    assert clause_stage("Les points lumineux sont recensés et chiffrés par nos agents, 40 000 € en tout.") == "etude"
 
 
 def test_an_addition_without_a_project_adds_nothing() -> None:
