@@ -22,7 +22,7 @@ from intents.roles import find_role
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
-    "find_bare_name", "find_name_in_email",
+    "find_bare_name", "find_name_in_email", "told_done",
 ]
 
 _MAX = 3000
@@ -37,16 +37,22 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
     ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
              r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
-             r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service)\b"),
-    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
-                      r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
+             r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
+             # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
+             r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
+             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:le |un |l |celui|celle)(?:devis|entreprise|prestataire|artisan)?)\b"),
+    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu |fait faire |demande )?"
+                      r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
     ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
     ("idee", r"\b(?:est (?:encore |toujours |juste |seulement |qu |que )*une (?:simple |petite |premiere )?idee|"
              r"tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
-             r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
+             r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche|"
+             # nothing studied nor priced yet: « aucune étude », « pas encore d'étude », « personne n'a chiffré »
+             r"(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:d )?|sans) ?(?:etudes?|diagnostics?|audits?|devis|chiffrage)|"
+             r"personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie))\b"),
 )
 _STAGE_ASKED: tuple[tuple[str, str], ...] = (
     ("pret", r"\b(?:pret|prets|prete|demarr\w*|(?<!\ba )lance\w*|travaux)\b"),  # « (concours) à lancer »: not yet
@@ -130,7 +136,7 @@ _TIMING_RE = re.compile(
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
     r"annee prochaine|an prochain|cette annee|"
-    r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
+    r"des que possible|au plus vite|(?:le )?plus (?:vite|tot) possible|au plus tot|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
     r")\b"
 )
 
@@ -148,7 +154,12 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     found = [m for m in found if re.search(r"[a-z]", m.group(0)) or re.search(_YEAR, m.group(0))]
     if not found:
         return None
-    phrase = max(found, key=lambda m: len(m.group(0))).group(0).strip()
+    past = set() if asked else _past_dates(text)
+    kept = [m for m in found if m.group(0).strip() not in past] or ([] if past else found)
+    if not kept:
+        return None  # every date said is of what was done (« l'audit fait au printemps »): no calendar
+    # a date with its year is the calendar rather than a season or a month said alone in the same message
+    phrase = max(kept, key=lambda m: (bool(re.search(_YEAR, m.group(0))), len(m.group(0)))).group(0).strip()
     if not asked and re.fullmatch(_YEAR, phrase):
         # a bare year in a long message: only with a calendar cue around it
         # (or alone in its clause with at most one word: « … ; plutôt 2028 ; … »)
@@ -161,6 +172,58 @@ def find_timing(text: object, asked: bool = False) -> str | None:
                                        r"visons|objectif|horizon)\s+" + phrase, norm):
             return None
     return _original_span(text, phrase) or phrase
+
+
+#: what was done, not what is planned: « avoir » and a past participle (« on a fait un audit au printemps », « nous
+#: avions fait une demande en septembre »), or a participle just before the date (« APD validé en octobre »). Read on
+#: the words as written (the accent tells « validé » from « valide »). The verbs of planning (« on a prévu les travaux
+#: en 2027 », « le chantier a été reporté à 2028 ») are the calendar.
+_PLANNED = (r"(?:prévu|programm|planifi|envisag|fix|calé|visé|décid|report|décal|repouss|annonc|projet|estim|"
+            r"souhait|espér|attendu|pensé|ciblé|arrêt|retenu|choisi|voté)")
+_PARTICIPLE = (r"(?!été\b)(?!" + _PLANNED + r")(?:\w+(?:é|ée|és|ées)|(?:re|dé|par)?faite?s?|rendue?s?|reçue?s?|finie?s?|obtenue?s?|"
+               r"mise?s?|prise?s?|écrite?s?|dite?s?|eu)")
+_DONE = re.compile(r"\b(?:a|ont|avons|avions|avait|avaient|ai|avez)\s+(?:(?:déjà|bien|enfin|récemment|tout|pas|"
+                   r"encore|ensemble)\s+)?(?:été\s+)?" + _PARTICIPLE + r"(?!\w)")
+_DONE_JUST_BEFORE = re.compile(r"(?<!\bsoit )(?<!\bsoient )(?<!\bsera )(?<!\bseront )(?<!\bserait )(?<!\bêtre )"
+                               r"(?<!\w)" + _PARTICIPLE + r"\s*$")  # « que ce soit refait en 2027 »: to be done
+_WORKS_CUE = re.compile(r"^(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|"
+                        r"realisation)\b")
+
+
+def told_done(text: object) -> bool:
+    """The clause tells what was done (« avoir » and a past participle: « la toiture a été refaite », « on a rénové
+    la mairie »), not what is planned."""
+    return isinstance(text, str) and bool(_DONE.search(_written(text[:_MAX])))
+
+
+def _written(text: str) -> str:
+    return re.sub(r"[’']", " ", text.lower())
+
+
+def _past_dates(text: str) -> set[str]:
+    """The dates of ``text`` (normalised, as ``_TIMING_RE`` finds them) that date what was done: in a clause told
+    in the past before them, or in a sentence told in the past when they carry no year. A date led by the works
+    (« travaux en 2027 ») is never one."""
+    out: set[str] = set()
+    for sentence in re.split(r"[.!?;:\n]+|\s(?:point|virgule)(?=\s|$)", text[:_MAX]):  # dictated punctuation too
+        sentence_done = bool(_DONE.search(_written(sentence)))
+        for clause in re.split(r"[,()]+", sentence):
+            norm = _norm(clause)
+            for m in _TIMING_RE.finditer(norm):
+                words = m.group(0).strip()
+                if not words or _WORKS_CUE.match(words):
+                    continue
+                before = _written(_before(clause, m.start(), norm))
+                if _DONE.search(before) or _DONE_JUST_BEFORE.search(before) \
+                        or (sentence_done and not re.search(_YEAR, words) and not re.search(r"\bprochaine?\b", words)):
+                    out.add(words)
+    return out
+
+
+def _before(clause: str, start: int, norm: str) -> str:
+    """The words of ``clause`` before the normalised position ``start`` (counted in words)."""
+    n = len(norm[:start].split())
+    return " ".join(clause.split()[:n]) if n else ""
 
 
 def _original_span(text: str, phrase: str) -> str | None:
@@ -178,7 +241,7 @@ def _original_span(text: str, phrase: str) -> str | None:
 
 # --- kinds of help -----------------------------------------------------------------------------------------------
 _HELP_STRONG: tuple[tuple[str, str], ...] = (
-    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
+    ("financement", r"\b(?:subventions?|subvs?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
     ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique)\b"),
     ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
 )
@@ -300,7 +363,18 @@ def find_name(text: object) -> str | None:
         if first in _NOT_NAMES or any(w.lower() in _NOT_NAMES for w in name.split()):
             continue
         return name
+    m = _NAME_CUE_LOWER.search(text[:_MAX])
+    if m and not any(w in _NOT_NAMES or w in _NOT_NAME_LOWER for w in m.group(1).split()):
+        # dictated or typed without capitals (« je m'appelle céline perrot virgule … »): the cue is unambiguous
+        return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in m.group(1).split())
     return None
+
+
+#: « je m'appelle » / « mon nom est » then two words in lower case: a name dictated or typed without capitals
+_NAME_CUE_LOWER = re.compile(r"(?:je m['’]appelle|mon nom est|mon nom c['’]est)\s+"
+                             r"([a-zà-öø-ÿ]{2,}(?:-[a-zà-öø-ÿ]{2,})?\s+[a-zà-öø-ÿ]{2,}(?:-[a-zà-öø-ÿ]{2,})?)\b")
+_NOT_NAME_LOWER = {"le", "la", "les", "de", "du", "des", "et", "pour", "au", "aux", "virgule", "point", "madame",
+                   "monsieur", "mairie", "commune"}
 
 
 def find_name_in_email(text: object) -> str | None:
