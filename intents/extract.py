@@ -22,7 +22,7 @@ from intents.roles import find_role
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
-    "find_bare_name", "find_name_in_email", "told_done",
+    "find_bare_name", "find_name_in_email", "told_done", "says_unknown",
 ]
 
 _MAX = 3000
@@ -40,7 +40,7 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
              # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
              r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
-             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:le |un |l |celui|celle)(?:devis|entreprise|prestataire|artisan)?)\b"),
+             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle))\b"),
     ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu |fait faire |demande )?"
                       r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
@@ -49,10 +49,7 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
     ("idee", r"\b(?:est (?:encore |toujours |juste |seulement |qu |que )*une (?:simple |petite |premiere )?idee|"
              r"tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
-             r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche|"
-             # nothing studied nor priced yet: « aucune étude », « pas encore d'étude », « personne n'a chiffré »
-             r"(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:d )?|sans) ?(?:etudes?|diagnostics?|audits?|devis|chiffrage)|"
-             r"personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie))\b"),
+             r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
 )
 _STAGE_ASKED: tuple[tuple[str, str], ...] = (
     ("pret", r"\b(?:pret|prets|prete|demarr\w*|(?<!\ba )lance\w*|travaux)\b"),  # « (concours) à lancer »: not yet
@@ -81,6 +78,12 @@ _STAGE_NOUNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: nothing studied nor priced yet (« aucune étude », « pas encore d'étude », « personne n'a chiffré »): the idea
+#: stage, read before the strong cues (« aucun diagnostic n'a été fait » is no diagnostic done)
+_STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
+                         r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie))\b")
+
+
 def _stage_said(norm: str) -> str | None:
     for code, noun in _STAGE_NOUNS:
         m = re.search(_STAGE_BEING + _STAGE_FILLER + noun + r"\b", norm)
@@ -107,6 +110,8 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     if not norm:
         return None
     said = _TIMING_RE.sub(" ", norm)  # « un démarrage des travaux en 2028 » is the calendar, not works starting
+    if _STAGE_NONE.search(said):
+        return "idee"
     for code, pattern in _STAGE_STRONG:
         if re.search(pattern, said):
             return code
@@ -169,7 +174,8 @@ def find_timing(text: object, asked: bool = False) -> str | None:
             or bool(re.match(phrase + r"\b(?! ?(?:\d|e|eur|euros?|k|habitants?|m|m2|km|metres?|places?|personnes?)\b)",
                              norm))
         if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
-                                       r"visons|objectif|horizon)\s+" + phrase, norm):
+                                       r"visons|objectif|horizon|dit|dirait|propose|prevoit|plutot)\s+" + phrase, norm):
+            # (a year reported: « le maire dit 2028 », « il propose 2029 »)
             return None
     return _original_span(text, phrase) or phrase
 
@@ -181,13 +187,37 @@ def find_timing(text: object, asked: bool = False) -> str | None:
 _PLANNED = (r"(?:prévu|programm|planifi|envisag|fix|calé|visé|décid|report|décal|repouss|annonc|projet|estim|"
             r"souhait|espér|attendu|pensé|ciblé|arrêt|retenu|choisi|voté)")
 _PARTICIPLE = (r"(?!été\b)(?!" + _PLANNED + r")(?:\w+(?:é|ée|és|ées)|(?:re|dé|par)?faite?s?|rendue?s?|reçue?s?|finie?s?|obtenue?s?|"
-               r"mise?s?|prise?s?|écrite?s?|dite?s?|eu)")
+               r"mise?s?|prise?s?|eu)")
 _DONE = re.compile(r"\b(?:a|ont|avons|avions|avait|avaient|ai|avez)\s+(?:(?:déjà|bien|enfin|récemment|tout|pas|"
                    r"encore|ensemble)\s+)?(?:été\s+)?" + _PARTICIPLE + r"(?!\w)")
 _DONE_JUST_BEFORE = re.compile(r"(?<!\bsoit )(?<!\bsoient )(?<!\bsera )(?<!\bseront )(?<!\bserait )(?<!\bêtre )"
                                r"(?<!\w)" + _PARTICIPLE + r"\s*$")  # « que ce soit refait en 2027 »: to be done
 _WORKS_CUE = re.compile(r"^(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|"
                         r"realisation)\b")
+
+
+#: « I don't know (yet) » said of a fact, and the fact it names in the same sentence: the calendar or the cost
+_UNKNOWN = re.compile(r"\b(?:je ne sais pas|je sais pas|sais pas|ne sais pas|on ne sait pas|on sait pas|aucune idee|"
+                      r"pas encore decide|je (?:vais )?demande\w* au maire|je me renseigne|je vous (?:le )?redis\w*|"
+                      r"je vous (?:le )?dirai)\b")
+_UNKNOWN_OF = (("timing", r"\b(?:date|dates|quand|calendrier|delai|delais|echeance|periode)\b"),
+               ("budget", r"\b(?:cout|couts|budget|montant|prix|combien|chiffrage|enveloppe)\b"))
+
+
+def says_unknown(text: object) -> str | None:
+    """The slot the person says they do not know yet (« pour la date je sais pas, je demande au maire » →
+    ``timing``; « aucune idée du coût » → ``budget``), or None. Exact: the words of not knowing and the fact's noun
+    in the same sentence."""
+    if not isinstance(text, str):
+        return None
+    for sentence in re.split(r"[.!\n]+", text[:_MAX]):  # « Le montant ? Aucune idée. »: one sentence here
+        norm = _norm(sentence)
+        if not _UNKNOWN.search(norm):
+            continue
+        for slot, noun in _UNKNOWN_OF:
+            if re.search(noun, norm):
+                return slot
+    return None
 
 
 def told_done(text: object) -> bool:
@@ -305,6 +335,43 @@ def _amount_excluding_tax(text: str) -> Budget | None:
     return None
 
 
+_CLAUSE_CUT = r"[;!?\n]|\.\s|,\s|\s-\s|\bet le\b|\bet la\b"
+#: an amount said per year or per month: a capacity or a running cost, not what the project costs
+_RECURRING = re.compile(r"\d[^\d]{0,12}?\s*(?:par an|/\s*an\b|par mois|/\s*mois\b|par ann[ée]e|chaque ann[ée]e|"
+                        r"annuel(?:le)?s?\b)", re.IGNORECASE)
+#: « Total : 230 000 € » (a financing plan, a quote): the total said is the budget
+_TOTAL = re.compile(r"(?im)^\W*(?:total|montant total|co[uû]t total)(?:\s+(?:des\s+)?d[ée]penses)?(?:\s+HT|\s+TTC)?\s*:?\s*(.+)$")
+#: « tranche 1 … 180 000 € ; tranche 2 … 240 000 € »: the parts of a project phased, each with its amount
+_PHASE = re.compile(r"(?i)\b(?:tranche|phase)\s*(?:n°\s*)?(?:\d|une|un|deux|trois|1re|2e|premi[èe]re|seconde|deuxi[èe]me|troisi[èe]me)\b")
+
+
+def _total_said(text: str) -> Budget | None:
+    """The total of a pasted plan or quote (a line that starts with « Total »)."""
+    for m in _TOTAL.finditer(text):
+        found = parse_budget(m.group(1))
+        if found is not None:
+            return found
+    return None
+
+
+def _phases_sum(text: str) -> Budget | None:
+    """The budget of a project told by phases, each with its amount and no total said: their sum (exact: two
+    phases at least, one amount each)."""
+    starts = [m.start() for m in _PHASE.finditer(text)]
+    if len(starts) < 2 or re.search(r"(?i)\b(?:total|en tout|au total|ensemble)\b", text):
+        return None
+    low = high = 0
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        part = text[a:b]
+        amounts = [parse_budget(c) for c in re.split(_CLAUSE_CUT, part) if _MONEY_CUE.search(c)]
+        amounts = [x for x in amounts if x is not None]
+        if len(amounts) != 1:
+            return None
+        low += amounts[0].low or amounts[0].high or 0
+        high += amounts[0].high or amounts[0].low or 0
+    return Budget(low, high) if low and high else None
+
+
 def find_amount(text: object, asked: bool = False) -> Budget | None:
     """An amount or range of euros in a sentence (« devis de 300 000 euros », « 200 k€ », « 1,2 M€ »).
 
@@ -320,8 +387,14 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         whole = parse_budget(text)
         if whole is not None:
             return whole
+    whole = _total_said(text[:_MAX]) or _phases_sum(text[:_MAX])
+    if whole is not None:
+        return whole
+    if not asked:  # « notre budget d'investissement c'est 20 000 € par an »: a yearly figure, not the project's
+        text = "".join(re.sub(r"\d", " ", part) if _RECURRING.search(part) else part
+                       for part in re.split(f"({_CLAUSE_CUT})", text[:_MAX]) if part)
     # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
-    for clause in re.split(r"[;!?\n]|\.\s|,\s|\s-\s|\bet le\b|\bet la\b", text[:_MAX]):
+    for clause in re.split(_CLAUSE_CUT, text[:_MAX]):
         if not _MONEY_CUE.search(clause):
             continue
         found = parse_budget(clause)
