@@ -409,7 +409,9 @@ def distill_need(text: object, fallback: bool = True) -> str:
     if not kept:
         if not fallback:
             return ""
-        best = max(labelled, key=lambda c: c.project)
+        # the clause most like a project; never who writes or greets when another clause is there (a tie at 0)
+        about = [c for c in labelled if c.label not in ("greeting", "intro", "signature")] or labelled
+        best = max(about, key=lambda c: c.project)
         kept = [(best, best.text)] if _meaningful(best.text) >= 2 else []
     if not kept:
         return base
