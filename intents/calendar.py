@@ -69,7 +69,8 @@ def find_timing(text: object, asked: bool = False) -> str | None:
 
 
 #: what was done, not what is planned: « avoir » and a past participle (« on a fait un audit au printemps », « nous
-#: avions fait une demande en septembre »), or a participle just before the date (« APD validé en octobre »). Read on
+#: avions fait une demande en septembre »), or a participle just before a date without its year (« APD validé en
+#: octobre »; « une idée pour 2028 » is a noun). Read on
 #: the words as written (the accent tells « validé » from « valide »). The verbs of planning (« on a prévu les travaux
 #: en 2027 », « le chantier a été reporté à 2028 ») are the calendar.
 _PLANNED = (r"(?:prévu|programm|planifi|envisag|fix|calé|visé|décid|report|décal|repouss|annonc|projet|estim|"
@@ -80,6 +81,12 @@ _DONE = re.compile(r"\b(?:a|ont|avons|avions|avait|avaient|ai|avez)\s+(?:(?:déj
                    r"encore|ensemble)\s+)?(?:été\s+)?" + _PARTICIPLE + r"(?!\w)")
 _DONE_JUST_BEFORE = re.compile(r"(?<!\bsoit )(?<!\bsoient )(?<!\bsera )(?<!\bseront )(?<!\bserait )(?<!\bêtre )"
                                r"(?<!\w)" + _PARTICIPLE + r"\s*$")  # « que ce soit refait en 2027 »: to be done
+#: the past verb is this close before the date (« nous avions fait une demande en septembre »); an unpunctuated message
+#: says more between them (« le bureau d'études a chiffré le renforcement à 380 000 € on voudrait faire ça en 2028 »)
+DONE_WINDOW = 7
+#: a wish or a plan between the past verb and the date: the date is of what is wanted
+_WANTED = re.compile(r"\b(?:voudr\w*|veu\w*|voulons|faudr\w*|faut|serai\w*|sera|seront|pourr\w*|souhait\w*|aimer\w*|"
+                     r"compt\w*|pens\w*|prévo\w*|prevo\w*|envisag\w*|espér\w*)\b")
 _WORKS_CUE = re.compile(r"^(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|"
                         r"realisation)\b")
 
@@ -131,17 +138,20 @@ def _past_dates(text: str) -> set[str]:
                 words = m.group(0).strip()
                 if not words or _WORKS_CUE.match(words):
                     continue
-                before = _written(_before(clause, m.start(), norm))
-                if _DONE.search(before) or _DONE_JUST_BEFORE.search(before) \
-                        or (sentence_done and not re.search(_YEAR, words) and not re.search(r"\bprochaine?\b", words)):
+                before = _written(_before(clause, m.start(), norm, DONE_WINDOW))
+                if _WANTED.search(before):
+                    before = ""  # « … a chiffré le renforcement, on voudrait faire ça en 2028 »: what is wanted
+                yearless = not re.search(_YEAR, words)
+                if _DONE.search(before) or (yearless and _DONE_JUST_BEFORE.search(before)) \
+                        or (sentence_done and yearless and not re.search(r"\bprochaine?\b", words)):
                     out.add(words)
     return out
 
 
-def _before(clause: str, start: int, norm: str) -> str:
-    """The words of ``clause`` before the normalised position ``start`` (counted in words)."""
+def _before(clause: str, start: int, norm: str, window: int) -> str:
+    """The last ``window`` words of ``clause`` before the normalised position ``start`` (counted in words)."""
     n = len(norm[:start].split())
-    return " ".join(clause.split()[:n]) if n else ""
+    return " ".join(clause.split()[max(0, n - window):n]) if n else ""
 
 
 def _original_span(text: str, phrase: str) -> str | None:

@@ -111,8 +111,9 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     if not norm:
         return None
     said = _TIMING_RE.sub(" ", norm)  # « un démarrage des travaux en 2028 » is the calendar, not works starting
-    if _STAGE_NONE.search(said):
-        return "idee"
+    nothing = list(_STAGE_NONE.finditer(said))
+    if nothing and len(said[nothing[-1].end():].split()) < 4:
+        return "idee"  # (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »: read as before)
     for code, pattern in _STAGE_STRONG:
         if re.search(pattern, said):
             return code

@@ -19,7 +19,8 @@ needs_encoder = pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
 @pytest.mark.parametrize("said, stage", [
     ("Pas d'étude pour l'instant, personne n'a chiffré.", "idee"),
     ("aucun diagnostic n'a été fait", "idee"),
-    ("sans étude préalable, on ne sait pas", "idee"),
+    ("pour l'instant sans étude", "idee"),
+    ("Pas encore d'étude. Ah si, pardon : l'étude de faisabilité est réalisée.", "etude"),  # said last, read
     ("Le DCE est publié depuis lundi.", "pret"),
     ("la consultation des entreprises est en cours jusqu'en février", "pret"),
     ("le conseil a retenu l'entreprise la moins chère", "pret"),
@@ -42,6 +43,8 @@ def test_stage_said_by_what_is_or_is_not_done(said: str, stage: str) -> None:
     ("on a prévu les travaux en 2027", "travaux en 2027"),
     ("le chantier a été repoussé à 2029", "à 2029"),
     ("il faudrait que ce soit fini en 2028", "en 2028"),
+    ("c'est une idée pour 2029", "pour 2029"),
+    ("l'architecte a estimé le tout à 90 000 € hors taxes on voudrait faire ça en 2028", "en 2028"),
     # a year beats a season said alone; the words of urgency; a year reported
     ("au printemps on a vu le maître d'œuvre ; démarrage en 2028", "démarrage en 2028"),
     ("le plus tôt possible", "le plus tôt possible"),
