@@ -69,12 +69,16 @@ _PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le 
 _REPORTED = re.compile(r"(?i)\b(?:nous|m['’]|vous|leur|lui)\s*(?:a|ont|avait|avaient)\s+[a-zà-ÿ]+[ée]s?\s+(qu(?:e\s+|['’]))")
 #: a clause that names its object by a pronoun before an infinitive (« il faut l'agrandir », « on voudrait la
 #: rénover »): what it speaks of is in the clause before (« le cimetière est plein »)
-_ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\s+|la\s+commune\s+|le\s+conseil\s+)?"
+_ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\s+|la\s+commune\s+|"
+                       r"le\s+conseil(?:\s+municipal)?\s+)?"
                        r"(?:faut|faudrait|faudra|doit|devons|devrait|devrions|veut|voulons|voudrait|voudrions|"
                        r"aimerait|aimerions|souhaite|souhaitons|souhaiterait|souhaiterions|va|allons|pourrait|"
                        r"pourrions|peut|pouvons|compte|comptons)\s+(?:(?:bien|vraiment|absolument|donc)\s+)?"
-                       r"(?:(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b)")
-#: (or a change said without its object: « on voudrait passer en LED »)
+                       r"(?:(?:enfin|maintenant)\s+)?"
+                       r"(?:(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
+                       r"[a-zà-ÿ]+(?:er|ir|re)\s+(?:ça|cela|ce\s+probl[èe]me)\b)")
+#: (or a change said without its object: « on voudrait passer en LED »; or « ça »: « le conseil voudrait enfin
+#: traiter ça », after the state of things told)
 
 
 @dataclass
@@ -422,7 +426,9 @@ def distill_need(text: object, fallback: bool = True) -> str:
     if not kept:
         if not fallback:
             return ""
-        best = max(labelled, key=lambda c: c.project)
+        # the clause most like a project; never who writes or greets when another clause is there (a tie at 0)
+        about = [c for c in labelled if c.label not in ("greeting", "intro", "signature")] or labelled
+        best = max(about, key=lambda c: c.project)
         kept = [(best, best.text)] if _meaningful(best.text) >= 2 else []
     if not kept:
         return base

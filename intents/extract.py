@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from intents.calendar import _TIMING_RE, find_timing, says_unknown, told_done
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.normalize import normalize
 from intents.numbers import words_to_figures
@@ -22,7 +23,7 @@ from intents.roles import find_role
 __all__ = [
     "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
-    "find_bare_name", "find_name_in_email",
+    "find_bare_name", "find_name_in_email", "told_done", "says_unknown",
 ]
 
 _MAX = 3000
@@ -37,9 +38,12 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
     ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
              r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
-             r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service)\b"),
-    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu )?"
-                      r"(?:le |les |un |des )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
+             r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
+             # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
+             r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
+             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle))\b"),
+    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu |fait faire |demande )?"
+                      r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
     ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
@@ -75,6 +79,12 @@ _STAGE_NOUNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: nothing studied nor priced yet (« aucune étude », « pas encore d'étude », « personne n'a chiffré »): the idea
+#: stage, read before the strong cues (« aucun diagnostic n'a été fait » is no diagnostic done)
+_STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
+                         r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie))\b")
+
+
 def _stage_said(norm: str) -> str | None:
     for code, noun in _STAGE_NOUNS:
         m = re.search(_STAGE_BEING + _STAGE_FILLER + noun + r"\b", norm)
@@ -101,6 +111,9 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     if not norm:
         return None
     said = _TIMING_RE.sub(" ", norm)  # « un démarrage des travaux en 2028 » is the calendar, not works starting
+    nothing = list(_STAGE_NONE.finditer(said))
+    if nothing and len(said[nothing[-1].end():].split()) < 4:
+        return "idee"  # (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »: read as before)
     for code, pattern in _STAGE_STRONG:
         if re.search(pattern, said):
             return code
@@ -116,69 +129,9 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     return None
 
 
-# --- calendar ----------------------------------------------------------------------------------------------------
-_MONTHS = r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
-_SEASONS = r"printemps|ete|automne|hiver|rentree"
-_YEAR = r"20[2-4]\d"
-_TIMING_RE = re.compile(
-    r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
-    r"(?:(?:sur|en|pour|entre|de|en tranches|par tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"  # a period of years
-    rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
-    rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
-    rf"(?:au |a (?!ete\b)|en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )"
-    rf"(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"  # « a été » is a verb, not a season
-    rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
-    r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
-    r"annee prochaine|an prochain|cette annee|"
-    r"des que possible|au plus vite|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
-    r")\b"
-)
-
-
-def find_timing(text: object, asked: bool = False) -> str | None:
-    """The calendar as said (« début 2027 », « au printemps », « d'ici 2 ans »), in the person's words.
-
-    Returned as the matched words of the original text when they can be found, else the normalised phrase."""
-    if not isinstance(text, str):
-        return None
-    norm = _norm(text)
-    if not norm:
-        return None
-    found = [m for m in _TIMING_RE.finditer(norm) if m.group(0).strip()]
-    found = [m for m in found if re.search(r"[a-z]", m.group(0)) or re.search(_YEAR, m.group(0))]
-    if not found:
-        return None
-    phrase = max(found, key=lambda m: len(m.group(0))).group(0).strip()
-    if not asked and re.fullmatch(_YEAR, phrase):
-        # a bare year in a long message: only with a calendar cue around it
-        # (or alone in its clause with at most one word: « … ; plutôt 2028 ; … »)
-        # or leading its message, not a quantity (« 2028 ce serait top », not « 2030 habitants »)
-        alone = any(re.fullmatch(r"(?:[a-z]+ )?" + phrase, _norm(c).strip())
-                    for c in re.split(r"[,;.!?\n()]", text[:_MAX]) if c.strip()) \
-            or bool(re.match(phrase + r"\b(?! ?(?:\d|e|eur|euros?|k|habitants?|m|m2|km|metres?|places?|personnes?)\b)",
-                             norm))
-        if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
-                                       r"visons|objectif|horizon)\s+" + phrase, norm):
-            return None
-    return _original_span(text, phrase) or phrase
-
-
-def _original_span(text: str, phrase: str) -> str | None:
-    """The words of ``text`` whose normalised form is ``phrase`` (accents and apostrophes kept for display)."""
-    words = re.findall(r"\S+", text)
-    target = phrase.split()
-    n = len(target)
-    for size in range(max(1, n - 2), n + 3):
-        for i in range(0, len(words) - size + 1):
-            chunk = " ".join(words[i : i + size])
-            if normalize(chunk) == phrase:
-                return chunk.strip(" ,;:.!?")
-    return None
-
-
 # --- kinds of help -----------------------------------------------------------------------------------------------
 _HELP_STRONG: tuple[tuple[str, str], ...] = (
-    ("financement", r"\b(?:subventions?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
+    ("financement", r"\b(?:subventions?|subvs?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
     ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique)\b"),
     ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
 )
@@ -267,6 +220,43 @@ def _amount_excluding_tax(text: str) -> Budget | None:
     return None
 
 
+_CLAUSE_CUT = r"[;!?\n]|\.\s|,\s|\s-\s|\bet le\b|\bet la\b"
+#: an amount said per year or per month: a capacity or a running cost, not what the project costs
+_RECURRING = re.compile(r"\d[^\d]{0,12}?\s*(?:par an|/\s*an\b|par mois|/\s*mois\b|par ann[ée]e|chaque ann[ée]e|"
+                        r"annuel(?:le)?s?\b)", re.IGNORECASE)
+#: « Total : 230 000 € » (a financing plan, a quote): the total said is the budget
+_TOTAL = re.compile(r"(?im)^\W*(?:total|montant total|co[uû]t total)(?:\s+(?:des\s+)?d[ée]penses)?(?:\s+HT|\s+TTC)?\s*:?\s*(.+)$")
+#: « tranche 1 … 180 000 € ; tranche 2 … 240 000 € »: the parts of a project phased, each with its amount
+_PHASE = re.compile(r"(?i)\b(?:tranche|phase)\s*(?:n°\s*)?(?:\d|une|un|deux|trois|1re|2e|premi[èe]re|seconde|deuxi[èe]me|troisi[èe]me)\b")
+
+
+def _total_said(text: str) -> Budget | None:
+    """The total of a pasted plan or quote (a line that starts with « Total »)."""
+    for m in _TOTAL.finditer(text):
+        found = parse_budget(m.group(1))
+        if found is not None:
+            return found
+    return None
+
+
+def _phases_sum(text: str) -> Budget | None:
+    """The budget of a project told by phases, each with its amount and no total said: their sum (exact: two
+    phases at least, one amount each)."""
+    starts = [m.start() for m in _PHASE.finditer(text)]
+    if len(starts) < 2 or re.search(r"(?i)\b(?:total|en tout|au total|ensemble)\b", text):
+        return None
+    low = high = 0
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        part = text[a:b]
+        amounts = [parse_budget(c) for c in re.split(_CLAUSE_CUT, part) if _MONEY_CUE.search(c)]
+        amounts = [x for x in amounts if x is not None]
+        if len(amounts) != 1:
+            return None
+        low += amounts[0].low or amounts[0].high or 0
+        high += amounts[0].high or amounts[0].low or 0
+    return Budget(low, high) if low and high else None
+
+
 def find_amount(text: object, asked: bool = False) -> Budget | None:
     """An amount or range of euros in a sentence (« devis de 300 000 euros », « 200 k€ », « 1,2 M€ »).
 
@@ -285,8 +275,14 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         whole = parse_budget(text)
         if whole is not None:
             return whole
+    whole = _total_said(text[:_MAX]) or _phases_sum(text[:_MAX])
+    if whole is not None:
+        return whole
+    if not asked:  # « notre budget d'investissement c'est 20 000 € par an »: a yearly figure, not the project's
+        text = "".join(re.sub(r"\d", " ", part) if _RECURRING.search(part) else part
+                       for part in re.split(f"({_CLAUSE_CUT})", text[:_MAX]) if part)
     # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
-    for clause in re.split(r"[;!?\n]|\.\s|,\s|\s-\s|\bet le\b|\bet la\b", text[:_MAX]):
+    for clause in re.split(_CLAUSE_CUT, text[:_MAX]):
         if not _MONEY_CUE.search(clause):
             continue
         found = parse_budget(clause)
@@ -328,7 +324,18 @@ def find_name(text: object) -> str | None:
         if first in _NOT_NAMES or any(w.lower() in _NOT_NAMES for w in name.split()):
             continue
         return name
+    m = _NAME_CUE_LOWER.search(text[:_MAX])
+    if m and not any(w in _NOT_NAMES or w in _NOT_NAME_LOWER for w in m.group(1).split()):
+        # dictated or typed without capitals (« je m'appelle céline perrot virgule … »): the cue is unambiguous
+        return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in m.group(1).split())
     return None
+
+
+#: « je m'appelle » / « mon nom est » then two words in lower case: a name dictated or typed without capitals
+_NAME_CUE_LOWER = re.compile(r"(?:je m['’]appelle|mon nom est|mon nom c['’]est)\s+"
+                             r"([a-zà-öø-ÿ]{2,}(?:-[a-zà-öø-ÿ]{2,})?\s+[a-zà-öø-ÿ]{2,}(?:-[a-zà-öø-ÿ]{2,})?)\b")
+_NOT_NAME_LOWER = {"le", "la", "les", "de", "du", "des", "et", "pour", "au", "aux", "virgule", "point", "madame",
+                   "monsieur", "mairie", "commune"}
 
 
 def find_name_in_email(text: object) -> str | None:

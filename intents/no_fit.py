@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 __all__ = ["NoFit", "no_fit_reason", "read_clauses", "available", "warm", "REASONS"]
 
 DATA = Path(__file__).with_name("data") / "no_fit_clauses.yaml"
-REASONS = ("fonctionnement", "evenement", "salaires", "association")
+REASONS = ("fonctionnement", "evenement", "salaires", "association", "deja_realise")
 CONTRASTS = ("projet", "autre")
 K = 5
 TEMPERATURE = 0.03
@@ -41,6 +41,11 @@ AGREEING_SHARE = 0.7
 #: a clause read as a project this surely (anywhere in the message) means the message asks for an investment
 PROJECT_SHARE = 0.5
 MAX_CHARS = 3000
+#: works already done and paid (« deja_realise »): the items listed (« isolation, fenêtres ») and the works told in the
+#: past (« la toiture a été refaite ») are what was done, not a project asked; a project asked in this many words at
+#: least (« on voudrait maintenant refaire la cour ») still vetoes
+DONE = "deja_realise"
+PROJECT_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -174,17 +179,24 @@ def no_fit_reason(text: object, min_similarity: float = MIN_SIMILARITY, min_shar
     try:
         reads: dict[str, list[tuple[float, float, str]]] = {}
         project = 0.0
+        from intents.extract import told_done
+
+        project_said = 0.0  # a project asked in a clause: not an item of a list (« isolation »), not works done
         for unit, label, share, best in read_clauses(text):
             if best < min_similarity:
                 continue
             if label == "projet":
                 project = max(project, share)
+                if len(unit.split()) >= PROJECT_WORDS and not told_done(unit):
+                    project_said = max(project_said, share)
             elif label in REASONS and share >= min_share:
                 reads.setdefault(label, []).append((share, best, unit))
         if not reads:
             return None
         reason, units = max(reads.items(), key=lambda p: max(u[0] for u in p[1]))
         share = max(u[0] for u in units)
+        if reason == DONE:
+            project = project_said  # the works done are listed as items: only a project said in words vetoes
         if project >= min(PROJECT_SHARE, share):
             return None  # the message also asks for an investment: the programmes may fund it
         top = max(units)

@@ -143,6 +143,17 @@ async def _addition_by_sentence(text: str, filed: list[str]) -> bool:
     return False
 
 
+#: « … l'ajouter au dossier », « à compléter dans notre demande »: the words of adding, and the filed request named
+#: as such (exact; the act reader may put the news first as a new request)
+_TO_REQUEST = re.compile(r"\b(?:au|a notre|a la|dans notre|dans le|dans la|sur notre|sur le|notre|le|la) "
+                         r"(?:dossier|demande)(?: deja (?:deposee?|envoyee?))?\b")
+
+
+def _to_the_request(text: str) -> bool:
+    norm = normalize(text[:1500])
+    return bool(_ADDITION_RULE.search(norm) and _TO_REQUEST.search(norm))
+
+
 def _describes_project(text: str) -> bool:
     from bot.dialogue.understand import Reader
 
@@ -200,6 +211,8 @@ class FollowupMixin:
         if act in (None, "addition") and not sure and act_step == "after_filing" and not building \
                 and await _addition_by_sentence(text, [r.description or "" for r in await self.open_requests()]):
             act, sure = "addition", True
+        if act is None and act_step == "after_filing" and not building and _to_the_request(text):
+            act, sure = "addition", True  # « pourriez-vous l'ajouter au dossier ? »: said in so many words
         if act == "status":
             return await self.status_reply() + self.prompt()
         if act == "addition" and not building:

@@ -32,6 +32,9 @@ def test_labelled_clauses_name_the_reasons_of_the_redirects() -> None:
     ("peut-on avoir une aide pour embaucher un agent d'entretien à mi-temps ?", "salaires"),
     ("Madame, Monsieur, notre club de judo souhaiterait une subvention pour ses déplacements en compétition.",
      "association"),
+    # batch 6: works finished and paid, a subsidy asked after the fact
+    ("Bonjour, la toiture de l'église a été refaite au printemps, l'entreprise est payée ; on ne savait pas qu'il "
+     "fallait demander la DSIL avant. C'est encore possible ?", "deja_realise"),
 ])
 def test_a_reason_is_read_in_words_not_labelled(said: str, reason: str) -> None:
     found = no_fit.no_fit_reason(said)
@@ -82,3 +85,15 @@ def test_warm_loads_once() -> None:
     first = no_fit._get()
     no_fit.warm()
     assert no_fit._get() is first
+
+
+@needs_encoder
+@pytest.mark.parametrize("said", [
+    "les travaux de la salle ont démarré en septembre, il nous manque 30 000 € pour finir",
+    "la première tranche est terminée, la seconde commence au printemps et on cherche des subventions",
+    "le chantier de l'école est fini, on voudrait maintenant refaire la cour",
+])
+def test_works_under_way_or_a_next_project_are_no_reason(said: str) -> None:
+    """Works under way, a next phase or a new project after finished works: a project, not « already done »."""
+    found = no_fit.no_fit_reason(said)
+    assert found is None or found.reason != "deja_realise", (said, found)
