@@ -13,7 +13,7 @@ filing, after an answer): the step is a prior the model learns, shared by the st
 examples borrows from its kind. Its L2 penalty is chosen by 5-fold cross-validation on dev (each example's fold a
 hash of its text), its probabilities are calibrated by one temperature fitted on the out-of-fold readings, and
 ``unsure`` (the dialogue then asks one short question with the top two kinds as buttons) is the confidence under which
-a reading is more likely wrong than right (a logistic fit of P(right | confidence) on the out-of-fold readings).
+a reading is twice as likely wrong as right (a logistic fit of P(right | confidence) on the out-of-fold readings).
 When the model does not fit the examples, the nearest labelled examples in the encoder's space vote (k, temperature
 and a same-step bonus fitted by leave-one-out, ``intents/data/acts_params.json``). Exact rules only where they are
 exact: a /command, a message that is only a request reference, a message with no letter or digit.
