@@ -10,12 +10,13 @@ shipped as ``intents/data/acts.yaml``; the model ``intents/data/acts_model.npz``
 examples) over the sentence vector, hashed character n-grams, words and word pairs, and what the guichet had just
 asked, as one of five kinds of step (:func:`step_group`: nothing pending, an intake question, the recap, after a
 filing, after an answer): the step is a prior the model learns, shared by the steps of a kind so that a step with few
-examples borrows from its kind. Its L2 penalty is chosen by 5-fold cross-validation on dev, its probabilities are
-calibrated by one temperature fitted on the out-of-fold readings, and ``unsure`` (the dialogue then asks one short
-question with the top two kinds as buttons) is the confidence under which the out-of-fold readings are right at most
-half the time. When the model does not fit the examples, the nearest labelled examples in the encoder's space vote
-(k, temperature and a same-step bonus fitted by leave-one-out, ``intents/data/acts_params.json``). Exact rules only
-where they are exact: a /command, a message that is only a request reference, a message with no letter or digit.
+examples borrows from its kind. Its L2 penalty is chosen by 5-fold cross-validation on dev (each example's fold a
+hash of its text), its probabilities are calibrated by one temperature fitted on the out-of-fold readings, and
+``unsure`` (the dialogue then asks one short question with the top two kinds as buttons) is the confidence under which
+a reading is twice as likely wrong as right (a logistic fit of P(right | confidence) on the out-of-fold readings).
+When the model does not fit the examples, the nearest labelled examples in the encoder's space vote (k, temperature
+and a same-step bonus fitted by leave-one-out, ``intents/data/acts_params.json``). Exact rules only where they are
+exact: a /command, a message that is only a request reference, a message with no letter or digit.
 Without an encoder, the same regression over the surface features and the step.
 
 ``classify`` never raises. ``aclassify`` is the same off the event loop.

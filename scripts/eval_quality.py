@@ -461,7 +461,7 @@ def acts_table(lexical: bool = False, heldout: bool = True) -> str:
     else:
         X = Sf
         l2, temperature = float(params.get("lex_l2", 1e-3)), float(params.get("lex_T", 1.0))
-    P = calibrate(softmax_oof(X, y, l2=l2), temperature)  # as scripts/fit_acts.py chose and calibrated them
+    P = calibrate(softmax_oof(X, y, [e.text for e in examples], l2=l2), temperature)  # as fit_acts.py did
     pred, conf = P.argmax(1), P.max(1)
     dev_acc = float(np.mean(pred == y))
     threshold = float(A.load_params().get("unsure_below", 0.5))

@@ -241,3 +241,23 @@ def test_a_letter_and_its_words_share_one_vector(cache_dir, monkeypatch):
     second = encoder.encode_query("La liste ACV est-elle fermée ?")
     assert seen == ["La liste ACV est-elle fermée ?"]
     assert first is second
+
+
+def test_the_fit_is_stable_when_examples_are_added():
+    """scripts/fit_acts.py: an example's fold is a hash of its text (adding examples moves no other one), and the
+    unsure threshold comes from a logistic fit of P(right | confidence), which recovers a known curve."""
+    import numpy as np
+
+    from scripts.fit_acts import UNSURE_P_RIGHT, fitted_threshold, fold_ids
+
+    texts = [f"message numéro {i}" for i in range(200)]
+    before = fold_ids(texts)
+    assert set(before.tolist()) == {0, 1, 2, 3, 4}
+    assert (fold_ids(texts + ["un de plus", "et encore un"])[:200] == before).all()
+    assert fold_ids(["Où en est ma demande ?"]) == fold_ids(["ou en est ma demande ?"])  # normalised text
+    rng = np.random.default_rng(0)
+    conf = rng.uniform(0.1, 1.0, 20000)
+    right = rng.uniform(size=conf.size) < conf  # calibrated: P(right | c) = c
+    t, a, b = fitted_threshold(conf, right, 0.5)
+    assert abs(t - 0.5) < 0.03 and b > 0
+    assert abs(fitted_threshold(conf, right)[0] - UNSURE_P_RIGHT) < 0.03
