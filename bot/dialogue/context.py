@@ -185,7 +185,7 @@ class ContextMixin:
         was about. ``None`` when the message does not refer back to a question, or is itself a question."""
         if self.in_intake() or not self.refers_back(text):
             return None
-        act = self.act_of(text)
+        act = self.act_of(text, "after_answer")  # it follows the answer that set the topic
         if act.act in ("question", "place_question", "status", "handover", "off_topic") and act.confidence >= 0.6:
             return None
         if act.act not in ("new_request", "yes", "addition") and not re.search(r"\b(?:demande|deposer|dossier)\b",

@@ -54,6 +54,7 @@ _ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|compl
 #: score 0.91–0.94, those of a new project or of the news alone 0.79–0.83.
 NAMES_FILED = 0.9
 _SENTENCES = re.compile(r"(?<=[.!?:])\s+|\n+")
+_PARTS = re.compile(r"\s*[,;()]\s*")  # the parts of a sentence, for naming a filed project
 #: An outside commune found inside a sentence scores at most ``territory.PART_ELSEWHERE`` (0.78): accepted when the
 #: sentence also names its département, a postcode or says « maire de … ».
 _HOME_MARGIN = 0.15
@@ -109,13 +110,14 @@ async def read_act(text: str, step: str | None, vocabulary: Any = None, building
     return None
 
 
-async def _addition_by_sentence(text: str, filed: list[str]) -> bool:
+async def _addition_by_sentence(text: str, filed: list[str]) -> int | None:
     """A message of several sentences to someone with open requests (``filed``: their needs), which the act reader
     puts first as an addition without being sure (a greeting, what changed on the project, then « pouvez-vous mettre à
     jour notre demande ? »): it is one when one of its sentences reads as an addition at ``ADDITION_SURE`` and names
-    a filed project (``NAMES_FILED``). A new project told after « rien à voir avec le chemin rural » names none."""
+    a filed project (``NAMES_FILED``). A new project told after « rien à voir avec le chemin rural » names none.
+    Returns the index in ``filed`` of the project named (the closest, when a part names several), else None."""
     if not filed:
-        return False
+        return None
     try:
         import numpy as np
 
@@ -125,22 +127,29 @@ async def _addition_by_sentence(text: str, filed: list[str]) -> bool:
 
         whole = await aclassify(text, step="after_filing")
         if getattr(whole, "act", None) != "addition":
-            return False
+            return None
         sentences = [p for p in _SENTENCES.split(reading_text(text)) if len(p.split()) >= 4]
         if len(sentences) < 2:
-            return False
+            return None
         for sentence in sentences[:8]:
             reading = await aclassify(sentence, step="after_filing")
             if reading.act != "addition" or float(reading.confidence) < ADDITION_SURE:
                 continue
-            vec = await aencode(sentence)
-            for need in filed:
+            # the sentence, or one of its parts, names a filed project (« Pour le dossier des fenêtres de l'école
+            # (pas le chemin), pouvez-vous noter que … » names it in its first part, diluted in the whole)
+            parts = [sentence] + [p for p in _PARTS.split(sentence) if len(p.split()) >= 3][:6]
+            vecs = [vec for vec in [await aencode(p) for p in parts] if vec is not None]
+            best: tuple[float, int] | None = None
+            for i, need in enumerate(filed):
                 other = await aencode(v.truncate(need, 500)[0] or ".")
-                if vec is not None and other is not None and float(np.dot(vec, other)) >= NAMES_FILED:
-                    return True
+                sim = max((float(np.dot(vec, other)) for vec in vecs), default=0.0) if other is not None else 0.0
+                if sim >= NAMES_FILED and (best is None or sim > best[0]):
+                    best = (sim, i)
+            if best is not None:
+                return best[1]
     except Exception:  # noqa: BLE001 - a reading that fails leaves the message to the usual path
         log_exc("reading an addition sentence by sentence failed")
-    return False
+    return None
 
 
 #: « … l'ajouter au dossier », « à compléter dans notre demande »: the words of adding, and the filed request named
@@ -208,15 +217,18 @@ class FollowupMixin:
         act_step = await self.act_step(building)
         act = await read_act(text, act_step, getattr(self.engine, "_vocabulary", None), building, confidence)
         sure = bool(confidence) and confidence[0] >= ADDITION_SURE
-        if act in (None, "addition") and not sure and act_step == "after_filing" and not building \
-                and await _addition_by_sentence(text, [r.description or "" for r in await self.open_requests()]):
-            act, sure = "addition", True
+        named: Any = None  # the open request the message names, when it names one
+        if act in (None, "addition") and not sure and act_step == "after_filing" and not building:
+            records = await self.open_requests()
+            index = await _addition_by_sentence(text, [r.description or "" for r in records])
+            if index is not None:
+                act, sure, named = "addition", True, records[index]
         if act is None and act_step == "after_filing" and not building and _to_the_request(text):
             act, sure = "addition", True  # « pourriez-vous l'ajouter au dossier ? »: said in so many words
         if act == "status":
             return await self.status_reply() + self.prompt()
         if act == "addition" and not building:
-            return await self.addition(text, sure=sure)
+            return await self.addition(text, sure=sure, named=named)
         if act == "off_topic" and not building:
             return self.off_topic_reply(text)
         if act == "thanks" and not building:
@@ -281,7 +293,9 @@ class FollowupMixin:
         records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
         return sorted((r for r in records if r.is_open), key=lambda r: r.created_at, reverse=True)
 
-    async def addition(self, text: str, sure: bool = False) -> list[Reply] | None:
+    async def addition(self, text: str, sure: bool = False, named: Any = None) -> list[Reply] | None:
+        """Add the words to a filed request: the one the message names (``named``, one of the open requests), the only
+        open one, or the one the person picks (buttons, the closest first)."""
         records = await self.open_requests()
         if not records:
             every = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
@@ -295,6 +309,8 @@ class FollowupMixin:
         note = v.truncate(text.strip(), v.NEED_MAX_CHARS)[0]
         if not v.meaningful_words(note):
             return [Reply(T.ADDITION_EMPTY)] + self.prompt()
+        if named is not None and any(r.reference == named.reference for r in records):
+            records = [named]  # « pour le dossier des fenêtres (pas le chemin), … »: not asked again
         if len(records) == 1:
             await self.add_to_request(records[0].reference, note)
             return [Reply(T.appended(records[0].reference))] + self.prompt()

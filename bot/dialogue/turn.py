@@ -514,16 +514,18 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
                 return True
         return False
 
-    def act_of(self, text: str) -> Act:
-        """The kind of this message (``understand.read_act``), read once per turn."""
+    def act_of(self, text: str, step: str | None = None) -> Act:
+        """The kind of this message (``understand.read_act``), read once per turn; ``step``: the kind of step it
+        answers, when not the current one's (« after_answer » for a message that follows an answer)."""
+        key = (text, step or self.step)
         cached = getattr(self, "_act", None)
-        if cached is not None and cached[0] == (text, self.step):
+        if cached is not None and cached[0] == key:
             return cached[1]
         try:
-            act = read_act(text, STEP_NAMES.get(self.step), self.engine._vocabulary)
+            act = read_act(text, step or STEP_NAMES.get(self.step), self.engine._vocabulary)
         except Exception:  # noqa: BLE001 - never fails a turn
             act = Act("other", 0.0)
-        self._act = ((text, self.step), act)
+        self._act = (key, act)
         return act
 
     def is_question(self, text: str) -> bool:
