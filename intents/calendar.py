@@ -86,7 +86,7 @@ _DONE_JUST_BEFORE = re.compile(r"(?<!\bsoit )(?<!\bsoient )(?<!\bsera )(?<!\bser
 DONE_WINDOW = 7
 #: a wish or a plan between the past verb and the date: the date is of what is wanted
 _WANTED = re.compile(r"\b(?:voudr\w*|veu\w*|voulons|faudr\w*|faut|serai\w*|sera|seront|pourr\w*|souhait\w*|aimer\w*|"
-                     r"compt\w*|pens\w*|prévo\w*|prevo\w*|envisag\w*|espér\w*)\b")
+                     r"compt\w*|pens\w*|prévo\w*|prevo\w*|envisag\w*|esp[eéè]r\w*)\b")
 _WORKS_CUE = re.compile(r"^(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|"
                         r"realisation)\b")
 
@@ -140,7 +140,9 @@ def _past_dates(text: str) -> set[str]:
                     continue
                 before = _written(_before(clause, m.start(), norm, DONE_WINDOW))
                 if _WANTED.search(before):
-                    before = ""  # « … a chiffré le renforcement, on voudrait faire ça en 2028 »: what is wanted
+                    # « … a chiffré le renforcement, on voudrait faire ça en 2028 », « les travaux ont démarré, on
+                    # espère avoir fini en juin »: what is wanted, whatever the sentence told before
+                    continue
                 yearless = not re.search(_YEAR, words)
                 if _DONE.search(before) or (yearless and _DONE_JUST_BEFORE.search(before)) \
                         or (sentence_done and yearless and not re.search(r"\bprochaine?\b", words)):

@@ -92,7 +92,9 @@ def clause_stage(text: object) -> str | None:
         # numbered list of the steps done); else an estimate's clause once its amount is cut (« l'architecte
         # l'estime à 75 000 € »)
         for group in ([(c, MIN_SIMILARITY) for c in _clauses(text, "stage")],
-                      [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget")]):
+                      # (an estimate's clause may be long: « l'architecte du CAUE est venu en septembre et nous a
+                      # remis une note avec une estimation à 68 000 € HT »)
+                      [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget", LONG_WORDS)]):
             said = None
             for clause, least in group:
                 if len(clause.split()) < 2 or x.find_stage(clause):

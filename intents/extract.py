@@ -42,7 +42,7 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
              # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
              r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
              r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle))\b"),
-    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu)e?s?|en main)|(?:on a|avons|ai|nous avons) (?:recu |eu |obtenu |fait faire |demande )?"
+    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu|ok)e?s?|en main)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
                       r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
     ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
@@ -81,6 +81,8 @@ _STAGE_NOUNS: tuple[tuple[str, str], ...] = (
 
 #: nothing studied nor priced yet (« aucune étude », « pas encore d'étude », « personne n'a chiffré »): the idea
 #: stage, read before the strong cues (« aucun diagnostic n'a été fait » is no diagnostic done)
+#: a stage said in the negative (« il n'est pas prêt à démarrer »): not that stage
+_NEGATED = re.compile(r"\b(?:pas|plus|jamais)(?: (?:encore|vraiment|du tout|tout a fait))? $")
 _STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
                          r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie))\b")
 
@@ -115,7 +117,7 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     if nothing and len(said[nothing[-1].end():].split()) < 4:
         return "idee"  # (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »: read as before)
     for code, pattern in _STAGE_STRONG:
-        if re.search(pattern, said):
+        if any(not _NEGATED.search(said[:m.start()]) for m in re.finditer(pattern, said)):
             return code
     for clause in re.split(r"[,;:.!?\n()]+|\s[-–—]\s", text[:_MAX] if isinstance(text, str) else ""):
         said = _stage_said(_norm(clause))  # clause by clause: « …, c'est encore une idée »

@@ -38,7 +38,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
-_SELF = r"\b(?:je suis|suis|en tant que|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+_SELF = r"\b(?:je suis|suis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
 #: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
 #: function words) said of themselves
 _SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"

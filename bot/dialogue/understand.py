@@ -60,6 +60,20 @@ def _calendar_answer(text: str) -> bool:
             and re.search(r"(?:^| )20[2-4]\d(?: |$)", norm) is not None)
 
 
+#: a message that is only an amount (« 40000 », « 40 000 € HT », « 450k »): a cost whatever the question
+_AMOUNT_ONLY = re.compile(r"\d[\d\s.,]*\s*(?:k|m|keur|k€|m€|€|e|eur|euros?)?(?:\s*(?:ht|ttc))?")
+
+
+def _amount_answer(text: str) -> str | None:
+    """The budget when the whole message is an amount of at least 1 000 € that is no year, else None."""
+    norm = text.strip().lower()
+    if not _AMOUNT_ONLY.fullmatch(norm) or _calendar_answer(text):
+        return None
+    amount = x.find_amount(text, asked=True)
+    low = (amount.low or amount.high) if amount else None
+    return budget_text(amount) if low is not None and float(low) >= 1000 else None
+
+
 _EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
@@ -376,6 +390,8 @@ class Reader:
                 vals["help"] = x.find_help_kinds(text, asked=True)
             elif "timing" not in draft and _calendar_answer(text):
                 vals["timing"] = v.truncate(text.strip(), 200)[0]  # « 2027 » typed at a question with buttons
+            elif "budget" not in draft and _amount_answer(text):
+                vals["budget"] = _amount_answer(text)  # « 40000 » typed at a question with buttons: the cost
             elif x.says_unknown(text):
                 pass  # « pour la date je sais pas, je demande au maire »: meaning, not a wrong answer (asked later)
             else:
