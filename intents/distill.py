@@ -321,8 +321,11 @@ def _cut_facts(piece: str) -> str:
 
 
 def _tidy(words: str) -> str:
-    """A kept clause without its amounts and dates and without a conjunction left dangling at an edge."""
-    return re.sub(r"(?i)^(?:et|mais|ou)\s+|\s+(?:et|mais|ou)$", "", _cut_facts(words)).strip(" ,;:–—-")
+    """A kept clause without its amounts and dates, a letter's « j'ai l'honneur de … » and a conjunction left
+    dangling at an edge."""
+    from intents.need import trim_honour
+
+    return trim_honour(re.sub(r"(?i)^(?:et|mais|ou)\s+|\s+(?:et|mais|ou)$", "", _cut_facts(words)).strip(" ,;:–—-"))
 
 
 def _meaningful(text: str) -> int:

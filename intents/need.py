@@ -36,6 +36,21 @@ _SAYS = r"(?:je\s+suis|nous\s+sommes|moi\s+c['’]est|ici|en\s+tant\s+que|c['’
 _ADDRESSED = (rf"(?:[\s,]+(?:madame|monsieur|mesdames|messieurs|et|à\s+tous|à\s+vous|tout\s+le\s+monde|"
               rf"le\s+pr{_E}fet|la\s+pr{_E}f{_E}te|le\s+sous[- ]pr{_E}fet|la\s+sous[- ]pr{_E}f{_E}te))")
 
+#: « J'ai l'honneur de solliciter l'appui des services de l'État pour … », « j'ai l'honneur de vous présenter notre
+#: projet de … »: a letter's formula before the project, wherever the project's clause stands
+_HONOUR = (rf"^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+(?:vous\s+)?(?:solliciter|demander|adresser|pr{_E}senter)"
+           rf"(?:[^.;:!?\n]{{0,120}}?\b(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|relative?\s+{_E}|{_E}\s+propos\s+(?:de|du|des))"
+           rf"|\s+(?:notre|le|un|mon)\s+projet\s+(?:de|d['’]))\s*")
+_HONOUR_RE = re.compile(_HONOUR, re.IGNORECASE)
+
+
+def trim_honour(text: str) -> str:
+    """``text`` without a letter's « j'ai l'honneur de … » leading it (itself when nothing would remain)."""
+    m = _HONOUR_RE.match(text)
+    rest = text[m.end():].strip() if m else text
+    return rest if rest and _meaningful(rest) >= 1 else text
+
+
 _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
     # greetings (and who they are addressed to)
     rf"^(?:bonjour|bonsoir|salut|hello|coucou|bjr|slt|cc(?=\s+(?:c['’]est|ici|je|j['’]|nous|on|moi)\b))\b{_ADDRESSED}*{_SEP}",
@@ -45,8 +60,7 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     r"^(?:alors|voil[àa]|euh+|bon|donc|en\s+fait|eh\s+bien|ben|oui|ok|okay|hum+|d['’]accord|tr[èe]s\s+bien|parfait|"
     r"super|entendu)\b" + _SEP,
     # « J'ai l'honneur de solliciter l'appui des services de l'État pour … »
-    rf"^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+(?:vous\s+)?(?:solliciter|demander|adresser|pr{_E}senter)"
-    rf"[^.;:!?\n]{{0,120}}?\b(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|relative?\s+{_E}|{_E}\s+propos\s+(?:de|du|des))\s+",
+    _HONOUR,
     # « on voudrait faire une demande : … », « je souhaite déposer une demande de subvention pour … »
     rf"^(?:(?:nous|on|je|j['’]|la\s+commune)\s*|(?:peux|pouvez|pourrais|pourriez)[- ](?:tu|vous)\s+)?(?:(?:voulons|voudrions|voudrais|voudrait|veux|veut|souhaitons|souhaite|"
     rf"souhaiterais|souhaiterions|souhaiterait|aimerions|aimerais|aimerait|vais|allons|va)\s+)?(?:faire|d{_E}poser|"

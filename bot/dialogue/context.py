@@ -206,8 +206,13 @@ class ContextMixin:
         self.new_draft()
         if name:
             self.draft["context_programme"] = name
-        if said_need and len(v.meaningful_words(distill_need(said_need))) >= 2:
+        said = distill_need(said_need) if said_need else ""
+        if said_need and len(v.meaningful_words(said)) >= 2:
             facts["need"] = said_need  # « une demande pour ça : transformer l'ancienne école… »: the project said now
+            if obj and not set(v.meaningful_words(obj)) & set(v.meaningful_words(said)):
+                # « une demande pour ça, on a 62 points lumineux à changer » after a question about the LED
+                # lighting: « ça » is what the question was about, the words said now add to it
+                facts["need"] = f"{obj}, {said}"
         elif obj:
             facts["need"] = T.request_from_question(obj, name)
         if "commune" not in facts and topic.get("place"):
