@@ -93,6 +93,7 @@ def test_redirect_pointers_have_sources_and_choose_the_service() -> None:
         "il fait beau aujourd'hui": "France services",
         "comment je fais une procuration pour voter ?": "maprocuration.gouv.fr",
         "quelles aides pour changer la chaudière de ma maison ?": "France Rénov'",
+        "j'ai reçu une amende alors que j'avais payé, je peux la contester ?": "antai.gouv.fr",
     }
     for text, want in cases.items():
         assert want in r.pointer(text).text, text
