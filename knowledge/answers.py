@@ -43,7 +43,8 @@ PROGRAMME_PATTERNS: dict[str, str] = {
     "france-services": r"\bfrance services?\b|\bmaisons? france services?\b",
     "villages-d-avenir": r"\bvillages? avenir\b",
     "ti": r"\bterritoires? industrie\b|\bterritoires? de industrie\b",
-    "montagne": r"\bzones? de montagne\b|\bloi montagne\b|\bcommunes? de montagne\b|\ben montagne\b|\bmontagne\b",
+    "montagne": r"\bzones? de montagne\b|\bloi montagne\b|\bcommunes? de montagne\b|\ben montagne\b|\bmontagne\b|"
+                r"\bmassifs? (?:des vosges|du jura|des alpes|alpin|central|pyreneen)\b",  # a massif: asked as the zone
     "crte": r"\bcrte\b|\bcontrats? de relance\b|\breussite de la transition\b",
 }
 #: lists whose ``as_of`` is the date of the selection (so "depuis <year>" is true)
@@ -339,7 +340,9 @@ class Answerer:
             body = main + " " + _cap(pp.meaning)
         elif ml is None or (not ml.members and not ml.complete):
             # an empty list we know to be incomplete is no list: never « not in our list » (issue 21's review)
-            body = p["no_list"].format(label=pp.label, dep_name=dep_name, place=place.name, whom=whom)
+            # (with what the label means: « être dans un massif ne suffit pas » when a massif was asked about)
+            body = p["no_list"].format(label=pp.label, dep_name=dep_name, place=place.name, whom=whom) + " " \
+                + _cap(pp.meaning)
         elif info.member is True:
             if info.via_epci:
                 main = p["member_via_epci"].format(place=place.name, yes=pp.is_member, epci=info.via_epci)

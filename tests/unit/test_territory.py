@@ -425,6 +425,9 @@ def test_incomplete_list_never_says_no(kb10) -> None:
     m = kb10.answer("Lepuix est-elle en zone de montagne ?")
     # massif data is never taken for the zone, and an empty list is said to be no list (never « not in our list »)
     assert m.member is None and "pas de liste « zone de montagne »" in m.text and "n'est pas dans la liste" not in m.text
+    # a massif asked about (batch 7): the same question, and the answer says a massif is not the zone
+    v = kb10.answer("est-ce que Lepuix fait partie du massif des Vosges ?")
+    assert v.member is None and "pas de liste « zone de montagne »" in v.text and "massif ne suffit pas" in v.text
 
 
 def test_place_answer_says_what_it_means_with_source_and_date(kb10) -> None:
