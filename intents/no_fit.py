@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from intents.calendar import told_done
+
 log = logging.getLogger(__name__)
 
 __all__ = ["NoFit", "no_fit_reason", "read_clauses", "available", "warm", "REASONS"]
@@ -179,8 +181,6 @@ def no_fit_reason(text: object, min_similarity: float = MIN_SIMILARITY, min_shar
     try:
         reads: dict[str, list[tuple[float, float, str]]] = {}
         project = 0.0
-        from intents.extract import told_done
-
         project_said = 0.0  # a project asked in a clause: not an item of a list (« isolation »), not works done
         for unit, label, share, best in read_clauses(text):
             if best < min_similarity:

@@ -131,17 +131,19 @@ async def _addition_by_sentence(text: str, filed: list[str]) -> int | None:
         sentences = [p for p in _SENTENCES.split(reading_text(text)) if len(p.split()) >= 4]
         if len(sentences) < 2:
             return None
+        needs: list[Any] | None = None  # the filed needs' vectors, once a sentence reads as an addition
         for sentence in sentences[:8]:
             reading = await aclassify(sentence, step="after_filing")
             if reading.act != "addition" or float(reading.confidence) < ADDITION_SURE:
                 continue
+            if needs is None:
+                needs = [await aencode(v.truncate(need, 500)[0] or ".") for need in filed]
             # the sentence, or one of its parts, names a filed project (« Pour le dossier des fenêtres de l'école
             # (pas le chemin), pouvez-vous noter que … » names it in its first part, diluted in the whole)
             parts = [sentence] + [p for p in _PARTS.split(sentence) if len(p.split()) >= 3][:6]
             vecs = [vec for vec in [await aencode(p) for p in parts] if vec is not None]
             best: tuple[float, int] | None = None
-            for i, need in enumerate(filed):
-                other = await aencode(v.truncate(need, 500)[0] or ".")
+            for i, other in enumerate(needs):
                 sim = max((float(np.dot(vec, other)) for vec in vecs), default=0.0) if other is not None else 0.0
                 if sim >= NAMES_FILED and (best is None or sim > best[0]):
                     best = (sim, i)

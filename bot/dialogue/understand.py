@@ -390,8 +390,8 @@ class Reader:
                 vals["help"] = x.find_help_kinds(text, asked=True)
             elif "timing" not in draft and _calendar_answer(text):
                 vals["timing"] = v.truncate(text.strip(), 200)[0]  # « 2027 » typed at a question with buttons
-            elif "budget" not in draft and _amount_answer(text):
-                vals["budget"] = _amount_answer(text)  # « 40000 » typed at a question with buttons: the cost
+            elif "budget" not in draft and (amount := _amount_answer(text)):
+                vals["budget"] = amount  # « 40000 » typed at a question with buttons: the cost
             elif x.says_unknown(text):
                 pass  # « pour la date je sais pas, je demande au maire »: meaning, not a wrong answer (asked later)
             else:
