@@ -94,7 +94,10 @@ def clause_stage(text: object) -> str | None:
         for group in ([(c, MIN_SIMILARITY) for c in _clauses(text, "stage")],
                       # (an estimate's clause may be long: « l'architecte du CAUE est venu en septembre et nous a
                       # remis une note avec une estimation à 68 000 € HT »)
-                      [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget", LONG_WORDS)]):
+                      # (an amount corrected, « en fait c'est plutôt 260 000 € HT », is no estimate: its lead words
+                      # are no stage)
+                      [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget", LONG_WORDS)
+                       if not x.is_correction(c)]):
             said = None
             for clause, least in group:
                 if len(clause.split()) < 2 or x.find_stage(clause):

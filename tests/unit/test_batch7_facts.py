@@ -65,3 +65,10 @@ def test_need_keeps_its_object(said: str, has: list[str], lacks: list[str]) -> N
         assert word in need, need
     for word in lacks:
         assert word not in need, need
+
+
+def test_an_amount_corrected_says_no_stage() -> None:
+    """« en fait c'est plutôt 260 000 € HT » at the recap corrects the budget; its lead words are no stage (the
+    estimate reader read « en fait c'est plutôt » as « c'est plutôt une idée »)."""
+    assert clause_stage("en fait c'est plutôt 260 000 € HT") is None
+    assert clause_stage("pardon, c'est plutôt 310 000 € TTC") is None
