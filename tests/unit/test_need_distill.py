@@ -7,7 +7,7 @@ import pytest
 
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
-from intents.distill import _cut_facts, distill_need, set_aside, spoken, spoken_clauses, split_clauses
+from intents.distill import _cut_facts, distill_need, project_clauses, set_aside, spoken, spoken_clauses, split_clauses
 from intents.encoder import get_encoder
 from intents.entities import find_email, find_phone
 from intents.extract import find_amount
@@ -225,3 +225,26 @@ def test_a_clause_that_only_names_the_collectivite_is_an_introduction(text: str,
     assert _place_only(text) is place
     if place and get_encoder() is not None:
         assert label_clauses([Clause(text, 0, 0)])[0].label == "intro"
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+@pytest.mark.parametrize("said", [
+    "Bonjour, nouvelle adjointe à Meroux-Moval. Quelle est la différence entre la DSIL et la DETR ? On peut cumuler "
+    "les deux sur un même projet ?",
+    "Bonjour, je suis le maire de Bessoncourt. Oui, le village à côté de Belfort, pas la zone commerciale !",
+])
+def test_who_one_is_and_a_question_hold_no_project(said: str) -> None:
+    """Issue 19, q8: who one is, context and a question: no clause is the project (not the one most like it)."""
+    assert distill_need(said, fallback=False) == ""
+    assert project_clauses(said) == []
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+def test_project_clauses_say_whether_they_are_asked() -> None:
+    asked = project_clauses("Bonjour, maire de Chèvremont. Juste pour savoir : le Fonds vert finance-t-il le "
+                            "remplacement des lampadaires par des LED ?")
+    assert asked and all(q for _, q in asked) and any("lampadaires" in w for w, _ in asked)
+    told = project_clauses("Bonjour, maire de Novillard. Nous voulons remplacer les lampadaires par des LED. Le Fonds "
+                           "vert peut-il aider ?")
+    assert told and any("lampadaires" in w and not q for w, q in told)
+    assert project_clauses(None) is None
