@@ -22,8 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts", "set_aside",
-           "project_clauses", "only_about_oneself"]
+__all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts", "set_aside"]
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
 KEEP = ("project",)
@@ -453,52 +452,6 @@ def distill_need(text: object, fallback: bool = True) -> str:
     if _meaningful(out) < 2 or len(out) < 8:
         return base if fallback else ""
     return clean_need(out)
-
-
-#: labels of a clause that says nothing of a project: who writes, a greeting, the place and what it is like
-_ABOUT_ONESELF = ("greeting", "intro", "signature", "context", "other")
-
-
-def only_about_oneself(text: object) -> bool:
-    """No clause of ``text`` is the project nor says anything of one (a stage, an amount, a date, the help asked):
-    who writes, a greeting, the place and its context only (« je suis le maire de Bretagne. Pas la région, hein :
-    le village de 320 habitants à côté de Montreux-Château ! »). False without an encoder, or for one clause."""
-    if not isinstance(text, str):
-        return False
-    clauses = split_clauses(spoken(_body(text)), relatives=True)
-    if len(clauses) < 2:
-        return False
-    try:
-        labelled = label_clauses(clauses)
-    except Exception:  # noqa: BLE001
-        log.exception("need distiller failed")
-        return False
-    return bool(labelled) and all(c.label in _ABOUT_ONESELF for c in labelled) \
-        and not _project_parts(spoken(_body(text)), labelled)
-
-
-def project_clauses(text: object) -> list[tuple[str, bool]] | None:
-    """The clauses of ``text`` read as the project, each with whether it is asked (its sentence ends with « ? »:
-    « est-ce que le Fonds vert peut financer le passage de l'éclairage en LED ? »); ``[]`` when no clause is the
-    project; None without an encoder (the caller keeps its own reading)."""
-    if not isinstance(text, str):
-        return None
-    said = spoken(_body(text))
-    clauses = split_clauses(said, relatives=True)
-    if not clauses:
-        return []
-    try:
-        labelled = label_clauses(clauses)
-    except Exception:  # noqa: BLE001
-        log.exception("need distiller failed")
-        return None
-    if labelled is None:
-        return None
-    out: list[tuple[str, bool]] = []
-    for c, words in _project_parts(said, labelled):
-        end = re.search(r"[.!?…;\n]", said[c.end:])
-        out.append((words, bool(end) and end.group() == "?"))
-    return out
 
 
 def prime_texts(text: object) -> list[str]:

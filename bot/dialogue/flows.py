@@ -15,8 +15,9 @@ from bot.store import retention
 from bot.texts import dialogue as T
 from bot.dialogue.understand import _PROJECT_CUE as PROJECT_CUE
 from intents.classify import classify
-from intents.distill import distill_need, only_about_oneself, project_clauses
+from intents.distill import distill_need
 from intents.normalize import normalize
+from intents.project_said import only_about_oneself, project_clauses, some_project
 
 
 class FlowsMixin(FollowupMixin):
@@ -83,7 +84,7 @@ class FlowsMixin(FollowupMixin):
         # said without a question, only who one is and the place (« maire de Bretagne. Pas la région : le village
         # de 320 habitants »), not a project said as its stage or the help asked (« les travaux du clocher ont
         # démarré, on a besoin d'aide »)
-        told = introduced and (not distill_need(text, fallback=False) if question
+        told = introduced and (not some_project(text) if question
                                else "need" in intake_facts and only_about_oneself(text))
         if told:
             intake_facts.pop("need", None)

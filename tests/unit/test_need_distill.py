@@ -7,12 +7,13 @@ import pytest
 
 from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
-from intents.distill import _cut_facts, distill_need, project_clauses, set_aside, spoken, spoken_clauses, split_clauses
+from intents.distill import _cut_facts, distill_need, set_aside, spoken, spoken_clauses, split_clauses
 from intents.encoder import get_encoder
 from intents.entities import find_email, find_phone
 from intents.extract import find_amount
 from intents.need import clean_need
 from intents.numbers import words_to_figures
+from intents.project_said import project_clauses, some_project
 
 ENCODER = get_encoder() is not None
 
@@ -237,6 +238,17 @@ def test_who_one_is_and_a_question_hold_no_project(said: str) -> None:
     """Issue 19, q8: who one is, context and a question: no clause is the project (not the one most like it)."""
     assert distill_need(said, fallback=False) == ""
     assert project_clauses(said) == []
+    assert not some_project(said)
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+def test_a_project_read_partly_as_the_help_is_some_project() -> None:
+    """« on voudrait les changer » labelled the help, with a good share of project among its neighbours (from the
+    acts dev examples): a project is said, the question is a request."""
+    said = ("Bonjour, maire de Meroux-Moval. Pour les fenêtres de la mairie, qui sont encore en simple vitrage, on "
+            "voudrait les changer : il y a des aides ?")
+    assert distill_need(said, fallback=False) == ""
+    assert some_project(said)
 
 
 @pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
