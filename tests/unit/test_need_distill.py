@@ -13,6 +13,7 @@ from intents.entities import find_email, find_phone
 from intents.extract import find_amount
 from intents.need import clean_need
 from intents.numbers import words_to_figures
+from intents.project_said import project_clauses, some_project
 
 ENCODER = get_encoder() is not None
 
@@ -225,3 +226,37 @@ def test_a_clause_that_only_names_the_collectivite_is_an_introduction(text: str,
     assert _place_only(text) is place
     if place and get_encoder() is not None:
         assert label_clauses([Clause(text, 0, 0)])[0].label == "intro"
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+@pytest.mark.parametrize("said", [
+    "Bonjour, nouvelle adjointe à Meroux-Moval. Quelle est la différence entre la DSIL et la DETR ? On peut cumuler "
+    "les deux sur un même projet ?",
+    "Bonjour, je suis le maire de Bessoncourt. Oui, le village à côté de Belfort, pas la zone commerciale !",
+])
+def test_who_one_is_and_a_question_hold_no_project(said: str) -> None:
+    """Issue 19, q8: who one is, context and a question: no clause is the project (not the one most like it)."""
+    assert distill_need(said, fallback=False) == ""
+    assert project_clauses(said) == []
+    assert not some_project(said)
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+def test_a_project_read_partly_as_the_help_is_some_project() -> None:
+    """« on voudrait les changer » labelled the help, with a good share of project among its neighbours (from the
+    acts dev examples): a project is said, the question is a request."""
+    said = ("Bonjour, maire de Meroux-Moval. Pour les fenêtres de la mairie, qui sont encore en simple vitrage, on "
+            "voudrait les changer : il y a des aides ?")
+    assert distill_need(said, fallback=False) == ""
+    assert some_project(said)
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+def test_project_clauses_say_whether_they_are_asked() -> None:
+    asked = project_clauses("Bonjour, maire de Chèvremont. Juste pour savoir : le Fonds vert finance-t-il le "
+                            "remplacement des lampadaires par des LED ?")
+    assert asked and all(q for _, q in asked) and any("lampadaires" in w for w, _ in asked)
+    told = project_clauses("Bonjour, maire de Novillard. Nous voulons remplacer les lampadaires par des LED. Le Fonds "
+                           "vert peut-il aider ?")
+    assert told and any("lampadaires" in w and not q for w, q in told)
+    assert project_clauses(None) is None
