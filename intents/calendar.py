@@ -62,7 +62,8 @@ def find_timing(text: object, asked: bool = False) -> str | None:
             or bool(re.match(phrase + r"\b(?! ?(?:\d|e|eur|euros?|k|habitants?|m|m2|km|metres?|places?|personnes?)\b)",
                              norm))
         if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
-                                       r"visons|objectif|horizon|dit|dirait|propose|prevoit|plutot)\s+" + phrase, norm):
+                                       r"vis(?:ons|ez|ent|erait|erions|eraient|erons|era)|prevo\w*|prevu\w*|envisag\w*|espere\w*|esperons|cibl\w*|"
+                                       r"objectif|horizon|dit|dirait|propose|plutot)\s+" + phrase, norm):
             # (a year reported: « le maire dit 2028 », « il propose 2029 »)
             return None
     return _original_span(text, phrase) or phrase

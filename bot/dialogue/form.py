@@ -188,7 +188,10 @@ class FormMixin(ChoicesMixin):
                 # on pense à 250 000 »: the stage and the budget)
                 others = self.reader.read(text, None, self.draft, is_question=False).values
                 for key, val in others.items():
-                    if key not in values and key not in ("need", "help_add", "commune", "name"):
+                    # a name signed under the correction is taken when none is known yet (« … c'est encore une
+                    # idée. Jean-Paul Riether, mairie@… »); a known one changes only by its own correction
+                    if key not in values and key not in ("need", "help_add", "commune") \
+                            and (key != "name" or not self.draft.get("name")):
                         values[key] = val
                 return await self.fill(values, asked=None, text=text, correction=True)
         narrowed = put_off(self, text)  # « le parking on verra plus tard »: that part of the need goes
