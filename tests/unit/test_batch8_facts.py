@@ -18,3 +18,36 @@ def test_a_year_after_a_verb_of_aiming_is_the_calendar(said: str, timing: str) -
 
 def test_a_year_as_a_quantity_stays_no_calendar() -> None:
     assert x.find_timing("la commune compte 2030 habitants et une école de quatre classes") is None
+
+
+@pytest.mark.parametrize("said, role", [
+    ("slt jsuis adjoint travaux a vescemont, le petit pont s effondre", "adjoint"),  # SMS spelling of « je suis »
+    ("Hello ! Je suis project manager à la mairie de Morvillars. On a un use case sympa", "agent"),
+    ("Je suis gestionnaire des marchés à la communauté de communes", "agent"),
+])
+def test_the_role_said_of_oneself(said: str, role: str) -> None:
+    assert x.find_role(said) == role
+
+
+@pytest.mark.parametrize("said", [
+    "je suis passé à la mairie hier pour en parler",
+    "je suis élu à la commune depuis 2020",
+    "je suis ravie de la commune",
+])
+def test_no_title_said_of_oneself(said: str) -> None:
+    assert x.find_role(said) is None
+
+
+@pytest.mark.parametrize("said, name, role", [
+    ("Mairie de Suarce, Corinne Vuillemin secrétaire de mairie, 03 84 36 20 93, mairie.suarce@wanadoo.fr.",
+     "Corinne Vuillemin", "agent"),
+    ("bonjour virgule ici Bernard Lhomme le maire de Roppe point on voudrait créer un chemin piéton",
+     "Bernard Lhomme", "maire"),
+    ("Bonjour, Marc Petit adjoint aux travaux. Le toit de l'école fuit.", "Marc Petit", "adjoint"),
+])
+def test_a_name_then_a_title_without_a_comma(said: str, name: str, role: str) -> None:
+    assert x.find_intro(said) == {"name": name, "role": role}
+
+
+def test_someone_else_named_with_their_title_is_not_the_writer() -> None:
+    assert x.find_intro("Pierre Girardot le maire souhaite refaire le toit de l'église") == {}
