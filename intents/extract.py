@@ -500,6 +500,10 @@ def find_intro(text: object) -> dict[str, str]:
         role = find_role(" ".join(tail.split()[:6]), asked=True)
         if name and role:
             return {"name": name, "role": role}
+        # the title said of oneself, then the name (« Je suis le maire, Hervé Bourquin. »)
+        name, role = find_bare_name(tail.strip()), find_role(head)
+        if name and role:
+            return {"name": name, "role": role}
     for clause in _INTRO_CLAUSES.split(text[:_MAX])[:12]:
         found = _name_then_title(clause)
         if found:

@@ -429,7 +429,7 @@ class Reader:
             else:
                 facts.problem = T.TIMING_INVALID
         elif asked == "name":
-            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "") \
+            name = _name_answer(text) or v.validate_name(x.find_name(text) or "") \
                 or ENTITY_EXTRACTORS["name"](text)  # « fin prévue fin 2027. Jacques Bouteiller, 03 84 … »
             if name and not x.find_role(name, asked=True):
                 vals["name"] = name
@@ -522,6 +522,17 @@ class Reader:
             return classify(text).name == "need"
         except Exception:  # noqa: BLE001
             return False
+
+
+def _name_answer(text: str) -> str | None:
+    """The answer to the name question, its contact set aside. Several sentences (« Françoise Lachat. Mon
+    assistante suit le dossier : 03 … ») are not all the name: the first one that is a bare name is, else the
+    reading of the whole answer falls to the readers with cues."""
+    said = x.strip_contact(text)
+    sentences = [p.strip(" ,;:") for p in re.split(r"(?<=[.!?;])\s+|\n+", said) if p.strip(" ,;:.")]
+    if len(sentences) <= 1:
+        return v.validate_name(said)
+    return next((n for n in (v.validate_name(x.find_bare_name(p) or "") for p in sentences) if n), None)
 
 
 def _without_amounts(text: str) -> str:

@@ -51,3 +51,24 @@ def test_a_name_then_a_title_without_a_comma(said: str, name: str, role: str) ->
 
 def test_someone_else_named_with_their_title_is_not_the_writer() -> None:
     assert x.find_intro("Pierre Girardot le maire souhaite refaire le toit de l'église") == {}
+
+
+def test_the_title_then_the_name() -> None:
+    said = "Alors on y va. Je suis le maire, Hervé Bourquin. L'architecte a rendu l'esquisse : 390 000 € HT."
+    assert x.find_intro(said) == {"name": "Hervé Bourquin", "role": "maire"}
+
+
+def test_a_name_said_alone_in_the_sentence_before_its_contact() -> None:
+    from intents.contact_name import find_name_by_contact
+
+    said = "Jean-Marie Bourgeois. 03 84 36 71 28. mairie.recouvrance@wanadoo.fr. la secretaire est là le mardi."
+    assert find_name_by_contact(said) == "Jean-Marie Bourgeois"
+    assert find_name_by_contact("Les travaux pour la rentrée 2028. 03 84 36 52 40, maire@rechesy.fr") is None
+
+
+def test_the_name_answered_in_several_sentences_is_the_name_only() -> None:
+    from bot.dialogue.understand import _name_answer
+
+    said = "Françoise Lachat. Mon assistante suit le dossier : 03 84 56 26 48, presidence@cc-sud-territoire.fr"
+    assert _name_answer(said) == "Françoise Lachat"
+    assert _name_answer("Marie Dupont") == "Marie Dupont"
