@@ -40,6 +40,10 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     Returned as the matched words of the original text when they can be found, else the normalised phrase."""
     if not isinstance(text, str):
         return None
+    if re.search(r"(?i)\bmille\b", text):
+        from intents.numbers import words_to_figures  # same layer
+
+        text = words_to_figures(text)  # « pour deux mille vingt-huit », dictated: « pour 2028 »
     norm = _norm(text)
     if not norm:
         return None

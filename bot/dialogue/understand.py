@@ -227,7 +227,8 @@ def _without_introduction(text: str, vals: dict[str, Any]) -> str:
     if said is None:
         return text
     last = str(place).split()[-1].split("-")[-1]
-    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:euh\b[\s,]*)?", re.IGNORECASE).search(text[:200], said.end())
+    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:(?:euh|point|virgule)\b[\s,]*)?", re.IGNORECASE).search(
+        text[:200], said.end())  # dictated punctuation after the place (« … maire de Roppe point on voudrait … »)
     rest = text[m.end():].strip() if m else ""
     return rest if len(v.meaningful_words(rest)) >= 3 else text
 

@@ -72,3 +72,25 @@ def test_the_name_answered_in_several_sentences_is_the_name_only() -> None:
     said = "Françoise Lachat. Mon assistante suit le dossier : 03 84 56 26 48, presidence@cc-sud-territoire.fr"
     assert _name_answer(said) == "Françoise Lachat"
     assert _name_answer("Marie Dupont") == "Marie Dupont"
+
+
+@pytest.mark.parametrize("said, phone", [
+    ("mon numéro zéro six quarante et un vingt-deux soixante-dix-huit trente-trois", "+33641227833"),
+    ("mon portable c'est le zéro six quatre-vingt-quatre douze soixante-dix-sept trente et le mail", "+33684127730"),
+    ("zéro trois quatre-vingt-quatre vingt et un soixante et onze zéro cinq", "+33384217105"),
+    ("zéro six un deux trois quatre cinq six sept huit", "+33612345678"),  # digit by digit
+    ("zéro six quatre-vingt-dix-neuf, zéro deux, dix-sept, quatre-vingts", "+33699021780"),
+])
+def test_a_phone_dictated_in_words(said: str, phone: str) -> None:
+    assert x.find_phone(said) == phone
+
+
+@pytest.mark.parametrize("said", ["zéro déchet et deux écoles", "zéro six douze", "il y a zéro six ans deux"])
+def test_number_words_that_are_no_phone(said: str) -> None:
+    assert x.find_phone(said) is None
+
+
+def test_a_year_dictated_in_words_is_the_calendar() -> None:
+    assert x.find_timing("on est à cent quatre-vingt mille euros à peu près point ce serait pour deux mille "
+                         "vingt-huit") == "pour 2028"
+    assert x.find_timing("cent mille euros") is None
