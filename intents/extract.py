@@ -35,7 +35,10 @@ def _norm(text: object) -> str:
 
 # --- stage -------------------------------------------------------------------------------------------------------
 _STAGE_STRONG: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
+    # works under way (the stories' « en_cours »: the guichet's nearest stage is « pret »): « les travaux … ont
+    # démarré », the past auxiliary said right before the verb, the works' object between (a clause of up to ten words)
+    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|"
+             r"(?:travaux|chantier) (?:\w+ ){4,10}?(?:ont|a) (?:bien |deja |enfin )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
              r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"

@@ -94,3 +94,12 @@ def test_a_year_dictated_in_words_is_the_calendar() -> None:
     assert x.find_timing("on est à cent quatre-vingt mille euros à peu près point ce serait pour deux mille "
                          "vingt-huit") == "pour 2028"
     assert x.find_timing("cent mille euros") is None
+
+
+@pytest.mark.parametrize("said, stage", [
+    ("Les travaux d'extension de l'assainissement vers le haut du village ont démarré en septembre", "pret"),
+    ("le chantier de la nouvelle salle polyvalente du bas du village a bien commencé", "pret"),
+    ("Les travaux d'extension de l'assainissement vers le haut du village n'ont pas démarré", None),
+])
+def test_works_under_way_told_in_a_long_clause(said: str, stage: str | None) -> None:
+    assert x.find_stage(said) == stage
