@@ -288,12 +288,15 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
                        for part in re.split(f"({_CLAUSE_CUT})", text[:_MAX]) if part)
     # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
     for clause in re.split(_CLAUSE_CUT, text[:_MAX]):
-        if not _MONEY_CUE.search(clause):
+        cued = _MONEY_CUE.search(clause)
+        if not cued and not _ROUGHLY.search(clause):
             continue
-        found = parse_budget(clause)
+        found = parse_budget(clause) if cued else None
         if found is not None:
             return found
-        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)", clause)  # « devis 48000 »: a bare figure beside a money cue
+        # « devis 48000 »: a bare figure beside a money cue; « on pense 15000 à peu près »: beside the words of an
+        # estimate, when no unit follows it (« environ 12000 habitants » is no amount)
+        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)" + ("" if cued else _NO_UNIT), clause)
         if bare and find_phone(clause) is None:
             value = int(bare.group(1))
             return Budget(value, value)
@@ -304,6 +307,14 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
             if value >= 10_000:
                 return Budget(value, value)
     return None
+
+
+#: the words of an estimate said around a figure with no unit (« on pense 15000 à peu près », « environ 40000 »)
+_ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on estime|on table sur|autour de|grosso modo|"
+                      r"approximativement|en gros|dans les)\b", re.IGNORECASE)
+#: no unit after the figure: no count of people, of metres, of places… (the units ``_GROUPED`` sets aside)
+_NO_UNIT = (r"(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|"
+            r"tonnes|kwh|mwh|litres|l\b|visiteurs|usagers|enfants|lits|postes|emplois|repas|[A-ZÀ-Þ]))")
 
 
 # --- name --------------------------------------------------------------------------------------------------------
