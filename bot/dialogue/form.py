@@ -53,6 +53,10 @@ class FormMixin(ChoicesMixin):
     async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
         self.new_draft()
         facts = self.with_person(facts)  # who the person said they are in a question before (context.py)
+        before = getattr(self, "unclear_before", None)
+        if before and "need" not in (facts or {}):
+            # the message just before, left unclear (« chauffage eglise en panne »), then « phaffans »: its need
+            facts = dict(facts or {}, need=before)
         if facts:
             return await self.fill(facts, asked=None, text=text)
         return await self.ask_next()

@@ -52,9 +52,16 @@ _CALENDAR_ONLY = re.compile(r"(?:(?:en|pour|fin|debut|mi|courant|vers|avant|trav
 CALENDAR_ANSWER_WORDS = 4
 
 
+#: a message that is only a month or a season, with its year or « prochain » perhaps (« avril », « au printemps »,
+#: « septembre 2027 »): a calendar (exact)
+_MONTH_ONLY = re.compile(r"(?:(?:en|au|a|fin|debut|mi|courant|pour|vers|avant|des|d ici) )?"
+                         r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|"
+                         r"printemps|ete|automne|hiver|rentree)(?: (?:prochaine?|20[2-4]\d))?")
+
+
 def _calendar_answer(text: str) -> bool:
     norm = normalize(text)
-    if _CALENDAR_ONLY.fullmatch(norm):
+    if _CALENDAR_ONLY.fullmatch(norm) or _MONTH_ONLY.fullmatch(norm):
         return True
     return (len(norm.split()) <= CALENDAR_ANSWER_WORDS and len(re.findall(r"\d+", norm)) == 1
             and re.search(r"(?:^| )20[2-4]\d(?: |$)", norm) is not None)

@@ -103,3 +103,25 @@ def test_a_year_dictated_in_words_is_the_calendar() -> None:
 ])
 def test_works_under_way_told_in_a_long_clause(said: str, stage: str | None) -> None:
     assert x.find_stage(said) == stage
+
+
+@pytest.mark.parametrize("said, low", [
+    ("pas de devis encore, on pense 15000 a peu pres. l an prochain", 15000),
+    ("environ 40000", 40000),
+])
+def test_a_bare_figure_beside_the_words_of_an_estimate_is_the_cost(said: str, low: int) -> None:
+    found = x.find_amount(said)
+    assert found is not None and found.low == low
+
+
+@pytest.mark.parametrize("said", ["environ 12000 habitants", "environ 90110 Rougemont", "on pense 2028"])
+def test_a_figure_of_something_else_is_no_cost(said: str) -> None:
+    assert x.find_amount(said) is None
+
+
+@pytest.mark.parametrize("said, answer", [("avril", True), ("au printemps", True), ("septembre 2027", True),
+                                          ("ete prochain", True), ("financement", False), ("avril et mai", False)])
+def test_a_month_alone_is_a_calendar_answer(said: str, answer: bool) -> None:
+    from bot.dialogue.understand import _calendar_answer
+
+    assert _calendar_answer(said) is answer
