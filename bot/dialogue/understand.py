@@ -18,6 +18,7 @@ from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
 from intents.distill import distill_need
 from intents.entities import Budget
+from intents.intro import find_intro
 from intents.normalize import normalize
 from intents.signature import find_signature, forwarded_recipient
 from intents.typos import fix_swaps
@@ -134,12 +135,12 @@ def _timing(text: str) -> str | None:
 ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
-    "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or find_signature(t).get("role"),
+    "role": lambda t: x.find_role(t) or find_intro(t).get("role") or find_signature(t).get("role"),
     "stage": lambda t: x.find_stage(t) or clause_stage(t),
     "help": lambda t: _kinds(x.find_help_kinds(t), t),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
+    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or find_intro(t).get("name")
                                         or forwarded_recipient(t) or find_signature(t).get("name")
                                         or find_name_by_contact(t) or ""),
 }

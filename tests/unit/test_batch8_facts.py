@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intents import extract as x
+from intents.intro import find_intro
 
 
 @pytest.mark.parametrize("said, timing", [
@@ -46,16 +47,16 @@ def test_no_title_said_of_oneself(said: str) -> None:
     ("Bonjour, Marc Petit adjoint aux travaux. Le toit de l'école fuit.", "Marc Petit", "adjoint"),
 ])
 def test_a_name_then_a_title_without_a_comma(said: str, name: str, role: str) -> None:
-    assert x.find_intro(said) == {"name": name, "role": role}
+    assert find_intro(said) == {"name": name, "role": role}
 
 
 def test_someone_else_named_with_their_title_is_not_the_writer() -> None:
-    assert x.find_intro("Pierre Girardot le maire souhaite refaire le toit de l'église") == {}
+    assert find_intro("Pierre Girardot le maire souhaite refaire le toit de l'église") == {}
 
 
 def test_the_title_then_the_name() -> None:
     said = "Alors on y va. Je suis le maire, Hervé Bourquin. L'architecte a rendu l'esquisse : 390 000 € HT."
-    assert x.find_intro(said) == {"name": "Hervé Bourquin", "role": "maire"}
+    assert find_intro(said) == {"name": "Hervé Bourquin", "role": "maire"}
 
 
 def test_a_name_said_alone_in_the_sentence_before_its_contact() -> None:
