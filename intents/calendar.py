@@ -40,6 +40,10 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     Returned as the matched words of the original text when they can be found, else the normalised phrase."""
     if not isinstance(text, str):
         return None
+    if re.search(r"(?i)\bmille\b", text):
+        from intents.numbers import words_to_figures  # same layer
+
+        text = words_to_figures(text)  # « pour deux mille vingt-huit », dictated: « pour 2028 »
     norm = _norm(text)
     if not norm:
         return None
@@ -62,7 +66,8 @@ def find_timing(text: object, asked: bool = False) -> str | None:
             or bool(re.match(phrase + r"\b(?! ?(?:\d|e|eur|euros?|k|habitants?|m|m2|km|metres?|places?|personnes?)\b)",
                              norm))
         if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
-                                       r"visons|objectif|horizon|dit|dirait|propose|prevoit|plutot)\s+" + phrase, norm):
+                                       r"vis(?:ons|ez|ent|erait|erions|eraient|erons|era)|prevo\w*|prevu\w*|envisag\w*|espere\w*|esperons|cibl\w*|"
+                                       r"objectif|horizon|dit|dirait|propose|plutot)\s+" + phrase, norm):
             # (a year reported: « le maire dit 2028 », « il propose 2029 »)
             return None
     return _original_span(text, phrase) or phrase

@@ -32,7 +32,12 @@ def find_name_by_contact(text: object) -> str | None:
     for m in _CONTACT.finditer(text[:3000]):
         if not re.search(r"[A-ZÀ-ÖØ-Þ]", text):
             return _lower_case_name(text[: m.start()])
-        line = re.split(r"[.!?\n;]", text[: m.start()])[-1]
+        lines = re.split(r"[.!?\n;]", text[: m.start()])
+        line = lines[-1]
+        if not line.strip():
+            # the contact opens its sentence: the name is the sentence before it, said alone (« Jean-Marie
+            # Bourgeois. 03 84 36 71 28. »)
+            line = next((ln for ln in reversed(lines) if ln.strip()), "")
         # back over the pieces before the contact: a title (« Anne Sirot, DGS – 03 … ») is stepped over
         for piece in reversed(re.split(r"[,:–—]|\s-\s", line)):
             piece = piece.strip()

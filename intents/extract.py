@@ -35,7 +35,10 @@ def _norm(text: object) -> str:
 
 # --- stage -------------------------------------------------------------------------------------------------------
 _STAGE_STRONG: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
+    # works under way (the stories' « en_cours »: the guichet's nearest stage is « pret »): « les travaux … ont
+    # démarré », the past auxiliary said right before the verb, the works' object between (a clause of up to ten words)
+    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|"
+             r"(?:travaux|chantier) (?:\w+ ){4,10}?(?:ont|a) (?:bien |deja |enfin )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
              r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
@@ -285,12 +288,15 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
                        for part in re.split(f"({_CLAUSE_CUT})", text[:_MAX]) if part)
     # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
     for clause in re.split(_CLAUSE_CUT, text[:_MAX]):
-        if not _MONEY_CUE.search(clause):
+        cued = _MONEY_CUE.search(clause)
+        if not cued and not _ROUGHLY.search(clause):
             continue
-        found = parse_budget(clause)
+        found = parse_budget(clause) if cued else None
         if found is not None:
             return found
-        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)", clause)  # « devis 48000 »: a bare figure beside a money cue
+        # « devis 48000 »: a bare figure beside a money cue; « on pense 15000 à peu près »: beside the words of an
+        # estimate, when no unit follows it (« environ 12000 habitants » is no amount)
+        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)" + ("" if cued else _NO_UNIT), clause)
         if bare and find_phone(clause) is None:
             value = int(bare.group(1))
             return Budget(value, value)
@@ -301,6 +307,14 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
             if value >= 10_000:
                 return Budget(value, value)
     return None
+
+
+#: the words of an estimate said around a figure with no unit (« on pense 15000 à peu près », « environ 40000 »)
+_ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on estime|on table sur|autour de|grosso modo|"
+                      r"approximativement|en gros|dans les)\b", re.IGNORECASE)
+#: no unit after the figure: no count of people, of metres, of places… (the units ``_GROUPED`` sets aside)
+_NO_UNIT = (r"(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|"
+            r"tonnes|kwh|mwh|litres|l\b|visiteurs|usagers|enfants|lits|postes|emplois|repas|[A-ZÀ-Þ]))")
 
 
 # --- name --------------------------------------------------------------------------------------------------------
@@ -483,24 +497,6 @@ def says_correction(text: object) -> bool:
         return True  # « et mon numéro c'est plutôt le 06 … »
     return any(is_correction(re.sub(r"^\s*(?:(?:et|mais|ah|oh)\b[\s,]*)+", "", part, flags=re.IGNORECASE))
                for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
-
-
-def find_intro(text: object) -> dict[str, str]:
-    """« Olivier Jeannin, DGS de Valdoie. », « Bonjour, Corinne Hug, adjointe aux affaires scolaires »: a name then
-    a title at the start of a sentence: ``{"name": …, "role": …}``."""
-    out: dict[str, str] = {}
-    if not isinstance(text, str):
-        return out
-    for sentence in re.split(r"[.!?\n]+", text[:_MAX])[:6]:
-        sentence = re.sub(r"^\s*(?:bonjour|bonsoir|salut|hello)\b[\s,!]*", "", sentence, flags=re.IGNORECASE)
-        head, sep, tail = sentence.partition(",")
-        if not sep:
-            continue
-        name = find_bare_name(head.strip())
-        role = find_role(" ".join(tail.split()[:6]), asked=True)
-        if name and role:
-            return {"name": name, "role": role}
-    return out
 
 
 def is_back(text: object) -> bool:

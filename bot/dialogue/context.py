@@ -44,6 +44,11 @@ MATCHES_SHOWN = 3
 MATCH_MIN_SCORE = 0.35
 
 
+#: an unclear message is kept as the need of a request started right after it when « new_request » is among its
+#: first readings this many, with at least this share
+UNCLEAR_RANKS = 3
+UNCLEAR_REQUEST_SHARE = 0.15
+
 class ContextMixin:
     # --- remembering -----------------------------------------------------------------------------------------------
     def programme_name(self, programme: str | None) -> str | None:
@@ -166,6 +171,12 @@ class ContextMixin:
         if act.act == "new_request" and act.confidence >= 0.6 and len(v.meaningful_words(text)) >= 2 \
                 and not self.is_question(text):
             return await self.start_intake({"need": v.truncate(text, v.NEED_MAX_CHARS)[0]}, text)
+        if len(v.meaningful_words(text)) >= 2 and not self.is_question(text) \
+                and any(kind == "new_request" and share >= UNCLEAR_REQUEST_SHARE
+                        for kind, share in act.ranked[:UNCLEAR_RANKS]):
+            # « chauffage eglise en panne »: maybe a project in few words; if a request starts with the next message
+            # (« phaffans », the « Déposer » button), these words are its need, not asked again
+            self.st["unclear_said"] = v.truncate(text, v.NEED_MAX_CHARS)[0]
         return self.clarify_kind()
 
     def clarify_kind(self) -> list[Reply]:

@@ -28,6 +28,8 @@ from intents.need import addition_parts, clean_need, join_need
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
+#: A remark led by « il manque », « et aussi » at a question with buttons is kept for staff from this many words
+NOTE_MIN_WORDS = 4
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
@@ -53,6 +55,10 @@ class FormMixin(ChoicesMixin):
     async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
         self.new_draft()
         facts = self.with_person(facts)  # who the person said they are in a question before (context.py)
+        before = getattr(self, "unclear_before", None)
+        if before and "need" not in (facts or {}):
+            # the message just before, left unclear (« chauffage eglise en panne »), then « phaffans »: its need
+            facts = dict(facts or {}, need=before)
         if facts:
             return await self.fill(facts, asked=None, text=text)
         return await self.ask_next()
@@ -188,7 +194,10 @@ class FormMixin(ChoicesMixin):
                 # on pense à 250 000 »: the stage and the budget)
                 others = self.reader.read(text, None, self.draft, is_question=False).values
                 for key, val in others.items():
-                    if key not in values and key not in ("need", "help_add", "commune", "name"):
+                    # a name signed under the correction is taken when none is known yet (« … c'est encore une
+                    # idée. Jean-Paul Riether, mairie@… »); a known one changes only by its own correction
+                    if key not in values and key not in ("need", "help_add", "commune") \
+                            and (key != "name" or not self.draft.get("name")):
                         values[key] = val
                 return await self.fill(values, asked=None, text=text, correction=True)
         narrowed = put_off(self, text)  # « le parking on verra plus tard »: that part of the need goes
@@ -253,6 +262,10 @@ class FormMixin(ChoicesMixin):
             self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
+                if addition_parts(text)[1] and len(v.meaningful_words(text)) >= NOTE_MIN_WORDS:
+                    # « il manque : le maire souhaite être en copie de tous les échanges »: a remark for staff (kept
+                    # with the request's messages above), not a wrong answer
+                    return [Reply(T.NOTE_FOR_STAFF)] + out
                 return [Reply(T.use_buttons_for(asked))] + out
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out

@@ -18,6 +18,7 @@ from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
 from intents.distill import distill_need
 from intents.entities import Budget
+from intents.intro import find_intro
 from intents.normalize import normalize
 from intents.signature import find_signature, forwarded_recipient
 from intents.typos import fix_swaps
@@ -52,9 +53,16 @@ _CALENDAR_ONLY = re.compile(r"(?:(?:en|pour|fin|debut|mi|courant|vers|avant|trav
 CALENDAR_ANSWER_WORDS = 4
 
 
+#: a message that is only a month or a season, with its year or « prochain » perhaps (« avril », « au printemps »,
+#: « septembre 2027 »): a calendar (exact)
+_MONTH_ONLY = re.compile(r"(?:(?:en|au|a|fin|debut|mi|courant|pour|vers|avant|des|d ici) )?"
+                         r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|"
+                         r"printemps|ete|automne|hiver|rentree)(?: (?:prochaine?|20[2-4]\d))?")
+
+
 def _calendar_answer(text: str) -> bool:
     norm = normalize(text)
-    if _CALENDAR_ONLY.fullmatch(norm):
+    if _CALENDAR_ONLY.fullmatch(norm) or _MONTH_ONLY.fullmatch(norm):
         return True
     return (len(norm.split()) <= CALENDAR_ANSWER_WORDS and len(re.findall(r"\d+", norm)) == 1
             and re.search(r"(?:^| )20[2-4]\d(?: |$)", norm) is not None)
@@ -127,12 +135,12 @@ def _timing(text: str) -> str | None:
 ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
-    "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or find_signature(t).get("role"),
+    "role": lambda t: x.find_role(t) or find_intro(t).get("role") or find_signature(t).get("role"),
     "stage": lambda t: x.find_stage(t) or clause_stage(t),
     "help": lambda t: _kinds(x.find_help_kinds(t), t),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
+    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or find_intro(t).get("name")
                                         or forwarded_recipient(t) or find_signature(t).get("name")
                                         or find_name_by_contact(t) or ""),
 }
@@ -227,7 +235,8 @@ def _without_introduction(text: str, vals: dict[str, Any]) -> str:
     if said is None:
         return text
     last = str(place).split()[-1].split("-")[-1]
-    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:euh\b[\s,]*)?", re.IGNORECASE).search(text[:200], said.end())
+    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:(?:euh|point|virgule)\b[\s,]*)?", re.IGNORECASE).search(
+        text[:200], said.end())  # dictated punctuation after the place (« … maire de Roppe point on voudrait … »)
     rest = text[m.end():].strip() if m else ""
     return rest if len(v.meaningful_words(rest)) >= 3 else text
 
@@ -429,7 +438,7 @@ class Reader:
             else:
                 facts.problem = T.TIMING_INVALID
         elif asked == "name":
-            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "") \
+            name = _name_answer(text) or v.validate_name(x.find_name(text) or "") \
                 or ENTITY_EXTRACTORS["name"](text)  # « fin prévue fin 2027. Jacques Bouteiller, 03 84 … »
             if name and not x.find_role(name, asked=True):
                 vals["name"] = name
@@ -522,6 +531,17 @@ class Reader:
             return classify(text).name == "need"
         except Exception:  # noqa: BLE001
             return False
+
+
+def _name_answer(text: str) -> str | None:
+    """The answer to the name question, its contact set aside. Several sentences (« Françoise Lachat. Mon
+    assistante suit le dossier : 03 … ») are not all the name: the first one that is a bare name is, else the
+    reading of the whole answer falls to the readers with cues."""
+    said = x.strip_contact(text)
+    sentences = [p.strip(" ,;:") for p in re.split(r"(?<=[.!?;])\s+|\n+", said) if p.strip(" ,;:.")]
+    if len(sentences) <= 1:
+        return v.validate_name(said)
+    return next((n for n in (v.validate_name(x.find_bare_name(p) or "") for p in sentences) if n), None)
 
 
 def _without_amounts(text: str) -> str:
