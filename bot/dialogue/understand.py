@@ -459,14 +459,21 @@ class Reader:
         if parts is None:
             return {}
         new, old = parts
+        # « c'est pour Trévenans, pas Sevenans, je fais les deux mairies… Le géomètre a fait le plan, 140 000 € »:
+        # what the correction says first (its first clause) is what it corrects; the rest are other facts
+        head, tail = _first_clause(new)
+        if old is None and tail:
+            said_not = re.match(r"(?i)(?:et\s+)?(?:non|pas)\s+(?:(?:à|a|de|pour)\s+)?([^,;.!?]+)", tail)
+            old = said_not.group(1).strip() if said_not else None
         order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
         if old:
             named = [slot for slot in order if _names(old, shown(slot))]
             order = named + [slot for slot in order if slot not in named]
-        for slot in order:
-            value = self._corrected(slot, new, old, draft)
-            if value:
-                return {slot: value}
+        for words in ((head, new) if tail else (new,)):
+            for slot in order:
+                value = self._corrected(slot, words, old, draft)
+                if value:
+                    return {slot: value}
         return {}
 
     def _corrected(self, slot: str, new: str, old: str | None, draft: dict[str, Any]) -> Any:
@@ -530,6 +537,15 @@ def _without_amounts(text: str) -> str:
         return text
     return re.sub(r"\b\d{1,3}(?:[ \u00a0\u202f.]\d{3})+\b|\b\d+(?:[.,]\d+)?\s*(?:k€|k\b|m€|€|euros?\b|mille\b|millions?\b)",
                   " ", text)
+
+
+def _first_clause(words: str) -> tuple[str, str]:
+    """(the first clause of a correction's new words, the rest): « Dorans, je suis secrétaire des deux communes »
+    → (« Dorans », « je suis … »); the rest is empty when the words are one clause."""
+    m = re.search(r"(?:[;!?]|[,.](?!\d))\s*", words)  # « 1,5 M€ » is one number
+    if not m or not words[: m.start()].strip():
+        return words, ""
+    return words[: m.start()].strip(), words[m.end():].strip()
 
 
 def _names(old: str, value: str | None) -> bool:

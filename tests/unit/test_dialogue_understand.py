@@ -109,3 +109,20 @@ def test_swapped_letters_and_a_long_role_before_the_commune(reader: Reader) -> N
 def test_the_place_one_serves_is_read_first_of_another_departement_too(reader: Reader, text: str, code: str) -> None:
     places = reader.cued_places(text, min_score=0.95)
     assert places and places[0]["code"] == code and places[0]["outside"]
+
+
+def test_a_commune_corrected_first_then_other_facts(reader: Reader) -> None:
+    """Issue 19 (dev 337, 377): the correction's first clause is what it corrects, even when the message goes on
+    with other facts (an amount, who the person is) and says « pas X » mid-sentence or not at all."""
+    draft = {"commune_code": "90015", "commune_name": "Botans", "need": "un jardin partagé"}
+    shown = {"commune": "Botans"}.get
+    got = reader.correction("Oh pardon je me suis trompée, c'est pour Dorans, je suis secrétaire des deux communes. "
+                            "Le terrain est à Dorans.", draft, shown)
+    assert got["commune"]["name"] == "Dorans"
+    draft = {"commune_code": "90091", "commune_name": "Sevenans", "need": "agrandir le cimetière"}
+    got = reader.correction("Pardon, c'est pour Trévenans, pas Sevenans, je fais les deux mairies et je mélange. Le "
+                            "géomètre a fait le plan, environ 140 000 €, pour 2027.", draft, {"commune": "Sevenans"}.get)
+    assert got["commune"]["name"] == "Trévenans"
+    # a correction of one clause is read as before
+    got = reader.correction("en fait plutôt 450 000, j'oubliais le mobilier", {"budget": "380 000 €"}, {}.get)
+    assert got == {"budget": "450 000 €"}
