@@ -105,6 +105,10 @@ def test_swapped_letters_and_a_long_role_before_the_commune(reader: Reader) -> N
     ("bjr adjoint a Badevel, pres de Beaucourt", "25040"),
     # « au Thillot » is « à Le Thillot »
     ("bjr, secretaire de mairie au Thillot dans les Vosges", "88468"),
+    # « du Thillot » is « de Le Thillot », and the département said chooses among namesakes (dev 363)
+    ("Bonjour, je suis maire du Thillot, dans les Vosges, de l'autre côté du Ballon d'Alsace. Un collègue de "
+     "Giromagny m'a parlé de votre guichet.", "88468"),
+    ("je suis maire de Fontaine, dans l'Isère", "38169"),
 ])
 def test_the_place_one_serves_is_read_first_of_another_departement_too(reader: Reader, text: str, code: str) -> None:
     places = reader.cued_places(text, min_score=0.95)
@@ -126,3 +130,8 @@ def test_a_commune_corrected_first_then_other_facts(reader: Reader) -> None:
     # a correction of one clause is read as before
     got = reader.correction("en fait plutôt 450 000, j'oubliais le mobilier", {"budget": "380 000 €"}, {}.get)
     assert got == {"budget": "450 000 €"}
+
+
+def test_a_place_said_without_a_departement_is_read_as_before(reader: Reader) -> None:
+    assert reader.cued_places("maire de Fontaine")[0]["code"] == "90047"
+    assert reader.cued_places("président des Vosges du Sud")[0]["code"] == "200069060"
