@@ -342,12 +342,41 @@ def _fold(text: str) -> str:
     return normalize(text)
 
 
+#: names listed in brackets (« (Bavilliers, Danjoutin, Essert) »): each a capitalised word or a few
+_NAMES_IN_BRACKETS = re.compile(r"\s*\(((?:[A-ZÀ-Þ][\w'’-]*(?:\s+[\w'’-]+){0,3}\s*(?:,|\bet\b)\s*)+"
+                                r"[A-ZÀ-Þ][\w'’-]*(?:\s+[\w'’-]+){0,3})\s*\)")
+
+
+def _names_after(text: str, end: int) -> str:
+    """The names a kept clause lists in brackets right after it (« dans six communes (Bavilliers, Danjoutin, …) »):
+    where the project is, part of it (they are clauses of their own, else read as a place, not the project)."""
+    m = _NAMES_IN_BRACKETS.match(text, end)
+    return f" ({m.group(1).strip()})" if m else ""
+
+
+#: a clause this short, between commas or in brackets, is a part of the clause before it (an apposition, a list)
+INSIDE_WORDS = 4
+
+
+def _inside_context(text: str, labelled: list[Clause]) -> None:
+    """A few words set off by commas or brackets inside a sentence that tells the state of things are part of it
+    (« Le bâtiment actuel, une ancienne grange, n'est plus aux normes (chauffage, sanitaires) »): they are context
+    too, not items of the project. Not after a colon (« la salle est trop petite : agrandissement et isolation »)."""
+    for prev, c in zip(labelled, labelled[1:]):
+        between = text[prev.end:c.start]
+        if prev.label != "context" or c.label not in KEEP or re.search(r"[.!?:;\n]", between) \
+                or len(c.text.split()) > INSIDE_WORDS:
+            continue
+        c.label = "context"  # (its share of the project stays: the fallback may still take it)
+
+
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
     """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
     again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
     from intents.need import clean_need
 
     kept: list[tuple[Clause, str]] = []
+    _inside_context(text, labelled)
     again = [c for c in labelled if c.label in ("intro", "greeting")]
     trimmed = {id(c): clean_need(c.text, least=1) for c in again}  # « …confié le dossier de l'épicerie »
     trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}
@@ -412,8 +441,11 @@ def distill_need(text: object, fallback: bool = True) -> str:
 
     if not isinstance(text, str):
         return ""
-    text = spoken(_body(text))  # a letter's signature is not the project (its name, title and phone have fields)
+    # a letter's signature is not the project (its name, title and phone have fields); a dictated message without
+    # punctuation is read by its clauses (« … maire d'Argiésans | je vous dicte en voiture alors | on voudrait … »)
+    text = spoken(_body(text))
     base = clean_need(text)
+    text = spoken_clauses(text)
     clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
         if not fallback and clauses and _another_field(clauses[0]):
@@ -427,7 +459,7 @@ def distill_need(text: object, fallback: bool = True) -> str:
         return base
     if labelled is None:
         return base
-    kept = _project_parts(text, labelled)
+    kept = [(c, words + _names_after(text, c.end)) for c, words in _project_parts(text, labelled)]
     if not kept:
         if not fallback:
             return ""
@@ -465,8 +497,11 @@ def prime_texts(text: object) -> list[str]:
     said = spoken(_body(text[:3000]))
     seen: set[str] = set()
     out: list[str] = []
-    for relatives in (False, True):
-        for c in split_clauses(said, relatives=relatives):
+    readings = [(said, False), (said, True)]
+    if spoken_clauses(said) != said:  # dictated without punctuation: read by its clauses too
+        readings += [(spoken_clauses(said), False), (spoken_clauses(said), True)]
+    for words, relatives in readings:
+        for c in split_clauses(words, relatives=relatives):
             for t in (c.text, clean_need(c.text)):
                 if t and t not in seen and len(seen) < 60:
                     seen.add(t)

@@ -225,3 +225,31 @@ def test_a_clause_that_only_names_the_collectivite_is_an_introduction(text: str,
     assert _place_only(text) is place
     if place and get_encoder() is not None:
         assert label_clauses([Clause(text, 0, 0)])[0].label == "intro"
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+@pytest.mark.parametrize("said, has, lacks", [
+    # dictated without punctuation: read by its clauses, how it is written is not the project (dev 334)
+    ("bonjour c'est Valérie Monnier maire d'Argiésans je vous dicte en voiture alors on voudrait construire un préau "
+     "dans la cour de l'école parce que les enfants n'ont aucun abri quand il pleut on a eu un devis d'un charpentier "
+     "à 62000 euros voilà", ["préau"], ["dicte", "voiture", "Monnier", "62000"]),
+    # the object named by a pronoun (« la transformer ») is in the clause before, the state of things (dev 335)
+    ("Bonjour, je suis le maire d'Auxelles-Haut (287 habitants). L'ancienne école est vide depuis la fermeture de la "
+     "classe, on voudrait la transformer en deux logements communaux à louer. Le projet est prêt, on pense à 350 000 €.",
+     ["école", "logements"], ["prêt", "350"]),
+    # another project named to set it aside is not this one (dev 394)
+    ("Rebonjour ! Rien à voir avec la toiture de la mairie, c'est un autre projet : on voudrait créer un verger "
+     "communal et quelques jardins partagés sur le terrain derrière l'école. C'est une idée, 18 000 € environ.",
+     ["verger"], ["toiture"]),
+    # where people do a thing for want of the place asked is the context (dev 379)
+    ("Bonjour, maire de Montreux-Château. Il nous faut un bâtiment périscolaire à côté de l'école, les enfants mangent "
+     "dans la salle des fêtes. Estimation 380 000 €.", ["périscolaire"], ["salle des fêtes"]),
+    # words set off by commas or brackets inside the state of things are part of it, not items of the project (393)
+    ("À la demande de Monsieur le Maire, je vous sollicite au sujet de la construction d'un nouvel atelier municipal "
+     "pour nos services techniques. Le bâtiment actuel, une ancienne grange, n'est plus aux normes (chauffage, "
+     "sanitaires, stockage des produits).", ["atelier"], ["grange", "chauffage", "sanitaires"]),
+])
+def test_the_need_of_batches_8_and_9(said: str, has: list[str], lacks: list[str]) -> None:
+    need = distill_need(said)
+    assert all(w in need for w in has), need
+    assert not any(w in need for w in lacks), need
