@@ -135,3 +135,16 @@ def test_a_commune_corrected_first_then_other_facts(reader: Reader) -> None:
 def test_a_place_said_without_a_departement_is_read_as_before(reader: Reader) -> None:
     assert reader.cued_places("maire de Fontaine")[0]["code"] == "90047"
     assert reader.cued_places("président des Vosges du Sud")[0]["code"] == "200069060"
+
+
+def test_an_epci_one_works_for_and_the_communes_of_the_project(reader: Reader) -> None:
+    """Dev 340: « Chargée de mission … au Grand Belfort » names the collectivité; the member communes listed are
+    where the project is, part of the need, never the collectivité."""
+    text = ("Chargée de mission mobilités au Grand Belfort. Nous voulons installer des consignes vélos sécurisées près "
+            "des arrêts de bus dans six communes (Bavilliers, Danjoutin, Essert, Cravanche, Andelnans, Bessoncourt).")
+    v = reader.read(text, None, {}).values
+    assert v["commune"]["code"] == "200069052" and v["role"] == "agent"
+    from intents.distill import distill_need
+
+    assert distill_need(v["need"]).endswith("dans six communes (Bavilliers, Danjoutin, Essert, Cravanche, Andelnans, "
+                                            "Bessoncourt)")
