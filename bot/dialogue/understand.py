@@ -480,7 +480,8 @@ class Reader:
             return {}
         new, old = parts
         # « c'est pour Trévenans, pas Sevenans, je fais les deux mairies… Le géomètre a fait le plan, 140 000 € »:
-        # what the correction says first (its first clause) is what it corrects; the rest are other facts
+        # a place said first (the correction's first clause, a few words, no negation) is what it corrects; the rest
+        # are other facts
         head, tail = _first_clause(new)
         if old is None and tail:
             said_not = re.match(r"(?i)(?:et\s+)?(?:non|pas)\s+(?:(?:à|a|de|pour)\s+)?([^,;.!?]+)", tail)
@@ -489,11 +490,14 @@ class Reader:
         if old:
             named = [slot for slot in order if _names(old, shown(slot))]
             order = named + [slot for slot in order if slot not in named]
-        for words in ((head, new) if tail else (new,)):
-            for slot in order:
-                value = self._corrected(slot, words, old, draft)
-                if value:
-                    return {slot: value}
+        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head):
+            value = self._corrected("commune", head, old, draft)  # « c'est pour Dorans, … »: a place said first
+            if value:
+                return {"commune": value}
+        for slot in order:
+            value = self._corrected(slot, new, old, draft)
+            if value:
+                return {slot: value}
         return {}
 
     def _corrected(self, slot: str, new: str, old: str | None, draft: dict[str, Any]) -> Any:

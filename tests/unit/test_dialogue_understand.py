@@ -127,6 +127,10 @@ def test_a_commune_corrected_first_then_other_facts(reader: Reader) -> None:
     got = reader.correction("Pardon, c'est pour Trévenans, pas Sevenans, je fais les deux mairies et je mélange. Le "
                             "géomètre a fait le plan, environ 140 000 €, pour 2027.", draft, {"commune": "Sevenans"}.get)
     assert got["commune"]["name"] == "Trévenans"
+    # a first clause that says what one is not is no place (dev 378: the role corrected after it)
+    got = reader.correction("Ah non pardon, je ne suis plus secrétaire, je suis adjointe depuis mars, l'habitude !",
+                            {"role": "agent", "commune_code": "90077"}, {"role": "Agent"}.get)
+    assert "commune" not in got
     # a correction of one clause is read as before
     got = reader.correction("en fait plutôt 450 000, j'oubliais le mobilier", {"budget": "380 000 €"}, {}.get)
     assert got == {"budget": "450 000 €"}
