@@ -77,9 +77,10 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
                        r"aimerait|aimerions|souhaite|souhaitons|souhaiterait|souhaiterions|va|allons|pourrait|"
                        r"pourrions|peut|pouvons|compte|comptons)\s+(?:(?:bien|vraiment|absolument|donc)\s+)?"
                        r"(?:(?:enfin|maintenant)\s+)?"
-                       r"(?:(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
+                       r"(?:(?:l['’]|le\s+|la\s+|les\s+|tout\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
                        r"[a-zà-ÿ]+(?:er|ir|re)\s+(?:ça|cela|ce\s+probl[èe]me)\b)")
-#: (or a change said without its object: « on voudrait passer en LED »; or « ça »: « le conseil voudrait enfin
+#: (« il faut tout reprendre »: all of what was just told; or a change said without its object: « on voudrait passer
+#: en LED »; or « ça »: « le conseil voudrait enfin
 #: traiter ça », after the state of things told)
 
 
@@ -359,15 +360,31 @@ INSIDE_WORDS = 4
 
 
 def _inside_context(text: str, labelled: list[Clause]) -> None:
-    """A few words set off by commas or brackets inside a sentence that tells the state of things are part of it
-    (« Le bâtiment actuel, une ancienne grange, n'est plus aux normes (chauffage, sanitaires) »): they are context
-    too, not items of the project. Not after a colon (« la salle est trop petite : agrandissement et isolation »)."""
-    for prev, c in zip(labelled, labelled[1:]):
-        between = text[prev.end:c.start]
-        if prev.label != "context" or c.label not in KEEP or re.search(r"[.!?:;\n]", between) \
-                or len(c.text.split()) > INSIDE_WORDS:
+    """A few words set off by commas between two parts of a sentence that tells the state of things (« Le bâtiment
+    actuel, une ancienne grange, n'est plus aux normes »), or listed in brackets right after such a part (« … aux
+    normes (chauffage, sanitaires) »), are part of it: context too, not items of the project."""
+    def joined(a: Clause, b: Clause, brackets: bool = False) -> bool:
+        between = text[a.end:b.start]
+        return not re.search(r"[.!?:;\n]", between) and (not brackets or "(" in between or
+                                                           ("," in between and ")" not in between))
+
+    def short(c: Clause) -> bool:
+        return c.label in KEEP and len(c.text.split()) <= INSIDE_WORDS
+
+    for i in range(1, len(labelled) - 1):
+        prev, c, nxt = labelled[i - 1], labelled[i], labelled[i + 1]
+        if prev.label == "context" and nxt.label == "context" and short(c) and joined(prev, c) and joined(c, nxt):
+            c.label = "context"  # (its share of the project stays: the fallback may still take it)
+    for i in range(1, len(labelled)):
+        prev = labelled[i - 1]
+        if prev.label != "context" or not re.match(r"\s*\(", text[prev.end:labelled[i].start]):
             continue
-        c.label = "context"  # (its share of the project stays: the fallback may still take it)
+        j = i
+        while j < len(labelled) and short(labelled[j]) and joined(labelled[j - 1], labelled[j], brackets=True):
+            labelled[j].label = "context"
+            if ")" in text[labelled[j].end:labelled[j].end + 2]:
+                break
+            j += 1
 
 
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
@@ -445,6 +462,7 @@ def distill_need(text: object, fallback: bool = True) -> str:
     # punctuation is read by its clauses (« … maire d'Argiésans | je vous dicte en voiture alors | on voudrait … »)
     text = spoken(_body(text))
     base = clean_need(text)
+    dictated = spoken_clauses(text) != text
     text = spoken_clauses(text)
     clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
@@ -477,7 +495,9 @@ def distill_need(text: object, fallback: bool = True) -> str:
             continue
         if parts and prev_end is not None:
             between = text[prev_end:c.start]
-            parts.append(". " if re.search(r"[.!?\n]", between) else " " if not between.strip() else ", ")
+            # (the stops of a dictated message are ours: its parts are joined as said, with a comma)
+            parts.append(", " if dictated and between.strip() else ". " if re.search(r"[.!?\n]", between)
+                         else " " if not between.strip() else ", ")
         parts.append(piece)
         prev_end = c.end
     out = "".join(parts).strip(" ,;:–—-")

@@ -248,6 +248,17 @@ def test_a_clause_that_only_names_the_collectivite_is_an_introduction(text: str,
     ("À la demande de Monsieur le Maire, je vous sollicite au sujet de la construction d'un nouvel atelier municipal "
      "pour nos services techniques. Le bâtiment actuel, une ancienne grange, n'est plus aux normes (chauffage, "
      "sanitaires, stockage des produits).", ["atelier"], ["grange", "chauffage", "sanitaires"]),
+    # ... but not the project's own items after it, nor what follows the state of things (dev 297, 232, 144)
+    ("Le logement communal au-dessus de la mairie est vide depuis deux ans, il faut tout reprendre (isolation, "
+     "électricité, salle de bain) pour pouvoir le relouer.", ["logement", "isolation"], []),
+    ("Avec le nouveau lotissement, l'école maternelle est pleine : il faut construire une classe en plus.",
+     ["maternelle", "classe"], ["lotissement"]),
+    ("on voudrait déposer un dossier pour ça : transformer l'ancienne école, fermée depuis 2019, en trois logements "
+     "communaux.", ["école", "logements"], []),
+    # a dictated message's parts are joined as said, not with our stops
+    ("bonjour ici le maire de lebetain on a un pont sur la route de la fontaine qui a été limité à 3 tonnes 5 après l "
+     "inspection le car scolaire et les pompiers ne peuvent plus passer il faut le renforcer ou le refaire",
+     ["pont", "renforcer"], [". "]),
 ])
 def test_the_need_of_batches_8_and_9(said: str, has: list[str], lacks: list[str]) -> None:
     need = distill_need(said)
