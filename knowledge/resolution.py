@@ -152,6 +152,23 @@ class Resolver:
             outside = all(not self._in_dep(c.code, c.kind, dep) for c in candidates)
         return Resolution(query=query, resolved=resolved, candidates=candidates, outside=outside)
 
+    def _dep_words(self) -> dict[str, str]:
+        """The départements named in one word (« vosges » → 88)."""
+        words = getattr(self, "_dep_word_map", None)
+        if words is None:
+            words = {}
+            for code, name in self.departement_names.items():
+                toks = norm_tokens(name)
+                if len(toks) == 1:
+                    words[toks[0]] = code
+            self._dep_word_map = words
+        return words
+
+    def departement_said(self, text: str) -> str | None:
+        """The département a message says the place is in (« maire du Thillot, dans les Vosges » → 88), or None."""
+        tokens = norm_tokens(text[:MAX_CHARS] if isinstance(text, str) else "")[:MAX_TOKENS]
+        return self._mask_departement_names(tokens)[1] if tokens else None
+
     def _mask_departement_names(self, tokens: list[str]) -> tuple[list[str], str | None]:
         """A département named in several words ("Territoire de Belfort", "Haute-Saône") is not a place to resolve
         (else "Territoire de Belfort" would give the town of Belfort): its words become filler, and it hints."""
@@ -166,6 +183,17 @@ class Resolver:
             return tokens, None
         out = list(tokens)
         n = len(out)
+        # a département of one word is one only where it is said to be a place one is in (« dans les Vosges »,
+        # « dans le Doubs », « en Isère »): else « Vosges », « Doubs », « Meuse » may be a river, an EPCI's words
+        for i, tok in enumerate(tokens):
+            code = self._dep_words().get(tok)
+            if code is None or i == 0:
+                continue
+            cued = tokens[i - 1] in ("en", "dans") or (
+                i >= 2 and tokens[i - 2] == "dans" and tokens[i - 1] in ("le", "la", "les"))
+            if cued and not any(self._entries(" ".join(tokens[i:b])) for b in range(i + 2, min(n, i + 4) + 1)):
+                out[i] = "de"
+                found = found or code
         for toks, code in self._dep_phrases.items():
             k = len(toks)
             for i in range(0, n - k + 1):
@@ -433,7 +461,7 @@ class Resolver:
 
 
 #: French contracted articles before a place name: « au » = « à le », « aux » = « à les »
-_CONTRACTED = {"au": "le", "aux": "les"}
+_CONTRACTED = {"au": "le", "aux": "les", "du": "le", "des": "les"}  # « maire du Thillot »: of Le Thillot
 
 
 def _fuzzy_score(ratio: float, query: str, key: str) -> float:

@@ -346,7 +346,15 @@ class FormMixin(ChoicesMixin):
                 and act.confidence >= 0.5:
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        said = part
         part = distill_need(part, fallback=False) if part else part  # only the project's clauses are added
+        if not part and led and len(v.meaningful_words(said)) >= 2 and not x.find_reference(text) \
+                and not (x.find_help_kinds(said, asked=True) or x.find_stage(said, asked=True)
+                         or (asked == "role" and x.find_role(said, asked=True))):
+            # « il manque : le maire souhaite être en copie de tous les échanges »: said as an addition, not the
+            # project: a note for staff, never refused (the question asked stays open)
+            self.note_message(text)
+            return Reply(T.noted_for_staff(said))
         if not part or x.find_reference(text):
             return None
         explicit = led or (act.act == "addition" and act.confidence >= 0.5)

@@ -37,7 +37,8 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|du|des|(au)|à|a|sur)\s*"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc|"
+    r"charg[ée]e?\s+de\s+mission|cheff?e?\s+de\s+projet|directeur|directrice|responsable)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|(au|du|aux|des)|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 #: The same cues in any case (dictated, or typed in lower case: « c est le maire de villars le sec »), on the normalized
@@ -330,18 +331,37 @@ class Reader:
         """Every collectivité named right after a cue (« maire de Châlonvillars », « adjoint a Badevel »), of this
         département or another, in the order of the message: the place a person says they serve."""
         out: list[dict[str, Any]] = []
+        said = self.departement_said(text)  # « maire du Thillot, dans les Vosges »: the namesake of the Vosges
         for m in _CUED_PLACE.finditer(text[:3000]):
-            # « au Thillot » is « à Le Thillot »: the article belongs to the name
-            res = self._resolve(("Le " if m.group(1) else "") + m.group(2))
+            # « au Thillot », « du Thillot » are « à / de Le Thillot »: the article belongs to the name when such a
+            # name exists (else the name alone: « du Grand Belfort »)
+            article = {"au": "Le ", "du": "Le ", "aux": "Les ", "des": "Les "}.get((m.group(1) or "").lower(), "")
+            names = [article + m.group(2), m.group(2)] if article else [m.group(2)]
+            queries = [n + ", " + said for n in names] if said else []
+            res, score = None, 0.0
+            for query in queries + names:
+                res = self._resolve(query)
+                if res is not None and res.resolved:
+                    score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+                    if score >= min_score:
+                        break
             if res is None or not res.resolved:
                 continue
-            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
             if score >= min_score:
                 fb = next((c for c in res.candidates if c.code == res.resolved), None)
                 c = self.candidate(res.resolved, fallback=fb)
                 if c is not None and c not in out:
                     out.append(c)
         return out
+
+    def departement_said(self, text: str) -> str | None:
+        """The name of the département a message says the place is in (« dans les Vosges »), or None."""
+        territory = getattr(self.kb, "territory", None)
+        try:
+            code = territory.departement_said(text) if territory is not None else None
+            return territory.departement_name(code) if code else None
+        except Exception:  # noqa: BLE001 - a broken referential never breaks the conversation
+            return None
 
     def commune_after_words(self, text: str) -> dict[str, Any] | None:
         """The collectivité named after a cue in a text without capitals (« c est le maire de villars le sec on a
@@ -468,10 +488,21 @@ class Reader:
         if parts is None:
             return {}
         new, old = parts
+        # « c'est pour Trévenans, pas Sevenans, je fais les deux mairies… Le géomètre a fait le plan, 140 000 € »:
+        # a place said first (the correction's first clause, a few words, no negation) is what it corrects; the rest
+        # are other facts
+        head, tail = _first_clause(new)
+        if old is None and tail:
+            said_not = re.match(r"(?i)(?:et\s+)?(?:non|pas)\s+(?:(?:à|a|de|pour)\s+)?([^,;.!?]+)", tail)
+            old = said_not.group(1).strip() if said_not else None
         order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
         if old:
             named = [slot for slot in order if _names(old, shown(slot))]
             order = named + [slot for slot in order if slot not in named]
+        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head):
+            value = self._corrected("commune", head, old, draft)  # « c'est pour Dorans, … »: a place said first
+            if value:
+                return {"commune": value}
         for slot in order:
             value = self._corrected(slot, new, old, draft)
             if value:
@@ -550,6 +581,15 @@ def _without_amounts(text: str) -> str:
         return text
     return re.sub(r"\b\d{1,3}(?:[ \u00a0\u202f.]\d{3})+\b|\b\d+(?:[.,]\d+)?\s*(?:k€|k\b|m€|€|euros?\b|mille\b|millions?\b)",
                   " ", text)
+
+
+def _first_clause(words: str) -> tuple[str, str]:
+    """(the first clause of a correction's new words, the rest): « Dorans, je suis secrétaire des deux communes »
+    → (« Dorans », « je suis … »); the rest is empty when the words are one clause."""
+    m = re.search(r"(?:[;!?]|[,.](?!\d))\s*", words)  # « 1,5 M€ » is one number
+    if not m or not words[: m.start()].strip():
+        return words, ""
+    return words[: m.start()].strip(), words[m.end():].strip()
 
 
 def _names(old: str, value: str | None) -> bool:

@@ -260,3 +260,42 @@ def test_project_clauses_say_whether_they_are_asked() -> None:
                            "vert peut-il aider ?")
     assert told and any("lampadaires" in w and not q for w, q in told)
     assert project_clauses(None) is None
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+@pytest.mark.parametrize("said, has, lacks", [
+    # dictated without punctuation: read by its clauses, how it is written is not the project (dev 334)
+    ("bonjour c'est Valérie Monnier maire d'Argiésans je vous dicte en voiture alors on voudrait construire un préau "
+     "dans la cour de l'école parce que les enfants n'ont aucun abri quand il pleut on a eu un devis d'un charpentier "
+     "à 62000 euros voilà", ["préau"], ["dicte", "voiture", "Monnier", "62000"]),
+    # the object named by a pronoun (« la transformer ») is in the clause before, the state of things (dev 335)
+    ("Bonjour, je suis le maire d'Auxelles-Haut (287 habitants). L'ancienne école est vide depuis la fermeture de la "
+     "classe, on voudrait la transformer en deux logements communaux à louer. Le projet est prêt, on pense à 350 000 €.",
+     ["école", "logements"], ["prêt", "350"]),
+    # another project named to set it aside is not this one (dev 394)
+    ("Rebonjour ! Rien à voir avec la toiture de la mairie, c'est un autre projet : on voudrait créer un verger "
+     "communal et quelques jardins partagés sur le terrain derrière l'école. C'est une idée, 18 000 € environ.",
+     ["verger"], ["toiture"]),
+    # where people do a thing for want of the place asked is the context (dev 379)
+    ("Bonjour, maire de Montreux-Château. Il nous faut un bâtiment périscolaire à côté de l'école, les enfants mangent "
+     "dans la salle des fêtes. Estimation 380 000 €.", ["périscolaire"], ["salle des fêtes"]),
+    # words set off by commas or brackets inside the state of things are part of it, not items of the project (393)
+    ("À la demande de Monsieur le Maire, je vous sollicite au sujet de la construction d'un nouvel atelier municipal "
+     "pour nos services techniques. Le bâtiment actuel, une ancienne grange, n'est plus aux normes (chauffage, "
+     "sanitaires, stockage des produits).", ["atelier"], ["grange", "chauffage", "sanitaires"]),
+    # ... but not the project's own items after it, nor what follows the state of things (dev 297, 232, 144)
+    ("Le logement communal au-dessus de la mairie est vide depuis deux ans, il faut tout reprendre (isolation, "
+     "électricité, salle de bain) pour pouvoir le relouer.", ["logement", "isolation"], []),
+    ("Avec le nouveau lotissement, l'école maternelle est pleine : il faut construire une classe en plus.",
+     ["maternelle", "classe"], ["lotissement"]),
+    ("on voudrait déposer un dossier pour ça : transformer l'ancienne école, fermée depuis 2019, en trois logements "
+     "communaux.", ["école", "logements"], []),
+    # a dictated message's parts are joined as said, not with our stops
+    ("bonjour ici le maire de lebetain on a un pont sur la route de la fontaine qui a été limité à 3 tonnes 5 après l "
+     "inspection le car scolaire et les pompiers ne peuvent plus passer il faut le renforcer ou le refaire",
+     ["pont", "renforcer"], [". "]),
+])
+def test_the_need_of_batches_8_and_9(said: str, has: list[str], lacks: list[str]) -> None:
+    need = distill_need(said)
+    assert all(w in need for w in has), need
+    assert not any(w in need for w in lacks), need
