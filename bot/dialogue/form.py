@@ -28,8 +28,6 @@ from intents.need import addition_parts, clean_need, join_need
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
-#: A remark led by « il manque », « et aussi » at a question with buttons is kept for staff from this many words
-NOTE_MIN_WORDS = 4
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
@@ -262,10 +260,6 @@ class FormMixin(ChoicesMixin):
             self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
-                if addition_parts(text)[1] and len(v.meaningful_words(text)) >= NOTE_MIN_WORDS:
-                    # « il manque : le maire souhaite être en copie de tous les échanges »: a remark for staff (kept
-                    # with the request's messages above), not a wrong answer
-                    return [Reply(T.NOTE_FOR_STAFF)] + out
                 return [Reply(T.use_buttons_for(asked))] + out
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out

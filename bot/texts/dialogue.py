@@ -458,9 +458,6 @@ def noted_for_staff(words: str) -> str:
 
 
 #: What a question with buttons expects, said when the words typed carry nothing usable.
-#: a remark led by « il manque », « et aussi » that is neither an answer nor a part of the project (« il manque : le
-#: maire souhaite être en copie »): kept with the request's messages for staff
-NOTE_FOR_STAFF = "C'est noté : votre remarque sera jointe à la demande pour l'équipe de la préfecture."
 USE_BUTTONS_FOR: dict[str, str] = {
     "role": USE_BUTTONS + " J'attends votre fonction (vous pouvez aussi l'écrire : « maire », « DGS »…).",
     "stage": USE_BUTTONS + " J'attends où en est le projet (vous pouvez aussi l'écrire : « c'est une idée », "
