@@ -38,6 +38,10 @@ def test_labelled_clauses_name_the_reasons_of_the_redirects() -> None:
     # batch 7: the commune helping a club's yearly trip (a subsidy to an association, not an investment)
     ("Bonjour, le club de marche des retraités fait une sortie dans le Jura en mai, la mairie voudrait lui donner "
      "un coup de pouce pour le transport", "association"),
+    # batch 10: an event's hiring and performers; an association's own gear
+    ("bonjour, pour la fête de la Saint-Martin on loue un chapiteau et on paie un orchestre, 3 000 € au total, une "
+     "aide possible ?", "evenement"),
+    ("notre association de théâtre doit racheter des costumes, 1 800 €", "association"),
 ])
 def test_a_reason_is_read_in_words_not_labelled(said: str, reason: str) -> None:
     found = no_fit.no_fit_reason(said)
