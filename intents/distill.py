@@ -77,9 +77,10 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
                        r"aimerait|aimerions|souhaite|souhaitons|souhaiterait|souhaiterions|va|allons|pourrait|"
                        r"pourrions|peut|pouvons|compte|comptons)\s+(?:(?:bien|vraiment|absolument|donc)\s+)?"
                        r"(?:(?:enfin|maintenant)\s+)?"
-                       r"(?:(?:l['’]|le\s+|la\s+|les\s+|tout\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
+                       r"(?:(?:l['’]|le\s+|la\s+|les\s+|tout\s+|en\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
                        r"[a-zà-ÿ]+(?:er|ir|re)\s+(?:ça|cela|ce\s+probl[èe]me)\b)")
-#: (« il faut tout reprendre »: all of what was just told; or a change said without its object: « on voudrait passer
+#: (« en »: « on aimerait en faire une maison des associations », of the building just named;
+#: « il faut tout reprendre »: all of what was just told; or a change said without its object: « on voudrait passer
 #: en LED »; or « ça »: « le conseil voudrait enfin
 #: traiter ça », after the state of things told)
 
@@ -355,6 +356,8 @@ def _names_after(text: str, end: int) -> str:
     return f" ({m.group(1).strip()})" if m else ""
 
 
+#: a clause read as its date or amount is read again without them when this many meaningful words remain
+FACTS_CUT_WORDS = 3
 #: a clause this short, between commas or in brackets, is a part of the clause before it (an apposition, a list)
 INSIDE_WORDS = 4
 
@@ -397,6 +400,13 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
     again = [c for c in labelled if c.label in ("intro", "greeting")]
     trimmed = {id(c): clean_need(c.text, least=1) for c in again}  # « …confié le dossier de l'épicerie »
     trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}
+    # a clause read as the date or the amount it carries is read again without them (« nous voulons lancer l'étude
+    # d'une nouvelle OPAH en 2027 »: the date has its field, the rest may be the project)
+    dated = [c for c in labelled if c.label in ("timing", "budget")]
+    cut = {id(c): _cut_facts(c.text) for c in dated}
+    cut = {k: t for k, t in cut.items() if _meaningful(t) >= FACTS_CUT_WORDS}
+    again += [c for c in dated if id(c) in cut]
+    trimmed.update(cut)
     retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
     reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
     second = {id(c): r for c, r in zip(retry, reread or [])}

@@ -299,3 +299,21 @@ def test_the_need_of_batches_8_and_9(said: str, has: list[str], lacks: list[str]
     need = distill_need(said)
     assert all(w in need for w in has), need
     assert not any(w in need for w in lacks), need
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+@pytest.mark.parametrize("said, has, lacks", [
+    # a clause read as the date it carries is read again without it (dev 430's words: not blind)
+    ("Bonjour, Paul Girardot, chargé de mission habitat à la communauté de communes du Sud Territoire. L'OPAH "
+     "précédente est terminée ; nous voulons lancer l'étude pré-opérationnelle d'une nouvelle OPAH en 2027. Cahier "
+     "des charges rédigé, estimation 80 000 € HT.", ["OPAH", "étude"], ["Cahier", "2027", "précédente"]),
+    # « en faire … »: what « en » is, is in the clause before (the kind of dev 434)
+    ("Bonjour, maire de Vescemont. La commune a racheté l'ancien presbytère, on voudrait en faire une maison "
+     "médicale.", ["presbytère", "maison médicale"], ["Vescemont"]),
+    ("Bonjour. L'ancienne boulangerie est à vendre, on aimerait en faire un commerce multiservice.",
+     ["boulangerie", "multiservice"], []),
+])
+def test_the_need_of_batch_10(said: str, has: list[str], lacks: list[str]) -> None:
+    need = distill_need(said)
+    assert all(w in need for w in has), need
+    assert not any(w in need for w in lacks), need
