@@ -116,9 +116,10 @@ def _stage_answer(text: str) -> str | None:
     return clause_stage(text)
 
 
-def _kinds(found: list[str], text: str) -> list[str]:
-    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``)."""
-    return found + [k for k in clause_help(text) if k not in found]
+def _kinds(found: list[str], text: str, asked: bool = True) -> list[str]:
+    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``; the
+    rules read as they were: at the help question or not)."""
+    return found + [k for k in clause_help(text, asked=asked) if k not in found]
 
 
 def _french_phone(text: str) -> str | None:
@@ -138,7 +139,7 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
     "role": lambda t: x.find_role(t) or find_intro(t).get("role") or find_signature(t).get("role"),
     "stage": lambda t: x.find_stage(t) or clause_stage(t),
-    "help": lambda t: _kinds(x.find_help_kinds(t), t),
+    "help": lambda t: _kinds(x.find_help_kinds(t), t, asked=False),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or find_intro(t).get("name")
@@ -496,10 +497,14 @@ class Reader:
             said_not = re.match(r"(?i)(?:et\s+)?(?:non|pas)\s+(?:(?:à|a|de|pour)\s+)?([^,;.!?]+)", tail)
             old = said_not.group(1).strip() if said_not else None
         order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
+        named: list[str] = []
         if old:
             named = [slot for slot in order if _names(old, shown(slot))]
             order = named + [slot for slot in order if slot not in named]
-        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head):
+        # (not when the old words name another fact, nor a part of an address: « c'est @cravanche.fr pas .com »
+        # corrects the e-mail)
+        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head) \
+                and (not named or named[0] == "commune") and not x.find_email_domain(new):
             value = self._corrected("commune", head, old, draft)  # « c'est pour Dorans, … »: a place said first
             if value:
                 return {"commune": value}
@@ -513,6 +518,9 @@ class Reader:
         if slot == "phone":
             return _french_phone(new)
         if slot == "email":
+            domain = x.find_email_domain(new) if draft.get("email") else None
+            if domain:  # « pardon c'est @cravanche.fr pas .com »: the address said before, its domain corrected
+                return v.validate_email(str(draft["email"]).partition("@")[0] + "@" + domain)
             return v.validate_email(x.find_email_spoken(new) or "")
         if slot == "budget":
             return budget_text(x.find_amount(new, asked=True)) if re.search(r"\d", new) else None
