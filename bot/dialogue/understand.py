@@ -15,7 +15,7 @@ from typing import Any, Callable
 from bot.dialogue import validators as v
 from intents import extract as x
 from intents.clause_facts import clause_help, clause_stage
-from intents.contact_name import find_name_by_contact
+from intents.contact_name import find_name_by_contact, find_name_in_words
 from intents.distill import distill_need
 from intents.entities import Budget
 from intents.intro import find_intro
@@ -298,6 +298,7 @@ class Reader:
             c = self.candidate(res.resolved, fallback=fb)
             if c:
                 facts.values["commune"] = c
+                facts.values.update(_title_and_name(text, c["name"]))
                 return
         if res is not None and res.candidates:
             for cand in list(res.candidates)[:MAX_CANDIDATES]:
@@ -401,6 +402,8 @@ class Reader:
             c = self.commune_any(text)
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
                 vals["commune"] = c
+                for slot, value in _title_and_name(text, c["name"]).items():
+                    vals.setdefault(slot, value)  # « leval maire denis jeanblanc »
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
             if self.is_need(text):
                 vals["need"] = v.truncate(_without_introduction(text, vals), v.NEED_MAX_CHARS)[0]
@@ -598,6 +601,44 @@ def _first_clause(words: str) -> tuple[str, str]:
     if not m or not words[: m.start()].strip():
         return words, ""
     return words[: m.start()].strip(), words[m.end():].strip()
+
+
+#: small words between a place, a title and a name (« maire de », « adjoint à la »)
+_SMALL_WORDS = {"de", "du", "des", "la", "le", "l", "a", "d", "et", "moi", "ici", "c", "est", "je", "suis"}
+
+
+def _title_and_name(text: str, place: str) -> dict[str, str]:
+    """The title and the name said beside the place in a few words (« leval maire denis jeanblanc »: SMS fragments):
+    once the place's whole name is taken out, a title read in the rest, and the words left beside it, when they are
+    only a name. Nothing when no title is said (« leval pompe chaleur » names no one), nor past six words."""
+    tokens = text.split()
+    flat = [(w, i) for i, tok in enumerate(tokens) for w in normalize(tok).replace("-", " ").split()]
+    core = normalize(place).replace("-", " ").split()
+    words = [w for w, _ in flat]
+    start = next((k for k in range(len(words) - len(core) + 1) if core and words[k:k + len(core)] == core), None)
+    if start is None:
+        return {}
+    drop = {i for _, i in flat[start:start + len(core)]}
+    rest = [t.strip(",;:.!") for i, t in enumerate(tokens) if i not in drop]
+    rest = [t for t in rest if t]
+    if not 1 <= len(rest) <= 6:
+        return {}
+    role = x.find_role(" ".join(rest), asked=True)
+    if not role:
+        return {}
+    out = {"role": role}
+
+    def aside(t: str) -> bool:
+        return normalize(t) in _SMALL_WORDS or bool(x.find_role(t, asked=True))
+
+    while rest and aside(rest[0]):
+        rest = rest[1:]
+    while rest and aside(rest[-1]):
+        rest = rest[:-1]
+    name = v.validate_name(find_name_in_words(" ".join(rest)) or "") if len(rest) >= 2 else None
+    if name:
+        out["name"] = name
+    return out
 
 
 def _names(old: str, value: str | None) -> bool:

@@ -74,3 +74,27 @@ def test_an_address_corrected_by_its_domain_keeps_its_local_part(reader: Reader)
     draft = {"email": "o.tschirhart@cravanche.com", "commune": {"code": "90033", "name": "Cravanche"}}
     got = reader.correction("pardon c'est @cravanche.fr pas .com", draft, {"email": draft["email"]}.get)
     assert got == {"email": "o.tschirhart@cravanche.fr"}
+
+
+@pytest.mark.parametrize("said, role, name", [
+    ("leval maire denis jeanblanc", "maire", "Denis Jeanblanc"),  # dev 427: SMS fragments, no capitals
+    ("Denis Jeanblanc maire de Leval", "maire", "Denis Jeanblanc"),
+    ("leval adjoint aux travaux", "adjoint", None),
+])
+def test_the_title_and_the_name_beside_the_place(reader: Reader, said: str, role: str, name: str | None) -> None:
+    got = reader.read(said, "commune", {}).values
+    assert got["commune"]["name"] == "Leval" and got["role"] == role and got.get("name") == name
+
+
+@pytest.mark.parametrize("said", ["leval pompe chaleur", "lamadeleine val des anges"])
+def test_no_title_beside_the_place_reads_no_name(reader: Reader, said: str) -> None:
+    got = reader.read(said, "commune", {}).values
+    assert "commune" in got and "role" not in got and "name" not in got
+
+
+@pytest.mark.parametrize("said, timing", [
+    ("devis 66000 ttc donc 55000 ht, on veut faire ca l ete prochain 2027", "ete prochain 2027"),  # dev 427
+    ("l'été prochain", "l'été prochain"),
+])
+def test_a_season_said_next_then_its_year(said: str, timing: str) -> None:
+    assert x.find_timing(said) == timing
