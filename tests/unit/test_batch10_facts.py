@@ -35,6 +35,9 @@ def test_a_stage_clause_the_distiller_is_less_sure_of_is_read_when_very_like_a_l
             "hivers, il faut la remplacer. Appel d'offres fait, 210 000 € HT, travaux au printemps 2027.")
     assert clause_stage(said) == "pret"
     assert clause_stage("La toiture de l'école est à refaire.") is None
+    # dev 336: labelled a stage at 0.48, its nearest labelled clauses split: no stage
+    assert clause_stage("Correction : ça fait 250 000 HT, c'est le HT qui compte je crois. Contact : Romain Klein, "
+                        "r.klein@bessoncourt.fr") is None
 
 
 @needs_encoder
