@@ -21,7 +21,7 @@ from intents.numbers import words_to_figures
 from intents.roles import find_role
 
 __all__ = [
-    "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
+    "find_role", "find_stage", "find_email_domain", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
     "find_bare_name", "find_name_in_email", "told_done", "says_unknown",
 ]
@@ -44,7 +44,9 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
              # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
              r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
-             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle))\b"),
+             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle)|"
+             # the same said with the participle after its noun (« devis retenu », « l'entreprise est choisie »)
+             r"(?:devis|entreprises?|prestataires?|artisans?) (?:est |sont |a ete |ont ete )?(?:choisi|retenu)e?s?)\b"),
     ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu|ok)e?s?|en main)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
                       r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
@@ -454,6 +456,8 @@ def find_email_spoken(text: object) -> str | None:
     if "@" not in t:
         return None
     local, _, domain = t.partition("@")
+    if not local.strip() or local[-1].isspace():
+        return None  # « c'est @cravanche.fr »: a domain alone (``find_email_domain``), « c'est » is no local part
     domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
     local = re.sub(r"\s+point\s+", ".", local.strip(), flags=re.IGNORECASE)
     # « tiret du bas » / « underscore » is « _ », « tiret » alone « - » (« mairie tiret lebetain arobase … »)
@@ -462,6 +466,20 @@ def find_email_spoken(text: object) -> str | None:
     local = local.split()[-1] if local.split() else ""
     domain = re.sub(r"\s+tiret\s+", "-", domain, flags=re.IGNORECASE)
     return find_email(local + "@" + domain)
+
+
+def find_email_domain(text: object) -> str | None:
+    """The domain of an address said alone, after its « @ » (« pardon c'est @cravanche.fr pas .com », « arobase
+    cravanche point fr »): the part a correction changes. ``None`` when a whole address is said."""
+    if not isinstance(text, str) or find_email_spoken(text):
+        return None
+    t = re.sub(r"\s*(?:arobase|arrobase|arobas|\(at\)|\[at\])\s*", " @", text[:_MAX], flags=re.IGNORECASE)
+    m = re.search(r"(?:^|\s)@\s*([\w.\s-]+)", t)
+    if not m:
+        return None
+    domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", m.group(1), flags=re.IGNORECASE).split()
+    found = find_email("x@" + domain[0]) if domain else None
+    return found.partition("@")[2] if found else None
 
 
 # --- references and conversational words ---------------------------------------------------------------------------

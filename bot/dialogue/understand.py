@@ -15,7 +15,7 @@ from typing import Any, Callable
 from bot.dialogue import validators as v
 from intents import extract as x
 from intents.clause_facts import clause_help, clause_stage
-from intents.contact_name import find_name_by_contact
+from intents.contact_name import find_name_by_contact, find_name_in_words
 from intents.distill import distill_need
 from intents.entities import Budget
 from intents.intro import find_intro
@@ -116,9 +116,10 @@ def _stage_answer(text: str) -> str | None:
     return clause_stage(text)
 
 
-def _kinds(found: list[str], text: str) -> list[str]:
-    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``)."""
-    return found + [k for k in clause_help(text) if k not in found]
+def _kinds(found: list[str], text: str, asked: bool = True) -> list[str]:
+    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``; the
+    rules read as they were: at the help question or not)."""
+    return found + [k for k in clause_help(text, asked=asked) if k not in found]
 
 
 def _french_phone(text: str) -> str | None:
@@ -138,7 +139,7 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
     "role": lambda t: x.find_role(t) or find_intro(t).get("role") or find_signature(t).get("role"),
     "stage": lambda t: x.find_stage(t) or clause_stage(t),
-    "help": lambda t: _kinds(x.find_help_kinds(t), t),
+    "help": lambda t: _kinds(x.find_help_kinds(t), t, asked=False),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or find_intro(t).get("name")
@@ -297,6 +298,7 @@ class Reader:
             c = self.candidate(res.resolved, fallback=fb)
             if c:
                 facts.values["commune"] = c
+                facts.values.update(_title_and_name(text, c["name"]))
                 return
         if res is not None and res.candidates:
             for cand in list(res.candidates)[:MAX_CANDIDATES]:
@@ -400,6 +402,8 @@ class Reader:
             c = self.commune_any(text)
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
                 vals["commune"] = c
+                for slot, value in _title_and_name(text, c["name"]).items():
+                    vals.setdefault(slot, value)  # « leval maire denis jeanblanc »
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
             if self.is_need(text):
                 vals["need"] = v.truncate(_without_introduction(text, vals), v.NEED_MAX_CHARS)[0]
@@ -496,10 +500,14 @@ class Reader:
             said_not = re.match(r"(?i)(?:et\s+)?(?:non|pas)\s+(?:(?:à|a|de|pour)\s+)?([^,;.!?]+)", tail)
             old = said_not.group(1).strip() if said_not else None
         order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
+        named: list[str] = []
         if old:
             named = [slot for slot in order if _names(old, shown(slot))]
             order = named + [slot for slot in order if slot not in named]
-        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head):
+        # (not when the old words name another fact, nor a part of an address: « c'est @cravanche.fr pas .com »
+        # corrects the e-mail)
+        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head) \
+                and (not named or named[0] == "commune") and not x.find_email_domain(new):
             value = self._corrected("commune", head, old, draft)  # « c'est pour Dorans, … »: a place said first
             if value:
                 return {"commune": value}
@@ -513,6 +521,9 @@ class Reader:
         if slot == "phone":
             return _french_phone(new)
         if slot == "email":
+            domain = x.find_email_domain(new) if draft.get("email") else None
+            if domain:  # « pardon c'est @cravanche.fr pas .com »: the address said before, its domain corrected
+                return v.validate_email(str(draft["email"]).partition("@")[0] + "@" + domain)
             return v.validate_email(x.find_email_spoken(new) or "")
         if slot == "budget":
             return budget_text(x.find_amount(new, asked=True)) if re.search(r"\d", new) else None
@@ -590,6 +601,44 @@ def _first_clause(words: str) -> tuple[str, str]:
     if not m or not words[: m.start()].strip():
         return words, ""
     return words[: m.start()].strip(), words[m.end():].strip()
+
+
+#: small words between a place, a title and a name (« maire de », « adjoint à la »)
+_SMALL_WORDS = {"de", "du", "des", "la", "le", "l", "a", "d", "et", "moi", "ici", "c", "est", "je", "suis"}
+
+
+def _title_and_name(text: str, place: str) -> dict[str, str]:
+    """The title and the name said beside the place in a few words (« leval maire denis jeanblanc »: SMS fragments):
+    once the place's whole name is taken out, a title read in the rest, and the words left beside it, when they are
+    only a name. Nothing when no title is said (« leval pompe chaleur » names no one), nor past six words."""
+    tokens = text.split()
+    flat = [(w, i) for i, tok in enumerate(tokens) for w in normalize(tok).replace("-", " ").split()]
+    core = normalize(place).replace("-", " ").split()
+    words = [w for w, _ in flat]
+    start = next((k for k in range(len(words) - len(core) + 1) if core and words[k:k + len(core)] == core), None)
+    if start is None:
+        return {}
+    drop = {i for _, i in flat[start:start + len(core)]}
+    rest = [t.strip(",;:.!") for i, t in enumerate(tokens) if i not in drop]
+    rest = [t for t in rest if t]
+    if not 1 <= len(rest) <= 6:
+        return {}
+    role = x.find_role(" ".join(rest), asked=True)
+    if not role:
+        return {}
+    out = {"role": role}
+
+    def aside(t: str) -> bool:
+        return normalize(t) in _SMALL_WORDS or bool(x.find_role(t, asked=True))
+
+    while rest and aside(rest[0]):
+        rest = rest[1:]
+    while rest and aside(rest[-1]):
+        rest = rest[:-1]
+    name = v.validate_name(find_name_in_words(" ".join(rest)) or "") if len(rest) >= 2 else None
+    if name:
+        out["name"] = name
+    return out
 
 
 def _names(old: str, value: str | None) -> bool:
