@@ -36,7 +36,7 @@ _MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septemb
 #: dates and amounts inside a kept clause: exact spans, cut out
 _DATE_SPAN = re.compile(
     rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
-    rf"(?:(?:l['’]|le\s+|la\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
+    rf"(?:(?:l['’]|le\s+|la\s+)?(?:(?:1er|[12]?\d|3[01])\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
     rf"l['’]ann[ée]e\s+prochaine|l['’]an\s+prochain)\b", re.IGNORECASE)
 #: how old a thing is (« les projecteurs datent de 1985 », « depuis 1992 »): the state of things, not the project
 _OLD_DATE = re.compile(r"\s*\b(?:(?:qui\s+)?(?:datent|date|datant)\s+(?:de\s+|d['’]|du\s+)|en\s+|depuis\s+|de\s+)(?:19\d\d)\b|\s*\bdans\s+les\s+ann[ée]es\s+(?:19)?\d0\b",

@@ -317,3 +317,12 @@ def test_the_need_of_batch_10(said: str, has: list[str], lacks: list[str]) -> No
     need = distill_need(said)
     assert all(w in need for w in has), need
     assert not any(w in need for w in lacks), need
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+def test_a_day_and_its_month_are_cut_together() -> None:
+    """Found replaying in `guichet chat`: « il manque : le conseil municipal a voté le projet le 12 novembre » was added
+    as « … a voté le projet le 12 » (the month cut, its day left)."""
+    assert distill_need("le conseil municipal a voté le projet le 12 novembre", fallback=False) == \
+        "le conseil municipal a voté le projet"
+    assert "12 logements" in distill_need("construire 12 logements en mai 2027")
