@@ -38,9 +38,10 @@ LONG_WORDS = 32
 
 class _Set:
     def __init__(self, kind: str) -> None:
-        from intents.distill import load_labelled
+        from intents.labelled import blind_pairs, load_labelled
 
-        self.texts, self.values, self.vectors = load_labelled(DATA, f"fact-clauses-{kind}", section=kind)
+        self.texts, self.values, self.vectors = load_labelled(DATA, f"fact-clauses-{kind}", section=kind,
+                                                              extra=blind_pairs(kind))
 
     def nearest(self, text: str) -> tuple[str, float, float] | None:
         """(value, share of the vote, best similarity)."""

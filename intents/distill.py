@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intents.labelled import load_labelled
+
 log = logging.getLogger(__name__)
 
 __all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts", "set_aside"]
@@ -159,30 +161,6 @@ def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
             if re.search(r"\w", piece):
                 out.append(Clause(piece, a + lead, a + lead + len(piece)))
     return out
-
-
-def load_labelled(path: Path, cache_label: str, section: str | None = None) -> tuple[list[str], list[str], Any]:
-    """The labelled texts of a YAML file ``{label: [text, …]}`` (or of its ``section``), their labels and their
-    vectors (cached on disk under ``cache_label``); the vectors are None without the data or the encoder (logged).
-    Shared by the clause readers (the need distiller, ``clause_facts``, ``no_fit``)."""
-    texts: list[str] = []
-    labels: list[str] = []
-    try:
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if section is not None:
-            data = data.get(section) or {}
-        for label, items in data.items():
-            for t in items or []:
-                texts.append(str(t))
-                labels.append(str(label))
-        from intents.encoder import cached_vectors
-
-        return texts, labels, cached_vectors(texts, kind="query", label=cache_label)
-    except Exception:  # noqa: BLE001 - no data or no encoder: the rules alone
-        log.exception("labelled clauses %s unavailable; the rules alone", cache_label)
-        return texts, labels, None
 
 
 class _Model:

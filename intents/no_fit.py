@@ -70,7 +70,7 @@ class NoFit:
 
 class _Set:
     def __init__(self) -> None:
-        from intents.distill import load_labelled
+        from intents.labelled import load_labelled
 
         self.texts, self.labels, self.vectors = load_labelled(DATA, "no-fit-clauses")
 

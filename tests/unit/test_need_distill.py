@@ -112,8 +112,11 @@ def test_the_need_is_the_project_only(said: str, has: list[str], lacks: list[str
 
 
 @pytest.mark.skipif(not ENCODER, reason="the encoder reads these; without it the rules alone read nothing here")
-def test_a_project_costed_by_ones_own_services_is_studied() -> None:
-    assert clause_stage("Les points lumineux sont recensés et chiffrés par nos agents, 40 000 € en tout.") == "etude"
+def test_a_project_costed_by_ones_own_services_is_defined() -> None:
+    """Read « etude » until 2026-12-07; the blind stage clauses (tests/data/clauses) call a costing done
+    « projet-defini » (« chiffrage bouclé »), and so does the button's plain reading (« Projet défini »)."""
+    assert clause_stage("Les points lumineux sont recensés et chiffrés par nos agents, 40 000 € en tout.") == \
+        "projet-defini"
 
 
 def test_an_addition_without_a_project_adds_nothing() -> None:
