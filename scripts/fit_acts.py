@@ -41,7 +41,16 @@ component is under ``GTOL``; the loss is convex, so the fit is its one minimum).
 short of it, and part of what moved between refits was the optimiser (adding 5 examples moved the out-of-fold accuracy
 by 0.8 point; 800 steps gave 89.9 % on the 1016 against 88.8 % at 300, but sharper readings that cost the dev stories
 123, 170 and 196 through the dialogue's hand-set confidence gates). Converged, the 1016 read 90.0 % out of fold
-(l2 = 3e-5), the 1034 90.0 %; a refit gives the same model to the bit; STABILITY_NOTE.
+(l2 = 3e-5), the 1034 90.0 % (300 Adam steps at their chosen 1e-4: 89.2 %); a refit gives the same model to the bit.
+Measured on the 1034 at the chosen penalty, three draws without 5 of them: out of fold 89.89–90.09 % (all 90.04 %),
+the unsure threshold 0.233–0.256 (0.236), each gate within 0.02 of the full set's (handover 0.515–0.530, one
+sentence 0.92–0.93, off_topic 0.88–0.89, new_request 0.94–0.945). The same draws at 300 Adam steps moved as little
+(89.12–89.31 %, threshold 0.289–0.304): at a fixed penalty and hash folds, five examples move little either way;
+what converging buys is the accuracy, a model that is the loss's minimum and not where the steps stopped, and
+penalties compared at their own minimum (the 1016 and the 1034 chose 3e-5; a draw without 5 preferred it too
+(among 1e-5, 3e-5, 1e-4: its run was stopped before 3e-4)).
+With sharper readings, the fitted unsure threshold is 0.24 on the 1034, under which no dev message falls (0.32 and
+0.4 % before): the short question is asked only for a message like none of the examples.
 
 The dialogue's gates (``GATES``): the confidences from which the dialogue acts on a reading alone (a call for a
 person, an addition, an off-topic message, a project that is no question, a courtesy in an intake) are fitted here
@@ -275,8 +284,10 @@ def fitted_threshold(confs: np.ndarray, right: np.ndarray, p_right: float = UNSU
 #:   over the whole message. A message is read in up to 8 sentences (the dialogue's ``MAX_SENTENCES``; windows of a
 #:   dictated one alike): the 5 % a message may cost, shared among them. At 99 % (0.89 on the 1034) two dev letters
 #:   were handed over by one sentence read 0.91 (« on veut quelqu'un qui nous aide à y voir clair »).
-#: - ``addition`` (99 %): an addition without « ajouter / compléter » goes to the filed request (a new project taken
-#:   for an addition would be lost in an old request's file).
+#: - ``addition`` (98.5 %): an addition without « ajouter / compléter » goes to the filed request (a new project taken
+#:   for an addition would be lost in an old request's file). Set at 99 % first (0.925 on the 1034): an addition
+#:   naming its project in one part of a sentence read 0.91 was missed (``tests/unit/test_addition_named.py``); one
+#:   sentence is acted on only when it also names a filed project (the dialogue's ``NAMES_FILED``). 98.5 %: 0.885.
 #: - ``off_topic`` (99 %): an off-topic reading is acted on alone (a refusal: a project taken for a private procedure
 #:   is turned away); below it the off-topic data must name the procedure.
 #: - ``new_request`` (97.5 %): a message read as a project from this confidence is no question, whatever its words
@@ -287,7 +298,7 @@ def fitted_threshold(confs: np.ndarray, right: np.ndarray, p_right: float = UNSU
 GATES: dict[str, tuple[str, float]] = {
     "handover": ("handover", 0.95),
     "handover_sentence": ("handover", 1 - 0.05 / 8),
-    "addition": ("addition", 0.99),
+    "addition": ("addition", 0.985),
     "off_topic": ("off_topic", 0.99),
     "new_request": ("new_request", 0.975),
     "thanks": ("thanks", 0.975),

@@ -41,7 +41,7 @@ STATUS_SHOWN = 5
 #: ``intents/data/acts_params.json``: the lowest confidence such that that kind's out-of-fold readings at or above it
 #: are right at the precision stated). They replace the hand-set ADDITION_SURE = 0.9 and OFF_TOPIC_SURE = 0.9, set on
 #: the readings of an optimiser stopped short of convergence.
-#: - ``act_gate("addition")``, 99 %: an « addition » read from this confidence goes to the filed request even when it
+#: - ``act_gate("addition")``, 98.5 %: an « addition » read from this confidence goes to the filed request even when it
 #:   describes a project without « ajouter / compléter » (« pour notre demande, le devis a changé : 83 000 € »); below
 #:   it, a project described is read as a new request (a new project taken for an addition would be lost in an old
 #:   request's file).

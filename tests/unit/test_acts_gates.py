@@ -64,7 +64,7 @@ def test_a_gate_is_where_the_acts_readings_are_right_at_the_precision_asked():
 
 def test_the_shipped_gates_are_fitted_and_read_through_the_reader():
     """acts_params.json carries every gate the dialogue uses; the dialogue reads them through ``intents.acts.gate``
-    (it reads no file itself), above the unsure threshold."""
+    (it reads no file itself), at or above the unsure threshold."""
     from bot.dialogue.understand import act_gate
     from scripts.fit_acts import GATES
 
@@ -73,7 +73,7 @@ def test_the_shipped_gates_are_fitted_and_read_through_the_reader():
     assert set(params["gates"]) == set(GATES) == set(acts.DEFAULT_GATES)
     for name in GATES:
         assert act_gate(name) == acts.gate(name) == pytest.approx(float(params["gates"][name]))
-        assert float(params["unsure_below"]) < acts.gate(name) < 1.0
+        assert float(params["unsure_below"]) <= acts.gate(name) < 1.0  # from the unsure threshold up
     assert acts.gate("handover_sentence") >= acts.gate("handover")  # 99 % asked of one sentence, 95 % of a message
     assert acts.gate("no-such-gate") == 1.0
 
