@@ -23,7 +23,8 @@ _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
     r"(?:(?:sur|en|pour|entre|de|en tranches|par tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"  # a period of years
     rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
-    rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*)?(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"
+    rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
+    rf"(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"  # « l'été prochain 2027 »: the season, then its year
     rf"(?:au |a (?!ete\b)|en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )"
     rf"(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"  # « a été » is a verb, not a season
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
@@ -40,6 +41,10 @@ def find_timing(text: object, asked: bool = False) -> str | None:
     Returned as the matched words of the original text when they can be found, else the normalised phrase."""
     if not isinstance(text, str):
         return None
+    if re.search(r"(?i)\bmille\b", text):
+        from intents.numbers import words_to_figures  # same layer
+
+        text = words_to_figures(text)  # « pour deux mille vingt-huit », dictated: « pour 2028 »
     norm = _norm(text)
     if not norm:
         return None
@@ -62,7 +67,8 @@ def find_timing(text: object, asked: bool = False) -> str | None:
             or bool(re.match(phrase + r"\b(?! ?(?:\d|e|eur|euros?|k|habitants?|m|m2|km|metres?|places?|personnes?)\b)",
                              norm))
         if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
-                                       r"visons|objectif|horizon|dit|dirait|propose|prevoit|plutot)\s+" + phrase, norm):
+                                       r"vis(?:ons|ez|ent|erait|erions|eraient|erons|era)|prevo\w*|prevu\w*|envisag\w*|espere\w*|esperons|cibl\w*|"
+                                       r"objectif|horizon|dit|dirait|propose|plutot)\s+" + phrase, norm):
             # (a year reported: « le maire dit 2028 », « il propose 2029 »)
             return None
     return _original_span(text, phrase) or phrase

@@ -22,6 +22,12 @@ TEMPERATURE = 0.03
 #: the clause must be this like its nearest labelled clause (cosine, e5) and this sure of its label
 MIN_SIMILARITY = 0.86
 MIN_LABEL = 0.5
+#: a clause the distiller is less sure of (its first label, with at least this share: « Appel d'offres fait »,
+#: « quelqu'un pour nous dire ce qui est faisable ») is read only when it is very like a labelled clause, and its
+#: nearest labelled clauses agree more (« c'est le HT qui compte je crois », labelled a stage at 0.48, is no idea)
+WEAK_LABEL = 0.4
+WEAK_SIMILARITY = 0.92
+WEAK_SHARE = 0.6
 ESTIMATE_SIMILARITY = 0.9
 MAX_WORDS = 16
 #: labelled clauses near a stage's that say none (an amount corrected, a total and its remainder)
@@ -67,7 +73,10 @@ def warm() -> None:
         _set(kind)
 
 
-def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WORDS) -> list[str]:
+def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WORDS, least: float = MIN_SIMILARITY,
+             weak: bool = False) -> list[tuple[str, float, float]]:
+    """The clauses labelled ``label``, each with the similarity and the share of the vote its reading needs (higher
+    ones when the label is weak and ``weak`` is asked)."""
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
     from intents.distill import _body, label_clauses, split_clauses, spoken, spoken_clauses
@@ -77,7 +86,9 @@ def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WO
     if not labelled:
         return []
     labels = (label,) if isinstance(label, str) else label
-    return [c.text for c in labelled if c.label in labels and c.score >= MIN_LABEL
+    return [(c.text, least, MIN_LABEL) if c.score >= MIN_LABEL else (c.text, max(least, WEAK_SIMILARITY), WEAK_SHARE)
+            for c in labelled
+            if c.label in labels and c.score >= (WEAK_LABEL if weak else MIN_LABEL)
             and 2 <= len(c.text.split()) <= max_words]
 
 
@@ -91,19 +102,20 @@ def clause_stage(text: object) -> str | None:
         # a stage clause, the last said (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »; a
         # numbered list of the steps done); else an estimate's clause once its amount is cut (« l'architecte
         # l'estime à 75 000 € »)
-        for group in ([(c, MIN_SIMILARITY) for c in _clauses(text, "stage")],
+        for group in (_clauses(text, "stage", weak=True),
                       # (an estimate's clause may be long: « l'architecte du CAUE est venu en septembre et nous a
                       # remis une note avec une estimation à 68 000 € HT »)
                       # (an amount corrected, « en fait c'est plutôt 260 000 € HT », is no estimate: its lead words
                       # are no stage)
-                      [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget", LONG_WORDS)
+                      [(_cut_facts(c), least, share) for c, least, share in _clauses(text, "budget", LONG_WORDS,
+                                                                                      ESTIMATE_SIMILARITY)
                        if not x.is_correction(c)]):
             said = None
-            for clause, least in group:
+            for clause, least, share in group:
                 if len(clause.split()) < 2 or x.find_stage(clause):
                     continue  # the rules read it (or chose not to): theirs
                 found = _set("stage").nearest(clause)
-                if found and found[1] >= MIN_LABEL and found[2] >= least and found[0] != NO_STAGE:
+                if found and found[1] >= share and found[2] >= least and found[0] != NO_STAGE:
                     said = found[0]
             if said:
                 return said
@@ -112,8 +124,11 @@ def clause_stage(text: object) -> str | None:
     return None
 
 
-def clause_help(text: object) -> list[str]:
-    """The kinds of help said in clauses the rules do not read (several clauses may add several kinds)."""
+def clause_help(text: object, asked: bool = True) -> list[str]:
+    """The kinds of help said in clauses the rules do not read (several clauses may add several kinds); ``asked``:
+    the rules are read as at the help question (a part they read there is theirs), else as in any message (« nous
+    souhaiterions savoir quelles aides l'État peut apporter » is no request for information out of that question:
+    the encoder reads it)."""
     out: list[str] = []
     try:
         import re
@@ -123,21 +138,22 @@ def clause_help(text: object) -> list[str]:
         # the help asked, or asked about (« est-ce qu'il y a une aide ? »: the same similarity to a labelled kind)
         from intents.distill import _cut_facts
 
-        asked_about = set(_clauses(text, "question", LONG_WORDS))
+        asked_about = {c for c, _, _ in _clauses(text, "question", LONG_WORDS, weak=True)}
         # the help asked; or what is left to fund once its amount is cut (« il reste 120 000 € à trouver »)
-        clauses = [(c, MIN_SIMILARITY) for c in _clauses(text, ("help", "question"), LONG_WORDS)]
-        clauses += [(_cut_facts(c), ESTIMATE_SIMILARITY) for c in _clauses(text, "budget")]
-        for clause, least in clauses:
+        clauses = _clauses(text, ("help", "question"), LONG_WORDS, weak=True)
+        clauses += [(_cut_facts(c), least, share) for c, least, share in _clauses(text, "budget",
+                                                                                  least=ESTIMATE_SIMILARITY)]
+        for clause, least, share in clauses:
             # a long clause is read by its parts (« je sollicite votre concours | pour identifier les aides … »)
             cut = r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b)" + (r"|\s+(?=pour\b|afin\b)"
                                                                       if len(clause.split()) > MAX_WORDS else "")
             for part in re.split(cut, clause):
-                if not 2 <= len(part.split()) <= MAX_WORDS or x.find_help_kinds(part, asked=True):
+                if not 2 <= len(part.split()) <= MAX_WORDS or x.find_help_kinds(part, asked=asked):
                     continue  # the rules read this part (or it is too long to be read)
                 found = _set("help").nearest(part)
                 if clause in asked_about and found and found[0] != "financement":
                     continue  # a question (« quelle est la démarche ? ») asks about a subsidy, or about nothing here
-                if found and found[0] not in ("vague", NO_STAGE) and found[1] >= MIN_LABEL and found[2] >= least \
+                if found and found[0] not in ("vague", NO_STAGE) and found[1] >= share and found[2] >= least \
                         and found[0] not in out:
                     out.append(found[0])
     except Exception:  # noqa: BLE001

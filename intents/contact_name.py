@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["find_name_by_contact"]
+__all__ = ["find_name_by_contact", "find_name_in_words"]
 
 _CONTACT = re.compile(r"(?:\+33|0033|\b0)\d(?:[\s.\-]?\d{2}){4}\b|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 #: a message with no capital at all (dictated, typed in lower case) that opens with two to four words, then the
@@ -32,7 +32,12 @@ def find_name_by_contact(text: object) -> str | None:
     for m in _CONTACT.finditer(text[:3000]):
         if not re.search(r"[A-ZÀ-ÖØ-Þ]", text):
             return _lower_case_name(text[: m.start()])
-        line = re.split(r"[.!?\n;]", text[: m.start()])[-1]
+        lines = re.split(r"[.!?\n;]", text[: m.start()])
+        line = lines[-1]
+        if not line.strip():
+            # the contact opens its sentence: the name is the sentence before it, said alone (« Jean-Marie
+            # Bourgeois. 03 84 36 71 28. »)
+            line = next((ln for ln in reversed(lines) if ln.strip()), "")
         # back over the pieces before the contact: a title (« Anne Sirot, DGS – 03 … ») is stepped over
         for piece in reversed(re.split(r"[,:–—]|\s-\s", line)):
             piece = piece.strip()
@@ -45,6 +50,19 @@ def find_name_by_contact(text: object) -> str | None:
                 return name
             break
     return None
+
+
+def find_name_in_words(words: str) -> str | None:
+    """A few words that are only a name, with capitals (``find_bare_name``) or, in a message typed without any,
+    in lower case (« denis jeanblanc », read as ``_lower_case_name`` reads the opening before a contact): the words
+    left of a short message once its place and title are read (« leval maire denis jeanblanc »)."""
+    if not isinstance(words, str) or not words.strip() or len(words) > 200:
+        return None
+    from intents.extract import find_bare_name
+
+    if re.search(r"[A-ZÀ-ÖØ-Þ]", words):
+        return find_bare_name(words)
+    return _lower_case_name(words)
 
 
 def _lower_case_name(head: str) -> str | None:

@@ -36,7 +36,7 @@ _MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septemb
 #: dates and amounts inside a kept clause: exact spans, cut out
 _DATE_SPAN = re.compile(
     rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
-    rf"(?:(?:l['’]|le\s+|la\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
+    rf"(?:(?:l['’]|le\s+|la\s+)?(?:(?:1er|[12]?\d|3[01])\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
     rf"l['’]ann[ée]e\s+prochaine|l['’]an\s+prochain)\b", re.IGNORECASE)
 #: how old a thing is (« les projecteurs datent de 1985 », « depuis 1992 »): the state of things, not the project
 _OLD_DATE = re.compile(r"\s*\b(?:(?:qui\s+)?(?:datent|date|datant)\s+(?:de\s+|d['’]|du\s+)|en\s+|depuis\s+|de\s+)(?:19\d\d)\b|\s*\bdans\s+les\s+ann[ée]es\s+(?:19)?\d0\b",
@@ -64,7 +64,7 @@ _CONTACT_SPAN = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
 #: (« le car », « en car »: the coach, not « because »)
 _PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|(?<!\ble)(?<!\bun)(?<!\bdu)(?<!\bau)(?<!\ben)(?<!\bde)"
-                        r"\s(?=(?:mais|car|parce\s+qu)\b)")
+                        r"\s(?=(?:mais|car|parce\s+que?)\b)")
 _PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
 #: reported words: « le SDIS nous a signalé | que le hameau n'a pas de défense incendie » (a pronoun, an auxiliary,
 #: a participle, « que »): who said it is not the project, what was said may be
@@ -77,9 +77,11 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
                        r"aimerait|aimerions|souhaite|souhaitons|souhaiterait|souhaiterions|va|allons|pourrait|"
                        r"pourrions|peut|pouvons|compte|comptons)\s+(?:(?:bien|vraiment|absolument|donc)\s+)?"
                        r"(?:(?:enfin|maintenant)\s+)?"
-                       r"(?:(?:l['’]|le\s+|la\s+|les\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
+                       r"(?:(?:l['’]|le\s+|la\s+|les\s+|tout\s+|en\s+)[a-zà-ÿ]+(?:er|ir|re)\b|passer\s+(?:en|au|aux|à)\b|"
                        r"[a-zà-ÿ]+(?:er|ir|re)\s+(?:ça|cela|ce\s+probl[èe]me)\b)")
-#: (or a change said without its object: « on voudrait passer en LED »; or « ça »: « le conseil voudrait enfin
+#: (« en »: « on aimerait en faire une maison des associations », of the building just named;
+#: « il faut tout reprendre »: all of what was just told; or a change said without its object: « on voudrait passer
+#: en LED »; or « ça »: « le conseil voudrait enfin
 #: traiter ça », after the state of things told)
 
 
@@ -342,15 +344,69 @@ def _fold(text: str) -> str:
     return normalize(text)
 
 
+#: names listed in brackets (« (Bavilliers, Danjoutin, Essert) »): each a capitalised word or a few
+_NAMES_IN_BRACKETS = re.compile(r"\s*\(((?:[A-ZÀ-Þ][\w'’-]*(?:\s+[\w'’-]+){0,3}\s*(?:,|\bet\b)\s*)+"
+                                r"[A-ZÀ-Þ][\w'’-]*(?:\s+[\w'’-]+){0,3})\s*\)")
+
+
+def _names_after(text: str, end: int) -> str:
+    """The names a kept clause lists in brackets right after it (« dans six communes (Bavilliers, Danjoutin, …) »):
+    where the project is, part of it (they are clauses of their own, else read as a place, not the project)."""
+    m = _NAMES_IN_BRACKETS.match(text, end)
+    return f" ({m.group(1).strip()})" if m else ""
+
+
+#: a clause read as its date or amount is read again without them when this many meaningful words remain
+FACTS_CUT_WORDS = 3
+#: a clause this short, between commas or in brackets, is a part of the clause before it (an apposition, a list)
+INSIDE_WORDS = 4
+
+
+def _inside_context(text: str, labelled: list[Clause]) -> None:
+    """A few words set off by commas between two parts of a sentence that tells the state of things (« Le bâtiment
+    actuel, une ancienne grange, n'est plus aux normes »), or listed in brackets right after such a part (« … aux
+    normes (chauffage, sanitaires) »), are part of it: context too, not items of the project."""
+    def joined(a: Clause, b: Clause, brackets: bool = False) -> bool:
+        between = text[a.end:b.start]
+        return not re.search(r"[.!?:;\n]", between) and (not brackets or "(" in between or
+                                                           ("," in between and ")" not in between))
+
+    def short(c: Clause) -> bool:
+        return c.label in KEEP and len(c.text.split()) <= INSIDE_WORDS
+
+    for i in range(1, len(labelled) - 1):
+        prev, c, nxt = labelled[i - 1], labelled[i], labelled[i + 1]
+        if prev.label == "context" and nxt.label == "context" and short(c) and joined(prev, c) and joined(c, nxt):
+            c.label = "context"  # (its share of the project stays: the fallback may still take it)
+    for i in range(1, len(labelled)):
+        prev = labelled[i - 1]
+        if prev.label != "context" or not re.match(r"\s*\(", text[prev.end:labelled[i].start]):
+            continue
+        j = i
+        while j < len(labelled) and short(labelled[j]) and joined(labelled[j - 1], labelled[j], brackets=True):
+            labelled[j].label = "context"
+            if ")" in text[labelled[j].end:labelled[j].end + 2]:
+                break
+            j += 1
+
+
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
     """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
     again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
     from intents.need import clean_need
 
     kept: list[tuple[Clause, str]] = []
+    _inside_context(text, labelled)
     again = [c for c in labelled if c.label in ("intro", "greeting")]
     trimmed = {id(c): clean_need(c.text, least=1) for c in again}  # « …confié le dossier de l'épicerie »
     trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}
+    # a clause read as the date or the amount it carries is read again without them (« nous voulons lancer l'étude
+    # d'une nouvelle OPAH en 2027 »: the date has its field, the rest may be the project)
+    dated = [c for c in labelled if c.label in ("timing", "budget")]
+    cut = {id(c): _cut_facts(c.text) for c in dated}
+    cut = {k: t for k, t in cut.items() if _meaningful(t) >= FACTS_CUT_WORDS}
+    again += [c for c in dated if id(c) in cut]
+    trimmed.update(cut)
     retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
     reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
     second = {id(c): r for c, r in zip(retry, reread or [])}
@@ -412,8 +468,12 @@ def distill_need(text: object, fallback: bool = True) -> str:
 
     if not isinstance(text, str):
         return ""
-    text = spoken(_body(text))  # a letter's signature is not the project (its name, title and phone have fields)
+    # a letter's signature is not the project (its name, title and phone have fields); a dictated message without
+    # punctuation is read by its clauses (« … maire d'Argiésans | je vous dicte en voiture alors | on voudrait … »)
+    text = spoken(_body(text))
     base = clean_need(text)
+    dictated = spoken_clauses(text) != text
+    text = spoken_clauses(text)
     clauses = split_clauses(text, relatives=True)
     if len(clauses) < 2:
         if not fallback and clauses and _another_field(clauses[0]):
@@ -427,7 +487,7 @@ def distill_need(text: object, fallback: bool = True) -> str:
         return base
     if labelled is None:
         return base
-    kept = _project_parts(text, labelled)
+    kept = [(c, words + _names_after(text, c.end)) for c, words in _project_parts(text, labelled)]
     if not kept:
         if not fallback:
             return ""
@@ -445,7 +505,9 @@ def distill_need(text: object, fallback: bool = True) -> str:
             continue
         if parts and prev_end is not None:
             between = text[prev_end:c.start]
-            parts.append(". " if re.search(r"[.!?\n]", between) else " " if not between.strip() else ", ")
+            # (the stops of a dictated message are ours: its parts are joined as said, with a comma)
+            parts.append(", " if dictated and between.strip() else ". " if re.search(r"[.!?\n]", between)
+                         else " " if not between.strip() else ", ")
         parts.append(piece)
         prev_end = c.end
     out = "".join(parts).strip(" ,;:–—-")
@@ -465,8 +527,11 @@ def prime_texts(text: object) -> list[str]:
     said = spoken(_body(text[:3000]))
     seen: set[str] = set()
     out: list[str] = []
-    for relatives in (False, True):
-        for c in split_clauses(said, relatives=relatives):
+    readings = [(said, False), (said, True)]
+    if spoken_clauses(said) != said:  # dictated without punctuation: read by its clauses too
+        readings += [(spoken_clauses(said), False), (spoken_clauses(said), True)]
+    for words, relatives in readings:
+        for c in split_clauses(words, relatives=relatives):
             for t in (c.text, clean_need(c.text)):
                 if t and t not in seen and len(seen) < 60:
                     seen.add(t)

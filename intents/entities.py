@@ -71,6 +71,12 @@ def find_phone(text: object) -> str | None:
     bare = re.fullmatch(r"\s*(33[1-9]\d{8})\s*", cleaned)
     if bare:
         return "+" + bare.group(1)
+    if re.search(r"(?i)z[ée]ro", cleaned):
+        from intents.numbers import spoken_phone  # same layer
+
+        said = spoken_phone(cleaned)  # « zéro six quarante et un vingt-deux … », dictated
+        if said:
+            return "+33" + said.replace(" ", "")[1:]
     return None
 
 

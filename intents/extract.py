@@ -15,13 +15,14 @@ import re
 import unicodedata
 
 from intents.calendar import _TIMING_RE, find_timing, says_unknown, told_done
+from intents.commands import find_reference, is_back, is_done, split_done
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.normalize import normalize
 from intents.numbers import words_to_figures
 from intents.roles import find_role
 
 __all__ = [
-    "find_role", "find_stage", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
+    "find_role", "find_stage", "find_email_domain", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
     "find_email_spoken", "find_phone", "strip_contact", "is_correction", "is_back", "is_done", "split_done",
     "find_bare_name", "find_name_in_email", "told_done", "says_unknown",
 ]
@@ -35,13 +36,18 @@ def _norm(text: object) -> str:
 
 # --- stage -------------------------------------------------------------------------------------------------------
 _STAGE_STRONG: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
+    # works under way (the stories' « en_cours »: the guichet's nearest stage is « pret »): « les travaux … ont
+    # démarré », the past auxiliary said right before the verb, the works' object between (a clause of up to ten words)
+    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|"
+             r"(?:travaux|chantier) (?:\w+ ){4,10}?(?:ont|a) (?:bien |deja |enfin )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
              r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
              r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
              r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
              # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
              r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
-             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle))\b"),
+             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle)|"
+             # the same said with the participle after its noun (« devis retenu », « l'entreprise est choisie »)
+             r"(?:devis|entreprises?|prestataires?|artisans?) (?:est |sont |a ete |ont ete )?(?:choisi|retenu)e?s?)\b"),
     ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu|ok)e?s?|en main)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
                       r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
@@ -285,12 +291,15 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
                        for part in re.split(f"({_CLAUSE_CUT})", text[:_MAX]) if part)
     # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
     for clause in re.split(_CLAUSE_CUT, text[:_MAX]):
-        if not _MONEY_CUE.search(clause):
+        cued = _MONEY_CUE.search(clause)
+        if not cued and not _ROUGHLY.search(clause):
             continue
-        found = parse_budget(clause)
+        found = parse_budget(clause) if cued else None
         if found is not None:
             return found
-        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)", clause)  # « devis 48000 »: a bare figure beside a money cue
+        # « devis 48000 »: a bare figure beside a money cue; « on pense 15000 à peu près »: beside the words of an
+        # estimate, when no unit follows it (« environ 12000 habitants » is no amount)
+        bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)" + ("" if cued else _NO_UNIT), clause)
         if bare and find_phone(clause) is None:
             value = int(bare.group(1))
             return Budget(value, value)
@@ -301,6 +310,14 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
             if value >= 10_000:
                 return Budget(value, value)
     return None
+
+
+#: the words of an estimate said around a figure with no unit (« on pense 15000 à peu près », « environ 40000 »)
+_ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on estime|on table sur|autour de|grosso modo|"
+                      r"approximativement|en gros|dans les)\b", re.IGNORECASE)
+#: no unit after the figure: no count of people, of metres, of places… (the units ``_GROUPED`` sets aside)
+_NO_UNIT = (r"(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|"
+            r"tonnes|kwh|mwh|litres|l\b|visiteurs|usagers|enfants|lits|postes|emplois|repas|[A-ZÀ-Þ]))")
 
 
 # --- name --------------------------------------------------------------------------------------------------------
@@ -440,6 +457,8 @@ def find_email_spoken(text: object) -> str | None:
     if "@" not in t:
         return None
     local, _, domain = t.partition("@")
+    if not local.strip() or local[-1].isspace():
+        return None  # « c'est @cravanche.fr »: a domain alone (``find_email_domain``), « c'est » is no local part
     domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", domain, flags=re.IGNORECASE)
     local = re.sub(r"\s+point\s+", ".", local.strip(), flags=re.IGNORECASE)
     # « tiret du bas » / « underscore » is « _ », « tiret » alone « - » (« mairie tiret lebetain arobase … »)
@@ -450,18 +469,21 @@ def find_email_spoken(text: object) -> str | None:
     return find_email(local + "@" + domain)
 
 
-# --- references and conversational words ---------------------------------------------------------------------------
-_REF_RE = re.compile(r"(?<![\w-])(\d{2,3}|2[AB])\s*-\s*(20\d{2})\s*-\s*(\d{4})(?![\w-])")
-
-
-def find_reference(text: object) -> str | None:
-    """A request reference such as ``90-2026-0012`` (spaces around the dashes tolerated)."""
-    if not isinstance(text, str):
+def find_email_domain(text: object) -> str | None:
+    """The domain of an address said alone, after its « @ » (« pardon c'est @cravanche.fr pas .com », « arobase
+    cravanche point fr »): the part a correction changes. ``None`` when a whole address is said."""
+    if not isinstance(text, str) or find_email_spoken(text):
         return None
-    m = _REF_RE.search(text[:_MAX])
-    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+    t = re.sub(r"\s*(?:arobase|arrobase|arobas|\(at\)|\[at\])\s*", " @", text[:_MAX], flags=re.IGNORECASE)
+    m = re.search(r"(?:^|\s)@\s*([\w.\s-]+)", t)
+    if not m:
+        return None
+    domain = re.sub(r"\s*(?:\bpoint\b|\(dot\)|\[dot\])\s*", ".", m.group(1), flags=re.IGNORECASE).split()
+    found = find_email("x@" + domain[0]) if domain else None
+    return found.partition("@")[2] if found else None
 
 
+# --- corrections: is it one -------------------------------------------------------------------------------------
 _CORRECTION_RE = re.compile(r"^(?:non|non non|pas du tout|plutot|en fait|erreur|correction|je corrige|je me suis trompee?|"
                             r"est pas|ce est pas|pardon|oups|finalement|rectification)\b")
 
@@ -483,71 +505,6 @@ def says_correction(text: object) -> bool:
         return True  # « et mon numéro c'est plutôt le 06 … »
     return any(is_correction(re.sub(r"^\s*(?:(?:et|mais|ah|oh)\b[\s,]*)+", "", part, flags=re.IGNORECASE))
                for part in re.split(r"[.!?;\n]+", text[:_MAX]) if part.strip())
-
-
-def find_intro(text: object) -> dict[str, str]:
-    """« Olivier Jeannin, DGS de Valdoie. », « Bonjour, Corinne Hug, adjointe aux affaires scolaires »: a name then
-    a title at the start of a sentence: ``{"name": …, "role": …}``."""
-    out: dict[str, str] = {}
-    if not isinstance(text, str):
-        return out
-    for sentence in re.split(r"[.!?\n]+", text[:_MAX])[:6]:
-        sentence = re.sub(r"^\s*(?:bonjour|bonsoir|salut|hello)\b[\s,!]*", "", sentence, flags=re.IGNORECASE)
-        head, sep, tail = sentence.partition(",")
-        if not sep:
-            continue
-        name = find_bare_name(head.strip())
-        role = find_role(" ".join(tail.split()[:6]), asked=True)
-        if name and role:
-            return {"name": name, "role": role}
-    return out
-
-
-def is_back(text: object) -> bool:
-    """« retour », « revenir en arrière », « précédent »."""
-    return _norm(text) in ("retour", "revenir", "revenir en arriere", "en arriere", "precedent", "question precedente",
-                           "retour en arriere", "arriere", "back")
-
-
-# --- « c'est bon »: the end of a multiple choice -------------------------------------------------------------------
-_DONE_CORE = (r"(?:valider|valide|je valide|on valide|validez|validation|est bon|tout est bon|est tout|ce sera tout|"
-              r"sera tout|ca sera tout|rien autre|rien autre chose|rien de plus|pas autre chose|plus rien|ca ira|"
-              r"ca suffit|suffit|est suffisant|est fini|fini|termine|est termine|est ok|ok|okay|est parfait|parfait|"
-              r"oui|voila|non merci|est tout bon|est bon pour moi|ca me va|ca va comme ca|je valide)")
-_DONE_LEAD = r"(?:(?:oui|ok|okay|non|bon|alors|ben|euh|voila|et|merci|donc)\s+)*"
-_DONE_TRAIL = r"(?:\s+(?:merci|voila|ok|pour moi|comme ca|cela|beaucoup))*"
-_DONE_RE = re.compile(rf"^{_DONE_LEAD}{_DONE_CORE}{_DONE_TRAIL}$")
-_DONE_TAIL_RE = re.compile(rf"(?:^|\s)(?:et\s+|donc\s+|puis\s+)?{_DONE_LEAD}{_DONE_CORE}{_DONE_TRAIL}$")
-
-
-def is_done(text: object) -> bool:
-    """« c'est bon », « ok », « valider », « c'est tout », « rien d'autre »: the person is done choosing (the
-    « Valider » button of a multiple choice, typed)."""
-    return bool(_DONE_RE.match(_norm(text)))
-
-
-def split_done(text: object) -> tuple[str, bool]:
-    """(the text before a closing « c'est tout », whether there was one): « financement, c'est tout » →
-    (« financement », True). The text is returned whole (``False``) when it does not end so."""
-    if not isinstance(text, str):
-        return "", False
-    norm = _norm(text)
-    m = _DONE_TAIL_RE.search(norm)
-    if not m:
-        return text, False
-    kept = norm[: m.start()].split()
-    if not kept:
-        return "", True
-    # the original words before the closing phrase (as many words as the normalised text kept)
-    words = re.findall(r"\S+", text)
-    out: list[str] = []
-    for w in words:
-        out.append(w)
-        if normalize(" ".join(out)).split() == kept:
-            break
-    else:
-        return " ".join(kept), True
-    return " ".join(out).rstrip(" ,;:.-"), True
 
 
 # --- corrections: what replaces what ----------------------------------------------------------------------------------

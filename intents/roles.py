@@ -38,7 +38,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
-_SELF = r"\b(?:je suis|suis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+_SELF = r"\b(?:je suis|suis|jsuis|chuis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
 #: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
 #: function words) said of themselves
 _SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"
@@ -94,6 +94,8 @@ def find_role(text: object, asked: bool = False) -> str | None:
                 if re.search(r"(?:^|bonjour |bonsoir |je suis |suis )\S*\s*\S*\s*$", before):
                     return code
     if not asked and isinstance(text, str):
+        if _works_at(text):
+            return "agent"
         for clause in _CLAUSE_SPLIT.split(text[:_MAX]):
             c = _role_typos(_norm(clause))
             for code, pattern in _ROLE_PATTERNS:
@@ -101,3 +103,20 @@ def find_role(text: object, asked: bool = False) -> str | None:
                 if m and m.start() == 0:
                     return code
     return None
+
+
+#: « je suis project manager à la mairie de Morvillars », « je suis gestionnaire des marchés à la communauté de
+#: communes »: a title the patterns do not know, said of oneself and of the collectivité one works at: an agent (an
+#: elected person names their mandate, which the patterns read first). Read on the lowered text, accents kept: a
+#: participle (« je suis passé à la mairie ») or an adjective of feeling is no title.
+_WORKS_AT = re.compile(r"\b(?:je suis|j['’]?suis|chuis|je travaille comme)\s+(?:(?:le|la|un|une|l['’])\s*)?"
+                       r"((?:[\w'’-]+\s+){1,3}?)(?:à la|a la|de la|à|a|au|de|du|pour la)\s+"
+                       r"(?:mairie|commune|ville|communauté|communaute|cc|agglo|syndicat|intercommunalité|métropole)\b")
+_NOT_TITLE = re.compile(r"(?:é|ée|és|ées)$|^(?:en|à|a|de|du|la|le|les|très|tres|bien|allé|venu|venue|né|née|ravie?|"
+                        r"heureux|heureuse|contente?|fière?|fier|nouvelle?|nouveau|élu|élue|elu|elue|élus|encore|"
+                        r"toujours|aussi|déjà|deja|maintenant|ici|là|la-bas|passé|passée)$")
+
+
+def _works_at(text: str) -> bool:
+    m = _WORKS_AT.search(text[:_MAX].lower())
+    return bool(m) and not _NOT_TITLE.search(m.group(1).split()[0].strip("'’-"))  # the title's first word

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -103,7 +105,7 @@ class Resolver:
                 if dep_tokens and len(tokens) > len(dep_tokens) and tokens[-len(dep_tokens):] == dep_tokens:
                     tokens = tokens[: -len(dep_tokens)]
         name_hits: dict[str, float] = {}
-        for h in self._name_hits(tokens, dep):
+        for h in self._name_hits(tokens, dep, _glued(raw)):
             if h.score > name_hits.get(h.code, 0.0):
                 name_hits[h.code] = h.score
 
@@ -152,6 +154,23 @@ class Resolver:
             outside = all(not self._in_dep(c.code, c.kind, dep) for c in candidates)
         return Resolution(query=query, resolved=resolved, candidates=candidates, outside=outside)
 
+    def _dep_words(self) -> dict[str, str]:
+        """The départements named in one word (« vosges » → 88)."""
+        words = getattr(self, "_dep_word_map", None)
+        if words is None:
+            words = {}
+            for code, name in self.departement_names.items():
+                toks = norm_tokens(name)
+                if len(toks) == 1:
+                    words[toks[0]] = code
+            self._dep_word_map = words
+        return words
+
+    def departement_said(self, text: str) -> str | None:
+        """The département a message says the place is in (« maire du Thillot, dans les Vosges » → 88), or None."""
+        tokens = norm_tokens(text[:MAX_CHARS] if isinstance(text, str) else "")[:MAX_TOKENS]
+        return self._mask_departement_names(tokens)[1] if tokens else None
+
     def _mask_departement_names(self, tokens: list[str]) -> tuple[list[str], str | None]:
         """A département named in several words ("Territoire de Belfort", "Haute-Saône") is not a place to resolve
         (else "Territoire de Belfort" would give the town of Belfort): its words become filler, and it hints."""
@@ -166,6 +185,17 @@ class Resolver:
             return tokens, None
         out = list(tokens)
         n = len(out)
+        # a département of one word is one only where it is said to be a place one is in (« dans les Vosges »,
+        # « dans le Doubs », « en Isère »): else « Vosges », « Doubs », « Meuse » may be a river, an EPCI's words
+        for i, tok in enumerate(tokens):
+            code = self._dep_words().get(tok)
+            if code is None or i == 0:
+                continue
+            cued = tokens[i - 1] in ("en", "dans") or (
+                i >= 2 and tokens[i - 2] == "dans" and tokens[i - 1] in ("le", "la", "les"))
+            if cued and not any(self._entries(" ".join(tokens[i:b])) for b in range(i + 2, min(n, i + 4) + 1)):
+                out[i] = "de"
+                found = found or code
         for toks, code in self._dep_phrases.items():
             k = len(toks)
             for i in range(0, n - k + 1):
@@ -253,7 +283,7 @@ class Resolver:
                             found.append((siren, "epci", 0.95, False))
         return found
 
-    def _name_hits(self, tokens: list[str], dep: str) -> list[_Hit]:
+    def _name_hits(self, tokens: list[str], dep: str, glued: frozenset[str] = frozenset()) -> list[_Hit]:
         n = len(tokens)
         if n == 0:
             return []
@@ -270,6 +300,9 @@ class Resolver:
         strong: set[int] = {lo}
         weak: set[int] = set()
         triggered: set[int] = set()  # anchors after a real trigger phrase (lo is an anchor by position only)
+        # a common word right after a trigger head, with no « de » nor « d' » (``glued``): « mairie école » is the
+        # mairie-école, « commune nouvelle » a kind of commune; not a place elsewhere (one of the deployment stays)
+        bare: set[int] = set()
         located: set[int] = set()  # after "à", "au", "chez": a place name outside the deployment is plausible
         for i, tok in enumerate(tokens):
             if tok in _TRIGGER_HEADS:
@@ -278,6 +311,8 @@ class Resolver:
                     j += 1
                 strong.add(j)
                 triggered.add(j)
+                if j == i + 1 and j < n and tokens[j] in glued:
+                    bare.add(j)
             elif tok in _WEAK_ANCHORS:
                 weak.add(i + 1)
                 if tok in _PLACE_PREPOSITIONS:
@@ -323,6 +358,8 @@ class Resolver:
                 if anchored_only and not anchored:
                     continue
                 in_dep = self._in_dep(code, kind, dep)
+                if anchored and not whole and single and i in bare and tokens[i] in _STOP_NAMES and not in_dep:
+                    continue  # (``bare`` above)
                 if not anchored and single and not in_dep and (i not in weak or not (short_query or i in located)):
                     continue  # a lone word in a sentence naming a place elsewhere: most likely a common word
                 f = factor
@@ -397,9 +434,12 @@ class Resolver:
                 key = " ".join(tokens[s:j])
                 if len(key) < 4 or key.isdigit():
                     continue
+                common = s in bare and j == s + 1 and tokens[s] in _STOP_NAMES  # « mairie école » (as above)
                 for k, ratio in self._fuzzy_all(key):
                     for code, kind, weight, anchored_only in self._entries(k):
                         if anchored_only and len(key) < 6:
+                            continue
+                        if common and not self._in_dep(code, kind, dep):
                             continue
                         fuzzy.append(_Hit(code, kind, weight * f * _fuzzy_score(ratio, key, k), s, j))
         return hits + fuzzy
@@ -432,8 +472,18 @@ class Resolver:
         return [(k, r) for k, r, _ in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)]
 
 
+_GLUED = re.compile(r"\b(" + "|".join(sorted(_TRIGGER_HEADS)) + r")[ \t-]+([a-z]+)\b")
+
+
+def _glued(raw: str) -> frozenset[str]:
+    """The words written right after a trigger head with only a space or a hyphen between (« mairie-école »,
+    « mairie ecole »; not « maire d'École »), accents stripped, lower case."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", raw) if not unicodedata.combining(ch)).lower()
+    return frozenset(w for _, w in _GLUED.findall(folded) if w in _STOP_NAMES)
+
+
 #: French contracted articles before a place name: « au » = « à le », « aux » = « à les »
-_CONTRACTED = {"au": "le", "aux": "les"}
+_CONTRACTED = {"au": "le", "aux": "les", "du": "le", "des": "les"}  # « maire du Thillot »: of Le Thillot
 
 
 def _fuzzy_score(ratio: float, query: str, key: str) -> float:

@@ -44,6 +44,11 @@ MATCHES_SHOWN = 3
 MATCH_MIN_SCORE = 0.35
 
 
+#: an unclear message is kept as the need of a request started right after it when « new_request » is among its
+#: first readings this many, with at least this share
+UNCLEAR_RANKS = 3
+UNCLEAR_REQUEST_SHARE = 0.15
+
 class ContextMixin:
     # --- remembering -----------------------------------------------------------------------------------------------
     def programme_name(self, programme: str | None) -> str | None:
@@ -157,6 +162,7 @@ class ContextMixin:
             return [Reply(T.FAQ_UNSURE, [[Button(T.FAQ_ASK_AGENT, AGENT_DATA)]])]
         if self.step == "question":  # in question mode: say so, and the question mode goes on
             return [Reply(T.QUESTION_NOT_UNDERSTOOD)]
+        self.keep_unclear(text)  # (« passer en led », near an answer of the FAQ but none)
         return self.clarify_kind()
 
     async def unclear(self, text: str) -> list[Reply]:
@@ -166,7 +172,22 @@ class ContextMixin:
         if act.act == "new_request" and act.confidence >= 0.6 and len(v.meaningful_words(text)) >= 2 \
                 and not self.is_question(text):
             return await self.start_intake({"need": v.truncate(text, v.NEED_MAX_CHARS)[0]}, text)
+        self.keep_unclear(text)
         return self.clarify_kind()
+
+    def keep_unclear(self, text: str) -> None:
+        """Keep an unclear message as the need of a request started right after it, when it may be a project in a
+        few words (« chauffage eglise en panne »; then « phaffans », the « Déposer » button: not asked again)."""
+        # a project typed a few words a message (« eclairage public », then « passer en led »): the fragment just
+        # before, left unclear too, is read with this one, and kept with it (a fragment the readers take for a
+        # question, without its « ? », too: « passer en led »)
+        before = getattr(self, "unclear_before", None)
+        if len(v.meaningful_words(text)) < 2 or text.rstrip().endswith("?") or (not before and self.is_question(text)):
+            return
+        said = f"{before.rstrip(' .,;')}, {text}" if before else text  # (one sentence's parts)
+        act = self.act_of(said)
+        if any(kind == "new_request" and share >= UNCLEAR_REQUEST_SHARE for kind, share in act.ranked[:UNCLEAR_RANKS]):
+            self.st["unclear_said"] = v.truncate(said, v.NEED_MAX_CHARS)[0]
 
     def clarify_kind(self) -> list[Reply]:
         """One short question with buttons when the kind of a message is unclear."""

@@ -17,6 +17,7 @@ from bot.dialogue.understand import _PROJECT_CUE as PROJECT_CUE
 from intents.classify import classify
 from intents.distill import distill_need
 from intents.normalize import normalize
+from intents.project_said import only_about_oneself, project_clauses, some_project
 
 
 class FlowsMixin(FollowupMixin):
@@ -77,12 +78,25 @@ class FlowsMixin(FollowupMixin):
         question = self.is_question(text)
         facts = self.reader.read(text, None, {}, is_question=question)
         intake_facts = {k: val for k, val in facts.values.items() if k != "help_add"}
-        if question and ({"role", "commune"} & set(intake_facts)) and self.reader.is_need(text):
+        introduced = bool({"role", "commune"} & set(intake_facts))
+        # who one is said, then only context and the question (« nouveau maire de Leval. C'est quoi la différence
+        # entre la DETR et la DSIL ? »): no clause is read as a project (the need distiller's labels), so no need;
+        # said without a question, only who one is and the place (« maire de Bretagne. Pas la région : le village
+        # de 320 habitants »), not a project said as its stage or the help asked (« les travaux du clocher ont
+        # démarré, on a besoin d'aide »)
+        told = introduced and (not some_project(text) if question
+                               else "need" in intake_facts and only_about_oneself(text))
+        if told:
+            intake_facts.pop("need", None)
+        if question and introduced and not told and self.reader.is_need(text):
             intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
-        if question and "role" not in intake_facts and self.names_programme(text) and self.faq(text) is not None:
+        if question and ("role" not in intake_facts or self.asks_of_programme(text)) and self.names_programme(text) \
+                and self.faq(text) is not None:
             # « est-ce que le Fonds vert finance encore l'éclairage public ? C'est pour Banvillars »: a question about
             # a programme, by nobody saying who they are, is answered (its topic and place kept for « une demande
-            # pour ça »); a mayor who says so and describes a project is making a request
+            # pour ça »); a mayor who says so and describes a project is making a request, unless the project is
+            # only what the question asks of the programme (« adjointe à Vézelois. Simple question : est-ce que le
+            # Fonds vert peut financer le passage de l'éclairage public en LED ? »)
             self.keep_person(intake_facts)
             return await self.answer_question(text, reprompt=True)
         # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)
@@ -115,6 +129,14 @@ class FlowsMixin(FollowupMixin):
         if self.faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
             return await self.answer_question(text, reprompt=True)
         return await self.unclear(text)  # issue 19: a project in few words, or one short question
+
+    def asks_of_programme(self, text: str) -> bool:
+        """Every clause of ``text`` read as the project (the need distiller's labels) is asked of a programme it
+        names (« est-ce que le Fonds vert peut financer le passage de l'éclairage public en LED ? »): a question
+        about what the programme funds, not a project described (« Nous voulons rénover l'église. La DETR peut-elle
+        aider ? »)."""
+        parts = project_clauses(text)
+        return bool(parts) and all(asked and self.names_programme(words) for words, asked in parts)
 
     # --- questions --------------------------------------------------------------------------------------------------
     def question_mode(self) -> list[Reply]:

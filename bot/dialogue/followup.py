@@ -131,19 +131,26 @@ async def _addition_by_sentence(text: str, filed: list[str]) -> int | None:
         whole = await aclassify(text, step="after_filing")
         if getattr(whole, "act", None) != "addition":
             return None
-        sentences = [p for p in _SENTENCES.split(reading_text(text)) if len(p.split()) >= 4]
-        if len(sentences) < 2:
+        pieces = [p for p in _SENTENCES.split(reading_text(text)) if p.strip()]
+        # a piece ending in « : » heads the one after it (« Pour notre demande sur la toiture de l'école : le couvreur
+        # a actualisé son devis… »): the project is named in the heading, the news told after it
+        headed = [(p, pieces[i - 1] if i and pieces[i - 1].rstrip().endswith(":") else "")
+                  for i, p in enumerate(pieces) if len(p.split()) >= 4]
+        if len(headed) < 2:
             return None
         needs: list[Any] | None = None  # the filed needs' vectors, once a sentence reads as an addition
-        for sentence in sentences[:8]:
+        for sentence, heading in headed[:8]:
             reading = await aclassify(sentence, step="after_filing")
             if reading.act != "addition" or float(reading.confidence) < act_gate("addition"):
                 continue
             if needs is None:
                 needs = [await aencode(v.truncate(need, 500)[0] or ".") for need in filed]
-            # the sentence, or one of its parts, names a filed project (« Pour le dossier des fenêtres de l'école
-            # (pas le chemin), pouvez-vous noter que … » names it in its first part, diluted in the whole)
+            # the sentence, one of its parts or its heading names a filed project (« Pour le dossier des fenêtres de
+            # l'école (pas le chemin), pouvez-vous noter que … » names it in its first part, diluted in the whole)
             parts = [sentence] + [p for p in _PARTS.split(sentence) if len(p.split()) >= 3][:6]
+            if heading:
+                parts += [heading.rstrip(" :")] + [p.rstrip(" :") for p in _PARTS.split(heading)
+                                                    if len(p.split()) >= 3][:6]
             vecs = [vec for vec in [await aencode(p) for p in parts] if vec is not None]
             best: tuple[float, int] | None = None
             for i, other in enumerate(needs):

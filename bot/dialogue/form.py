@@ -53,6 +53,10 @@ class FormMixin(ChoicesMixin):
     async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
         self.new_draft()
         facts = self.with_person(facts)  # who the person said they are in a question before (context.py)
+        before = getattr(self, "unclear_before", None)
+        if before and "need" not in (facts or {}):
+            # the message just before, left unclear (« chauffage eglise en panne »), then « phaffans »: its need
+            facts = dict(facts or {}, need=before)
         if facts:
             return await self.fill(facts, asked=None, text=text)
         return await self.ask_next()
@@ -188,7 +192,10 @@ class FormMixin(ChoicesMixin):
                 # on pense à 250 000 »: the stage and the budget)
                 others = self.reader.read(text, None, self.draft, is_question=False).values
                 for key, val in others.items():
-                    if key not in values and key not in ("need", "help_add", "commune", "name"):
+                    # a name signed under the correction is taken when none is known yet (« … c'est encore une
+                    # idée. Jean-Paul Riether, mairie@… »); a known one changes only by its own correction
+                    if key not in values and key not in ("need", "help_add", "commune") \
+                            and (key != "name" or not self.draft.get("name")):
                         values[key] = val
                 return await self.fill(values, asked=None, text=text, correction=True)
         narrowed = put_off(self, text)  # « le parking on verra plus tard »: that part of the need goes
@@ -333,7 +340,15 @@ class FormMixin(ChoicesMixin):
                 and act.confidence >= 0.5:
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        said = part
         part = distill_need(part, fallback=False) if part else part  # only the project's clauses are added
+        if not part and led and len(v.meaningful_words(said)) >= 2 and not x.find_reference(text) \
+                and not (x.find_help_kinds(said, asked=True) or x.find_stage(said, asked=True)
+                         or (asked == "role" and x.find_role(said, asked=True))):
+            # « il manque : le maire souhaite être en copie de tous les échanges »: said as an addition, not the
+            # project: a note for staff, never refused (the question asked stays open)
+            self.note_message(text)
+            return Reply(T.noted_for_staff(said))
         if not part or x.find_reference(text):
             return None
         explicit = led or (act.act == "addition" and act.confidence >= 0.5)

@@ -103,6 +103,8 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         self.first_contact = False
         self.person: dict[str, Any] | None = None
         self.command: str | None = None
+        #: a message the guichet could not place, said just before this one (``ContextMixin.unclear``)
+        self.unclear_before: str | None = None
 
     # --- persistence ------------------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -166,6 +168,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
     # --- dispatch -------------------------------------------------------------------------------------------------
     async def run(self) -> list[Reply]:
         ev = self.ev
+        self.unclear_before = self.st.pop("unclear_said", None)  # kept for the next message only
         if self.first_contact or self.step == "start":
             self.goto("menu")
             if ev.kind == "text" and not (ev.text or "").strip().startswith("/"):

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bot.dialogue import validators as v
+from bot.dialogue.answers import (
+    _CHOICE_READERS, ENTITY_EXTRACTORS, _amount_answer, _calendar_answer, _french_phone, _timing, budget_text,
+)
 from intents import extract as x
-from intents.clause_facts import clause_help, clause_stage
-from intents.contact_name import find_name_by_contact
+from intents.clause_facts import clause_stage
+from intents.contact_name import find_name_in_words
 from intents.distill import distill_need
-from intents.entities import Budget
 from intents.normalize import normalize
-from intents.signature import find_signature, forwarded_recipient
 from intents.typos import fix_swaps
 from bot.texts import dialogue as T
 
@@ -36,7 +37,8 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|du|des|(au)|à|a|sur)\s*"
+    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc|"
+    r"charg[ée]e?\s+de\s+mission|cheff?e?\s+de\s+projet|directeur|directrice|responsable)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|(au|du|aux|des)|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
 #: The same cues in any case (dictated, or typed in lower case: « c est le maire de villars le sec »), on the normalized
@@ -45,97 +47,8 @@ _CUED_PLACE = re.compile(
 _CUED_WORDS = re.compile(r"\b(?:maire|mairie|commune|ville|village|adjointe?|dgs|secretaire de mairie|"
                          r"communaute de communes|communaute d agglomeration|cc|ca) (?:de la |de l |de |des |du |d |a |sur )?"
                          r"((?:[a-z0-9]+ ?){1,6})")
-#: A message that is only a year or a span of years (« 2027 », « fin 2027 », « 2027-2029 »): a calendar (exact).
-_CALENDAR_ONLY = re.compile(r"(?:(?:en|pour|fin|debut|mi|courant|vers|avant|travaux en|travaux) )?20[2-4]\d"
-                            r"(?: (?:a |et )?20[2-4]\d)?")
-#: a short answer whose only figure is a year (« 2027 si poss », « 2028 au mieux »): a calendar
-CALENDAR_ANSWER_WORDS = 4
-
-
-def _calendar_answer(text: str) -> bool:
-    norm = normalize(text)
-    if _CALENDAR_ONLY.fullmatch(norm):
-        return True
-    return (len(norm.split()) <= CALENDAR_ANSWER_WORDS and len(re.findall(r"\d+", norm)) == 1
-            and re.search(r"(?:^| )20[2-4]\d(?: |$)", norm) is not None)
-
-
-#: a message that is only an amount (« 40000 », « 40 000 € HT », « 450k »): a cost whatever the question
-_AMOUNT_ONLY = re.compile(r"\d[\d\s.,]*\s*(?:k|m|keur|k€|m€|€|e|eur|euros?)?(?:\s*(?:ht|ttc))?")
-
-
-def _amount_answer(text: str) -> str | None:
-    """The budget when the whole message is an amount of at least 1 000 € that is no year, else None."""
-    norm = text.strip().lower()
-    if not _AMOUNT_ONLY.fullmatch(norm) or _calendar_answer(text):
-        return None
-    amount = x.find_amount(text, asked=True)
-    low = (amount.low or amount.high) if amount else None
-    return budget_text(amount) if low is not None and float(low) >= 1000 else None
-
-
 _EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
-
-
-#: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
-_CHOICE_READERS: dict[str, tuple[str, Any]] = {
-    "role": ("role", lambda t: x.find_role(t, asked=True)),
-    "stage": ("stage", lambda t: _stage_answer(t)),
-    "help": ("help_add", lambda t: _kinds(x.find_help_kinds(t, asked=True), t)),
-}
-
-
-#: An answer to the stage question longer than this is read as a sentence: the rules' clear cues, a word alone in its
-#: clause that is no calendar (the loose reading), then the learned clauses; « l'architecte a
-#: fait le diagnostic …, les travaux en 2028 » is a study done, not « travaux » (ready to start); when nothing reads a
-#: stage, the question stays open.
-STAGE_SHORT_ANSWER = 6
-
-
-def _stage_answer(text: str) -> str | None:
-    if len(text.split()) <= STAGE_SHORT_ANSWER:
-        return x.find_stage(text, asked=True) or clause_stage(text)
-    found = x.find_stage(text)
-    if found:
-        return found
-    for clause in re.split(r"[,;:.!?\n()]+", text):  # « Étude, et le budget c'est 200 k€ »: a word alone in its clause
-        if 0 < len(clause.split()) <= 3 and not x.find_timing(clause, asked=True):  # « travaux 2028 » is a calendar
-            found = x.find_stage(clause, asked=True)
-            if found:
-                return found
-    return clause_stage(text)
-
-
-def _kinds(found: list[str], text: str) -> list[str]:
-    """The kinds of help the rules read, and those said in words they do not know (``intents.clause_facts``)."""
-    return found + [k for k in clause_help(text) if k not in found]
-
-
-def _french_phone(text: str) -> str | None:
-    phone = x.find_phone(text)
-    return phone if phone and phone.startswith("+33") else None
-
-
-def _timing(text: str) -> str | None:
-    found = x.find_timing(text)
-    return v.truncate(found, 200)[0] if found else None
-
-
-#: slot -> extractor that may fill it from any message, whatever the question (clear cues only): the form's
-#: "entity" mappings. The commune (the referential) and the need (a project described) are read apart.
-ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
-    "phone": _french_phone,
-    "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
-    "role": lambda t: x.find_role(t) or x.find_intro(t).get("role") or find_signature(t).get("role"),
-    "stage": lambda t: x.find_stage(t) or clause_stage(t),
-    "help": lambda t: _kinds(x.find_help_kinds(t), t),
-    "budget": lambda t: budget_text(x.find_amount(t)),
-    "timing": _timing,
-    "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or x.find_intro(t).get("name")
-                                        or forwarded_recipient(t) or find_signature(t).get("name")
-                                        or find_name_by_contact(t) or ""),
-}
 
 
 #: The kinds of message (DATA-FORMATS.md §1, a contract).
@@ -213,20 +126,6 @@ class Facts:
         return bool(self.values or self.candidates)
 
 
-def budget_text(b: Budget | None) -> str | None:
-    """The budget as shown and stored (« 300 000 € », « entre 1 M€ et 2 M€ »)."""
-    if b is None:
-        return None
-    low, high = b.low, b.high
-    if low and high and low != high:
-        return T.budget_range(v.format_euros(low), v.format_euros(high))
-    if low and not high:
-        return T.budget_more_than(v.format_euros(low))
-    if high and not low:
-        return T.budget_less_than(v.format_euros(high))
-    return v.format_euros(low) if low else None
-
-
 def _without_introduction(text: str, vals: dict[str, Any]) -> str:
     """« bonjour c'est Didier Fleury adjoint aux travaux à Rougegoutte euh on voudrait… »: an opening made of the
     person's name (as read), a few words (the role) and the collectivité (as read) is an introduction, cut from the
@@ -243,7 +142,8 @@ def _without_introduction(text: str, vals: dict[str, Any]) -> str:
     if said is None:
         return text
     last = str(place).split()[-1].split("-")[-1]
-    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:euh\b[\s,]*)?", re.IGNORECASE).search(text[:200], said.end())
+    m = re.compile(re.escape(last) + r"\b[\s,.;:!]*(?:(?:euh|point|virgule)\b[\s,]*)?", re.IGNORECASE).search(
+        text[:200], said.end())  # dictated punctuation after the place (« … maire de Roppe point on voudrait … »)
     rest = text[m.end():].strip() if m else ""
     return rest if len(v.meaningful_words(rest)) >= 3 else text
 
@@ -303,6 +203,7 @@ class Reader:
             c = self.candidate(res.resolved, fallback=fb)
             if c:
                 facts.values["commune"] = c
+                facts.values.update(_title_and_name(text, c["name"]))
                 return
         if res is not None and res.candidates:
             for cand in list(res.candidates)[:MAX_CANDIDATES]:
@@ -337,18 +238,37 @@ class Reader:
         """Every collectivité named right after a cue (« maire de Châlonvillars », « adjoint a Badevel »), of this
         département or another, in the order of the message: the place a person says they serve."""
         out: list[dict[str, Any]] = []
+        said = self.departement_said(text)  # « maire du Thillot, dans les Vosges »: the namesake of the Vosges
         for m in _CUED_PLACE.finditer(text[:3000]):
-            # « au Thillot » is « à Le Thillot »: the article belongs to the name
-            res = self._resolve(("Le " if m.group(1) else "") + m.group(2))
+            # « au Thillot », « du Thillot » are « à / de Le Thillot »: the article belongs to the name when such a
+            # name exists (else the name alone: « du Grand Belfort »)
+            article = {"au": "Le ", "du": "Le ", "aux": "Les ", "des": "Les "}.get((m.group(1) or "").lower(), "")
+            names = [article + m.group(2), m.group(2)] if article else [m.group(2)]
+            queries = [n + ", " + said for n in names] if said else []
+            res, score = None, 0.0
+            for query in queries + names:
+                res = self._resolve(query)
+                if res is not None and res.resolved:
+                    score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+                    if score >= min_score:
+                        break
             if res is None or not res.resolved:
                 continue
-            score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
             if score >= min_score:
                 fb = next((c for c in res.candidates if c.code == res.resolved), None)
                 c = self.candidate(res.resolved, fallback=fb)
                 if c is not None and c not in out:
                     out.append(c)
         return out
+
+    def departement_said(self, text: str) -> str | None:
+        """The name of the département a message says the place is in (« dans les Vosges »), or None."""
+        territory = getattr(self.kb, "territory", None)
+        try:
+            code = territory.departement_said(text) if territory is not None else None
+            return territory.departement_name(code) if code else None
+        except Exception:  # noqa: BLE001 - a broken referential never breaks the conversation
+            return None
 
     def commune_after_words(self, text: str) -> dict[str, Any] | None:
         """The collectivité named after a cue in a text without capitals (« c est le maire de villars le sec on a
@@ -387,6 +307,8 @@ class Reader:
             c = self.commune_any(text)
             if c is not None and (not draft.get("commune_code") or self._says_commune(text)):
                 vals["commune"] = c
+                for slot, value in _title_and_name(text, c["name"]).items():
+                    vals.setdefault(slot, value)  # « leval maire denis jeanblanc »
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
             if self.is_need(text):
                 vals["need"] = v.truncate(_without_introduction(text, vals), v.NEED_MAX_CHARS)[0]
@@ -445,7 +367,7 @@ class Reader:
             else:
                 facts.problem = T.TIMING_INVALID
         elif asked == "name":
-            name = v.validate_name(x.strip_contact(text)) or v.validate_name(x.find_name(text) or "") \
+            name = _name_answer(text) or v.validate_name(x.find_name(text) or "") \
                 or ENTITY_EXTRACTORS["name"](text)  # « fin prévue fin 2027. Jacques Bouteiller, 03 84 … »
             if name and not x.find_role(name, asked=True):
                 vals["name"] = name
@@ -475,10 +397,25 @@ class Reader:
         if parts is None:
             return {}
         new, old = parts
+        # « c'est pour Trévenans, pas Sevenans, je fais les deux mairies… Le géomètre a fait le plan, 140 000 € »:
+        # a place said first (the correction's first clause, a few words, no negation) is what it corrects; the rest
+        # are other facts
+        head, tail = _first_clause(new)
+        if old is None and tail:
+            said_not = re.match(r"(?i)(?:et\s+)?(?:non|pas)\s+(?:(?:à|a|de|pour)\s+)?([^,;.!?]+)", tail)
+            old = said_not.group(1).strip() if said_not else None
         order = ["phone", "email", "budget", "role", "stage", "help", "commune", "timing", "name", "need"]
+        named: list[str] = []
         if old:
             named = [slot for slot in order if _names(old, shown(slot))]
             order = named + [slot for slot in order if slot not in named]
+        # (not when the old words name another fact, nor a part of an address: « c'est @cravanche.fr pas .com »
+        # corrects the e-mail)
+        if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head) \
+                and (not named or named[0] == "commune") and not x.find_email_domain(new):
+            value = self._corrected("commune", head, old, draft)  # « c'est pour Dorans, … »: a place said first
+            if value:
+                return {"commune": value}
         for slot in order:
             value = self._corrected(slot, new, old, draft)
             if value:
@@ -489,6 +426,9 @@ class Reader:
         if slot == "phone":
             return _french_phone(new)
         if slot == "email":
+            domain = x.find_email_domain(new) if draft.get("email") else None
+            if domain:  # « pardon c'est @cravanche.fr pas .com »: the address said before, its domain corrected
+                return v.validate_email(str(draft["email"]).partition("@")[0] + "@" + domain)
             return v.validate_email(x.find_email_spoken(new) or "")
         if slot == "budget":
             return budget_text(x.find_amount(new, asked=True)) if re.search(r"\d", new) else None
@@ -540,12 +480,70 @@ class Reader:
             return False
 
 
+def _name_answer(text: str) -> str | None:
+    """The answer to the name question, its contact set aside. Several sentences (« Françoise Lachat. Mon
+    assistante suit le dossier : 03 … ») are not all the name: the first one that is a bare name is, else the
+    reading of the whole answer falls to the readers with cues."""
+    said = x.strip_contact(text)
+    sentences = [p.strip(" ,;:") for p in re.split(r"(?<=[.!?;])\s+|\n+", said) if p.strip(" ,;:.")]
+    if len(sentences) <= 1:
+        return v.validate_name(said)
+    return next((n for n in (v.validate_name(x.find_bare_name(p) or "") for p in sentences) if n), None)
+
+
 def _without_amounts(text: str) -> str:
     """The text without the figures of an amount it says (grouped thousands, figures with a unit of money)."""
     if x.find_amount(text) is None:
         return text
     return re.sub(r"\b\d{1,3}(?:[ \u00a0\u202f.]\d{3})+\b|\b\d+(?:[.,]\d+)?\s*(?:k€|k\b|m€|€|euros?\b|mille\b|millions?\b)",
                   " ", text)
+
+
+def _first_clause(words: str) -> tuple[str, str]:
+    """(the first clause of a correction's new words, the rest): « Dorans, je suis secrétaire des deux communes »
+    → (« Dorans », « je suis … »); the rest is empty when the words are one clause."""
+    m = re.search(r"(?:[;!?]|[,.](?!\d))\s*", words)  # « 1,5 M€ » is one number
+    if not m or not words[: m.start()].strip():
+        return words, ""
+    return words[: m.start()].strip(), words[m.end():].strip()
+
+
+#: small words between a place, a title and a name (« maire de », « adjoint à la »)
+_SMALL_WORDS = {"de", "du", "des", "la", "le", "l", "a", "d", "et", "moi", "ici", "c", "est", "je", "suis"}
+
+
+def _title_and_name(text: str, place: str) -> dict[str, str]:
+    """The title and the name said beside the place in a few words (« leval maire denis jeanblanc »: SMS fragments):
+    once the place's whole name is taken out, a title read in the rest, and the words left beside it, when they are
+    only a name. Nothing when no title is said (« leval pompe chaleur » names no one), nor past six words."""
+    tokens = text.split()
+    flat = [(w, i) for i, tok in enumerate(tokens) for w in normalize(tok).replace("-", " ").split()]
+    core = normalize(place).replace("-", " ").split()
+    words = [w for w, _ in flat]
+    start = next((k for k in range(len(words) - len(core) + 1) if core and words[k:k + len(core)] == core), None)
+    if start is None:
+        return {}
+    drop = {i for _, i in flat[start:start + len(core)]}
+    rest = [t.strip(",;:.!") for i, t in enumerate(tokens) if i not in drop]
+    rest = [t for t in rest if t]
+    if not 1 <= len(rest) <= 6:
+        return {}
+    role = x.find_role(" ".join(rest), asked=True)
+    if not role:
+        return {}
+    out = {"role": role}
+
+    def aside(t: str) -> bool:
+        return normalize(t) in _SMALL_WORDS or bool(x.find_role(t, asked=True))
+
+    while rest and aside(rest[0]):
+        rest = rest[1:]
+    while rest and aside(rest[-1]):
+        rest = rest[:-1]
+    name = v.validate_name(find_name_in_words(" ".join(rest)) or "") if len(rest) >= 2 else None
+    if name:
+        out["name"] = name
+    return out
 
 
 def _names(old: str, value: str | None) -> bool:

@@ -451,6 +451,12 @@ def need_added(part: str) -> str:
     return f"C'est ajouté à votre besoin : « {short} »."
 
 
+def noted_for_staff(words: str) -> str:
+    """An addition that is not part of the project (« il manque : le maire souhaite être en copie »)."""
+    short = words if len(words) <= 120 else words[:117].rstrip() + "…"
+    return f"C'est noté, l'équipe de la préfecture le verra avec votre demande : « {short} »."
+
+
 #: What a question with buttons expects, said when the words typed carry nothing usable.
 USE_BUTTONS_FOR: dict[str, str] = {
     "role": USE_BUTTONS + " J'attends votre fonction (vous pouvez aussi l'écrire : « maire », « DGS »…).",

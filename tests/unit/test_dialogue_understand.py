@@ -105,7 +105,50 @@ def test_swapped_letters_and_a_long_role_before_the_commune(reader: Reader) -> N
     ("bjr adjoint a Badevel, pres de Beaucourt", "25040"),
     # « au Thillot » is « à Le Thillot »
     ("bjr, secretaire de mairie au Thillot dans les Vosges", "88468"),
+    # « du Thillot » is « de Le Thillot », and the département said chooses among namesakes (dev 363)
+    ("Bonjour, je suis maire du Thillot, dans les Vosges, de l'autre côté du Ballon d'Alsace. Un collègue de "
+     "Giromagny m'a parlé de votre guichet.", "88468"),
+    ("je suis maire de Fontaine, dans l'Isère", "38169"),
 ])
 def test_the_place_one_serves_is_read_first_of_another_departement_too(reader: Reader, text: str, code: str) -> None:
     places = reader.cued_places(text, min_score=0.95)
     assert places and places[0]["code"] == code and places[0]["outside"]
+
+
+def test_a_commune_corrected_first_then_other_facts(reader: Reader) -> None:
+    """Issue 19 (dev 337, 377): the correction's first clause is what it corrects, even when the message goes on
+    with other facts (an amount, who the person is) and says « pas X » mid-sentence or not at all."""
+    draft = {"commune_code": "90015", "commune_name": "Botans", "need": "un jardin partagé"}
+    shown = {"commune": "Botans"}.get
+    got = reader.correction("Oh pardon je me suis trompée, c'est pour Dorans, je suis secrétaire des deux communes. "
+                            "Le terrain est à Dorans.", draft, shown)
+    assert got["commune"]["name"] == "Dorans"
+    draft = {"commune_code": "90091", "commune_name": "Sevenans", "need": "agrandir le cimetière"}
+    got = reader.correction("Pardon, c'est pour Trévenans, pas Sevenans, je fais les deux mairies et je mélange. Le "
+                            "géomètre a fait le plan, environ 140 000 €, pour 2027.", draft, {"commune": "Sevenans"}.get)
+    assert got["commune"]["name"] == "Trévenans"
+    # a first clause that says what one is not is no place (dev 378: the role corrected after it)
+    got = reader.correction("Ah non pardon, je ne suis plus secrétaire, je suis adjointe depuis mars, l'habitude !",
+                            {"role": "agent", "commune_code": "90077"}, {"role": "Agent"}.get)
+    assert "commune" not in got
+    # a correction of one clause is read as before
+    got = reader.correction("en fait plutôt 450 000, j'oubliais le mobilier", {"budget": "380 000 €"}, {}.get)
+    assert got == {"budget": "450 000 €"}
+
+
+def test_a_place_said_without_a_departement_is_read_as_before(reader: Reader) -> None:
+    assert reader.cued_places("maire de Fontaine")[0]["code"] == "90047"
+    assert reader.cued_places("président des Vosges du Sud")[0]["code"] == "200069060"
+
+
+def test_an_epci_one_works_for_and_the_communes_of_the_project(reader: Reader) -> None:
+    """Dev 340: « Chargée de mission … au Grand Belfort » names the collectivité; the member communes listed are
+    where the project is, part of the need, never the collectivité."""
+    text = ("Chargée de mission mobilités au Grand Belfort. Nous voulons installer des consignes vélos sécurisées près "
+            "des arrêts de bus dans six communes (Bavilliers, Danjoutin, Essert, Cravanche, Andelnans, Bessoncourt).")
+    v = reader.read(text, None, {}).values
+    assert v["commune"]["code"] == "200069052" and v["role"] == "agent"
+    from intents.distill import distill_need
+
+    assert distill_need(v["need"]).endswith("dans six communes (Bavilliers, Danjoutin, Essert, Cravanche, Andelnans, "
+                                            "Bessoncourt)")

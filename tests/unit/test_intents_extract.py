@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intents import extract as x
+from intents.intro import find_intro
 from intents.signature import find_signature
 
 
@@ -181,7 +182,7 @@ def test_signature_and_introduction() -> None:
     assert find_signature("Rénover l'école.\nBien cordialement,\nAnne Roy, secrétariat de mairie\n"
                           "03 84 00 00 00 – mairie@lepuix.fr") == {"name": "Anne Roy", "role": "agent"}
     assert find_signature("Bonjour\nnous voulons rénover l'école de la commune qui est vieille") == {}
-    assert x.find_intro("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : x") == {"name": "Olivier Jeannin",
+    assert find_intro("Bonjour. Olivier Jeannin, DGS de Valdoie. Projet : x") == {"name": "Olivier Jeannin",
                                                                                     "role": "agent"}
     assert x.find_role("M. le Maire souhaite rénover la mairie") is None
 

@@ -13,6 +13,7 @@ from intents.entities import find_email, find_phone
 from intents.extract import find_amount
 from intents.need import clean_need
 from intents.numbers import words_to_figures
+from intents.project_said import project_clauses, some_project
 
 ENCODER = get_encoder() is not None
 
@@ -225,3 +226,103 @@ def test_a_clause_that_only_names_the_collectivite_is_an_introduction(text: str,
     assert _place_only(text) is place
     if place and get_encoder() is not None:
         assert label_clauses([Clause(text, 0, 0)])[0].label == "intro"
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+@pytest.mark.parametrize("said", [
+    "Bonjour, nouvelle adjointe à Meroux-Moval. Quelle est la différence entre la DSIL et la DETR ? On peut cumuler "
+    "les deux sur un même projet ?",
+    "Bonjour, je suis le maire de Bessoncourt. Oui, le village à côté de Belfort, pas la zone commerciale !",
+])
+def test_who_one_is_and_a_question_hold_no_project(said: str) -> None:
+    """Issue 19, q8: who one is, context and a question: no clause is the project (not the one most like it)."""
+    assert distill_need(said, fallback=False) == ""
+    assert project_clauses(said) == []
+    assert not some_project(said)
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+def test_a_project_read_partly_as_the_help_is_some_project() -> None:
+    """« on voudrait les changer » labelled the help, with a good share of project among its neighbours (from the
+    acts dev examples): a project is said, the question is a request."""
+    said = ("Bonjour, maire de Meroux-Moval. Pour les fenêtres de la mairie, qui sont encore en simple vitrage, on "
+            "voudrait les changer : il y a des aides ?")
+    assert distill_need(said, fallback=False) == ""
+    assert some_project(said)
+
+
+@pytest.mark.skipif(not ENCODER, reason="no sentence encoder")
+def test_project_clauses_say_whether_they_are_asked() -> None:
+    asked = project_clauses("Bonjour, maire de Chèvremont. Juste pour savoir : le Fonds vert finance-t-il le "
+                            "remplacement des lampadaires par des LED ?")
+    assert asked and all(q for _, q in asked) and any("lampadaires" in w for w, _ in asked)
+    told = project_clauses("Bonjour, maire de Novillard. Nous voulons remplacer les lampadaires par des LED. Le Fonds "
+                           "vert peut-il aider ?")
+    assert told and any("lampadaires" in w and not q for w, q in told)
+    assert project_clauses(None) is None
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+@pytest.mark.parametrize("said, has, lacks", [
+    # dictated without punctuation: read by its clauses, how it is written is not the project (dev 334)
+    ("bonjour c'est Valérie Monnier maire d'Argiésans je vous dicte en voiture alors on voudrait construire un préau "
+     "dans la cour de l'école parce que les enfants n'ont aucun abri quand il pleut on a eu un devis d'un charpentier "
+     "à 62000 euros voilà", ["préau"], ["dicte", "voiture", "Monnier", "62000"]),
+    # the object named by a pronoun (« la transformer ») is in the clause before, the state of things (dev 335)
+    ("Bonjour, je suis le maire d'Auxelles-Haut (287 habitants). L'ancienne école est vide depuis la fermeture de la "
+     "classe, on voudrait la transformer en deux logements communaux à louer. Le projet est prêt, on pense à 350 000 €.",
+     ["école", "logements"], ["prêt", "350"]),
+    # another project named to set it aside is not this one (dev 394)
+    ("Rebonjour ! Rien à voir avec la toiture de la mairie, c'est un autre projet : on voudrait créer un verger "
+     "communal et quelques jardins partagés sur le terrain derrière l'école. C'est une idée, 18 000 € environ.",
+     ["verger"], ["toiture"]),
+    # where people do a thing for want of the place asked is the context (dev 379)
+    ("Bonjour, maire de Montreux-Château. Il nous faut un bâtiment périscolaire à côté de l'école, les enfants mangent "
+     "dans la salle des fêtes. Estimation 380 000 €.", ["périscolaire"], ["salle des fêtes"]),
+    # words set off by commas or brackets inside the state of things are part of it, not items of the project (393)
+    ("À la demande de Monsieur le Maire, je vous sollicite au sujet de la construction d'un nouvel atelier municipal "
+     "pour nos services techniques. Le bâtiment actuel, une ancienne grange, n'est plus aux normes (chauffage, "
+     "sanitaires, stockage des produits).", ["atelier"], ["grange", "chauffage", "sanitaires"]),
+    # ... but not the project's own items after it, nor what follows the state of things (dev 297, 232, 144)
+    ("Le logement communal au-dessus de la mairie est vide depuis deux ans, il faut tout reprendre (isolation, "
+     "électricité, salle de bain) pour pouvoir le relouer.", ["logement", "isolation"], []),
+    ("Avec le nouveau lotissement, l'école maternelle est pleine : il faut construire une classe en plus.",
+     ["maternelle", "classe"], ["lotissement"]),
+    ("on voudrait déposer un dossier pour ça : transformer l'ancienne école, fermée depuis 2019, en trois logements "
+     "communaux.", ["école", "logements"], []),
+    # a dictated message's parts are joined as said, not with our stops
+    ("bonjour ici le maire de lebetain on a un pont sur la route de la fontaine qui a été limité à 3 tonnes 5 après l "
+     "inspection le car scolaire et les pompiers ne peuvent plus passer il faut le renforcer ou le refaire",
+     ["pont", "renforcer"], [". "]),
+])
+def test_the_need_of_batches_8_and_9(said: str, has: list[str], lacks: list[str]) -> None:
+    need = distill_need(said)
+    assert all(w in need for w in has), need
+    assert not any(w in need for w in lacks), need
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+@pytest.mark.parametrize("said, has, lacks", [
+    # a clause read as the date it carries is read again without it (dev 430's words: not blind)
+    ("Bonjour, Paul Girardot, chargé de mission habitat à la communauté de communes du Sud Territoire. L'OPAH "
+     "précédente est terminée ; nous voulons lancer l'étude pré-opérationnelle d'une nouvelle OPAH en 2027. Cahier "
+     "des charges rédigé, estimation 80 000 € HT.", ["OPAH", "étude"], ["Cahier", "2027", "précédente"]),
+    # « en faire … »: what « en » is, is in the clause before (the kind of dev 434)
+    ("Bonjour, maire de Vescemont. La commune a racheté l'ancien presbytère, on voudrait en faire une maison "
+     "médicale.", ["presbytère", "maison médicale"], ["Vescemont"]),
+    ("Bonjour. L'ancienne boulangerie est à vendre, on aimerait en faire un commerce multiservice.",
+     ["boulangerie", "multiservice"], []),
+])
+def test_the_need_of_batch_10(said: str, has: list[str], lacks: list[str]) -> None:
+    need = distill_need(said)
+    assert all(w in need for w in has), need
+    assert not any(w in need for w in lacks), need
+
+
+@pytest.mark.skipif(not ENCODER, reason="needs the sentence encoder")
+def test_a_day_and_its_month_are_cut_together() -> None:
+    """Found replaying in `guichet chat`: « il manque : le conseil municipal a voté le projet le 12 novembre » was added
+    as « … a voté le projet le 12 » (the month cut, its day left)."""
+    assert distill_need("le conseil municipal a voté le projet le 12 novembre", fallback=False) == \
+        "le conseil municipal a voté le projet"
+    assert "12 logements" in distill_need("construire 12 logements en mai 2027")

@@ -38,6 +38,10 @@ def test_labelled_clauses_name_the_reasons_of_the_redirects() -> None:
     # batch 7: the commune helping a club's yearly trip (a subsidy to an association, not an investment)
     ("Bonjour, le club de marche des retraités fait une sortie dans le Jura en mai, la mairie voudrait lui donner "
      "un coup de pouce pour le transport", "association"),
+    # batch 10: an event's hiring and performers; an association's own gear
+    ("bonjour, pour la fête de la Saint-Martin on loue un chapiteau et on paie un orchestre, 3 000 € au total, une "
+     "aide possible ?", "evenement"),
+    ("notre association de théâtre doit racheter des costumes, 1 800 €", "association"),
 ])
 def test_a_reason_is_read_in_words_not_labelled(said: str, reason: str) -> None:
     found = no_fit.no_fit_reason(said)
@@ -100,3 +104,26 @@ def test_works_under_way_or_a_next_project_are_no_reason(said: str) -> None:
     """Works under way, a next phase or a new project after finished works: a project, not « already done »."""
     found = no_fit.no_fit_reason(said)
     assert found is None or found.reason != "deja_realise", (said, found)
+
+
+@needs_encoder
+@pytest.mark.parametrize("said, reason", [
+    # issue 19, q8: the object of the question named by « ce » (« ce poste », « ce salaire »), a supplier's price rise
+    ("Bonjour, secrétaire à Lacollonge. On voudrait une personne en plus à la garderie du soir, à temps partiel. "
+     "L'État peut-il aider à payer ce poste ?", "salaires"),
+    ("Bonjour, adjoint à Danjoutin. Le transporteur du ramassage scolaire augmente ses prix de 15 %, 10 000 € de "
+     "plus chaque année. Y a-t-il une aide pour compenser ça ?", "fonctionnement"),
+])
+def test_a_question_about_pay_or_a_price_rise_is_sure(said: str, reason: str) -> None:
+    """Sure enough to stand where the matcher finds programmes on the topic's words (a school, a nursery)."""
+    found = no_fit.no_fit_reason(said)
+    assert found is not None and found.reason == reason and found.sure, (said, found)
+
+
+@needs_encoder
+def test_works_wanted_in_the_words_of_works_done_are_a_project() -> None:
+    """« nous voulons le remplacer en entier », « tout refaire »: works wanted, not works done (issue 19, q8)."""
+    said = "Bonjour, maire de Novillard. Le toit du gymnase laisse passer l'eau, nous voulons le remplacer en " \
+           "entier : comment le financer ?"
+    found = no_fit.no_fit_reason(said)
+    assert found is None, found

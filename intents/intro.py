@@ -1,0 +1,69 @@
+"""The person introducing themselves in a message: their name and their title said together (« Olivier Jeannin, DGS
+de Valdoie », « Corinne Vuillemin secrétaire de mairie », « ici Bernard Lhomme le maire de Roppe », « Je suis le
+maire, Hervé Bourquin »). Split out of ``intents.extract`` (issue 19, batch 8). Pure; never raises."""
+
+from __future__ import annotations
+
+import re
+
+from intents.extract import _MAX, find_bare_name, find_role
+
+__all__ = ["find_intro"]
+
+
+def find_intro(text: object) -> dict[str, str]:
+    """« Olivier Jeannin, DGS de Valdoie. », « Bonjour, Corinne Hug, adjointe aux affaires scolaires »: a name then
+    a title at the start of a sentence: ``{"name": …, "role": …}``."""
+    out: dict[str, str] = {}
+    if not isinstance(text, str):
+        return out
+    for sentence in re.split(r"[.!?\n]+", text[:_MAX])[:6]:
+        sentence = re.sub(r"^\s*(?:bonjour|bonsoir|salut|hello)\b[\s,!]*", "", sentence, flags=re.IGNORECASE)
+        head, sep, tail = sentence.partition(",")
+        if not sep:
+            continue
+        name = find_bare_name(head.strip())
+        role = find_role(" ".join(tail.split()[:6]), asked=True)
+        if name and role:
+            return {"name": name, "role": role}
+        # the title said of oneself, then the name (« Je suis le maire, Hervé Bourquin. »)
+        name, role = find_bare_name(tail.strip()), find_role(head)
+        if name and role:
+            return {"name": name, "role": role}
+    for clause in _INTRO_CLAUSES.split(text[:_MAX])[:12]:
+        found = _name_then_title(clause)
+        if found:
+            return found
+    return out
+
+
+#: clauses of a message for a name said right before its title, dictated punctuation too (« … virgule … point »)
+_INTRO_CLAUSES = re.compile(r"[,;:.!?\n()]|\s(?:virgule|point)(?=\s|$)", re.IGNORECASE)
+#: what may lead a name and its title in a clause: a greeting, then the words one says oneself with
+_INTRO_LEAD = re.compile(r"^\s*(?:(?:bonjour|bonsoir|salut|hello|slt|bjr)\b[\s!]*)?"
+                         r"((?:ici|moi c['’]est|c['’]est|je suis)\s+)?", re.IGNORECASE)
+
+
+def _name_then_title(clause: str) -> dict[str, str]:
+    """« Corinne Vuillemin secrétaire de mairie », « ici Bernard Lhomme le maire de Roppe »: a clause that opens
+    with a bare name (two to four capitalised words) then a role word, without a comma between them. The role
+    word must follow the name at once; an article before it (« le maire ») only when the person says it of
+    themselves (« ici », « c'est », « je suis »): « Pierre Girardot le maire souhaite … » is someone else."""
+    lead = _INTRO_LEAD.match(clause)
+    said_of_self = bool(lead and lead.group(1))
+    words = clause[lead.end() if lead else 0:].split()
+    for k in (2, 3, 4):
+        if len(words) <= k:
+            break
+        name = find_bare_name(" ".join(words[:k]))
+        if not name:
+            continue
+        tail = words[k:]
+        if said_of_self and tail[0].lower() in ("le", "la") and len(tail) > 1:
+            tail = tail[1:]
+        if not find_role(tail[0].strip(".,;:"), asked=True):
+            continue
+        role = find_role(" ".join(tail[:3]), asked=True)
+        if role:
+            return {"name": name, "role": role}
+    return {}
