@@ -89,6 +89,7 @@ DEFAULT_GATES: dict[str, float] = {
     "new_request": 0.8,
     "thanks": 0.8,
     "greeting": 0.8,
+    "status": 0.0,
 }
 
 # /commands (the bot's and the ones people type by habit): exact.

@@ -295,6 +295,10 @@ def fitted_threshold(confs: np.ndarray, right: np.ndarray, p_right: float = UNSU
 #:   A wrong one starts a request where an answer was asked for.
 #: - ``thanks`` and ``greeting`` (97.5 %): « merci », « bonjour » in an intake are acknowledged and the question
 #:   asked again (only when the message carries no fact; a wrong one costs a turn).
+#: - ``status`` (97.5 %): a message read as asking after one's requests is answered with them, alone; below it, the
+#:   intent classifier must be sure of it too. A wrong one answers « vous n'avez pas encore de demande » to someone
+#:   describing a project (« chauffage eglise en panne » read 0.32, « travaux finis et payés, est-ce encore
+#:   possible ? » 0.61 once the fit converged and ``unsure_below`` fell to 0.24).
 GATES: dict[str, tuple[str, float]] = {
     "handover": ("handover", 0.95),
     "handover_sentence": ("handover", 1 - 0.05 / 8),
@@ -303,6 +307,7 @@ GATES: dict[str, tuple[str, float]] = {
     "new_request": ("new_request", 0.975),
     "thanks": ("thanks", 0.975),
     "greeting": ("greeting", 0.975),
+    "status": ("status", 0.975),
 }
 #: The weight pulling each act's fit toward the fit over all readings (a ridge on the difference of the two
 #: parameters): an act has 70–80 readings out of fold, some with no wrong one above 0.5, where a free fit would be

@@ -48,6 +48,10 @@ STATUS_SHOWN = 5
 #: - ``act_gate("off_topic")``, 99 %: « off_topic » is acted on alone from this confidence (a refusal: a project taken
 #:   for a private procedure is turned away); below it (short first-person requests such as « je voudrais refaire la
 #:   toiture de la salle des fêtes » may fall there) the off-topic data must name the procedure.
+#: - ``act_gate("status")``, 97.5 %: « status » is acted on alone from this confidence (a wrong one answers « vous
+#:   n'avez pas encore de demande » to someone describing a project: « chauffage eglise en panne » read 0.32 and
+#:   « travaux finis et payés, est-ce encore possible ? » 0.61 once the fit converged, with ``unsure_below`` at 0.24);
+#:   below it, the intent classifier must read « status » too.
 #: An explicit « ajouter / compléter / oublié de dire / préciser » (the rule ``filing.about_a_request`` uses with a
 #: reference): the interim reading without the classifier, and what tells an addition from a new project described.
 _ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|complement\w*|oubli\w* de (?:dire|preciser|mentionner)"
@@ -91,11 +95,15 @@ async def read_act(text: str, step: str | None, vocabulary: Any = None, building
     except Exception:  # noqa: BLE001
         log_exc("intents.acts.classify failed")
         return _interim_act(text, vocabulary)
-    if act == "off_topic" and confidence < act_gate("off_topic"):
-        unsure = True  # a second opinion below: the off-topic data must name the procedure
-    if act in ACTS and (not unsure or (not building and confidence >= FLOOR and confidence - second >= MARGIN)):
-        if act != "off_topic" or confidence >= act_gate("off_topic"):
-            return act
+    # off_topic and status are acted on alone only from their fitted gates (a refusal, or « vous n'avez pas de
+    # demande » to someone describing a project); below it, a second opinion: the off-topic data must name the
+    # procedure, the intent classifier must read « status » too
+    below_gate = act in ("off_topic", "status") and confidence < act_gate(act)
+    if below_gate:
+        unsure = True
+    if act in ACTS and not below_gate and (
+            not unsure or (not building and confidence >= FLOOR and confidence - second >= MARGIN)):
+        return act
     if unsure and not building and act not in ("new_request", "correction", "place_question"):
         # the classifier hesitates: the intent classifier's « status », or a personal procedure the off-topic data
         # names (passport, carte grise, retirement…) said without a project
