@@ -478,7 +478,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             return
         self._act = ((text, self.step), act)
         self._sentence_handover = None
-        if act.act != "handover":
+        # a message read as a call for a person without being sure (a letter: a project, then « pouvez-vous me
+        # mettre en relation ? », read 0.24 whole) is read sentence by sentence too, like any other
+        if act.act != "handover" or act.confidence < act_gate("handover"):
             try:
                 self._sentence_handover = (text, await asyncio.to_thread(self.handover_sentence, text))
             except Exception:  # noqa: BLE001
