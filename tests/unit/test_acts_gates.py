@@ -147,3 +147,19 @@ def test_a_project_told_by_who_cannot_call_is_no_handover_sentence(text):
     for step in (None, "start"):
         r = acts.classify(text, step)
         assert not (r.act == "handover" and r.confidence >= acts.gate("handover_sentence"))
+
+
+def test_status_below_its_gate_after_a_filing_is_status(monkeypatch):
+    """Dev story 240's kind: someone with filed requests asks « Où en est le bassin de rétention de Beaucourt ? »
+    with context (status 0.49, new_request 0.48): the gate guards « vous n'avez pas encore de demande » said to a
+    project, which cannot happen after a filing; there a below-gate « status » shows the requests."""
+    import asyncio
+
+    from bot.dialogue import followup
+    from intents import classify as C
+
+    monkeypatch.setattr(acts, "aclassify", _reading("status", acts.gate("status") - 0.2))
+    monkeypatch.setattr(C, "classify", lambda text, vocabulary=None: type("I", (), {"name": "need",
+                                                                                    "confidence": 0.7})())
+    assert asyncio.run(followup.read_act("Où en est le bassin ? Les riverains…", "after_filing")) == "status"
+    assert asyncio.run(followup.read_act("Où en est le bassin ? Les riverains…", "start")) is None
