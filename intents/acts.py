@@ -14,6 +14,8 @@ examples borrows from its kind. Its L2 penalty is chosen by 5-fold cross-validat
 hash of its text), its probabilities are calibrated by one temperature fitted on the out-of-fold readings, and
 ``unsure`` (the dialogue then asks one short question with the top two kinds as buttons) is the confidence under which
 a reading is twice as likely wrong as right (a logistic fit of P(right | confidence) on the out-of-fold readings).
+The dialogue acts on a reading alone only from a gate fitted with the model (:func:`gate`: for each kind it acts on,
+the lowest confidence such that that kind's out-of-fold readings at or above it are right at a stated precision).
 When the model does not fit the examples, the nearest labelled examples in the encoder's space vote (k, temperature
 and a same-step bonus fitted by leave-one-out, ``intents/data/acts_params.json``). Exact rules only where they are
 exact: a /command, a message that is only a request reference, a message with no letter or digit.
@@ -73,6 +75,21 @@ DEFAULT_PARAMS: dict[str, float] = {
     "unsure_below": 0.55,
     "lexical_k": 7,
     "lexical_temperature": 8.0,
+}
+
+#: The dialogue's confidence gates (a reading of that act at or above its gate is acted on alone), fitted by
+#: ``scripts/fit_acts.py`` (``GATES`` there: the act and the precision asked, the meaning of each) on the out-of-fold
+#: calibrated readings and shipped in ``acts_params.json`` under ``gates``; read with :func:`gate`. These defaults
+#: (the former hand-set values) serve only when the parameters lack a gate.
+DEFAULT_GATES: dict[str, float] = {
+    "handover": 0.5,
+    "handover_sentence": 0.95,
+    "addition": 0.9,
+    "off_topic": 0.9,
+    "new_request": 0.8,
+    "thanks": 0.8,
+    "greeting": 0.8,
+    "status": 0.0,
 }
 
 # /commands (the bot's and the ones people type by habit): exact.
@@ -199,10 +216,10 @@ def examples_hash(examples: Sequence["Example"]) -> str:
     return h.hexdigest()[:24]
 
 
-_params_cache: dict[str, float] | None = None
+_params_cache: dict[str, Any] | None = None
 
 
-def load_params() -> dict[str, float]:
+def load_params() -> dict[str, Any]:
     global _params_cache
     if _params_cache is None:
         params = dict(DEFAULT_PARAMS)
@@ -212,6 +229,19 @@ def load_params() -> dict[str, float]:
             pass
         _params_cache = params
     return _params_cache
+
+
+def gate(name: str) -> float:
+    """The confidence from which a reading is acted on alone, for the gate ``name`` (``DEFAULT_GATES``' names: the
+    act, or ``handover_sentence`` for one sentence of a longer message): fitted by ``scripts/fit_acts.py`` at a stated
+    precision of that act's out-of-fold readings. An unknown name: 1.0 (never)."""
+    gates = load_params().get("gates")
+    if isinstance(gates, dict) and name in gates:
+        try:
+            return float(gates[name])
+        except (TypeError, ValueError):
+            pass
+    return float(DEFAULT_GATES.get(name, 1.0))
 
 
 # --- exact rules ------------------------------------------------------------------------------------------------------

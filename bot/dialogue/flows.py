@@ -90,13 +90,16 @@ class FlowsMixin(FollowupMixin):
             intake_facts.pop("need", None)
         if question and introduced and not told and self.reader.is_need(text):
             intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
-        if question and ("role" not in intake_facts or self.asks_of_programme(text)) and self.names_programme(text) \
-                and self.faq(text) is not None:
+        # the figures of a project (its stage, its budget) are said to make a request, not to ask a question
+        figures = bool({"stage", "budget"} & set(intake_facts))
+        if question and ("role" not in intake_facts or (self.asks_of_programme(text) and not figures)) \
+                and self.names_programme(text) and self.faq(text) is not None:
             # « est-ce que le Fonds vert finance encore l'éclairage public ? C'est pour Banvillars »: a question about
             # a programme, by nobody saying who they are, is answered (its topic and place kept for « une demande
             # pour ça »); a mayor who says so and describes a project is making a request, unless the project is
             # only what the question asks of the programme (« adjointe à Vézelois. Simple question : est-ce que le
-            # Fonds vert peut financer le passage de l'éclairage public en LED ? »)
+            # Fonds vert peut financer le passage de l'éclairage public en LED ? »), or tells its stage or budget
+            # (« DGS de la CCST. … bus France services itinérant — est-ce labellisable ? Stade de l'idée, 180 000 € »)
             self.keep_person(intake_facts)
             return await self.answer_question(text, reprompt=True)
         # a question is answered, unless it describes a project and says more (« maire de Chaux, comment financer… ? »)

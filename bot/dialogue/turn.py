@@ -28,7 +28,7 @@ from bot.dialogue.form import FormMixin
 from bot.dialogue.handover import HandoverMixin
 from bot.dialogue.identity import IdentityMixin
 from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS, SLOTS
-from bot.dialogue.understand import STEP_NAMES, Act, Reader, read_act
+from bot.dialogue.understand import STEP_NAMES, Act, Reader, act_gate, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
 from intents.signature import reading_text
@@ -49,15 +49,23 @@ DONE_MEMORY = 40
 #: Multiple choices closed by « Valider » (which a typed « c'est bon » presses).
 MULTI_STEPS = ("help", "themes_edit")
 MAX_TRANSCRIPT = 40
-#: The act reader's « handover » hands over at this confidence, whatever the length of the message: out of fold on
-#: the 949 dev messages (``scripts/fit_acts.py``, calibrated), its « handover » readings at ≥ 0.5 are right 67 times in
-#: 69 (short and long messages alike).
-HANDOVER_SURE = 0.5
-#: A longer message (a project, then « je préférerais qu'un agent me rappelle », or a letter asking « pourriez-vous
-#: nous indiquer un interlocuteur ») is read sentence by sentence too: one sentence read as a call for a person at
-#: this confidence hands over. Set on the dev stories: such sentences read 0.99–1.0, a signature block 0.74,
-#: « merci de me recontacter au 06… » after a project 0.70 (that one stays an intake).
-HANDOVER_SENTENCE_SURE = 0.95
+#: The act reader's gates (``act_gate``): a reading of that kind at or above its gate is acted on alone. Fitted by
+#: ``scripts/fit_acts.py`` (``GATES`` there) and shipped in ``intents/data/acts_params.json``: the lowest confidence
+#: such that that kind's out-of-fold readings at or above it are right at the precision stated (the fitted
+#: P(right | confidence), averaged over them). They replace the hand-set HANDOVER_SURE = 0.5,
+#: HANDOVER_SENTENCE_SURE = 0.95, COURTESY_SURE = 0.8 and a 0.8 in ``is_question``, set on the readings of an
+#: optimiser stopped short of convergence (the converged fit's sharper readings passed them where they should not).
+#: - ``act_gate("handover")``, 95 %: a message read as a call for a person hands over, whatever its length (a wrong
+#:   one hands a person describing a project to an agent, who reads the message anyway).
+#: - ``act_gate("handover_sentence")``, 1 − 5 %/``MAX_SENTENCES`` ≈ 99.4 %: a longer message (a project, then « je
+#:   préférerais qu'un agent me rappelle », or a letter asking « pourriez-vous nous indiquer un interlocuteur ») is
+#:   read sentence by sentence too, and one sentence read as a call for a person hands over: up to 8 sentences are
+#:   read, the 5 % a message may cost is shared among them.
+#: - ``act_gate("new_request")``, 97.5 %: a message read as a project is no question, whatever its words (« Pour
+#:   passer l'éclairage public en LED. »); below it a question's form still makes it one (« est-ce que le Fonds vert
+#:   finance encore l'éclairage public ? C'est pour Banvillars, … » read 0.83: answered).
+#: - ``act_gate("thanks")`` / ``act_gate("greeting")``, 97.5 %: « merci », « bonjour » in an intake are acknowledged
+#:   and the question asked again (only when the message carries no fact).
 #: A sentence this long is read also without the step asked (an answer to a question is short).
 SENTENCE_ALONE_WORDS = 10
 #: A message of one « sentence » this long is dictated (no punctuation): read in windows of words.
@@ -70,8 +78,6 @@ _WORDS = re.compile(r"[^\W\d_]{2,}|\b[^\W\d_]\b")  # words with letters
 #: answers it when it can (none of the dev set's 72 handovers opens so), the agent's button is on the answer.
 #: The FAQ entries about the guichet itself (what it is, who answers).
 ABOUT_GUICHET = ("guichet-quoi",)
-#: The act reader's « thanks » / « greeting » is acted on in an intake from this confidence.
-COURTESY_SURE = 0.8
 #: a yes or a no in other words at a yes/no question: a short message (words), the act reader's yes or no at least
 #: this likely, and this share of what is left once courtesy (thanks, greeting) is set aside
 YES_NO_MAX_WORDS = 8
@@ -316,12 +322,12 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if self.asks_about_guichet(text, act):
             # « je parle à un robot là ? »: what the guichet is, answered; the question asked before stays open
             return await self.answer_question(text, reprompt=True)
-        if (((act.act == "handover" and act.confidence >= HANDOVER_SURE) or by_sentence) and self.step != "need"
+        if (((act.act == "handover" and act.confidence >= act_gate("handover")) or by_sentence) and self.step != "need"
                 and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)
                 # a question the FAQ answers, one sentence of which only sounds like a call (« J'entends parler du
                 # CRTE en réunion. C'est quoi exactement ? »): answered
-                and not (by_sentence and act.act in ("question", "place_question") and act.confidence >= HANDOVER_SURE
-                         and self.faq(text) is not None)):
+                and not (by_sentence and act.act in ("question", "place_question")
+                         and act.confidence >= act_gate("handover") and self.faq(text) is not None)):
             # « je préfère qu'un agent me rappelle », or a letter asking to meet the State's services
             return await self.handoff(text)
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
@@ -366,7 +372,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
     def courtesy(self, text: str, act: Act) -> list[Reply] | None:
         """« ok merci beaucoup », « bonjour » in the middle of an intake: acknowledged, and the pending question asked
         again; never refused. Only when the message carries no fact the form would read."""
-        if act.act not in ("thanks", "greeting") or act.confidence < COURTESY_SURE:
+        if act.act not in ("thanks", "greeting") or act.confidence < act_gate(act.act):
             return None
         asked = self.step if self.step in SLOTS else None
         if asked in ("commune", "need", "name") or self.step in ("commune_pick", "commune_confirm"):
@@ -472,7 +478,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             return
         self._act = ((text, self.step), act)
         self._sentence_handover = None
-        if act.act != "handover":
+        # a message read as a call for a person without being sure (a letter: a project, then « pouvez-vous me
+        # mettre en relation ? », read 0.24 whole) is read sentence by sentence too, like any other
+        if act.act != "handover" or act.confidence < act_gate("handover"):
             try:
                 self._sentence_handover = (text, await asyncio.to_thread(self.handover_sentence, text))
             except Exception:  # noqa: BLE001
@@ -489,14 +497,14 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         step = STEP_NAMES.get(self.step)
         for sentence in sentences[:MAX_SENTENCES]:
             act = read_act(sentence, step, self.engine._vocabulary)
-            if act.act == "handover" and act.confidence >= HANDOVER_SENTENCE_SURE:
+            if act.act == "handover" and act.confidence >= act_gate("handover_sentence"):
                 return True
             if step is not None and len(sentence.split()) >= SENTENCE_ALONE_WORDS:
                 # a long sentence says what it is without the question being asked (the step leans the reader
                 # toward an answer: « je préfère échanger directement avec le délégué de l'ANCT… » at the help
                 # question reads 0.57 new_request with the step, 0.99 handover without)
                 alone = read_act(sentence, None, self.engine._vocabulary)
-                if alone.act == "handover" and alone.confidence >= HANDOVER_SENTENCE_SURE:
+                if alone.act == "handover" and alone.confidence >= act_gate("handover_sentence"):
                     return True
         return False
 
@@ -513,7 +521,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             if len(_WORDS.findall(window)) < 4:
                 continue
             act = read_act(window, None, self.engine._vocabulary)
-            if act.act == "handover" and act.confidence >= HANDOVER_SENTENCE_SURE:
+            if act.act == "handover" and act.confidence >= act_gate("handover_sentence"):
                 return True
         return False
 
@@ -539,7 +547,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             return False
         if text.rstrip().endswith("?"):
             return True
-        if act.act == "new_request" and act.confidence >= 0.8:
+        if act.act == "new_request" and act.confidence >= act_gate("new_request"):
             return False  # the learned reader is sure it is a project (« Pour passer l'éclairage public en LED. »)
         # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
         if act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3:

@@ -89,6 +89,23 @@ def read_act(text: str, step: str | None = None, vocabulary: set[str] | None = N
     return Act(_INTENT_ACT.get(intent.name, "other"), float(intent.confidence))
 
 
+def act_gate(name: str) -> float:
+    """The confidence from which the dialogue acts on a reading of kind ``name`` alone (``handover``,
+    ``handover_sentence``, ``addition``, ``off_topic``, ``thanks``, ``greeting``, ``status``): fitted with the reader
+    (``scripts/fit_acts.py``, ``intents.acts.gate``), where that kind's out-of-fold readings are right at a stated
+    precision. Without the reader: the former hand-set values."""
+    try:
+        from intents.acts import DEFAULT_GATES, gate
+    except ImportError:
+        return {"handover": 0.5, "handover_sentence": 0.95, "addition": 0.9, "off_topic": 0.9,
+                "status": 0.0}.get(name, 0.8)
+    try:
+        return float(gate(name))
+    except Exception:  # noqa: BLE001 - a gate never fails a turn
+        log.exception("intents.acts.gate failed")
+        return float(DEFAULT_GATES.get(name, 1.0))
+
+
 #: Steps of the dialogue named as the classifier knows them (DATA-FORMATS.md §1).
 STEP_NAMES = {"start": "start", "menu": "start", "commune": "commune", "commune_pick": "commune",
               "commune_confirm": "commune", "role": "role", "need": "need", "stage": "stage", "budget": "budget",
