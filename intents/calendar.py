@@ -12,7 +12,7 @@ _MAX = 3000
 
 
 def _norm(text: object) -> str:
-    return normalize(text if isinstance(text, str) else "", max_chars=_MAX) if isinstance(text, str) else ""
+    return normalize(text, max_chars=_MAX)
 
 
 # --- calendar ----------------------------------------------------------------------------------------------------

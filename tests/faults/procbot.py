@@ -211,14 +211,16 @@ class Mayor:
         m = self._last_with(action.value)
         return self.fake.push_callback(self.user, self.chat_id, m.message_id, m.button_data(action.value))
 
-    def _latest_changed(self, seen: int, edits: dict[int, int]) -> SentMessage | None:
-        msgs = [m for m in self.messages() if not m.deleted]
-        if len(self.messages()) > seen:
-            return msgs[-1] if msgs else None
-        for m in msgs:  # an edit in place (multi-choice step)
-            if len(m.edits) > edits.get(m.message_id, 0) or (m.reply_markup != (self._markups.get(m.message_id))):
-                return m
-        return None
+    def _changed(self, seen: int, edits: dict[int, int]) -> list[SentMessage]:
+        """What changed since the snapshot: the latest new message that is not a resend (a reply is delivered at
+        least once: a row a killed process sent but could not mark as sent comes again after the restart, a copy of
+        a message already seen), then the messages edited in place (multi-choice step)."""
+        everything = self.messages()
+        earlier = {m.text for m in everything[:seen]}
+        fresh = [m for m in everything[seen:] if not m.deleted and m.text not in earlier]
+        edited = [m for m in everything if not m.deleted and m.message_id in self._markups
+                  and (len(m.edits) > edits.get(m.message_id, 0) or m.reply_markup != self._markups[m.message_id])]
+        return fresh[-1:] + edited
 
     def snapshot(self) -> tuple[int, dict[int, int]]:
         self._markups = {m.message_id: m.reply_markup for m in self.messages()}
@@ -229,10 +231,20 @@ class Mayor:
         seen, edits = snap
 
         def done() -> SentMessage | None:
-            m = self._latest_changed(seen, edits)
-            return m if m is not None and ends(m) else None
+            return next((m for m in self._changed(seen, edits) if ends(m)), None)
 
-        return await self.fake.wait_for(done, timeout, "the bot's reply")
+        try:
+            return await self.fake.wait_for(done, timeout, "the bot's reply")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the chat now (seen {seen}):\n{self.describe()}") from None
+
+    def describe(self, last: int = 5) -> str:
+        """The chat's last messages as the person sees them (for a failure's message)."""
+        lines = []
+        for m in self.messages()[-last:]:
+            labels = [label for label, _ in m.buttons]
+            lines.append(f"#{m.message_id} edits={len(m.edits)} deleted={m.deleted} {(m.text or '')[:80]!r} {labels}")
+        return "\n".join(lines)
 
     async def act(self, action: Action, timeout: float = 60) -> SentMessage:
         snap = self.snapshot()

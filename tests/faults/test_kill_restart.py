@@ -112,7 +112,10 @@ async def _kill_at_every_step(fake, database_url: str, tmp_path, parity: int) ->
                 await mayor.wait_reply(snap, action.ends, timeout=RESTART_REPLY_S)
             else:
                 # Nothing resent: the update comes back (Telegram's redelivery or the bot's inbox) and is handled.
-                await mayor.wait_reply(snap, action.ends, timeout=RESTART_REPLY_S)  # the reply the person had missed
+                try:
+                    await mayor.wait_reply(snap, action.ends, timeout=RESTART_REPLY_S)  # the reply they had missed
+                except AssertionError as exc:
+                    raise AssertionError(f"{exc}\nstep {i} {action.value!r}; bot log:\n{bot.logs()[-6000:]}") from None
             assert await conversation_step(store, mayor.chat_id) == step_after, (i, action.value)
             previous_step = step_after
 
