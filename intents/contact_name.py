@@ -22,6 +22,23 @@ _NOT_A_NAME = {"moi", "mon", "ma", "mes", "au", "le", "la", "les", "de", "du", "
                "contact", "contacter", "coordonnees", "coordonnées", "sur", "par", "pour", "est", "suis"}
 
 
+#: what labels a phone number right before it (« Marcel Chevillot, mairie 03 84 … », « Anne Sirot tél. 06 … »)
+_PHONE_LABEL = re.compile(r"(?:\s*\b(?:t[ée]l(?:[ée]phone)?|portable|mobile|fixe|mairie|bureau|secr[ée]tariat|perso"
+                          r"|ligne directe|au)\b\s*[.:]?)+\s*$", re.IGNORECASE)
+#: a name said at the end of a dictated sentence, right before a phone said in words (« … des subventions voilà
+#: Bernard Fleury zéro six onze … »): the capitalised words ending the text before it
+_TRAILING_CAPITALISED = re.compile(r"(?<=[a-zà-öø-ÿ,] )((?:[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]+\s+){1,3}[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]+)\s*$")
+
+
+def _contacts(text: str) -> list[tuple[int, bool]]:
+    """Where each contact starts, and whether it is a phone said in words."""
+    from intents.numbers import PHONE_SPAN
+
+    found = [(m.start(), False) for m in _CONTACT.finditer(text)]
+    found += [(m.start(), True) for m in PHONE_SPAN.finditer(text)]
+    return sorted(found)
+
+
 def find_name_by_contact(text: object) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
@@ -29,11 +46,17 @@ def find_name_by_contact(text: object) -> str | None:
 
     from intents.extract import find_role
 
-    for m in _CONTACT.finditer(text[:3000]):
+    text = text[:3000]
+    for start, spoken in _contacts(text):
         if not re.search(r"[A-ZÀ-ÖØ-Þ]", text):
-            return _lower_case_name(text[: m.start()])
-        lines = re.split(r"[.!?\n;]", text[: m.start()])
-        line = lines[-1]
+            return _lower_case_name(text[:start])
+        lines = re.split(r"[.!?\n;]", text[:start])
+        line = _PHONE_LABEL.sub("", lines[-1])
+        if spoken:
+            trailing = _TRAILING_CAPITALISED.search(line)
+            name = find_bare_name(trailing.group(1)) if trailing else None
+            if name:
+                return name
         if not line.strip():
             # the contact opens its sentence: the name is the sentence before it, said alone (« Jean-Marie
             # Bourgeois. 03 84 36 71 28. »)

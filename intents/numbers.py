@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["words_to_figures", "has_number_words", "spoken_phone"]
+__all__ = ["words_to_figures", "has_number_words", "spoken_phone", "PHONE_SPAN"]
 
 _UNITS = {
     "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
@@ -91,7 +91,7 @@ def has_number_words(text: str) -> bool:
 #: digit, then pairs (« quatre-vingt-quatre », « soixante et onze ») or digits one by one. Exact: the grammar of the
 #: numbers from 0 to 99; the span must open with « zéro » and give ten digits, the second not a zero.
 _PHONE_WORD = "|".join(sorted(list(_UNITS) + ["et"], key=len, reverse=True)).replace("zero", "z[ée]ro")
-_PHONE_SPAN = re.compile(rf"(?<![\w-])z[ée]ro(?:[\s,-]+(?:{_PHONE_WORD}|\d{{1,2}})(?!\w))+", re.IGNORECASE)
+PHONE_SPAN = re.compile(rf"(?<![\w-])z[ée]ro(?:[\s,-]+(?:{_PHONE_WORD}|\d{{1,2}})(?!\w))+", re.IGNORECASE)
 _TENS = {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
 _TEENS = {"dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16}
 _DIGITS = {"zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
@@ -147,7 +147,7 @@ def spoken_phone(text: object) -> str | None:
     """The phone number dictated in words, as figures in pairs (« 06 41 22 78 33 »); ``None`` when none."""
     if not isinstance(text, str):
         return None
-    for m in _PHONE_SPAN.finditer(text[:4000]):
+    for m in PHONE_SPAN.finditer(text[:4000]):
         tokens = [t for t in re.split(r"[\s,-]+", _fold(m.group(0))) if t]
         groups, i = [], 0
         while i < len(tokens):

@@ -50,6 +50,9 @@ UNCLEAR_RANKS = 3
 UNCLEAR_REQUEST_SHARE = 0.15
 
 class ContextMixin:
+    #: the message just before, left unclear (set by the turn, for the next message only)
+    unclear_before: str | None = None
+
     # --- remembering -----------------------------------------------------------------------------------------------
     def programme_name(self, programme: str | None) -> str | None:
         if not programme:
@@ -181,7 +184,7 @@ class ContextMixin:
         # a project typed a few words a message (« eclairage public », then « passer en led »): the fragment just
         # before, left unclear too, is read with this one, and kept with it (a fragment the readers take for a
         # question, without its « ? », too: « passer en led »)
-        before = getattr(self, "unclear_before", None)
+        before = self.unclear_before
         if len(v.meaningful_words(text)) < 2 or text.rstrip().endswith("?") or (not before and self.is_question(text)):
             return
         said = f"{before.rstrip(' .,;')}, {text}" if before else text  # (one sentence's parts)

@@ -45,6 +45,9 @@ def later_correction(text: str) -> str | None:
 
 
 class FormMixin(ChoicesMixin):
+    #: the message just before, left unclear (set by the turn, for the next message only)
+    unclear_before: str | None = None
+
     # --- starting ---------------------------------------------------------------------------------------------
     def new_draft(self) -> None:
         self.drop_draft()
@@ -53,7 +56,7 @@ class FormMixin(ChoicesMixin):
     async def start_intake(self, facts: dict[str, Any] | None = None, text: str = "") -> list[Reply]:
         self.new_draft()
         facts = self.with_person(facts)  # who the person said they are in a question before (context.py)
-        before = getattr(self, "unclear_before", None)
+        before = self.unclear_before
         if before and "need" not in (facts or {}):
             # the message just before, left unclear (« chauffage eglise en panne »), then « phaffans »: its need
             facts = dict(facts or {}, need=before)

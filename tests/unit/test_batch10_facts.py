@@ -101,3 +101,22 @@ def test_no_title_beside_the_place_reads_no_name(reader: Reader, said: str) -> N
 ])
 def test_a_season_said_next_then_its_year(said: str, timing: str) -> None:
     assert x.find_timing(said) == timing
+
+
+# --- a name right before a labelled phone, or a phone said in words (dev 456, 470) -------------------------------
+@pytest.mark.parametrize("text, name", [
+    ("Les travaux auront lieu en 2027. Marcel Chevillot, mairie 03 84 23 91 07. Respectueusement.", "Marcel Chevillot"),
+    ("On cherche des aides. Anne Sirot tél. 06 12 34 56 78", "Anne Sirot"),
+    ("il nous faut des subventions voilà Bernard Fleury zéro six onze quarante sept quatre vingt deux trente six",
+     "Bernard Fleury"),
+])
+def test_a_name_before_a_labelled_or_spoken_phone(text, name):
+    assert ENTITY_EXTRACTORS["name"](text) == name
+
+
+@pytest.mark.parametrize("text", [
+    "appelez la Mairie de Giromagny au 03 84 29 30 11",
+    "le projet de la Salle Polyvalente zéro six douze",
+])
+def test_no_name_before_a_phone_when_the_words_are_no_name(text):
+    assert ENTITY_EXTRACTORS["name"](text) is None
