@@ -512,7 +512,7 @@ _CORR_LEAD = re.compile(
     r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
     r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
     re.IGNORECASE)
-_CORR_IS = re.compile(r"^(?:c['’]\s*est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
+_CORR_IS = re.compile(r"^(?:c(?:['’]\s*|\s+)est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
                              r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80})?$", re.IGNORECASE)
@@ -533,8 +533,12 @@ def correction_parts(text: object) -> tuple[str, str | None] | None:
     led = bool(m and m.end() > 0)
     rest = raw[m.end():] if led else raw
     rest = _CORR_IS.sub("", _CORR_BUT.sub("", rest.strip())).strip()
-    for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER):
-        found = pattern.match(rest)
+    # the correction's own sentence first (« pardon c est pour Urcerey pas Buc je fais les 2 mairies. le maçon a
+    # chiffré 48 000 ht, … pas encore de devis signé »: the « pas » of a later sentence is no correction)
+    first = re.split(r"(?<=[.!?])\s+", rest, maxsplit=1)[0]
+    tries = [(pattern, first) for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER)] if led and first != rest else []
+    for pattern, said in tries + [(pattern, rest) for pattern in (_CORR_NOT_BEFORE, _CORR_NOT_AFTER)]:
+        found = pattern.match(said)
         if found:
             new = re.sub(r"^(?:(?:le|la|l['’]|mon|ma)\s*\w+\s+)?(?:c['’]est|est)\s+(?:bien\s+)?", "", re.sub(
                 r"^.*:\s*", "", found.group("new").strip(" ,;:.!")), flags=re.IGNORECASE)  # « la commune c'est bien X »

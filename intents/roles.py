@@ -29,7 +29,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
                 r"adjointe?s?\b(?! (?:administrati(?:f|ve)s?|techniques?|d animation|du patrimoine)\b)"),
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
-                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b"),
+                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b|\bvp\b"),  # « VP mobilités »
     ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de (?:la )?)?mairie|secretaire generale?|"
               r"secretaire|chargee? (?:de l |de |d |des |du )(?!la\b|le\b|les\b)[a-z]{3,}|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),

@@ -183,7 +183,9 @@ class FormMixin(ChoicesMixin):
         parts = x.correction_parts(text)
         later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
         if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later:
-            values = self.reader.correction(later or text, self.draft, self.shown_value)
+            # (a message led by its correction is read from its start: a later sentence's « pas » is its own)
+            values = self.reader.correction(text if later and x.is_correction(text) and parts and parts[1] else
+                                            later or text, self.draft, self.shown_value)
             if values:
                 self.note_message(text)
                 slot, value = next(iter(values.items()))

@@ -37,7 +37,7 @@ _PROJECT_CUE = re.compile(
 #: A cue then a place's name: « maire de Chaux », « adjoint aux travaux à Bavilliers », « Commune de Vézelois ».
 _CUED_PLACE = re.compile(
     r"(?i:maire|adjointe?|dgs|dga|secr[ée]taire(?:\s+de\s+mairie)?|commune|mairie|ville|village|conseill\w+|"
-    r"pr[ée]sidente?|[ée]lue?|communaut[ée]\s+de\s+communes|cc|"
+    r"pr[ée]sidente?|vp|[ée]lue?|communaut[ée]\s+de\s+communes|cc|"
     r"charg[ée]e?\s+de\s+mission|cheff?e?\s+de\s+projet|directeur|directrice|responsable)\b[^.,;:!?\n]{0,45}?\b(?i:de|d['’]|(au|du|aux|des)|à|a|sur)\s*"
     r"((?:CC\s+|Communaut[ée]\s+de\s+communes\s+)?[A-ZÀ-Þ][\w'’-]+(?:[\s-]+(?:(?:le|la|les|de|du|des|sur|sous|en|lès)"
     r"[\s-]+)?[A-ZÀ-Þ][\w'’-]+){0,3})")
