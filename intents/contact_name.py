@@ -49,7 +49,11 @@ def find_name_by_contact(text: object) -> str | None:
     text = text[:3000]
     for start, spoken in _contacts(text):
         if not re.search(r"[A-ZÀ-ÖØ-Þ]", text):
-            return _lower_case_name(text[:start])
+            # the message's opening, or its last sentence before the contact (« … besoin de financement. rene
+            # grosjean 06 52 77 31 08 »)
+            head = text[:start]
+            last = re.split(r"[.!?;\n]\s*", head.rstrip())[-1] if re.search(r"[.!?;\n]", head.rstrip()) else ""
+            return _lower_case_name(head) or (_lower_case_name(last + " ") if last.strip() else None)
         lines = re.split(r"[.!?\n;]", text[:start])
         line = _PHONE_LABEL.sub("", lines[-1])
         if spoken:

@@ -295,8 +295,8 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         if not cued and not _ROUGHLY.search(clause):
             continue
         found = parse_budget(clause) if cued else None
-        if found is not None:
-            return found
+        if found is not None and (found.high or found.low or 0) >= 100:
+            return found  # (« on a 2 devis … 95000 ht »: a count is no budget; no project costs under 100 €)
         # « devis 48000 »: a bare figure beside a money cue; « on pense 15000 à peu près »: beside the words of an
         # estimate, when no unit follows it (« environ 12000 habitants » is no amount)
         bare = re.search(r"(?<![\d+])(\d{5,9})(?!\d)" + ("" if cued else _NO_UNIT), clause)
@@ -510,12 +510,13 @@ def says_correction(text: object) -> bool:
 # --- corrections: what replaces what ----------------------------------------------------------------------------------
 _CORR_LEAD = re.compile(
     r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
-    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|je\s+rectifie|attention|ah|oh)\b[\s,:;.!]*)+",
+    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|je\s+rectifie|attention|ah|oh)\b"
+    r"(?:\s*(?:plus\s+haut|tout\s+[àa]\s+l['’]heure|au\s+d[ée]but|avant|dans\s+mon\s+(?:premier\s+)?message))?[\s,:;.!]*)+",
     re.IGNORECASE)
 _CORR_IS = re.compile(r"^(?:c(?:['’]\s*|\s+)est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
-                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80})?$", re.IGNORECASE)
+                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80}){0,2}[\s,;.!?]*$", re.IGNORECASE)
 _CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
 _CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+|c\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+(?:mais|c['’]est|"
                               r"c|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|je|j['’]|on|nous)\b.*)?[\s.!]*$",
@@ -544,6 +545,8 @@ def correction_parts(text: object) -> tuple[str, str | None] | None:
                 r"^.*:\s*", "", found.group("new").strip(" ,;:.!")), flags=re.IGNORECASE)  # « la commune c'est bien X »
             new = _CORR_IS.sub("", new).strip()
             old = found.group("old").strip(" ,;:.!")
+            if re.search(r"(?i)(?:\bn['’]\s*|\bne\s+)[\w'’-]+(?:\s+(?:plus|encore|toujours))?$", found.group("new").strip()):
+                continue  # « on n'est pas prêts du tout »: the « pas » of a negation, no correction
             if new and old and len(old.split()) <= 6:
                 return new, old
     if led and rest.strip(" ,;:.!?"):

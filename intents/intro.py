@@ -40,8 +40,8 @@ def find_intro(text: object) -> dict[str, str]:
 #: clauses of a message for a name said right before its title, dictated punctuation too (« … virgule … point »)
 _INTRO_CLAUSES = re.compile(r"[,;:.!?\n()]|\s(?:virgule|point)(?=\s|$)", re.IGNORECASE)
 #: what may lead a name and its title in a clause: a greeting, then the words one says oneself with
-_INTRO_LEAD = re.compile(r"^\s*(?:(?:bonjour|bonsoir|salut|hello|slt|bjr)\b[\s!]*)?"
-                         r"((?:ici|moi c['’]est|c['’]est|je suis)\s+)?", re.IGNORECASE)
+_INTRO_LEAD = re.compile(r"^\s*(?:(?:oui|alors|euh|donc|bonjour|bonsoir|salut|hello|slt|bjr)\b[\s,!]*){0,4}"
+                         r"((?:ici|moi c['’]est|c['’]\s?est|c est|je suis)\s+)?", re.IGNORECASE)
 
 
 def _name_then_title(clause: str) -> dict[str, str]:
@@ -52,10 +52,14 @@ def _name_then_title(clause: str) -> dict[str, str]:
     lead = _INTRO_LEAD.match(clause)
     said_of_self = bool(lead and lead.group(1))
     words = clause[lead.end() if lead else 0:].split()
+    # dictated or typed without capitals, said of oneself (« oui bonjour alors c'est jean-pierre vallat le maire de
+    # bourogne »): the words are read as a name would be written
+    lower = said_of_self and not re.search(r"[A-ZÀ-ÖØ-Þ]", clause)
     for k in (2, 3, 4):
         if len(words) <= k:
             break
-        name = find_bare_name(" ".join(words[:k]))
+        said = words[:k] if not lower else ["-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in words[:k]]
+        name = find_bare_name(" ".join(said))
         if not name:
             continue
         tail = words[k:]

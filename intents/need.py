@@ -201,12 +201,16 @@ def _drop_fact_clauses(text: str) -> str:
     return out
 
 
+#: pictographs and their joiners (emoji): they carry nothing a staff member reads in a need
+_PICTOGRAPHS = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]")
+
+
 def clean_need(text: object, least: int = 2) -> str:
     """The need without the greeting, introduction and politeness around it; ``text`` itself when fewer than
     ``least`` meaningful words would remain (or when it is not a string: ``""``)."""
     if not isinstance(text, str):
         return ""
-    original = text.strip()
+    original = re.sub(r"\s{2,}", " ", _PICTOGRAPHS.sub("", text)).strip()  # « panneaux solaires ☀️ », « hello 👋 »
     if not original:
         return original
     out = original

@@ -29,7 +29,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
                 r"adjointe?s?\b(?! (?:administrati(?:f|ve)s?|techniques?|d animation|du patrimoine)\b)"),
     ("president-epci", r"\b(?:vice )?presidente? (?:de la |du |de )?(?:cc|ca|cu|com com|comcom|communaute|epci|"
                        r"agglo|agglomeration|intercommunalite|interco|syndicat|metropole|pays)\b|"
-                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b|\bvp\b"),  # « VP mobilités »
+                       r"\bpresidente? (?:epci|interco|agglo)|\b(?:vice )?presidente?\b|\bvp\b|\bpdte?\b"),  # « VP », « pdt »
     ("agent", r"\b(?:dgs|dga|adjointe? (?:administrati(?:f|ve)|technique|d animation|du patrimoine)|directeur general|directrice generale|secreta(?:ire|riat) (?:de (?:la )?)?mairie|secretaire generale?|"
               r"secretaire|chargee? (?:de l |de |d |des |du )(?!la\b|le\b|les\b)[a-z]{3,}|agent|agente|technicien|technicienne|"
               r"directeur|directrice|responsable (?:des )?services? techniques?|chef de projet|cheffe de projet)\b"),
@@ -39,11 +39,16 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
 _SELF = r"\b(?:je suis|suis|jsuis|chuis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
-#: « c'est Didier Fleury adjoint aux travaux »: a role right after the writer's name (two words that are not small
-#: function words) said of themselves
-_SELF_NAMED = re.compile(r"(?:^| )(?:je suis|est|moi|ici)\s+(?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|et|"
-                         r"notre|votre|mon|ma|son|sa)\b)[a-z-]{2,} (?!(?:le|la|les|de|du|des|pour|un|une|au|aux|a|en|"
-                         r"et)\b)[a-z-]{2,} $")
+#: « c'est Didier Fleury adjoint aux travaux », « c'est jean-pierre vallat le maire de bourogne »: a role right after
+#: the writer's name (two or three words that are not small function words, then maybe its article) said of themselves
+_FUNCTION_WORD = (r"(?!(?:le|la|les|de|du|des|pour|par|sur|avec|dans|chez|un|une|au|aux|a|en|et|notre|votre|mon|ma|son|sa"
+                  r"|qui|que|pas|ce|cet|cette|tout|tous|fait|donc)\b)")
+_SELF_NAMED = re.compile(rf"(?:^| )(?:je suis|est|moi|ici)\s+{_FUNCTION_WORD}[a-z-]{{2,}} {_FUNCTION_WORD}[a-z-]{{2,}} $")
+#: « c'est jean-pierre vallat le maire de bourogne »: two or three words and the title's article, at the opening of a
+#: message, the title followed by its place (read only so: « le dossier est suivi depuis janvier le maire » is none)
+_SELF_NAMED_ARTICLE = re.compile(rf"(?:^| )(?:est|moi|ici)\s+{_FUNCTION_WORD}[a-z-]{{2,}}(?: {_FUNCTION_WORD}[a-z-]{{2,}})"
+                                 r"{1,2} (?:le|la) $")
+
 #: clauses of the raw message (a role word opening one is an apposition about the writer: « Bonjour Madame,
 #: Monsieur, secrétaire de mairie à X », « mairie de Trévenans, secrétaire. », a signature's title line)
 _CLAUSE_SPLIT = re.compile(r"[,;:.!?\n()\u2013\u2014]")
@@ -88,6 +93,8 @@ def find_role(text: object, asked: bool = False) -> str | None:
             if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|slt|hello|coucou|bjr)\s+$", before):
                 return code
             if _SELF_NAMED.search(before):
+                return code
+            if m.start() < 80 and _SELF_NAMED_ARTICLE.search(before) and re.match(r" (?:de|du|des|d|a)\b", after):
                 return code
             if code in ("maire", "adjoint") and re.match(r" (?:de|du|des|a) ", after + " "):
                 # « maire de Chaux » right after a greeting or a name

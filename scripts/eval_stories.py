@@ -419,7 +419,10 @@ def check_request(rec: Any, expect: dict[str, Any]) -> list[str]:
         if fold(word) not in need:
             why.append(f"need lacks {word!r}")
     for word in expect.get("need_lacks") or []:
-        if re.search(r"\b" + re.escape(fold(word)) + r"\b", need):
+        if not fold(word):  # a pictograph (« 👋 ») folds to nothing: looked for as written
+            if str(word) in (rec.description or ""):
+                why.append(f"need has {word!r}")
+        elif re.search(r"\b" + re.escape(fold(word)) + r"\b", need):
             why.append(f"need has {word!r}")
     return why
 

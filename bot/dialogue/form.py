@@ -26,8 +26,9 @@ from intents import extract as x
 from intents.distill import distill_need
 from intents.need import addition_parts, clean_need, join_need
 
-#: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name.
-NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity")
+#: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name; and the budget's
+#: question, which no name answers (« Élodie Schmitt » typed there, ahead of the name's question).
+NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity", "budget")
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
@@ -196,6 +197,10 @@ class FormMixin(ChoicesMixin):
                 # the other facts the correction carries are corrections too (« pas de devis, c'est encore une idée,
                 # on pense à 250 000 »: the stage and the budget)
                 others = self.reader.read(text, None, self.draft, is_question=False).values
+                if "name" not in others and not self.draft.get("name"):
+                    typed = self.reader.typed_name(text)  # « Paul Renaud. Et je me suis trompé plus haut, … »
+                    if typed:
+                        others["name"] = typed
                 for key, val in others.items():
                     # a name signed under the correction is taken when none is known yet (« … c'est encore une
                     # idée. Jean-Paul Riether, mairie@… »); a known one changes only by its own correction
@@ -225,9 +230,10 @@ class FormMixin(ChoicesMixin):
             said, closing = x.split_done(text)
             said = said if closing and said else text
         facts = self.reader.read(said, asked, self.draft, is_question=is_q)
-        if self.step in NAME_AT_BUTTON_STEPS and "name" not in facts.values and "commune" not in facts.values:
+        if self.step in NAME_AT_BUTTON_STEPS and "name" not in facts.values and "commune" not in facts.values \
+                and self.step not in facts.values:
             # « Marie Dupont » typed at a question with buttons: the contact's name (listen first)
-            name = v.validate_name(x.find_bare_name(text) or "")
+            name = self.reader.typed_name(text)
             if name:
                 facts.values["name"] = name
                 facts.problem = None

@@ -182,6 +182,20 @@ class Reader:
             log.exception("kb.resolve failed")
             return None
 
+    def typed_name(self, text: str) -> str | None:
+        """A name typed alone (« Marie Dupont »), or as a message's first sentence before others (« Paul Renaud. Et je
+        me suis trompé plus haut, … »), when it names no place (« Petit-Croix », « Grand Belfort »)."""
+        name = x.find_bare_name(text)
+        if not name:
+            sentences = [p for p in re.split(r"(?<=[.!?])\s+|\n+", text[:3000]) if p.strip()]
+            name = x.find_bare_name(sentences[0]) if len(sentences) > 1 else None
+        if not name:
+            return None
+        res = self._resolve(name)
+        if res is not None and res.resolved and max((float(c.score) for c in res.candidates), default=0.0) >= 0.85:
+            return None
+        return v.validate_name(name) or None
+
     def commune_asked(self, text: str, facts: Facts) -> None:
         contact = bool(x.find_phone(text) or x.find_email_spoken(text))
         if contact:
