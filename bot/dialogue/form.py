@@ -239,7 +239,16 @@ class FormMixin(ChoicesMixin):
                 facts.problem = None
         if self.step == "identity" and "name" in facts.values:
             return await self.identity_typed(dict(facts.values), text)
-        if asked == "need" and any(k != "need" for k in facts.values) \
+        partial = self.st.get("need_partial") if asked == "need" else None
+        if partial and facts.values.get("need"):
+            # « le mur du cimetière », asked for more, then « … l'entreprise a commencé à le remonter »: both parts
+            facts.values["need"] = partial + "\n" + facts.values["need"]
+        elif partial and len(v.meaningful_words(x.strip_contact(text))) >= 3:
+            # « il s'est effondré en partie cet hiver »: more of the project, whatever else it says
+            facts.values["need"] = partial + "\n" + text
+            facts.need_short = False
+            facts.problem = None
+        elif asked == "need" and any(k != "need" for k in facts.values) \
                 and len(v.meaningful_words(x.strip_contact(text))) <= 4:
             # « adjoint aux sports », « 450k » typed at the need question: a fact of another slot, not the project
             facts.values.pop("need", None)
