@@ -89,8 +89,9 @@ _STAGE_NOUNS: tuple[tuple[str, str], ...] = (
 #: stage, read before the strong cues (« aucun diagnostic n'a été fait » is no diagnostic done)
 #: a stage said in the negative (« il n'est pas prêt à démarrer »): not that stage
 _NEGATED = re.compile(r"\b(?:pas|plus|jamais)(?: (?:encore|vraiment|du tout|tout a fait))? $")
-_STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
-                         r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie))\b")
+_STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:de |d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
+                         r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie)|"
+                         r"rien (?:de |d |n est |n a ete )?(?:encore )?(?:fait|lance|chiffre|engage|commence|etudie))\b")
 
 
 def _stage_said(norm: str) -> str | None:

@@ -47,3 +47,13 @@ def test_pictographs_are_not_part_of_the_need():
 def test_a_correction_said_to_be_about_something_said_before():
     text = "je me suis trompé plus haut, c'est Meroux-Moval, pas Méziré, désolé, je travaille aussi là-bas."
     assert x.correction_parts(text) == ("Meroux-Moval", "Méziré")
+
+
+@pytest.mark.parametrize("text", [
+    "on en parle depuis longtemps mais rien de fait, pas de devis",
+    "la passerelle est pourrie faut la refaire. rien de chiffré, 35000 peut etre",
+    "rien n'est lancé",
+])
+def test_nothing_done_yet_is_an_idea(text):
+    assert x.find_stage(text, asked=True) == "idee"
+    assert x.find_stage(text) == "idee"
