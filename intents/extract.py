@@ -91,7 +91,7 @@ _STAGE_NOUNS: tuple[tuple[str, str], ...] = (
 _NEGATED = re.compile(r"\b(?:pas|plus|jamais)(?: (?:encore|vraiment|du tout|tout a fait))? $")
 _STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:de |d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
                          r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie)|"
-                         r"rien (?:de |d |n est |n a ete )?(?:encore )?(?:fait|lance|chiffre|engage|commence|etudie))\b")
+                         r"rien (?:de |d |n est |est |n a ete |a ete )?(?:encore )?(?:fait|lance|chiffre|engage|commence|etudie))\b")
 
 
 def _stage_said(norm: str) -> str | None:
