@@ -83,8 +83,9 @@ _PLANNED = (r"(?:prévu|programm|planifi|envisag|fix|calé|visé|décid|report|d
             r"souhait|espér|attendu|pensé|ciblé|arrêt|retenu|choisi|voté)")
 _PARTICIPLE = (r"(?!été\b)(?!" + _PLANNED + r")(?:\w+(?:é|ée|és|ées)|(?:re|dé|par)?faite?s?|rendue?s?|reçue?s?|finie?s?|obtenue?s?|"
                r"mise?s?|prise?s?|eu)")
-_DONE = re.compile(r"\b(?:a|ont|avons|avions|avait|avaient|ai|avez)\s+(?:(?:déjà|bien|enfin|récemment|tout|pas|"
-                   r"encore|ensemble)\s+)?(?:été\s+)?" + _PARTICIPLE + r"(?!\w)")
+_DONE = re.compile(r"\b(?:a|ont|avons|avions|avait|avaient|ai|avez|(?:s|se)\s+(?:est|sont|était|étaient))\s+"
+                   r"(?:(?:déjà|bien|enfin|récemment|tout|pas|encore|ensemble)\s+)?(?:été\s+)?" + _PARTICIPLE + r"(?!\w)")
+# (« le mur s'est effondré cet hiver »: a pronominal verb in the past tells what happened too)
 _DONE_JUST_BEFORE = re.compile(r"(?<!\bsoit )(?<!\bsoient )(?<!\bsera )(?<!\bseront )(?<!\bserait )(?<!\bêtre )"
                                r"(?<!\w)" + _PARTICIPLE + r"\s*$")  # « que ce soit refait en 2027 »: to be done
 #: the past verb is this close before the date (« nous avions fait une demande en septembre »); an unpunctuated message

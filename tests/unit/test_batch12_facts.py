@@ -57,3 +57,11 @@ def test_a_correction_said_to_be_about_something_said_before():
 def test_nothing_done_yet_is_an_idea(text):
     assert x.find_stage(text, asked=True) == "idee"
     assert x.find_stage(text) == "idee"
+
+
+def test_a_date_of_what_happened_told_with_a_pronominal_verb_is_no_calendar():
+    from intents.calendar import find_timing
+
+    assert find_timing("il s'est effondré en partie cet hiver") is None
+    assert find_timing("le toit s'est envolé en mars, on veut le refaire en 2027") == "en 2027"
+    assert find_timing("on voudrait refaire le mur cet hiver") == "cet hiver"
