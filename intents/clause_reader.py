@@ -1,0 +1,160 @@
+"""The stage and the kinds of help said in any clause of a message, read by a fitted model (not gated by the need
+distiller's label): each clause (the split of ``intents.clause_facts``) gets a stage reading and a help reading from
+a multinomial logistic regression on its sentence vector (``intents.encoder.encode_query``, memoised: the vector the
+distiller already computed for the clause). Classes: each stage value (each kind of help) and « aucun » (the clause
+says none). A reading counts only when its calibrated probability reaches the threshold fitted for precision.
+
+The weights, the temperature and the thresholds are data, fitted by ``scripts/fit_clause_reader.py`` (on
+``intents/data/fact_clauses.yaml``, the blind dev clauses ``blind_clauses.yaml`` and negative clauses of the other
+labelled sets) and stored in ``intents/data/clause_reader_model.npz`` and ``clause_reader_params.json``. The model is
+used only with the encoder it was fitted with (its ``model_id``); without it, or without an encoder: nothing.
+The rules (``intents.extract``) stay first: a clause they read is theirs. Never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Reader", "reader", "clause_texts", "read_stage", "read_help", "warm"]
+
+DATA = Path(__file__).with_name("data")
+MODEL_FILE = DATA / "clause_reader_model.npz"
+PARAMS_FILE = DATA / "clause_reader_params.json"
+NONE = "aucun"
+KINDS = ("stage", "help")
+#: the clauses read (words): a shorter one says too little, a longer one is read by its parts (help) or not at all
+MIN_WORDS = 2
+MAX_WORDS = 32
+
+
+class Reader:
+    """One fitted reader: ``classes`` (« aucun » among them), weights ``W`` (dim, K), bias ``b`` (K,), the
+    calibration ``temperature`` and the ``threshold`` a reading's probability must reach."""
+
+    def __init__(self, classes: list[str], W: Any, b: Any, temperature: float, threshold: float) -> None:
+        import numpy as np
+
+        self.classes = list(classes)
+        self.W = np.asarray(W, np.float32)
+        self.b = np.asarray(b, np.float32)
+        self.temperature = float(temperature)
+        self.threshold = float(threshold)
+
+    def probabilities(self, vec: Any) -> Any:
+        import numpy as np
+
+        z = (np.asarray(vec, np.float32) @ self.W + self.b) / self.temperature
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    def read(self, vec: Any) -> tuple[str, float]:
+        """(the most likely class, its calibrated probability)."""
+        p = self.probabilities(vec)
+        i = int(p.argmax())
+        return self.classes[i], float(p[i])
+
+    def value(self, vec: Any) -> str | None:
+        """The class read when it is no « aucun » and sure enough, else None."""
+        value, p = self.read(vec)
+        return value if value != NONE and p >= self.threshold else None
+
+
+_readers: dict[str, Reader | None] = {}
+
+
+def _load(kind: str) -> Reader | None:
+    import numpy as np
+
+    from intents.encoder import get_encoder
+
+    enc = get_encoder()
+    if enc is None:
+        return None
+    params = json.loads(PARAMS_FILE.read_text(encoding="utf-8"))
+    own = params.get("model_id")
+    if own and own != enc.model_id:
+        log.warning("clause reader fitted with %s, encoder is %s: not used", own, enc.model_id)
+        return None
+    p = params[kind]
+    with np.load(MODEL_FILE, allow_pickle=False) as z:
+        W, b = z[f"{kind}_W"], z[f"{kind}_b"]
+    if W.shape != (enc.dim, len(p["classes"])):
+        log.warning("clause reader %s: weights %s do not fit the encoder (%d dims)", kind, W.shape, enc.dim)
+        return None
+    return Reader(p["classes"], W, b, p["temperature"], p["threshold"])
+
+
+def reader(kind: str) -> Reader | None:
+    """The fitted reader of ``kind`` (« stage » or « help »), loaded once; None without it or without an encoder."""
+    if kind not in _readers:
+        try:
+            _readers[kind] = _load(kind)
+        except Exception:  # noqa: BLE001 - no data: the rules and the labelled clauses alone
+            log.exception("clause reader %s unavailable", kind)
+            _readers[kind] = None
+    return _readers[kind]
+
+
+def warm() -> None:
+    for kind in KINDS:
+        reader(kind)
+
+
+def clause_texts(text: object) -> list[str]:
+    """The clauses of a message, as ``intents.clause_facts`` splits them (dictated text by its clauses)."""
+    if not isinstance(text, str) or not text.strip() or len(text) > 3000:
+        return []
+    from intents.distill import _body, split_clauses, spoken, spoken_clauses
+
+    return [c.text for c in split_clauses(spoken_clauses(spoken(_body(text))))
+            if MIN_WORDS <= len(c.text.split()) <= MAX_WORDS]
+
+
+def _value(kind: str, clause: str) -> str | None:
+    r = reader(kind)
+    if r is None:
+        return None
+    from intents.encoder import encode_query
+
+    vec = encode_query(clause)
+    return None if vec is None else r.value(vec)
+
+
+def read_stage(text: object) -> str | None:
+    """The stage said in a clause of ``text`` that the rules do not read (the last such clause); None when no clause
+    is read sure enough."""
+    try:
+        from intents import extract as x
+
+        said = None
+        for clause in clause_texts(text):
+            if x.find_stage(clause):
+                continue  # the rules read it (or chose not to): theirs
+            said = _value("stage", clause) or said
+        return said
+    except Exception:  # noqa: BLE001
+        log.exception("read_stage failed")
+        return None
+
+
+def read_help(text: object, asked: bool = True) -> list[str]:
+    """The kinds of help said in the clauses of ``text`` that the rules do not read (``asked``: the rules read as
+    at the help question), in the order said."""
+    out: list[str] = []
+    try:
+        from intents import extract as x
+
+        for clause in clause_texts(text):
+            if x.find_help_kinds(clause, asked=asked):
+                continue
+            value = _value("help", clause)
+            if value and value not in out:
+                out.append(value)
+    except Exception:  # noqa: BLE001
+        log.exception("read_help failed")
+    return out
