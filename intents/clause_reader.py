@@ -30,6 +30,10 @@ KINDS = ("stage", "help")
 #: the clauses read (words): a shorter one says too little, a longer one is read by its parts (help) or not at all
 MIN_WORDS = 2
 MAX_WORDS = 32
+#: a clause the need distiller labels « question » at least this surely is a question the guichet answers: a help read
+#: there counts only when it is money (as in ``intents.clause_facts``: « quelle est la démarche ? » asks about no kind
+#: of help the request is for; « t'as des aides ? » asks for subsidies)
+QUESTION_LABEL = 0.5
 
 
 class Reader:
@@ -105,14 +109,26 @@ def warm() -> None:
         reader(kind)
 
 
-def clause_texts(text: object) -> list[str]:
-    """The clauses of a message, as ``intents.clause_facts`` splits them (dictated text by its clauses)."""
+def _clauses(text: object) -> list:
     if not isinstance(text, str) or not text.strip() or len(text) > 3000:
         return []
     from intents.distill import _body, split_clauses, spoken, spoken_clauses
 
-    return [c.text for c in split_clauses(spoken_clauses(spoken(_body(text))))
+    return [c for c in split_clauses(spoken_clauses(spoken(_body(text))))
             if MIN_WORDS <= len(c.text.split()) <= MAX_WORDS]
+
+
+def clause_texts(text: object) -> list[str]:
+    """The clauses of a message, as ``intents.clause_facts`` splits them (dictated text by its clauses)."""
+    return [c.text for c in _clauses(text)]
+
+
+def _a_question(clause: Any) -> bool:
+    """The need distiller is sure the clause is a question of the person's (« Quelle est la démarche ? »)."""
+    from intents.distill import label_clauses
+
+    labelled = label_clauses([clause])
+    return bool(labelled) and labelled[0].label == "question" and labelled[0].score >= QUESTION_LABEL
 
 
 def _value(kind: str, clause: str) -> str | None:
@@ -149,10 +165,12 @@ def read_help(text: object, asked: bool = True) -> list[str]:
     try:
         from intents import extract as x
 
-        for clause in clause_texts(text):
-            if x.find_help_kinds(clause, asked=asked):
+        for clause in _clauses(text):
+            if x.find_help_kinds(clause.text, asked=asked):
                 continue
-            value = _value("help", clause)
+            value = _value("help", clause.text)
+            if value and value != "financement" and _a_question(clause):
+                continue
             if value and value not in out:
                 out.append(value)
     except Exception:  # noqa: BLE001
