@@ -135,9 +135,9 @@ def _value(kind: str, clause: str) -> str | None:
     r = reader(kind)
     if r is None:
         return None
-    from intents.encoder import encode_query
+    from intents.distill import _get
 
-    vec = encode_query(clause)
+    vec = _get().vector(clause)  # the vector the distiller labelled the clause with (memoised): no second encoding
     return None if vec is None else r.value(vec)
 
 
