@@ -1,7 +1,7 @@
 """The stage and the kinds of help said in any clause of a message, read by a fitted model (not gated by the need
 distiller's label): each clause (the split of ``intents.clause_facts``) gets a stage reading and a help reading from
-a multinomial logistic regression on its sentence vector (``intents.encoder.encode_query``, memoised: the vector the
-distiller already computed for the clause). Classes: each stage value (each kind of help) and « aucun » (the clause
+a multinomial logistic regression on its sentence vector (the vector the need distiller labelled the clause with,
+memoised: no second encoding; the hashed character grams of its text may be added, ``features``: not shipped). Classes: each stage value (each kind of help) and « aucun » (the clause
 says none). A reading counts only when its calibrated probability reaches the threshold fitted for precision.
 
 The weights, the temperature and the thresholds are data, fitted by ``scripts/fit_clause_reader.py`` (on
@@ -36,11 +36,26 @@ MAX_WORDS = 32
 QUESTION_LABEL = 0.5
 
 
-class Reader:
-    """One fitted reader: ``classes`` (« aucun » among them), weights ``W`` (dim, K), bias ``b`` (K,), the
-    calibration ``temperature`` and the ``threshold`` a reading's probability must reach."""
+def features(vec: Any, text: str, scale: float = 1.0, surface: bool = False) -> Any:
+    """What the model sees: the sentence vector times ``scale``, then (``surface``) the hashed character grams, words
+    and word pairs of the text (``intents.acts.surface_features``, without its kind of step)."""
+    import numpy as np
 
-    def __init__(self, classes: list[str], W: Any, b: Any, temperature: float, threshold: float) -> None:
+    vec = np.asarray(vec, np.float32) * np.float32(scale)
+    if not surface:
+        return vec
+    from intents.acts import HASH_DIM, surface_features
+
+    return np.concatenate([vec, surface_features(text, None)[:HASH_DIM]])
+
+
+class Reader:
+    """One fitted reader: ``classes`` (« aucun » among them), weights ``W`` (features, K), bias ``b`` (K,), the
+    calibration ``temperature``, the ``threshold`` a reading's probability must reach, and the features (``scale``,
+    ``surface``: see ``features``)."""
+
+    def __init__(self, classes: list[str], W: Any, b: Any, temperature: float, threshold: float,
+                 scale: float = 1.0, surface: bool = False) -> None:
         import numpy as np
 
         self.classes = list(classes)
@@ -48,23 +63,25 @@ class Reader:
         self.b = np.asarray(b, np.float32)
         self.temperature = float(temperature)
         self.threshold = float(threshold)
+        self.scale = float(scale)
+        self.surface = bool(surface)
 
-    def probabilities(self, vec: Any) -> Any:
+    def probabilities(self, vec: Any, text: str = "") -> Any:
         import numpy as np
 
-        z = (np.asarray(vec, np.float32) @ self.W + self.b) / self.temperature
+        z = (features(vec, text, self.scale, self.surface) @ self.W + self.b) / self.temperature
         z = np.exp(z - z.max())
         return z / z.sum()
 
-    def read(self, vec: Any) -> tuple[str, float]:
-        """(the most likely class, its calibrated probability)."""
-        p = self.probabilities(vec)
+    def read(self, vec: Any, text: str = "") -> tuple[str, float]:
+        """(the most likely class, its calibrated probability) of the clause ``text`` and its vector."""
+        p = self.probabilities(vec, text)
         i = int(p.argmax())
         return self.classes[i], float(p[i])
 
-    def value(self, vec: Any) -> str | None:
+    def value(self, vec: Any, text: str = "") -> str | None:
         """The class read when it is no « aucun » and sure enough, else None."""
-        value, p = self.read(vec)
+        value, p = self.read(vec, text)
         return value if value != NONE and p >= self.threshold else None
 
 
@@ -87,10 +104,11 @@ def _load(kind: str) -> Reader | None:
     p = params[kind]
     with np.load(MODEL_FILE, allow_pickle=False) as z:
         W, b = z[f"{kind}_W"], z[f"{kind}_b"]
-    if W.shape != (enc.dim, len(p["classes"])):
+    scale, surface = float(params.get("vector_scale", 1.0)), bool(params.get("surface"))
+    if W.shape != (len(features(np.zeros(enc.dim), "", scale, surface)), len(p["classes"])):
         log.warning("clause reader %s: weights %s do not fit the encoder (%d dims)", kind, W.shape, enc.dim)
         return None
-    return Reader(p["classes"], W, b, p["temperature"], p["threshold"])
+    return Reader(p["classes"], W, b, p["temperature"], p["threshold"], scale, surface)
 
 
 def reader(kind: str) -> Reader | None:
@@ -138,7 +156,7 @@ def _value(kind: str, clause: str) -> str | None:
     from intents.distill import _get
 
     vec = _get().vector(clause)  # the vector the distiller labelled the clause with (memoised): no second encoding
-    return None if vec is None else r.value(vec)
+    return None if vec is None else r.value(vec, clause)
 
 
 def read_stage(text: object) -> str | None:
