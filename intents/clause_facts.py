@@ -1,9 +1,15 @@
 """The stage and the kinds of help said in words the rules do not know (« le business plan est ready », « on
 cherche du funding », « on a un devi de 62000 », « besoin d'aide pour structurer le projet »).
 
-Read only inside a clause that the need distiller (``intents.distill``) labels « stage » or « help », and only there
-where the rules of ``intents.extract`` read nothing: the clause is compared by the sentence encoder with labelled
-clauses of each stage and each kind of help (``intents/data/fact_clauses.yaml``); the nearest labelled clauses vote.
+Two readers, after the rules of ``intents.extract`` (a clause they read is theirs):
+
+1. inside a clause that the need distiller (``intents.distill``) labels « stage » or « help » (or « budget »: an
+   estimate's clause): the clause is compared by the sentence encoder with labelled clauses of each stage and each kind
+   of help (``intents/data/fact_clauses.yaml`` and the blind dev clauses); the nearest labelled clauses vote;
+2. when that reads no stage (or to add kinds of help): every clause of the message, whatever its label, is read by the
+   fitted model of ``intents.clause_reader`` (a logistic regression on the clause's vector, with a class « aucun »,
+   and a threshold fitted for precision by ``scripts/fit_clause_reader.py``).
+
 Without an encoder: nothing (the rules alone). Never raises.
 """
 
@@ -69,9 +75,12 @@ def _set(kind: str) -> _Set:
 
 
 def warm() -> None:
-    """Load the stage and help clauses' vectors now (at start)."""
+    """Load the stage and help clauses' vectors and the fitted clause reader now (at start)."""
+    from intents import clause_reader
+
     for kind in ("stage", "help"):
         _set(kind)
+    clause_reader.warm()
 
 
 def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WORDS, least: float = MIN_SIMILARITY,
@@ -122,7 +131,9 @@ def clause_stage(text: object) -> str | None:
                 return said
     except Exception:  # noqa: BLE001
         log.exception("clause_stage failed")
-    return None
+    from intents.clause_reader import read_stage
+
+    return read_stage(text)  # every clause, whatever its label: the fitted reader (never raises)
 
 
 def clause_help(text: object, asked: bool = True) -> list[str]:
@@ -159,4 +170,6 @@ def clause_help(text: object, asked: bool = True) -> list[str]:
                     out.append(found[0])
     except Exception:  # noqa: BLE001
         log.exception("clause_help failed")
-    return out
+    from intents.clause_reader import read_help
+
+    return out + [k for k in read_help(text, asked=asked) if k not in out]  # every clause: the fitted reader
