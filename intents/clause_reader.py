@@ -1,8 +1,9 @@
 """The stage and the kinds of help said in any clause of a message, read by a fitted model (not gated by the need
 distiller's label): each clause (the split of ``intents.clause_facts``) gets a stage reading and a help reading from
 a multinomial logistic regression on its sentence vector (the vector the need distiller labelled the clause with,
-memoised: no second encoding; the hashed character grams of its text may be added, ``features``: not shipped). Classes: each stage value (each kind of help) and « aucun » (the clause
-says none). A reading counts only when its calibrated probability reaches the threshold fitted for precision.
+memoised: no second encoding; the hashed character grams of its text may be added, ``features``: not shipped).
+Classes: each stage value (each kind of help) and « aucun » (the clause says none). A reading counts only when its
+calibrated probability reaches the threshold fitted for precision.
 
 The weights, the temperature and the thresholds are data, fitted by ``scripts/fit_clause_reader.py`` (on
 ``intents/data/fact_clauses.yaml``, the blind dev clauses ``blind_clauses.yaml`` and negative clauses of the other
