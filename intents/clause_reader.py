@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +143,21 @@ def clause_texts(text: object) -> list[str]:
     return [c.text for c in _clauses(text)]
 
 
-def _a_question(clause: Any) -> bool:
-    """The need distiller is sure the clause is a question of the person's (« Quelle est la démarche ? »)."""
+#: a clause in the interrogative form (« qui contacter à la préfecture », « à qui s'adresser ? »): a question
+_INTERROGATIVE = re.compile(r"(?i)^\W*(?:(?:et|mais|alors|donc|sinon)\s+)?(?:(?:à|a|de|pour|avec|chez|par)\s+)?"
+                            r"(?:qui|quoi|que|qu['’]|comment|o[uù]|quand|quel(?:le)?s?|lequel|laquelle|combien|pourquoi|"
+                            r"est[\s-]ce\s+qu)\b|^\W*[\w'’]+-(?:t-)?(?:vous|ils?|elles?|on|nous|je)\b|\?\s*$")
+# (« Pouvez-vous nous indiquer … », « y a-t-il … »: the subject after its verb asks)
+
+
+def _a_question(clause: Any, form: bool = True) -> bool:
+    """The clause is a question of the person's: the need distiller is sure of it (« Quelle est la démarche ? »), or
+    (``form``) it is in the interrogative form (« qui contacter à la préfecture »: out of the help's question, a
+    question is answered, not read as a help asked)."""
     from intents.distill import label_clauses
 
+    if form and _INTERROGATIVE.search(getattr(clause, "text", "") or ""):
+        return True
     labelled = label_clauses([clause])
     return bool(labelled) and labelled[0].label == "question" and labelled[0].score >= QUESTION_LABEL
 
@@ -188,7 +200,7 @@ def read_help(text: object, asked: bool = True) -> list[str]:
             if x.find_help_kinds(clause.text, asked=asked):
                 continue
             value = _value("help", clause.text)
-            if value and value != "financement" and _a_question(clause):
+            if value and value != "financement" and _a_question(clause, form=not asked):
                 continue
             if value and value not in out:
                 out.append(value)

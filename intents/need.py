@@ -210,7 +210,9 @@ def clean_need(text: object, least: int = 2) -> str:
     ``least`` meaningful words would remain (or when it is not a string: ``""``)."""
     if not isinstance(text, str):
         return ""
-    original = re.sub(r"\s{2,}", " ", _PICTOGRAPHS.sub("", text)).strip()  # « panneaux solaires ☀️ », « hello 👋 »
+    if _PICTOGRAPHS.search(text):  # « panneaux solaires ☀️ », « hello 👋 » (the lines kept: a signature is read by them)
+        text = re.sub(r"[ \t]{2,}", " ", _PICTOGRAPHS.sub("", text))
+    original = text.strip()
     if not original:
         return original
     out = original

@@ -74,12 +74,23 @@ def test_a_stage_said_in_any_clause(said: str, stage: str) -> None:
 @pytest.mark.parametrize("said, kind", [
     ("Nos finances ne permettent pas de tout payer.", "financement"),
     ("On n'a personne pour suivre le chantier techniquement.", "ingenierie"),
-    ("Pouvez-vous nous indiquer qui contacter au département ?", "mise-en-relation"),
-    ("Quelles sont les dates de dépôt des dossiers ?", "information"),
 ])
 def test_a_help_said_in_any_clause(said: str, kind: str) -> None:
     assert R.read_help(said, asked=False) == [kind]
     assert kind in clause_help(said, asked=False)
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder reads these; without it the rules alone")
+@pytest.mark.parametrize("said, kind", [
+    ("Pouvez-vous nous indiquer qui contacter au département ?", "mise-en-relation"),
+    ("Quelles sont les dates de dépôt des dossiers ?", "information"),
+    ("qui contacter à la préfecture", "mise-en-relation"),
+])
+def test_a_question_is_a_help_only_at_the_help_question(said: str, kind: str) -> None:
+    """At the help's question, « qui contacter … ? » answers it; anywhere else a question is answered, not read as a
+    help asked (« qui contacter à la préfecture » typed at the menu started a request: the territory conversation)."""
+    assert R.read_help(said, asked=True) == [kind]
+    assert R.read_help(said, asked=False) == []
 
 
 def test_the_rules_stay_first(monkeypatch: pytest.MonkeyPatch) -> None:
