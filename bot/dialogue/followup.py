@@ -61,6 +61,12 @@ _ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|compl
 #: request, the sentences read as additions that name it (« Pour le mur de soutènement de la rue de l'Église : »)
 #: score 0.91–0.94, those of a new project or of the news alone 0.79–0.83.
 NAMES_FILED = 0.9
+#: The steps of a draft just opened, where nothing of a project may have been said yet
+_FRESH_STEPS = ("identity", "commune", "commune_pick", "commune_confirm", "role", "need")
+#: The words of adding lead the message (« je voudrais ajouter que … »): looked for in its first characters only
+_ADDITION_LEAD = 60
+#: Adding news, not an object: « ajouter que … », « préciser que … », « j'ai oublié de dire que … »
+_ADDING_NEWS = re.compile(r"\b(?:r?ajout\w*|precis\w*|complet\w*|signal\w*|oubli\w* de \w+)\s+(?:que|qu)\b")
 _SENTENCES = re.compile(r"(?<=[.!?:])\s+|\n+")
 _PARTS = re.compile(r"\s*[,;()]\s*")  # the parts of a sentence, for naming a filed project
 #: An outside commune found inside a sentence scores at most ``territory.PART_ELSEWHERE`` (0.78): accepted when the
@@ -249,6 +255,13 @@ class FollowupMixin:
                 act, sure, named = "addition", True, records[index]
         if act is None and act_step == "after_filing" and not building and _to_the_request(text):
             act, sure = "addition", True  # « pourriez-vous l'ajouter au dossier ? »: said in so many words
+        if building and act != "status" and await self._adds_to_filed(text):
+            # « je voudrais ajouter que le conseil a voté le projet » typed at a new request's first questions
+            # (« 1 » tapped twice at the menu after filing): the fresh draft holds nothing said; the words go to the
+            # filed request, never into a new one
+            self.drop_draft()
+            self.goto("menu")
+            return await self.addition(text, sure=True)
         if act == "status":
             return await self.status_reply() + self.prompt()
         if act == "addition" and not building:
@@ -258,6 +271,24 @@ class FollowupMixin:
         if act == "thanks" and not building:
             return self.prompt_menu_with(T.THANKS_REPLY)  # « merci, c'est tout ce que je voulais savoir »
         return None
+
+    async def _adds_to_filed(self, text: str) -> bool:
+        """A draft just opened (nothing of a project said in it yet), words that open by adding (« je voudrais
+        ajouter que … ») and read as an addition after a filing, and an open request to take them."""
+        if self.step not in _FRESH_STEPS or self.draft.get("need") or self.st.get("need_partial"):
+            return False
+        if not (_ADDING_NEWS.search(normalize(text[:_ADDITION_LEAD])) or _to_the_request(text)):
+            return False  # « je voudrais ajouter une aire de jeux » is a project: adding news is « ajouter que »
+        try:
+            from intents.acts import aclassify
+
+            reading = await aclassify(text, step="after_filing")
+        except Exception:  # noqa: BLE001 - without the reader the words stay with the draft
+            log_exc("reading an addition in a fresh draft failed")
+            return False
+        if reading.act != "addition" or float(reading.confidence) < act_gate("addition"):
+            return False
+        return bool(await self.open_requests())
 
     async def act_step(self, building: bool) -> str:
         """What the guichet had just asked or shown, in the classifier's words (DATA-FORMATS.md §1)."""

@@ -102,3 +102,28 @@ async def test_addition_offers_the_request_it_is_about_first(engine, store) -> N
     buttons = [b for r in runner.last["maire-delle-2"] for row in r.buttons for b in row]
     assert [b.data for b in buttons][:2] == ["ar:90-2026-0001", "ar:90-2026-0002"]
     assert "toiture" in buttons[0].label.lower() and "maison" in buttons[1].label.lower()
+
+
+async def test_addition_typed_at_a_new_requests_first_question_goes_to_the_filed_one(engine, store) -> None:
+    """« 1 » tapped twice after filing opens a new request; « je voudrais ajouter que … » typed at its first question
+    is an addition to the filed request, not the new one's need; « ajouter une aire de jeux » is a project."""
+    story = {"name": "addition in a fresh draft", "user": "maire-meziere", "steps": (
+        _file("Méziré", "Nous voulons rénover la salle polyvalente", True)
+        + [{"command": "/demande", "expect": ["Toujours Jean Morel"]},
+           {"say": "je voudrais ajouter que le conseil municipal a voté le projet",
+            "expect": ["C'est ajouté à la demande 90-2026-0001"], "expect_requests": 1},
+           {"command": "/demande"},
+           {"say": "je voudrais ajouter une aire de jeux à côté de l'école",
+            "expect": ["aire de jeux"], "expect_requests": 1}])}
+    runner = StoryRunner(engine, store)
+    try:
+        await runner.run(story)
+    except AssertionError:
+        print("\n".join(runner.transcript))
+        raise
+    async with store.unit() as uow:
+        events = await uow.history("90-2026-0001")
+        conv = await uow.get_conversation(CHANNEL, "maire-meziere")
+    appended = [e for e in events if e.kind == "appended"]
+    assert len(appended) == 1 and "conseil municipal a voté" in str(appended[0].data)
+    assert "aire de jeux" in (conv.data.get("draft") or {}).get("need", "")
