@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["find_name_by_contact", "find_name_in_words"]
+__all__ = ["find_name_by_contact", "find_name_in_words", "respelled_name"]
 
 _CONTACT = re.compile(r"(?:\+33|0033|\b0)\d(?:[\s.\-]?\d{2}){4}\b|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 #: a message with no capital at all (dictated, typed in lower case) that opens with two to four words, then the
@@ -104,3 +104,34 @@ def _lower_case_name(head: str) -> str | None:
     if any(w.strip() in _NOT_A_NAME for w in words):
         return None
     return find_bare_name("".join(w.capitalize() for w in words))
+
+
+#: a spelling said of a name (« Nathalie avec un h », « ça s'écrit Bouteiller », « deux l »)
+_SPELLING_CUE = re.compile(r"\b(?:avec (?:un|une|deux)|sans (?:h|e|s|t|l|accent)|s['’ ]?[ée]crit|orthographe|"
+                           r"deux [a-z]\b|pardon|oups|erreur|faute|trompée?)\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’]+")
+
+
+def respelled_name(text: object, name: object) -> str | None:
+    """``name`` with one of its words spelt again, when ``text`` is a short message that writes that word another
+    way and says so (« oups Nathalie avec un h » after « Natalie Berger » → « Nathalie Berger »); else None.
+
+    Exact: a few words, a capitalised word close in letters to one word of the name (not the same), and a cue of
+    spelling or of a mistake."""
+    if not isinstance(text, str) or not isinstance(name, str) or not name.strip():
+        return None
+    if len(text.split()) > 10 or not _SPELLING_CUE.search(text):
+        return None
+    from rapidfuzz import fuzz
+
+    from intents.normalize import normalize
+
+    parts = name.split()
+    for word in _WORD.findall(text):
+        if not word[0].isupper() or len(word) < 3:
+            continue
+        for i, part in enumerate(parts):
+            a, b = normalize(word), normalize(part)
+            if a and b and a != b and a[0] == b[0] and fuzz.ratio(a, b) >= 80:
+                return " ".join(parts[:i] + [word] + parts[i + 1:])
+    return None

@@ -368,6 +368,28 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
             j += 1
 
 
+#: A part that goes on a sentence begun before it and holds a relative (« en centre-ville que nous voulons
+#: réhabiliter »): its object is named earlier in the sentence
+_RELATIVE_TAIL = re.compile(r"^[a-zà-ÿ][^.!?]*?\b(?:que|qu'|qu’|dont)(?=\s|\w)")
+#: What stops the walk back to a relative's antecedent (who writes, a greeting, a question…)
+_NOT_ANTECEDENT = ("greeting", "intro", "signature", "question", "help", "other")
+
+
+def _antecedents(text: str, labelled: list[Clause], i: int) -> list[Clause]:
+    """The parts before ``labelled[i]`` in its sentence that say something (its context or project), back to the
+    sentence's start or to who writes; an amount or a date on the way is left to its field."""
+    out: list[Clause] = []
+    j = i - 1
+    while j >= 0:
+        p = labelled[j]
+        if re.search(r"[.!?…\n]", text[p.end:labelled[j + 1].start]) or p.label in _NOT_ANTECEDENT:
+            break
+        if p.label in ("context", "project"):
+            out.insert(0, p)
+        j -= 1
+    return out
+
+
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
     """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
     again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
@@ -404,6 +426,10 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
                         and labelled[j - 1].label in ("context", "project"):
                     j -= 1
                 kept += [(p, p.text) for p in labelled[j:i]]
+            elif prev is not None and _RELATIVE_TAIL.match(c.text) and not any(k is prev for k, _ in kept):
+                # « Nous avons une ancienne friche (ex-usine, 4 000 m²) | en centre-ville que nous voulons
+                # réhabiliter »: the sentence's earlier parts name what « que » stands for
+                kept += [(p, p.text) for p in _antecedents(text, labelled, i) if not any(k is p for k, _ in kept)]
             kept.append((c, c.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))

@@ -16,7 +16,7 @@ from intents.distill import _body, _project_parts, distill_need, label_clauses, 
 
 log = logging.getLogger(__name__)
 
-__all__ = ["some_project", "only_about_oneself", "project_clauses", "PROJECT_SOME"]
+__all__ = ["some_project", "only_about_oneself", "only_who_writes", "project_clauses", "PROJECT_SOME"]
 
 #: labels of a clause that says nothing of a project: who writes, a greeting, the place and what it is like
 _ABOUT_ONESELF = ("greeting", "intro", "signature", "context", "other")
@@ -38,6 +38,23 @@ def only_about_oneself(text: object) -> bool:
         return False
     return bool(labelled) and all(c.label in _ABOUT_ONESELF for c in labelled) \
         and not _project_parts(spoken(_body(text)), labelled)
+
+
+def only_who_writes(text: object) -> bool:
+    """Every clause of ``text``, one or more, is a greeting, who writes or a signature, none read as a project even
+    in part (« coucou c corinne vernier de la mairie de froidefontaine »). False without an encoder."""
+    if not isinstance(text, str):
+        return False
+    clauses = split_clauses(spoken(_body(text)), relatives=True)
+    try:
+        labelled = label_clauses(clauses) if clauses else None
+    except Exception:  # noqa: BLE001
+        log.exception("need distiller failed")
+        return False
+    return bool(labelled) and all(c.label in _WHO_WRITES and c.project < PROJECT_SOME for c in labelled)
+
+
+_WHO_WRITES = ("greeting", "intro", "signature")
 
 
 #: a clause whose neighbours read it as a project this much is a project said in other words (« on voudrait les

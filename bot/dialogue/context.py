@@ -171,6 +171,10 @@ class ContextMixin:
     async def unclear(self, text: str) -> list[Reply]:
         """A message outside an intake that no rule placed: a project in a few words (« toit mairie a refaire »,
         read so by the act reader) starts a request with it as the need; anything else gets one short question."""
+        if self.has_draft() and not self.draft.get("name"):
+            name = self.reader.typed_name(text)
+            if name:  # « julien bailly » after « continuer ou parler à un agent » : the draft's contact, kept
+                return [Reply(self.resume_line())] + await self.fill({"name": name}, asked=None, text=text)
         act = self.act_of(text)
         if act.act == "new_request" and act.confidence >= 0.6 and len(v.meaningful_words(text)) >= 2 \
                 and not self.is_question(text):

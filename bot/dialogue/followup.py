@@ -61,6 +61,10 @@ _ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|compl
 #: request, the sentences read as additions that name it (« Pour le mur de soutènement de la rue de l'Église : »)
 #: score 0.91–0.94, those of a new project or of the news alone 0.79–0.83.
 NAMES_FILED = 0.9
+#: A cost that comes back (« 15 000 € par an », « chaque mois »): beside a reason read for running costs or pay, it
+#: is one (exact: an investment is paid once)
+_RECURRING = re.compile(r"\b(?:par|chaque|tous les) (?:an|annee|mois)\b|\b\d+ ?(?:k|€|euros?)? ?/ ?(?:an|mois)\b"
+                        r"|\bannuel(?:le)?s?\b|\bmensuel(?:le)?s?\b")
 #: The steps of a draft just opened, where nothing of a project may have been said yet
 _FRESH_STEPS = ("identity", "commune", "commune_pick", "commune_confirm", "role", "need")
 #: The words of adding lead the message (« je voudrais ajouter que … »): looked for in its first characters only
@@ -245,6 +249,11 @@ class FollowupMixin:
         building = step in DRAFT_STEPS
         confidence: list[float] = []
         act_step = await self.act_step(building)
+        if building and self._fresh_draft() and await self.uow.list_requests(channel=self.ev.channel,
+                                                                             user_id=str(self.ev.user_id)):
+            # a draft just opened by someone with filed requests (« Toujours Roger Bidaux ? »): « où en est le
+            # dossier chaudière de l'école » speaks of a filed one, read as after a filing
+            act_step = "after_filing"
         act = await read_act(text, act_step, getattr(self.engine, "_vocabulary", None), building, confidence)
         sure = bool(confidence) and confidence[0] >= act_gate("addition")
         named: Any = None  # the open request the message names, when it names one
@@ -272,10 +281,14 @@ class FollowupMixin:
             return self.prompt_menu_with(T.THANKS_REPLY)  # « merci, c'est tout ce que je voulais savoir »
         return None
 
+    def _fresh_draft(self) -> bool:
+        """A draft just opened: at one of its first questions, nothing of a project said in it yet."""
+        return self.step in _FRESH_STEPS and not self.draft.get("need") and not self.st.get("need_partial")
+
     async def _adds_to_filed(self, text: str) -> bool:
         """A draft just opened (nothing of a project said in it yet), words that open by adding (« je voudrais
         ajouter que … ») and read as an addition after a filing, and an open request to take them."""
-        if self.step not in _FRESH_STEPS or self.draft.get("need") or self.st.get("need_partial"):
+        if not self._fresh_draft():
             return False
         if not (_ADDING_NEWS.search(normalize(text[:_ADDITION_LEAD])) or _to_the_request(text)):
             return False  # « je voudrais ajouter une aire de jeux » is a project: adding news is « ajouter que »
@@ -524,6 +537,7 @@ class FollowupMixin:
         if found is None:
             return None
         why, sure = found
+        sure = sure or bool(_RECURRING.search(normalize((text or need)[:3000])))
         if not sure and need:
             try:
                 outcome = self.kb.match_with_confidence(need, None, limit=3)  # the need alone, not the place's lists
@@ -539,9 +553,12 @@ class FollowupMixin:
         the choice to go on with the request or to talk to a person (the draft is kept). Read on the whole message
         (``text``): the need distilled may have left the reason in a question or a help clause (« existe-t-il une
         aide pour payer le salaire d'une remplaçante ? »)."""
+        if self.draft.get("no_fit_told"):
+            return None  # told once for this draft (« continuer quand même » goes on)
         why = self.no_fit_stands(text, self.draft.get("need") or "")
         if why is None:
             return None
+        self.draft["no_fit_told"] = True
         self.goto("menu")
         rows = self.set_buttons([[Button(T.NO_FIT_GO_ON, "m:file")], self.no_fit_button()])
         return [Reply(T.no_fit_why(why.text) + "\n\n" + T.NO_FIT_CHOICE, rows)]

@@ -293,6 +293,7 @@ class FormMixin(ChoicesMixin):
         out: list[Reply] = []
         correction = x.says_correction(text) if correction is None else correction
         had_conflict = bool(self.st.get("conflict"))
+        had_need = bool(self.draft.get("need"))
         written = 0
         for slot, value in values.items():
             if slot == "help_add":
@@ -348,6 +349,12 @@ class FormMixin(ChoicesMixin):
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
                 return [Reply(T.use_buttons_for(self.step))] + self.prompt()
             return self.prompt()
+        if not had_need and self.draft.get("need") and self.step not in ("recap", "duplicate", "conflict", "themes_edit"):
+            # the project said at a later question (« on cherche une aide pour le feu d'artifice de la fête »):
+            # what the programmes do not fund is told at once, as for a first message
+            early = self.no_fit_early(text)
+            if early:
+                return out + early
         return out + await self.ask_next()
 
     def add_to_need(self, text: str, act: Any, asked: str | None) -> Reply | None:

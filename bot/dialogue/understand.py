@@ -18,9 +18,10 @@ from bot.dialogue.answers import (
 )
 from intents import extract as x
 from intents.clause_facts import clause_stage
-from intents.contact_name import find_name_in_words
+from intents.contact_name import find_name_in_words, respelled_name
 from intents.distill import distill_need
 from intents.normalize import normalize
+from intents.project_said import only_who_writes
 from intents.typos import fix_swaps
 from bot.texts import dialogue as T
 
@@ -308,6 +309,10 @@ class Reader:
         text = fix_swaps(text)  # « secretiare », « conduties »: two letters swapped, put back
         facts = Facts()
         vals = facts.values
+        respelled = respelled_name(text, draft.get("name"))
+        if respelled:  # « oups Nathalie avec un h »: the name spelt again, whatever was asked
+            vals["name"] = respelled
+            return facts
         if asked is not None:
             self._read_asked(text, asked, draft, facts, is_question)
         # Entities that may fill any slot, whatever the question.
@@ -487,6 +492,8 @@ class Reader:
         norm = normalize(text)
         if _PROJECT_CUE.search(norm):
             return True
+        if only_who_writes(text):
+            return False  # « coucou c corinne vernier de la mairie de froidefontaine »: a greeting and who writes
         try:
             from intents.classify import classify
 

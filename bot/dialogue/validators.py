@@ -92,8 +92,18 @@ def truncate(text: str, limit: int) -> tuple[str, bool]:
 _NAME_OK = re.compile(r"^[^\d@<>{}\[\]\\/|_=+*#$%^~`]+$")
 
 
+#: A label before the name (« Nom : », « Contact : », « Prénom NOM : »): a few words and a colon
+_NAME_LABEL = re.compile(r"^\s*(?:[^\W\d_]+[ '’-]?){1,4}\s*:\s*")
+_NAME_EDGES = " \t,;:.—–-/"
+
+
 def validate_name(text: str) -> str | None:
     text = clean_text(text).replace("\n", " ")
+    labelled = _NAME_LABEL.match(text)
+    if labelled and text[labelled.end():].strip(_NAME_EDGES):
+        text = text[labelled.end():]  # « Contact : Claire Demougeot », « Nom : Mathieu Girardot — »
+    initial = re.search(r"\s[^\W\d_]\.\s*$", text)  # « Jean D. »: the initial keeps its dot
+    text = text.strip(_NAME_EDGES) + ("." if initial else "")
     if not 2 <= len(text) <= NAME_MAX_CHARS:
         return None
     if not _NAME_OK.match(text):
