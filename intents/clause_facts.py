@@ -16,7 +16,10 @@ Without an encoder: nothing (the rules alone). Never raises.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+
+from intents.normalize import normalize
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,11 @@ def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WO
             and 2 <= len(c.text.split()) <= max_words]
 
 
+#: an amount said as what is missing (« il manque encore 60 000 », « reste à financer 40 000 ») is no estimate: its
+#: lead words say nothing of the stage
+_GAP = re.compile(r"\b(?:manque\w*|reste (?:a (?:financer|trouver|charge)|encore)|reste a charge|besoin de)\b")
+
+
 def clause_stage(text: object) -> str | None:
     """The stage said in a clause the rules do not read; ``None`` when nothing is sure."""
     try:
@@ -119,7 +127,7 @@ def clause_stage(text: object) -> str | None:
                       # are no stage)
                       [(_cut_facts(c), least, share) for c, least, share in _clauses(text, "budget", LONG_WORDS,
                                                                                       ESTIMATE_SIMILARITY)
-                       if not x.is_correction(c)]):
+                       if not x.is_correction(c) and not _GAP.search(normalize(c))]):
             said = None
             for clause, least, share in group:
                 if len(clause.split()) < 2 or x.find_stage(clause):

@@ -64,7 +64,8 @@ def find_name_by_contact(text: object) -> str | None:
         if not line.strip():
             # the contact opens its sentence: the name is the sentence before it, said alone (« Jean-Marie
             # Bourgeois. 03 84 36 71 28. »)
-            line = next((ln for ln in reversed(lines) if ln.strip()), "")
+            # (« Jean-Luc Grosjean. Tél 06 … »: the label alone in its sentence is stepped over too)
+            line = next((ln for ln in reversed(lines) if _PHONE_LABEL.sub("", ln).strip()), "")
         # back over the pieces before the contact: a title (« Anne Sirot, DGS – 03 … ») is stepped over
         for piece in reversed(re.split(r"[,:–—]|\s-\s", line)):
             piece = piece.strip()

@@ -114,11 +114,28 @@ def _stage_said(norm: str) -> str | None:
     return None
 
 
+#: works started, said in the active voice with a past auxiliary, a date between or after (« on a commencé en
+#: septembre les travaux de … », « nous avons démarré le chantier en mars »): read before the calendar is cut out
+_WORKS_STARTED = re.compile(r"\b(?:a|avons|ont|ai) (?:bien |deja |enfin )?(?:commence|demarre|debute|attaque|entame)s? "
+                            r"(?:(?:en|depuis|debut|fin|mi|au|cet|cette|ce|le|la) (?:\w+ ){0,2}?)?"
+                            r"(?:les |des |nos |le |notre )?(?:travaux|chantier)\b")
+
+
+#: a study handed over, said in the active voice (« le bureau d'études nous a remis son diagnostic », « l'architecte
+#: a rendu son étude »): the study stage (a costing by an architect or a bureau d'études is a study's)
+_STUDY_HANDED = re.compile(r"\b(?:a|ont|avons|ai) (?:deja |bien |enfin )?(?:nous |me )?(?:remis|rendu|livre|transmis|fourni|"
+                           r"realise|termine|envoye)e?s? (?:son |sa |ses |le |la |les |un |une |leur |leurs |notre |nos )?"
+                           r"(?:(?:premier |premiere |pre )?(?:diagnostics?|etudes?|audits?|rapports? d etudes?|"
+                           r"etude de faisabilite|esquisses?))\b")
+
+
 def find_stage(text: object, asked: bool = False) -> str | None:
     """Where the project stands: ``idee``, ``etude``, ``projet-defini`` or ``pret``."""
     norm = _norm(text)
     if not norm:
         return None
+    if any(not _NEGATED.search(norm[:m.start()]) for m in _WORKS_STARTED.finditer(norm)):
+        return "pret"
     said = _TIMING_RE.sub(" ", norm)  # « un démarrage des travaux en 2028 » is the calendar, not works starting
     nothing = list(_STAGE_NONE.finditer(said))
     if nothing and len(said[nothing[-1].end():].split()) < 4:
@@ -126,6 +143,8 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     for code, pattern in _STAGE_STRONG:
         if any(not _NEGATED.search(said[:m.start()]) for m in re.finditer(pattern, said)):
             return code
+        if code == "projet-defini" and any(not _NEGATED.search(said[:m.start()]) for m in _STUDY_HANDED.finditer(said)):
+            return "etude"  # (after the quotes in hand: « l'étude rendue, on a les devis » is further on)
     for clause in re.split(r"[,;:.!?\n()]+|\s[-–—]\s", text[:_MAX] if isinstance(text, str) else ""):
         said = _stage_said(_norm(clause))  # clause by clause: « …, c'est encore une idée »
         if said:
@@ -314,7 +333,7 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
 
 
 #: the words of an estimate said around a figure with no unit (« on pense 15000 à peu près », « environ 40000 »)
-_ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on estime|on table sur|autour de|grosso modo|"
+_ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on estime|on imagine|on table sur|autour d(?:e\b|['’])|grosso modo|"
                       r"approximativement|en gros|dans les)\b", re.IGNORECASE)
 #: no unit after the figure: no count of people, of metres, of places… (the units ``_GROUPED`` sets aside)
 _NO_UNIT = (r"(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|"

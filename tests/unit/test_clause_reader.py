@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from intents import clause_reader as R
+from intents import extract as x
 from intents.clause_facts import clause_help, clause_stage
 from intents.encoder import get_encoder
 
@@ -65,9 +66,12 @@ def test_bad_input_never_raises() -> None:
     ("L'entreprise a démarré les travaux lundi.", "pret"),
 ])
 def test_a_stage_said_in_any_clause(said: str, stage: str) -> None:
-    assert R.read_stage(said) == stage
-    assert R.read_stage(f"Bonjour, nous voulons rénover le lavoir. {said} Merci.") == stage  # one clause of several
-    assert clause_stage(said) == stage  # the path a message takes
+    # the fitted reader, or the rules where they read it (a study handed over, works started, told in the active
+    # voice, are the rules' since batch 13)
+    assert (x.find_stage(said) or R.read_stage(said)) == stage
+    whole = f"Bonjour, nous voulons rénover le lavoir. {said} Merci."  # one clause of several
+    assert (x.find_stage(whole) or R.read_stage(whole)) == stage
+    assert (x.find_stage(said) or clause_stage(said)) == stage  # the path a message takes
 
 
 @pytest.mark.skipif(not ENCODER, reason="the encoder reads these; without it the rules alone")
