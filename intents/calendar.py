@@ -22,14 +22,15 @@ _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|mise en service|realisation)\s+)?(?:"
     r"(?:(?:sur|en|pour|entre|de|en tranches|par tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"  # a period of years
-    rf"(?:(?:en |au |a |a la |pour |pour le |pour la |ici |ici |ici |fin |debut |mi |courant |avant |des |"
-    rf"dans |ici )?(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
+    rf"(?:(?:(?:en |au |a |a la |pour |pour le |pour la |ici |fin |debut |mi |courant |avant |des |"
+    rf"dans |ici )(?:l (?=(?:hiver|ete|automne) )|d )?)?"
+    rf"(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
     rf"(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"  # « l'été prochain 2027 »: the season, then its year
     rf"(?:au |a (?!ete\b)|en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )"
     rf"(?:l (?=hiver|ete|automne)|d )?(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"  # « a été » is a verb, not a season
     # (« avant l hiver »: the article typed without its apostrophe)
     r"(?:pendant |durant |aux |pour les |a |des )?(?:les )?vacances (?:d |de (?:la )?)?(?:ete|hiver|printemps|automne|"
-    r"toussaint|noel|paques|scolaires|estivales)(?: prochaines?)?|"
+    rf"toussaint|noel|paques|scolaires|estivales)(?: prochaines?| {_YEAR})?|"
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
     r"annee prochaine|an prochain|cette annee|"

@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intents.clauses import (  # noqa: F401 - re-exported: the clauses are read from here by other modules
+    _LABEL, _PIECE_SEP, _PIECE_SEP_RELATIVE, _REPORTED, _SENTENCE_END, SPOKEN_CLAUSE_WORDS, Clause, split_clauses, spoken,
+    spoken_clauses)
 from intents.labelled import load_labelled
 
 log = logging.getLogger(__name__)
@@ -63,14 +65,6 @@ _CONTACT_SPAN = re.compile(
     r"\b[\w-]+(?:\s+(?:point|tiret)\s+[\w-]+)*\s+(?:arobase|arrobase|arobas)\s+[\w-]+(?:\s+point\s+[\w-]+)+)",
     re.IGNORECASE)
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
-#: (« le car », « en car »: the coach, not « because »)
-_PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|(?<!\ble)(?<!\bun)(?<!\bdu)(?<!\bau)(?<!\ben)(?<!\bde)"
-                        r"\s(?=(?:mais|car|parce\s+que?)\b)")
-_PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
-#: reported words: « le SDIS nous a signalé | que le hameau n'a pas de défense incendie » (a pronoun, an auxiliary,
-#: a participle, « que »): who said it is not the project, what was said may be
-_REPORTED = re.compile(r"(?i)\b(?:nous|m['’]|vous|leur|lui)\s*(?:a|ont|avait|avaient)\s+[a-zà-ÿ]+[ée]s?\s+(qu(?:e\s+|['’]))")
 #: a clause that names its object by a pronoun before an infinitive (« il faut l'agrandir », « on voudrait la
 #: rénover »): what it speaks of is in the clause before (« le cimetière est plein »)
 _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\s+|la\s+commune\s+|"
@@ -87,80 +81,6 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
 #: traiter ça », after the state of things told)
 
 
-@dataclass
-class Clause:
-    text: str
-    start: int
-    end: int
-    label: str = "project"
-    score: float = 0.0  # how sure the label is (0–1)
-    project: float = 0.0  # the weight of « project » among the neighbours
-
-
-#: dictated punctuation (« … services techniques virgule le budget … point on a … »)
-_SPOKEN_COMMA = re.compile(r"\s+virgule\b", re.IGNORECASE)
-_SPOKEN_STOP = re.compile(r"\s+point(?:\s+(?:à|a)\s+la\s+ligne)?(?=\s+(?:on|nous|je|j['’]|il|elle|c['’]est|et|le|la|"
-                         r"les|l['’]|mais|donc|alors|ce|ça|ca)\b|\s*$)", re.IGNORECASE)
-#: a field's label at the start of a line (« Stade : APS rendu », « Coût : … »): a name of a field, not words said
-_LABEL = re.compile(r"(?m)^\s*[A-Za-zÀ-ÿ'’]+(?:\s+[A-Za-zÀ-ÿ'’]+)?\s*:\s+")
-
-
-def spoken(text: str) -> str:
-    """``text`` with dictated punctuation written (« virgule » → « , », « point » before a new sentence → « . »)."""
-    if not isinstance(text, str):
-        return ""
-    return _SPOKEN_STOP.sub(".", _SPOKEN_COMMA.sub(",", text))
-
-
-#: in dictated text without punctuation, a subject that opens a new clause (« … hors taxes | on voudrait faire ça en
-#: 2028 | on cherche des subventions »), not one inside a clause (« ce qu on veut », « dont nous avons besoin »)
-_SPOKEN_CLAUSE = re.compile(r"(?<!\bque)(?<!\bqu)(?<!\bdont)(?<!\bsi)(?<!\bquand)(?<!\bcomme)(?<!\bou)(?<!\boù)"
-                            r"\s+(?=(?:on|nous|je|il\s+(?:faut|faudrait|faudra|nous\s+faut))\b)", re.IGNORECASE)
-#: a dictated message this long, without any punctuation, is read clause by clause
-SPOKEN_CLAUSE_WORDS = 12
-
-
-def spoken_clauses(text: str) -> str:
-    """Dictated ``text`` without any punctuation, its clauses marked (« . » before a subject that opens one); any
-    other text unchanged."""
-    if not isinstance(text, str) or re.search(r"[.,;:!?…\n]", text) or len(text.split()) < SPOKEN_CLAUSE_WORDS:
-        return text
-    return _SPOKEN_CLAUSE.sub(". ", text)
-
-
-def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
-    """The clauses of ``text`` with their spans (sentences, then the parts of a sentence; ``relatives``: a relative
-    clause, « qui … », apart too)."""
-    out: list[Clause] = []
-    if not isinstance(text, str):
-        return out
-    sentences, pos = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        sentences.append((pos, m.start()))
-        pos = m.end()
-    sentences.append((pos, len(text)))
-    for start, end in sentences:
-        label = _LABEL.match(text, start, end) if "\n" in text else None
-        pos = label.end() if label else start  # « Projet : … » on a line of a form: the value only
-        cuts = [m for m in (_PIECE_SEP_RELATIVE if relatives else _PIECE_SEP).finditer(text, start, end)]
-        bounds = []
-        for m in cuts:
-            bounds.append((pos, m.start()))
-            pos = m.end()
-        bounds.append((pos, end))
-        split = []
-        for a, b in bounds:
-            m = _REPORTED.search(text, a, b)
-            split += [(a, m.start(1)), (m.end(1), b)] if m else [(a, b)]
-        for a, b in split:
-            if re.match(r"\s*:", text[b:b + 2]) and len(text[a:b].split()) <= 2:
-                continue  # « Commune : Danjoutin / Montant : … »: a field's name, not words of the project
-            piece = text[a:b]
-            lead = len(piece) - len(piece.lstrip())
-            piece = piece.strip().rstrip(".!?…;").strip()
-            if re.search(r"\w", piece):
-                out.append(Clause(piece, a + lead, a + lead + len(piece)))
-    return out
 
 
 class _Model:

@@ -44,6 +44,10 @@ _INTRO_LEAD = re.compile(r"^\s*(?:(?:oui|alors|euh|donc|bonjour|bonsoir|salut|he
                          r"((?:ici|moi c['’]est|c['’]\s?est|c est|je suis)\s+)?", re.IGNORECASE)
 
 
+#: words that open a title, never a name (« la première adjointe », « le nouveau maire », « un adjoint »)
+_NOT_A_FIRST_NAME = {"le", "la", "les", "l", "un", "une", "mon", "ma", "notre", "votre", "son", "sa", "du", "de", "des"}
+
+
 def _name_then_title(clause: str) -> dict[str, str]:
     """« Corinne Vuillemin secrétaire de mairie », « ici Bernard Lhomme le maire de Roppe »: a clause that opens
     with a bare name (two to four capitalised words) then a role word, without a comma between them. The role
@@ -58,6 +62,8 @@ def _name_then_title(clause: str) -> dict[str, str]:
     for k in (2, 3, 4):
         if len(words) <= k:
             break
+        if lower and words[0].lower() in _NOT_A_FIRST_NAME:
+            break  # « je suis la première adjointe »: an article, not a name written without capitals
         said = words[:k] if not lower else ["-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in words[:k]]
         name = find_bare_name(" ".join(said))
         if not name:

@@ -83,3 +83,18 @@ def test_a_relative_keeps_its_antecedent_and_who_writes_is_no_need() -> None:
     assert only_who_writes("coucou c corinne vernier de la mairie de froidefontaine")
     assert not Reader.is_need("coucou c corinne vernier de la mairie de froidefontaine")
     assert not only_who_writes("bonjour, maire de Chaux, on veut refaire le toit de l'école")
+
+
+def test_a_season_with_its_year_after_an_article_typed_without_apostrophe() -> None:
+    assert x.find_timing("ah non pas le printemps, le fabricant livre a l automne 2027 seulement") == "a l automne 2027"
+    assert x.find_timing("Pose pendant les vacances d'été 2027.") == "pendant les vacances d'été 2027"
+
+
+def test_an_article_and_a_title_are_no_name_written_without_capitals() -> None:
+    from bot.dialogue.understand import ENTITY_EXTRACTORS
+    from intents.intro import find_intro
+
+    text = ("Je corrige, je suis la première adjointe, pas le maire, il m'a demandé de m'en occuper. Hélène Courtot, "
+            "06 89 31 47 02.")
+    assert find_intro(text) == {}
+    assert ENTITY_EXTRACTORS["name"](text) == "Hélène Courtot"
