@@ -61,6 +61,9 @@ def spoken_clauses(text: str) -> str:
     return _SPOKEN_CLAUSE.sub(". ", text)
 
 
+_BULLET = re.compile(r"\s*(?:[-•*–—▪►]|\d{1,2}[.)])\s+")
+
+
 def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
     """The clauses of ``text`` with their spans (sentences, then the parts of a sentence; ``relatives``: a relative
     clause, « qui … », apart too)."""
@@ -89,6 +92,9 @@ def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
             if re.match(r"\s*:", text[b:b + 2]) and len(text[a:b].split()) <= 2:
                 continue  # « Commune : Danjoutin / Montant : … »: a field's name, not words of the project
             piece = text[a:b]
+            bullet = _BULLET.match(piece)  # « - on veut la réhabiliter … »: a list's mark is no word of the clause
+            if bullet:
+                a, piece = a + bullet.end(), piece[bullet.end():]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip().rstrip(".!?…;").strip()
             if re.search(r"\w", piece):

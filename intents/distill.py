@@ -34,13 +34,18 @@ K = 7
 TEMPERATURE = 0.03
 #: a project-like clause that is not the project (« on a deux sujets ») is kept only when it is this sure of it
 PROJECT_MIN = 0.34
+#: the state of things told right before the project is kept with it (issue 19, batch 14: measured on dev stories)
+LEAD_CONTEXT = True
+#: a lead-in opens with a clause its neighbours read as the project this much at least (the thing it is about:
+#: « un gros souci avec le réseau d'eau potable », not a cause told in passing: « avec le nouveau lotissement »)
+LEAD_SHARE = 0.15
 
 _MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
            r"printemps|(?<!\ba\s)(?<!\bont\s)(?<!\bavait\s)(?<!\bait\s)[ée]t[ée]|automne|hiver|rentr[ée]e)")  # « a été »: a verb
 #: dates and amounts inside a kept clause: exact spans, cut out
 _DATE_SPAN = re.compile(
     rf"\s*\b(?:(?:en|depuis|d[èe]s|d[ée]but|fin|mi|courant|pour|avant|apr[èe]s|d['’]ici|à\s+partir\s+d[eu']?|au)\s*[-\s]?)?"
-    rf"(?:(?:l['’]|le\s+|la\s+)?(?:(?:1er|[12]?\d|3[01])\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
+    rf"(?:(?:l['’]|\bl\s+|le\s+|la\s+)?(?:(?:1er|[12]?\d|3[01])\s+)?(?:{_MONTHS})(?:\s+(?:20\d\d|prochaine?|dernier|derni[èe]re))?|20\d\d|"
     rf"l['’]ann[ée]e\s+prochaine|l['’]an\s+prochain)\b", re.IGNORECASE)
 #: how old a thing is (« les projecteurs datent de 1985 », « depuis 1992 »): the state of things, not the project
 _OLD_DATE = re.compile(r"\s*\b(?:(?:qui\s+)?(?:datent|date|datant)\s+(?:de\s+|d['’]|du\s+)|en\s+|depuis\s+|de\s+)(?:19\d\d)\b|\s*\bdans\s+les\s+ann[ée]es\s+(?:19)?\d0\b",
@@ -310,6 +315,51 @@ def _antecedents(text: str, labelled: list[Clause], i: int) -> list[Clause]:
     return out
 
 
+#: the words of wanting a project (on folded words)
+_WANTING = re.compile(r"\b(?:veu[tx]|voulons|voulez|veulent|voudr\w+|souhait\w*|aimer\w+|faut|faudr\w+|besoin|"
+                      r"envisag\w+|prevo\w+|prevoy\w+|projet(?:ons|te|tent)?|comptons|compte)\b")
+_REPORTER = re.compile(r"(?i)\b(?:nous|m['’]|vous|leur|lui)\s*(?:a|ont|avait|avaient)\s+[a-zà-ÿ]+[ée]s?\s*$")
+
+
+def _lead_in(labelled: list[Clause], first: int) -> list[Clause]:
+    """The clauses right before ``labelled[first]`` that tell the state of things (« context »), with the relative
+    clauses that go with them (« … l'ancienne gare, | qui est à nous depuis 2019 | et qui se dégrade »), back to
+    who writes or a greeting."""
+    lead: list[Clause] = []
+    j = first - 1
+    while j >= 0:
+        c = labelled[j]
+        relative = bool(re.match(r"(?i)(?:et\s+)?(?:qui|dont|o[uù])\b", c.text)) \
+            and c.label not in ("greeting", "intro", "signature")
+        if not (c.label == "context" or relative) or _place_only(c.text) or _REPORTER.search(c.text):
+            break  # (« Le SDIS nous a signalé | que … »: who reported it is not the project)
+        lead.insert(0, c)
+        j -= 1
+    while lead and (lead[0].label != "context" or lead[0].project < LEAD_SHARE):
+        lead.pop(0)  # (a relative clause opens no lead-in, nor a cause told in passing: « avec le lotissement »)
+    return lead
+
+
+def _with_lead_in(labelled: list[Clause], first: int, kept: list[tuple[Clause, str]]) -> list[tuple[Clause, str]]:
+    """``kept`` with its lead-in (``_lead_in``) before it when the project's words do not name what the lead-in
+    speaks of (« … le réseau d'eau potable, il y a des fuites | le remplacement des canalisations »); when they do
+    (« les vestiaires datent des années 70 | nous voulons reconstruire les vestiaires »), the state of things is
+    only the why, left out."""
+    if any(c.label == "context" for c, _ in kept):
+        return kept  # the state of things is already said with the project (« l'école est pleine | il faut … »)
+    if any(_WANTING.search(_fold(w)) for _, w in kept):
+        # the project said as what is wanted (« il nous faut une nouvelle caserne », « nous voudrions transformer
+        # l'ancien presbytère »): it names its object; the state of things before it is the why, left out
+        return kept
+    lead = [p for p in _lead_in(labelled, first) if not any(p is k for k, _ in kept)]
+    if not lead:
+        return kept
+    said = {w[:5] for w in set().union(*(_content_words(w) for _, w in kept))}  # (« logement », « logements »)
+    if said & {w[:5] for w in set().union(*(_content_words(p.text) for p in lead))}:
+        return kept
+    return [(p, p.text) for p in lead] + kept
+
+
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
     """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
     again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
@@ -353,7 +403,12 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             kept.append((c, c.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))
-    # a restatement (« pour l'instant c'est le toit de la salle des fêtes ») adds nothing to what is kept
+    if LEAD_CONTEXT and kept:
+        # the state of things told right before the project (« nous avons un gros souci avec le réseau d'eau potable,
+        # il y a des fuites partout | le bureau d'études a chiffré le remplacement des canalisations »): what the
+        # project is about and why, part of the need
+        first = next(i for i, c in enumerate(labelled) if any(c is k for k, _ in kept))
+        kept = _with_lead_in(labelled, first, kept)
     # a restatement (« pour l'instant c'est le toit de la salle des fêtes ») adds nothing to what is kept; a later
     # clause that says much more around an earlier one (a mail's « Objet : Ancienne école », then its body) replaces it
     out: list[tuple[Clause, str]] = []
@@ -419,6 +474,8 @@ def distill_need(text: object, fallback: bool = True) -> str:
         about = [c for c in labelled if c.label not in ("greeting", "intro", "signature")] or labelled
         best = max(about, key=lambda c: c.project)
         kept = [(best, best.text)] if _meaningful(best.text) >= 2 else []
+        if kept and LEAD_CONTEXT:
+            kept = _with_lead_in(labelled, labelled.index(best), kept)
     if not kept:
         return base
     parts: list[str] = []

@@ -371,7 +371,9 @@ def find_name(text: object) -> str | None:
 
 
 #: « je m'appelle » / « mon nom est » then two words in lower case: a name dictated or typed without capitals
-_NAME_CUE_LOWER = re.compile(r"(?:je m['’]appelle|mon nom est|mon nom c['’]est)\s+"
+_NAME_CUE_LOWER = re.compile(r"(?:je m['’]appelle|mon nom est|mon nom c['’]est"
+                             # « moi c thomas girardot »: said of oneself, the two words ending the sentence
+                             r"|\bmoi,? c(?:['’ ]\s?est|\b)(?=\s+\S+\s+\S+\s*(?:$|[,.;!?\n])))\s+"
                              r"([a-zà-öø-ÿ]{2,}(?:-[a-zà-öø-ÿ]{2,})?\s+[a-zà-öø-ÿ]{2,}(?:-[a-zà-öø-ÿ]{2,})?)\b")
 _NOT_NAME_LOWER = {"le", "la", "les", "de", "du", "des", "et", "pour", "au", "aux", "virgule", "point", "madame",
                    "monsieur", "mairie", "commune"}

@@ -443,6 +443,10 @@ class FollowupMixin:
             return None
         if score < 0.95 and not _OUTSIDE_CUE.search(normalize(text)):
             return None
+        from knowledge.lexicon import is_project_word
+
+        if is_project_word(text):
+            return None  # « Pont. » typed alone is the project's word before a commune of the Côte-d'Or
         c = self.reader.candidate(best.code, fallback=best)
         return c if c and c.get("outside") else None
 

@@ -280,7 +280,9 @@ class FormMixin(ChoicesMixin):
             self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
-                return [Reply(T.use_buttons_for(asked))] + out
+                # words that say something (kept for staff above) are not refused: said so, the question again
+                kept = len(v.meaningful_words(text)) >= 2
+                return [Reply(T.kept_then_ask(asked) if kept else T.use_buttons_for(asked))] + out
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
         return out

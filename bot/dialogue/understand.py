@@ -49,6 +49,9 @@ _CUED_WORDS = re.compile(r"\b(?:maire|mairie|commune|ville|village|adjointe?|dgs
                          r"communaute de communes|communaute d agglomeration|cc|ca) (?:de la |de l |de |des |du |d |a |sur )?"
                          r"((?:[a-z0-9]+ ?){1,6})")
 _EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglomeration) (?:de la |de l |des |du |de |d )?")
+#: a street named after a place (« rue de Belfort », « route de Suarce »): no collectivité said
+_STREET = re.compile(r"(?i)\b(?:rue|route|avenue|chemin|faubourg|impasse|all[ée]e|boulevard|quai)\s+"
+                     r"(?:de\s+la\s+|de\s+l['’]|de\s+|du\s+|des\s+|d['’])?[\w'’-]+")
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
@@ -234,11 +237,14 @@ class Reader:
     def commune_any(self, text: str) -> dict[str, Any] | None:
         """A commune or EPCI of the département named clearly in a sentence (a close spelling, or a cue such as
         « maire de », « à »)."""
-        res = self._resolve(_without_amounts(text))  # « 25 000 à peu près » is not the postcode of Besançon
+        # « 25 000 à peu près » is not the postcode of Besançon; « les trottoirs rue de Belfort » name a street
+        res = self._resolve(_STREET.sub(" ", _without_amounts(text)))
         c = None
         if res is not None and res.resolved:
             score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
-            if score >= 0.95 or (score >= 0.85 and _COMMUNE_CUE.search(normalize(text))):
+            # (a title is a cue too: « adjoint aux travaux bavilliers »)
+            if score >= 0.95 or (score >= 0.85 and (_COMMUNE_CUE.search(normalize(text))
+                                                     or x.find_role(text, asked=True))):
                 c = self.candidate(res.resolved)
         if c is None or c["outside"]:
             c = self.commune_after_cue(text)
@@ -376,7 +382,7 @@ class Reader:
         elif asked == "timing":
             others = bool(x.find_phone(text) or x.find_email_spoken(text) or x.find_amount(text))
             span = x.find_timing(text, asked=True)
-            bare_name = None if span else v.validate_name(x.find_bare_name(text) or "")
+            bare_name = None if span else v.validate_name(x.find_bare_name(text) or x.find_name(text) or "")
             if bare_name:
                 vals["name"] = bare_name  # « Martine Roux » typed at the calendar question: the contact's name
             elif others:

@@ -102,6 +102,15 @@ def validate_name(text: str) -> str | None:
     labelled = _NAME_LABEL.match(text)
     if labelled and text[labelled.end():].strip(_NAME_EDGES):
         text = text[labelled.end():]  # « Contact : Claire Demougeot », « Nom : Mathieu Girardot — »
+    # what follows a name after a comma or a bracket is something else (« Aurélie Bourquin, mairie (lundi et
+    # jeudi) », « Sandrine Klein, vous pouvez répondre sur … »), as a phone's label after it (« nathalie fleury tel »)
+    head = re.split(r"\s*[,(;]\s*", text, maxsplit=1)[0]
+    if len([c for c in head if c.isalpha()]) >= 2:
+        text = head
+    text = re.sub(r"(?i)\s+(?:t[ée]l(?:[ée]phone)?|portable|mobile|port|mail|e-mail|courriel)\.?\s*:?\s*$", "", text)
+    if not any(c.isupper() for c in text):  # « nathalie fleury »: written as a name is
+        text = " ".join(w if w in ("de", "du", "des", "la", "le", "d'", "van", "von") else
+                        "-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in text.split())
     initial = re.search(r"\s[^\W\d_]\.\s*$", text)  # « Jean D. »: the initial keeps its dot
     text = text.strip(_NAME_EDGES) + ("." if initial else "")
     if not 2 <= len(text) <= NAME_MAX_CHARS:
