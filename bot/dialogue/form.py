@@ -30,6 +30,9 @@ from intents.need import addition_parts, clean_need, join_need
 #: question, which no name answers (« Élodie Schmitt » typed there, ahead of the name's question).
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity", "budget")
 #: Slots whose value is shown back with its label in the "C'est noté" line.
+#: words typed at a question with buttons that answer it not are kept for staff and said so from this many meaningful
+#: words (« si possible avan lhiver »); fewer (« le roi du monde », « aucune idée ») get the buttons and what is expected
+KEPT_WORDS = 3
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
 
@@ -281,7 +284,7 @@ class FormMixin(ChoicesMixin):
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:
             if asked in ("role", "stage", "help") and self.step == asked:
                 # words that say something (kept for staff above) are not refused: said so, the question again
-                kept = len(v.meaningful_words(text)) >= 2
+                kept = len(v.meaningful_words(text)) >= KEPT_WORDS
                 return [Reply(T.kept_then_ask(asked) if kept else T.use_buttons_for(asked))] + out
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
