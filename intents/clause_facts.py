@@ -165,7 +165,8 @@ def clause_help(text: object, asked: bool = True) -> list[str]:
                                                                                   least=ESTIMATE_SIMILARITY)]
         for clause, least, share in clauses:
             # a long clause is read by its parts (« je sollicite votre concours | pour identifier les aides … »)
-            cut = r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b)" + (r"|\s+(?=pour\b|afin\b)"
+            # (« … savoir quelles aides existent | et être accompagnés pour monter le dossier »: a second wish)
+            cut = r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b|[êe]tre\b|avoir\b|qu['’]|que\b|si\b|surtout\b)" + (r"|\s+(?=pour\b|afin\b)"
                                                                       if len(clause.split()) > MAX_WORDS else "")
             for part in re.split(cut, clause):
                 if not 2 <= len(part.split()) <= MAX_WORDS or x.find_help_kinds(part, asked=asked):

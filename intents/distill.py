@@ -19,9 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from intents.clauses import (  # noqa: F401 - re-exported: the clauses are read from here by other modules
-    _LABEL, _PIECE_SEP, _PIECE_SEP_RELATIVE, _REPORTED, _SENTENCE_END, SPOKEN_CLAUSE_WORDS, Clause, split_clauses, spoken,
-    spoken_clauses)
+from intents.clauses import Clause, split_clauses, spoken, spoken_clauses  # noqa: F401 - re-exported
 from intents.labelled import load_labelled
 
 log = logging.getLogger(__name__)

@@ -160,7 +160,12 @@ def find_stage(text: object, asked: bool = False) -> str | None:
 # --- kinds of help -----------------------------------------------------------------------------------------------
 _HELP_STRONG: tuple[tuple[str, str], ...] = (
     ("financement", r"\b(?:subventions?|subvs?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
-    ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique)\b"),
+    ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique|"
+                   # someone to guide: « que quelqu'un l'aide à savoir quoi faire », « quelqu'un pour nous guider »
+                   r"(?:quelqu un|qqn|qq1|quelquun) (?:pour |qui )?(?:nous |l |le |la |me |les )?(?:aide|aider|guide|guider|accompagne|"
+                   r"accompagner|conseille|conseiller|epaule|epauler|oriente|orienter)|"
+                   r"(?:etre|soyons|soit) (?:bien )?(?:accompagnes?|guides?|conseilles?|epaules?)|"
+                   r"(?:pour|afin de) (?:nous |les |l |me )?(?:accompagner|guider|conseiller|epauler))\b"),
     ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
 )
 _HELP_ASKED: tuple[tuple[str, str], ...] = (

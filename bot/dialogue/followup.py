@@ -18,8 +18,9 @@ from typing import Any
 
 from bot.dialogue import validators as v
 from bot.dialogue.common import fmt_date, log_exc
+from bot.dialogue.elsewhere import ElsewhereMixin
 from bot.dialogue.events import Button, Reply
-from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS
+from bot.dialogue.slots import INTAKE_STEPS
 from bot.dialogue.understand import act_gate
 from bot.texts import dialogue as T
 from intents.normalize import normalize
@@ -61,10 +62,9 @@ _ADDITION_RULE = re.compile(r"\b(?:ajout\w*|rajout\w*|complet(?:er|e|ez)\b|compl
 #: request, the sentences read as additions that name it (« Pour le mur de soutènement de la rue de l'Église : »)
 #: score 0.91–0.94, those of a new project or of the news alone 0.79–0.83.
 NAMES_FILED = 0.9
-#: A cost that comes back (« 15 000 € par an », « chaque mois »): beside a reason read for running costs or pay, it
-#: is one (exact: an investment is paid once)
-_RECURRING = re.compile(r"\b(?:par|chaque|tous les) (?:an|annee|mois)\b|\b\d+ ?(?:k|€|euros?)? ?/ ?(?:an|mois)\b"
-                        r"|\bannuel(?:le)?s?\b|\bmensuel(?:le)?s?\b")
+#: the act reader puts « off_topic » first this surely, read as a message of its own, for a personal procedure typed
+#: in a request to be one (with the off-topic data naming it: two readings agree)
+PROCEDURE_FIRST = 0.6
 #: The steps of a draft just opened, where nothing of a project may have been said yet
 _FRESH_STEPS = ("identity", "commune", "commune_pick", "commune_confirm", "role", "need")
 #: The words of adding lead the message (« je voudrais ajouter que … »): looked for in its first characters only
@@ -73,12 +73,6 @@ _ADDITION_LEAD = 60
 _ADDING_NEWS = re.compile(r"\b(?:r?ajout\w*|precis\w*|complet\w*|signal\w*|oubli\w* de \w+)\s+(?:que|qu)\b")
 _SENTENCES = re.compile(r"(?<=[.!?:])\s+|\n+")
 _PARTS = re.compile(r"\s*[,;()]\s*")  # the parts of a sentence, for naming a filed project
-#: An outside commune found inside a sentence scores at most ``territory.PART_ELSEWHERE`` (0.78): accepted when the
-#: sentence also names its département, a postcode or says « maire de … ».
-_HOME_MARGIN = 0.15
-_OUTSIDE_MIN = 0.75
-_OUTSIDE_CUE = re.compile(r"\(\s*(?:\d{2,3}|2[ab])\s*\)|\b\d{5}\b|\b(?:maire|mairie|commune|ville|village) d\w*\b"
-                          r"|\b(?:dans|en) (?:le |la |l |les )?[a-z]")
 
 
 async def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool = False,
@@ -186,6 +180,11 @@ async def _addition_by_sentence(text: str, filed: list[str]) -> int | None:
     return None
 
 
+#: how a filed request stands, asked in so many words (« l'avancement de notre demande », « où en est le dossier »,
+#: « le suivi de ma demande »): exact
+_STATUS_RULE = re.compile(r"\b(?:avancement|etat d avancement|ou en est|ou en sont|suivi|nouvelles|point sur)"
+                          r" (?:de |du |d |des )?(?:notre |ma |mon |nos |mes |la |le |les |cette |ce )?"
+                          r"(?:demandes?|dossiers?)\b")
 #: « … l'ajouter au dossier », « à compléter dans notre demande »: the words of adding, and the filed request named
 #: as such (exact; the act reader may put the news first as a new request)
 _TO_REQUEST = re.compile(r"\b(?:au|a notre|a la|dans notre|dans le|dans la|sur notre|sur le|notre|le|la) "
@@ -219,6 +218,24 @@ def _interim_act(text: str, vocabulary: Any) -> str | None:
     return None
 
 
+async def _personal_procedure(text: str) -> bool:
+    """A personal procedure (a tax, a passport…) typed in the middle of a request (« c'est perso, pas pour la
+    commune : ma taxe foncière a pris 40 % ») : read as a message of its own (the question on screen asks for the
+    project, and would make it one), off-topic first for the act reader, and named by the off-topic data."""
+    try:
+        from intents.acts import aclassify
+
+        from knowledge.redirect import Redirects
+
+        reading = await aclassify(text, step="start")
+        if reading.act != "off_topic" or float(reading.confidence) < PROCEDURE_FIRST:
+            return False
+        return Redirects.load().topic(text) is not None  # (a second reading: the data names the procedure)
+    except Exception:  # noqa: BLE001 - without the readers the words stay with the request
+        log_exc("reading a personal procedure in a request failed")
+        return False
+
+
 async def _closest_first(text: str, records: list[Any]) -> list[Any]:
     """The open requests, the one whose need is closest in meaning to the message first (the latest first among
     equals, and as they are without the encoder): the buttons of « À quelle demande ajoutez-vous cela ? »."""
@@ -241,7 +258,7 @@ async def _closest_first(text: str, records: list[Any]) -> list[Any]:
     return [records[i] for i in order]
 
 
-class FollowupMixin:
+class FollowupMixin(ElsewhereMixin):
     # --- entry: a typed message, at any step -------------------------------------------------------------------
     async def followup(self, text: str) -> list[Reply] | None:
         """Status, addition to a filed request or off-topic; None when the message is none of these."""
@@ -262,6 +279,8 @@ class FollowupMixin:
             index = await _addition_by_sentence(text, [r.description or "" for r in records])
             if index is not None:
                 act, sure, named = "addition", True, records[index]
+        if act in (None, "addition") and act_step == "after_filing" and _STATUS_RULE.search(normalize(text[:1500])):
+            act = "status"  # « me renseigner sur l'avancement de notre demande concernant le columbarium »
         if act is None and act_step == "after_filing" and not building and _to_the_request(text):
             act, sure = "addition", True  # « pourriez-vous l'ajouter au dossier ? »: said in so many words
         if building and act != "status" and await self._adds_to_filed(text):
@@ -271,6 +290,8 @@ class FollowupMixin:
             self.drop_draft()
             self.goto("menu")
             return await self.addition(text, sure=True)
+        if building and act is None and await _personal_procedure(text):
+            return self.off_topic_reply(text)  # the question asked again after the pointer (nothing filed)
         if act == "status":
             return await self.status_reply() + self.prompt()
         if act == "addition" and not building:
@@ -404,173 +425,3 @@ class FollowupMixin:
         r = Redirects.load()
         out = [Reply(T.off_topic(r.pointer(text).text, r.guichet))]
         return out + (self.prompt() if self.in_intake() else self.prompt_menu())
-
-    # --- a collectivité of another département ---------------------------------------------------------------
-    def outside_place(self, text: str) -> dict[str, Any] | None:
-        """A commune (or EPCI) of another département clearly named in a message, as a draft candidate."""
-        try:
-            res = self.kb.resolve(v.truncate(text.replace("\n", " "), v.FREE_TEXT_MAX_CHARS)[0])
-        except Exception:  # noqa: BLE001
-            log_exc("kb.resolve failed")
-            return None
-        if res is None or not res.candidates:
-            return None
-        best = res.candidates[0]
-        home = str(self.settings.departement)
-        postcode = re.fullmatch(r"\s*(\d{2})\s?(\d{3})\s*", text)
-        if postcode:  # a postcode alone: the communes it serves (often several), all in one département
-            return self._outside_postcode(postcode.group(1) + postcode.group(2), home)
-        # the place the person says they serve (« maire de Châlonvillars, à 5 km de Belfort »): the first cued one
-        # (one of this département first leaves the reading below: « maire de Fontaine (Isère) » names a homonym)
-        # and only among the whole message's candidates, which heed a département said (« au Thillot dans les Vosges »)
-        cued = self.reader.cued_places(text, min_score=0.95)
-        if cued and cued[0].get("outside") and any(c.code == cued[0]["code"] for c in res.candidates):
-            return cued[0]
-        # a place of the home département near the best one's score wins (homonyms); one named in passing with a much
-        # weaker score (« juste à côté de Giromagny ») does not hide the collectivité resolved elsewhere
-        if str(best.departement) == home or any(str(c.departement) == home and float(c.score) >= float(best.score)
-                                                - _HOME_MARGIN for c in res.candidates[:3]):
-            return None
-        from knowledge.territory import norm as place_norm
-
-        # found by a code (often an amount: « 40 000 € »), not by its name; the name's article may be contracted
-        # (« au Thillot », « du Russey »)
-        core = re.sub(r"^(?:le|la|les|l) ", "", place_norm(best.name))
-        if not re.search(r"\b" + re.escape(core) + r"\b", place_norm(text)):
-            return None
-        score = float(best.score)
-        if res.resolved != best.code and not (score >= _OUTSIDE_MIN and len(res.candidates) == 1):
-            return None
-        if score < 0.95 and not _OUTSIDE_CUE.search(normalize(text)):
-            return None
-        from knowledge.lexicon import is_project_word
-
-        if is_project_word(text):
-            return None  # « Pont. » typed alone is the project's word before a commune of the Côte-d'Or
-        c = self.reader.candidate(best.code, fallback=best)
-        return c if c and c.get("outside") else None
-
-    def _outside_postcode(self, code: str, home: str) -> dict[str, Any] | None:
-        places = []
-        try:
-            territory = self.kb.territory
-            places = [p for p in (territory.place(c) for c in territory._postal.get(code, ())) if p is not None]
-        except Exception:  # noqa: BLE001
-            places = []
-        deps = {str(p.departement) for p in places}
-        if len(deps) != 1 or home in deps:
-            return None
-        if len(places) == 1:
-            c = self.reader.candidate(places[0].code)
-            return c if c and c.get("outside") else None
-        return {"code": "", "name": T.postcode_label(code), "kind": "postcode", "departement": deps.pop(),
-                "outside": True}
-
-    def outside_text(self, c: dict[str, Any]) -> str:
-        """Who serves a collectivité of another département: its préfecture, the ANCT's delegate, how to reach them."""
-        from knowledge.elsewhere import serving
-
-        s = serving(str(c.get("departement") or ""), getattr(self.kb, "territory", None))
-        home = str(self.settings.departement)
-        try:
-            home = self.kb.territory.departement_name(home) or home
-        except Exception:  # noqa: BLE001
-            pass
-        parts = [T.outside_notice(c.get("name") or "", s.departement, s.name, home)]
-        where = T.outside_prefecture(s.prefecture_town, s.site)
-        if where:
-            parts.append(where)
-        if s.contacts:
-            lines = [T.outside_contact_line(k.service, k.function, k.phone, k.email) for k in s.contacts[:3]]
-            parts.append(T.outside_contacts(lines, s.source, fmt_iso(s.source_date)))
-        return "\n\n".join(parts)
-
-    def outside_reply(self, c: dict[str, Any], text: str) -> list[Reply]:
-        self.st["outside"] = {"candidate": c, "text": v.truncate(text, v.NEED_MAX_CHARS)[0]}
-        self.goto("menu")
-        rows = self.set_buttons([[Button(T.OUTSIDE_FILE_ANYWAY, "out:file:" + c["code"])],
-                                 [Button(T.OUTSIDE_NO_THANKS, "out:no")]])
-        return [Reply(self.outside_text(c)), Reply(T.OUTSIDE_CHOICE, rows)]
-
-    async def outside_choice(self, rest: str) -> list[Reply]:
-        pending = self.st.pop("outside", None) or {}
-        if not rest.startswith("file:") or not pending:
-            return self.menu(T.OUTSIDE_OK + "\n\n" + T.MENU_PROMPT)
-        c = pending.get("candidate") or {}
-        text = pending.get("text") or ""
-        facts = self.reader.read(text, None, {}) if text else None
-        values = {k: val for k, val in (facts.values.items() if facts else ()) if k not in ("help_add", "commune")}
-        if c.get("code"):
-            values["commune"] = dict(c, outside=False)  # already confirmed here; its département stays in the draft
-        return await self.start_intake(values, text)
-
-    async def flag_outside(self, record: Any) -> str | None:
-        """A request filed for a collectivité of another département: an event staff see, and the line for them."""
-        d = self.draft
-        dep = str(d.get("departement") or "")
-        if not dep or dep == str(self.settings.departement):
-            return None
-        await self.uow.log_event(record.reference, self.actor, "outside_area",
-                                 {"departement": dep, "commune": d.get("commune_name"),
-                                  "home": str(self.settings.departement)})
-        return T.staff_outside(d.get("commune_name") or "", dep)
-
-    # --- no programme fits --------------------------------------------------------------------------------------
-    def no_fit_reading(self, text: str = "") -> Any:
-        """(reason, sure) for what this person asks (``text``, else the need and the intake's messages), or None."""
-        from knowledge.redirect import Redirects
-
-        said = text or "\n".join([self.draft.get("need") or ""] + list(self.st.get("transcript") or []))
-        if not said.strip():
-            return None
-        try:
-            return Redirects.load().no_fit(said)
-        except Exception:  # noqa: BLE001
-            log_exc("no-fit reasons unavailable")
-            return None
-
-    def no_fit_lines(self) -> list[str]:
-        """Why nothing fits (when the guichet can tell), and what the person may do."""
-        found = self.no_fit_reading()
-        return ([T.no_fit_why(found[0].text)] if found else []) + [T.NO_FIT_CHOICE]
-
-    def no_fit_stands(self, text: str, need: str) -> Any:
-        """The reason no programme fits ``text`` (its pointer), when it stands: a sure reading, or the matcher unsure
-        of ``need`` (the programmes found on the topic's words are then no answer); None otherwise."""
-        found = self.no_fit_reading(text or need)
-        if found is None:
-            return None
-        why, sure = found
-        sure = sure or bool(_RECURRING.search(normalize((text or need)[:3000])))
-        if not sure and need:
-            try:
-                outcome = self.kb.match_with_confidence(need, None, limit=3)  # the need alone, not the place's lists
-            except Exception:  # noqa: BLE001
-                log_exc("no-fit check failed")
-                return None
-            if outcome.results and not outcome.unsure:
-                return None
-        return why
-
-    def no_fit_early(self, text: str = "") -> list[Reply] | None:
-        """A need the programmes do not fund, said in the first words (an event, running costs…): why, at once, with
-        the choice to go on with the request or to talk to a person (the draft is kept). Read on the whole message
-        (``text``): the need distilled may have left the reason in a question or a help clause (« existe-t-il une
-        aide pour payer le salaire d'une remplaçante ? »)."""
-        if self.draft.get("no_fit_told"):
-            return None  # told once for this draft (« continuer quand même » goes on)
-        why = self.no_fit_stands(text, self.draft.get("need") or "")
-        if why is None:
-            return None
-        self.draft["no_fit_told"] = True
-        self.goto("menu")
-        rows = self.set_buttons([[Button(T.NO_FIT_GO_ON, "m:file")], self.no_fit_button()])
-        return [Reply(T.no_fit_why(why.text) + "\n\n" + T.NO_FIT_CHOICE, rows)]
-
-    def no_fit_button(self) -> list[Button]:
-        return [Button(T.FAQ_ASK_AGENT, AGENT_DATA)]
-
-
-def fmt_iso(date: str | None) -> str | None:
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
-    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else None
