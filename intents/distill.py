@@ -393,6 +393,10 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
                 while j > 0 and re.match(r"(?i)(?:ils|elles|il|elle)\b", labelled[j].text) \
                         and labelled[j - 1].label in ("context", "project"):
                     j -= 1
+                if j > 0 and len(labelled[j].text.split()) <= INSIDE_WORDS \
+                        and labelled[j - 1].label in ("context", "project") \
+                        and not re.search(r"[.!?\n]", text[labelled[j - 1].end:labelled[j].start]):
+                    j -= 1  # « l'ancienne boucherie rue de Dampierre, | vide depuis 4 ans | on veut la réhabiliter »
                 kept += [(p, p.text) for p in labelled[j:i]]
             elif prev is not None and _RELATIVE_TAIL.match(c.text) and not any(k is prev for k, _ in kept):
                 # « Nous avons une ancienne friche (ex-usine, 4 000 m²) | en centre-ville que nous voulons

@@ -20,6 +20,12 @@ from intents.normalize import normalize
 from intents.project_said import only_about_oneself, project_clauses, some_project
 
 
+#: the person says there is no project yet, only a question (exact)
+_NO_PROJECT = re.compile(r"\b(?:pas (?:encore )?(?:de|d) projets?|aucun projet|(?:veux|voudrais|souhaite|cherche) "
+                         r"(?:juste|seulement|simplement) (?:comprendre|savoir|me renseigner)|simple question|"
+                         r"juste une question)\b")
+
+
 class FlowsMixin(FollowupMixin):
     # --- welcome and menu -----------------------------------------------------------------------------------------
     def welcome_line(self) -> str:
@@ -91,8 +97,11 @@ class FlowsMixin(FollowupMixin):
         if question and introduced and not told and self.reader.is_need(text):
             intake_facts["need"] = v.truncate(text, v.NEED_MAX_CHARS)[0]  # « maire de Chaux, comment financer… ? »
         # the figures of a project (its stage, its budget) are said to make a request, not to ask a question
-        figures = bool({"stage", "budget"} & set(intake_facts))
-        if question and ("role" not in intake_facts or (self.asks_of_programme(text) and not figures)) \
+        # (the idea's stage is no figure: « je n'ai pas encore de projet précis, je veux juste comprendre »)
+        figures = "budget" in intake_facts or intake_facts.get("stage") not in (None, "idee")
+        # « je n'ai pas encore de projet précis, je veux juste comprendre »: said in so many words, a question only
+        no_project = bool(_NO_PROJECT.search(normalize(text[:2000]))) and not figures
+        if question and ("role" not in intake_facts or no_project or (self.asks_of_programme(text) and not figures)) \
                 and self.names_programme(text) and self.faq(text) is not None:
             # « est-ce que le Fonds vert finance encore l'éclairage public ? C'est pour Banvillars »: a question about
             # a programme, by nobody saying who they are, is answered (its topic and place kept for « une demande
