@@ -27,7 +27,8 @@ _TIMING_RE = re.compile(
     rf"(?:(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
     rf"(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"  # « l'été prochain 2027 »: the season, then its year
     rf"(?:au |a (?!ete\b)|en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )"
-    rf"(?:l (?=hiver|ete|automne)|d )?(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?|"  # « a été » is a verb, not a season
+    rf"(?:l (?=hiver|ete|automne)|la (?=rentree)|d )?(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?"
+    rf"(?: de (?:{_MONTHS}))?|"  # « a été » is a verb, not a season; « pour la rentrée de septembre »
     # (« avant l hiver »: the article typed without its apostrophe)
     r"(?:pendant |durant |aux |pour les |a |des )?(?:les )?vacances (?:d |de (?:la )?)?(?:ete|hiver|printemps|automne|"
     rf"toussaint|noel|paques|scolaires|estivales)(?: prochaines?| {_YEAR})?|"

@@ -290,6 +290,15 @@ def _phases_sum(text: str) -> Budget | None:
     return Budget(low, high) if low and high else None
 
 
+#: an amount that changed, said with where it went (« passé de 250 000 à 310 000 », « le devis a grimpé de … à … »)
+_CHANGED = re.compile(rf"\b(?:pass[ée]\w*|mont[ée]\w*|grimp[ée]\w*|augment[ée]\w*|explos[ée]\w*|baiss[ée]\w*|"
+                      rf"descendu\w*|revu\w*|rehauss[ée]\w*)\s+de\s+(?:{_FIGURE})\s*(?:€|euros?)?\s+(?:a|à)\s+"
+                      rf"({_FIGURE}(?:\s*(?:€|euros?))?)", re.IGNORECASE)
+#: what is left to find is no budget of the project (« il nous manque 60 000 », « reste à financer 40 000 € »)
+_GAP = re.compile(r"\b(?:manqu\w*|reste (?:a|à) (?:financer|trouver|charge)|reste (?:encore )?\d|"
+                  r"reste à charge|besoin de trouver)\b", re.IGNORECASE)
+
+
 def find_amount(text: object, asked: bool = False) -> Budget | None:
     """An amount or range of euros in a sentence (« devis de 300 000 euros », « 200 k€ », « 1,2 M€ »).
 
@@ -298,6 +307,11 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     if not isinstance(text, str) or not text.strip():
         return None
     text = words_to_figures(text)  # « soixante-quinze mille euros » → « 75000 euros »
+    changed = _CHANGED.search(text[:_MAX])
+    if changed:  # « on est passé de 250 000 à 310 000 »: the amount it is now
+        now = parse_budget(changed.group(1) + ("" if _MONEY_CUE.search(changed.group(1)) else " €"))
+        if now is not None and (now.high or now.low or 0) >= 100:
+            return now
     excl = _amount_excluding_tax(text[:_MAX])
     if excl is not None:
         return excl
@@ -312,7 +326,8 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     if whole is not None:
         return whole
     if not asked:  # « notre budget d'investissement c'est 20 000 € par an »: a yearly figure, not the project's
-        text = "".join(re.sub(r"\d", " ", part) if _RECURRING.search(part) else part
+        # (nor what is left to find: « il nous manque 60 000 », « reste à financer 40 000 € »)
+        text = "".join(re.sub(r"\d", " ", part) if _RECURRING.search(part) or _GAP.search(part) else part
                        for part in re.split(f"({_CLAUSE_CUT})", text[:_MAX]) if part)
     # Clauses: split on sentence punctuation and on commas followed by a space (not the decimal comma of « 1,2 »).
     for clause in re.split(_CLAUSE_CUT, text[:_MAX]):

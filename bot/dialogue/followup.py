@@ -290,7 +290,7 @@ class FollowupMixin(ElsewhereMixin):
             self.drop_draft()
             self.goto("menu")
             return await self.addition(text, sure=True)
-        if building and act is None and await _personal_procedure(text):
+        if building and act != "status" and await _personal_procedure(text):
             return self.off_topic_reply(text)  # the question asked again after the pointer (nothing filed)
         if act == "status":
             return await self.status_reply() + self.prompt()

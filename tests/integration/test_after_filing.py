@@ -127,3 +127,23 @@ async def test_addition_typed_at_a_new_requests_first_question_goes_to_the_filed
     appended = [e for e in events if e.kind == "appended"]
     assert len(appended) == 1 and "conseil municipal a voté" in str(appended[0].data)
     assert "aire de jeux" in (conv.data.get("draft") or {}).get("need", "")
+
+
+async def test_a_letter_asking_how_a_request_stands_and_a_personal_tax_mid_request(engine, store) -> None:
+    """« me renseigner sur l'avancement de notre demande » in a polite letter gives the status; « ma taxe foncière »
+    typed at the need's question is pointed to impots.gouv.fr, nothing filed, the question again."""
+    story = {"name": "letter and tax", "user": "agent-bessoncourt", "steps": (
+        _file("Bessoncourt", "Nous voulons créer un columbarium au cimetière communal", True)
+        + [{"say": "Bonjour Madame, Monsieur, Monsieur le Maire me charge de me renseigner sur l'avancement de notre "
+                   "demande concernant le columbarium. Je vous remercie par avance. Bien cordialement.",
+            "expect": ["Vos demandes, où elles en sont", "90-2026-0001"], "expect_requests": 1},
+           {"command": "/demande"}, {"press": "Oui, c'est moi"}, {"say": "Bessoncourt"},
+           {"say": "c'est perso, pas pour la commune : ma taxe foncière a pris 40 % cette année, à qui je dois "
+                   "m'adresser ?",
+            "expect": ["impots.gouv.fr", "Décrivez votre projet"], "expect_step": "need", "expect_requests": 1}])}
+    runner = StoryRunner(engine, store)
+    try:
+        await runner.run(story)
+    except AssertionError:
+        print("\n".join(runner.transcript))
+        raise

@@ -88,3 +88,32 @@ def test_what_the_project_is_about_stays_in_the_need(said: str, has: list[str], 
     need = distill_need(said)
     assert all(w in need for w in has), need
     assert not any(w in need for w in lacks), need
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder reads the reasons")
+def test_a_state_told_vetoes_not_a_reason_read_more_surely() -> None:
+    from intents import no_fit
+
+    said = ("Bonjour, Sylvie Demange, maire de Montreux-Château. Notre périscolaire déborde, nous devons recruter un "
+            "animateur supplémentaire à la rentrée. Le poste coûte environ 28 000 € par an charges comprises. "
+            "Existe-t-il une aide de l'État pour financer ce salaire ?")
+    found = no_fit.no_fit_reason(said)
+    assert found is not None and found.reason == "salaires"
+    # a wish for an investment beside a bill still vetoes
+    assert no_fit.no_fit_reason("Il faut isoler l'école et changer les fenêtres, nos factures de chauffage sont "
+                                "énormes") is None
+
+
+@pytest.mark.parametrize("text, asked, low", [
+    ("Problème : le désamiantage a fait exploser le budget, on est passé de 250 000 à 310 000", False, 310_000),
+    ("le devis est passé de 45 000 € à 52 000 €", True, 52_000),
+    ("coût total 230 000, il manque encore 60 000", False, 230_000),
+])
+def test_an_amount_that_changed_and_a_gap(text: str, asked: bool, low: int) -> None:
+    found = x.find_amount(text, asked=asked)
+    assert found is not None and found.low == low
+
+
+def test_a_gap_alone_is_no_budget_out_of_its_question() -> None:
+    assert x.find_amount("Il nous manque 60 000, on cherche une aide financière") is None
+    assert x.find_timing("Fin des travaux prévue pour la rentrée de septembre") == "pour la rentrée de septembre"
