@@ -110,6 +110,7 @@ def _lower_case_name(head: str) -> str | None:
 #: a spelling said of a name (« Nathalie avec un h », « ça s'écrit Bouteiller », « deux l »)
 _SPELLING_CUE = re.compile(r"\b(?:avec (?:un|une|deux)|sans (?:h|e|s|t|l|accent)|s['’ ]?[ée]crit|orthographe|"
                            r"deux [a-z]\b|pardon|oups|erreur|faute|trompée?)\b", re.IGNORECASE)
+_MISTAKE = re.compile(r"\b(?:pardon|oups|erreur|faute|tromp[ée]e?|coquille)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’]+")
 
 
@@ -128,11 +129,13 @@ def respelled_name(text: object, name: object) -> str | None:
     from intents.normalize import normalize
 
     parts = name.split()
+    mistake = bool(_MISTAKE.search(text))
     for word in _WORD.findall(text):
-        if not word[0].isupper() or len(word) < 3:
-            continue
+        if len(word) < 3 or not (word[0].isupper() or mistake):
+            continue  # (in lower case when a mistake is said: « petitjean pardon, faute de frappe »)
         for i, part in enumerate(parts):
             a, b = normalize(word), normalize(part)
             if a and b and a != b and a[0] == b[0] and fuzz.ratio(a, b) >= 80:
-                return " ".join(parts[:i] + [word] + parts[i + 1:])
+                spelt = word if word[0].isupper() else "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+                return " ".join(parts[:i] + [spelt] + parts[i + 1:])
     return None

@@ -319,6 +319,10 @@ _WANTING = re.compile(r"\b(?:veu[tx]|voulons|voulez|veulent|voudr\w+|souhait\w*|
 _REPORTER = re.compile(r"(?i)\b(?:nous|m['’]|vous|leur|lui)\s*(?:a|ont|avait|avaient)\s+[a-zà-ÿ]+[ée]s?\s*$")
 
 
+#: a project named as such (« Projet de vidéoprotection : 8 caméras … », « notre projet de voie verte »)
+_NAMED_PROJECT = re.compile(r"(?i)^(?:notre |le |un |mon )?projet (?:de |d['’]|du |des )(?!d[ée]lib)\w")
+
+
 def _lead_in(labelled: list[Clause], first: int) -> list[Clause]:
     """The clauses right before ``labelled[first]`` that tell the state of things (« context »), with the relative
     clauses that go with them (« … l'ancienne gare, | qui est à nous depuis 2019 | et qui se dégrade »), back to
@@ -365,6 +369,9 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
 
     kept: list[tuple[Clause, str]] = []
     _inside_context(text, labelled)
+    for c in labelled:
+        if c.label not in KEEP and _NAMED_PROJECT.match(c.text):
+            c.label, c.project = "project", max(c.project, PROJECT_MIN)  # « Projet de vidéoprotection : … »
     again = [c for c in labelled if c.label in ("intro", "greeting")]
     trimmed = {id(c): clean_need(c.text, least=1) for c in again}  # « …confié le dossier de l'épicerie »
     trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}

@@ -117,3 +117,27 @@ def test_an_amount_that_changed_and_a_gap(text: str, asked: bool, low: int) -> N
 def test_a_gap_alone_is_no_budget_out_of_its_question() -> None:
     assert x.find_amount("Il nous manque 60 000, on cherche une aide financière") is None
     assert x.find_timing("Fin des travaux prévue pour la rentrée de septembre") == "pour la rentrée de septembre"
+
+
+def test_a_name_spelt_again_in_lower_case_when_a_mistake_is_said() -> None:
+    from intents.contact_name import respelled_name
+
+    assert respelled_name("petitjean pardon, faute de frappe", "Laurent Petitjan") == "Laurent Petitjean"
+    assert respelled_name("pardon c est pour la toiture", "Laurent Petitjan") is None
+
+
+def test_a_correction_of_a_number_in_the_need_says_its_words_once() -> None:
+    from bot.dialogue.said import _without_what_follows
+
+    need = "Projet de vidéoprotection, 8 caméras aux abords de l'école"
+    assert _without_what_follows("10 caméras", "8", need) == "10"
+    assert _without_what_follows("une MAM", "crèche", "créer une crèche de 20 places") == "une MAM"
+
+
+@pytest.mark.skipif(not ENCODER, reason="the encoder labels the clauses")
+def test_a_project_named_as_such_is_the_need() -> None:
+    from intents.distill import distill_need
+
+    need = distill_need("Frédéric Nussbaum, adjoint sécurité, Valdoie. Projet de vidéoprotection : 8 caméras aux "
+                        "abords de l'école et de la salle des fêtes. Devis reçus, 78 000 € TTC.")
+    assert "vidéoprotection" in need and "caméras" in need and "Nussbaum" not in need
