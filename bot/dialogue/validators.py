@@ -93,7 +93,7 @@ _NAME_OK = re.compile(r"^[^\d@<>{}\[\]\\/|_=+*#$%^~`]+$")
 
 
 #: A label before the name (« Nom : », « Contact : », « Prénom NOM : »): a few words and a colon
-_NAME_LABEL = re.compile(r"^\s*(?:[^\W\d_]+[ '’-]?){1,4}\s*:\s*")
+_NAME_LABEL = re.compile(r"^\s*([^\W\d_][^\W\d_ '’-]*(?:[ '’-]+[^\W\d_]+){0,3})\s*:\s*")
 _NAME_EDGES = " \t,;:.—–-/"
 
 

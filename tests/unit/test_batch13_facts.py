@@ -98,3 +98,9 @@ def test_an_article_and_a_title_are_no_name_written_without_capitals() -> None:
             "06 89 31 47 02.")
     assert find_intro(text) == {}
     assert ENTITY_EXTRACTORS["name"](text) == "Hélène Courtot"
+
+
+def test_a_long_name_without_a_label_is_read_at_once() -> None:
+    # the label's pattern once backtracked on a long word (four nested repetitions): a fuzz test hung on it
+    for text in ("a" * 3000, "ab " * 1000, "a-" * 1500):
+        v.validate_name(text)  # returns at once (no timing assertion: the test would hang, not fail)
