@@ -354,6 +354,7 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
 
 #: the words of an estimate said around a figure with no unit (« on pense 15000 à peu près », « environ 40000 »)
 _ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on estime|on imagine|on table sur|autour d(?:e\b|['’])|grosso modo|"
+                      r"en tout|au total|tout compris|"
                       r"approximativement|en gros|dans les)\b", re.IGNORECASE)
 #: no unit after the figure: no count of people, of metres, of places… (the units ``_GROUPED`` sets aside)
 _NO_UNIT = (r"(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|"

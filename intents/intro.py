@@ -30,6 +30,14 @@ def find_intro(text: object) -> dict[str, str]:
         name, role = find_bare_name(tail.strip()), find_role(head)
         if name and role:
             return {"name": name, "role": role}
+        # further in the sentence, said of oneself (« … d'Angeot, je suis la secrétaire de mairie, Mme Laurence
+        # Pfister »)
+        parts = sentence.split(",")
+        for said, then in zip(parts[1:], parts[2:]):
+            if _SAID_OF_SELF.search(said):
+                name, role = find_bare_name(then.strip()), find_role(said, asked=True)
+                if name and role:
+                    return {"name": name, "role": role}
     for clause in _INTRO_CLAUSES.split(text[:_MAX])[:12]:
         found = _name_then_title(clause)
         if found:
@@ -37,6 +45,7 @@ def find_intro(text: object) -> dict[str, str]:
     return out
 
 
+_SAID_OF_SELF = re.compile(r"(?i)\b(?:je suis|ici|moi)\b")
 #: clauses of a message for a name said right before its title, dictated punctuation too (« … virgule … point »)
 _INTRO_CLAUSES = re.compile(r"[,;:.!?\n()]|\s(?:virgule|point)(?=\s|$)", re.IGNORECASE)
 #: what may lead a name and its title in a clause: a greeting, then the words one says oneself with

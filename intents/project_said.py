@@ -43,8 +43,8 @@ def only_about_oneself(text: object) -> bool:
 def only_who_writes(text: object) -> bool:
     """Every clause of ``text``, one or more, is a greeting, who writes or a signature, none read as a project even
     in part (« coucou c corinne vernier de la mairie de froidefontaine »). False without an encoder."""
-    if not isinstance(text, str):
-        return False
+    if not isinstance(text, str) or len(text) > WHO_WRITES_MAX_CHARS:
+        return False  # (who one is, said alone, is said in a few words)
     clauses = split_clauses(spoken(_body(text)), relatives=True)
     try:
         labelled = label_clauses(clauses) if clauses else None
@@ -55,6 +55,7 @@ def only_who_writes(text: object) -> bool:
 
 
 _WHO_WRITES = ("greeting", "intro", "signature")
+WHO_WRITES_MAX_CHARS = 300
 
 
 #: a clause whose neighbours read it as a project this much is a project said in other words (« on voudrait les

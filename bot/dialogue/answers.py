@@ -65,6 +65,8 @@ _CHOICE_READERS: dict[str, tuple[str, Any]] = {
 #: fait le diagnostic …, les travaux en 2028 » is a study done, not « travaux » (ready to start); when nothing reads a
 #: stage, the question stays open.
 STAGE_SHORT_ANSWER = 6
+#: out of the stage's question, a stage read by the learned clauses only in a message of this many meaningful words
+STAGE_LEARNED_WORDS = 3
 
 
 def _stage_answer(text: str) -> str | None:
@@ -103,7 +105,9 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "phone": _french_phone,
     "email": lambda t: v.validate_email(x.find_email_spoken(t) or ""),
     "role": lambda t: x.find_role(t) or find_intro(t).get("role") or find_signature(t).get("role"),
-    "stage": lambda t: x.find_stage(t) or clause_stage(t),
+    # (out of its question, the learned reading wants a few words: « parfait, on envoie » says no stage)
+    "stage": lambda t: x.find_stage(t) or (clause_stage(t) if len(v.meaningful_words(t)) >= STAGE_LEARNED_WORDS
+                                           else None),
     "help": lambda t: _kinds(x.find_help_kinds(t), t, asked=False),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,

@@ -65,6 +65,7 @@ NAMES_FILED = 0.9
 #: the act reader puts « off_topic » first this surely, read as a message of its own, for a personal procedure typed
 #: in a request to be one (with the off-topic data naming it: two readings agree)
 PROCEDURE_FIRST = 0.6
+PROCEDURE_MAX_CHARS = 600
 #: The steps of a draft just opened, where nothing of a project may have been said yet
 _FRESH_STEPS = ("identity", "commune", "commune_pick", "commune_confirm", "role", "need")
 #: The words of adding lead the message (« je voudrais ajouter que … »): looked for in its first characters only
@@ -222,6 +223,8 @@ async def _personal_procedure(text: str) -> bool:
     """A personal procedure (a tax, a passport…) typed in the middle of a request (« c'est perso, pas pour la
     commune : ma taxe foncière a pris 40 % ») : read as a message of its own (the question on screen asks for the
     project, and would make it one), off-topic first for the act reader, and named by the off-topic data."""
+    if len(text) > PROCEDURE_MAX_CHARS:
+        return False  # (a personal procedure is asked in a few lines; a letter is a request)
     try:
         from intents.acts import aclassify
 

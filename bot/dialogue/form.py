@@ -286,6 +286,13 @@ class FormMixin(ChoicesMixin):
                 # words that say something (kept for staff above) are not refused: said so, the question again
                 kept = len(v.meaningful_words(text)) >= KEPT_WORDS
                 return [Reply(T.kept_then_ask(asked) if kept else T.use_buttons_for(asked))] + out
+            if asked in ("budget", "timing") and self.step == asked \
+                    and len(v.meaningful_words(text)) >= KEPT_WORDS:
+                # an optional question answered with words that say something else (« c pr avoir des sous on a pas
+                # le budget », « ok c bon vs pouvez envoyer »): kept for staff, said so, and the question passed
+                self.write(asked, None)
+                return [Reply(T.noted_for_staff(text))] + out[:-1] + await self.ask_next() if out \
+                    else [Reply(T.noted_for_staff(text))] + await self.ask_next()
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
         return out

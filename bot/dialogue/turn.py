@@ -81,6 +81,12 @@ ABOUT_GUICHET = ("guichet-quoi",)
 #: a yes or a no in other words at a yes/no question: a short message (words), the act reader's yes or no at least
 #: this likely, and this share of what is left once courtesy (thanks, greeting) is set aside
 YES_NO_MAX_WORDS = 8
+#: the recap approved in words: a short message, the words of sending or the act reader's yes, nothing corrected
+SEND_MAX_WORDS = 12
+_SEND_WORDS = re.compile(r"\b(?:envoy\w*|transmet\w*|valid\w*|c est (?:bon|parfait|correct|ok|tout bon)|"
+                         r"(?:tout )?(?:est )?(?:bon|ok|correct|parfait) pour moi|ca me va|c est good|go)\b")
+_NOT_PLAIN_YES = re.compile(r"\b(?:mais|sauf|pas|non|manque\w*|corrig\w*|modifi\w*|chang\w*|erreur|faux|fausse|"
+                            r"plutot|attend\w*|ajout\w*|oubli\w*)\b")
 YES_NO_MIN = 0.05
 YES_NO_SHARE = 0.8
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
@@ -432,9 +438,16 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         """A yes or a no in other words at a yes/no question (« Oui c'est bien ça, merci. », « non pas du tout
         ça »): the act reader's yes or no, with its courtesy set aside (« merci », « bonjour » answer nothing), in a
         short message. None when the reading is not clearly one of the two."""
+        valid = self.st.get("buttons") or []
+        send = next((d for d in valid if d.startswith("send:")), None)
+        if send and self.step == "recap" and len(text.split()) <= SEND_MAX_WORDS:
+            # « Oui c'est bien ça. Envoyez. », « ok pour moi », « C'est correct, vous pouvez envoyer. »: the recap
+            # approved in words is sent; anything that corrects or adds (« oui mais il manque … ») is not
+            norm = normalize(text)
+            if not _NOT_PLAIN_YES.search(norm) and (_SEND_WORDS.search(norm) or self._reads_yes(act)):
+                return send
         if len(text.split()) > YES_NO_MAX_WORDS:
             return None
-        valid = self.st.get("buttons") or []
         pairs = {"yes": ("id:yes", "fix:yes", "x:yes"), "no": ("id:no", "fix:no", "x:no")}
         if not any(d in valid for d in pairs["yes"]) or not any(d in valid for d in pairs["no"]):
             return None
@@ -446,6 +459,12 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         if kind not in pairs or p < YES_NO_MIN or p / total < YES_NO_SHARE:
             return None
         return next(d for d in pairs[kind] if d in valid)
+
+    @staticmethod
+    def _reads_yes(act: Act) -> bool:
+        shares = {kind: p for kind, p in act.ranked if kind not in ("thanks", "greeting")}
+        total = sum(shares.values())
+        return total > 0 and shares.get("yes", 0.0) >= YES_NO_MIN and shares.get("yes", 0.0) / total >= YES_NO_SHARE
 
     def _cand_code(self) -> str:
         cands = self.st.get("candidates") or []

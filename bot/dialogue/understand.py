@@ -327,7 +327,9 @@ class Reader:
         # Entities that may fill any slot, whatever the question.
         for slot, extract in ENTITY_EXTRACTORS.items():
             if slot not in vals and slot != asked:
-                value = extract(text)
+                # a stage already given is changed by words that say one plainly (the rules), not by the learned
+                # reading of a clause (« le mur est bien plus abîmé que prévu » is no idea stage after works began)
+                value = x.find_stage(text) if slot == "stage" and draft.get("stage") else extract(text)
                 if value:
                     vals[slot] = value
         if facts.problem == T.USE_BUTTONS and vals:

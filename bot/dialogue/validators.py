@@ -97,6 +97,11 @@ _NAME_LABEL = re.compile(r"^\s*([^\W\d_][^\W\d_ '’-]*(?:[ '’-]+[^\W\d_]+){0,
 _NAME_EDGES = " \t,;:.—–-/"
 
 
+#: words no name holds (courtesy, approval)
+_NOT_NAME_WORDS = {"merci", "parfait", "ok", "oui", "non", "bonjour", "bonsoir", "voila", "super", "cordialement",
+                   "est", "svp", "stp"}
+
+
 def validate_name(text: str) -> str | None:
     text = clean_text(text).replace("\n", " ")
     labelled = _NAME_LABEL.match(text)
@@ -113,10 +118,14 @@ def validate_name(text: str) -> str | None:
                         "-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in text.split())
     initial = re.search(r"\s[^\W\d_]\.\s*$", text)  # « Jean D. »: the initial keeps its dot
     text = text.strip(_NAME_EDGES) + ("." if initial else "")
+    # the civility is no part of the name (« Mme Laurence Pfister »), when a name follows it
+    text = re.sub(r"^(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle)\s+(?=\S+\s+\S)", "", text)
     if not 2 <= len(text) <= NAME_MAX_CHARS:
         return None
     if not _NAME_OK.match(text):
         return None
+    if _NOT_NAME_WORDS & set(re.findall(r"[a-zà-ÿ]+", text.lower())):
+        return None  # « C'est parfait, merci. » typed at the name's question is no name
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 2 or not has_latin_letters(text):
         return None
