@@ -17,6 +17,7 @@ import unicodedata
 from intents.calendar import _TIMING_RE, find_timing, says_unknown, told_done
 from intents.commands import find_reference, is_back, is_done, split_done
 from intents.entities import Budget, find_email, find_phone, parse_budget
+from intents.help_kinds import find_help_kinds
 from intents.normalize import normalize
 from intents.numbers import words_to_figures
 from intents.roles import find_role
@@ -54,7 +55,7 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
     ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
     ("idee", r"\b(?:est (?:encore |toujours |juste |seulement |qu |que )*une (?:simple |petite |premiere )?idee|"
-             r"tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une )?idee|"
+             r"tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une |l )?idee|"
              r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
              r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
 )
@@ -155,43 +156,6 @@ def find_stage(text: object, asked: bool = False) -> str | None:
             if re.search(pattern, weak):
                 return code
     return None
-
-
-# --- kinds of help -----------------------------------------------------------------------------------------------
-_HELP_STRONG: tuple[tuple[str, str], ...] = (
-    ("financement", r"\b(?:subventions?|subvs?|financements?|financer|financiere|financier|cofinancements?|dotations?)\b"),
-    ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique|"
-                   # someone to guide: « que quelqu'un l'aide à savoir quoi faire », « quelqu'un pour nous guider »
-                   r"(?:quelqu un|qqn|qq1|quelquun) (?:pour |qui )?(?:nous |l |le |la |me |les )?(?:aide|aider|guide|guider|accompagne|"
-                   r"accompagner|conseille|conseiller|epaule|epauler|oriente|orienter)|"
-                   r"(?:etre|soyons|soit) (?:bien )?(?:accompagnes?|guides?|conseilles?|epaules?)|"
-                   r"(?:pour|afin de) (?:nous |les |l |me )?(?:accompagner|guider|conseiller|epauler))\b"),
-    ("mise-en-relation", r"\b(?:mise en relation|mettre en relation|mettre en contact)\b"),
-)
-_HELP_ASKED: tuple[tuple[str, str], ...] = (
-    ("ingenierie", r"\b(?:etudes?|conseils?|technique|expertise)\b"),
-    ("mise-en-relation", r"\b(?:relation|contacts?|partenaires?)\b"),
-    ("information", r"\b(?:informations?|infos?|renseignements?|savoir)\b"),
-    ("financement", r"\b(?:argent|aides? financieres?|sous)\b"),
-)
-
-
-def find_help_kinds(text: object, asked: bool = False) -> list[str]:
-    """Kinds of help asked for, in the intake's order."""
-    norm = _norm(text)
-    if not norm:
-        return []
-    found = {code for code, p in _HELP_STRONG if re.search(p, norm)}
-    if asked:
-        found |= {code for code, p in _HELP_ASKED if re.search(p, norm)}
-        # « tout », « les deux » as the answer (« un peu de tout », « tout ça », « toutes ») — not « tout » inside a
-        # sentence about something else (« la commune ne peut pas tout payer »)
-        if re.search(r"\b(?:toutes|les deux|les 4|les quatre|de tout|tout ca|tout cela)\b", norm) \
-                or (re.search(r"\btout\b", norm) and len(norm.split()) <= 4):
-            found |= {"ingenierie", "financement", "mise-en-relation", "information"} if "quatre" in norm or "4" in norm \
-                or "tout" in norm else {"ingenierie", "financement"}
-    order = ("ingenierie", "financement", "mise-en-relation", "information")
-    return [c for c in order if c in found]
 
 
 # --- amounts -----------------------------------------------------------------------------------------------------

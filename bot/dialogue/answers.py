@@ -80,7 +80,10 @@ def _stage_answer(text: str) -> str | None:
             found = x.find_stage(clause, asked=True)
             if found:
                 return found
-    return clause_stage(text)
+    # a clause the rules read plainly, the last said (« Le Département est passé regarder mais personne n'a
+    # chiffré. Moi je dirais 50 000 € »: the rules read « personne n'a chiffré » alone, not the whole)
+    said = [found for found in (x.find_stage(c) for c in re.split(r"[;.!?\n]+|,\s+|\s+mais\s+", text)) if found]
+    return said[-1] if said else clause_stage(text)
 
 
 def _kinds(found: list[str], text: str, asked: bool = True) -> list[str]:

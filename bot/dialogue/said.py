@@ -47,7 +47,8 @@ def _without_amounts(text: str) -> str:
 def _first_clause(words: str) -> tuple[str, str]:
     """(the first clause of a correction's new words, the rest): « Dorans, je suis secrétaire des deux communes »
     → (« Dorans », « je suis … »); the rest is empty when the words are one clause."""
-    m = re.search(r"(?:[;!?]|[,.](?!\d))\s*", words)  # « 1,5 M€ » is one number
+    # (« 1,5 M€ » is one number; « mairie-frais@wanadoo.fr » one address: a stop ends a clause before a space)
+    m = re.search(r"(?:[;!?]|,(?!\d)|\.(?=\s|$))\s*", words)
     if not m or not words[: m.start()].strip():
         return words, ""
     return words[: m.start()].strip(), words[m.end():].strip()

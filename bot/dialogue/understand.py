@@ -55,6 +55,9 @@ _EPCI_HEAD = re.compile(r"^(?:cc|ca|cu|communaute de communes|communaute d agglo
 #: a street named after a place (« rue de Belfort », « route de Suarce »): no collectivité said
 _STREET = re.compile(r"(?i)\b(?:rue|route|avenue|chemin|faubourg|impasse|all[ée]e|boulevard|quai)\s+"
                      r"(?:de\s+la\s+|de\s+l['’]|de\s+|du\s+|des\s+|d['’])?[\w'’-]+")
+#: a stage already given is changed by the learned reading of a message this short at most (a message about the
+#: stage); a longer one tells other things, and changes it only by words the rules read
+STAGE_CHANGE_WORDS = 12
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
@@ -329,7 +332,10 @@ class Reader:
             if slot not in vals and slot != asked:
                 # a stage already given is changed by words that say one plainly (the rules), not by the learned
                 # reading of a clause (« le mur est bien plus abîmé que prévu » is no idea stage after works began)
-                value = x.find_stage(text) if slot == "stage" and draft.get("stage") else extract(text)
+                # (a correction said as such may: « Je corrige : il n'y a pas d'étude, on a juste l'idée »)
+                plain = slot == "stage" and draft.get("stage") and not x.is_correction(text) \
+                    and len(text.split()) > STAGE_CHANGE_WORDS  # (« on en est a l idee, … » is about the stage)
+                value = x.find_stage(text) if plain else extract(text)
                 if value:
                     vals[slot] = value
         if facts.problem == T.USE_BUTTONS and vals:
@@ -443,7 +449,8 @@ class Reader:
         # (not when the old words name another fact, nor a part of an address: « c'est @cravanche.fr pas .com »
         # corrects the e-mail)
         if tail and len(head.split()) <= 4 and not re.search(r"(?i)\b(?:ne|n['’]|pas|plus|non)\b", head) \
-                and (not named or named[0] == "commune") and not x.find_email_domain(new):
+                and (not named or named[0] == "commune") and not x.find_email_domain(new) \
+                and not x.find_email_spoken(head):  # « c'est mairie-frais@wanadoo.fr, l'autre … » is the e-mail
             value = self._corrected("commune", head, old, draft)  # « c'est pour Dorans, … »: a place said first
             if value:
                 return {"commune": value}

@@ -36,3 +36,25 @@ def test_a_name_without_civility_nor_courtesy(typed: str, name: str | None) -> N
 def test_sending_words_say_no_stage() -> None:
     assert ENTITY_EXTRACTORS["stage"]("parfait, on envoie") is None
     assert ENTITY_EXTRACTORS["stage"]("les travaux ont démarré en mars") == "pret"
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("On aurait besoin d'argent et aussi d'un coup de main pour monter le projet", ["ingenierie", "financement"]),
+    ("on voudrait aussi être aidés pour monter le dossier, on ne l'a jamais fait", ["ingenierie"]),
+    ("il nous faudrait qq1 pour nous aider a voir si c rentable, et des subs", ["ingenierie", "financement"]),
+])
+def test_help_to_set_the_project_up(text: str, kinds: list[str]) -> None:
+    assert x.find_help_kinds(text, asked=True) == kinds
+
+
+def test_a_half_year_and_the_start_of_works_are_the_calendar() -> None:
+    text = "L'objectif est un démarrage des travaux au second semestre 2027."
+    assert x.find_timing(text) == "démarrage des travaux au second semestre 2027"
+    assert x.find_stage(text) is None
+
+
+def test_an_address_corrected_is_no_place() -> None:
+    from bot.dialogue.said import _first_clause
+
+    assert _first_clause("mairie-frais@wanadoo.fr, l'autre on l'utilise plus")[0] == "mairie-frais@wanadoo.fr"
+    assert _first_clause("Dorans. je suis secrétaire des deux")[0] == "Dorans"
