@@ -124,7 +124,7 @@ _WORKS_STARTED = re.compile(r"\b(?:a|avons|ont|ai) (?:bien |deja |enfin )?(?:com
 
 #: a study handed over, said in the active voice (« le bureau d'études nous a remis son diagnostic », « l'architecte
 #: a rendu son étude »): the study stage (a costing by an architect or a bureau d'études is a study's)
-_STUDY_HANDED = re.compile(r"\b(?:a|ont|avons|ai) (?:deja |bien |enfin )?(?:nous |me )?(?:remis|rendu|livre|transmis|fourni|"
+_STUDY_HANDED = re.compile(r"\b(?:a|ont|avons|ai) (?:deja |bien |enfin |seulement |juste |tout juste |simplement )?(?:nous |me )?(?:remis|rendu|livre|transmis|fourni|"
                            r"realise|termine|envoye)e?s? (?:son |sa |ses |le |la |les |un |une |leur |leurs |notre |nos )?"
                            r"(?:(?:premier |premiere |pre )?(?:diagnostics?|etudes?|audits?|rapports? d etudes?|"
                            r"etude de faisabilite|esquisses?))\b")

@@ -29,6 +29,9 @@ class Event:
     reply_to: str | None = None
     #: kind "file" (issue 20): the files sent (downloaded by the channel), and a caption typed with them.
     files: list["IncomingFile"] = field(default_factory=list)
+    #: The recap may be sent by words typed (« Oui c'est bien ça. Envoyez. »); False where the channel confirms a
+    #: filing its own way (e-mail: a reply in the answer's thread, issue 20).
+    sends_in_words: bool = True
 
 
 @dataclass

@@ -440,7 +440,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         short message. None when the reading is not clearly one of the two."""
         valid = self.st.get("buttons") or []
         send = next((d for d in valid if d.startswith("send:")), None)
-        if send and self.step == "recap" and len(text.split()) <= SEND_MAX_WORDS:
+        if send and self.step == "recap" and self.ev.sends_in_words and len(text.split()) <= SEND_MAX_WORDS:
             # « Oui c'est bien ça. Envoyez. », « ok pour moi », « C'est correct, vous pouvez envoyer. »: the recap
             # approved in words is sent; anything that corrects or adds (« oui mais il manque … ») is not
             norm = normalize(text)

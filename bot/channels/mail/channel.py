@@ -121,7 +121,8 @@ class MailChannel:
             return replies
 
         event = Event(channel=CHANNEL, user_id=m.sender, chat_id=m.sender, kind="text", text=text[:8000],
-                      update_key=key, user_name=m.sender_name or None, reply_to=f"[{ref}]" if ref else None)
+                      update_key=key, user_name=m.sender_name or None, reply_to=f"[{ref}]" if ref else None,
+                      sends_in_words=False)  # filed only on a reply in the answer's thread (``confirmed``)
         replies = await self.engine.handle(event, within=within)
         if "outcome" in called:
             return called["outcome"]
