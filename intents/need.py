@@ -239,7 +239,7 @@ def clean_need(text: object, least: int = 2) -> str:
 #: The words that introduce one more part of a need (trimmed, the part kept): « il manque : … », « j'ai oublié de
 #: dire que … », « et aussi … », « ajoutez … ».
 _ADDITION_LEAD = re.compile(
-    rf"^(?:(?:et|oui|ah|oh|pardon|alors|bon|aussi|{_E}galement|en\s+plus|de\s+plus|par\s+ailleurs|autre\s+chose|"
+    rf"^(?:(?:et|oui|mais|ah|oh|pardon|alors|bon|aussi|{_E}galement|en\s+plus|de\s+plus|par\s+ailleurs|autre\s+chose|"
     rf"il\s+(?:me\s+|nous\s+)?manque(?:\s+(?:aussi|encore))?|(?:il\s+)?manque|"
     rf"j['’]ai\s+oubli{_E}(?:\s+de\s+(?:dire|pr{_E}ciser|mentionner|signaler|indiquer))?(?:\s+que)?|"
     rf"on\s+a\s+oubli{_E}(?:\s+de\s+(?:dire|pr{_E}ciser))?(?:\s+que)?|"

@@ -148,6 +148,7 @@ def test_one_more_part_of_the_need() -> None:
 
     assert addition_parts("il manque : la mise aux normes accessibilité") == ("la mise aux normes accessibilité", True)
     assert addition_parts("et aussi refaire le toit de l'école") == ("refaire le toit de l'école", True)
+    assert addition_parts("oui mais il manque : l'isolation des combles") == ("l'isolation des combles", True)
     assert addition_parts("et aussi 300 000 €")[0] == ""
     assert join_need("refaire le chauffage", "refaire le toit") == "refaire le chauffage ; refaire le toit"
     assert join_need("refaire le chauffage ; refaire le toit", "refaire le toit") == "refaire le chauffage ; refaire le toit"
