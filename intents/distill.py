@@ -382,6 +382,14 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
     cut = {k: t for k, t in cut.items() if _meaningful(t) >= FACTS_CUT_WORDS}
     again += [c for c in dated if id(c) in cut]
     trimmed.update(cut)
+    # a stage's clause that goes on with the project after « et » (« le bureau d'études a fait l'audit | et propose une
+    # pompe à chaleur »): its second part is read again on its own
+    for c in labelled:
+        if c.label == "stage" and id(c) not in trimmed:
+            halves = re.split(r"\s+et\s+(?=[a-zà-ÿ]+\s)", c.text, maxsplit=1)
+            if len(halves) == 2 and _meaningful(halves[1]) >= 2:
+                again.append(c)
+                trimmed[id(c)] = halves[1]
     retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
     reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
     second = {id(c): r for c, r in zip(retry, reread or [])}

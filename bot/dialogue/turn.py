@@ -85,6 +85,8 @@ YES_NO_MAX_WORDS = 8
 SEND_MAX_WORDS = 12
 _SEND_WORDS = re.compile(r"\b(?:envoy\w*|transmet\w*|valid\w*|c est (?:bon|parfait|correct|ok|tout bon)|"
                          r"(?:tout )?(?:est )?(?:bon|ok|correct|parfait) pour moi|ca me va|c est good|go)\b")
+_YES_WORDS = re.compile(r"\b(?:oui|ok|okay|d accord|parfait|correct|exact|nickel|super|impeccable|tout bon|"
+                        r"ca marche|c est ca|c est bien ca|tres bien|bien)\b")
 _NOT_PLAIN_YES = re.compile(r"\b(?:mais|sauf|pas|non|manque\w*|corrig\w*|modifi\w*|chang\w*|erreur|faux|fausse|"
                             r"plutot|attend\w*|ajout\w*|oubli\w*)\b")
 YES_NO_MIN = 0.05
@@ -444,8 +446,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             # « Oui c'est bien ça. Envoyez. », « ok pour moi », « C'est correct, vous pouvez envoyer. »: the recap
             # approved in words is sent; anything that corrects or adds (« oui mais il manque … ») is not
             norm = normalize(text)
-            if not _NOT_PLAIN_YES.search(norm) and (_SEND_WORDS.search(norm) or self._reads_yes(act)):
-                return send
+            if not _NOT_PLAIN_YES.search(norm) and not re.search(r"[@\d]", text) \
+                    and (_SEND_WORDS.search(norm) or (_YES_WORDS.search(norm) and self._reads_yes(act))):
+                return send  # (an address or a number typed at the recap is a fact, never an approval)
         if len(text.split()) > YES_NO_MAX_WORDS:
             return None
         pairs = {"yes": ("id:yes", "fix:yes", "x:yes"), "no": ("id:no", "fix:no", "x:no")}
