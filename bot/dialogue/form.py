@@ -29,10 +29,10 @@ from intents.need import addition_parts, clean_need, join_need
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name; and the budget's
 #: question, which no name answers (« Élodie Schmitt » typed there, ahead of the name's question).
 NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity", "budget")
-#: Slots whose value is shown back with its label in the "C'est noté" line.
 #: words typed at a question with buttons that answer it not are kept for staff and said so from this many meaningful
 #: words (« si possible avan lhiver »); fewer (« le roi du monde », « aucune idée ») get the buttons and what is expected
 KEPT_WORDS = 3
+#: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
 
@@ -290,9 +290,8 @@ class FormMixin(ChoicesMixin):
                     and len(v.meaningful_words(text)) >= KEPT_WORDS:
                 # an optional question answered with words that say something else (« c pr avoir des sous on a pas
                 # le budget », « ok c bon vs pouvez envoyer »): kept for staff, said so, and the question passed
-                self.write(asked, None)
-                return [Reply(T.noted_for_staff(text))] + out[:-1] + await self.ask_next() if out \
-                    else [Reply(T.noted_for_staff(text))] + await self.ask_next()
+                self.write(asked, None)  # (nothing else was read: ``out`` is the question again, not repeated)
+                return [Reply(T.noted_for_staff(text))] + await self.ask_next()
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
         return out

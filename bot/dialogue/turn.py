@@ -81,7 +81,8 @@ ABOUT_GUICHET = ("guichet-quoi",)
 #: a yes or a no in other words at a yes/no question: a short message (words), the act reader's yes or no at least
 #: this likely, and this share of what is left once courtesy (thanks, greeting) is set aside
 YES_NO_MAX_WORDS = 8
-#: the recap approved in words: a short message, the words of sending or the act reader's yes, nothing corrected
+#: the recap approved in words: a short message, the words of sending, or words of approval the act reader reads as a
+#: yes; nothing corrected, added or asked
 SEND_MAX_WORDS = 12
 _SEND_WORDS = re.compile(r"\b(?:envoy\w*|transmet\w*|valid\w*|c est (?:bon|parfait|correct|ok|tout bon)|"
                          r"(?:tout )?(?:est )?(?:bon|ok|correct|parfait) pour moi|ca me va|c est good|go)\b")
@@ -446,9 +447,9 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             # « Oui c'est bien ça. Envoyez. », « ok pour moi », « C'est correct, vous pouvez envoyer. »: the recap
             # approved in words is sent; anything that corrects or adds (« oui mais il manque … ») is not
             norm = normalize(text)
-            if not _NOT_PLAIN_YES.search(norm) and not re.search(r"[@\d]", text) \
+            if not _NOT_PLAIN_YES.search(norm) and not re.search(r"[@\d?]", text) \
                     and (_SEND_WORDS.search(norm) or (_YES_WORDS.search(norm) and self._reads_yes(act))):
-                return send  # (an address or a number typed at the recap is a fact, never an approval)
+                return send  # (an address, a number or a question typed at the recap is never an approval)
         if len(text.split()) > YES_NO_MAX_WORDS:
             return None
         pairs = {"yes": ("id:yes", "fix:yes", "x:yes"), "no": ("id:no", "fix:no", "x:no")}
