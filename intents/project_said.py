@@ -36,7 +36,10 @@ def only_about_oneself(text: object) -> bool:
     except Exception:  # noqa: BLE001
         log.exception("need distiller failed")
         return False
+    # (a state of things read in part as the project is the need told as a problem: « la toiture de l eglise fuit de
+    # partout »)
     return bool(labelled) and all(c.label in _ABOUT_ONESELF for c in labelled) \
+        and not any(c.label == "context" and c.project >= PROJECT_SOME for c in labelled) \
         and not _project_parts(spoken(_body(text)), labelled)
 
 

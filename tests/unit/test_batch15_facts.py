@@ -58,3 +58,15 @@ def test_an_address_corrected_is_no_place() -> None:
 
     assert _first_clause("mairie-frais@wanadoo.fr, l'autre on l'utilise plus")[0] == "mairie-frais@wanadoo.fr"
     assert _first_clause("Dorans. je suis secrétaire des deux")[0] == "Dorans"
+
+
+def test_a_problem_told_after_who_writes_is_the_need() -> None:
+    from intents.encoder import get_encoder
+    from intents.project_said import only_about_oneself
+
+    if get_encoder() is None:
+        pytest.skip("the encoder labels the clauses")
+    assert not only_about_oneself("bjr secretaire mairie rechesy. la toiture de l eglise fuit de partout depuis l "
+                                  "hiver")
+    assert only_about_oneself("je suis le maire de Bretagne. Pas la région, hein : le village de 320 habitants à côté "
+                              "de Montreux-Château !")
