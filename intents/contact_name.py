@@ -126,7 +126,7 @@ def respelled_name(text: object, name: object) -> str | None:
         return None
     from rapidfuzz import fuzz
 
-    from intents.normalize import normalize
+    from intents.normalize import name_word, normalize
 
     parts = name.split()
     mistake = bool(_MISTAKE.search(text))
@@ -136,6 +136,6 @@ def respelled_name(text: object, name: object) -> str | None:
         for i, part in enumerate(parts):
             a, b = normalize(word), normalize(part)
             if a and b and a != b and a[0] == b[0] and fuzz.ratio(a, b) >= 80:
-                spelt = word if word[0].isupper() else "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+                spelt = word if word[0].isupper() else name_word(word)
                 return " ".join(parts[:i] + [spelt] + parts[i + 1:])
     return None

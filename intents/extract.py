@@ -18,7 +18,7 @@ from intents.calendar import _TIMING_RE, find_timing, says_unknown, told_done
 from intents.commands import find_reference, is_back, is_done, split_done
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.help_kinds import find_help_kinds
-from intents.normalize import normalize
+from intents.normalize import name_word, normalize
 from intents.numbers import words_to_figures
 from intents.roles import find_role
 
@@ -351,7 +351,7 @@ def find_name(text: object) -> str | None:
     m = _NAME_CUE_LOWER.search(text[:_MAX])
     if m and not any(w in _NOT_NAMES or w in _NOT_NAME_LOWER for w in m.group(1).split()):
         # dictated or typed without capitals (« je m'appelle céline perrot virgule … »): the cue is unambiguous
-        return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in m.group(1).split())
+        return " ".join(name_word(w) for w in m.group(1).split())
     return None
 
 

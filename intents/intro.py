@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from intents.extract import _MAX, find_bare_name, find_role
+from intents.normalize import name_word
 
 __all__ = ["find_intro"]
 
@@ -73,7 +74,7 @@ def _name_then_title(clause: str) -> dict[str, str]:
             break
         if lower and words[0].lower() in _NOT_A_FIRST_NAME:
             break  # « je suis la première adjointe »: an article, not a name written without capitals
-        said = words[:k] if not lower else ["-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in words[:k]]
+        said = words[:k] if not lower else [name_word(w) for w in words[:k]]
         name = find_bare_name(" ".join(said))
         if not name:
             continue

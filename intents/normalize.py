@@ -84,6 +84,11 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 
+def name_word(word: str) -> str:
+    """A word of a name written as a name is (« jean-pierre » → « Jean-Pierre »): each part's first letter capital."""
+    return "-".join(p[:1].upper() + p[1:] for p in word.split("-"))
+
+
 def is_stop(word: str) -> bool:
     return word in STOP_WORDS
 

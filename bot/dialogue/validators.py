@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from intents.normalize import name_word
+
 NEED_MAX_CHARS = 3000
 FREE_TEXT_MAX_CHARS = 300  # calendar, commune query
 NAME_MAX_CHARS = 80
@@ -115,7 +117,7 @@ def validate_name(text: str) -> str | None:
     text = re.sub(r"(?i)\s+(?:t[ée]l(?:[ée]phone)?|portable|mobile|port|mail|e-mail|courriel)\.?\s*:?\s*$", "", text)
     if not any(c.isupper() for c in text):  # « nathalie fleury »: written as a name is
         text = " ".join(w if w in ("de", "du", "des", "la", "le", "d'", "van", "von") else
-                        "-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in text.split())
+                        name_word(w) for w in text.split())
     initial = re.search(r"\s[^\W\d_]\.\s*$", text)  # « Jean D. »: the initial keeps its dot
     text = text.strip(_NAME_EDGES) + ("." if initial else "")
     # the civility is no part of the name (« Mme Laurence Pfister »), when a name follows it
