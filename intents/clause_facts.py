@@ -19,6 +19,7 @@ import logging
 import re
 from pathlib import Path
 
+from intents.calendar import _TIMING_RE
 from intents.normalize import normalize
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,20 @@ def _clauses(text: object, label: str | tuple[str, ...], max_words: int = MAX_WO
 _GAP = re.compile(r"\b(?:manque\w*|reste (?:a (?:financer|trouver|charge)|encore)|reste a charge|besoin de)\b")
 
 
+_WHEN_FILLER = {"le", "la", "les", "l", "des", "du", "de", "d", "est", "sont", "prevu", "prevue", "prevus", "vise",
+                "visee", "envisage", "pour", "en"}
+
+
+def _only_when(clause: str) -> bool:
+    """The clause says when the works are (« Les travaux, en 2028. », « démarrage des travaux visé au 2e semestre
+    2027 »): two words at most are left once its calendar is set aside."""
+    from intents import extract as x
+
+    span = x.find_timing(clause)
+    rest = _TIMING_RE.sub(" ", normalize(clause.replace(span, " ") if span else clause))
+    return bool(span or rest != normalize(clause)) and len([w for w in rest.split() if w not in _WHEN_FILLER]) <= 2
+
+
 def clause_stage(text: object) -> str | None:
     """The stage said in a clause the rules do not read; ``None`` when nothing is sure."""
     try:
@@ -120,18 +135,21 @@ def clause_stage(text: object) -> str | None:
         # a stage clause, the last said (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »; a
         # numbered list of the steps done); else an estimate's clause once its amount is cut (« l'architecte
         # l'estime à 75 000 € »)
-        for group in (_clauses(text, "stage", weak=True),
+        for estimates, group in enumerate((_clauses(text, "stage", weak=True),
                       # (an estimate's clause may be long: « l'architecte du CAUE est venu en septembre et nous a
                       # remis une note avec une estimation à 68 000 € HT »)
                       # (an amount corrected, « en fait c'est plutôt 260 000 € HT », is no estimate: its lead words
                       # are no stage)
                       [(_cut_facts(c), least, share) for c, least, share in _clauses(text, "budget", LONG_WORDS,
                                                                                       ESTIMATE_SIMILARITY)
-                       if not x.is_correction(c) and not _GAP.search(normalize(c))]):
+                       if not x.is_correction(c) and not _GAP.search(normalize(c))])):
             said = None
             for clause, least, share in group:
                 if len(clause.split()) < 2 or x.find_stage(clause):
                     continue  # the rules read it (or chose not to): theirs
+                if _only_when(clause) or (not estimates and len([w for w in normalize(clause).split()
+                                                                    if w not in _WHEN_FILLER]) < 2):
+                    continue  # « Les travaux, en 2028. »: when, not where the project stands (nor one noun alone)
                 found = _set("stage").nearest(clause)
                 if found and found[1] >= share and found[2] >= least and found[0] != NO_STAGE:
                     said = found[0]

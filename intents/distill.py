@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from intents.clauses import Clause, split_clauses, spoken, spoken_clauses  # noqa: F401 - re-exported
+from intents.lead_in import (  # noqa: F401 - _place_only re-exported
+    _AIM_BY_PRONOUN, _AIM_IS, _NAMED_PROJECT, _RELATIVE_TAIL, _antecedents, _content_words, _place_only,
+    _sentence_head, _with_lead_in,
+)
 from intents.labelled import load_labelled
 
 log = logging.getLogger(__name__)
@@ -34,9 +38,6 @@ TEMPERATURE = 0.03
 PROJECT_MIN = 0.34
 #: the state of things told right before the project is kept with it (issue 19, batch 14: measured on dev stories)
 LEAD_CONTEXT = True
-#: a lead-in opens with a clause its neighbours read as the project this much at least (the thing it is about:
-#: « un gros souci avec le réseau d'eau potable », not a cause told in passing: « avec le nouveau lotissement »)
-LEAD_SHARE = 0.15
 
 _MONTHS = (r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
            r"printemps|(?<!\ba\s)(?<!\bont\s)(?<!\bavait\s)(?<!\bait\s)[ée]t[ée]|automne|hiver|rentr[ée]e)")  # « a été »: a verb
@@ -130,19 +131,6 @@ def _contact_only(text: str) -> bool:
     if not re.search(r"\d{2}|@|www\.|https?://", text):
         return False
     return not re.search(r"[^\W_]", _CONTACT.sub(" ", text))  # no letter and no figure left
-
-
-#: a clause that names the collectivité and nothing else (« Pour la commune de Lepuix », « Mairie de Fêche-l'Église »):
-#: an introduction, exact (the name is capitalised words of a place); the referential reads the place itself
-_PLACE_ONLY = re.compile(
-    r"(?i:(?:pour|concernant|objet\s*:)?\s*(?:la\s+|notre\s+)?(?:commune|mairie|ville)\s+(?:de\s+|d['’]|du\s+))"
-    r"[A-ZÀ-Ý][\w'’]*(?:(?:\s+|-)(?:[A-ZÀ-Ý][\w'’]*|le|la|les|de|du|des|sur|sous|en|lès|l['’][A-ZÀ-Ýa-zà-ÿ][\w'’]*))*"
-    r"\s*[.,;:!]?")
-
-
-def _place_only(text: str) -> bool:
-    """The clause only names the collectivité (« Pour la commune de Lepuix »): an introduction, nothing to read."""
-    return bool(_PLACE_ONLY.fullmatch(text.strip()))
 
 
 def formula(text: str) -> bool:
@@ -293,75 +281,6 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
 
 #: A part that goes on a sentence begun before it and holds a relative (« en centre-ville que nous voulons
 #: réhabiliter »): its object is named earlier in the sentence
-_RELATIVE_TAIL = re.compile(r"^[a-zà-ÿ][^.!?]*?\b(?:que|qu'|qu’|dont)(?=\s|\w)")
-#: What stops the walk back to a relative's antecedent (who writes, a greeting, a question…)
-_NOT_ANTECEDENT = ("greeting", "intro", "signature", "question", "help", "other")
-
-
-def _antecedents(text: str, labelled: list[Clause], i: int) -> list[Clause]:
-    """The parts before ``labelled[i]`` in its sentence that say something (its context or project), back to the
-    sentence's start or to who writes; an amount or a date on the way is left to its field."""
-    out: list[Clause] = []
-    j = i - 1
-    while j >= 0:
-        p = labelled[j]
-        if re.search(r"[.!?…\n]", text[p.end:labelled[j + 1].start]) or p.label in _NOT_ANTECEDENT:
-            break
-        if p.label in ("context", "project"):
-            out.insert(0, p)
-        j -= 1
-    return out
-
-
-#: the words of wanting a project (on folded words)
-_WANTING = re.compile(r"\b(?:veu[tx]|voulons|voulez|veulent|voudr\w+|souhait\w*|aimer\w+|faut|faudr\w+|besoin|"
-                      r"envisag\w+|prevo\w+|prevoy\w+|projet(?:ons|te|tent)?|comptons|compte)\b")
-_REPORTER = re.compile(r"(?i)\b(?:nous|m['’]|vous|leur|lui)\s*(?:a|ont|avait|avaient)\s+[a-zà-ÿ]+[ée]s?\s*$")
-
-
-#: a project named as such (« Projet de vidéoprotection : 8 caméras … », « notre projet de voie verte »)
-_NAMED_PROJECT = re.compile(r"(?i)^(?:notre |le |un |mon )?projet (?:de |d['’]|du |des )(?!d[ée]lib)\w")
-
-
-def _lead_in(labelled: list[Clause], first: int) -> list[Clause]:
-    """The clauses right before ``labelled[first]`` that tell the state of things (« context »), with the relative
-    clauses that go with them (« … l'ancienne gare, | qui est à nous depuis 2019 | et qui se dégrade »), back to
-    who writes or a greeting."""
-    lead: list[Clause] = []
-    j = first - 1
-    while j >= 0:
-        c = labelled[j]
-        relative = bool(re.match(r"(?i)(?:et\s+)?(?:qui|dont|o[uù])\b", c.text)) \
-            and c.label not in ("greeting", "intro", "signature")
-        if not (c.label == "context" or relative) or _place_only(c.text) or _REPORTER.search(c.text):
-            break  # (« Le SDIS nous a signalé | que … »: who reported it is not the project)
-        lead.insert(0, c)
-        j -= 1
-    while lead and (lead[0].label != "context" or lead[0].project < LEAD_SHARE):
-        lead.pop(0)  # (a relative clause opens no lead-in, nor a cause told in passing: « avec le lotissement »)
-    return lead
-
-
-def _with_lead_in(labelled: list[Clause], first: int, kept: list[tuple[Clause, str]]) -> list[tuple[Clause, str]]:
-    """``kept`` with its lead-in (``_lead_in``) before it when the project's words do not name what the lead-in
-    speaks of (« … le réseau d'eau potable, il y a des fuites | le remplacement des canalisations »); when they do
-    (« les vestiaires datent des années 70 | nous voulons reconstruire les vestiaires »), the state of things is
-    only the why, left out."""
-    if any(c.label == "context" for c, _ in kept):
-        return kept  # the state of things is already said with the project (« l'école est pleine | il faut … »)
-    if any(_WANTING.search(_fold(w)) for _, w in kept):
-        # the project said as what is wanted (« il nous faut une nouvelle caserne », « nous voudrions transformer
-        # l'ancien presbytère »): it names its object; the state of things before it is the why, left out
-        return kept
-    lead = [p for p in _lead_in(labelled, first) if not any(p is k for k, _ in kept)]
-    if not lead:
-        return kept
-    said = {w[:5] for w in set().union(*(_content_words(w) for _, w in kept))}  # (« logement », « logements »)
-    if said & {w[:5] for w in set().union(*(_content_words(p.text) for p in lead))}:
-        return kept
-    return [(p, p.text) for p in lead] + kept
-
-
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
     """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
     again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
@@ -370,8 +289,9 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
     kept: list[tuple[Clause, str]] = []
     _inside_context(text, labelled)
     for c in labelled:
-        if c.label not in KEEP and _NAMED_PROJECT.match(c.text):
-            c.label, c.project = "project", max(c.project, PROJECT_MIN)  # « Projet de vidéoprotection : … »
+        if c.label not in KEEP and (_NAMED_PROJECT.match(c.text) or _AIM_IS.match(c.text)):
+            # « Projet de vidéoprotection : … »; « L'idée serait d'en faire un lieu de répétition »
+            c.label, c.project = "project", max(c.project, PROJECT_MIN)
     again = [c for c in labelled if c.label in ("intro", "greeting")]
     trimmed = {id(c): clean_need(c.text, least=1) for c in again}  # « …confié le dossier de l'épicerie »
     trimmed = {k: t for k, t in trimmed.items() if t and _meaningful(t) >= 1}
@@ -398,7 +318,7 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             prev = labelled[i - 1] if i else None
             if prev is not None and re.match(r"(?i)qui\b", c.text) and not any(k is prev for k, _ in kept):
                 kept.append((prev, prev.text))  # « … un réseau de chaleur | qui desservirait … »: with what it says of
-            elif prev is not None and not kept and _ANAPHORA.match(c.text) \
+            elif prev is not None and not kept and (_ANAPHORA.match(c.text) or _AIM_BY_PRONOUN.match(c.text)) \
                     and prev.label not in ("greeting", "intro", "signature", "question", "help", "budget", "timing",
                                            "other") \
                     and _meaningful(prev.text) >= 1:
@@ -412,6 +332,7 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
                         and labelled[j - 1].label in ("context", "project") \
                         and not re.search(r"[.!?\n]", text[labelled[j - 1].end:labelled[j].start]):
                     j -= 1  # « l'ancienne boucherie rue de Dampierre, | vide depuis 4 ans | on veut la réhabiliter »
+                j = _sentence_head(text, labelled, j)
                 kept += [(p, p.text) for p in labelled[j:i]]
             elif prev is not None and _RELATIVE_TAIL.match(c.text) and not any(k is prev for k, _ in kept):
                 # « Nous avons une ancienne friche (ex-usine, 4 000 m²) | en centre-ville que nous voulons
@@ -420,6 +341,9 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             kept.append((c, c.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))
+        elif i and kept and kept[-1][0] is labelled[i - 1] and c.label not in ("greeting", "signature") \
+                and re.fullmatch(r"\s*/\s*", text[labelled[i - 1].end:c.start]):
+            kept.append((c, c.text))  # « un projet de fablab / makerspace à Delle pour les TPE »: one thing, two names
     if LEAD_CONTEXT and kept:
         # the state of things told right before the project (« nous avons un gros souci avec le réseau d'eau potable,
         # il y a des fuites partout | le bureau d'études a chiffré le remplacement des canalisations »): what the
@@ -549,18 +473,6 @@ def prime(text: object) -> None:
 
 #: how sure a clause must be that it puts a project off (« le parking on verra plus tard »)
 SET_ASIDE_MIN = 0.5
-
-
-#: words about the request itself, never what is put off (« c'est un autre dossier », « le maire me dit que … »)
-_META = {"projet", "projets", "dossier", "dossiers", "demande", "demandes", "sujet", "sujets", "commune", "mairie",
-         "maire", "conseil", "chose", "choses", "reste", "autre", "autres", "tard", "instant", "moment", "laisse",
-         "tomber", "verra", "attendra", "abandonne", "cote", "premiere", "nouvelle", "rien", "voir", "presse"}
-
-
-def _content_words(text: str) -> set[str]:
-    from intents.need import _STOP
-
-    return {w for w in re.findall(r"[^\W\d_]{4,}", _fold(text)) if w not in _STOP and w not in _META}
 
 
 def set_aside(need: object, text: object) -> str | None:

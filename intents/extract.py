@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from intents.calendar import _TIMING_RE, find_timing, says_unknown, told_done
+from intents.calendar import find_timing, says_unknown, told_done
 from intents.commands import find_reference, is_back, is_done, split_done
 from intents.entities import Budget, find_email, find_phone, parse_budget
 from intents.help_kinds import find_help_kinds
 from intents.normalize import name_word, normalize
 from intents.numbers import words_to_figures
 from intents.roles import find_role
+from intents.stages import find_stage
 
 __all__ = [
     "find_role", "find_stage", "find_email_domain", "find_timing", "find_help_kinds", "find_amount", "find_name", "find_reference",
@@ -33,129 +34,6 @@ _MAX = 3000
 
 def _norm(text: object) -> str:
     return normalize(text if isinstance(text, str) else "", max_chars=_MAX) if isinstance(text, str) else ""
-
-
-# --- stage -------------------------------------------------------------------------------------------------------
-_STAGE_STRONG: tuple[tuple[str, str], ...] = (
-    # works under way (the stories' « en_cours »: the guichet's nearest stage is « pret »): « les travaux … ont
-    # démarré », the past auxiliary said right before the verb, the works' object between (a clause of up to ten words)
-    ("pret", r"\b(?:travaux (?:\w+ ){0,3}(?:ont |a )?(?:commence|demarre|debute)s?|"
-             r"(?:travaux|chantier) (?:\w+ ){4,10}?(?:ont|a) (?:bien |deja |enfin )?(?:commence|demarre|debute)s?|chantier (?:a )?(?:commence|demarre)|"
-             r"travaux en cours|en cours de travaux|pret a demarrer|prets a demarrer|prete a demarrer|pret a lancer|travaux (?:vont )?commence|"
-             r"demarrage des travaux|on demarre|marche attribue|marches attribues|entreprises? retenues?|"
-             r"appel offres?(?: est| a ete)? (?:lance|en cours|publie)|ordre de service|"
-             # the works' procurement under way: the tender file ready, the firms consulted, a quote chosen
-             r"dce (?:est |a ete )?(?:pret|publie|lance)|consultation (?:des entreprises )?(?:est |a ete )?(?:lancee|en cours|publiee)|"
-             r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle)|"
-             # the same said with the participle after its noun (« devis retenu », « l'entreprise est choisie »)
-             r"(?:devis|entreprises?|prestataires?|artisans?) (?:est |sont |a ete |ont ete )?(?:choisi|retenu)e?s?)\b"),
-    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu|ok)e?s?|en main)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
-                      r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
-                      r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
-    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
-              r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
-    ("idee", r"\b(?:est (?:encore |toujours |juste |seulement |qu |que )*une (?:simple |petite |premiere )?idee|"
-             r"tout debut|au debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une |l )?idee|"
-             r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
-             r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
-)
-_STAGE_ASKED: tuple[tuple[str, str], ...] = (
-    ("pret", r"\b(?:pret|prets|prete|demarr\w*|(?<!\ba )lance\w*|travaux)\b"),  # « (concours) à lancer »: not yet
-    ("projet-defini", r"\b(?:defini|definis|definie|devis|chiffre|plans?)\b"),
-    ("etude", r"\b(?:etudes?|diagnostic|faisabilite|audit)\b"),
-    ("idee", r"\b(?:idee|idees|debut|reflexion|reflechit|envisage|commence)\b"),
-)
-
-
-#: A stage said as where the project stands: a verb of being (« c'est », « on en est », « nous sommes », « le
-#: projet reste ») then, within a few small words (« encore », « qu'à », « au stade de », « une simple »), a noun of
-#: the stage. The structure is read, not the phrase: « c'est encore une idée », « ce n'est qu'une ébauche »,
-#: « nous sommes toujours en phase d'étude », « le projet est au stade de l'avant-projet ».
-_STAGE_BEING = (r"(?:(?:^|\b(?:mais|et|donc|alors|non|oui|bon|ca|cela|actuellement|aujourd hui|pour instant|"
-                r"pour le moment) )(?:est|reste|c)|\b(?:est|reste|c)(?= (?:encore|toujours|juste|seulement|que|qu|rien que) )|\b(?:ce est|on est|on en est|en est|nous en sommes|nous sommes|"
-                r"projet est|projet reste|on reste|restons|se trouve|au stade|en phase|a etat))\s+")
-_STAGE_FILLER = (r"(?:(?:encore|toujours|seulement|juste|que|qu|rien que|a peine|vraiment|plutot|pour instant|"
-                 r"pour le moment|au|aux|a|en|de|du|des|la|le|les|une|un|simple|simples|petite|premiere|premier|"
-                 r"stade|etat|phase|niveau|cours)\s+){0,6}")
-_STAGE_NOUNS: tuple[tuple[str, str], ...] = (
-    ("idee", r"(?:idees?|reflexions?|intentions?|envies?|ebauches?|esquisses?|balbutiements?|prémices|premices|"
-             r"debut|tout debut|commencement|projet|reve)"),
-    ("etude", r"(?:etudes?|diagnostics?|faisabilite|audit|programmation)"),
-    ("projet-defini", r"(?:avant projet|apd|aps|projet defini|chiffrage|devis|consultation|permis)"),
-    ("pret", r"(?:pret|prets|prete|travaux|chantier|demarrage|lancement)"),
-)
-
-
-#: nothing studied nor priced yet (« aucune étude », « pas encore d'étude », « personne n'a chiffré »): the idea
-#: stage, read before the strong cues (« aucun diagnostic n'a été fait » is no diagnostic done)
-#: a stage said in the negative (« il n'est pas prêt à démarrer »): not that stage
-_NEGATED = re.compile(r"\b(?:pas|plus|jamais)(?: (?:encore|vraiment|du tout|tout a fait))? $")
-_STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:de |d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
-                         r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie)|"
-                         r"rien (?:de |d |n est |est |n a ete |a ete )?(?:encore )?(?:fait|lance|chiffre|engage|commence|etudie))\b")
-
-
-def _stage_said(norm: str) -> str | None:
-    for code, noun in _STAGE_NOUNS:
-        m = re.search(_STAGE_BEING + _STAGE_FILLER + noun + r"\b", norm)
-        if not m:
-            continue
-        tail = norm[m.end():m.end() + 16]
-        if code == "etude" and re.match(r" (?:de |d )?(?!faisabilite|prealable|de faisabilite)\w+", tail) \
-                and not re.match(r" (?:en cours|faite|realisee|terminee|lancee)", tail):
-            continue  # « c'est une étude mobilité » names a project, not where it stands
-        if code == "idee" and m.group(0).rstrip().endswith("projet"):
-            # « nous sommes en projet » is the idea stage; « c'est un projet de salle » says nothing of the stage
-            if not re.search(r"(?:sommes|est|en est) (?:encore |toujours |qu |que )*(?:en|a|au stade du?) projet$",
-                             m.group(0).rstrip()) or tail.strip():
-                continue
-        if code == "pret" and re.search(r"\ben (?:travaux|chantier)$", m.group(0)):
-            continue  # « le bâtiment est en travaux » describes the building
-        return code
-    return None
-
-
-#: works started, said in the active voice with a past auxiliary, a date between or after (« on a commencé en
-#: septembre les travaux de … », « nous avons démarré le chantier en mars »): read before the calendar is cut out
-_WORKS_STARTED = re.compile(r"\b(?:a|avons|ont|ai) (?:bien |deja |enfin )?(?:commence|demarre|debute|attaque|entame)s? "
-                            r"(?:(?:en|depuis|debut|fin|mi|au|cet|cette|ce|le|la) (?:\w+ ){0,2}?)?"
-                            r"(?:les |des |nos |le |notre )?(?:travaux|chantier)\b")
-
-
-#: a study handed over, said in the active voice (« le bureau d'études nous a remis son diagnostic », « l'architecte
-#: a rendu son étude »): the study stage (a costing by an architect or a bureau d'études is a study's)
-_STUDY_HANDED = re.compile(r"\b(?:a|ont|avons|ai) (?:deja |bien |enfin |seulement |juste |tout juste |simplement )?(?:nous |me )?(?:remis|rendu|livre|transmis|fourni|"
-                           r"realise|termine|envoye)e?s? (?:son |sa |ses |le |la |les |un |une |leur |leurs |notre |nos )?"
-                           r"(?:(?:premier |premiere |pre )?(?:diagnostics?|etudes?|audits?|rapports? d etudes?|"
-                           r"etude de faisabilite|esquisses?))\b")
-
-
-def find_stage(text: object, asked: bool = False) -> str | None:
-    """Where the project stands: ``idee``, ``etude``, ``projet-defini`` or ``pret``."""
-    norm = _norm(text)
-    if not norm:
-        return None
-    if any(not _NEGATED.search(norm[:m.start()]) for m in _WORKS_STARTED.finditer(norm)):
-        return "pret"
-    said = _TIMING_RE.sub(" ", norm)  # « un démarrage des travaux en 2028 » is the calendar, not works starting
-    nothing = list(_STAGE_NONE.finditer(said))
-    if nothing and len(said[nothing[-1].end():].split()) < 4:
-        return "idee"  # (« pas encore d'étude… ah si, le bureau d'études a rendu son étude »: read as before)
-    for code, pattern in _STAGE_STRONG:
-        if any(not _NEGATED.search(said[:m.start()]) for m in re.finditer(pattern, said)):
-            return code
-        if code == "projet-defini" and any(not _NEGATED.search(said[:m.start()]) for m in _STUDY_HANDED.finditer(said)):
-            return "etude"  # (after the quotes in hand: « l'étude rendue, on a les devis » is further on)
-    for clause in re.split(r"[,;:.!?\n()]+|\s[-–—]\s", text[:_MAX] if isinstance(text, str) else ""):
-        said = _stage_said(_norm(clause))  # clause by clause: « …, c'est encore une idée »
-        if said:
-            return said
-    if asked:
-        weak = _TIMING_RE.sub(" ", norm)  # « travaux en 2027 » is the calendar, not works under way
-        for code, pattern in _STAGE_ASKED:
-            if re.search(pattern, weak):
-                return code
-    return None
 
 
 # --- amounts -----------------------------------------------------------------------------------------------------
@@ -313,6 +191,15 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
             value = int(re.sub(r"\D", "", m.group(1)))
             if value >= 10_000:
                 return Budget(value, value)
+        # a figure of five to seven digits alone, with no unit, no label of a number (« dossier n° 123456 ») and no
+        # town after it (« 90300 Valdoie », a postcode): the cost (« étude faite par le cabinet 135000 », « le maire
+        # dit 45000 a la louche »)
+        said = strip_contact(bare_text)[:_MAX]
+        for m in _BARE_FIGURE.finditer(said):
+            value = int(m.group(1))
+            after = re.match(r"\s+([a-zà-ÿ][\w-]*)", said[m.end():])
+            if value >= 10_000 and not (after and len(m.group(1)) == 5 and after.group(1) not in _AFTER_AMOUNT):
+                return Budget(value, value)  # (« mairie 90100 delle »: a postcode before a town's name)
     return None
 
 
@@ -323,6 +210,15 @@ _ROUGHLY = re.compile(r"\b(?:environ|[àa] peu pr[èe]s|on pense|je pense|on est
 #: no unit after the figure: no count of people, of metres, of places… (the units ``_GROUPED`` sets aside)
 _NO_UNIT = (r"(?!\s*(?:hab\w*|m2|m²|m\b|km|places?|[ée]l[èe]ves|personnes|logements|m[èe]tres|ha\b|hectares|kg|t\b|"
             r"tonnes|kwh|mwh|litres|l\b|visiteurs|usagers|enfants|lits|postes|emplois|repas|[A-ZÀ-Þ]))")
+
+
+#: the small words that may follow an amount of five digits (any other word after them makes it a postcode)
+_AFTER_AMOUNT = {"a", "à", "de", "d", "pour", "en", "environ", "au", "aux", "le", "la", "les", "ht", "ttc", "hors", "et",
+                 "ou", "avec", "sans", "dont", "sur", "par", "mais", "donc", "max", "maximum", "minimum", "grosso", "si",
+                 "je", "j", "on", "nous", "il", "c", "ça", "ca", "qui", "que", "tout", "tous", "peut", "plus", "moins"}
+_BARE_FIGURE = re.compile(r"(?<![\d+.,/:])(?<!n°)(?<!n° )(?<!\bno )(?<!num[ée]ro )(?<!dossier )(?<!r[ée]f )(?<!siret )"
+                          r"(?<!siren )(?<!code )(?<!cp )(\d{5,7})(?![\d.,/:@])" + _NO_UNIT.replace("))", "|cedex))", 1)
+                          + r"(?!\s+[A-ZÀ-Þ])")
 
 
 # --- name --------------------------------------------------------------------------------------------------------
@@ -492,7 +388,8 @@ def find_email_domain(text: object) -> str | None:
 
 # --- corrections: is it one -------------------------------------------------------------------------------------
 _CORRECTION_RE = re.compile(r"^(?:non|non non|pas du tout|plutot|en fait|erreur|correction|je corrige|je me suis trompee?|"
-                            r"est pas|ce est pas|pardon|oups|finalement|rectification)\b")
+                            r"je rectifie|je me suis mal exprimee?|est pas|ce est pas|pardon|oups|finalement|"
+                            r"rectification)\b")
 
 
 def is_correction(text: object) -> bool:
@@ -523,11 +420,21 @@ _CORR_LEAD = re.compile(
 _CORR_IS = re.compile(r"^(?:c(?:['’]\s*|\s+)est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
-                             r"(?P<old>[^,;.!?]+?)[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80}){0,2}[\s,;.!?]*$", re.IGNORECASE)
+                             r"(?P<old>[^,;.!?]+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|oups|je|j['’]?|on|nous)\b[^,;.!?]*)?"
+                             r"[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80}){0,2}[\s,;.!?]*$", re.IGNORECASE)
+# (« c grosmagny pas petitmagny dsl j ai tapé trop vite »: the apology after the old words is none of them)
 _CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
 _CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+|c\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+(?:mais|c['’]est|"
                               r"c|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|je|j['’]|on|nous)\b.*)?[\s.!]*$",
                               re.IGNORECASE)
+
+
+#: what was written before, named as such, then what it should be (« je vois que j'ai écrit Sevenans au début :
+#: c'est Trévenans », « j'ai mis 2026, il faut lire 2027 »)
+_CORR_WROTE = re.compile(r"\b(?:j['’]\s*ai|on\s+a|nous\s+avons)\s+(?:[ée]crit|mis|tap[ée]|dit|indiqu[ée]|marqu[ée])\s+"
+                         r"(?:«\s*)?(?P<old>[^:,;.!?«»]{1,60}?)(?:\s*»)?(?:\s+(?:au\s+d[ée]but|plus\s+haut|tout\s+[àa]\s+l['’]heure|"
+                         r"avant|par\s+erreur))?\s*[:,;]\s*(?:mais\s+)?(?:c['’]\s*est|c\s+est|il\s+faut\s+lire|lire|en\s+fait)\s+"
+                         r"(?:(?:à|a|de|pour)\s+)?(?P<new>[^,.;!?]{1,60}?)\s*(?:[,.;!?]|$)", re.IGNORECASE)
 
 
 def correction_parts(text: object) -> tuple[str, str | None] | None:
@@ -537,6 +444,9 @@ def correction_parts(text: object) -> tuple[str, str | None] | None:
     if not isinstance(text, str) or not text.strip():
         return None
     raw = text.strip()[:_MAX]
+    wrote = _CORR_WROTE.search(raw)
+    if wrote:
+        return wrote.group("new").strip(), wrote.group("old").strip()
     m = _CORR_LEAD.match(raw)
     led = bool(m and m.end() > 0)
     rest = raw[m.end():] if led else raw

@@ -8,8 +8,9 @@ import re
 
 from intents.extract import _MAX, find_bare_name, find_role
 from intents.normalize import name_word
+from intents.typos import known_word
 
-__all__ = ["find_intro"]
+__all__ = ["find_intro", "lower_case_name"]
 
 
 def find_intro(text: object) -> dict[str, str]:
@@ -36,7 +37,8 @@ def find_intro(text: object) -> dict[str, str]:
         parts = sentence.split(",")
         for said, then in zip(parts[1:], parts[2:]):
             if _SAID_OF_SELF.search(said):
-                name, role = find_bare_name(then.strip()), find_role(said, asked=True)
+                name = find_bare_name(then.strip()) or lower_case_name(then)  # (« …, christelle mougenot »)
+                role = find_role(said, asked=True)
                 if name and role:
                     return {"name": name, "role": role}
     for clause in _INTRO_CLAUSES.split(text[:_MAX])[:12]:
@@ -44,6 +46,24 @@ def find_intro(text: object) -> dict[str, str]:
         if found:
             return found
     return out
+
+
+#: the small words of a name written in lower case (« jean de la fontaine »)
+_NAME_PARTICLES = {"de", "du", "des", "la", "le", "d", "van", "von"}
+
+
+def lower_case_name(text: str) -> str | None:
+    """Two or three words in lower case, the last one (the surname) and at least one other no word people use here
+    (``intents.typos.known_word``: the words of the labelled phrasings; « pierre » is one), read as a name
+    (« yannick hennequin », « jean pierre keller »); else None."""
+    words = text.strip(" .,;!").split()
+    if not 2 <= len(words) <= 3 or not text.islower() or not all(re.fullmatch(r"[a-zà-ÿ]+(?:[-'’][a-zà-ÿ]+)?", w) for w in words):
+        return None
+    plain = [w for w in words if w not in _NAME_PARTICLES]
+    known = [known_word(w) for w in plain]
+    if not plain or known[-1] or sum(known) > (len(plain) - 1) // 2 + (len(plain) == 3):
+        return None
+    return find_bare_name(" ".join(w if w in _NAME_PARTICLES else name_word(w) for w in words))
 
 
 _SAID_OF_SELF = re.compile(r"(?i)\b(?:je suis|ici|moi)\b")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_need", "addition_text", "addition_parts", "join_need"]
+from intents.help_kinds import find_help_kinds
+
+__all__ = ["clean_need", "addition_text", "addition_parts", "join_need", "help_asked"]
 
 _E = "[eéèêë]"
 _SEP = r"[\s,.;:!…–—-]*"
@@ -40,7 +42,10 @@ _ADDRESSED = (rf"(?:[\s,]+(?:madame|monsieur|mesdames|messieurs|et|à\s+tous|à\
 #: projet de … »: a letter's formula before the project, wherever the project's clause stands
 _HONOUR = (rf"^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+(?:vous\s+)?(?:solliciter|demander|adresser|pr{_E}senter)"
            rf"(?:[^.;:!?\n]{{0,120}}?\b(?:pour|concernant|au\s+sujet\s+(?:de|du|des)|relative?\s+{_E}|{_E}\s+propos\s+(?:de|du|des))"
-           rf"|\s+(?:notre|le|un|mon)\s+projet\s+(?:de|d['’]))\s*")
+           rf"|\s+(?:notre|le|un|mon)\s+projet\s+(?:de|d['’]))\s*"
+           # (« j'ai l'honneur de porter à votre connaissance notre projet de … »: any formula, up to the project)
+           rf"|^(?:j['’]ai|nous\s+avons)\s+l['’]honneur\s+de\s+[^.;:!?\n]{{0,80}}?\b(?:notre|le|un|mon)\s+projet\s+"
+           rf"(?:de\s+|d['’]\s*)")
 _HONOUR_RE = re.compile(_HONOUR, re.IGNORECASE)
 
 
@@ -109,6 +114,10 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     # the file handed over: « le maire m'a confié le dossier de l'épicerie », « je m'occupe du dossier de la cantine »
     rf"^(?:[^,.;:!?\n]{{0,40}}?\b(?:m['’]a|nous\s+a|m['’]ont|nous\s+ont)\s+confi{_E}\s+|je\s+suis\s+(?:en\s+charge\s+)?|"
     rf"je\s+m['’]occupe\s+|nous\s+suivons\s+|je\s+suis\s+charg{_E}e?\s+)(?:le|du)\s+(?:dossier|projet)\s+(?:de\s+|du\s+|des\s+|d['’])",
+    # what someone else asks of the commune: « les pompiers nous demandent une réserve incendie », « le SDIS nous
+    # impose de … » (who asks is the why, not the project)
+    rf"^(?:les?\s+|la\s+|l['’]\s*)[\w-]+(?:\s+[\w-]+)?\s+(?:nous|me)\s+(?:demandent|demande|imposent|impose|"
+    rf"r{_E}clament|r{_E}clame|obligent|oblige)\s+(?:de\s+|d['’]|{_E}\s+)?",
     # a label: « Projet : … », « Objet : … »
     r"^(?:projet|objet|besoin|demande|sujet)\s*:\s*",
     # « notre projet est de » before an infinitive
@@ -205,6 +214,37 @@ def _drop_fact_clauses(text: str) -> str:
 _PICTOGRAPHS = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]")
 
 
+#: the help asked before the project, in any words (« on cherche des sous pour couvrir 2 courts de tennis », « nous
+#: sollicitons un appui financier pour rénover … »): a subject, a verb, what is asked, then « pour » and an infinitive
+_ASKED_FOR = re.compile(r"^(?:(?:on|nous|je|j['’]|la\s+commune)\s+)?(?:[a-zà-ÿ]+\s+){1,2}?([^,.;:!?\n]{2,50}?)\s+"
+                        r"(?:pour|pr|afin\s+de|afin\s+d['’])\s+(?=[a-zà-ÿ]+(?:er|ir|re)\b)", re.IGNORECASE)
+
+
+def _without_help_asked(text: str) -> str:
+    """``text`` without the help asked before its project (``_ASKED_FOR``), read as such by the help's rules."""
+    m = _ASKED_FOR.match(text)
+    if not m or not find_help_kinds(m.group(1), asked=True):
+        return text
+    rest = text[m.end():]
+    return rest if _meaningful(rest) >= 2 else text
+
+
+def help_asked(text: object) -> list[str]:
+    """The kinds of help asked before a project in a sentence of ``text`` (« on cherche des sous pour couvrir 2
+    courts de tennis » → financement): what ``_ASKED_FOR`` sets apart, read as at the help's question."""
+    out: list[str] = []
+    if not isinstance(text, str):
+        return out
+    for sentence in re.split(r"[.!?\n]+", text[:3000]):
+        said = sentence.strip(" ,;:")
+        m = _HEAD_PATTERNS[0].match(said)  # « slt on cherche … »
+        said = said[m.end():] if m and m.end() > 0 else said
+        m = _ASKED_FOR.match(said.strip(" ,;:"))
+        if m and _meaningful(said.strip(" ,;:")[m.end():]) >= 2:
+            out += [k for k in find_help_kinds(m.group(1), asked=True) if k not in out]
+    return out
+
+
 def clean_need(text: object, least: int = 2) -> str:
     """The need without the greeting, introduction and politeness around it; ``text`` itself when fewer than
     ``least`` meaningful words would remain (or when it is not a string: ``""``)."""
@@ -228,6 +268,7 @@ def clean_need(text: object, least: int = 2) -> str:
                 out = out[: m.start()].rstrip(" ,;:–—-\n")
         if out == before:
             break
+    out = _without_help_asked(out)
     out = _drop_fact_clauses(out).strip(" ,;:–—-\n")
     if out == original:
         return original

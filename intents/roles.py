@@ -56,7 +56,7 @@ _CLAUSE_SPLIT = re.compile(r"[,;:.!?\n()\u2013\u2014]")
 
 #: The role words a typo is read back to (« secretiare », « adjiont »): same length, two neighbours swapped or one
 #: letter wrong, in a word of at least 7 letters (exact enough: no other French word is that close to these).
-_ROLE_WORDS = ("secretaire", "adjoint", "adjointe", "conseiller", "conseillere", "president", "presidente", "directeur",
+_ROLE_WORDS = ("secretaire", "maire", "adjoint", "adjointe", "conseiller", "conseillere", "president", "presidente", "directeur",
                "directrice", "technicien", "technicienne")
 
 
@@ -70,10 +70,20 @@ def _one_typo(word: str, target: str) -> bool:
         and word[diff[1]] == target[diff[0]]
 
 
+def _one_letter_less(word: str, target: str) -> bool:
+    """``word`` is ``target`` with one letter left out (« mair », « secretair »)."""
+    return len(target) == len(word) + 1 and any(target[:i] + target[i + 1:] == word for i in range(len(target)))
+
+
 def _role_typos(norm: str) -> str:
     words = norm.split()
-    fixed = [next((t for t in _ROLE_WORDS if len(w) >= 7 and _one_typo(w, t)), w) if len(w) >= 7 else w
-             for w in words]
+    # a long word with one typo; a short one right after « je suis le/la » (« vautiermont je suis le mair »)
+    fixed = []
+    for i, w in enumerate(words):
+        said_of_self = len(w) >= 4 and words[max(0, i - 3):i] in (["je", "suis", "le"], ["je", "suis", "la"])
+        if len(w) >= 7 or said_of_self:
+            w = next((t for t in _ROLE_WORDS if _one_typo(w, t) or (said_of_self and _one_letter_less(w, t))), w)
+        fixed.append(w)
     return " ".join(fixed) if fixed != words else norm
 
 

@@ -46,12 +46,13 @@ def find_signature(text: object) -> dict[str, str]:
         tail = lines[-_SIGNATURE_LINES:] if len(lines) > _SIGNATURE_LINES else lines[1:]
         tail = [_SIGN_OFF.sub("", ln).strip() for ln in tail]
         tail = [ln for ln in tail if ln]
+    titles: list[str] = []  # read from the end: the last one is the title right under the name
     for line in reversed(tail):
         rest = strip_contact(line).strip(" ,;:.–—-|/·•")  # the separators left between a phone and an e-mail
         if not rest or _CONTACT_LABEL.fullmatch(rest) or _ADDRESS_LINE.search(rest):
             continue  # a phone or e-mail line (« Tél. : 03 84 … »), a postal address (« … – 90110 Rougemont »)
         words = rest.split()
-        if len(words) > 9 or re.search(r"[.!?]\s+\S", rest):
+        if len(words) > 12 or re.search(r"[.!?]\s+\S", rest):
             break  # a sentence: the signature is above nothing more
         head, sep, after = rest.partition(",")
         name = find_bare_name(head if sep else rest)
@@ -63,12 +64,14 @@ def find_signature(text: object) -> dict[str, str]:
                     out["role"] = role
             continue
         role = find_role(rest, asked=True) if len(words) <= 8 else find_role(rest)
-        if role and "role" not in out and not re.search(r"\b(?:part|nom)\b", rest, re.IGNORECASE):
-            out["role"] = role
+        if role and not re.search(r"\b(?:part|nom)\b", rest, re.IGNORECASE):
+            titles.append(role)  # (« Président de la CC …\nMaire de Lamadeleine »: several titles, the first is his)
             continue
         if re.match(r"(?i)(?:mairie|commune|ville|cc|communaut[ée]|agglom[ée]ration|syndicat|h[ôo]tel de ville)\b", rest):
             continue  # the collectivité's line of a signature (read by the referential)
         break
+    if titles and "role" not in out:
+        out["role"] = titles[-1]
     return out
 
 

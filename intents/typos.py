@@ -16,7 +16,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["fix_swaps"]
+__all__ = ["fix_swaps", "known_word"]
 
 DATA = Path(__file__).with_name("data")
 MIN_LETTERS = 5
@@ -47,6 +47,15 @@ def _load() -> dict[str, str]:
             forms.setdefault(_fold(word), word)
         _lexicon = forms
     return _lexicon
+
+
+def known_word(word: str) -> bool:
+    """``word`` is a word of the lexicon (accents and case aside): a word people use here, not a name."""
+    try:
+        return _fold(word) in _load()
+    except Exception:  # noqa: BLE001
+        log.exception("known_word failed")
+        return True
 
 
 def _swapped(word: str, lexicon: dict[str, str]) -> str | None:

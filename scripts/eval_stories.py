@@ -10,7 +10,9 @@
 Stories: ``tests/data/stories/{dev,heldout,samples}/*.yaml`` (format: /work/brief/DATA-FORMATS.md §2, copied in
 docs/quality.md). Each story runs on a fresh SQLite database with the real knowledge base. The simulator sends the
 scripted ``turns`` in order, then answers each question of the guichet from ``facts`` (skipping an optional question
-whose fact is absent), and at the summary confirms sending when ``expect.outcome`` is ``filed``. A story ends when its
+whose fact is absent; asked to replace a value it holds by another, « Oui, remplacer » unless the new value
+contradicts the facts: a person keeps what they said), and at the summary confirms sending when ``expect.outcome``
+is ``filed``. A story ends when its
 outcome is reached, when the guichet asks nothing the simulator can answer, or after 25 actions.
 
 Figures: stories ending as expected; facts asked again (a question for a slot that a previous turn's ``gives``
@@ -307,8 +309,10 @@ class Player:
             known = (self.story.get("before") or {}).get("person") or {}
             same = known and (not f.get("name") or fold(f.get("name")) == fold(known.get("name")))
             return await self._do("press", self.button(lambda lbl, d: d == ("id:yes" if same else "id:no")))
-        if step == "conflict":
-            return await self._do("press", self.button(lambda lbl, d: d == "fix:yes"))
+        if step == "conflict":  # the person keeps what was said when the new reading contradicts the facts
+            c = data.get("conflict") or {}
+            keep = self.contradicts(str(c.get("slot") or ""), c.get("value"))
+            return await self._do("press", self.button(lambda lbl, d: d == ("fix:no" if keep else "fix:yes")))
         if step == "themes_edit":
             return await self._do("press", self.button(lambda lbl, d: d == "done:th"))
         if step in ("recap", "duplicate") and self.outcome == "filed":
@@ -321,6 +325,24 @@ class Player:
             d = self.button(lambda lbl, d: d.startswith("ar:"))
             if d:
                 return await self._do("press", d)
+        return False
+
+    def contradicts(self, slot: str, value: Any) -> bool:
+        """The value the guichet proposes for ``slot`` is not what the person knows (their story's facts): a stage
+        or a role of another kind, a budget off by more than a tenth; unknown slots never contradict."""
+        known = self.facts.get(slot)
+        if known is None or value is None:
+            return False
+        if slot == "stage":
+            return str(value) not in STAGE_OK.get(str(known), {str(known)})
+        if slot == "role":
+            return str(value) != ROLE_STORED.get(str(known), str(known))
+        if slot == "budget":
+            from intents import extract as x
+
+            b = x.find_amount(str(value), asked=True)
+            said = (b.high or b.low) if b else None
+            return said is not None and abs(float(said) - float(known)) > 0.1 * float(known)
         return False
 
     async def _do(self, kind: str, value: str | None) -> bool:

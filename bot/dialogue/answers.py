@@ -13,6 +13,7 @@ from intents.clause_facts import clause_help, clause_stage
 from intents.contact_name import find_name_by_contact
 from intents.entities import Budget
 from intents.intro import find_intro
+from intents.need import help_asked
 from intents.normalize import normalize
 from intents.signature import find_signature, forwarded_recipient
 
@@ -111,7 +112,7 @@ ENTITY_EXTRACTORS: dict[str, Callable[[str], Any]] = {
     # (out of its question, the learned reading wants a few words: « parfait, on envoie » says no stage)
     "stage": lambda t: x.find_stage(t) or (clause_stage(t) if len(v.meaningful_words(t)) >= STAGE_LEARNED_WORDS
                                            else None),
-    "help": lambda t: _kinds(x.find_help_kinds(t), t, asked=False),
+    "help": lambda t: _kinds(x.find_help_kinds(t) or help_asked(t), t, asked=False),
     "budget": lambda t: budget_text(x.find_amount(t)),
     "timing": _timing,
     "name": lambda t: v.validate_name(x.find_name(t) or x.find_name_in_email(t) or find_intro(t).get("name")

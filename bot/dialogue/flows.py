@@ -139,6 +139,8 @@ class FlowsMixin(FollowupMixin):
         if intent.name in ("yes", "no") and self.has_draft():
             return [Reply(self.resume_line())] + await self.ask_next()
         if self.faq(text) is not None:  # issue 10: « qui contacter à la préfecture » is not phrased as a question
+            # (« cloches eglise en panne »: answered about churches, and kept as the need of a request that follows)
+            self.keep_unclear(text)
             return await self.answer_question(text, reprompt=True)
         return await self.unclear(text)  # issue 19: a project in few words, or one short question
 

@@ -74,6 +74,8 @@ _ADDITION_LEAD = 60
 _ADDING_NEWS = re.compile(r"\b(?:r?ajout\w*|precis\w*|complet\w*|signal\w*|oubli\w* de \w+)\s+(?:que|qu)\b")
 _SENTENCES = re.compile(r"(?<=[.!?:])\s+|\n+")
 _PARTS = re.compile(r"\s*[,;()]\s*")  # the parts of a sentence, for naming a filed project
+_ABOUT = re.compile(r"(?i)\b(?:pour|sur|concernant|au sujet d(?:u|e la|e l['’]|es)|[àa] propos d(?:u|e la|e l['’]|es))\s+"
+                    r"((?:le|la|les|l['’]|notre|nos|du|des)\s*[^,;:.!?()]{3,60})")
 
 
 async def read_act(text: str, step: str | None, vocabulary: Any = None, building: bool = False,
@@ -165,6 +167,8 @@ async def _addition_by_sentence(text: str, filed: list[str]) -> int | None:
             # the sentence, one of its parts or its heading names a filed project (« Pour le dossier des fenêtres de
             # l'école (pas le chemin), pouvez-vous noter que … » names it in its first part, diluted in the whole)
             parts = [sentence] + [p for p in _PARTS.split(sentence) if len(p.split()) >= 3][:6]
+            # (« Un élément que j'ai oublié pour le city stade : »: what it is for, after « pour »)
+            parts += [m.group(1) for m in _ABOUT.finditer(sentence) if len(m.group(1).split()) >= 2][:3]
             if heading:
                 parts += [heading.rstrip(" :")] + [p.rstrip(" :") for p in _PARTS.split(heading)
                                                     if len(p.split()) >= 3][:6]

@@ -25,6 +25,7 @@ from bot.texts import dialogue as T
 from intents import extract as x
 from intents.distill import distill_need
 from intents.need import addition_parts, clean_need, join_need
+from intents.normalize import normalize
 
 #: Steps offering buttons where a name typed alone (« Marie Dupont ») is read as the contact's name; and the budget's
 #: question, which no name answers (« Élodie Schmitt » typed there, ahead of the name's question).
@@ -34,6 +35,11 @@ NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity", "budget")
 KEPT_WORDS = 3
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
+
+
+#: not to send yet, said in so many words (« Attendez, ne l'envoyez pas encore », « n envoyez rien »): exact
+_NOT_YET = re.compile(r"\b(?:n|ne)\s+(?:l\s+|la\s+|les\s+)?(?:envoy|transmet|depos|valid)\w*\s+(?:pas|rien|plus)\b|"
+                      r"^(?:attendez|attends|patientez)\b|\bpas (?:encore|tout de suite|maintenant)\b")
 
 
 def later_correction(text: str) -> str | None:
@@ -355,7 +361,8 @@ class FormMixin(ChoicesMixin):
         if not written and not out and had_conflict == bool(self.st.get("conflict")):
             # nothing understood: the same question again, nothing changed
             if self.step == "recap":
-                held = self.act_of(text).act == "no" or re.match(r"(?i)\s*non\b", text or "")
+                held = self.act_of(text).act == "no" or re.match(r"(?i)\s*non\b", text or "") \
+                    or _NOT_YET.search(normalize(text or ""))
                 return [Reply(T.RECAP_HELD if held else T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
                 return [Reply(T.use_buttons_for(self.step))] + self.prompt()

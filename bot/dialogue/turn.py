@@ -95,6 +95,11 @@ YES_NO_SHARE = 0.8
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
 
 
+#: a message whose first sentence is a question, the rest telling why (« et l'éclairage public, ça rentre dedans ? on
+#: a encore plein de vieilles lampes au sodium »)
+_FIRST_ASKS = re.compile(r"[^.!?\n]{3,200}\?\s+\S")
+
+
 class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, HandoverMixin, FilesMixin):
     """One event handled against one conversation state."""
 
@@ -514,7 +519,13 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         words = reading_text(text or "")  # a letter's signature (« Mairie de … », a title) calls for no one
         pieces = _SENTENCES.split(words)
         if sum(len(p.split()) >= 4 for p in pieces) < 2:
-            return self.dictated_handover(words)  # one sentence: the message's own reading says it, unless dictated
+            # one sentence: by its clauses when it has several (« attendez n envoyez rien, je prefererais qu une
+            # personne me rappelle avant, j ai des questions … »), else the message's own reading, unless dictated
+            # at the recap (a decision about sending), not a question: « …, je peux faire appel où ? » asks where to
+            # appeal; « il aimerait que quelqu'un l'aide à savoir quoi faire, … » at the help's question is engineering
+            pieces = re.split(r"\s*[,;:]\s+", words) if "?" not in words and self.step == "recap" else [words]
+            if sum(len(p.split()) >= 4 for p in pieces) < 2:
+                return self.dictated_handover(words)
         # each sentence of at least four words is read (« Tél : 03 84 … » is one word: figures are not words said)
         sentences = [p for p in pieces if len(_WORDS.findall(p)) >= 4]
         step = STEP_NAMES.get(self.step)
@@ -572,6 +583,8 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             return True
         if act.act == "new_request" and act.confidence >= act_gate("new_request"):
             return False  # the learned reader is sure it is a project (« Pour passer l'éclairage public en LED. »)
+        if _FIRST_ASKS.match(text.strip()):
+            return True  # « et l'éclairage public, ça rentre dedans ? on a encore plein de vieilles lampes au sodium »
         # a word or two (« école » at the need question) is an answer, not a question, unless it ends with « ? »
         if act.act in ("question", "place_question") and act.confidence >= 0.6 and len(text.split()) >= 3:
             return True

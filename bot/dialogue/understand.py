@@ -23,6 +23,7 @@ from intents import extract as x
 from intents.clause_facts import clause_stage
 from intents.contact_name import respelled_name
 from intents.distill import distill_need
+from intents.intro import lower_case_name
 from intents.normalize import normalize
 from intents.project_said import only_who_writes
 from intents.typos import fix_swaps
@@ -199,6 +200,15 @@ class Reader:
         if not name:
             sentences = [p for p in re.split(r"(?<=[.!?])\s+|\n+", text[:3000]) if p.strip()]
             name = x.find_bare_name(sentences[0]) if len(sentences) > 1 else None
+        if not name and text.strip():
+            # « aurelie frossard, secretaire. et c grosmagny … »: a name, then who the person is
+            first, _, rest = re.split(r"(?<=[.!?])\s+|\n+", text[:3000].strip())[0].partition(",")
+            # (or a number after it, even one digit short: « Alain Fesselet, 06 72 18 40 9 »)
+            name = (x.find_bare_name(first.strip()) or lower_case_name(first)) \
+                if rest.strip() and (x.find_role(rest, asked=True) or re.fullmatch(r"[\d\s.+/-]{6,}", rest.strip())) \
+                else None
+        if not name:
+            name = lower_case_name(text)  # « yannick hennequin » typed at the help's question
         if not name:
             return None
         res = self._resolve(name)
@@ -393,7 +403,8 @@ class Reader:
         elif asked == "timing":
             others = bool(x.find_phone(text) or x.find_email_spoken(text) or x.find_amount(text))
             span = x.find_timing(text, asked=True)
-            bare_name = None if span else v.validate_name(x.find_bare_name(text) or x.find_name(text) or "")
+            bare_name = None if span else v.validate_name(x.find_bare_name(text) or x.find_name(text)
+                                                          or lower_case_name(text) or "")
             if bare_name:
                 vals["name"] = bare_name  # « Martine Roux » typed at the calendar question: the contact's name
             elif others:
@@ -457,6 +468,10 @@ class Reader:
         for slot in order:
             value = self._corrected(slot, new, old, draft)
             if value:
+                return {slot: value}
+        for slot in ("email", "phone"):  # « pardon un point pas un tiret : mairie.felon@orange.fr »: the address given
+            value = self._corrected(slot, text, None, draft)
+            if value and draft.get(slot) and value != draft.get(slot):
                 return {slot: value}
         return {}
 
