@@ -18,7 +18,10 @@ def _norm(text: object) -> str:
 # --- kinds of help -----------------------------------------------------------------------------------------------
 _HELP_STRONG: tuple[tuple[str, str], ...] = (
     ("financement", r"\b(?:subventions?|subvs?|subs|financements?|financer|financiere|financier|cofinancements?|"
-                    r"dotations?)\b"),
+                    # money said plainly (« et puis de l'argent bien sur », « on a pas les sou »), never a
+                    # « sous-sol »
+                    r"dotations?|(?:de l|de|l|d|besoin|manque) argent|(?:des|les|de) sous?(?! (?:sols?|couches?|traitan\w*|prefe\w*|"
+                    r"stations?|bois|titres?|totaux|total|ensembles?|sections?))|(?:du|le) fric|(?:des|les) thunes?)\b"),
     ("ingenierie", r"\b(?:ingenierie|assistance a maitrise ouvrage|amo|appui technique|accompagnement technique|"
                    # someone to guide: « que quelqu'un l'aide à savoir quoi faire », « quelqu'un pour nous guider »
                    r"(?:quelqu un|qqn|qq1|quelquun) (?:pour |qui )?(?:nous |l |le |la |me |les )?(?:aide|aider|guide|guider|accompagne|"

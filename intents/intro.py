@@ -88,13 +88,16 @@ def _name_then_title(clause: str) -> dict[str, str]:
     words = clause[lead.end() if lead else 0:].split()
     # dictated or typed without capitals, said of oneself (« oui bonjour alors c'est jean-pierre vallat le maire de
     # bourogne »): the words are read as a name would be written
-    lower = said_of_self and not re.search(r"[A-ZÀ-ÖØ-Þ]", clause)
+    # (not said of oneself, words no one uses here: « bonjour philippe courtot maire de meziré »)
+    lower = not re.search(r"[A-ZÀ-ÖØ-Þ]", clause)
     for k in (2, 3, 4):
         if len(words) <= k:
             break
         if lower and words[0].lower() in _NOT_A_FIRST_NAME:
             break  # « je suis la première adjointe »: an article, not a name written without capitals
         said = words[:k] if not lower else [name_word(w) for w in words[:k]]
+        if lower and not said_of_self and not lower_case_name(" ".join(words[:k])):
+            continue
         name = find_bare_name(" ".join(said))
         if not name:
             continue

@@ -49,10 +49,22 @@ def _load() -> dict[str, str]:
     return _lexicon
 
 
+_lower_seen: frozenset[str] | None = None
+
+
 def known_word(word: str) -> bool:
-    """``word`` is a word of the lexicon (accents and case aside): a word people use here, not a name."""
+    """``word`` is a word people use here (accents and case aside): written at least once in lower case in the
+    labelled phrasings (a name is written with its capital there: « Courtot » is no word of the lexicon's)."""
+    global _lower_seen
     try:
-        return _fold(word) in _load()
+        if _lower_seen is None:
+            seen: set[str] = set()
+            for path in sorted(DATA.glob("*.yaml")):
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    if not line.lstrip().startswith("#"):
+                        seen.update(_fold(w) for w in re.findall(r"[^\W\d_]+", line) if w.islower())
+            _lower_seen = frozenset(seen)
+        return _fold(word) in _lower_seen
     except Exception:  # noqa: BLE001
         log.exception("known_word failed")
         return True

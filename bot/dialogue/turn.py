@@ -95,6 +95,19 @@ YES_NO_SHARE = 0.8
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
 
 
+def _engineering_asked(text: str) -> bool:
+    """Someone asked to help set the project up (« on aurait besoin de quelqu'un pour nous aider a monter le
+    projet »), the help's rules read it as engineering, and nothing asks to talk, meet or be called: the help asked,
+    no call for a person."""
+    norm = normalize(text[:2000])
+    return "ingenierie" in x.find_help_kinds(norm) and not _TALK.search(norm)
+
+
+#: the words of talking to someone (a call for a person, beside the help asked)
+_TALK = re.compile(r"(?:parler|discuter|echanger|rappel\w*|appel\w*|telephon\w*|joindre|contacter|rencontr\w*|"
+                   r"rendez vous|rdv|agent|interlocuteur)")
+
+
 #: a message whose first sentence is a question, the rest telling why (« et l'éclairage public, ça rentre dedans ? on
 #: a encore plein de vieilles lampes au sodium »)
 _FIRST_ASKS = re.compile(r"[^.!?\n]{3,200}\?\s+\S")
@@ -337,6 +350,7 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
             # « je parle à un robot là ? »: what the guichet is, answered; the question asked before stays open
             return await self.answer_question(text, reprompt=True)
         if (((act.act == "handover" and act.confidence >= act_gate("handover")) or by_sentence) and self.step != "need"
+                and not _engineering_asked(text)
                 and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)
                 # a question the FAQ answers, one sentence of which only sounds like a call (« J'entends parler du
                 # CRTE en réunion. C'est quoi exactement ? »): answered

@@ -130,3 +130,26 @@ def test_the_cost_not_known_is_the_idea_stage() -> None:
     assert x.find_stage(text) == "idee"
     assert x.find_stage("on ne sait pas combien ça coûte") == "idee"
     assert x.find_stage("pas encore d'étude… ah si, le bureau d'études a rendu son étude") == "etude"
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("on aurait besoin de quelqu'un pour nous aider a monter le projet, et puis de l'argent bien sur",
+     ["ingenierie", "financement"]),
+    ("on a pas les sou voila", ["financement"]), ("besoin d'argent", ["financement"]),
+    ("il y a du sous-sol", []), ("les sous-sols inondés", []), ("l'argent public est rare", []),
+])
+def test_money_said_plainly(text: str, kinds: list[str]) -> None:
+    assert x.find_help_kinds(text) == kinds
+
+
+def test_a_name_in_lower_case_after_a_greeting_then_the_title() -> None:
+    assert find_intro("bonjour philippe courtot maire de meziré, on construit") == \
+        {"name": "Philippe Courtot", "role": "maire"}
+    assert find_intro("bonjour refaire toiture maire") == {}
+
+
+def test_someone_to_help_set_the_project_up_is_no_call_for_a_person() -> None:
+    from bot.dialogue.turn import _engineering_asked
+
+    assert _engineering_asked("on aurait besoin de quelqu'un pour nous aider a monter le projet")
+    assert not _engineering_asked("je voudrais que quelqu'un m'appelle pour nous aider a monter le projet")
