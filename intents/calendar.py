@@ -23,8 +23,8 @@ _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|demarrage des travaux|"
     r"fin des travaux|mise en service|realisation)\s+)?(?:"
     r"(?:(?:sur|en|pour|entre|de|en tranches|par tranches|tranches?) )?20[2-4]\d (?:a |et )?20[2-4]\d|"  # a period of years
-    rf"(?:(?:(?:en |au |a |a la |pour |pour le |pour la |ici |fin |debut |mi |courant |avant |des |"
-    rf"dans |ici )(?:l (?=(?:hiver|ete|automne) )|d )?)?"
+    rf"(?:(?:(?:(?:pour |pr )?(?:cet |ce |cette )|en |au |a |a la |pour |pour le |pour la |ici |fin |debut |mi |"
+    rf"courant |avant |des |dans |ici )(?:l (?=(?:hiver|ete|automne) )|d )?)?"
     rf"(?:(?:(?:premier|second|deuxieme|troisieme|quatrieme|dernier|1er|2e|2eme|3e|4e|2nd) )?"
     rf"(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
     rf"(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"  # « l'été prochain 2027 »: the season, then its year

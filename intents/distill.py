@@ -281,6 +281,14 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
 
 #: A part that goes on a sentence begun before it and holds a relative (« en centre-ville que nous voulons
 #: réhabiliter »): its object is named earlier in the sentence
+#: a clause that puts off what was just said, by a pronoun (« mais ça c'est pour plus tard », « ça on verra »)
+_PUT_OFF = re.compile(r"(?i)^(?:(?:et|mais)\s+)?(?:ça|ca|cela|celui-ci|celle-ci|ce\s+dernier|cette\s+partie)\b")
+PUT_OFF_LABEL = 0.4
+#: … and says it is for later (« ça rentre dedans ? » puts nothing off)
+_LATER = re.compile(r"(?i)\b(?:plus\s+tard|on\s+verra|verra|attendr\w*|apr[eè]s|pas\s+(?:pour\s+)?maintenant|pas\s+tout\s+de\s+suite|"
+                    r"une\s+autre\s+fois|un\s+autre\s+dossier|pas\s+la\s+priorit[ée]|on\s+laisse|de\s+c[oô]t[ée]|ult[ée]rieur\w*)")
+
+
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
     """The project's clauses, each with the words kept. A clause read as an introduction or a greeting is read
     again once its leading words are trimmed (« je vous écris pour l'école maternelle » → « l'école maternelle »)."""
@@ -344,6 +352,11 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
         elif i and kept and kept[-1][0] is labelled[i - 1] and c.label not in ("greeting", "signature") \
                 and re.fullmatch(r"\s*/\s*", text[labelled[i - 1].end:c.start]):
             kept.append((c, c.text))  # « un projet de fablab / makerspace à Delle pour les TPE »: one thing, two names
+    # a project put off right after it is said (« et un jour il faudra refaire le mur du cimetière | mais ça c'est
+    # pour plus tard »): not part of the request
+    off = {id(labelled[i - 1]) for i, c in enumerate(labelled) if i and c.label == "other" and c.score >= PUT_OFF_LABEL
+           and _PUT_OFF.match(c.text) and _LATER.search(c.text)}
+    kept = [(c, w) for c, w in kept if id(c) not in off] or kept
     if LEAD_CONTEXT and kept:
         # the state of things told right before the project (« nous avons un gros souci avec le réseau d'eau potable,
         # il y a des fuites partout | le bureau d'études a chiffré le remplacement des canalisations »): what the

@@ -136,6 +136,11 @@ def _phases_sum(text: str) -> Budget | None:
 _CHANGED = re.compile(rf"\b(?:pass[ée]\w*|mont[ée]\w*|grimp[ée]\w*|augment[ée]\w*|explos[ée]\w*|baiss[ée]\w*|"
                       rf"descendu\w*|revu\w*|rehauss[ée]\w*)\s+de\s+(?:{_FIGURE})\s*(?:€|euros?)?\s+(?:a|à)\s+"
                       rf"({_FIGURE}(?:\s*(?:€|euros?))?)", re.IGNORECASE)
+#: the total said as where it is now (« 38 000 € de plus, le total passe à 262 000 € »)
+_NOW_AT = re.compile(rf"\b(?:le\s+)?(?:total|montant\s+total|co[uû]t\s+total|budget\s+total|budget|co[uû]t)\s+"
+                     rf"(?:passe|passera|monte|montera|grimpe|atteint|atteindra|s['’]?\s*[ée]l[èe]ve|arrive|est\s+maintenant|"
+                     rf"est\s+d[ée]sormais|fait\s+maintenant)\s+(?:maintenant\s+|d[ée]sormais\s+)?(?:[àa]\s+)?"
+                     rf"({_FIGURE}(?:\s*(?:€|euros?))?)", re.IGNORECASE)
 #: what is left to find is no budget of the project (« il nous manque 60 000 », « reste à financer 40 000 € »)
 _GAP = re.compile(r"\b(?:manqu\w*|reste (?:a|à) (?:financer|trouver|charge)|reste (?:encore )?\d|"
                   r"reste à charge|besoin de trouver)\b", re.IGNORECASE)
@@ -149,7 +154,7 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
     if not isinstance(text, str) or not text.strip():
         return None
     text = words_to_figures(text)  # « soixante-quinze mille euros » → « 75000 euros »
-    changed = _CHANGED.search(text[:_MAX])
+    changed = _CHANGED.search(text[:_MAX]) or _NOW_AT.search(text[:_MAX])
     if changed:  # « on est passé de 250 000 à 310 000 »: the amount it is now
         now = parse_budget(changed.group(1) + ("" if _MONEY_CUE.search(changed.group(1)) else " €"))
         if now is not None and (now.high or now.low or 0) >= 100:
@@ -420,10 +425,12 @@ _CORR_LEAD = re.compile(
 _CORR_IS = re.compile(r"^(?:c(?:['’]\s*|\s+)est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
                       r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
-                             r"(?P<old>[^,;.!?]+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|oups|je|j['’]?|on|nous)\b[^,;.!?]*)?"
-                             r"[\s,;.!?]*(?:[,;.!?]\s*[^,;.!?]{0,80}){0,2}[\s,;.!?]*$", re.IGNORECASE)
+                             r"(?P<old>[^,;:.!?]+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|oups|je|j['’]?|on|nous)\b[^,;.!?]*)?"
+                             r"[\s,;:.!?]*(?:[,;:.!?]\s*[^,;:.!?]{0,80}){0,3}[\s,;.!?]*$", re.IGNORECASE)
 # (« c grosmagny pas petitmagny dsl j ai tapé trop vite »: the apology after the old words is none of them)
-_CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon)[\s,]*)?mais\s+", re.IGNORECASE)
+_CORR_BUT = re.compile(r"^(?:(?:oui|ah|oh|euh|bon|ok|presque|c['’]\s*est\s+(?:presque\s+|bien\s+|tout\s+)?(?:[çc]a|bon|bien|juste|"
+                       r"parfait|correct))[\s,]*)?mais\s+(?:(?:mettez|mets|mettre|notez|indiquez|[ée]crivez)\s+)?",
+                       re.IGNORECASE)  # (« c'est presque ça mais mettez idée, pas étude »)
 _CORR_NOT_BEFORE = re.compile(r"^(?:ce\s+n['’]est\s+|c['’]est\s+|c\s+)?pas\s+(?:(?:à|a|de|pour)\s+)?(?P<old>.+?)[\s,;]+(?:mais|c['’]est|"
                               r"c|plut[ôo]t)\s+(?:(?:à|a|de|pour)\s+)?(?P<new>.+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|je|j['’]|on|nous)\b.*)?[\s.!]*$",
                               re.IGNORECASE)

@@ -24,7 +24,8 @@ def find_intro(text: object) -> dict[str, str]:
         head, sep, tail = sentence.partition(",")
         if not sep:
             continue
-        name = find_bare_name(head.strip())
+        head = _FIELD.sub("", head)  # « - Porteur : Isabelle Carrez, DGS »: a form's field name
+        name = find_bare_name(head.strip()) or lower_case_name(head)  # (« pascal thiébaut, 2e adjoint, … »)
         role = find_role(" ".join(tail.split()[:6]), asked=True)
         if name and role:
             return {"name": name, "role": role}
@@ -66,6 +67,8 @@ def lower_case_name(text: str) -> str | None:
     return find_bare_name(" ".join(w if w in _NAME_PARTICLES else name_word(w) for w in words))
 
 
+#: a form's field name before what it holds (« - Porteur : », « Contact: »)
+_FIELD = re.compile(r"^\s*[-•*▪]?\s*[A-Za-zÀ-ÿ'’]+(?:\s+[A-Za-zÀ-ÿ'’]+)?\s*:\s*")
 _SAID_OF_SELF = re.compile(r"(?i)\b(?:je suis|ici|moi)\b")
 #: clauses of a message for a name said right before its title, dictated punctuation too (« … virgule … point »)
 _INTRO_CLAUSES = re.compile(r"[,;:.!?\n()]|\s(?:virgule|point)(?=\s|$)", re.IGNORECASE)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from intents.help_kinds import find_help_kinds
+from intents.normalize import normalize
 
-__all__ = ["clean_need", "addition_text", "addition_parts", "join_need", "help_asked"]
+__all__ = ["clean_need", "addition_text", "addition_parts", "join_need", "help_asked", "project_after_help"]
 
 _E = "[eéèêë]"
 _SEP = r"[\s,.;:!…–—-]*"
@@ -245,6 +246,30 @@ def help_asked(text: object) -> list[str]:
     return out
 
 
+#: the help asked, then what it is for, whatever its form (« on cherche des sous pr un skatepark »)
+_ASKED_FOR_THING = re.compile(r"^(?:(?:on|nous|je|j['’]|la\s+commune)\s+)?(?:[a-zà-ÿ]+\s+){1,2}?([^,.;:!?\n]{2,50}?)\s+"
+                              r"(?:pour|pr|afin\s+de|afin\s+d['’])\s+(?P<thing>[^.;!?\n]{3,120})", re.IGNORECASE)
+#: words that name no project (who or where the help is for)
+_NO_THING = {"commune", "mairie", "village", "ville", "collectivite", "intercommunalite", "projet", "projets",
+             "dossier", "nous", "notre", "nos", "cela", "ca", "tout", "habitants", "administres"}
+
+
+def project_after_help(text: object) -> str | None:
+    """What the help asked at the start of a short message is for (« on cherche des sous pr un skatepark » → « un
+    skatepark »): the project, when the words before « pour » are read as help and those after name a thing."""
+    if not isinstance(text, str) or len(text) > 300:
+        return None
+    said = text.strip(" ,;:")
+    m = _HEAD_PATTERNS[0].match(said)  # « slt on cherche … »
+    said = said[m.end():].strip(" ,;:") if m and m.end() > 0 else said
+    m = _ASKED_FOR_THING.match(said)
+    if not m or not find_help_kinds(m.group(1), asked=True):
+        return None
+    thing = m.group("thing").strip(" ,;:")
+    words = {w for w in re.findall(r"[^\W\d_]{3,}", normalize(thing))} - _STOP
+    return thing if words and not words <= _NO_THING else None
+
+
 def clean_need(text: object, least: int = 2) -> str:
     """The need without the greeting, introduction and politeness around it; ``text`` itself when fewer than
     ``least`` meaningful words would remain (or when it is not a string: ``""``)."""
@@ -306,6 +331,9 @@ def addition_parts(text: object) -> tuple[str, bool]:
     out = _drop_fact_clauses(out) if out else out
     if out and (_is_fact_clause(out) or _meaningful(out) == 0):
         return "", led  # only a fact that has its own field (« et aussi 300 000 € »)
+    first = re.split(r"[,;.!?\n]", out, maxsplit=1)[0]
+    if led and (re.match(r"(?i)de\s+quoi\b", first) or (find_help_kinds(first, asked=True) and _meaningful(first) <= 3)):
+        return "", led  # what is missing is money (« il nous manque de quoi boucler », « il manque des sous »): the help
     return out, led
 
 

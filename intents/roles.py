@@ -128,7 +128,10 @@ def find_role(text: object, asked: bool = False) -> str | None:
 #: participle (« je suis passé à la mairie ») or an adjective of feeling is no title.
 _WORKS_AT = re.compile(r"\b(?:je suis|j['’]?suis|chuis|je travaille comme)\s+(?:(?:le|la|un|une|l['’])\s*)?"
                        r"((?:[\w'’-]+\s+){1,3}?)(?:à la|a la|de la|à|a|au|de|du|pour la)\s+"
-                       r"(?:mairie|commune|ville|communauté|communaute|cc|agglo|syndicat|intercommunalité|métropole)\b")
+                       r"(?:mairie|commune|ville|communauté|communaute|cc|agglo|syndicat|intercommunalité|métropole|"
+                       # (« responsable du centre technique municipal », « agent des services techniques communaux »)
+                       r"(?:[\w'’-]+\s+){1,3}?(?:municipal|municipale|municipaux|communal|communale|communaux|"
+                       r"intercommunal|intercommunale|intercommunaux))\b")
 _NOT_TITLE = re.compile(r"(?:é|ée|és|ées)$|^(?:en|à|a|de|du|la|le|les|très|tres|bien|allé|venu|venue|né|née|ravie?|"
                         r"heureux|heureuse|contente?|fière?|fier|nouvelle?|nouveau|élu|élue|elu|elue|élus|encore|"
                         r"toujours|aussi|déjà|deja|maintenant|ici|là|la-bas|passé|passée)$")

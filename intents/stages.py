@@ -15,7 +15,8 @@ _MAX = 3000
 
 
 def _norm(text: object) -> str:
-    return normalize(text if isinstance(text, str) else "", max_chars=_MAX) if isinstance(text, str) else ""
+    # (« on a un devi de 43500 »: the quote typed without its s)
+    return re.sub(r"\bdevi\b", "devis", normalize(text, max_chars=_MAX)) if isinstance(text, str) else ""
 
 
 # --- stage -------------------------------------------------------------------------------------------------------
@@ -140,8 +141,9 @@ def find_stage(text: object, asked: bool = False) -> str | None:
     for clause in clauses:  # nothing done nor priced, said at the end of its own clause (« on sait pas combien ca
         # coute ni quoi faire, il nous faudrait un technicien … »)
         found = list(_STAGE_NONE.finditer(_norm(clause)))
-        if found and len(_norm(clause)[found[-1].end():].split()) < 4:
-            return "idee"
+        rest = _norm(clause)[found[-1].end():] if found else ""
+        if found and (len(rest.split()) < 4 or not any(re.search(p, rest) for _, p in _STAGE_ASKED)):
+            return "idee"  # (nor any word of a stage after it: « pas de devis encore le maire dit 85000 a la louche »)
     if asked:
         weak = _TIMING_RE.sub(" ", norm)  # « travaux en 2027 » is the calendar, not works under way
         for code, pattern in _STAGE_ASKED:

@@ -54,8 +54,20 @@ def _amount_answer(text: str) -> str | None:
 
 
 #: slot asked -> (key written, reader) for the questions answered by buttons (help: ticks added to the selection)
+#: an answer to the role's question longer than this is read as a sentence: a role said of oneself, or in its first
+#: clause (« Le maire voudrait savoir … » further in a message names someone else)
+ROLE_SHORT_ANSWER = 8
+
+
+def _role_answer(text: str) -> str | None:
+    if len(text.split()) <= ROLE_SHORT_ANSWER:
+        return x.find_role(text, asked=True)
+    first = re.split(r"[,;.!?\n]", text, maxsplit=1)[0]
+    return x.find_role(text) or (x.find_role(first, asked=True) if len(first.split()) <= ROLE_SHORT_ANSWER else None)
+
+
 _CHOICE_READERS: dict[str, tuple[str, Any]] = {
-    "role": ("role", lambda t: x.find_role(t, asked=True)),
+    "role": ("role", lambda t: _role_answer(t)),
     "stage": ("stage", lambda t: _stage_answer(t)),
     "help": ("help_add", lambda t: _kinds(x.find_help_kinds(t, asked=True), t)),
 }

@@ -117,7 +117,7 @@ class FlowsMixin(FollowupMixin):
                 return [Reply(self.resume_line())] + await self.fill(intake_facts, asked=None, text=text)
             replies = await self.start_intake(intake_facts, text)
             early = self.no_fit_early(text)  # issue 19: a need the programmes do not fund, said at once
-            return replies[:-1] + early if early else replies
+            return self.programme_asked(text) + (replies[:-1] + early if early else replies)
         if question and not self.has_draft() and self.no_fit_stands(text, distill_need(text)) is not None:
             # « y a-t-il une aide pour payer le déneigement chaque année ? »: a question about what no programme
             # funds is told why, what was said kept for a request if the person goes on
@@ -143,6 +143,17 @@ class FlowsMixin(FollowupMixin):
             self.keep_unclear(text)
             return await self.answer_question(text, reprompt=True)
         return await self.unclear(text)  # issue 19: a project in few words, or one short question
+
+    def programme_asked(self, text: str) -> list[Reply]:
+        """A question about a programme asked inside a request (« … Le programme Avenir montagnes pourrait-il nous
+        concerner ? Nous n'en sommes qu'à l'idée. »): answered first, then the request goes on."""
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text[:3000]):
+            if sentence.rstrip().endswith("?") and self.names_programme(sentence):
+                ans = self.faq(sentence)
+                if ans is not None and getattr(ans, "programme", None):
+                    self.remember_topic(sentence, getattr(ans, "programme", None), place=getattr(ans, "place", None))
+                    return [Reply(T.faq_answer(ans.text, str(ans.source)))]
+        return []
 
     def asks_of_programme(self, text: str) -> bool:
         """Every clause of ``text`` read as the project (the need distiller's labels) is asked of a programme it

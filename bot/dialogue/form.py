@@ -194,7 +194,11 @@ class FormMixin(ChoicesMixin):
         later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
         if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later:
             # (a message led by its correction is read from its start: a later sentence's « pas » is its own)
-            values = self.reader.correction(text if later and x.is_correction(text) and parts and parts[1] else
+            # (or whose first sentence is one: « c'est bon sauf la commune : Lepuix-Neuf, pas Lepuix ! c'est pas du
+            # tout le même coin »)
+            first = re.split(r"(?<=[.!?;])\s+|\n+", text.strip(), maxsplit=1)[0]
+            led = x.is_correction(text) or bool((x.correction_parts(first) or ("", None))[1])
+            values = self.reader.correction(text if later and led and parts and parts[1] else
                                             later or text, self.draft, self.shown_value)
             if values:
                 self.note_message(text)

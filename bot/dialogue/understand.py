@@ -24,6 +24,7 @@ from intents.clause_facts import clause_stage
 from intents.contact_name import respelled_name
 from intents.distill import distill_need
 from intents.intro import lower_case_name
+from intents.need import project_after_help
 from intents.normalize import normalize
 from intents.project_said import only_who_writes
 from intents.typos import fix_swaps
@@ -359,6 +360,8 @@ class Reader:
         if "need" not in vals and asked != "need" and "need" not in draft and not is_question:
             if self.is_need(text):
                 vals["need"] = v.truncate(_without_introduction(text, vals), v.NEED_MAX_CHARS)[0]
+            elif thing := project_after_help(text):
+                vals["need"] = v.truncate(thing, v.NEED_MAX_CHARS)[0]  # « on cherche des sous pr un skatepark »
         return facts
 
     def _read_asked(self, text: str, asked: str, draft: dict[str, Any], facts: Facts, is_question: bool) -> None:
