@@ -37,7 +37,7 @@ def find_signature(text: object) -> dict[str, str]:
     last = lines[-1] if lines else ""
     m = re.search(r"[.!?]\s*((?:bien\s+)?cordialement|bien\s+à\s+vous|salutations[^,.]*|merci[^,.]*)[\s,.]+(.+)$", last,
                   re.IGNORECASE)
-    last_sentence = re.search(r"[.!?]\s+([^.!?]{3,60})$", last)
+    last_sentence = re.search(r"[.!?]\s+([^.!?]{3,60}?)[.!]?\s*$", last)
     if len(lines) == 1 and m:
         tail = [p.strip() for p in re.split(r",", m.group(2)) if p.strip()]
     elif len(lines) == 1 and last_sentence and find_bare_name(last_sentence.group(1).strip(" ,;:")):
