@@ -215,59 +215,60 @@ def _drop_fact_clauses(text: str) -> str:
 _PICTOGRAPHS = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]")
 
 
-#: the help asked before the project, in any words (« on cherche des sous pour couvrir 2 courts de tennis », « nous
-#: sollicitons un appui financier pour rénover … »): a subject, a verb, what is asked, then « pour » and an infinitive
+#: the help asked before what it is for, in any words (« on cherche des sous pour couvrir 2 courts de tennis », « nous
+#: sollicitons un appui financier pour rénover … », « on cherche des sous pr un skatepark »): a subject, a verb, what
+#: is asked (group 1), then « pour » and what it is for (``thing``)
 _ASKED_FOR = re.compile(r"^(?:(?:on|nous|je|j['’]|la\s+commune)\s+)?(?:[a-zà-ÿ]+\s+){1,2}?([^,.;:!?\n]{2,50}?)\s+"
-                        r"(?:pour|pr|afin\s+de|afin\s+d['’])\s+(?=[a-zà-ÿ]+(?:er|ir|re)\b)", re.IGNORECASE)
-
-
-def _without_help_asked(text: str) -> str:
-    """``text`` without the help asked before its project (``_ASKED_FOR``), read as such by the help's rules."""
-    m = _ASKED_FOR.match(text)
-    if not m or not find_help_kinds(m.group(1), asked=True):
-        return text
-    rest = text[m.end():]
-    return rest if _meaningful(rest) >= 2 else text
-
-
-def help_asked(text: object) -> list[str]:
-    """The kinds of help asked before a project in a sentence of ``text`` (« on cherche des sous pour couvrir 2
-    courts de tennis » → financement): what ``_ASKED_FOR`` sets apart, read as at the help's question."""
-    out: list[str] = []
-    if not isinstance(text, str):
-        return out
-    for sentence in re.split(r"[.!?\n]+", text[:3000]):
-        said = sentence.strip(" ,;:")
-        m = _HEAD_PATTERNS[0].match(said)  # « slt on cherche … »
-        said = said[m.end():] if m and m.end() > 0 else said
-        m = _ASKED_FOR.match(said.strip(" ,;:"))
-        if m and _meaningful(said.strip(" ,;:")[m.end():]) >= 2:
-            out += [k for k in find_help_kinds(m.group(1), asked=True) if k not in out]
-    return out
-
-
-#: the help asked, then what it is for, whatever its form (« on cherche des sous pr un skatepark »)
-_ASKED_FOR_THING = re.compile(r"^(?:(?:on|nous|je|j['’]|la\s+commune)\s+)?(?:[a-zà-ÿ]+\s+){1,2}?([^,.;:!?\n]{2,50}?)\s+"
-                              r"(?:pour|pr|afin\s+de|afin\s+d['’])\s+(?P<thing>[^.;!?\n]{3,120})", re.IGNORECASE)
+                        r"(?:pour|pr|afin\s+de|afin\s+d['’])\s+(?P<thing>[^.;!?\n]{3,120})", re.IGNORECASE)
+#: what it is for, said as what to do (an infinitive): the project's own words
+_TO_DO = re.compile(r"[a-zà-ÿ]+(?:er|ir|re)\b", re.IGNORECASE)
 #: words that name no project (who or where the help is for)
 _NO_THING = {"commune", "mairie", "village", "ville", "collectivite", "intercommunalite", "projet", "projets",
              "dossier", "nous", "notre", "nos", "cela", "ca", "tout", "habitants", "administres"}
 
 
-def project_after_help(text: object) -> str | None:
-    """What the help asked at the start of a short message is for (« on cherche des sous pr un skatepark » → « un
-    skatepark »): the project, when the words before « pour » are read as help and those after name a thing."""
-    if not isinstance(text, str) or len(text) > 300:
-        return None
+def _help_then_thing(text: str) -> tuple[list[str], str] | None:
+    """(the kinds of help asked, what they are for) at the start of ``text`` (a greeting before it set aside), when
+    the words before « pour » are read as help (as at the help's question); else None."""
     said = text.strip(" ,;:")
     m = _HEAD_PATTERNS[0].match(said)  # « slt on cherche … »
     said = said[m.end():].strip(" ,;:") if m and m.end() > 0 else said
-    m = _ASKED_FOR_THING.match(said)
-    if not m or not find_help_kinds(m.group(1), asked=True):
+    m = _ASKED_FOR.match(said)
+    kinds = find_help_kinds(m.group(1), asked=True) if m else []
+    return (kinds, m.group("thing").strip(" ,;:")) if kinds else None
+
+
+def _without_help_asked(text: str) -> str:
+    """``text`` without the help asked before its project said as what to do (« … pour couvrir 2 courts »)."""
+    found = _help_then_thing(text)
+    if not found or not _TO_DO.match(found[1]) or _meaningful(found[1]) < 2:
+        return text
+    return text[text.index(found[1]):] if found[1] in text else text
+
+
+def help_asked(text: object) -> list[str]:
+    """The kinds of help asked before a project said as what to do, in a sentence of ``text`` (« on cherche des
+    sous pour couvrir 2 courts de tennis » → financement)."""
+    out: list[str] = []
+    if not isinstance(text, str):
+        return out
+    for sentence in re.split(r"[.!?\n]+", text[:3000]):
+        found = _help_then_thing(sentence)
+        if found and _TO_DO.match(found[1]) and _meaningful(found[1]) >= 2:
+            out += [k for k in found[0] if k not in out]
+    return out
+
+
+def project_after_help(text: object) -> str | None:
+    """What the help asked at the start of a short message is for (« on cherche des sous pr un skatepark » → « un
+    skatepark »): the project, when the words after « pour » name a thing."""
+    if not isinstance(text, str) or len(text) > 300:
         return None
-    thing = m.group("thing").strip(" ,;:")
-    words = {w for w in re.findall(r"[^\W\d_]{3,}", normalize(thing))} - _STOP
-    return thing if words and not words <= _NO_THING else None
+    found = _help_then_thing(text)
+    if not found:
+        return None
+    words = {w for w in re.findall(r"[^\W\d_]{3,}", normalize(found[1]))} - _STOP
+    return found[1] if words and not words <= _NO_THING else None
 
 
 def clean_need(text: object, least: int = 2) -> str:
