@@ -17,7 +17,7 @@ def _norm(text: object) -> str:
 
 # --- calendar ----------------------------------------------------------------------------------------------------
 _MONTHS = r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
-_SEASONS = r"printemps|ete|automne|hiver|rentree"
+_SEASONS = r"printemps|ete|automne|hiver|rentree|spring|summer|autumn|winter"  # (« go-live visé spring 2027 »)
 _YEAR = r"20[2-4]\d"
 _TIMING_RE = re.compile(
     r"\b(?:(?:travaux|chantier|livraison|ouverture|demarrage|lancement|debut des travaux|demarrage des travaux|"
@@ -26,7 +26,7 @@ _TIMING_RE = re.compile(
     rf"(?:(?:(?:(?:pour |pr )?(?:cet |ce |cette )|en |au |a |a la |pour |pour le |pour la |ici |fin |debut |mi |"
     rf"courant |avant |des |dans |ici )(?:l (?=(?:hiver|ete|automne) )|d )?)?"
     rf"(?:(?:(?:premier|second|deuxieme|troisieme|quatrieme|dernier|1er|2e|2eme|3e|4e|2nd) )?"
-    rf"(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
+    rf"(?:{_SEASONS}|{_MONTHS}|trimestre|semestre|t[1-4]|q[1-4]|s[12])\s*(?:prochaine? (?={_YEAR}))?)?"
     rf"(?:{_YEAR}|prochaine?s?|cette annee|l an prochain))|"  # « l'été prochain 2027 »: the season, then its year
     rf"(?:au |a (?!ete\b)|en |au cours de |cet |ce |ici |pour le |pour |avant |avant le |des le |des |fin |debut |mi )"
     rf"(?:l (?=hiver|ete|automne)|la (?=rentree)|d )?(?:{_SEASONS}|{_MONTHS})(?: prochaine?)?"
@@ -75,7 +75,7 @@ def find_timing(text: object, asked: bool = False) -> str | None:
                              norm))
         if not alone and not re.search(r"\b(?:en|pour|ici|avant|des|courant|travaux|livraison|ouverture|vise|visee|"
                                        r"vis(?:ons|ez|ent|erait|erions|eraient|erons|era)|prevo\w*|prevu\w*|envisag\w*|espere\w*|esperons|cibl\w*|"
-                                       r"objectif|horizon|dit|dirait|propose|plutot)\s+" + phrase, norm):
+                                       r"objectif|horizon|dit|dirait|propose|plutot|prochain|prochaine)\s+" + phrase, norm):
             # (a year reported: « le maire dit 2028 », « il propose 2029 »)
             return None
     return _original_span(text, phrase) or phrase

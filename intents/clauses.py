@@ -64,12 +64,18 @@ def spoken_clauses(text: str) -> str:
 _BULLET = re.compile(r"\s*(?:[-•*–—▪►]|\d{1,2}[.)])\s+")
 
 
+_ACRONYM = re.compile(r"\(([A-ZÀ-Þ0-9]{2,8})\)")
+
+
 def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
     """The clauses of ``text`` with their spans (sentences, then the parts of a sentence; ``relatives``: a relative
     clause, « qui … », apart too)."""
     out: list[Clause] = []
     if not isinstance(text, str):
         return out
+    # an acronym in brackets is no clause of its own (« la zone d'activités économiques (ZAE) de Bessoncourt »):
+    # its brackets are read as spaces (the same length: the clauses' spans stay those of the text)
+    text = _ACRONYM.sub(lambda m: " " + m.group(1) + " ", text)
     sentences, pos = [], 0
     for m in _SENTENCE_END.finditer(text):
         sentences.append((pos, m.start()))

@@ -281,6 +281,8 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
 
 #: A part that goes on a sentence begun before it and holds a relative (« en centre-ville que nous voulons
 #: réhabiliter »): its object is named earlier in the sentence
+#: a clause that opens with its verb (its subject said before it: « Notre mairie, …, est une passoire thermique »)
+_NO_SUBJECT = re.compile(r"(?i)(?:est|sont|était|étaient|reste|restent|devient|deviennent|fuit|fuient|menace|menacent)\b")
 #: a clause that puts off what was just said, by a pronoun (« mais ça c'est pour plus tard », « ça on verra »)
 _PUT_OFF = re.compile(r"(?i)^(?:(?:et|mais)\s+)?(?:ça|ca|cela|celui-ci|celle-ci|ce\s+dernier|cette\s+partie)\b")
 PUT_OFF_LABEL = 0.4
@@ -342,6 +344,15 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
                     j -= 1  # « l'ancienne boucherie rue de Dampierre, | vide depuis 4 ans | on veut la réhabiliter »
                 j = _sentence_head(text, labelled, j)
                 kept += [(p, p.text) for p in labelled[j:i]]
+            elif prev is not None and _NO_SUBJECT.match(c.text) and not any(k is prev for k, _ in kept):
+                # « Notre mairie, | bâtiment de la fin du XIXe siècle, | est une véritable passoire thermique »: the
+                # verb's subject is said before it in its sentence, apposition and all
+                j = i - 1
+                while j > 0 and labelled[j - 1].label not in ("greeting", "signature") \
+                        and not re.search(r"[.!?…\n]", text[labelled[j - 1].end:labelled[j].start]):
+                    j -= 1
+                if not re.search(r"[.!?…\n]", text[labelled[j].end:c.start]) and i - j <= 3:
+                    kept += [(p, p.text) for p in labelled[j:i] if not any(k is p for k, _ in kept)]
             elif prev is not None and _RELATIVE_TAIL.match(c.text) and not any(k is prev for k, _ in kept):
                 # « Nous avons une ancienne friche (ex-usine, 4 000 m²) | en centre-ville que nous voulons
                 # réhabiliter »: the sentence's earlier parts name what « que » stands for
@@ -426,7 +437,10 @@ def distill_need(text: object, fallback: bool = True) -> str:
             return ""
         # the clause most like a project; never who writes or greets when another clause is there (a tie at 0)
         about = [c for c in labelled if c.label not in ("greeting", "intro", "signature")] or labelled
-        best = max(about, key=lambda c: c.project)
+        # (a clause read as the project this much, whatever its label, before any other: « hello 👋 chargée de
+        # mission … | on bosse sur un fablab intercommunal | le benchmark est done … »)
+        sure = [c for c in labelled if c.label not in ("greeting", "signature") and c.project >= PROJECT_MIN]
+        best = max(sure or about, key=lambda c: c.project)
         kept = [(best, best.text)] if _meaningful(best.text) >= 2 else []
         if kept and LEAD_CONTEXT:
             kept = _with_lead_in(labelled, labelled.index(best), kept)
@@ -485,7 +499,24 @@ def prime(text: object) -> None:
 
 
 #: how sure a clause must be that it puts a project off (« le parking on verra plus tard »)
-SET_ASIDE_MIN = 0.5
+SET_ASIDE_MIN = 0.4  # (with words saying it is for later: « L'atelier on verra l'an prochain » reads 0.45)
+
+
+def without_put_off(text: str) -> str:
+    """``text`` without its clauses that put a project off (« … la passerelle. L'atelier on verra l'an prochain. »:
+    the date there is the atelier's, not the request's)."""
+    if not isinstance(text, str) or len(text) > 1500:
+        return text if isinstance(text, str) else ""
+    try:
+        said = spoken(_body(text))
+        cut = [c for c in label_clauses(split_clauses(said)) or []
+               if c.label == "other" and c.score >= SET_ASIDE_MIN and _LATER.search(c.text)]
+        for c in sorted(cut, key=lambda c: c.start, reverse=True):
+            said = said[:c.start] + said[c.end:]
+        return said.strip(" ,;.") if cut else text
+    except Exception:  # noqa: BLE001 - the text stays whole
+        log.exception("without_put_off failed")
+        return text
 
 
 def set_aside(need: object, text: object) -> str | None:
@@ -500,8 +531,8 @@ def set_aside(need: object, text: object) -> str | None:
         if not said:
             return None
         off = set()
-        for c in said:
-            if c.label == "other" and c.score >= SET_ASIDE_MIN:
+        for c in said:  # (a clause that says it is for later: « pour l'école il n'y a rien du tout » puts nothing off)
+            if c.label == "other" and c.score >= SET_ASIDE_MIN and _LATER.search(c.text):
                 off |= _content_words(c.text)
         if not off:
             return None

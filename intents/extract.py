@@ -200,7 +200,8 @@ def find_amount(text: object, asked: bool = False) -> Budget | None:
         # town after it (« 90300 Valdoie », a postcode): the cost (« étude faite par le cabinet 135000 », « le maire
         # dit 45000 a la louche »)
         said = strip_contact(bare_text)[:_MAX]
-        for m in _BARE_FIGURE.finditer(said):
+        # (said among words: « 12345 » typed alone at the name's question is no cost)
+        for m in _BARE_FIGURE.finditer(said) if len(re.findall(r"[^\W\d_]{2,}", said)) >= 2 else ():
             value = int(m.group(1))
             after = re.match(r"\s+([a-zà-ÿ][\w-]*)", said[m.end():])
             if value >= 10_000 and not (after and len(m.group(1)) == 5 and after.group(1) not in _AFTER_AMOUNT):
@@ -393,7 +394,8 @@ def find_email_domain(text: object) -> str | None:
 
 # --- corrections: is it one -------------------------------------------------------------------------------------
 _CORRECTION_RE = re.compile(r"^(?:non|non non|pas du tout|plutot|en fait|erreur|correction|je corrige|je me suis trompee?|"
-                            r"je rectifie|je me suis mal exprimee?|est pas|ce est pas|pardon|oups|finalement|"
+                            r"je rectifie|je me suis mal exprimee?|(?:attendez |attends )?je (?:confonds|me melange|melange)|"
+                            r"est pas|ce est pas|pardon|oups|finalement|"
                             r"rectification)\b")
 
 

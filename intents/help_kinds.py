@@ -26,6 +26,10 @@ _HELP_STRONG: tuple[tuple[str, str], ...] = (
                    # someone to guide: « que quelqu'un l'aide à savoir quoi faire », « quelqu'un pour nous guider »
                    r"(?:quelqu un|qqn|qq1|quelquun) (?:pour |qui )?(?:nous |l |le |la |me |les )?(?:aide|aider|guide|guider|accompagne|"
                    r"accompagner|conseille|conseiller|epaule|epauler|oriente|orienter)|"
+                   # someone who knows, to tell what to do (« quelqu'un qui s'y connaît pour nous dire quoi faire »)
+                   r"(?:quelqu un|qqn|qq1|quelquun)(?: \w+){0,6}? (?:dire|expliquer|montrer|indiquer|sache|sait|"
+                   r"connaisse|connait)(?: \w+){0,2}? (?:quoi|comment|ce qu)|"
+                   r"(?:quelqu un|qqn|qq1|quelquun) qui s y connai\w*|"
                    r"(?:etre|soyons|soit) (?:bien )?(?:accompagnes?|guides?|conseilles?|epaules?)|"
                    r"(?:pour|afin de) (?:nous |les |l |me )?(?:accompagner|guider|conseiller|epauler)|"
                    # help to set the project up (« un coup de main pour monter le projet », « être aidés pour monter

@@ -26,7 +26,8 @@ def find_intro(text: object) -> dict[str, str]:
             continue
         head = _FIELD.sub("", head)  # « - Porteur : Isabelle Carrez, DGS »: a form's field name
         name = find_bare_name(head.strip()) or lower_case_name(head)  # (« pascal thiébaut, 2e adjoint, … »)
-        role = find_role(" ".join(tail.split()[:6]), asked=True)
+        # (or said of oneself at work: « Yannick Perrey, je suis le responsable technique de la mairie de Cravanche »)
+        role = find_role(" ".join(tail.split()[:6]), asked=True) or (find_role(tail) if name else None)
         if name and role:
             return {"name": name, "role": role}
         # the title said of oneself, then the name (« Je suis le maire, Hervé Bourquin. »)

@@ -82,7 +82,7 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     # « Maire de Giromagny. », « le président de la CC des Vosges du Sud, »
     rf"^{_ARTICLE}?{_ROLE}\b{_PLACE}{_SEP}(?:et\s+)?",
     # « (nous sommes) (pour) la commune de Chaux, »
-    rf"^(?:(?:nous\s+sommes|ici|pour|c['’]est)\s+)?(?:la\s+|notre\s+)?(?:commune|mairie|ville|village|communaut{_E}\s+de\s+communes)"
+    rf"^(?:(?:nous\s+sommes|ici|pour|c['’]est|c\s+est|c)\s+)?(?:la\s+|notre\s+)?(?:commune|mairie|ville|village|communaut{_E}\s+de\s+communes)"
     rf"(?:\s+(?:de|du|des|d['’])\s*[^,.;:!?\n]{{1,70}}?){_BOUNDARY}{_SEP}(?:et\s+)?",
     # contact formulas: « je me permets de vous contacter car », « je vous écris au sujet de »
     rf"^(?:je\s+me\s+permets\s+de\s+vous\s+(?:contacter|{_E}crire|solliciter|joindre|adresser\s+ce\s+message)|"
@@ -112,6 +112,10 @@ _HEAD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     rf"^(?:(?:on\s+a|nous\s+avons|j['’]ai|avons|ai)\s+)?besoin\s+(?:d['’]|de\s+|du\s+|des\s+)\s*(?:une?\s+)?"
     rf"(?:aides?|appuis?|soutiens?|financements?|subventions?|accompagnements?|conseils?)"
     rf"(?:\s+(?:financi[eè]res?|techniques?))?\s+(?:pour|pr|afin\s+de|afin\s+d['’])\s+",
+    # the request handed over: « Le maire m'a chargé de faire la demande pour les fenêtres … »
+    rf"^[^,.;:!?\n]{{0,40}}?\b(?:m['’]a|nous\s+a|m['’]ont|nous\s+ont)\s+(?:charg{_E}e?s?|demand{_E})\s+de\s+(?:faire|d{_E}poser|"
+    rf"monter|pr{_E}parer|transmettre|envoyer)\s+(?:la|une|cette)\s+demande(?:\s+de\s+(?:subvention|financement|aide))?\s+"
+    rf"(?:pour|concernant|au\s+sujet\s+(?:de|du|des))\s+",
     # the file handed over: « le maire m'a confié le dossier de l'épicerie », « je m'occupe du dossier de la cantine »
     rf"^(?:[^,.;:!?\n]{{0,40}}?\b(?:m['’]a|nous\s+a|m['’]ont|nous\s+ont)\s+confi{_E}\s+|je\s+suis\s+(?:en\s+charge\s+)?|"
     rf"je\s+m['’]occupe\s+|nous\s+suivons\s+|je\s+suis\s+charg{_E}e?\s+)(?:le|du)\s+(?:dossier|projet)\s+(?:de\s+|du\s+|des\s+|d['’])",
@@ -367,6 +371,12 @@ _NOT_OBJECT = re.compile(r"^(?:quel\w*|quoi|qui|combien|comment|pourquoi|ça|ca|
                          r"une\s+commune|ma\s+commune|notre\s+commune|quel\s+genre)\b", re.IGNORECASE)
 
 
+#: a follow-up that names its object first, then asks of it (« et l'éclairage public, ça rentre dedans ? », « et une
+#: école, c'est possible ? »)
+_AND_THIS = re.compile(r"(?i)^\s*(?:et|mais|alors)\s+(?P<obj>(?:l['’]|le\s|la\s|les\s|un\s|une\s|des\s|du\s|nos\s|notre\s)"
+                       r"[^,?!.]{2,80}?)\s*,?\s+(?:ça|ca|cela|c['’]est|c\s+est|est[- ]ce|il|elle|ils|elles)\b[^?]*\?")
+
+
 def question_object(question: object, names: tuple[str, ...] = ()) -> str | None:
     """The project a question about a programme is about (« est-ce que le Fonds vert finance la rénovation des
     écoles ? » → « la rénovation des écoles »; « et ça marche pour une école ? » → « une école »); ``None`` when the
@@ -380,6 +390,8 @@ def question_object(question: object, names: tuple[str, ...] = ()) -> str | None
     found = None
     for m in _QUESTION_OBJECT.finditer(text):
         found = m
+    if found is None:
+        found = _AND_THIS.match(text)  # « et l'éclairage public ça rentre dedans ? »
     if found is None:
         return None
     obj = re.sub(r"\s+", " ", found.group("obj")).strip(" ,;:-")

@@ -38,7 +38,7 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("maire", r"\bmaire\b|\bmadame le maire\b|\bmonsieur le maire\b"),
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
-_SELF = r"\b(?:je suis|suis|jsuis|chuis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+_SELF = r"\b(?:je suis|suis|je sui|jsuis|chuis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
 #: « c'est Didier Fleury adjoint aux travaux », « c'est jean-pierre vallat le maire de bourogne »: a role right after
 #: the writer's name (two or three words that are not small function words, then maybe its article) said of themselves
 _FUNCTION_WORD = (r"(?!(?:le|la|les|de|du|des|pour|par|sur|avec|dans|chez|un|une|au|aux|a|en|et|notre|votre|mon|ma|son|sa"
@@ -80,7 +80,8 @@ def _role_typos(norm: str) -> str:
     # a long word with one typo; a short one right after « je suis le/la » (« vautiermont je suis le mair »)
     fixed = []
     for i, w in enumerate(words):
-        said_of_self = len(w) >= 4 and words[max(0, i - 3):i] in (["je", "suis", "le"], ["je", "suis", "la"])
+        said_of_self = len(w) >= 4 and words[max(0, i - 3):i] in (["je", "suis", "le"], ["je", "suis", "la"],
+                                                                   ["je", "sui", "le"], ["je", "sui", "la"])
         if len(w) >= 7 or said_of_self:
             w = next((t for t in _ROLE_WORDS if _one_typo(w, t) or (said_of_self and _one_letter_less(w, t))), w)
         fixed.append(w)

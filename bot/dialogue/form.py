@@ -23,7 +23,7 @@ from bot.dialogue.neededit import put_off
 from bot.dialogue.slots import COMMUNE_KEYS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
-from intents.distill import distill_need
+from intents.distill import distill_need, without_put_off
 from intents.need import addition_parts, clean_need, join_need
 from intents.normalize import normalize
 
@@ -189,6 +189,10 @@ class FormMixin(ChoicesMixin):
         if self.step in ("commune_confirm", "commune_pick"):
             asked = "commune"
         act = self.act_of(text)
+        narrowed = put_off(self, text)  # « le parking on verra plus tard »: that part of the need goes (« Finalement
+        if narrowed is not None:        # non, … L'atelier on verra l'an prochain. » too, before the correction)
+            rest = without_put_off(text)  # (what is said of the project put off is not read: « l'an prochain »)
+            return [narrowed] + (await self.form_text(rest) if v.meaningful_words(rest) else await self.ask_next())
         # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
         parts = x.correction_parts(text)
         later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
@@ -221,9 +225,6 @@ class FormMixin(ChoicesMixin):
                             and (key != "name" or not self.draft.get("name")):
                         values[key] = val
                 return await self.fill(values, asked=None, text=text, correction=True)
-        narrowed = put_off(self, text)  # « le parking on verra plus tard »: that part of the need goes
-        if narrowed is not None:
-            return [narrowed] + await self.form_text(text)
         # One more part of the need (« il manque : … », « et aussi refaire le toit »), once the need is known.
         added = self.add_to_need(text, act, asked)
         if added is not None:

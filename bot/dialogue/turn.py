@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from bot.dialogue import validators as v
+from bot.dialogue.calls import CallsMixin, _engineering_asked
 from bot.dialogue.common import strip_mark
 from bot.dialogue.context import TOPIC_FILE, ContextMixin
 from bot.dialogue.events import Button, Event, Reply
@@ -31,7 +32,6 @@ from bot.dialogue.slots import AGENT_DATA, INTAKE_STEPS, LEGACY_STEPS, SLOTS
 from bot.dialogue.understand import STEP_NAMES, Act, Reader, act_gate, read_act
 from bot.store.models import ConversationState
 from bot.texts import dialogue as T
-from intents.signature import reading_text
 from intents import extract as x
 from intents.normalize import normalize
 
@@ -66,14 +66,6 @@ MAX_TRANSCRIPT = 40
 #:   finance encore l'éclairage public ? C'est pour Banvillars, … » read 0.83: answered).
 #: - ``act_gate("thanks")`` / ``act_gate("greeting")``, 97.5 %: « merci », « bonjour » in an intake are acknowledged
 #:   and the question asked again (only when the message carries no fact).
-#: A sentence this long is read also without the step asked (an answer to a question is short).
-SENTENCE_ALONE_WORDS = 10
-#: A message of one « sentence » this long is dictated (no punctuation): read in windows of words.
-DICTATED_WORDS = 25
-WINDOW_WORDS = 12
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
-MAX_SENTENCES = 8
-_WORDS = re.compile(r"[^\W\d_]{2,}|\b[^\W\d_]\b")  # words with letters
 #: A message that opens with an interrogative word asks for information (« qui contacter à la préfecture »): the FAQ
 #: answers it when it can (none of the dev set's 72 handovers opens so), the agent's button is on the answer.
 #: The FAQ entries about the guichet itself (what it is, who answers).
@@ -95,25 +87,12 @@ YES_NO_SHARE = 0.8
 _ASKS_WHO_OR_HOW = re.compile(r"(?:qui|ou|comment|quel|quelle|quels|quelles|combien|a qui|aupres de qui)\b")
 
 
-def _engineering_asked(text: str) -> bool:
-    """Someone asked to help set the project up (« on aurait besoin de quelqu'un pour nous aider a monter le
-    projet »), the help's rules read it as engineering, and nothing asks to talk, meet or be called: the help asked,
-    no call for a person."""
-    norm = normalize(text[:2000])
-    return "ingenierie" in x.find_help_kinds(norm) and not _TALK.search(norm)
-
-
-#: the words of talking to someone (a call for a person, beside the help asked)
-_TALK = re.compile(r"(?:parler|discuter|echanger|rappel\w*|appel\w*|telephon\w*|joindre|contacter|rencontr\w*|"
-                   r"rendez vous|rdv|agent|interlocuteur)")
-
-
 #: a message whose first sentence is a question, the rest telling why (« et l'éclairage public, ça rentre dedans ? on
 #: a encore plein de vieilles lampes au sodium »)
 _FIRST_ASKS = re.compile(r"[^.!?\n]{3,200}\?\s+\S")
 
 
-class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, HandoverMixin, FilesMixin):
+class Turn(CallsMixin, FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, HandoverMixin, FilesMixin):
     """One event handled against one conversation state."""
 
     def __init__(self, engine: Any, uow: Any, event: Event) -> None:
@@ -493,16 +472,6 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
         cands = self.st.get("candidates") or []
         return cands[0]["code"] if cands and self.step == "commune_confirm" else "\0"
 
-    def wants_agent(self, norm: str) -> bool:
-        if norm in ("agent", "un agent", "humain", "un humain", "parler a un agent", "parler a quelqu un",
-                    "quelqu un"):
-            return True
-        if not re.search(r"\b(parler|joindre|contacter|discuter|echanger)\b.{0,30}\b(agent|humain|quelqu un|conseiller"
-                         r"|conseillere|interlocuteur|une personne|quelqu un de la prefecture)\b", norm):
-            return False
-        # In a free-text answer (the need), only a short sentence is a request for a person.
-        return self.step != "need" or len(norm.split()) <= 12
-
     def is_greeting(self, text: str) -> bool:
         from intents.classify import classify
 
@@ -527,51 +496,6 @@ class Turn(FormMixin, IdentityMixin, ContextMixin, FlowsMixin, FilingMixin, Hand
                 self._sentence_handover = (text, await asyncio.to_thread(self.handover_sentence, text))
             except Exception:  # noqa: BLE001
                 pass
-
-    def handover_sentence(self, text: str) -> bool:
-        """One sentence of a message of several is a call for a person (the act reader, sentence by sentence)."""
-        words = reading_text(text or "")  # a letter's signature (« Mairie de … », a title) calls for no one
-        pieces = _SENTENCES.split(words)
-        if sum(len(p.split()) >= 4 for p in pieces) < 2:
-            # one sentence: by its clauses when it has several (« attendez n envoyez rien, je prefererais qu une
-            # personne me rappelle avant, j ai des questions … »), else the message's own reading, unless dictated
-            # at the recap (a decision about sending), not a question: « …, je peux faire appel où ? » asks where to
-            # appeal; « il aimerait que quelqu'un l'aide à savoir quoi faire, … » at the help's question is engineering
-            pieces = re.split(r"\s*[,;:]\s+", words) if "?" not in words and self.step == "recap" else [words]
-            if sum(len(p.split()) >= 4 for p in pieces) < 2:
-                return self.dictated_handover(words)
-        # each sentence of at least four words is read (« Tél : 03 84 … » is one word: figures are not words said)
-        sentences = [p for p in pieces if len(_WORDS.findall(p)) >= 4]
-        step = STEP_NAMES.get(self.step)
-        for sentence in sentences[:MAX_SENTENCES]:
-            act = read_act(sentence, step, self.engine._vocabulary)
-            if act.act == "handover" and act.confidence >= act_gate("handover_sentence"):
-                return True
-            if step is not None and len(sentence.split()) >= SENTENCE_ALONE_WORDS:
-                # a long sentence says what it is without the question being asked (the step leans the reader
-                # toward an answer: « je préfère échanger directement avec le délégué de l'ANCT… » at the help
-                # question reads 0.57 new_request with the step, 0.99 handover without)
-                alone = read_act(sentence, None, self.engine._vocabulary)
-                if alone.act == "handover" and alone.confidence >= act_gate("handover_sentence"):
-                    return True
-        return False
-
-    def dictated_handover(self, words: str) -> bool:
-        """A dictated message has no punctuation to cut it at (« c est le maire de … on a découvert … il faut que
-        quelqu un de l état m appelle aujourd hui »): read in overlapping windows of words, without the step, one
-        window read as a call for a person at the sentence's confidence hands over."""
-        tokens = words.split()
-        if len(tokens) < DICTATED_WORDS:
-            return False
-        starts = list(range(0, len(tokens) - WINDOW_WORDS + 1, WINDOW_WORDS // 2))[:MAX_SENTENCES * 2]
-        for start in starts:
-            window = " ".join(tokens[start:start + WINDOW_WORDS])
-            if len(_WORDS.findall(window)) < 4:
-                continue
-            act = read_act(window, None, self.engine._vocabulary)
-            if act.act == "handover" and act.confidence >= act_gate("handover_sentence"):
-                return True
-        return False
 
     def act_of(self, text: str, step: str | None = None) -> Act:
         """The kind of this message (``understand.read_act``), read once per turn; ``step``: the kind of step it

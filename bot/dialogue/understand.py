@@ -482,6 +482,12 @@ class Reader:
         if slot == "phone":
             return _french_phone(new)
         if slot == "email":
+            known = str(draft.get("email") or "")
+            local, _, host = known.partition("@")
+            for word in re.findall(r"[\w.+-]+", new) if host and "@" not in new else []:
+                # « c mairie-lagrange avec un tiret pas un point »: the address's name said again, its separator changed
+                if word != local and re.sub(r"[.\-_]", "", word).lower() == re.sub(r"[.\-_]", "", local).lower():
+                    return v.validate_email(word + "@" + host)
             domain = x.find_email_domain(new) if draft.get("email") else None
             if domain:  # « pardon c'est @cravanche.fr pas .com »: the address said before, its domain corrected
                 return v.validate_email(str(draft["email"]).partition("@")[0] + "@" + domain)

@@ -97,6 +97,7 @@ def test_the_help_asked_before_the_project() -> None:
     ("etude faite par le cabinet 135000", 135_000), ("le maire dit 45000 a la louche", 45_000),
     ("45000 pour le toit", 45_000), ("mairie 90100 delle", None), ("90300 Valdoie", None),
     ("dossier 123456 en cours", None), ("on a 12000 habitants", None), ("appelez le 0384123456", None),
+    ("12345", None),  # a figure typed alone (at the name's question) is no cost
 ])
 def test_a_bare_figure_is_the_cost_unless_a_postcode_or_a_number(text: str, amount: int | None) -> None:
     found = x.find_amount(text)
@@ -149,7 +150,8 @@ def test_a_name_in_lower_case_after_a_greeting_then_the_title() -> None:
 
 
 def test_someone_to_help_set_the_project_up_is_no_call_for_a_person() -> None:
-    from bot.dialogue.turn import _engineering_asked
+    from bot.dialogue.calls import _engineering_asked
 
     assert _engineering_asked("on aurait besoin de quelqu'un pour nous aider a monter le projet")
-    assert not _engineering_asked("je voudrais que quelqu'un m'appelle pour nous aider a monter le projet")
+    text = "on aurait besoin de quelqu'un pour nous aider a monter le projet, pouvez-vous m'appeler ?"
+    assert x.find_help_kinds(text) == ["ingenierie"] and not _engineering_asked(text)  # a call asked too
