@@ -393,10 +393,13 @@ def find_email_domain(text: object) -> str | None:
 
 
 # --- corrections: is it one -------------------------------------------------------------------------------------
-_CORRECTION_RE = re.compile(r"^(?:non|non non|pas du tout|plutot|en fait|erreur|correction|je corrige|je me suis trompee?|"
-                            r"je rectifie|je me suis mal exprimee?|(?:attendez |attends )?je (?:confonds|me melange|melange)|"
-                            r"est pas|ce est pas|pardon|oups|finalement|"
-                            r"rectification)\b")
+#: the words that open a correction, said as such (one list for both readings: « is it a correction », on the
+#: normalised text, and « what follows it », on the text as written: accents are optional in it)
+_CORRECTION_WORDS = (r"non(?:\s+non)?|pardon|oups|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
+                     r"rectification|je\s+rectifie|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|"
+                     r"(?:attendez\s+|attends\s+)?je\s+(?:confonds|me\s+m[ée]lange|m[ée]lange)")
+#: … and, to say it is one (not to set it aside), the negation that opens it (« c'est pas Giromagny »)
+_CORRECTION_RE = re.compile(rf"^(?:{_CORRECTION_WORDS}|pas du tout|est pas|ce est pas)\b")
 
 
 def is_correction(text: object) -> bool:
@@ -420,8 +423,8 @@ def says_correction(text: object) -> bool:
 
 # --- corrections: what replaces what ----------------------------------------------------------------------------------
 _CORR_LEAD = re.compile(
-    r"^(?:\s*(?:non(?:\s+non)?|pardon|oups|d[ée]sol[ée]e?|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
-    r"rectification|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|je\s+rectifie|attention|ah|oh)\b"
+    # (and the words that only lead it, set aside with it: « désolé », « attention », « ah »)
+    rf"^(?:\s*(?:{_CORRECTION_WORDS}|d[ée]sol[ée]e?|attention|ah|oh)\b"
     r"(?:\s*(?:plus\s+haut|tout\s+[àa]\s+l['’]heure|au\s+d[ée]but|avant|dans\s+mon\s+(?:premier\s+)?message))?[\s,:;.!]*)+",
     re.IGNORECASE)
 _CORR_IS = re.compile(r"^(?:c(?:['’]\s*|\s+)est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"

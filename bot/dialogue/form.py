@@ -42,6 +42,16 @@ _NOT_YET = re.compile(r"\b(?:n|ne)\s+(?:l\s+|la\s+|les\s+)?(?:envoy|transmet|dep
                       r"^(?:attendez|attends|patientez)\b|\bpas (?:encore|tout de suite|maintenant)\b")
 
 
+def _phone_mistyped(text: str) -> str | None:
+    """A French phone number typed with a digit too few or too many (« 06 72 18 40 9 »), as typed; else None."""
+    if x.find_phone(text):
+        return None
+    for m in re.finditer(r"(?<![\d+€])0[1-9](?:[ .-]?\d){5,9}(?![\d€]|\s*(?:€|euros?|k\b|ht\b|ttc\b))", text or ""):
+        if len(re.sub(r"\D", "", m.group(0))) in (8, 9, 11):
+            return m.group(0).strip()
+    return None
+
+
 def later_correction(text: str) -> str | None:
     """A sentence after the first that corrects what was said (« X, pas Y », « c'est pas Y c'est X », « en fait
     … »), its lead (« ah et ») set aside; ``None`` when there is none."""
@@ -290,6 +300,9 @@ class FormMixin(ChoicesMixin):
                 return [Reply(T.NEED_MORE)]
             values["need"] = self.st["need_partial"] + "\n" + text
         out = await self.fill(values, asked=asked, text=text, quiet=True, then_validate=closing)
+        wrong = None if "phone" in values or self.draft.get("phone") else _phone_mistyped(text)
+        if wrong:  # « Alain Fesselet, 06 72 18 40 9 »: the name taken, the number said back (never dropped unsaid)
+            out = out[:-1] + [Reply(T.phone_incomplete(wrong))] + out[-1:]
         if len(v.meaningful_words(text)) >= 2:
             self.note_message(text)  # nothing is lost: words the form could not use still reach staff
         if asked and asked not in values and facts.problem and facts.problem != "question" and len(values) == 0:

@@ -458,6 +458,11 @@ def need_added(part: str) -> str:
     return f"C'est ajouté à votre besoin : « {short} »."
 
 
+def phone_incomplete(typed: str) -> str:
+    """A phone number typed with a digit too few or too many (« 06 72 18 40 9 »): said back, nothing kept."""
+    return f"Le numéro « {typed} » ne semble pas complet : pouvez-vous le retaper (10 chiffres) ?"
+
+
 def noted_for_staff(words: str) -> str:
     """An addition that is not part of the project (« il manque : le maire souhaite être en copie »)."""
     short = words if len(words) <= 120 else words[:117].rstrip() + "…"

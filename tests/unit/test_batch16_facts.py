@@ -155,3 +155,13 @@ def test_someone_to_help_set_the_project_up_is_no_call_for_a_person() -> None:
     assert _engineering_asked("on aurait besoin de quelqu'un pour nous aider a monter le projet")
     text = "on aurait besoin de quelqu'un pour nous aider a monter le projet, pouvez-vous m'appeler ?"
     assert x.find_help_kinds(text) == ["ingenierie"] and not _engineering_asked(text)  # a call asked too
+
+
+@pytest.mark.parametrize("text, typed", [
+    ("Alain Fesselet, 06 72 18 40 9", "06 72 18 40 9"), ("tel 03 84 27 10 5", "03 84 27 10 5"),
+    ("06 72 18 40 93", None), ("devis 058000", None), ("0612345", None),
+])
+def test_a_phone_typed_a_digit_short_is_said_back(text: str, typed: str | None) -> None:
+    from bot.dialogue.form import _phone_mistyped
+
+    assert _phone_mistyped(text) == typed
