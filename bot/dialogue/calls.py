@@ -44,6 +44,8 @@ class CallsMixin:
         if norm in ("agent", "un agent", "humain", "un humain", "parler a un agent", "parler a quelqu un",
                     "quelqu un"):
             return True
+        if re.search(r"^(?:\w+ ){0,3}(?:rappelez|appelez|telephonez)[ -]moi\b", norm):
+            return True  # « rappelez-moi au 06 … avant d'envoyer », said first: a call asked in so many words
         if not re.search(r"\b(parler|joindre|contacter|discuter|echanger)\b.{0,30}\b(agent|humain|quelqu un|conseiller"
                          r"|conseillere|interlocuteur|une personne|quelqu un de la prefecture)\b", norm):
             return False

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from bot.dialogue import validators as v
-from bot.dialogue.calls import CallsMixin, _engineering_asked
+from bot.dialogue.calls import _TALK, CallsMixin, _engineering_asked
 from bot.dialogue.common import strip_mark
 from bot.dialogue.context import TOPIC_FILE, ContextMixin
 from bot.dialogue.events import Button, Event, Reply
@@ -329,7 +329,7 @@ class Turn(CallsMixin, FormMixin, IdentityMixin, ContextMixin, FlowsMixin, Filin
             # « je parle à un robot là ? »: what the guichet is, answered; the question asked before stays open
             return await self.answer_question(text, reprompt=True)
         if (((act.act == "handover" and act.confidence >= act_gate("handover")) or by_sentence) and self.step != "need"
-                and not _engineering_asked(text)
+                and not _engineering_asked(text) and not self.answers_contact(text)
                 and not (_ASKS_WHO_OR_HOW.match(norm) and self.faq(text) is not None)
                 # a question the FAQ answers, one sentence of which only sounds like a call (« J'entends parler du
                 # CRTE en réunion. C'est quoi exactement ? »): answered
@@ -366,6 +366,14 @@ class Turn(CallsMixin, FormMixin, IdentityMixin, ContextMixin, FlowsMixin, Filin
         if self.step == "question":
             return await self.answer_question(text, reprompt=True)
         return await self.listen(text, norm)
+
+    def answers_contact(self, text: str) -> bool:
+        """A phone number or an address given in a request, without words of talking or calling (« il me manquait un
+        chiffre : 06 72 18 40 93 » reads as a call for a person): the contact, no call (staff will call that number
+        anyway); « rappelez-moi au 06 … » still calls."""
+        if not self.in_intake() or not (x.find_phone(text) or x.find_email_spoken(text)):
+            return False
+        return not _TALK.search(normalize(text[:2000]))
 
     def asks_about_guichet(self, text: str, act: Act) -> bool:
         """A question about whom the person is talking to (« vous êtes un robot ? »), which the act reader may read as
