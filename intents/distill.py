@@ -285,7 +285,6 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
 _NO_SUBJECT = re.compile(r"(?i)(?:est|sont|était|étaient|reste|restent|devient|deviennent|fuit|fuient|menace|menacent)\b")
 #: a clause that puts off what was just said, by a pronoun (« mais ça c'est pour plus tard », « ça on verra »)
 _PUT_OFF = re.compile(r"(?i)^(?:(?:et|mais)\s+)?(?:ça|ca|cela|celui-ci|celle-ci|ce\s+dernier|cette\s+partie)\b")
-PUT_OFF_LABEL = 0.4
 #: … and says it is for later (« ça rentre dedans ? » puts nothing off)
 _LATER = re.compile(r"(?i)\b(?:plus\s+tard|on\s+verra|verra|attendr\w*|apr[eè]s|pas\s+(?:pour\s+)?maintenant|pas\s+tout\s+de\s+suite|"
                     r"une\s+autre\s+fois|un\s+autre\s+dossier|pas\s+la\s+priorit[ée]|on\s+laisse|de\s+c[oô]t[ée]|ult[ée]rieur\w*)")
@@ -365,8 +364,7 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             kept.append((c, c.text))  # « un projet de fablab / makerspace à Delle pour les TPE »: one thing, two names
     # a project put off right after it is said (« et un jour il faudra refaire le mur du cimetière | mais ça c'est
     # pour plus tard »): not part of the request
-    off = {id(labelled[i - 1]) for i, c in enumerate(labelled) if i and c.label == "other" and c.score >= PUT_OFF_LABEL
-           and _PUT_OFF.match(c.text) and _LATER.search(c.text)}
+    off = {id(labelled[i - 1]) for i, c in enumerate(labelled) if i and _puts_off(c) and _PUT_OFF.match(c.text)}
     kept = [(c, w) for c, w in kept if id(c) not in off] or kept
     if LEAD_CONTEXT and kept:
         # the state of things told right before the project (« nous avons un gros souci avec le réseau d'eau potable,
@@ -502,6 +500,12 @@ def prime(text: object) -> None:
 SET_ASIDE_MIN = 0.4  # (with words saying it is for later: « L'atelier on verra l'an prochain » reads 0.45)
 
 
+def _puts_off(clause: Clause) -> bool:
+    """The clause puts a project off: read as « other » (another project set aside) surely enough, with words
+    saying it is for later (« L'atelier on verra l'an prochain »)."""
+    return clause.label == "other" and clause.score >= SET_ASIDE_MIN and bool(_LATER.search(clause.text))
+
+
 def without_put_off(text: str) -> str:
     """``text`` without its clauses that put a project off (« … la passerelle. L'atelier on verra l'an prochain. »:
     the date there is the atelier's, not the request's)."""
@@ -510,7 +514,7 @@ def without_put_off(text: str) -> str:
     try:
         said = spoken(_body(text))
         cut = [c for c in label_clauses(split_clauses(said)) or []
-               if c.label == "other" and c.score >= SET_ASIDE_MIN and _LATER.search(c.text)]
+               if _puts_off(c)]
         for c in sorted(cut, key=lambda c: c.start, reverse=True):
             said = said[:c.start] + said[c.end:]
         return said.strip(" ,;.") if cut else text
@@ -532,7 +536,7 @@ def set_aside(need: object, text: object) -> str | None:
             return None
         off = set()
         for c in said:  # (a clause that says it is for later: « pour l'école il n'y a rien du tout » puts nothing off)
-            if c.label == "other" and c.score >= SET_ASIDE_MIN and _LATER.search(c.text):
+            if _puts_off(c):
                 off |= _content_words(c.text)
         if not off:
             return None

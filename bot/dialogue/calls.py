@@ -27,8 +27,12 @@ def _engineering_asked(text: str) -> bool:
     """Someone asked to help set the project up (« on aurait besoin de quelqu'un pour nous aider a monter le
     projet »), the help's rules read it as engineering, and nothing asks to talk, meet or be called: the help asked,
     no call for a person."""
-    norm = normalize(text[:2000])
-    return "ingenierie" in x.find_help_kinds(norm) and not _TALK.search(norm)
+    return "ingenierie" in x.find_help_kinds(text[:2000]) and not talks(text)
+
+
+def talks(text: str) -> bool:
+    """The words of talking to someone or being called (``_TALK``) are in ``text``."""
+    return bool(_TALK.search(normalize(text[:2000])))
 
 
 #: the words of talking to someone (a call for a person, beside the help asked)

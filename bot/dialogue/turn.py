@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from bot.dialogue import validators as v
-from bot.dialogue.calls import _TALK, CallsMixin, _engineering_asked
+from bot.dialogue.calls import CallsMixin, _engineering_asked, talks
 from bot.dialogue.common import strip_mark
 from bot.dialogue.context import TOPIC_FILE, ContextMixin
 from bot.dialogue.events import Button, Event, Reply
@@ -373,7 +373,7 @@ class Turn(CallsMixin, FormMixin, IdentityMixin, ContextMixin, FlowsMixin, Filin
         anyway); « rappelez-moi au 06 … » still calls."""
         if not self.in_intake() or not (x.find_phone(text) or x.find_email_spoken(text)):
             return False
-        return not _TALK.search(normalize(text[:2000]))
+        return not talks(text)
 
     def asks_about_guichet(self, text: str, act: Act) -> bool:
         """A question about whom the person is talking to (« vous êtes un robot ? »), which the act reader may read as

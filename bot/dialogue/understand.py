@@ -198,12 +198,12 @@ class Reader:
         """A name typed alone (« Marie Dupont »), or as a message's first sentence before others (« Paul Renaud. Et je
         me suis trompé plus haut, … »), when it names no place (« Petit-Croix », « Grand Belfort »)."""
         name = x.find_bare_name(text)
-        if not name:
-            sentences = [p for p in re.split(r"(?<=[.!?])\s+|\n+", text[:3000]) if p.strip()]
-            name = x.find_bare_name(sentences[0]) if len(sentences) > 1 else None
-        if not name and text.strip():
+        sentences = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", text[:3000]) if p.strip()]
+        if not name and len(sentences) > 1:
+            name = x.find_bare_name(sentences[0])
+        if not name and sentences:
             # « aurelie frossard, secretaire. et c grosmagny … »: a name, then who the person is
-            first, _, rest = re.split(r"(?<=[.!?])\s+|\n+", text[:3000].strip())[0].partition(",")
+            first, _, rest = sentences[0].partition(",")
             # (or a number after it, even one digit short: « Alain Fesselet, 06 72 18 40 9 »)
             name = (x.find_bare_name(first.strip()) or lower_case_name(first)) \
                 if rest.strip() and (x.find_role(rest, asked=True) or re.fullmatch(r"[\d\s.+/-]{6,}", rest.strip())) \
