@@ -458,7 +458,13 @@ class Turn(CallsMixin, FormMixin, IdentityMixin, ContextMixin, FlowsMixin, Filin
                 return send  # (an address, a number or a question typed at the recap is never an approval)
         if len(text.split()) > YES_NO_MAX_WORDS:
             return None
-        pairs = {"yes": ("id:yes", "fix:yes", "x:yes"), "no": ("id:no", "fix:no", "x:no")}
+        pairs = {"yes": ["id:yes", "fix:yes", "x:yes"], "no": ["id:no", "fix:no", "x:no", "out:no"]}
+        # « Voulez-vous tout de même déposer votre demande ici ? » (a commune of another département): a yes files
+        # here, a no does not (at the intake's confirmation, a no asks for another commune)
+        pairs["yes"] += [d for d in valid if d.startswith("out:file:")
+                         or (self.step == "commune_confirm" and d.startswith("set:commune:"))]
+        if self.step == "commune_confirm":
+            pairs["no"].append("e:commune")
         if not any(d in valid for d in pairs["yes"]) or not any(d in valid for d in pairs["no"]):
             return None
         shares = {kind: p for kind, p in act.ranked if kind not in ("thanks", "greeting")}
