@@ -13,7 +13,8 @@ __all__ = ["Clause", "split_clauses", "spoken", "spoken_clauses", "SPOKEN_CLAUSE
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
 #: (« le car », « en car »: the coach, not « because »)
 _PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|(?<!\ble)(?<!\bun)(?<!\bdu)(?<!\bau)(?<!\ben)(?<!\bde)"
-                        r"\s(?=(?:mais|car|parce\s+que?)\b)")
+                        r"\s(?=(?:mais|car|parce\s+que?)\b)|\s(?=(?:alors|du\s+coup)\s+(?:[çc]a|cela|on|nous|il|elle|ils|"
+                        r"elles|c['’]est|le|la|les)\b)")
 _PIECE_SEP_RELATIVE = re.compile(_PIECE_SEP.pattern + r"|\s(?=qui\b)")  # « le toit de l'église | qui fuit »
 #: reported words: « le SDIS nous a signalé | que le hameau n'a pas de défense incendie » (a pronoun, an auxiliary,
 #: a participle, « que »): who said it is not the project, what was said may be

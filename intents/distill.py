@@ -193,8 +193,33 @@ def label_clauses(clauses: list[Clause]) -> list[Clause] | None:
         return None
     for c, scores in zip(clauses, read):
         label, score = max(scores.items(), key=lambda p: p[1])
+        if named_put_off(c.text):  # the structure says it (the vectors read the noun: « Le parking peut attendre »)
+            label, score, scores = "other", 1.0, {"other": 1.0}
         c.label, c.score, c.project = label, score, scores.get("project", 0.0)
     return clauses
+
+
+#: a thing named, then said to be for later (« Le parking peut attendre », « l atelier on verra l an prochain »,
+#: « la cantine passe après », « le préau, ce sera pour une autre fois »): the sentence vectors read the thing, not
+#: what is said of it, so this one structure is read exactly
+_NAMED_LATER = re.compile(
+    r"(?i)^(?:(?:et|mais|bon|alors|par\s+contre)\s+)?(?:(?:pour|quant\s+[aà]|concernant)\s+)?"
+    r"(?:le|la|les|l['’]|l\s+|notre|nos|ce|cette|ces)\s*[^,.;:!?]{2,50}?[\s,]+(?:(?:[çc]a|cela|on|il|elle|ils|elles)\s+)?"
+    r"(?:(?:peut|peuvent|pourra|pourront|va|devra)\s+attendre|attendra|attendront|"
+    r"(?:on\s+)?verra\s+(?:plus\s+tard|apr[eè]s|l['’\s]?an\s+prochain|l['’\s]ann[ée]e\s+prochaine|une\s+autre\s+fois)|"
+    r"(?:ce\s+sera|c['’\s]est|c|sera)\s+pour\s+(?:plus\s+tard|apr[eè]s|une\s+autre\s+fois|le\s+prochain\s+mandat|"
+    r"l['’\s]an\s+prochain|l['’\s]ann[ée]e\s+prochaine)|"
+    r"(?:n['’\s]?)?(?:est|sera)\s+pas\s+(?:la\s+)?priorit\w*|passe(?:ra)?\s+apr[eè]s)\b")
+#: … unless it says the opposite (« la toiture ne peut plus attendre », « ça n'attendra pas »)
+_NOT_LATER = re.compile(r"(?i)\b(?:ne|n['’\s])\s*(?:peu\w*|pourr\w*|va|attend\w*|devr\w*)\b|\b(?:plus|pas)\s+attendre\b|"
+                        r"\burgen\w*|^(?:\w+\s+){0,3}?(?:les\s+travaux|le\s+chantier|le\s+projet|le\s+dossier|la\s+demande|"
+                        r"tout)\b")  # (the works themselves waiting is their date: « les travaux peuvent attendre le printemps »)
+
+
+def named_put_off(text: str) -> bool:
+    """The clause names a thing and puts it off, and nothing else (a short clause)."""
+    t = text.strip()
+    return len(t.split()) <= 12 and bool(_NAMED_LATER.match(t)) and not _NOT_LATER.search(t)
 
 
 def _cut_facts(piece: str) -> str:
@@ -257,8 +282,8 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
     normes (chauffage, sanitaires) »), are part of it: context too, not items of the project."""
     def joined(a: Clause, b: Clause, brackets: bool = False) -> bool:
         between = text[a.end:b.start]
-        return not re.search(r"[.!?:;\n]", between) and (not brackets or "(" in between or
-                                                           ("," in between and ")" not in between))
+        return not re.search(r"[.!?:;\n]", between) and (not brackets or "(" in between or bool(_DASH.match(between))
+                                                           or ("," in between and not re.search(r"\)|[—–]", between)))
 
     def short(c: Clause) -> bool:
         return c.label in KEEP and len(c.text.split()) <= INSIDE_WORDS
@@ -269,25 +294,33 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
             c.label = "context"  # (its share of the project stays: the fallback may still take it)
     for i in range(1, len(labelled)):
         prev = labelled[i - 1]
-        if prev.label != "context" or not re.match(r"\s*\(", text[prev.end:labelled[i].start]):
+        if prev.label != "context" or not (re.match(r"\s*\(", text[prev.end:labelled[i].start])
+                                           or _DASH.match(text[prev.end:labelled[i].start])):
             continue
-        j = i
+        j = i  # (or set off by dashes: « une vingtaine d'associations — la chorale, le club de gym, … — et … »)
         while j < len(labelled) and short(labelled[j]) and joined(labelled[j - 1], labelled[j], brackets=True):
             labelled[j].label = "context"
-            if ")" in text[labelled[j].end:labelled[j].end + 2]:
+            if re.match(r"\s*(?:\)|[—–]\s)", text[labelled[j].end:labelled[j].end + 3]):
                 break
             j += 1
+
+
+_DASH = re.compile(r"\s*[—–]\s")
 
 
 #: A part that goes on a sentence begun before it and holds a relative (« en centre-ville que nous voulons
 #: réhabiliter »): its object is named earlier in the sentence
 #: a clause that opens with its verb (its subject said before it: « Notre mairie, …, est une passoire thermique »)
 _NO_SUBJECT = re.compile(r"(?i)(?:est|sont|était|étaient|reste|restent|devient|deviennent|fuit|fuient|menace|menacent)\b")
+#: a relative that goes on to its sentence's verb (« qui monte aux fermes | est coupée »): the verb of a state
+_GOES_ON = re.compile(r"(?i)^qui\s+\S+.*?\s(?:est|sont|était|étaient|fuit|fuient|menace|menacent|s['’]effondre\w*|"
+                      r"s['’]est\s+effondr\w*|a\s+(?:glissé|cédé|brûlé)|tombe\w*)\b")
 #: a clause that puts off what was just said, by a pronoun (« mais ça c'est pour plus tard », « ça on verra »)
 _PUT_OFF = re.compile(r"(?i)^(?:(?:et|mais)\s+)?(?:ça|ca|cela|celui-ci|celle-ci|ce\s+dernier|cette\s+partie)\b")
 #: … and says it is for later (« ça rentre dedans ? » puts nothing off)
 _LATER = re.compile(r"(?i)\b(?:plus\s+tard|on\s+verra|verra|attendr\w*|apr[eè]s|pas\s+(?:pour\s+)?maintenant|pas\s+tout\s+de\s+suite|"
-                    r"une\s+autre\s+fois|un\s+autre\s+dossier|pas\s+la\s+priorit[ée]|on\s+laisse|de\s+c[oô]t[ée]|ult[ée]rieur\w*)")
+                    r"une\s+autre\s+fois|un\s+autre\s+dossier|pas\s+la\s+priorit[ée]|pas\s+prioritaire|on\s+laisse|de\s+c[oô]t[ée]|ult[ée]rieur\w*|"
+                    r"entre\s+parenth[eè]ses|on\s+oublie|repouss\w*|report\w*|prochain\s+mandat|en\s+suspens)")
 
 
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
@@ -319,6 +352,12 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             if len(halves) == 2 and _meaningful(halves[1]) >= 2:
                 again.append(c)
                 trimmed[id(c)] = halves[1]
+                continue
+            # « on a commencé les travaux de la toiture de la mairie en septembre »: the works' object, read again
+            works = _WORKS_OF.search(c.text)
+            if works and _meaningful(_cut_facts(works.group(0))) >= 3:
+                again.append(c)
+                trimmed[id(c)] = _cut_facts(works.group(0))
     retry = [c for c in again if id(c) in trimmed and trimmed[id(c)] != c.text]
     reread = label_clauses([Clause(trimmed[id(c)], c.start, c.end) for c in retry]) if retry else []
     second = {id(c): r for c, r in zip(retry, reread or [])}
@@ -357,6 +396,12 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
                 # réhabiliter »: the sentence's earlier parts name what « que » stands for
                 kept += [(p, p.text) for p in _antecedents(text, labelled, i) if not any(k is p for k, _ in kept)]
             kept.append((c, c.text))
+            nxt = labelled[i + 1] if i + 1 < len(labelled) else None
+            if nxt is not None and nxt.label in ("context", "help", "other", "stage") and re.match(r"(?i)qui\b", nxt.text) \
+                    and not re.search(r"[.!?;:\n]", text[c.end:nxt.start]) and _GOES_ON.search(nxt.text):
+                # « la route communale | qui monte aux fermes est coupée »: the relative goes on to the sentence's
+                # verb, what is wrong with the object named (kept with it, as « le pont est fissuré » is)
+                kept.append((nxt, nxt.text))
         elif id(c) in second and second[id(c)].label in KEEP and second[id(c)].project >= PROJECT_MIN:
             kept.append((c, second[id(c)].text))
         elif i and kept and kept[-1][0] is labelled[i - 1] and c.label not in ("greeting", "signature") \
@@ -389,6 +434,10 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
 
 #: labels of a clause that has its own field (or none): a message of one such clause adds nothing to the need
 _OTHER_FIELDS = ("stage", "budget", "timing", "help", "greeting", "intro", "signature", "question")
+
+
+#: the works named in a clause of their stage (« les travaux de la toiture de la mairie ont démarré »)
+_WORKS_OF = re.compile(r"(?i)\b(?:les\s+)?(?:travaux|chantier)\s+(?:de\s+(?:la\s+|l['’])?|du\s+|des\s+|d['’])[^,;:.!?]+")
 
 
 def _another_field(clause: Clause) -> bool:
@@ -503,7 +552,8 @@ SET_ASIDE_MIN = 0.4  # (with words saying it is for later: « L'atelier on verra
 def _puts_off(clause: Clause) -> bool:
     """The clause puts a project off: read as « other » (another project set aside) surely enough, with words
     saying it is for later (« L'atelier on verra l'an prochain »)."""
-    return clause.label == "other" and clause.score >= SET_ASIDE_MIN and bool(_LATER.search(clause.text))
+    return named_put_off(clause.text) or (clause.label == "other" and clause.score >= SET_ASIDE_MIN
+                                          and bool(_LATER.search(clause.text)))
 
 
 def without_put_off(text: str) -> str:
