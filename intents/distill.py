@@ -13,6 +13,7 @@ Pure apart from the encoder (whose vectors of the labelled clauses are cached on
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -25,12 +26,14 @@ from intents.lead_in import (  # noqa: F401 - _place_only re-exported
     _sentence_head, _with_lead_in,
 )
 from intents.labelled import load_labelled
+from intents.put_off import LATER, PUT_OFF, named_put_off
 
 log = logging.getLogger(__name__)
 
 __all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts", "set_aside"]
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
+BLIND_DATA = Path(__file__).with_name("data") / "need_clauses_blind.yaml"
 KEEP = ("project",)
 K = 7
 TEMPERATURE = 0.03
@@ -87,9 +90,21 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
 
 
 
+def _blind_pairs() -> list[tuple[str, str]]:
+    """The need clauses written blind (``need_clauses_blind.yaml``) as (text, label) pairs; none when absent."""
+    try:
+        import yaml
+
+        data = yaml.safe_load(BLIND_DATA.read_text(encoding="utf-8")) or {}
+    except Exception:  # noqa: BLE001 - the hand-labelled clauses alone
+        log.exception("blind need clauses unavailable")
+        return []
+    return [(str(t), str(label)) for label, items in data.items() for t in items or []]
+
+
 class _Model:
     def __init__(self) -> None:
-        self.texts, self.labels, self.vectors = load_labelled(DATA, "need-clauses")
+        self.texts, self.labels, self.vectors = load_labelled(DATA, "need-clauses", extra=_blind_pairs())
         # a clause said word for word as a labelled one is read with that one's vector (no encoding)
         self.known = {_key(t): i for i, t in enumerate(self.texts)}
 
@@ -179,6 +194,7 @@ def _get() -> _Model:
 def reset() -> None:
     global _model
     _model = None
+    _put_off_reading.cache_clear()
 
 
 def warm() -> None:
@@ -199,27 +215,6 @@ def label_clauses(clauses: list[Clause]) -> list[Clause] | None:
     return clauses
 
 
-#: a thing named, then said to be for later (« Le parking peut attendre », « l atelier on verra l an prochain »,
-#: « la cantine passe après », « le préau, ce sera pour une autre fois »): the sentence vectors read the thing, not
-#: what is said of it, so this one structure is read exactly
-_NAMED_LATER = re.compile(
-    r"(?i)^(?:(?:et|mais|bon|alors|par\s+contre)\s+)?(?:(?:pour|quant\s+[aà]|concernant)\s+)?"
-    r"(?:le|la|les|l['’]|l\s+|notre|nos|ce|cette|ces)\s*[^,.;:!?]{2,50}?[\s,]+(?:(?:[çc]a|cela|on|il|elle|ils|elles)\s+)?"
-    r"(?:(?:peut|peuvent|pourra|pourront|va|devra)\s+attendre|attendra|attendront|"
-    r"(?:on\s+)?verra\s+(?:plus\s+tard|apr[eè]s|l['’\s]?an\s+prochain|l['’\s]ann[ée]e\s+prochaine|une\s+autre\s+fois)|"
-    r"(?:ce\s+sera|c['’\s]est|c|sera)\s+pour\s+(?:plus\s+tard|apr[eè]s|une\s+autre\s+fois|le\s+prochain\s+mandat|"
-    r"l['’\s]an\s+prochain|l['’\s]ann[ée]e\s+prochaine)|"
-    r"(?:n['’\s]?)?(?:est|sera)\s+pas\s+(?:la\s+)?priorit\w*|passe(?:ra)?\s+apr[eè]s)\b")
-#: … unless it says the opposite (« la toiture ne peut plus attendre », « ça n'attendra pas »)
-_NOT_LATER = re.compile(r"(?i)\b(?:ne|n['’\s])\s*(?:peu\w*|pourr\w*|va|attend\w*|devr\w*)\b|\b(?:plus|pas)\s+attendre\b|"
-                        r"\burgen\w*|^(?:\w+\s+){0,3}?(?:les\s+travaux|le\s+chantier|le\s+projet|le\s+dossier|la\s+demande|"
-                        r"tout)\b")  # (the works themselves waiting is their date: « les travaux peuvent attendre le printemps »)
-
-
-def named_put_off(text: str) -> bool:
-    """The clause names a thing and puts it off, and nothing else (a short clause)."""
-    t = text.strip()
-    return len(t.split()) <= 12 and bool(_NAMED_LATER.match(t)) and not _NOT_LATER.search(t)
 
 
 def _cut_facts(piece: str) -> str:
@@ -315,12 +310,6 @@ _NO_SUBJECT = re.compile(r"(?i)(?:est|sont|était|étaient|reste|restent|devient
 #: a relative that goes on to its sentence's verb (« qui monte aux fermes | est coupée »): the verb of a state
 _GOES_ON = re.compile(r"(?i)^qui\s+\S+.*?\s(?:est|sont|était|étaient|fuit|fuient|menace|menacent|s['’]effondre\w*|"
                       r"s['’]est\s+effondr\w*|a\s+(?:glissé|cédé|brûlé)|tombe\w*)\b")
-#: a clause that puts off what was just said, by a pronoun (« mais ça c'est pour plus tard », « ça on verra »)
-_PUT_OFF = re.compile(r"(?i)^(?:(?:et|mais)\s+)?(?:ça|ca|cela|celui-ci|celle-ci|ce\s+dernier|cette\s+partie)\b")
-#: … and says it is for later (« ça rentre dedans ? » puts nothing off)
-_LATER = re.compile(r"(?i)\b(?:plus\s+tard|on\s+verra|verra|attendr\w*|apr[eè]s|pas\s+(?:pour\s+)?maintenant|pas\s+tout\s+de\s+suite|"
-                    r"une\s+autre\s+fois|un\s+autre\s+dossier|pas\s+la\s+priorit[ée]|pas\s+prioritaire|on\s+laisse|de\s+c[oô]t[ée]|ult[ée]rieur\w*|"
-                    r"entre\s+parenth[eè]ses|on\s+oublie|repouss\w*|report\w*|prochain\s+mandat|en\s+suspens)")
 
 
 def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]]:
@@ -409,7 +398,7 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
             kept.append((c, c.text))  # « un projet de fablab / makerspace à Delle pour les TPE »: one thing, two names
     # a project put off right after it is said (« et un jour il faudra refaire le mur du cimetière | mais ça c'est
     # pour plus tard »): not part of the request
-    off = {id(labelled[i - 1]) for i, c in enumerate(labelled) if i and _puts_off(c) and _PUT_OFF.match(c.text)}
+    off = {id(labelled[i - 1]) for i, c in enumerate(labelled) if i and _puts_off(c) and PUT_OFF.match(c.text)}
     kept = [(c, w) for c, w in kept if id(c) not in off] or kept
     if LEAD_CONTEXT and kept:
         # the state of things told right before the project (« nous avons un gros souci avec le réseau d'eau potable,
@@ -553,7 +542,15 @@ def _puts_off(clause: Clause) -> bool:
     """The clause puts a project off: read as « other » (another project set aside) surely enough, with words
     saying it is for later (« L'atelier on verra l'an prochain »)."""
     return named_put_off(clause.text) or (clause.label == "other" and clause.score >= SET_ASIDE_MIN
-                                          and bool(_LATER.search(clause.text)))
+                                          and bool(LATER.search(clause.text)))
+
+
+@functools.lru_cache(maxsize=16)
+def _put_off_reading(text: str) -> tuple[str, tuple[Clause, ...]]:
+    """The message's words and its labelled clauses, read once for ``set_aside`` and ``without_put_off`` (the same
+    message narrows the need, then is read without what it puts off). Read only, never changed by the callers."""
+    said = spoken(_body(text))
+    return said, tuple(label_clauses(split_clauses(said)) or ())
 
 
 def without_put_off(text: str) -> str:
@@ -562,9 +559,8 @@ def without_put_off(text: str) -> str:
     if not isinstance(text, str) or len(text) > 1500:
         return text if isinstance(text, str) else ""
     try:
-        said = spoken(_body(text))
-        cut = [c for c in label_clauses(split_clauses(said)) or []
-               if _puts_off(c)]
+        said, clauses = _put_off_reading(text)
+        cut = [c for c in clauses if _puts_off(c)]
         for c in sorted(cut, key=lambda c: c.start, reverse=True):
             said = said[:c.start] + said[c.end:]
         return said.strip(" ,;.") if cut else text
@@ -581,7 +577,7 @@ def set_aside(need: object, text: object) -> str | None:
     if not isinstance(need, str) or not isinstance(text, str) or not need.strip() or len(text) > 1500:
         return None
     try:
-        said = label_clauses(split_clauses(spoken(_body(text))))
+        said = _put_off_reading(text)[1]
         if not said:
             return None
         off = set()
