@@ -34,6 +34,9 @@ __all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", 
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
 BLIND_DATA = Path(__file__).with_name("data") / "need_clauses_blind.yaml"
+#: labels of the blind clauses not read: where the project ends and the why begins, the blind writer and the stories'
+#: writers disagree (measured on the dev stories: with them, 24 stories newly missed for 5 mended)
+BLIND_SKIP = ("project", "context")
 KEEP = ("project",)
 K = 7
 TEMPERATURE = 0.03
@@ -99,7 +102,7 @@ def _blind_pairs() -> list[tuple[str, str]]:
     except Exception:  # noqa: BLE001 - the hand-labelled clauses alone
         log.exception("blind need clauses unavailable")
         return []
-    return [(str(t), str(label)) for label, items in data.items() for t in items or []]
+    return [(str(t), str(label)) for label, items in data.items() if label not in BLIND_SKIP for t in items or []]
 
 
 class _Model:

@@ -10,7 +10,8 @@ Usage::
 
 Data (``intents/data`` only; the held-aside clauses are never read): the stage values and the kinds of help of
 ``fact_clauses.yaml`` (« aucun », and help « vague », are the class « aucun »), the blind dev clauses
-(``blind_clauses.yaml``, a copy of ``tests/data/clauses/dev.yaml``), this reader's own ``reader_clauses.yaml``, and NEGATIVE clauses, class « aucun »: the need
+(``blind_clauses.yaml``, a copy of ``tests/data/clauses/dev.yaml``), this reader's own ``reader_clauses.yaml``, the
+second blind set (``blind_clauses2.yaml``: 650 clauses, training only), and NEGATIVE clauses, class « aucun »: the need
 distiller's labelled clauses of the other labels (``need_clauses.yaml``: for the stage all but « stage » and
 « budget », an estimate being a stage; for the help all but « help » and « question »), the stage clauses for the
 help and the help clauses for the stage, and for the stage the clauses of ``no_fit_clauses.yaml`` that ask for running
@@ -92,13 +93,14 @@ def examples(kind: str) -> list[tuple[str, str, str]]:
     """(text, class, source) of ``kind``; source « fact », « dev » (blind), « neg » (other sets). One per text."""
     other = "help" if kind == "stage" else "stage"
     facts, blind, more = _load("fact_clauses.yaml"), _load("blind_clauses.yaml"), _load("reader_clauses.yaml")
+    blind2 = _load("blind_clauses2.yaml")  # the second blind set: training only (the dev figures are the first's)
     rows: list[tuple[str, str, str]] = []
-    for source, data in (("fact", facts), ("dev", blind), ("fact", more)):
+    for source, data in (("fact", facts), ("dev", blind), ("fact", more), ("fact", blind2)):
         for value, items in (data.get(kind) or {}).items():
             cls = value if value in CLASSES[kind] else NONE  # help « vague »: no kind read
             rows += [(str(t), cls, source) for t in items or []]
     negatives: list[str] = []
-    for data in (facts, blind, more):
+    for data in (facts, blind, more, blind2):
         negatives += [str(t) for value, items in (data.get(other) or {}).items() if value != NONE for t in items or []]
     skip = {"stage", "budget"} if kind == "stage" else {"help", "question"}
     negatives += [str(t) for label, items in _load("need_clauses.yaml").items() if label not in skip
