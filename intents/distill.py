@@ -33,10 +33,6 @@ log = logging.getLogger(__name__)
 __all__ = ["distill_need", "split_clauses", "label_clauses", "Clause", "prime", "prime_texts", "set_aside"]
 
 DATA = Path(__file__).with_name("data") / "need_clauses.yaml"
-BLIND_DATA = Path(__file__).with_name("data") / "need_clauses_blind.yaml"
-#: labels of the blind clauses not read: where the project ends and the why begins, the blind writer and the stories'
-#: writers disagree (measured on the dev stories: with them, 24 stories newly missed for 5 mended)
-BLIND_SKIP = ("project", "context")
 KEEP = ("project",)
 K = 7
 TEMPERATURE = 0.03
@@ -93,21 +89,9 @@ _ANAPHORA = re.compile(r"(?i)^(?:(?:et|donc|alors|puis)\s+)?(?:il\s+|on\s+|nous\
 
 
 
-def _blind_pairs() -> list[tuple[str, str]]:
-    """The need clauses written blind (``need_clauses_blind.yaml``) as (text, label) pairs; none when absent."""
-    try:
-        import yaml
-
-        data = yaml.safe_load(BLIND_DATA.read_text(encoding="utf-8")) or {}
-    except Exception:  # noqa: BLE001 - the hand-labelled clauses alone
-        log.exception("blind need clauses unavailable")
-        return []
-    return [(str(t), str(label)) for label, items in data.items() if label not in BLIND_SKIP for t in items or []]
-
-
 class _Model:
     def __init__(self) -> None:
-        self.texts, self.labels, self.vectors = load_labelled(DATA, "need-clauses", extra=_blind_pairs())
+        self.texts, self.labels, self.vectors = load_labelled(DATA, "need-clauses")
         # a clause said word for word as a labelled one is read with that one's vector (no encoding)
         self.known = {_key(t): i for i, t in enumerate(self.texts)}
 
