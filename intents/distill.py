@@ -249,9 +249,6 @@ def _names_after(text: str, end: int) -> str:
 FACTS_CUT_WORDS = 3
 #: a clause this short, between commas or in brackets, is a part of the clause before it (an apposition, a list)
 INSIDE_WORDS = 4
-#: a relative clause right after the project's (« la route communale | qui monte aux fermes est coupée ») is part of it
-#: unless read as another field at least this surely
-RELATIVE_LABEL = 0.6
 
 
 def _inside_context(text: str, labelled: list[Clause]) -> None:
@@ -365,10 +362,6 @@ def _project_parts(text: str, labelled: list[Clause]) -> list[tuple[Clause, str]
         elif i and kept and kept[-1][0] is labelled[i - 1] and c.label not in ("greeting", "signature") \
                 and re.fullmatch(r"\s*/\s*", text[labelled[i - 1].end:c.start]):
             kept.append((c, c.text))  # « un projet de fablab / makerspace à Delle pour les TPE »: one thing, two names
-        elif i and kept and kept[-1][0] is labelled[i - 1] and re.match(r"(?i)qui\b", c.text) \
-                and not text[labelled[i - 1].end:c.start].strip() \
-                and (c.label == "context" or c.score < RELATIVE_LABEL):
-            kept.append((c, c.text))  # « la route communale | qui monte aux fermes est coupée »: what it suffers
     # a project put off right after it is said (« et un jour il faudra refaire le mur du cimetière | mais ça c'est
     # pour plus tard »): not part of the request
     off = {id(labelled[i - 1]) for i, c in enumerate(labelled) if i and _puts_off(c) and _PUT_OFF.match(c.text)}

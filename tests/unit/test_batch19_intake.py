@@ -95,13 +95,9 @@ def test_a_technician_to_come_and_see_and_money_after_it() -> None:
     assert set(kinds) == {"ingenierie", "financement"}
 
 
-def test_the_damage_is_part_of_the_need() -> None:
+def test_the_help_asked_is_no_part_of_the_project() -> None:
     from intents.distill import distill_need
 
-    need = distill_need("bonjour!! la route communale qui monte aux fermes est coupee, le talus a glisse avec toute la "
-                        "pluie de la semaine, on sait pas du tout quoi faire")
-    assert "coupee" in need and "talus" in need and "bonjour" not in need and "quoi faire" not in need
-    # the help asked is no more part of the project
     assert distill_need("il faudrait un technicien qui vienne voir et surement des sous, ca va couter cher",
                         fallback=False) == ""
 
@@ -146,8 +142,3 @@ def test_who_writes_with_another_occupation_is_no_part_of_the_need() -> None:
                         "vieilles variétés du pays. Ce n'est qu'une idée pour l'heure.")  # dev 787
     assert need.startswith("replanter des haies") and "conseiller" not in need and "78 ans" not in need
 
-
-def test_a_relative_clause_of_the_project_is_kept_with_it() -> None:
-    from intents.distill import distill_need
-
-    assert distill_need("on veut refaire le toit de l'école qui coûterait 200 000 €") == "refaire le toit de l'école"
