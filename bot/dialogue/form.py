@@ -37,8 +37,13 @@ KEPT_WORDS = 3
 SENTENCE_WORDS = 6
 
 
+#: … unless it names where (« c'est la commune de st germain le chatlet », a postcode): a place misspelt, said so
+_SAYS_PLACE = re.compile(r"\b(?:commune|mairie|ville|village|communaute|cc|agglo|interco\w*|code postal|\d{5})\b")
+
+
 def _a_sentence(text: str) -> bool:
-    return len(text.split()) >= SENTENCE_WORDS and len(v.meaningful_words(text)) >= KEPT_WORDS
+    return len(text.split()) >= SENTENCE_WORDS and len(v.meaningful_words(text)) >= KEPT_WORDS \
+        and not _SAYS_PLACE.search(normalize(text))
 
 
 #: Slots whose value is shown back with its label in the "C'est noté" line.

@@ -142,3 +142,15 @@ def test_who_writes_with_another_occupation_is_no_part_of_the_need() -> None:
                         "vieilles variétés du pays. Ce n'est qu'une idée pour l'heure.")  # dev 787
     assert need.startswith("replanter des haies") and "conseiller" not in need and "78 ans" not in need
 
+
+
+@pytest.mark.parametrize("text, sentence", [
+    ("il faudrait un technicien qui vienne voir et surement des sous", True),  # dev 779, at the pick
+    ("le maire est parti là-haut avec les pompiers pour regarder", True),
+    ("c'est la commune de st germain le chatlet", False),  # a place misspelt: « Je ne trouve pas … » is right
+    ("st germain le chatlet", False),
+])
+def test_a_sentence_at_the_collectivite_s_question_is_no_misspelt_name(text: str, sentence: bool) -> None:
+    from bot.dialogue.form import _a_sentence
+
+    assert _a_sentence(text) is sentence
