@@ -162,6 +162,11 @@ def clause_stage(text: object) -> str | None:
     return read_stage(text)  # every clause, whatever its label: the fitted reader (never raises)
 
 
+#: « … et de l'argent », « … et sûrement des sous »: a second wish coordinated in one clause, read apart
+_SECOND_WISH = (r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b|[êe]tre\b|avoir\b|qu['’]|que\b|si\b|surtout\b|"
+                r"s[ûu]rement\b|sans\s+doute\b|probablement\b|peut[- ][êe]tre\b|puis\b|aussi\b)")
+
+
 def clause_help(text: object, asked: bool = True) -> list[str]:
     """The kinds of help said in clauses the rules do not read (several clauses may add several kinds); ``asked``:
     the rules are read as at the help question (a part they read there is theirs), else as in any message (« nous
@@ -184,8 +189,8 @@ def clause_help(text: object, asked: bool = True) -> list[str]:
         for clause, least, share in clauses:
             # a long clause is read by its parts (« je sollicite votre concours | pour identifier les aides … »)
             # (« … savoir quelles aides existent | et être accompagnés pour monter le dossier »: a second wish)
-            cut = r"\s+et\s+(?=de\b|d['’]|du\b|des\b|un\b|une\b|[êe]tre\b|avoir\b|qu['’]|que\b|si\b|surtout\b)" + (r"|\s+(?=pour\b|afin\b)"
-                                                                      if len(clause.split()) > MAX_WORDS else "")
+            # (or « et sûrement des sous », « et puis de l'argent »: a second wish said with its hedge)
+            cut = _SECOND_WISH + (r"|\s+(?=pour\b|afin\b)" if len(clause.split()) > MAX_WORDS else "")
             for part in re.split(cut, clause):
                 if not 2 <= len(part.split()) <= MAX_WORDS or x.find_help_kinds(part, asked=asked):
                     continue  # the rules read this part (or it is too long to be read)

@@ -75,7 +75,7 @@ _SAID_OF_SELF = re.compile(r"(?i)\b(?:je suis|ici|moi)\b")
 _INTRO_CLAUSES = re.compile(r"[,;:.!?\n()]|\s(?:virgule|point)(?=\s|$)", re.IGNORECASE)
 #: what may lead a name and its title in a clause: a greeting, then the words one says oneself with
 _INTRO_LEAD = re.compile(r"^\s*(?:(?:oui|alors|euh|donc|bonjour|bonsoir|salut|hello|slt|bjr)\b[\s,!]*){0,4}"
-                         r"((?:ici|moi c['’]est|c['’]\s?est|c est|je suis)\s+)?", re.IGNORECASE)
+                         r"((?:ici|moi,?\s+c['’]\s?est|moi,?\s+c(?:\s+est)?|c['’]\s?est|c est|je suis)\s+)?", re.IGNORECASE)
 
 
 #: words that open a title, never a name (« la première adjointe », « le nouveau maire », « un adjoint »)

@@ -321,6 +321,12 @@ _ADDITION_LEAD = re.compile(
     re.IGNORECASE)
 
 
+#: a field of the request named as what is missing (« il manque : mon portable », « il manque le mail de la mairie »)
+_FIELD_MISSING = re.compile(r"(?i)\s*(?:mon|ma|mes|le|la|les|l['’]|notre|nos|votre|un|une|son|sa)?\s*(?:num[ée]ro|t[ée]l[ée]phone|"
+                            r"t[ée]l|portable|mobile|mail|e-?mail|courriel|adresse(?:\s+(?:e-?)?mail)?|nom|pr[ée]nom|"
+                            r"fonction|coordonn[ée]es|contact)\b")
+
+
 def addition_parts(text: object) -> tuple[str, bool]:
     """(one more part of the need as the person said it, whether a lead-in introduced it): « il manque : la mise
     aux normes accessibilité » → (« la mise aux normes accessibilité », True); greeting, politeness and facts that
@@ -337,6 +343,8 @@ def addition_parts(text: object) -> tuple[str, bool]:
     if out and (_is_fact_clause(out) or _meaningful(out) == 0):
         return "", led  # only a fact that has its own field (« et aussi 300 000 € »)
     first = re.split(r"[,;.!?\n]", out, maxsplit=1)[0]
+    if led and _FIELD_MISSING.match(first):
+        return "", led  # what is missing is a field of the request (« il manque : mon portable, … »), not the project
     if led and (re.match(r"(?i)de\s+quoi\b", first) or (find_help_kinds(first, asked=True) and _meaningful(first) <= 3)):
         return "", led  # what is missing is money (« il nous manque de quoi boucler », « il manque des sous »): the help
     return out, led

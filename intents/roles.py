@@ -39,6 +39,16 @@ _ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 # A role said about oneself: « je suis maire », « en tant que DGS », « maire de Chaux », or the whole answer.
 _SELF = r"\b(?:je suis|suis|je sui|jsuis|chuis|en tant que|en (?:ma |sa |votre )?qualite de|etant|moi|ici|est|c|votre|nous sommes)\s+(?:le |la |un |une |actuel |actuelle )?"
+#: a greeting, in any register, right before the title that opens a message (« hey 👋 chargé de mission dev éco »,
+#: « Bonjour Madame, Monsieur, secrétaire de mairie … »)
+_GREETED = re.compile(r"(?:^| )(?:bonjour|bonsoir|salut|slt|hello|coucou|bjr|hey|hi|yo|wesh|re)"
+                      r"(?: (?:a tous|a toutes|madame|monsieur|mesdames|messieurs|la compagnie|l equipe))*\s+$")
+#: a title coordinated with another one said of oneself (« je suis ancien instituteur et conseiller municipal »,
+#: « je suis retraitée et adjointe aux écoles »): the second is the role too
+#: (the title right after « et », no article: « je suis allé voir l'architecte et le maire » is someone else)
+_SELF_AND = re.compile(r"\b(?:je suis|suis|je sui|jsuis|chuis|en tant que)\s+"
+                       r"(?:(?!(?:voir|avec|chez|a|au|aux|de|du|des|d|le|la|les|l|pour|par|sur|en|dans|alle|allee|passe|"
+                       r"passee|venu|venue|parti|partie|ne|pas|que|qui)\b)[a-z-]+ ){1,4}et\s+(?:aussi |egalement |surtout )?$")
 #: « c'est Didier Fleury adjoint aux travaux », « c'est jean-pierre vallat le maire de bourogne »: a role right after
 #: the writer's name (two or three words that are not small function words, then maybe its article) said of themselves
 _FUNCTION_WORD = (r"(?!(?:le|la|les|de|du|des|pour|par|sur|avec|dans|chez|un|une|au|aux|a|en|et|notre|votre|mon|ma|son|sa"
@@ -101,7 +111,8 @@ def find_role(text: object, asked: bool = False) -> str | None:
                 return code
             before = norm[max(0, m.start() - 40) : m.start()]
             after = norm[m.end() : m.end() + 4]
-            if re.search(_SELF + r"$", before) or m.start() == 0 or re.search(r"(?:^| )(?:bonjour|bonsoir|salut|slt|hello|coucou|bjr)\s+$", before):
+            if re.search(_SELF + r"$", before) or m.start() == 0 or _GREETED.search(before) \
+                    or _SELF_AND.search(before):
                 return code
             if _SELF_NAMED.search(before):
                 return code

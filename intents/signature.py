@@ -15,7 +15,10 @@ _SIGN_OFF = re.compile(r"^(?:(?:bien\s+)?cordialement|bien\s+à\s+vous|salutatio
 
 
 #: Lines read from the end of a letter for its signature (name, title, mairie, address, phone, e-mail).
-_SIGNATURE_LINES = 7
+_SIGNATURE_LINES = 9
+#: the mairie's opening hours under a signature (« Accueil du public : lundi … de 14 h à 18 h », « Horaires : … »)
+_HOURS = re.compile(r"(?i)^(?:accueil(?:\s+du\s+public)?|horaires?(?:\s+d['’]ouverture)?|ouverture|ouvert|permanences?)"
+                    r"\b.{0,80}\d|\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi)\b.{0,60}\b\d{1,2}\s*h")
 _CONTACT_LABEL = re.compile(r"(?:t[ée]l(?:[ée]phone)?|portable|mobile|fixe|fax|standard|e-?mail|mail|courriel|site)"
                             r"\.?(?:\s*[:/]\s*)?", re.IGNORECASE)
 _ADDRESS_LINE = re.compile(r"\b\d{5}\s+[A-ZÀ-Ý]")  # a postcode before a town
@@ -49,8 +52,9 @@ def find_signature(text: object) -> dict[str, str]:
     titles: list[str] = []  # read from the end: the last one is the title right under the name
     for line in reversed(tail):
         rest = strip_contact(line).strip(" ,;:.–—-|/·•")  # the separators left between a phone and an e-mail
-        if not rest or _CONTACT_LABEL.fullmatch(rest) or _ADDRESS_LINE.search(rest):
-            continue  # a phone or e-mail line (« Tél. : 03 84 … »), a postal address (« … – 90110 Rougemont »)
+        if not rest or _CONTACT_LABEL.fullmatch(rest) or _ADDRESS_LINE.search(rest) or _HOURS.search(rest):
+            continue  # a phone or e-mail line (« Tél. : 03 84 … »), a postal address (« … – 90110 Rougemont »), the
+            # opening hours (« Accueil du public : lundi, mardi et jeudi de 14 h à 18 h »)
         words = rest.split()
         if len(words) > 12 or re.search(r"[.!?]\s+\S", rest):
             break  # a sentence: the signature is above nothing more

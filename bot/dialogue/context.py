@@ -188,8 +188,10 @@ class ContextMixin:
         # a project typed a few words a message (« eclairage public », then « passer en led »): the fragment just
         # before, left unclear too, is read with this one, and kept with it (a fragment the readers take for a
         # question, without its « ? », too: « passer en led »)
+        # (one word goes on with the fragment before: « mur du cimetiere », then « il tombe »)
         before = self.unclear_before
-        if len(v.meaningful_words(text)) < 2 or text.rstrip().endswith("?") or (not before and self.is_question(text)):
+        if len(v.meaningful_words(text)) < (1 if before else 2) or text.rstrip().endswith("?") \
+                or (not before and self.is_question(text)):
             return
         said = f"{before.rstrip(' .,;')}, {text}" if before else text  # (one sentence's parts)
         act = self.act_of(said)

@@ -33,6 +33,19 @@ NAME_AT_BUTTON_STEPS = ("role", "stage", "help", "identity", "budget")
 #: words typed at a question with buttons that answer it not are kept for staff and said so from this many meaningful
 #: words (« si possible avan lhiver »); fewer (« le roi du monde », « aucune idée ») get the buttons and what is expected
 KEPT_WORDS = 3
+#: a message this long (words) at the collectivité's question is a sentence, never a misspelt name: not refused
+SENTENCE_WORDS = 6
+
+
+#: … unless it names where (« c'est la commune de st germain le chatlet », a postcode): a place misspelt, said so
+_SAYS_PLACE = re.compile(r"\b(?:commune|mairie|ville|village|communaute|cc|agglo|interco\w*|code postal|\d{5})\b")
+
+
+def _a_sentence(text: str) -> bool:
+    return len(text.split()) >= SENTENCE_WORDS and len(v.meaningful_words(text)) >= KEPT_WORDS \
+        and not _SAYS_PLACE.search(normalize(text))
+
+
 #: Slots whose value is shown back with its label in the "C'est noté" line.
 _SHOWN = ("commune", "role", "need", "stage", "help", "budget", "timing", "name", "phone", "email")
 
@@ -289,6 +302,19 @@ class FormMixin(ChoicesMixin):
             self.goto("commune_pick")
             return self.prompt()
         if asked == "commune" and facts.problem and self.step != "commune":
+            if facts.values or _a_sentence(text):
+                # words that say something else (« il faudrait un technicien qui vienne voir et sûrement des sous »)
+                # are no misspelt collectivité: what they carry is taken (else kept for staff), the choice stays open
+                step, candidates = self.step, self.st.get("candidates")
+                self.note_message(text)
+                if not facts.values:
+                    return [Reply(T.noted_for_staff(text))] + self.prompt()
+                out = await self.fill(dict(facts.values), asked=None, text=text, quiet=True)
+                if candidates and self.step in (step, "commune"):
+                    self.st["candidates"] = candidates
+                    self.goto(step)
+                    out = [r for r in out if r.text != T.ASK_COMMUNE] + self.prompt()
+                return out
             # another name typed at the pick: not found either, the choice stays open
             return [Reply(facts.problem)] + self.prompt()
         values = dict(facts.values)
@@ -316,6 +342,8 @@ class FormMixin(ChoicesMixin):
                 # le budget », « ok c bon vs pouvez envoyer »): kept for staff, said so, and the question passed
                 self.write(asked, None)  # (nothing else was read: ``out`` is the question again, not repeated)
                 return [Reply(T.noted_for_staff(text))] + await self.ask_next()
+            if asked == "commune" and self.step == "commune" and _a_sentence(text):
+                return [Reply(T.noted_for_staff(text))] + out  # a sentence is no misspelt collectivité: kept
             if self.step == asked or (asked == "commune" and self.step == "commune"):
                 return [Reply(facts.problem)] + out
         return out
@@ -403,6 +431,8 @@ class FormMixin(ChoicesMixin):
                 and act.confidence >= 0.5:
             return None
         part, led = addition_parts(x.strip_contact(text))  # a phone number or an e-mail address is the contact
+        if led and not addition_parts(text)[0]:
+            return None  # what is missing is a field (« il manque : mon portable, … 06 83 … »): read as such
         said = part
         part = distill_need(part, fallback=False) if part else part  # only the project's clauses are added
         if not part and led and len(v.meaningful_words(said)) >= 2 and not x.find_reference(text) \

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from bot.dialogue import validators as v
 from bot.dialogue.answers import (
-    _CHOICE_READERS, ENTITY_EXTRACTORS, _amount_answer, _calendar_answer, _french_phone, _timing, budget_text,
+    _CHOICE_READERS, ENTITY_EXTRACTORS, _amount_answer, _calendar_answer, _french_phone, _kinds, _timing, budget_text,
 )
 from bot.dialogue.said import (
     _first_clause, _name_answer, _names, _title_and_name, _without_amounts, _without_what_follows,
@@ -60,6 +60,21 @@ _STREET = re.compile(r"(?i)\b(?:rue|route|avenue|chemin|faubourg|impasse|all[ée
 #: a stage already given is changed by the learned reading of a message this short at most (a message about the
 #: stage); a longer one tells other things, and changes it only by words the rules read
 STAGE_CHANGE_WORDS = 12
+#: the cues of ``_CUED_PLACE`` on a normalized text, and the prepositions that may follow them before the place
+_CUE_LOWER = re.compile(r"\b(?:maire|adjointe?|dgs|dga|secretaire|mairie|commune|ville|village|conseill\w+|"
+                        r"presidente?|vp|elue?|chargee? de mission|cheff?e? de projet|directeur|directrice|responsable|"
+                        r"agente?)\b")
+_PLACE_PREPS = {"de", "d", "du", "des", "au", "aux", "a", "sur"}
+#: what may lead a collectivité's own name: an article, an EPCI's legal form as people write it
+_PLACE_HEAD = re.compile(r"^(?:(?:la|l|le|les) )?(?:(?:cc|cdc|ca|cu|comcom|com com|communaute de communes|"
+                         r"communaute d agglomeration|communaute urbaine|agglo|agglomeration)"
+                         r"(?: (?:de la|de l|du|des|de|d))? )?(?:(?:la|l|le|les) )?")
+
+
+def _place_core(name: str) -> str:
+    return _PLACE_HEAD.sub("", name + " ").strip()
+
+
 _COMMUNE_CUE = re.compile(r"\b(?:maire|mairie|commune|ville|village|a|de|pour|president|cc|communaute|est)\b")
 
 
@@ -234,6 +249,14 @@ class Reader:
                         facts.values["name"] = name
                     facts.problem = T.COMMUNE_NOT_FOUND
                     return
+        if res is not None and not res.resolved and res.candidates:
+            # « auxelles haut. moi c celine vernier la secretaire, le maire est la haut … »: the answer is its first
+            # clause, when that clause alone names one collectivité (the words after it tell who writes)
+            first = re.split(r"[.,;:!?\n]", text.strip(), maxsplit=1)[0]
+            alone = self._resolve(first) if first.strip() != text.strip() and len(first.split()) <= 5 else None
+            if alone is not None and alone.resolved and any(c.code == alone.resolved for c in res.candidates) \
+                    and max((float(c.score) for c in alone.candidates if c.code == alone.resolved), default=0.0) >= 0.9:
+                res = alone
         if res is not None and res.resolved:
             fb = next((c for c in res.candidates if c.code == res.resolved), None)
             c = self.candidate(res.resolved, fallback=fb)
@@ -298,7 +321,35 @@ class Reader:
                 c = self.candidate(res.resolved, fallback=fb)
                 if c is not None and c not in out:
                     out.append(c)
-        return out
+        return out or self.cued_places_lower(text, said, min_score)
+
+    def cued_places_lower(self, text: str, said: str | None, min_score: float) -> list[dict[str, Any]]:
+        """The same cues in a text typed without capitals (« adjoint au commerce a hericourt en haute saone »,
+        « chargé de mission dev éco à la comcom sud territoire »): a few words after the cue and a preposition are
+        the place only when they are its very name (an EPCI's legal form and a leading article set aside), never
+        a close spelling."""
+        for clause in re.split(r"[.,;:!?\n()]", text[:3000]):
+            words = normalize(re.sub(r"['’]", " ", clause)).split()
+            norm = " ".join(words)
+            for m in _CUE_LOWER.finditer(norm):
+                after = norm[m.end():].split()
+                for i, word in enumerate(after[:7]):
+                    if word not in _PLACE_PREPS:
+                        continue
+                    for k in range(min(6, len(after) - i - 1), 0, -1):
+                        name = " ".join(after[i + 1:i + 1 + k])
+                        core = _place_core(name)
+                        if len(core) < 3:
+                            continue
+                        res = self._resolve(name + (", " + said if said else ""))
+                        if res is None or not res.resolved:
+                            continue
+                        score = max((float(c.score) for c in res.candidates if c.code == res.resolved), default=0.0)
+                        fb = next((c for c in res.candidates if c.code == res.resolved), None)
+                        c = self.candidate(res.resolved, fallback=fb) if score >= min_score else None
+                        if c is not None and _place_core(normalize(c["name"]).replace("-", " ")) == core:
+                            return [c]
+        return []
 
     def departement_said(self, text: str) -> str | None:
         """The name of the département a message says the place is in (« dans les Vosges »), or None."""
@@ -375,7 +426,8 @@ class Reader:
                 vals[key] = value
             elif asked == "stage" and "help" not in draft and x.find_help_kinds(text, asked=True):
                 # « faudrait qqn pour nous dire quoi faire et de l'argent aussi » at the stage question: the help
-                vals["help"] = x.find_help_kinds(text, asked=True)
+                # (and the kinds said in words the rules do not know: « il faudrait un technicien qui vienne voir »)
+                vals["help"] = _kinds(x.find_help_kinds(text, asked=True), text)
             elif "timing" not in draft and _calendar_answer(text):
                 vals["timing"] = v.truncate(text.strip(), 200)[0]  # « 2027 » typed at a question with buttons
             elif "budget" not in draft and (amount := _amount_answer(text)):
