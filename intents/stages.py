@@ -34,13 +34,13 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
              # the same said with the participle after its noun (« devis retenu », « l'entreprise est choisie »)
              r"(?:devis|entreprises?|prestataires?|artisans?) (?:est |sont |a ete |ont ete )?(?:choisi|retenu)e?s?)\b"),
     ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu|ok)e?s?|en main)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
-                      r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
+                      r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|devis (?:a |pour )?\d+|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
-    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?)|"
+    ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?|finie?s?|achevee?s?|rendue?s?|bouclee?s?)|"
               r"diagnostic (?:en cours|realise|fait)|etude de faisabilite (?:en cours|realisee|faite)|faisabilite en cours)\b"),
     ("idee", r"\b(?:est (?:encore |toujours |juste |seulement |qu |que )*une (?:simple |petite |premiere )?idee|"
              r"tout debut|(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:une |l )?idee|"
-             r"simple idee|juste une idee|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
+             r"simple idee|juste une idee|(?:on a|nous avons|j ai|avons) (?:eu )?une (?:petite |premiere |vague )?idee (?:de|d)|on reflechit|nous reflechissons|en reflexion|reflexion|on y pense|"
              r"commence a peine|rien est fait|pas encore (?:commence|lance|defini)|premiere approche)\b"),
 )
 _STAGE_ASKED: tuple[tuple[str, str], ...] = (
@@ -76,6 +76,7 @@ _STAGE_NOUNS: tuple[tuple[str, str], ...] = (
 _NEGATED = re.compile(r"\b(?:pas|plus|jamais)(?: (?:encore|vraiment|du tout|tout a fait))? $")
 _STAGE_NONE = re.compile(r"\b(?:(?:aucune|aucun|pas (?:encore )?(?:eu )?(?:de |d )?|sans) ?(?:etudes?|diagnostics?|audits?|"
                          r"devis|chiffrage)|personne (?:a |est )?(?:encore |pas encore )?(?:chiffre|venu voir|etudie)|"
+                         r"personne (?:n )?a (?:encore |jamais )?(?:fait|lance|commande|regarde) (?:d |de |l |la |une |les )?(?:etudes?|diagnostics?|chiffrages?|devis)|"
                          r"rien (?:de |d |n est |est |n a ete |a ete )?(?:encore )?(?:fait|lance|chiffre|engage|commence|etudie)|"
                          # the cost not known (« on sait pas combien ca coute ni quoi faire »): nothing priced yet
                          r"(?:on|nous|je) (?:ne |n )?(?:sait|savons|sais) (?:pas|meme pas|toujours pas|pas encore) "
