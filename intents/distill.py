@@ -280,7 +280,9 @@ def _inside_context(text: str, labelled: list[Clause]) -> None:
                                            or _DASH.match(text[prev.end:labelled[i].start])):
             continue
         j = i  # (or set off by dashes: « une vingtaine d'associations — la chorale, le club de gym, … — et … »)
-        while j < len(labelled) and short(labelled[j]) and joined(labelled[j - 1], labelled[j], brackets=True):
+        while j < len(labelled) and (short(labelled[j]) or (labelled[j].label == "context"
+                                                            and len(labelled[j].text.split()) <= INSIDE_WORDS)) \
+                and joined(labelled[j - 1], labelled[j], brackets=True):  # (an item read as context goes on the list)
             labelled[j].label = "context"
             if re.match(r"\s*(?:\)|[—–]\s)", text[labelled[j].end:labelled[j].end + 3]):
                 break
