@@ -33,7 +33,7 @@ _STAGE_STRONG: tuple[tuple[str, str], ...] = (
              r"(?:a|avons|ont|ai) (?:choisi|retenu|signe) (?:(?:le |un |une |l )?(?:devis|entreprise|prestataire|artisan)|celui|celle)|"
              # the same said with the participle after its noun (« devis retenu », « l'entreprise est choisie »)
              r"(?:devis|entreprises?|prestataires?|artisans?) (?:est |sont |a ete |ont ete )?(?:choisi|retenu)e?s?)\b"),
-    ("projet-defini", r"\b(?:devis (?:(?:est |a ete )?(?:recu|signe|valide|accepte|obtenu|ok)e?s?|en main)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
+    ("projet-defini", r"\b(?:devis (?:(?:est |sont |a ete |ont ete )?(?:recu|signe|valide|accepte|obtenu|ok|arrive|rentre)e?s?|en main|en poche|(?:est |sont )la)|(?:on a|avons|ai|nous avons|(?:nous )?disposons de|on dispose de) (?:recu |eu |obtenu |fait faire |demande )?"
                       r"(?:le |les |un |des |deux |trois |quatre |plusieurs |\d+ )?devis|devis de|devis (?:a |pour )?\d+|projet (?:est )?defini|avant projet|apd|aps|plans? (?:faits?|prets?)|"
                       r"permis (?:de construire )?(?:est |a ete )?(?:depose|obtenu|accorde)|projet chiffre|dossier (?:pret|complet)|(?:maitre oeuvre|moe|programmiste|architecte|bureau etudes?) (?:choisi|retenu|designe)e?s?)\b"),
     ("etude", r"\b(?:(?:on en est|nous en sommes|en|au stade de|stade) (?:a |de )?(?:la )?etudes?|(?:etudes?|diagnostics?|audits?)(?: \w+){0,3}? (?:est |sont |a ete |ont ete )?(?:en cours|lancee?s?|realisee?s?|faite?s?|terminee?s?|finie?s?|achevee?s?|rendue?s?|bouclee?s?)|"
