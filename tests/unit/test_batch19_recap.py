@@ -1,0 +1,88 @@
+"""Batch 19's dev stories (771–810) at the recap and after: a correction led by a cry (« aïe non c'est Petit-Croix pas
+Croix »), a correction that names the fact it changes (« c'est bon sauf la date : … mettez à la Toussaint 2027 »),
+the calendar said as the end of the term, a feast or typed short (« avan l'hiver »)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.form import later_correction
+from intents import extract as x
+from intents.named_fix import new_words, slot_named
+
+
+# --- a correction led by a cry ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, new, old", [
+    ("aie non c'est Petit-Croix pas Croix !! c'est deux communes differentes, Croix c'est a cote", "Petit-Croix", "Croix"),
+    ("aïe aïe, Petit-Croix pas Croix", "Petit-Croix", "Croix"),
+    ("zut c'est Petit-Croix, pas Croix", "Petit-Croix", "Croix"),
+    ("mince je me suis trompé, c'est bien Petit-Croix pas Croix", "Petit-Croix", "Croix"),
+    ("oh là non, c'est Grosmagny et pas Petitmagny", "Grosmagny", "Petitmagny"),
+])
+def test_a_cry_leads_a_correction(text: str, new: str, old: str) -> None:
+    assert x.correction_parts(text) == (new, old)
+
+
+@pytest.mark.parametrize("text", ["aie non c'est Petit-Croix pas Croix", "zut, non, c'est Chaux", "mince pardon c'est 2028"])
+def test_a_cry_then_a_correction_is_one(text: str) -> None:
+    assert x.is_correction(text)
+
+
+def test_a_cry_alone_is_no_correction() -> None:
+    assert not x.is_correction("zut j'ai oublié le téléphone")
+    assert not x.is_correction("aie aie aie le toit fuit")
+
+
+def test_a_stressed_name_before_its_pas_is_one_sentence() -> None:
+    # « pas Croix, Croix c'est le village d'à côté » is not a correction of its own (« à côté » is no place)
+    assert later_correction("Petit-Croix ! pas Croix, Croix c'est le village d'à côté") is None
+    assert later_correction("environ 25 000. ah et c pas Suarce c Lebetain") == "c pas Suarce c Lebetain"
+
+
+# --- the fact named ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, slot, words", [
+    ("C'est bon sauf la date : l'architecte dit qu'on ne sera pas prêts pour la rentrée, mettez à la Toussaint 2027.",
+     "timing", "à la Toussaint 2027"),
+    ("tout est juste à part le calendrier, ce sera plutôt 2028", "timing", "2028"),
+    ("oui mais la date n est pas bonne, ce sera fin 2027", "timing", "fin 2027"),
+    ("la commune n'est pas la bonne : c'est Petit-Croix", "commune", "Petit-Croix"),
+    ("C'est bon sauf la commune : Petit-Croix.", "commune", "Petit-Croix"),
+    ("il y a une erreur sur le budget : 95 000", "budget", "95 000"),
+    ("le montant est faux, c'est 120 000", "budget", "120 000"),
+    ("pour le téléphone, mettez plutôt le 03 84 29 61 90", "phone", "le 03 84 29 61 90"),
+    ("Mon nom est faux : Jeanne Martin", "name", "Jeanne Martin"),
+])
+def test_a_correction_that_names_its_fact(text: str, slot: str, words: str) -> None:
+    named = slot_named(text)
+    assert named is not None and named[0] == slot
+    assert new_words(named[1])[0] == words
+
+
+@pytest.mark.parametrize("text", [
+    "le budget est bon", "un terrain multisports pour la commune", "la date n'est pas encore fixée",
+    "c'est parfait, envoyez", "nous voudrions changer les fenêtres de l'école",
+])
+def test_no_fact_named_as_wrong(text: str) -> None:
+    assert slot_named(text) is None
+
+
+# --- the calendar --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, timing", [
+    ("L'idéal serait que ce soit fait d'ici la fin du mandat.", "d'ici la fin du mandat"),
+    ("Nous aimerions que ce soit fait d'ici la fin du mandat. Gilbert Walter.", "d'ici la fin du mandat"),
+    ("avant la fin du mandat", "avant la fin du mandat"),
+    ("on vise une livraison en fin de mandat", "livraison en fin de mandat"),
+    ("avant les municipales", "avant les municipales"),
+    ("devi entrprise 54000\nfaut faire avan l'hiver", "avan l'hiver"),
+    ("mettez à la Toussaint 2027", "à la Toussaint 2027"),
+    ("il faudrait que ce soit prêt pour la Toussaint", "pour la Toussaint"),
+    ("à Pâques 2028", "à Pâques 2028"),
+    ("ds 2 ans", "ds 2 ans"),
+])
+def test_more_ways_to_say_when(text: str, timing: str) -> None:
+    assert x.find_timing(text) == timing
+
+
+@pytest.mark.parametrize("text", ["une subvention pour le marché de Noël", "le mandat du maire", "la fin des travaux"])
+def test_no_calendar_there(text: str) -> None:
+    assert x.find_timing(text) is None
