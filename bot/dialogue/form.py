@@ -24,6 +24,7 @@ from bot.dialogue.slots import COMMUNE_KEYS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
 from intents.distill import distill_need, without_put_off
+from intents.hold import holds
 from intents.named_fix import slot_named
 from intents.need import addition_parts, clean_need, join_need
 from intents.normalize import normalize
@@ -391,7 +392,7 @@ class FormMixin(ChoicesMixin):
             # nothing understood: the same question again, nothing changed
             if self.step == "recap":
                 held = self.act_of(text).act == "no" or re.match(r"(?i)\s*non\b", text or "") \
-                    or _NOT_YET.search(normalize(text or ""))
+                    or _NOT_YET.search(normalize(text or "")) or holds(text)  # (« je préfère attendre », by meaning)
                 return [Reply(T.RECAP_HELD if held else T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
                 return [Reply(T.use_buttons_for(self.step))] + self.prompt()

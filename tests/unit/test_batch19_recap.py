@@ -86,3 +86,37 @@ def test_more_ways_to_say_when(text: str, timing: str) -> None:
 @pytest.mark.parametrize("text", ["une subvention pour le marché de Noël", "le mandat du maire", "la fin des travaux"])
 def test_no_calendar_there(text: str) -> None:
     assert x.find_timing(text) is None
+
+
+# --- the request held at the recap, by meaning ------------------------------------------------------------------------
+hold = pytest.importorskip("intents.hold")
+needs_encoder = pytest.mark.skipif(not hold.available(), reason="no sentence encoder")
+
+
+@needs_encoder
+@pytest.mark.parametrize("text", [
+    # (none of these sentences is in intents/data/hold_clauses.yaml)
+    "En relisant, je préfère attendre : le conseil municipal vote le budget le 10 avril, je reviendrai après. Merci "
+    "de ne rien envoyer pour l'instant.",
+    "on attend la délib du 15 mai, je reviens vers vous ensuite",
+    "Ne l'envoyez pas, je dois vérifier le montant avec le trésorier",
+    "Je ne l'envoie pas aujourd'hui, il me manque l'avis du bureau municipal.",
+    "je vais d'abord montrer ça au maire, je reviendrai l'envoyer demain",
+    "Je retiens l'envoi, on doit d'abord valider en bureau communautaire",
+    "Pas d'envoi aujourd'hui svp, je finalise avec le maire demain",
+    "on repousse l'envoi à la semaine prochaine",
+])
+def test_the_request_held_in_other_words(text: str) -> None:
+    assert hold.holds(text)
+
+
+@needs_encoder
+@pytest.mark.parametrize("text", [
+    "c'est bon pour moi", "Pouvez-vous ajouter que la salle sert aussi aux associations",
+    "le nom de l'élu référent est M. Dupont", "je voudrais savoir qui va traiter la demande",
+    "merci beaucoup, bonne soirée",
+    "C'est bon sauf la date : l'architecte dit qu'on ne sera pas prêts pour la rentrée, mettez à la Toussaint 2027.",
+    "aie non c'est Petit-Croix pas Croix !! c'est deux communes differentes",
+])
+def test_no_hold_in_these(text: str) -> None:
+    assert not hold.holds(text)
