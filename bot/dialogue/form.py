@@ -214,6 +214,12 @@ class FormMixin(ChoicesMixin):
         parts = x.correction_parts(text)
         later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
         named = slot_named(text)  # « c'est bon sauf la date : …, mettez à la Toussaint 2027 »
+        if self.step == "recap" and not (x.is_correction(text) or (parts is not None and parts[1]) or later or named) \
+                and not addition_parts(x.strip_contact(text))[1] and holds(text):
+            # « tout bien relu, je préfère patienter : les élus en reparlent le 3 mai, je reviendrai » (by meaning):
+            # nothing is sent, nothing added to the project (the words are kept for staff)
+            self.note_message(text)
+            return [Reply(T.RECAP_HELD)] + self.prompt()
         if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later or named:
             # (a message led by its correction is read from its start: a later sentence's « pas » is its own)
             # (or whose first sentence is one: « c'est bon sauf la commune : Lepuix-Neuf, pas Lepuix ! c'est pas du
@@ -267,7 +273,7 @@ class FormMixin(ChoicesMixin):
             said = said if closing and said else text
         facts = self.reader.read(said, asked, self.draft, is_question=is_q)
         if self.step in NAME_AT_BUTTON_STEPS and "name" not in facts.values and "commune" not in facts.values \
-                and self.step not in facts.values:
+                and (self.step not in facts.values or "\n" in text.strip()):  # (« maire\nfrechard daniel »)
             # « Marie Dupont » typed at a question with buttons: the contact's name (listen first)
             name = self.reader.typed_name(text)
             if name:

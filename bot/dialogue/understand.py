@@ -209,6 +209,9 @@ class Reader:
             name = (x.find_bare_name(first.strip()) or lower_case_name(first)) \
                 if rest.strip() and (x.find_role(rest, asked=True) or re.fullmatch(r"[\d\s.+/-]{6,}", rest.strip())) \
                 else None
+        if not name and len(sentences) > 1 and len(sentences[0].split()) <= 3 and x.find_role(sentences[0], asked=True):
+            # « maire\nfrechard daniel »: who the person is on a line, the name on the next
+            name = x.find_bare_name(sentences[1]) or lower_case_name(sentences[1])
         if not name:
             name = lower_case_name(text)  # « yannick hennequin » typed at the help's question
         if not name:

@@ -120,3 +120,43 @@ def test_the_request_held_in_other_words(text: str) -> None:
 ])
 def test_no_hold_in_these(text: str) -> None:
     assert not hold.holds(text)
+
+
+# --- how a filed project stands, asked by its name -----------------------------------------------------------------
+NEEDS = ["rénovation énergétique d'une piscine communautaire", "création d'une pépinière d'entreprises au Techn'hom"]
+
+
+@pytest.mark.parametrize("text, index", [
+    ("bonjour c'est Nadia Benali (DGS Grand Belfort). un point rapide sur la piscine svp, on a bureau communautaire "
+     "jeudi", 0),
+    ("où en est la pépinière ?", 1),
+    ("des nouvelles de la piscine ?", 0),
+    ("la piscine, ça avance ?", 0),
+    ("et la pépinière d'entreprises, on en est où ?", 1),
+    ("Pourriez-vous me faire le point sur les piscines ? Le président me le demande.", 0),
+])
+def test_status_asked_by_naming_the_project(text: str, index: int) -> None:
+    from intents.status_asked import asks_after
+
+    assert asks_after(text, NEEDS) == index
+
+
+@pytest.mark.parametrize("text", [
+    "on voudrait aussi rénover la piscine", "un point sur la commune", "pour la piscine, le devis a changé : 83 000",
+    "je voudrais faire le point sur les subventions pour une école", "où en est ma demande ?",
+])
+def test_no_filed_project_named_as_asked(text: str) -> None:
+    from intents.status_asked import asks_after
+
+    assert asks_after(text, NEEDS) is None
+
+
+# --- who writes on a line, the name on the next ---------------------------------------------------------------------
+def test_a_role_then_a_name_on_the_next_line() -> None:
+    from bot.dialogue.understand import Reader
+    from knowledge.base import KnowledgeBase
+
+    reader = Reader(KnowledgeBase.load("90"), "90")
+    assert reader.typed_name("maire\nfrechard daniel") == "Frechard Daniel"
+    assert reader.typed_name("adjointe\nMarie Dupont") == "Marie Dupont"
+    assert reader.typed_name("maire\nle pont est fissuré") is None
