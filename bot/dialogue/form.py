@@ -214,7 +214,8 @@ class FormMixin(ChoicesMixin):
         parts = x.correction_parts(text)
         later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
         named = slot_named(text)  # « c'est bon sauf la date : …, mettez à la Toussaint 2027 »
-        if self.step == "recap" and not (x.is_correction(text) or (parts is not None and parts[1]) or later or named) \
+        if self.step == "recap" and not (x.is_correction(text) or parts is not None or later or named
+                                         or (act.act == "correction" and act.confidence >= 0.5)) \
                 and not addition_parts(x.strip_contact(text))[1] and holds(text):
             # « tout bien relu, je préfère patienter : les élus en reparlent le 3 mai, je reviendrai » (by meaning):
             # nothing is sent, nothing added to the project (the words are kept for staff)
