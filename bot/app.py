@@ -13,9 +13,9 @@ log = logging.getLogger(__name__)
 def _warm_understanding() -> None:
     """Load the readers' labelled vectors (kinds of message, need clauses, stage and help clauses) at start, from the
     vector cache (encoded once on a first start): the first person to write does not wait for them."""
-    from intents import acts, clause_facts, distill, no_fit
+    from intents import acts, clause_facts, distill, hold, no_fit
 
-    for warm in (acts.warm, distill.warm, clause_facts.warm, no_fit.warm):
+    for warm in (acts.warm, distill.warm, clause_facts.warm, no_fit.warm, hold.warm):
         try:
             warm()
         except Exception:  # noqa: BLE001 - each reader loads on first use otherwise

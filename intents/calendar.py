@@ -37,9 +37,26 @@ _TIMING_RE = re.compile(
     rf"(?:ici|dans|sous)\s+(?:\d+|un|une|deux|trois|quatre|cinq|six|dix|douze|dix huit|quelques)\s+(?:ans?|annees?|mois|semaines?)|"
     r"(?:fin|debut|milieu) (?:annee|de annee|de annee prochaine|annee prochaine)|"
     r"annee prochaine|an prochain|cette annee|"
+    # the end of the council's term (« d'ici la fin du mandat », « avant la fin de notre mandat », « en fin de mandat »)
+    r"(?:(?:ici|avant|pour|en|a|vers) )?(?:la )?fin (?:du |de |de notre |de ce |de mon )?(?:mandat|mandature)|"
+    r"avant les (?:prochaines )?(?:municipales|elections municipales|elections)|"
+    # a feast as a date (« à la Toussaint 2027 », « avant Noël », « pour Pâques ») — not « le marché de Noël »
+    rf"(?:(?:a|pour|avant|des|ici|vers|apres) (?:la )?)?toussaint(?: {_YEAR}| prochaine)?|"
+    rf"(?:(?:a|pour|avant|ici|vers|apres) (?:noel|paques)(?: {_YEAR}| prochains?)?|(?:noel|paques) {_YEAR})|"
     r"des que possible|au plus vite|(?:le )?plus (?:vite|tot) possible|au plus tot|rapidement|urgent|urgence|pas de date|pas encore de date|pas de calendrier"
     r")\b"
 )
+
+
+#: words of the calendar typed short (« faut faire avan l'hiver », « ds 2 ans »): read as written in full
+_SMS = ((re.compile(r"\bavan\b"), "avant"), (re.compile(r"\bds (?=\d|un|une|deux|trois|quelques)"), "dans "),
+        (re.compile(r"\bdici\b"), "ici"))
+
+
+def _sms(norm: str) -> str:
+    for pattern, full in _SMS:
+        norm = pattern.sub(full, norm)
+    return norm
 
 
 def find_timing(text: object, asked: bool = False) -> str | None:
@@ -52,7 +69,7 @@ def find_timing(text: object, asked: bool = False) -> str | None:
         from intents.numbers import words_to_figures  # same layer
 
         text = words_to_figures(text)  # « pour deux mille vingt-huit », dictated: « pour 2028 »
-    norm = _norm(text)
+    norm = _sms(_norm(text))
     if not norm:
         return None
     found = [m for m in _TIMING_RE.finditer(norm) if m.group(0).strip()]
@@ -178,6 +195,6 @@ def _original_span(text: str, phrase: str) -> str | None:
     for size in range(max(1, n - 2), n + 3):
         for i in range(0, len(words) - size + 1):
             chunk = " ".join(words[i : i + size])
-            if normalize(chunk) == phrase:
+            if _sms(normalize(chunk)) == phrase:
                 return chunk.strip(" ,;:.!?")
     return None

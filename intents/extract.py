@@ -398,8 +398,11 @@ def find_email_domain(text: object) -> str | None:
 _CORRECTION_WORDS = (r"non(?:\s+non)?|pardon|oups|en\s+fait|plut[ôo]t|finalement|erreur|correction|je\s+corrige|"
                      r"rectification|je\s+rectifie|je\s+me\s+suis\s+tromp[ée]e?|je\s+me\s+suis\s+mal\s+exprim[ée]e?|"
                      r"(?:attendez\s+|attends\s+)?je\s+(?:confonds|me\s+m[ée]lange|m[ée]lange)")
+#: a cry that only leads what follows (« aïe non c'est Petit-Croix », « zut, pardon : … »): set aside before a correction
+_INTERJECTION = (r"a[iï]e(?:\s+a[iï]e)*|ouille|ouh?\s+l[àa]|oh\s+l[àa](?:\s+l[àa])*|oul[àa](?:l[àa])*|houl[àa]|zut|mince|"
+                 r"h[ée]las|argh?|rho+|oops|whoops|ah|oh|euh|ben|bah")
 #: … and, to say it is one (not to set it aside), the negation that opens it (« c'est pas Giromagny »)
-_CORRECTION_RE = re.compile(rf"^(?:{_CORRECTION_WORDS}|pas du tout|est pas|ce est pas)\b")
+_CORRECTION_RE = re.compile(rf"^(?:(?:{_INTERJECTION})\b[\s,!.]*)*(?:{_CORRECTION_WORDS}|pas du tout|est pas|ce est pas)\b")
 
 
 def is_correction(text: object) -> bool:
@@ -424,11 +427,11 @@ def says_correction(text: object) -> bool:
 # --- corrections: what replaces what ----------------------------------------------------------------------------------
 _CORR_LEAD = re.compile(
     # (and the words that only lead it, set aside with it: « désolé », « attention », « ah »)
-    rf"^(?:\s*(?:{_CORRECTION_WORDS}|d[ée]sol[ée]e?|attention|ah|oh)\b"
+    rf"^(?:\s*(?:{_CORRECTION_WORDS}|d[ée]sol[ée]e?|attention|{_INTERJECTION})\b"
     r"(?:\s*(?:plus\s+haut|tout\s+[àa]\s+l['’]heure|au\s+d[ée]but|avant|dans\s+mon\s+(?:premier\s+)?message))?[\s,:;.!]*)+",
     re.IGNORECASE)
 _CORR_IS = re.compile(r"^(?:c(?:['’]\s*|\s+)est|c(?=\s)|il\s+s['’]agit\s+(?:de|d['’])|ce\s+sera|ça\s+sera|ca\s+sera|c['’]était)\s+"
-                      r"(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
+                      r"(?:bien\s+)?(?:(?:à|a|de|pour)\s+)?", re.IGNORECASE)
 _CORR_NOT_AFTER = re.compile(r"^(?P<new>.+?)[\s,;]+(?:et\s+)?(?:non|pas|plut[ôo]t\s+que)\s+(?:pas\s+)?(?:(?:à|a|de|pour)\s+)?"
                              r"(?P<old>[^,;:.!?]+?)(?:\s+(?:dsl|d[ée]sol[ée]e?|pardon|oups|je|j['’]?|on|nous)\b[^,;.!?]*)?"
                              r"[\s,;:.!?]*(?:[,;:.!?]\s*[^,;:.!?]{0,80}){0,3}[\s,;.!?]*$", re.IGNORECASE)

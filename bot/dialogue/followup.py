@@ -24,6 +24,7 @@ from bot.dialogue.slots import INTAKE_STEPS
 from bot.dialogue.understand import act_gate
 from bot.texts import dialogue as T
 from intents.normalize import normalize
+from intents.status_asked import asks_after
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +289,9 @@ class FollowupMixin(ElsewhereMixin):
                 act, sure, named = "addition", True, records[index]
         if act in (None, "addition") and act_step == "after_filing" and _STATUS_RULE.search(normalize(text[:1500])):
             act = "status"  # « me renseigner sur l'avancement de notre demande concernant le columbarium »
+        if act not in ("status", "off_topic") and act_step == "after_filing" \
+                and (not building or self._fresh_draft()) and await self._asks_after_filed(text):
+            act = "status"  # « un point rapide sur la piscine svp »: how a filed project stands, named by its words
         if act is None and act_step == "after_filing" and not building and _to_the_request(text):
             act, sure = "addition", True  # « pourriez-vous l'ajouter au dossier ? »: said in so many words
         if building and act != "status" and await self._adds_to_filed(text):
@@ -308,6 +312,15 @@ class FollowupMixin(ElsewhereMixin):
         if act == "thanks" and not building:
             return self.prompt_menu_with(T.THANKS_REPLY)  # « merci, c'est tout ce que je voulais savoir »
         return None
+
+    async def _asks_after_filed(self, text: str) -> bool:
+        """The message asks how one of the person's filed projects stands, naming it (``intents.status_asked``)."""
+        try:
+            records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
+        except Exception:  # noqa: BLE001
+            log_exc("list_requests failed")
+            return False
+        return asks_after(text, [r.description or "" for r in records]) is not None
 
     def _fresh_draft(self) -> bool:
         """A draft just opened: at one of its first questions, nothing of a project said in it yet."""

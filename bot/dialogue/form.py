@@ -24,6 +24,8 @@ from bot.dialogue.slots import COMMUNE_KEYS, SLOTS, first_missing
 from bot.texts import dialogue as T
 from intents import extract as x
 from intents.distill import distill_need, without_put_off
+from intents.hold import holds
+from intents.named_fix import slot_named
 from intents.need import addition_parts, clean_need, join_need
 from intents.normalize import normalize
 
@@ -55,6 +57,11 @@ _NOT_YET = re.compile(r"\b(?:n|ne)\s+(?:l\s+|la\s+|les\s+)?(?:envoy|transmet|dep
                       r"^(?:attendez|attends|patientez)\b|\bpas (?:encore|tout de suite|maintenant)\b")
 
 
+#: the sentences of a message, a « ! » that stresses a name before its « pas … » kept in one (« Petit-Croix ! pas Croix,
+#: Croix c'est à côté »: the correction is « Petit-Croix, pas Croix », not « pas Croix, c'est à côté »)
+_SENTENCE = re.compile(r"(?<=[.?;])\s+|(?<=!)\s+(?!\s*(?:et\s+)?(?:pas|non)\s)|\n+")
+
+
 def _phone_mistyped(text: str) -> str | None:
     """A French phone number typed with a digit too few or too many (« 06 72 18 40 9 »), as typed; else None."""
     if x.find_phone(text):
@@ -68,7 +75,7 @@ def _phone_mistyped(text: str) -> str | None:
 def later_correction(text: str) -> str | None:
     """A sentence after the first that corrects what was said (« X, pas Y », « c'est pas Y c'est X », « en fait
     … »), its lead (« ah et ») set aside; ``None`` when there is none."""
-    sentences = [p for p in re.split(r"(?<=[.!?;])\s+|\n+", text or "") if p.strip()]
+    sentences = [p for p in _SENTENCE.split(text or "") if p.strip()]
     for sentence in sentences[1:]:
         said = re.sub(r"^\s*(?:(?:et|mais|ah|oh|euh|enfin)\b[\s,]*)+", "", sentence, flags=re.IGNORECASE)
         parts = x.correction_parts(said)
@@ -219,14 +226,26 @@ class FormMixin(ChoicesMixin):
         # A correction, wherever it is typed (a question with buttons, the recap): the slot it names changes.
         parts = x.correction_parts(text)
         later = later_correction(text)  # « environ 25 000. ah et c pas Suarce c Lebetain »
-        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later:
+        named = slot_named(text)  # « c'est bon sauf la date : …, mettez à la Toussaint 2027 »
+        if self.step == "recap" and not (x.is_correction(text) or parts is not None or later or named
+                                         or (act.act == "correction" and act.confidence >= 0.5)) \
+                and not addition_parts(x.strip_contact(text))[1] and holds(text):
+            # « tout bien relu, je préfère patienter : les élus en reparlent le 3 mai, je reviendrai » (by meaning):
+            # nothing is sent, nothing added to the project (the words are kept for staff)
+            self.note_message(text)
+            return [Reply(T.RECAP_HELD)] + self.prompt()
+        if act.act == "correction" or x.is_correction(text) or (parts is not None and parts[1]) or later or named:
             # (a message led by its correction is read from its start: a later sentence's « pas » is its own)
             # (or whose first sentence is one: « c'est bon sauf la commune : Lepuix-Neuf, pas Lepuix ! c'est pas du
             # tout le même coin »)
-            first = re.split(r"(?<=[.!?;])\s+|\n+", text.strip(), maxsplit=1)[0]
+            first = _SENTENCE.split(text.strip(), maxsplit=1)[0]
             led = x.is_correction(text) or bool((x.correction_parts(first) or ("", None))[1])
             values = self.reader.correction(text if later and led and parts and parts[1] else
                                             later or text, self.draft, self.shown_value)
+            only = False  # the fact named is the one corrected: « c'est bon sauf la date » says the rest is right
+            if not values and named:
+                value = self.reader.named_value(named[0], named[1], self.draft, self.shown_value)
+                values, only = ({named[0]: value}, True) if value else ({}, False)
             if values:
                 self.note_message(text)
                 slot, value = next(iter(values.items()))
@@ -236,8 +255,8 @@ class FormMixin(ChoicesMixin):
                         + await self.ask_next()
                 # the other facts the correction carries are corrections too (« pas de devis, c'est encore une idée,
                 # on pense à 250 000 »: the stage and the budget)
-                others = self.reader.read(text, None, self.draft, is_question=False).values
-                if "name" not in others and not self.draft.get("name"):
+                others = {} if only else self.reader.read(text, None, self.draft, is_question=False).values
+                if "name" not in others and not self.draft.get("name") and not only:
                     typed = self.reader.typed_name(text)  # « Paul Renaud. Et je me suis trompé plus haut, … »
                     if typed:
                         others["name"] = typed
@@ -268,7 +287,7 @@ class FormMixin(ChoicesMixin):
             said = said if closing and said else text
         facts = self.reader.read(said, asked, self.draft, is_question=is_q)
         if self.step in NAME_AT_BUTTON_STEPS and "name" not in facts.values and "commune" not in facts.values \
-                and self.step not in facts.values:
+                and (self.step not in facts.values or "\n" in text.strip()):  # (« maire\nfrechard daniel »)
             # « Marie Dupont » typed at a question with buttons: the contact's name (listen first)
             name = self.reader.typed_name(text)
             if name:
@@ -408,7 +427,7 @@ class FormMixin(ChoicesMixin):
             # nothing understood: the same question again, nothing changed
             if self.step == "recap":
                 held = self.act_of(text).act == "no" or re.match(r"(?i)\s*non\b", text or "") \
-                    or _NOT_YET.search(normalize(text or ""))
+                    or _NOT_YET.search(normalize(text or "")) or holds(text)  # (« je préfère attendre », by meaning)
                 return [Reply(T.RECAP_HELD if held else T.RECAP_NOT_UNDERSTOOD)] + self.prompt()
             if self.step in ("identity", "conflict", "themes_edit", "duplicate", "commune_confirm", "commune_pick"):
                 return [Reply(T.use_buttons_for(self.step))] + self.prompt()

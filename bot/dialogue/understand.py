@@ -24,6 +24,7 @@ from intents.clause_facts import clause_stage
 from intents.contact_name import respelled_name
 from intents.distill import distill_need
 from intents.intro import lower_case_name
+from intents.named_fix import new_words
 from intents.need import project_after_help
 from intents.normalize import normalize
 from intents.project_said import only_who_writes
@@ -223,6 +224,9 @@ class Reader:
             name = (x.find_bare_name(first.strip()) or lower_case_name(first)) \
                 if rest.strip() and (x.find_role(rest, asked=True) or re.fullmatch(r"[\d\s.+/-]{6,}", rest.strip())) \
                 else None
+        if not name and len(sentences) > 1 and len(sentences[0].split()) <= 3 and x.find_role(sentences[0], asked=True):
+            # « maire\nfrechard daniel »: who the person is on a line, the name on the next
+            name = x.find_bare_name(sentences[1]) or lower_case_name(sentences[1])
         if not name:
             name = lower_case_name(text)  # « yannick hennequin » typed at the help's question
         if not name:
@@ -529,6 +533,27 @@ class Reader:
             if value and draft.get(slot) and value != draft.get(slot):
                 return {slot: value}
         return {}
+
+    def named_value(self, slot: str, rest: str, draft: dict[str, Any], shown: Callable[[str], str | None]) -> Any:
+        """The new value of the fact a correction names (``intents.named_fix``: « c'est bon sauf la date : …, mettez à
+        la Toussaint 2027 » → the timing « à la Toussaint 2027 »), read in the words after its name; None when none
+        is read there, or only the value already shown."""
+        for said in new_words(rest):
+            if slot == "commune":
+                value = self._corrected(slot, said, None, draft) or self.commune_any(said)
+            elif slot == "name":
+                value = v.validate_name(x.find_bare_name(said) or x.find_name(said) or "")
+            elif slot in ("role", "stage", "help"):
+                value = self._corrected(slot, said if len(said.split()) <= 6 else "", None, draft) \
+                    or {"role": x.find_role, "stage": x.find_stage, "help": x.find_help_kinds}[slot](said)
+            elif slot == "need":
+                value = None  # (the project changes by its own words: « ce n'est pas une crèche, c'est une MAM »)
+            else:
+                value = self._corrected(slot, said, None, draft)
+            if value and not (isinstance(value, dict) and value.get("code") == draft.get("commune_code")) \
+                    and str(value) != (shown(slot) or ""):
+                return value
+        return None
 
     def _corrected(self, slot: str, new: str, old: str | None, draft: dict[str, Any]) -> Any:
         if slot == "phone":
