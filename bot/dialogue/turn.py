@@ -334,7 +334,9 @@ class Turn(CallsMixin, FormMixin, IdentityMixin, ContextMixin, FlowsMixin, Filin
                 # a question the FAQ answers, one sentence of which only sounds like a call (« J'entends parler du
                 # CRTE en réunion. C'est quoi exactement ? »): answered
                 and not (by_sentence and act.act in ("question", "place_question")
-                         and act.confidence >= act_gate("handover") and self.faq(text) is not None)):
+                         and act.confidence >= act_gate("handover") and self.faq(text) is not None)
+                # « un point rapide sur la salle polyvalente svp »: how a filed project stands, not a call
+                and not (not self.in_intake() and await self._asks_after_filed(text))):
             # « je préfère qu'un agent me rappelle », or a letter asking to meet the State's services
             return await self.handoff(text)
         # A staff question awaiting the mayor's answer: the next free text outside an intake is the answer.
