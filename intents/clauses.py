@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Clause", "split_clauses", "spoken", "spoken_clauses", "SPOKEN_CLAUSE_WORDS"]
+__all__ = ["Clause", "split_clauses", "spoken", "spoken_clauses", "SPOKEN_CLAUSE_WORDS", "SENTENCE_END"]
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")
+SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\s*\n+\s*")  # where a sentence ends (shared)
 #: (« le car », « en car »: the coach, not « because »)
 _PIECE_SEP = re.compile(r",\s+|\s[–—/-]\s|:\s|\s\(|\)\s*|(?<!\ble)(?<!\bun)(?<!\bdu)(?<!\bau)(?<!\ben)(?<!\bde)"
                         r"\s(?=(?:mais|car|parce\s+que?)\b)|\s(?=(?:alors|du\s+coup)\s+(?:[çc]a|cela|on|nous|il|elle|ils|"
@@ -78,7 +78,7 @@ def split_clauses(text: str, relatives: bool = False) -> list[Clause]:
     # its brackets are read as spaces (the same length: the clauses' spans stay those of the text)
     text = _ACRONYM.sub(lambda m: " " + m.group(1) + " ", text)
     sentences, pos = [], 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in SENTENCE_END.finditer(text):
         sentences.append((pos, m.start()))
         pos = m.end()
     sentences.append((pos, len(text)))

@@ -63,10 +63,10 @@ def available() -> bool:
 
 def _units(text: str) -> list[str]:
     """The sentences of ``text`` and, when a sentence has several, its clauses."""
-    from intents.distill import split_clauses
+    from intents.clauses import SENTENCE_END, split_clauses
 
     out: list[str] = []
-    for sentence in re.split(r"(?<=[.!?…;])\s+|\s*\n+\s*", text[:MAX_CHARS]):
+    for sentence in SENTENCE_END.split(text[:MAX_CHARS]):
         sentence = sentence.strip().rstrip(".!?…;").strip()
         if not re.search(r"\w", sentence):
             continue

@@ -10,7 +10,7 @@ import re
 
 from intents.normalize import normalize
 
-__all__ = ["asks_after"]
+__all__ = ["asks_after", "asked_objects"]
 
 #: the words of asking how something stands (on the normalised text)
 _ASKS = re.compile(r"\b(?:ou en (?:est|sont)(?: on (?:avec|pour|sur))?|(?:ca|cela) en est ou|en est ou|"
@@ -37,20 +37,29 @@ def _same(a: str, b: str) -> bool:
     return a == b or (len(a) >= STEM and len(b) >= STEM and a[:STEM] == b[:STEM])
 
 
+def asked_objects(text: object) -> list[str]:
+    """What ``text`` asks the state of (the words after « un point sur », before « ça avance ? »); [] when it asks
+    none (then no filed project need be read)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    objects: list[str] = []
+    for clause in re.split(r"[.;!?\n]+", text[:1500]):
+        norm = normalize(clause)
+        m = _ASKS.search(norm)
+        if m:
+            objects.append(" ".join(norm[m.end():].split()[:8]))
+        m = _ASKS_AFTER.search(norm)
+        if m:
+            objects.append(" ".join(norm[:m.start()].split()[-6:]))
+    return objects
+
+
 def asks_after(text: object, needs: list[str]) -> int | None:
     """The index in ``needs`` (the person's filed projects) of the one ``text`` asks the state of, else None."""
     if not isinstance(text, str) or not text.strip() or not needs:
         return None
     try:
-        objects: list[str] = []
-        for clause in re.split(r"[.;!?\n]+", text[:1500]):
-            norm = normalize(clause)
-            m = _ASKS.search(norm)
-            if m:
-                objects.append(" ".join(norm[m.end():].split()[:8]))
-            m = _ASKS_AFTER.search(norm)
-            if m:
-                objects.append(" ".join(norm[:m.start()].split()[-6:]))
+        objects = asked_objects(text)
         if not objects:
             return None
         said = [w for obj in objects for w in _words(obj)]

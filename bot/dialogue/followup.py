@@ -24,7 +24,7 @@ from bot.dialogue.slots import INTAKE_STEPS
 from bot.dialogue.understand import act_gate
 from bot.texts import dialogue as T
 from intents.normalize import normalize
-from intents.status_asked import asks_after
+from intents.status_asked import asked_objects, asks_after
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +315,8 @@ class FollowupMixin(ElsewhereMixin):
 
     async def _asks_after_filed(self, text: str) -> bool:
         """The message asks how one of the person's filed projects stands, naming it (``intents.status_asked``)."""
+        if not asked_objects(text):
+            return False  # no words of asking how something stands: no filed request read
         try:
             records = await self.uow.list_requests(channel=self.ev.channel, user_id=str(self.ev.user_id))
         except Exception:  # noqa: BLE001
